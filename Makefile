@@ -1,0 +1,28 @@
+# Two entry points a newcomer needs: `make demo` and `make test` (see README, Quick start).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/tuban demo --host $(HOST) --port $(PORT)
+
+# pytest exits 5 when it collected nothing; that must fail, not pass quietly.
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check geo storage api tuban_cli tests sample_data
+
+clean:
+	rm -rf $(VENV) tuban-data .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Tuban's thin HTTP layer over geo/ and storage/."""

@@ -1,0 +1,155 @@
+"""API request and response models (kept apart from the storage tables)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from geo.model import Case, Event, Programme
+from geo.workflow import allowed_actions
+
+
+class BatchPublic(BaseModel):
+    id: int
+    programme: Programme
+    programme_label: str
+    period: str
+    authority: str
+    issued_on: date
+    due_on: date
+    source_name: str
+    source_crs: str
+    encoding: str
+    feature_count: int
+    area_m2: float
+    bbox: list[float]
+    imported_at: datetime
+    imported_by: str
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> BatchPublic:
+        p = Programme(r["programme"])
+        return cls(
+            **{k: r[k] for k in cls.model_fields if k in r},
+            programme_label=p.label,
+            bbox=[r["minx"], r["miny"], r["maxx"], r["maxy"]],
+        )
+
+
+class BatchImported(BatchPublic):
+    created: bool
+
+
+class BatchesPublic(BaseModel):
+    data: list[BatchPublic]
+    count: int
+
+
+class EventPublic(BaseModel):
+    seq: int
+    action: str
+    action_label: str
+    actor: str
+    at: datetime
+    before: dict[str, Any]
+    after: dict[str, Any]
+    payload: dict[str, Any]
+
+
+class CasePublic(BaseModel):
+    id: int
+    batch_id: int
+    programme: Programme
+    code: str
+    xzqdm: str
+    state: str
+    state_label: str
+    judgment: str | None
+    judgment_label: str | None
+    version: int
+    area_m2: float
+    area_mu: float
+    attributes: dict[str, Any]
+    milestones: dict[str, Any]
+    allowed_actions: list[str]
+    events: list[EventPublic]
+
+    @classmethod
+    def build(cls, row: dict[str, Any], case: Case, events: list[Event]) -> CasePublic:
+        from geo.model import Action, to_jsonable
+
+        return cls(
+            id=case.id, batch_id=row["batch_id"], programme=case.programme, code=row["code"],
+            xzqdm=row["xzqdm"], state=case.state.value, state_label=case.state.label,
+            judgment=case.judgment.value if case.judgment else None,
+            judgment_label=case.judgment.label if case.judgment else None,
+            version=case.version, area_m2=row["area_m2"], area_mu=row["area_mu"],
+            attributes=row["attributes"],
+            milestones={k: to_jsonable(v) for k, v in case.milestones().items()
+                        if v is not None and k not in ("state", "version", "judgment")},
+            allowed_actions=[a.value for a in allowed_actions(case)],
+            events=[
+                EventPublic(
+                    seq=ev.seq, action=str(ev.action), action_label=Action(ev.action).label,
+                    actor=ev.actor, at=ev.at, before=to_jsonable(ev.before),
+                    after=to_jsonable(ev.after), payload=to_jsonable(ev.payload),
+                )
+                for ev in events
+            ],
+        )
+
+
+class ActionRequest(BaseModel):
+    action: str = Field(examples=["verify"])
+    actor: str = Field(min_length=1, max_length=100, examples=["张三"])
+    payload: dict[str, Any] = Field(default_factory=dict, examples=[{"judgment": "illegal"}])
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class MetricPublic(BaseModel):
+    metric: str
+    label: str
+    value: float | None
+    display: str
+    numerator: float | None
+    denominator: float | None
+    unit: str
+    case_ids: list[int] | None = None
+
+
+class IndicatorRowPublic(BaseModel):
+    level1: str
+    level2: str
+    level3: str
+    description: str
+    target: str
+    basis: str
+    values: list[MetricPublic]
+
+
+class ProjectPublic(BaseModel):
+    id: str
+    name: str
+    table_title: str
+    year: int
+    budget: dict[str, float | None]
+    purpose: str
+    spending_plan: dict[str, float | None]
+    goals: list[str]
+    programmes: list[Programme]
+
+
+class ProjectsPublic(BaseModel):
+    data: list[ProjectPublic]
+    count: int
+
+
+class IndicatorsPublic(BaseModel):
+    project: ProjectPublic
+    unit_name: str
+    mode: str = "live"
+    computed_at: datetime
+    case_count: int
+    rows: list[IndicatorRowPublic]

@@ -1,0 +1,194 @@
+"""The 图斑 case data model: programmes, states, judgments and the case record itself."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Programme(StrEnum):
+    """Which field programme issued a batch of 图斑."""
+
+    MINING = "mining"
+    LAND = "land"
+    CHANGE_SURVEY = "change_survey"
+
+    @property
+    def label(self) -> str:
+        return PROGRAMME_LABELS[self]
+
+    @property
+    def is_weipian(self) -> bool:
+        """卫片执法 (mining and land) share one workflow; 变更调查 has its own."""
+        return self is not Programme.CHANGE_SURVEY
+
+
+PROGRAMME_LABELS = {
+    Programme.MINING: "矿山卫片",
+    Programme.LAND: "土地卫片",
+    Programme.CHANGE_SURVEY: "土地变更调查",
+}
+
+
+class State(StrEnum):
+    ISSUED = "issued"
+    # 卫片执法
+    VERIFIED = "verified"
+    FILED = "filed"
+    PENALISED = "penalised"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+    # 土地变更调查
+    EVIDENCE_COLLECTED = "evidence_collected"
+    SUBMITTED = "submitted"
+    PASSED = "passed"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    State.ISSUED: "已下发",
+    State.VERIFIED: "已核查",
+    State.FILED: "已立案",
+    State.PENALISED: "已处罚",
+    State.RECTIFIED: "已整改",
+    State.CLOSED: "已结案",
+    State.EVIDENCE_COLLECTED: "已举证",
+    State.SUBMITTED: "已提交",
+    State.PASSED: "省级通过",
+    State.RETURNED: "省级退回",
+}
+
+
+class Judgment(StrEnum):
+    LEGAL = "legal"
+    ILLEGAL = "illegal"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"legal": "合法", "illegal": "违法", "other": "其他"}[self.value]
+
+
+class Action(StrEnum):
+    VERIFY = "verify"
+    FILE = "file"
+    PENALISE = "penalise"
+    RECTIFY = "rectify"
+    CLOSE = "close"
+    COLLECT_EVIDENCE = "collect_evidence"
+    SUBMIT = "submit"
+    PASS = "pass"
+    RETURN = "return"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.VERIFY: "核查",
+    Action.FILE: "立案",
+    Action.PENALISE: "处罚",
+    Action.RECTIFY: "整改",
+    Action.CLOSE: "结案",
+    Action.COLLECT_EVIDENCE: "举证",
+    Action.SUBMIT: "提交",
+    Action.PASS: "省级通过",
+    Action.RETURN: "省级退回",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One 图斑 tracked from issuance to closure.
+
+    Milestone fields are denormalised from the event log so indicators can be computed
+    from case rows alone; ``geo.workflow.replay`` proves they can always be rebuilt.
+    """
+
+    id: int
+    programme: Programme
+    state: State = State.ISSUED
+    version: int = 0
+    judgment: Judgment | None = None
+    verified_at: datetime | None = None
+    case_no: str | None = None
+    filed_on: date | None = None
+    fine_yuan: float | None = None
+    receipt_no: str | None = None
+    paid_on: date | None = None
+    rectified_on: date | None = None
+    closed_at: datetime | None = None
+    evidence_at: datetime | None = None
+    land_class_before: str | None = None
+    land_class_after: str | None = None
+    submitted_at: datetime | None = None
+    checked_at: datetime | None = None
+    returned_count: int = 0
+    note: str | None = None
+
+    def replace(self, **changes: Any) -> Case:
+        return dataclasses.replace(self, **changes)
+
+    def milestones(self) -> dict[str, Any]:
+        """All fields except identity, as a plain dict (for events and storage)."""
+        skip = {"id", "programme"}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}
+
+
+@dataclass(frozen=True)
+class Event:
+    """An append-only record of one state change: who, when, what before and after."""
+
+    case_id: int
+    seq: int
+    action: Action
+    actor: str
+    at: datetime
+    before: dict[str, Any]
+    after: dict[str, Any]
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if "datetime" in kind:
+        return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if "date" in kind:
+        return value if isinstance(value, date) else date.fromisoformat(value)
+    if "State" in kind:
+        return State(value)
+    if "Judgment" in kind:
+        return Judgment(value)
+    if kind.startswith("float"):
+        return float(value)
+    if kind.startswith("int"):
+        return int(value)
+    return value
+
+
+_FIELD_TYPES = {f.name: str(f.type) for f in dataclasses.fields(Case)}
+
+
+def coerce_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn JSON-ish milestone values (ISO strings) back into the Case field types."""
+    return {k: _coerce(_FIELD_TYPES[k], v) for k, v in values.items() if k in _FIELD_TYPES}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Milestone values as JSON: enums to their value, dates to ISO strings."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,113 @@
+"""SQLAlchemy table definitions: batches of 图斑, their cases, and the append-only event log."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("programme", String(32), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("authority", String(200), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("source_name", String(500), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_crs", Text, nullable=False),
+    Column("encoding", String(200), nullable=False),
+    Column("feature_count", Integer, nullable=False),
+    Column("area_m2", Float, nullable=False),
+    Column("minx", Float, nullable=False),
+    Column("miny", Float, nullable=False),
+    Column("maxx", Float, nullable=False),
+    Column("maxy", Float, nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    UniqueConstraint("source_sha256", "programme", "period"),
+)
+
+# Geometry is WKB in CGCS2000 (EPSG:4490) lon/lat, with its bounding box in plain columns so a
+# viewport query needs no spatial extension on the embedded store.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False, index=True),
+    Column("programme", String(32), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("xzqdm", String(32), nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("geom", LargeBinary, nullable=False),
+    Column("minx", Float, nullable=False),
+    Column("miny", Float, nullable=False),
+    Column("maxx", Float, nullable=False),
+    Column("maxy", Float, nullable=False),
+    Column("area_m2", Float, nullable=False),
+    Column("area_mu", Float, nullable=False),
+    Column("state", String(32), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("judgment", String(16)),
+    Column("verified_at", UTCDateTime),
+    Column("case_no", String(100)),
+    Column("filed_on", Date),
+    Column("fine_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("receipt_no", String(100)),
+    Column("paid_on", Date),
+    Column("rectified_on", Date),
+    Column("closed_at", UTCDateTime),
+    Column("evidence_at", UTCDateTime),
+    Column("land_class_before", String(8)),
+    Column("land_class_after", String(8)),
+    Column("submitted_at", UTCDateTime),
+    Column("checked_at", UTCDateTime),
+    Column("returned_count", Integer, nullable=False),
+    Column("note", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("batch_id", "code"),
+    Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
+)
+
+# Append-only: rows are inserted, never updated or deleted. (case_id, seq) is unique, so two
+# writers racing on the same case version cannot both record their change.
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("before", JSON, nullable=False),
+    Column("after", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+    UniqueConstraint("case_id", "seq"),
+)

@@ -1,0 +1,98 @@
+"""Case actions over HTTP: transitions, conflicts and live indicators."""
+
+from __future__ import annotations
+
+from tests.api.conftest import upload
+
+
+def _case_ids(client, path):
+    b = upload(client, path).json()
+    fc = client.get(f"/api/batches/{b['id']}/features").json()
+    return [f["id"] for f in fc["features"]]
+
+
+def _act(client, cid, action, version=None, **payload):
+    body = {"action": action, "actor": "测试员", "payload": payload}
+    if version is not None:
+        body["expected_version"] = version
+    return client.post(f"/api/cases/{cid}/actions", json=body)
+
+
+def test_verify_changes_state_and_history(client, squares_gpkg):
+    cid = _case_ids(client, squares_gpkg)[0]
+    before = client.get(f"/api/cases/{cid}").json()
+    assert before["allowed_actions"] == ["verify"] and before["events"] == []
+    r = _act(client, cid, "verify", 0, judgment="illegal", note="无证开采")
+    assert r.status_code == 200, r.text
+    c = r.json()
+    assert (c["state"], c["state_label"], c["judgment_label"], c["version"]) == (
+        "verified", "已核查", "违法", 1)
+    assert c["allowed_actions"] == ["file"]
+    [ev] = c["events"]
+    assert ev["actor"] == "测试员" and ev["before"]["state"] == "issued"
+    assert ev["payload"] == {"judgment": "illegal", "note": "无证开采"}
+
+
+def test_refused_transition_is_409_with_allowed_actions(client, squares_gpkg):
+    cid = _case_ids(client, squares_gpkg)[0]
+    r = _act(client, cid, "penalise", fine_yuan=100)
+    assert r.status_code == 409
+    err = r.json()["error"]
+    assert err["code"] == "CASE_INVALID_TRANSITION" and err["details"]["allowed"] == ["verify"]
+
+
+def test_second_writer_gets_409_conflict(client, squares_gpkg):
+    cid = _case_ids(client, squares_gpkg)[0]
+    assert _act(client, cid, "verify", 0, judgment="legal").status_code == 200
+    r = _act(client, cid, "verify", 0, judgment="illegal")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CASE_VERSION_CONFLICT"
+    assert client.get(f"/api/cases/{cid}").json()["judgment"] == "legal"
+
+
+def test_bad_payload_is_422_naming_field(client, squares_gpkg):
+    cid = _case_ids(client, squares_gpkg)[0]
+    r = _act(client, cid, "verify", judgment="perhaps")
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["field"] == "judgment"
+
+
+def _values(client, project="mining_enforcement"):
+    body = client.get("/api/indicators", params={"project": project, "year": 2019}).json()
+    return {v["metric"]: v for row in body["rows"] for v in row["values"]}
+
+
+def test_indicators_move_as_cases_change(client, squares_gpkg, clock):
+    ids = _case_ids(client, squares_gpkg)
+    v0 = _values(client)
+    assert v0["verified_of_issued"]["numerator"] == 0
+    assert v0["verified_of_issued"]["denominator"] == 3
+    _act(client, ids[0], "verify", 0, judgment="illegal")
+    _act(client, ids[0], "file", 1, case_no="丰国土资罚〔2019〕7号", filed_on="2019-10-25")
+    _act(client, ids[0], "penalise", 2, fine_yuan=20000, receipt_no="HB778", paid_on="2019-10-30")
+    clock.advance(days=60)  # after the 2019-11-30 due date
+    _act(client, ids[1], "verify", 0, judgment="legal")
+    v = _values(client)
+    assert v["verified_of_issued"]["numerator"] == 2
+    assert v["verified_by_due_share"]["numerator"] == 1  # the second was late
+    assert v["illegal_filed_share"]["value"] == 100.0
+    assert v["penalties_receipted"]["value"] == 20000.0
+    assert v["illegal_mines_active"]["value"] == 1.0
+
+
+def test_drill_down_lists_case_ids(client, squares_gpkg):
+    ids = _case_ids(client, squares_gpkg)
+    _act(client, ids[2], "verify", 0, judgment="other")
+    body = client.get("/api/indicators", params={"project": "mining_enforcement", "drill": True})
+    vals = {v["metric"]: v for row in body.json()["rows"] for v in row["values"]}
+    assert vals["verified_of_issued"]["case_ids"] == [ids[2]]
+
+
+def test_goal_tables_listed_with_all_three_projects(client):
+    body = client.get("/api/projects", params={"year": 2019}).json()
+    assert {p["id"] for p in body["data"]} == {"planning", "mining_enforcement",
+                                                "land_change_survey"}
+    assert client.get("/api/indicators", params={"project": "nope"}).status_code == 404
+
+
+def test_health(client):
+    assert client.get("/healthz").json() == {"status": "ok"}

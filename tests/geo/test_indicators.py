@@ -1,0 +1,122 @@
+"""Indicator metrics against hand-computed fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from geo.errors import UnknownMetric
+from geo.goals import IndicatorRow, Project
+from geo.indicators import CASE_COLUMNS, compute_metric, compute_project, empty_cases
+from geo.model import Programme
+
+DUE = date(2019, 11, 30)
+
+
+def ts(y, m, d, h=10):
+    return datetime(y, m, d, h, tzinfo=UTC)
+
+
+def frame(rows):
+    base = dict.fromkeys(CASE_COLUMNS)
+    base.update(period="2019Q3", due_on=DUE, state="issued", returned_count=0, programme="mining")
+    return pd.DataFrame([{**base, "case_id": i + 1, **r} for i, r in enumerate(rows)],
+                        columns=list(CASE_COLUMNS))
+
+
+@pytest.fixture
+def weipian():
+    return frame([
+        # on time, illegal, filed and penalised with a receipt
+        dict(state="penalised", judgment="illegal", verified_at=ts(2019, 11, 1),
+             filed_on=date(2019, 11, 5), fine_yuan=30000.0, receipt_no="R1"),
+        # late (after the due date), illegal, not filed
+        dict(state="verified", judgment="illegal", verified_at=ts(2019, 12, 2)),
+        # on time at 23:30 local time on the due day (15:30 UTC) counts as on time
+        dict(state="verified", judgment="legal", verified_at=datetime(2019, 11, 30, 15, 30, tzinfo=UTC)),
+        # 00:30 local the day after the due date (16:30 UTC on the due day) is late
+        dict(state="closed", judgment="other", verified_at=datetime(2019, 11, 30, 16, 30, tzinfo=UTC)),
+        # fined but no receipt yet: not counted as 处罚到位
+        dict(state="penalised", judgment="illegal", verified_at=ts(2019, 11, 2),
+             filed_on=date(2019, 11, 6), fine_yuan=5000.0, receipt_no=None),
+        # illegal land (not mining), closed
+        dict(programme="land", state="closed", judgment="illegal", verified_at=ts(2019, 11, 3),
+             filed_on=date(2019, 11, 6), fine_yuan=1000.0, receipt_no="R2"),
+        # never verified
+        dict(),
+    ])
+
+
+def test_verified_of_issued(weipian):
+    v = compute_metric("verified_of_issued", weipian)
+    assert (v.numerator, v.denominator, v.value) == (6, 7, 6.0)
+    assert v.case_ids == (1, 2, 3, 4, 5, 6)
+    assert "6 / 下发 7" in v.display
+
+
+def test_verified_by_due_share_uses_local_calendar_day(weipian):
+    v = compute_metric("verified_by_due_share", weipian)
+    assert v.case_ids == (1, 3, 5, 6)
+    assert v.value == pytest.approx(100 * 4 / 7, abs=0.01)
+
+
+def test_illegal_filed_and_closed_shares(weipian):
+    filed = compute_metric("illegal_filed_share", weipian)
+    assert (filed.numerator, filed.denominator) == (3, 4) and filed.value == 75.0
+    closed = compute_metric("enforcement_closed_share", weipian)
+    assert (closed.numerator, closed.denominator, closed.case_ids) == (1, 4, (6,))
+
+
+def test_penalties_count_only_receipted(weipian):
+    v = compute_metric("penalties_receipted", weipian)
+    assert v.value == 31000.0 and v.case_ids == (1, 6)
+    assert v.display == "¥31,000.00（2 笔有票据）"
+
+
+def test_illegal_mines_active_excludes_land_and_rectified(weipian):
+    v = compute_metric("illegal_mines_active", weipian)
+    assert v.case_ids == (1, 2, 5) and v.value == 3.0
+
+
+def test_change_survey_metrics():
+    df = frame([
+        dict(programme="change_survey", period="2019", state="passed",
+             evidence_at=ts(2019, 12, 1), submitted_at=ts(2019, 12, 20), checked_at=ts(2020, 1, 5)),
+        dict(programme="change_survey", period="2019", state="returned", returned_count=1,
+             evidence_at=ts(2019, 12, 1), submitted_at=ts(2019, 12, 31), checked_at=ts(2020, 1, 5)),
+        dict(programme="change_survey", period="2019", state="evidence_collected",
+             evidence_at=ts(2019, 12, 3)),
+        dict(programme="change_survey", period="2019"),
+    ])
+    assert compute_metric("evidence_of_issued", df).case_ids == (1, 2, 3)
+    assert compute_metric("provincial_pass_rate", df).value == 50.0
+    sub = compute_metric("submitted_by_due_share", df)
+    assert (sub.numerator, sub.denominator) == (0, 4)  # due 2019-11-30: both were late
+
+
+def test_empty_input_gives_dash_not_division_error():
+    v = compute_metric("illegal_filed_share", empty_cases())
+    assert v.value is None and v.display.startswith("—")
+
+
+def test_unknown_metric():
+    with pytest.raises(UnknownMetric):
+        compute_metric("nope", empty_cases())
+
+
+def test_project_scopes_programmes_and_year(weipian):
+    other_year = frame([dict(period="2020Q1", verified_at=ts(2020, 3, 1))])
+    cs = frame([dict(programme="change_survey", period="2019", verified_at=ts(2019, 11, 1))])
+    allc = pd.concat([weipian, other_year.assign(case_id=100), cs.assign(case_id=200)])
+    p = Project(
+        id="mining_enforcement", name="矿山卫片执法", year=2019, table_title="t", budget={},
+        purpose="", spending_plan={}, goals=(), programmes=(Programme.MINING, Programme.LAND),
+        indicators=(IndicatorRow("产出指标", "数量指标", "x", "d", "t", "b",
+                                 ("verified_of_issued",)),
+                    IndicatorRow("满意度指标", "服务对象满意度指标", "y", "d", "t", "b")),
+    )
+    rows = compute_project(p, allc)
+    assert rows[0].values[0].denominator == 7
+    assert rows[1].values == ()

@@ -1,0 +1,1 @@
+"""The ``tuban`` command line: import, serve, demo, export, report."""
