@@ -81,20 +81,35 @@ class CasePublic(BaseModel):
         from geo.model import Action, to_jsonable
 
         return cls(
-            id=case.id, batch_id=row["batch_id"], programme=case.programme, code=row["code"],
-            xzqdm=row["xzqdm"], state=case.state.value, state_label=case.state.label,
+            id=case.id,
+            batch_id=row["batch_id"],
+            programme=case.programme,
+            code=row["code"],
+            xzqdm=row["xzqdm"],
+            state=case.state.value,
+            state_label=case.state.label,
             judgment=case.judgment.value if case.judgment else None,
             judgment_label=case.judgment.label if case.judgment else None,
-            version=case.version, area_m2=row["area_m2"], area_mu=row["area_mu"],
+            version=case.version,
+            area_m2=row["area_m2"],
+            area_mu=row["area_mu"],
             attributes=row["attributes"],
-            milestones={k: to_jsonable(v) for k, v in case.milestones().items()
-                        if v is not None and k not in ("state", "version", "judgment")},
+            milestones={
+                k: to_jsonable(v)
+                for k, v in case.milestones().items()
+                if v is not None and k not in ("state", "version", "judgment")
+            },
             allowed_actions=[a.value for a in allowed_actions(case)],
             events=[
                 EventPublic(
-                    seq=ev.seq, action=str(ev.action), action_label=Action(ev.action).label,
-                    actor=ev.actor, at=ev.at, before=to_jsonable(ev.before),
-                    after=to_jsonable(ev.after), payload=to_jsonable(ev.payload),
+                    seq=ev.seq,
+                    action=str(ev.action),
+                    action_label=Action(ev.action).label,
+                    actor=ev.actor,
+                    at=ev.at,
+                    before=to_jsonable(ev.before),
+                    after=to_jsonable(ev.after),
+                    payload=to_jsonable(ev.payload),
                 )
                 for ev in events
             ],

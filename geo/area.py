@@ -29,7 +29,7 @@ def ellipsoidal_area_m2(geometries: np.ndarray | list) -> np.ndarray:
     --------
     >>> from shapely import box
     >>> a = ellipsoidal_area_m2([box(118.0, 39.8, 118.01, 39.81)])
-    >>> 950_000 < a[0] < 960_000
+    >>> bool(950_000 < a[0] < 960_000)
     True
     """
     # pyproj sums signed ring areas, so a hole wound like its shell would be *added*; orient
@@ -47,4 +47,6 @@ def ellipsoidal_area_m2(geometries: np.ndarray | list) -> np.ndarray:
 
 def to_mu(area_m2: np.ndarray | float) -> np.ndarray | float:
     """Convert m² to 亩."""
-    return np.asarray(area_m2) / M2_PER_MU if isinstance(area_m2, np.ndarray) else area_m2 / M2_PER_MU
+    return (
+        np.asarray(area_m2) / M2_PER_MU if isinstance(area_m2, np.ndarray) else area_m2 / M2_PER_MU
+    )

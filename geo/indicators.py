@@ -17,9 +17,21 @@ from geo.goals import IndicatorRow, Project
 from geo.model import Judgment, Programme, State
 
 CASE_COLUMNS = (
-    "case_id", "programme", "period", "due_on", "state", "judgment", "verified_at",
-    "filed_on", "fine_yuan", "receipt_no", "closed_at", "evidence_at", "submitted_at",
-    "checked_at", "returned_count",
+    "case_id",
+    "programme",
+    "period",
+    "due_on",
+    "state",
+    "judgment",
+    "verified_at",
+    "filed_on",
+    "fine_yuan",
+    "receipt_no",
+    "closed_at",
+    "evidence_at",
+    "submitted_at",
+    "checked_at",
+    "returned_count",
 )
 
 # Deadlines are local calendar days; timestamps are stored in UTC.
@@ -44,23 +56,32 @@ class RowValue:
     values: tuple[MetricValue, ...]
 
 
-def _local_date(s: pd.Series) -> pd.Series:
-    ts = pd.to_datetime(s, utc=True)
-    return ts.dt.tz_convert(LOCAL_TZ).dt.date
+def _on_or_before_due(done_at: pd.Series, due_on: pd.Series) -> pd.Series:
+    """Whether a UTC timestamp falls on or before the due date, in local calendar days."""
+    local_day = pd.to_datetime(done_at, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    due = pd.to_datetime(due_on.astype("string"))
+    return done_at.notna() & (local_day.dt.normalize() <= due)
 
 
 def _ids(df: pd.DataFrame, mask: pd.Series | np.ndarray) -> tuple[int, ...]:
     return tuple(int(x) for x in df.loc[mask, "case_id"])
 
 
-def _share(metric: str, label: str, df: pd.DataFrame, num: pd.Series, den: pd.Series,
-           what: str) -> MetricValue:
+def _share(
+    metric: str, label: str, df: pd.DataFrame, num: pd.Series, den: pd.Series, what: str
+) -> MetricValue:
     n, d = int(num.sum()), int(den.sum())
     pct = (100.0 * n / d) if d else None
     shown = f"{pct:.1f}%" if pct is not None else "—"
     return MetricValue(
-        metric, label, None if pct is None else round(pct, 2), f"{shown}（{what} {n} / {d}）",
-        numerator=n, denominator=d, unit="%", case_ids=_ids(df, num),
+        metric,
+        label,
+        None if pct is None else round(pct, 2),
+        f"{shown}（{what} {n} / {d}）",
+        numerator=n,
+        denominator=d,
+        unit="%",
+        case_ids=_ids(df, num),
     )
 
 
@@ -68,18 +89,27 @@ def verified_of_issued(df: pd.DataFrame) -> MetricValue:
     verified = df["verified_at"].notna()
     n, d = int(verified.sum()), len(df)
     return MetricValue(
-        "verified_of_issued", "已核查 / 下发图斑", float(n),
+        "verified_of_issued",
+        "已核查 / 下发图斑",
+        float(n),
         f"已核查 {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）",
-        numerator=n, denominator=d, unit="个", case_ids=_ids(df, verified),
+        numerator=n,
+        denominator=d,
+        unit="个",
+        case_ids=_ids(df, verified),
     )
 
 
 def verified_by_due_share(df: pd.DataFrame) -> MetricValue:
-    on_time = df["verified_at"].notna() & (
-        _local_date(df["verified_at"]) <= pd.to_datetime(df["due_on"]).dt.date
+    on_time = _on_or_before_due(df["verified_at"], df["due_on"])
+    return _share(
+        "verified_by_due_share",
+        "按期核查率",
+        df,
+        on_time,
+        pd.Series(True, index=df.index),
+        "按期核查",
     )
-    return _share("verified_by_due_share", "按期核查率", df, on_time,
-                  pd.Series(True, index=df.index), "按期核查")
 
 
 def _illegal(df: pd.DataFrame) -> pd.Series:
@@ -88,14 +118,21 @@ def _illegal(df: pd.DataFrame) -> pd.Series:
 
 def illegal_filed_share(df: pd.DataFrame) -> MetricValue:
     ill = _illegal(df)
-    return _share("illegal_filed_share", "违法图斑立案率", df, ill & df["filed_on"].notna(), ill,
-                  "已立案")
+    return _share(
+        "illegal_filed_share", "违法图斑立案率", df, ill & df["filed_on"].notna(), ill, "已立案"
+    )
 
 
 def enforcement_closed_share(df: pd.DataFrame) -> MetricValue:
     ill = _illegal(df)
-    return _share("enforcement_closed_share", "违法图斑结案率", df,
-                  ill & (df["state"] == State.CLOSED.value), ill, "已结案")
+    return _share(
+        "enforcement_closed_share",
+        "违法图斑结案率",
+        df,
+        ill & (df["state"] == State.CLOSED.value),
+        ill,
+        "已结案",
+    )
 
 
 def penalties_receipted(df: pd.DataFrame) -> MetricValue:
@@ -104,8 +141,13 @@ def penalties_receipted(df: pd.DataFrame) -> MetricValue:
     total = float(df.loc[has, "fine_yuan"].sum())
     n = int(has.sum())
     return MetricValue(
-        "penalties_receipted", "罚款到位（有票据）", round(total, 2),
-        f"¥{total:,.2f}（{n} 笔有票据）", numerator=total, denominator=None, unit="元",
+        "penalties_receipted",
+        "罚款到位（有票据）",
+        round(total, 2),
+        f"¥{total:,.2f}（{n} 笔有票据）",
+        numerator=total,
+        denominator=None,
+        unit="元",
         case_ids=_ids(df, has),
     )
 
@@ -114,8 +156,15 @@ def illegal_mines_active(df: pd.DataFrame) -> MetricValue:
     done = df["state"].isin([State.RECTIFIED.value, State.CLOSED.value])
     active = (df["programme"] == Programme.MINING.value) & _illegal(df) & ~done
     n = int(active.sum())
-    return MetricValue("illegal_mines_active", "未整改违法矿山", float(n), f"{n} 处",
-                       numerator=n, unit="处", case_ids=_ids(df, active))
+    return MetricValue(
+        "illegal_mines_active",
+        "未整改违法矿山",
+        float(n),
+        f"{n} 处",
+        numerator=n,
+        unit="处",
+        case_ids=_ids(df, active),
+    )
 
 
 def provincial_pass_rate(df: pd.DataFrame) -> MetricValue:
@@ -125,29 +174,44 @@ def provincial_pass_rate(df: pd.DataFrame) -> MetricValue:
 
 
 def submitted_by_due_share(df: pd.DataFrame) -> MetricValue:
-    on_time = df["submitted_at"].notna() & (
-        _local_date(df["submitted_at"]) <= pd.to_datetime(df["due_on"]).dt.date
+    on_time = _on_or_before_due(df["submitted_at"], df["due_on"])
+    return _share(
+        "submitted_by_due_share",
+        "按期提交率",
+        df,
+        on_time,
+        pd.Series(True, index=df.index),
+        "按期提交",
     )
-    return _share("submitted_by_due_share", "按期提交率", df, on_time,
-                  pd.Series(True, index=df.index), "按期提交")
 
 
 def evidence_of_issued(df: pd.DataFrame) -> MetricValue:
     has = df["evidence_at"].notna()
     n, d = int(has.sum()), len(df)
     return MetricValue(
-        "evidence_of_issued", "已举证 / 下发监测图斑", float(n),
+        "evidence_of_issued",
+        "已举证 / 下发监测图斑",
+        float(n),
         f"已举证 {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）",
-        numerator=n, denominator=d, unit="个", case_ids=_ids(df, has),
+        numerator=n,
+        denominator=d,
+        unit="个",
+        case_ids=_ids(df, has),
     )
 
 
 METRICS: dict[str, Callable[[pd.DataFrame], MetricValue]] = {
     f.__name__: f
     for f in (
-        verified_of_issued, verified_by_due_share, illegal_filed_share,
-        enforcement_closed_share, penalties_receipted, illegal_mines_active,
-        provincial_pass_rate, submitted_by_due_share, evidence_of_issued,
+        verified_of_issued,
+        verified_by_due_share,
+        illegal_filed_share,
+        enforcement_closed_share,
+        penalties_receipted,
+        illegal_mines_active,
+        provincial_pass_rate,
+        submitted_by_due_share,
+        evidence_of_issued,
     )
 }
 

@@ -98,15 +98,14 @@ def _read(path: Path, name: str, *, layer: str | None, encoding: str | None) -> 
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
     if frame.crs is None:
-        raise MissingCRS(
-            "文件没有坐标系（缺少 .prj 或 CRS 定义），请补充后再导入", file=name
-        )
+        raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义），请补充后再导入", file=name)
     src_crs = frame.crs.to_string()
     cols = {c: find_column(frame.columns.drop("geometry"), c) for c in REQUIRED}
     for canonical, col in cols.items():
         if col is None:
-            raise MissingField(f"缺少必填字段 {display_name(canonical)}", file=name,
-                               field=display_name(canonical))
+            raise MissingField(
+                f"缺少必填字段 {display_name(canonical)}", file=name, field=display_name(canonical)
+            )
     _check_values(frame, cols, name)
     geoms = _check_geometries(frame.geometry.values, frame[cols["code"]], name)
     lonlat = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(CGCS2000)
@@ -140,13 +139,16 @@ def _is_blank(v: Any) -> bool:
 def _check_values(frame: pd.DataFrame, cols: dict[str, str | None], name: str) -> None:
     if len(frame) == 0:
         raise InvalidValue("图层中没有任何图斑", file=name)
-    for canonical, col in cols.items():
+    for col in cols.values():
         assert col is not None
         blank = frame[col].map(_is_blank).to_numpy()
         if blank.any():
             row = int(np.flatnonzero(blank)[0]) + 1
             raise InvalidValue(
-                f"第 {row} 行字段 {col} 为空", file=name, row=row, field=col,
+                f"第 {row} 行字段 {col} 为空",
+                file=name,
+                row=row,
+                field=col,
                 rows=(np.flatnonzero(blank)[:20] + 1).tolist(),
             )
     codes = frame[cols["code"]].map(_clean_text)
@@ -155,7 +157,10 @@ def _check_values(frame: pd.DataFrame, cols: dict[str, str | None], name: str) -
         row = int(np.flatnonzero(dup)[0]) + 1
         raise InvalidValue(
             f"第 {row} 行图斑编号 {codes.iloc[row - 1]} 在文件中重复",
-            file=name, row=row, field=cols["code"], value=codes.iloc[row - 1],
+            file=name,
+            row=row,
+            field=cols["code"],
+            value=codes.iloc[row - 1],
         )
 
 
@@ -167,18 +172,30 @@ def _check_geometries(geoms: np.ndarray, codes: pd.Series, name: str) -> np.ndar
     valid = shapely.is_valid(geoms)
     for i in range(len(geoms)):
         if missing[i]:
-            raise InvalidGeometry(f"第 {i + 1} 行几何为空", file=name, row=i + 1,
-                                  field="geometry", code=_clean_text(codes.iloc[i]))
+            raise InvalidGeometry(
+                f"第 {i + 1} 行几何为空",
+                file=name,
+                row=i + 1,
+                field="geometry",
+                code=_clean_text(codes.iloc[i]),
+            )
         if not polygonal[i]:
             raise InvalidGeometry(
                 f"第 {i + 1} 行几何类型为 {shapely.get_type_id(geoms[i])}，应为面",
-                file=name, row=i + 1, field="geometry", code=_clean_text(codes.iloc[i]),
+                file=name,
+                row=i + 1,
+                field="geometry",
+                code=_clean_text(codes.iloc[i]),
             )
         if not valid[i]:
             reason = shapely.is_valid_reason(geoms[i])
             raise InvalidGeometry(
-                f"第 {i + 1} 行几何无效：{reason}", file=name, row=i + 1, field="geometry",
-                code=_clean_text(codes.iloc[i]), reason=reason,
+                f"第 {i + 1} 行几何无效：{reason}",
+                file=name,
+                row=i + 1,
+                field="geometry",
+                code=_clean_text(codes.iloc[i]),
+                reason=reason,
             )
     return geoms
 
@@ -191,7 +208,11 @@ def _check_in_china(lonlat: gpd.GeoSeries, codes: pd.Series, name: str, crs: str
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InvalidGeometry(
             f"第 {i + 1} 行坐标换算后不在中国境内，坐标系 {crs} 可能有误",
-            file=name, row=i + 1, field="geometry", code=_clean_text(codes.iloc[i]), crs=crs,
+            file=name,
+            row=i + 1,
+            field="geometry",
+            code=_clean_text(codes.iloc[i]),
+            crs=crs,
         )
 
 

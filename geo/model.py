@@ -140,7 +140,9 @@ class Case:
     def milestones(self) -> dict[str, Any]:
         """All fields except identity, as a plain dict (for events and storage)."""
         skip = {"id", "programme"}
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}
+        return {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip
+        }
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,9 @@ def parse_payload(action: Action, payload: Mapping[str, Any] | None) -> dict[str
     for name, fld in spec.items():
         if name not in raw:
             if fld.required:
-                raise InvalidPayload(f"“{action.label}”缺少必填项 {name}", field=name, action=action)
+                raise InvalidPayload(
+                    f"“{action.label}”缺少必填项 {name}", field=name, action=action
+                )
             continue
         try:
             out[name] = fld.parse(raw[name])
@@ -190,9 +192,7 @@ def allowed_actions(case: Case) -> list[Action]:
     """Actions that would succeed on this case now (ignoring payload)."""
     table = transitions_for(case.programme)
     return [
-        a
-        for (s, a) in table
-        if s is case.state and (a not in _GUARDS or _GUARDS[a](case) is None)
+        a for (s, a) in table if s is case.state and (a not in _GUARDS or _GUARDS[a](case) is None)
     ]
 
 
@@ -215,7 +215,7 @@ def apply(
     >>> c = Case(id=1, programme=Programme.MINING)
     >>> c2, ev = apply(c, "verify", actor="张三", at=datetime(2019, 5, 1),
     ...                payload={"judgment": "illegal"})
-    >>> c2.state.value, c2.version, ev.before["state"], ev.after["state"]
+    >>> c2.state.value, c2.version, ev.before["state"].value, ev.after["state"].value
     ('verified', 1, 'issued', 'verified')
     """
     try:

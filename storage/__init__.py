@@ -1,1 +1,1 @@
-"""Persistence adapters: the only package that imports SQLAlchemy. SQLite by default, PostgreSQL too."""
+"""Persistence adapters, the only SQLAlchemy importer: SQLite by default, PostgreSQL too."""

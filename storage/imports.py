@@ -26,12 +26,23 @@ def file_sha256(path: Path) -> str:
 
 
 def import_file(
-    store: CaseStore, path: str | Path, meta: BatchMeta, *, actor: str, now: datetime,
-    layer: str | None = None, encoding: str | None = None, source_name: str | None = None,
+    store: CaseStore,
+    path: str | Path,
+    meta: BatchMeta,
+    *,
+    actor: str,
+    now: datetime,
+    layer: str | None = None,
+    encoding: str | None = None,
+    source_name: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Validate the whole file before writing anything; then store batch and cases atomically."""
     path = Path(path)
+    sha = file_sha256(path) if path.exists() else ""
+    existing = store.find_batch(sha, meta) if sha else None
+    if existing is not None:  # same delivery again: skip the read entirely
+        return existing, False
     parcels = read_parcels(path, layer=layer, encoding=encoding)
     if source_name:
         parcels = type(parcels)(parcels.frame, source_name, parcels.source_crs, parcels.encoding)
-    return store.import_batch(parcels, meta, source_sha256=file_sha256(path), actor=actor, now=now)
+    return store.import_batch(parcels, meta, source_sha256=sha, actor=actor, now=now)

@@ -14,14 +14,18 @@ from api.settings import REPO_ROOT, Settings
 from geo.errors import TubanError
 from geo.model import Programme
 
-app = typer.Typer(help="图斑 Tuban：卫片执法与土地变更调查的图斑案件与绩效指标", no_args_is_help=True)
+app = typer.Typer(
+    help="图斑 Tuban：卫片执法与土地变更调查的图斑案件与绩效指标", no_args_is_help=True
+)
 
 SAMPLE_DATA = REPO_ROOT / "sample_data"
 DEMO_DB = Path("tuban-data/demo.sqlite")
 
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="SQLite file (default: $TUBAN_DATABASE_URL or tuban-data/tuban.sqlite)"),
+    typer.Option(
+        "--db", help="SQLite file (default: $TUBAN_DATABASE_URL or tuban-data/tuban.sqlite)"
+    ),
 ]
 
 
@@ -55,8 +59,9 @@ def _fail(exc: TubanError) -> None:
 def _import_one(store, path: Path, meta, *, layer: str | None, encoding: str | None) -> None:  # type: ignore[no-untyped-def]
     from storage.imports import import_file
 
-    row, created = import_file(store, path, meta, actor="cli", now=datetime.now(UTC),
-                               layer=layer, encoding=encoding)
+    row, created = import_file(
+        store, path, meta, actor="cli", now=datetime.now(UTC), layer=layer, encoding=encoding
+    )
     verb = "已导入" if created else "已存在（未重复导入）"
     typer.echo(
         f"{verb} 批次 #{row['id']} {row['period']} {meta.programme.label}："
@@ -68,13 +73,17 @@ def _import_one(store, path: Path, meta, *, layer: str | None, encoding: str | N
 @app.command("import")
 def import_cmd(
     path: Annotated[Path, typer.Argument(help=".shp / .zip / .gpkg / .geojson")],
-    programme: Annotated[Programme, typer.Option(help="mining=矿山卫片 land=土地卫片 change_survey=土地变更调查")],
+    programme: Annotated[
+        Programme, typer.Option(help="mining=矿山卫片 land=土地卫片 change_survey=土地变更调查")
+    ],
     period: Annotated[str, typer.Option(help="e.g. 2019Q3, or 2019 for 变更调查")],
     authority: Annotated[str, typer.Option(help="下发单位, e.g. 河北省自然资源厅")],
     issued_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="下发日期")],
     due_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="完成期限")],
     layer: Annotated[str | None, typer.Option(help="layer name in a GeoPackage")] = None,
-    encoding: Annotated[str | None, typer.Option(help="override the attribute encoding, e.g. GBK")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="override the attribute encoding, e.g. GBK")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Import one issued batch of 图斑 (all or nothing)."""
@@ -93,11 +102,19 @@ def load_demo(store, manifest: Path = SAMPLE_DATA / "fengrun" / "batches.json") 
 
     for item in json.loads(manifest.read_text(encoding="utf-8")):
         meta = BatchMeta(
-            Programme(item["programme"]), item["period"], item["authority"],
-            date.fromisoformat(item["issued_on"]), date.fromisoformat(item["due_on"]),
+            Programme(item["programme"]),
+            item["period"],
+            item["authority"],
+            date.fromisoformat(item["issued_on"]),
+            date.fromisoformat(item["due_on"]),
         )
-        _import_one(store, SAMPLE_DATA / item["path"], meta, layer=item.get("layer"),
-                    encoding=item.get("encoding"))
+        _import_one(
+            store,
+            SAMPLE_DATA / item["path"],
+            meta,
+            layer=item.get("layer"),
+            encoding=item.get("encoding"),
+        )
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
@@ -173,7 +190,9 @@ def export(
 
 @app.command()
 def report(
-    project: Annotated[str, typer.Option(help="planning / mining_enforcement / land_change_survey")],
+    project: Annotated[
+        str, typer.Option(help="planning / mining_enforcement / land_change_survey")
+    ],
     year: Annotated[int | None, typer.Option()] = None,
     db: DbOpt = None,
 ) -> None:
@@ -194,7 +213,10 @@ def report(
     typer.echo(f"{proj.table_title}（{book.unit_name}，{book.year} 年）")
     for rv in compute_project(proj, _store(settings).cases_frame()):
         values = "；".join(v.display for v in rv.values) or "（定性指标）"
-        typer.echo(f"- {rv.row.level1} / {rv.row.level2} / {rv.row.level3}\n    目标：{rv.row.target}\n    实时：{values}")
+        typer.echo(
+            f"- {rv.row.level1} / {rv.row.level2} / {rv.row.level3}\n"
+            f"    目标：{rv.row.target}\n    实时：{values}"
+        )
 
 
 @app.command("db-upgrade")

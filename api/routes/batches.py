@@ -56,8 +56,9 @@ async def import_batch(
                     raise InvalidValue(f"文件超过 {settings.max_upload_mb} MB 上限", file=name)
                 out.write(chunk)
         meta = BatchMeta(programme, period.strip(), authority.strip(), issued_on, due_on)
-        row, created = import_file(store, dest, meta, actor=actor, now=clock(), layer=layer,
-                                   encoding=encoding)
+        row, created = import_file(
+            store, dest, meta, actor=actor, now=clock(), layer=layer, encoding=encoding
+        )
     return BatchImported(**BatchPublic.from_row(row).model_dump(), created=created)
 
 
@@ -95,12 +96,18 @@ def features(
     for r, g in zip(rows, geoms, strict=True):
         judgment = Judgment(r["judgment"]) if r["judgment"] else None
         props = {
-            "case_id": r["id"], "batch_id": r["batch_id"], "programme": r["programme"],
-            "code": r["code"], "xzqdm": r["xzqdm"], "state": r["state"],
+            "case_id": r["id"],
+            "batch_id": r["batch_id"],
+            "programme": r["programme"],
+            "code": r["code"],
+            "xzqdm": r["xzqdm"],
+            "state": r["state"],
             "state_label": State(r["state"]).label,
             "judgment": judgment.value if judgment else None,
             "judgment_label": judgment.label if judgment else None,
-            "area_m2": r["area_m2"], "area_mu": r["area_mu"], "version": r["version"],
+            "area_m2": r["area_m2"],
+            "area_mu": r["area_mu"],
+            "version": r["version"],
         }
         parts.append(
             f'{{"type":"Feature","id":{r["id"]},"geometry":{g},'

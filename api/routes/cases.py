@@ -24,7 +24,11 @@ def get_case(case_id: int, store: StoreDep) -> CasePublic:
 @router.post("/{case_id}/actions", operation_id="cases-act")
 def act(case_id: int, body: ActionRequest, store: StoreDep, clock: ClockDep) -> CasePublic:
     store.apply_action(
-        case_id, body.action, actor=body.actor, payload=body.payload,
-        expected_version=body.expected_version, now=clock(),
+        case_id,
+        body.action,
+        actor=body.actor,
+        payload=body.payload,
+        expected_version=body.expected_version,
+        now=clock(),
     )
     return _public(store, case_id)

@@ -23,8 +23,14 @@ router = APIRouter(prefix="/api", tags=["indicators"])
 
 def _project_public(p: Project) -> ProjectPublic:
     return ProjectPublic(
-        id=p.id, name=p.name, table_title=p.table_title, year=p.year, budget=p.budget,
-        purpose=p.purpose, spending_plan=p.spending_plan, goals=list(p.goals),
+        id=p.id,
+        name=p.name,
+        table_title=p.table_title,
+        year=p.year,
+        budget=p.budget,
+        purpose=p.purpose,
+        spending_plan=p.spending_plan,
+        goals=list(p.goals),
         programmes=list(p.programmes),
     )
 
@@ -64,12 +70,21 @@ def indicators(
         case_count=len(project_cases(proj, cases)),
         rows=[
             IndicatorRowPublic(
-                level1=r.row.level1, level2=r.row.level2, level3=r.row.level3,
-                description=r.row.description, target=r.row.target, basis=r.row.basis,
+                level1=r.row.level1,
+                level2=r.row.level2,
+                level3=r.row.level3,
+                description=r.row.description,
+                target=r.row.target,
+                basis=r.row.basis,
                 values=[
                     MetricPublic(
-                        metric=v.metric, label=v.label, value=v.value, display=v.display,
-                        numerator=v.numerator, denominator=v.denominator, unit=v.unit,
+                        metric=v.metric,
+                        label=v.label,
+                        value=v.value,
+                        display=v.display,
+                        numerator=v.numerator,
+                        denominator=v.denominator,
+                        unit=v.unit,
                         case_ids=list(v.case_ids) if drill else None,
                     )
                     for v in r.values

@@ -30,15 +30,20 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def client(tmp_path: Path, clock: Clock) -> TestClient:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite'}",
-                        goals_dir=DEFAULT_GOALS_DIR)
+def client(database_url: str, clock: Clock) -> TestClient:
+    settings = Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR)
     with TestClient(create_app(settings, clock=clock)) as c:
         yield c
 
 
 def upload(client: TestClient, path: Path, **form) -> object:
-    fields = {"programme": "mining", "period": "2019Q3", "authority": "河北省自然资源厅",
-              "issued_on": "2019-10-15", "due_on": "2019-11-30", **form}
+    fields = {
+        "programme": "mining",
+        "period": "2019Q3",
+        "authority": "河北省自然资源厅",
+        "issued_on": "2019-10-15",
+        "due_on": "2019-11-30",
+        **form,
+    }
     with path.open("rb") as fh:
         return client.post("/api/batches", data=fields, files={"file": (path.name, fh)})

@@ -62,8 +62,9 @@ def test_invalid_geometry_upload_is_400_with_row_and_store_unchanged(client, tmp
 
 def test_missing_form_field_is_422_envelope(client, squares_gpkg):
     with squares_gpkg.open("rb") as fh:
-        r = client.post("/api/batches", data={"programme": "mining"},
-                        files={"file": (squares_gpkg.name, fh)})
+        r = client.post(
+            "/api/batches", data={"programme": "mining"}, files={"file": (squares_gpkg.name, fh)}
+        )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "VALIDATION_ERROR"
 

@@ -26,7 +26,11 @@ def test_verify_changes_state_and_history(client, squares_gpkg):
     assert r.status_code == 200, r.text
     c = r.json()
     assert (c["state"], c["state_label"], c["judgment_label"], c["version"]) == (
-        "verified", "已核查", "违法", 1)
+        "verified",
+        "已核查",
+        "违法",
+        1,
+    )
     assert c["allowed_actions"] == ["file"]
     [ev] = c["events"]
     assert ev["actor"] == "测试员" and ev["before"]["state"] == "issued"
@@ -89,8 +93,11 @@ def test_drill_down_lists_case_ids(client, squares_gpkg):
 
 def test_goal_tables_listed_with_all_three_projects(client):
     body = client.get("/api/projects", params={"year": 2019}).json()
-    assert {p["id"] for p in body["data"]} == {"planning", "mining_enforcement",
-                                                "land_change_survey"}
+    assert {p["id"] for p in body["data"]} == {
+        "planning",
+        "mining_enforcement",
+        "land_change_survey",
+    }
     assert client.get("/api/indicators", params={"project": "nope"}).status_code == 404
 
 

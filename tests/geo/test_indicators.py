@@ -22,31 +22,61 @@ def ts(y, m, d, h=10):
 def frame(rows):
     base = dict.fromkeys(CASE_COLUMNS)
     base.update(period="2019Q3", due_on=DUE, state="issued", returned_count=0, programme="mining")
-    return pd.DataFrame([{**base, "case_id": i + 1, **r} for i, r in enumerate(rows)],
-                        columns=list(CASE_COLUMNS))
+    return pd.DataFrame(
+        [{**base, "case_id": i + 1, **r} for i, r in enumerate(rows)], columns=list(CASE_COLUMNS)
+    )
 
 
 @pytest.fixture
 def weipian():
-    return frame([
-        # on time, illegal, filed and penalised with a receipt
-        dict(state="penalised", judgment="illegal", verified_at=ts(2019, 11, 1),
-             filed_on=date(2019, 11, 5), fine_yuan=30000.0, receipt_no="R1"),
-        # late (after the due date), illegal, not filed
-        dict(state="verified", judgment="illegal", verified_at=ts(2019, 12, 2)),
-        # on time at 23:30 local time on the due day (15:30 UTC) counts as on time
-        dict(state="verified", judgment="legal", verified_at=datetime(2019, 11, 30, 15, 30, tzinfo=UTC)),
-        # 00:30 local the day after the due date (16:30 UTC on the due day) is late
-        dict(state="closed", judgment="other", verified_at=datetime(2019, 11, 30, 16, 30, tzinfo=UTC)),
-        # fined but no receipt yet: not counted as 处罚到位
-        dict(state="penalised", judgment="illegal", verified_at=ts(2019, 11, 2),
-             filed_on=date(2019, 11, 6), fine_yuan=5000.0, receipt_no=None),
-        # illegal land (not mining), closed
-        dict(programme="land", state="closed", judgment="illegal", verified_at=ts(2019, 11, 3),
-             filed_on=date(2019, 11, 6), fine_yuan=1000.0, receipt_no="R2"),
-        # never verified
-        dict(),
-    ])
+    return frame(
+        [
+            # on time, illegal, filed and penalised with a receipt
+            dict(
+                state="penalised",
+                judgment="illegal",
+                verified_at=ts(2019, 11, 1),
+                filed_on=date(2019, 11, 5),
+                fine_yuan=30000.0,
+                receipt_no="R1",
+            ),
+            # late (after the due date), illegal, not filed
+            dict(state="verified", judgment="illegal", verified_at=ts(2019, 12, 2)),
+            # on time at 23:30 local time on the due day (15:30 UTC) counts as on time
+            dict(
+                state="verified",
+                judgment="legal",
+                verified_at=datetime(2019, 11, 30, 15, 30, tzinfo=UTC),
+            ),
+            # 00:30 local the day after the due date (16:30 UTC on the due day) is late
+            dict(
+                state="closed",
+                judgment="other",
+                verified_at=datetime(2019, 11, 30, 16, 30, tzinfo=UTC),
+            ),
+            # fined but no receipt yet: not counted as 处罚到位
+            dict(
+                state="penalised",
+                judgment="illegal",
+                verified_at=ts(2019, 11, 2),
+                filed_on=date(2019, 11, 6),
+                fine_yuan=5000.0,
+                receipt_no=None,
+            ),
+            # illegal land (not mining), closed
+            dict(
+                programme="land",
+                state="closed",
+                judgment="illegal",
+                verified_at=ts(2019, 11, 3),
+                filed_on=date(2019, 11, 6),
+                fine_yuan=1000.0,
+                receipt_no="R2",
+            ),
+            # never verified
+            dict(),
+        ]
+    )
 
 
 def test_verified_of_issued(weipian):
@@ -81,15 +111,34 @@ def test_illegal_mines_active_excludes_land_and_rectified(weipian):
 
 
 def test_change_survey_metrics():
-    df = frame([
-        dict(programme="change_survey", period="2019", state="passed",
-             evidence_at=ts(2019, 12, 1), submitted_at=ts(2019, 12, 20), checked_at=ts(2020, 1, 5)),
-        dict(programme="change_survey", period="2019", state="returned", returned_count=1,
-             evidence_at=ts(2019, 12, 1), submitted_at=ts(2019, 12, 31), checked_at=ts(2020, 1, 5)),
-        dict(programme="change_survey", period="2019", state="evidence_collected",
-             evidence_at=ts(2019, 12, 3)),
-        dict(programme="change_survey", period="2019"),
-    ])
+    df = frame(
+        [
+            dict(
+                programme="change_survey",
+                period="2019",
+                state="passed",
+                evidence_at=ts(2019, 12, 1),
+                submitted_at=ts(2019, 12, 20),
+                checked_at=ts(2020, 1, 5),
+            ),
+            dict(
+                programme="change_survey",
+                period="2019",
+                state="returned",
+                returned_count=1,
+                evidence_at=ts(2019, 12, 1),
+                submitted_at=ts(2019, 12, 31),
+                checked_at=ts(2020, 1, 5),
+            ),
+            dict(
+                programme="change_survey",
+                period="2019",
+                state="evidence_collected",
+                evidence_at=ts(2019, 12, 3),
+            ),
+            dict(programme="change_survey", period="2019"),
+        ]
+    )
     assert compute_metric("evidence_of_issued", df).case_ids == (1, 2, 3)
     assert compute_metric("provincial_pass_rate", df).value == 50.0
     sub = compute_metric("submitted_by_due_share", df)
@@ -111,11 +160,19 @@ def test_project_scopes_programmes_and_year(weipian):
     cs = frame([dict(programme="change_survey", period="2019", verified_at=ts(2019, 11, 1))])
     allc = pd.concat([weipian, other_year.assign(case_id=100), cs.assign(case_id=200)])
     p = Project(
-        id="mining_enforcement", name="矿山卫片执法", year=2019, table_title="t", budget={},
-        purpose="", spending_plan={}, goals=(), programmes=(Programme.MINING, Programme.LAND),
-        indicators=(IndicatorRow("产出指标", "数量指标", "x", "d", "t", "b",
-                                 ("verified_of_issued",)),
-                    IndicatorRow("满意度指标", "服务对象满意度指标", "y", "d", "t", "b")),
+        id="mining_enforcement",
+        name="矿山卫片执法",
+        year=2019,
+        table_title="t",
+        budget={},
+        purpose="",
+        spending_plan={},
+        goals=(),
+        programmes=(Programme.MINING, Programme.LAND),
+        indicators=(
+            IndicatorRow("产出指标", "数量指标", "x", "d", "t", "b", ("verified_of_issued",)),
+            IndicatorRow("满意度指标", "服务对象满意度指标", "y", "d", "t", "b"),
+        ),
     )
     rows = compute_project(p, allc)
     assert rows[0].values[0].denominator == 7

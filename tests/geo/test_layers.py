@@ -13,8 +13,9 @@ from geo.layers import read_parcels
 from tests import factories
 
 
-@pytest.mark.parametrize("suffix,driver", [(".gpkg", "GPKG"), (".geojson", "GeoJSON"),
-                                           (".shp", "ESRI Shapefile")])
+@pytest.mark.parametrize(
+    "suffix,driver", [(".gpkg", "GPKG"), (".geojson", "GeoJSON"), (".shp", "ESRI Shapefile")]
+)
 def test_reads_each_format_into_cgcs2000_with_ellipsoidal_area(tmp_path, suffix, driver):
     src = factories.squares(3, size=100.0)
     path = factories.write(src, tmp_path / f"ks{suffix}", driver=driver)
@@ -28,7 +29,9 @@ def test_reads_each_format_into_cgcs2000_with_ellipsoidal_area(tmp_path, suffix,
     assert layer.frame["area_m2"].iloc[0] == pytest.approx(ref, abs=0.01)
     # Gauss-Krüger distorts little near the central meridian: plane 10 000 m² ≈ ellipsoidal.
     assert layer.frame["area_m2"].iloc[0] == pytest.approx(10000.0, rel=5e-3)
-    assert layer.frame["area_mu"].iloc[0] == pytest.approx(layer.frame["area_m2"].iloc[0] / 666.6667, rel=1e-4)
+    assert layer.frame["area_mu"].iloc[0] == pytest.approx(
+        layer.frame["area_m2"].iloc[0] / 666.6667, rel=1e-4
+    )
     assert layer.frame["attributes"].iloc[0]["BHLX"] == "新增开采"
 
 

@@ -26,8 +26,11 @@ PAYLOADS = {
     Action.PENALISE: {"fine_yuan": "35000", "receipt_no": "HB0012345", "paid_on": "2019-11-20"},
     Action.RECTIFY: {"rectified_on": "2019-12-01"},
     Action.CLOSE: {},
-    Action.COLLECT_EVIDENCE: {"land_class_before": "0103", "land_class_after": "0702",
-                              "photo_count": 4},
+    Action.COLLECT_EVIDENCE: {
+        "land_class_before": "0103",
+        "land_class_after": "0702",
+        "photo_count": 4,
+    },
     Action.SUBMIT: {},
     Action.PASS: {},
     Action.RETURN: {"reason": "举证照片方向不符"},
@@ -42,8 +45,14 @@ def run(case: Case, *actions: Action, **overrides) -> Case:
 
 
 def test_illegal_mine_goes_through_enforcement_to_closure():
-    c = run(Case(1, Programme.MINING), Action.VERIFY, Action.FILE, Action.PENALISE,
-            Action.RECTIFY, Action.CLOSE)
+    c = run(
+        Case(1, Programme.MINING),
+        Action.VERIFY,
+        Action.FILE,
+        Action.PENALISE,
+        Action.RECTIFY,
+        Action.CLOSE,
+    )
     assert c.state is State.CLOSED
     assert c.version == 5
     assert c.judgment is Judgment.ILLEGAL
@@ -77,8 +86,7 @@ def test_refused_transition_names_state_action_and_allowed():
 
 
 def test_change_survey_loops_until_passed():
-    c = run(Case(2, Programme.CHANGE_SURVEY), Action.COLLECT_EVIDENCE, Action.SUBMIT,
-            Action.RETURN)
+    c = run(Case(2, Programme.CHANGE_SURVEY), Action.COLLECT_EVIDENCE, Action.SUBMIT, Action.RETURN)
     assert c.state is State.RETURNED and c.returned_count == 1
     c = run(c, Action.COLLECT_EVIDENCE, Action.SUBMIT, Action.PASS)
     assert c.state is State.PASSED and c.returned_count == 1
@@ -104,11 +112,18 @@ def test_change_survey_refuses_weipian_actions():
     ],
 )
 def test_bad_payload_is_refused_with_the_field(action, payload, field):
-    prev = {Action.VERIFY: [], Action.FILE: [Action.VERIFY],
-            Action.PENALISE: [Action.VERIFY, Action.FILE],
-            Action.COLLECT_EVIDENCE: [], Action.RETURN: [Action.COLLECT_EVIDENCE, Action.SUBMIT]}
-    prog = Programme.CHANGE_SURVEY if action in (Action.COLLECT_EVIDENCE, Action.RETURN) \
+    prev = {
+        Action.VERIFY: [],
+        Action.FILE: [Action.VERIFY],
+        Action.PENALISE: [Action.VERIFY, Action.FILE],
+        Action.COLLECT_EVIDENCE: [],
+        Action.RETURN: [Action.COLLECT_EVIDENCE, Action.SUBMIT],
+    }
+    prog = (
+        Programme.CHANGE_SURVEY
+        if action in (Action.COLLECT_EVIDENCE, Action.RETURN)
         else Programme.MINING
+    )
     c = run(Case(3, prog), *prev[action])
     with pytest.raises(InvalidPayload) as exc:
         apply(c, action, actor="张三", at=T0, payload=payload)
@@ -117,16 +132,26 @@ def test_bad_payload_is_refused_with_the_field(action, payload, field):
 
 def test_actor_is_required():
     with pytest.raises(InvalidPayload):
-        apply(Case(1, Programme.MINING), Action.VERIFY, actor=" ", at=T0,
-              payload={"judgment": "legal"})
+        apply(
+            Case(1, Programme.MINING),
+            Action.VERIFY,
+            actor=" ",
+            at=T0,
+            payload={"judgment": "legal"},
+        )
 
 
 def test_apply_does_not_mutate_and_event_records_before_after():
     c0 = Case(1, Programme.MINING)
     c1, ev = apply(c0, Action.VERIFY, actor="李四", at=T0, payload={"judgment": "legal"})
     assert c0.state is State.ISSUED and c0.version == 0
-    assert ev.before == {"state": State.ISSUED, "version": 0, "judgment": None,
-                         "verified_at": None, "note": None}
+    assert ev.before == {
+        "state": State.ISSUED,
+        "version": 0,
+        "judgment": None,
+        "verified_at": None,
+        "note": None,
+    }
     assert ev.after["state"] is State.VERIFIED and ev.after["verified_at"] == T0
     assert ev.actor == "李四" and ev.seq == 1
 

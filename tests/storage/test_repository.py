@@ -64,22 +64,34 @@ def _first_case(store, path, meta):
 
 def test_action_updates_case_and_appends_event(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
-    c = store.apply_action(cid, "verify", actor="王五", payload={"judgment": "illegal"},
-                           expected_version=0, now=NOW)
+    c = store.apply_action(
+        cid, "verify", actor="王五", payload={"judgment": "illegal"}, expected_version=0, now=NOW
+    )
     assert c.state is State.VERIFIED and c.version == 1
     assert store.get_case(cid) == c
     [ev] = store.events(cid)
     assert (ev.actor, ev.at, ev.before["state"], ev.after["state"]) == (
-        "王五", NOW, State.ISSUED, State.VERIFIED)
+        "王五",
+        NOW,
+        State.ISSUED,
+        State.VERIFIED,
+    )
 
 
 def test_stale_version_gets_conflict_and_writes_nothing(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
-    store.apply_action(cid, "verify", actor="甲", payload={"judgment": "illegal"},
-                       expected_version=0, now=NOW)
+    store.apply_action(
+        cid, "verify", actor="甲", payload={"judgment": "illegal"}, expected_version=0, now=NOW
+    )
     with pytest.raises(VersionConflict) as exc:
-        store.apply_action(cid, "file", actor="乙", expected_version=0, now=NOW,
-                           payload={"case_no": "X1", "filed_on": "2019-11-01"})
+        store.apply_action(
+            cid,
+            "file",
+            actor="乙",
+            expected_version=0,
+            now=NOW,
+            payload={"case_no": "X1", "filed_on": "2019-11-01"},
+        )
     assert exc.value.details["current_version"] == 1
     assert store.get_case(cid).state is State.VERIFIED
     assert len(store.events(cid)) == 1
@@ -102,8 +114,9 @@ def test_case_can_be_rebuilt_from_its_events(store, mining_meta, squares_gpkg):
         ("close", {}),
     ]
     for i, (a, p) in enumerate(steps):
-        store.apply_action(cid, a, actor="甲", payload=p, expected_version=i,
-                           now=NOW + timedelta(days=i))
+        store.apply_action(
+            cid, a, actor="甲", payload=p, expected_version=i, now=NOW + timedelta(days=i)
+        )
     current = store.get_case(cid)
     assert current.state is State.CLOSED and current.fine_yuan == 12000.5
     assert store.rebuild_case(cid) == current
@@ -111,8 +124,9 @@ def test_case_can_be_rebuilt_from_its_events(store, mining_meta, squares_gpkg):
 
 def test_cases_frame_has_batch_period_and_due(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
-    store.apply_action(cid, "verify", actor="甲", payload={"judgment": "legal"},
-                       expected_version=0, now=NOW)
+    store.apply_action(
+        cid, "verify", actor="甲", payload={"judgment": "legal"}, expected_version=0, now=NOW
+    )
     df = store.cases_frame()
     assert len(df) == 3
     row = df.set_index("case_id").loc[cid]

@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.Column("imported_by", sa.String(100), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_batches"),
         sa.UniqueConstraint(
-            "source_sha256", "programme", "period",
+            "source_sha256",
+            "programme",
+            "period",
             name="uq_batches_source_sha256_programme_period",
         ),
     )

@@ -1,0 +1,260 @@
+"""The web map in a real browser: verify a 图斑 on the map and watch the indicator move."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.support import PageProbe, get_json, post_json
+
+pytestmark = pytest.mark.browser
+
+# Colours the legend promises (webmap/static/labels.js); asserted literally so a silent
+# palette change is caught here too.
+ISSUED_FILL = "#edc948"
+VERIFIED_FILL = "#4e79a7"
+ILLEGAL_OUTLINE = "#d7191c"
+ACTOR = "测试核查员"
+
+
+def pick_mining_batch(server_url: str) -> dict[str, Any]:
+    """A 矿山卫片 batch inside the mining_enforcement goal table's year, with issued cases."""
+    projects = get_json(f"{server_url}/api/projects")["data"]
+    year = next(p["year"] for p in projects if p["id"] == "mining_enforcement")
+    batches = [
+        b
+        for b in get_json(f"{server_url}/api/batches")["data"]
+        if b["programme"] == "mining" and str(b["period"]).startswith(str(year))
+    ]
+    assert batches, f"the demo data has no 矿山卫片 batch for {year}"
+    return max(batches, key=lambda b: b["feature_count"])
+
+
+def open_batch(page: Any, server_url: str, batch_id: int) -> None:
+    page.goto(server_url + "/")
+    select = page.get_by_test_id("batch-select")
+    select.locator(f'option[value="{batch_id}"]').wait_for(state="attached")
+    select.select_option(str(batch_id))
+    page.locator(f'[data-testid="map"][data-loaded-batch="{batch_id}"]').wait_for(state="attached")
+
+
+def first_case_in_state(page: Any, state: str, skip: tuple[str, ...] = ()) -> str:
+    ids = page.evaluate(
+        "(state) => window.tubanMap.features().filter(f => f.state === state).map(f => f.id)",
+        state,
+    )
+    ids = [i for i in ids if i not in skip]
+    assert ids, f"no case in state {state!r} on the map"
+    return ids[0]
+
+
+def click_case(page: Any, case_id: str, *, tap: bool = False) -> None:
+    """Zoom to the polygon, find a pixel where the browser hit-tests to its path, click it."""
+    page.evaluate(
+        """(id) => {
+            const m = window.tubanMap;
+            m.map.fitBounds(m.layerFor(id).getBounds(),
+                            {animate: false, maxZoom: 17, padding: [80, 80]});
+        }""",
+        case_id,
+    )
+    page.wait_for_function(
+        '(id) => !!document.querySelector(`path[data-case-id="${id}"]`)', arg=case_id
+    )
+    point = page.evaluate(
+        """(id) => new Promise((resolve) => requestAnimationFrame(() => {
+            const el = document.querySelector(`path[data-case-id="${id}"]`);
+            const r = el.getBoundingClientRect();
+            const fr = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9];
+            for (const fy of fr) for (const fx of fr) {
+                const x = r.left + r.width * fx, y = r.top + r.height * fy;
+                if (document.elementFromPoint(x, y) === el) return resolve({x, y});
+            }
+            resolve(null);
+        }))""",
+        case_id,
+    )
+    assert point, f"polygon {case_id} is not hit-testable anywhere on screen"
+    if tap:
+        page.touchscreen.tap(point["x"], point["y"])
+    else:
+        page.mouse.click(point["x"], point["y"])
+
+
+def show_tab(page: Any, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def read_indicator(page: Any, testid: str) -> tuple[float, str]:
+    cell = page.get_by_test_id(testid)
+    cell.wait_for(state="visible")
+    return float(cell.get_attribute("data-numerator")), cell.inner_text()
+
+
+def test_verify_illegal_on_map_updates_colour_and_indicator(
+    desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    page, probe = desktop
+    batch = pick_mining_batch(server_url)
+    open_batch(page, server_url, batch["id"])
+    assert "矿山卫片" in page.get_by_test_id("batch-select").inner_text()
+    page.screenshot(path=artifacts / "desktop-1-map.png")
+
+    # The live value before: 已核查 count of verified_of_issued.
+    show_tab(page, "绩效指标")
+    ind = "ind-mining_enforcement-verified_of_issued"
+    before_n, before_text = read_indicator(page, ind)
+    page.screenshot(path=artifacts / "desktop-2-indicators-before.png", full_page=True)
+    show_tab(page, "地图")
+
+    case_id = first_case_in_state(page, "issued")
+    path = page.locator(f'path[data-case-id="{case_id}"]')
+    assert path.get_attribute("fill") == ISSUED_FILL
+
+    click_case(page, case_id)
+    panel = page.get_by_test_id("case-panel")
+    page.locator(
+        f'[data-testid="case-panel"][data-case-id="{case_id}"][aria-busy="false"]'
+    ).wait_for()
+    assert panel.is_visible()
+    case = get_json(f"{server_url}/api/cases/{case_id}")
+    assert panel.get_by_test_id("case-code").inner_text() == case["code"]
+    assert "亩" in panel.get_by_test_id("case-area").inner_text()
+    assert panel.get_by_test_id("case-state").inner_text().strip() == case["state_label"]
+
+    # Labelled, keyboard-reachable controls.
+    judgment = page.get_by_label("核查结论")
+    assert judgment.get_attribute("data-testid") == "verify-judgment"
+    judgment.select_option(label="违法")
+    actor = page.get_by_test_id("verify-actor")
+    actor.fill(ACTOR)
+    page.get_by_label("备注").first.fill("浏览器测试：越界开采")
+    page.screenshot(path=artifacts / "desktop-3-verify-form.png")
+    page.get_by_test_id("verify-submit").click()
+
+    page.locator(
+        f'[data-testid="case-panel"][data-case-id="{case_id}"][data-state="verified"]'
+    ).wait_for()
+    status = page.get_by_test_id("panel-status")
+    status.wait_for(state="visible")
+    assert "已核查" in status.inner_text()
+    assert not page.get_by_test_id("panel-alert").is_visible()
+
+    # The polygon was recoloured in place: verified fill, red 违法 outline.
+    assert path.get_attribute("fill") == VERIFIED_FILL
+    assert path.get_attribute("stroke") == ILLEGAL_OUTLINE
+    assert path.get_attribute("data-state") == "verified"
+    assert panel.get_by_test_id("case-judgment").inner_text().strip() == "违法"
+    assert ACTOR in panel.get_by_test_id("case-events").inner_text()
+    assert page.get_by_test_id("file-form").is_visible(), "an illegal verified case offers 立案"
+    page.screenshot(path=artifacts / "desktop-4-verified.png")
+
+    # The server agrees, and the actor is remembered for next time.
+    case = get_json(f"{server_url}/api/cases/{case_id}")
+    assert (case["state"], case["judgment"]) == ("verified", "illegal")
+    assert page.evaluate("localStorage.getItem('tuban.actor')") == ACTOR
+    assert page.get_by_test_id("file-actor").input_value() == ACTOR
+
+    # The indicator moved live: 已核查 +1, without reloading the page.
+    show_tab(page, "绩效指标")
+    page.wait_for_function(
+        '([id, n]) => Number(document.querySelector(`[data-testid="${id}"]`)'
+        "?.dataset.numerator) === n",
+        arg=[ind, before_n + 1],
+    )
+    after_n, after_text = read_indicator(page, ind)
+    assert after_n == before_n + 1
+    assert after_text != before_text
+    assert str(int(after_n)) in after_text
+    page.screenshot(path=artifacts / "desktop-5-indicators-after.png", full_page=True)
+    probe.assert_clean()
+
+
+def test_stale_version_shows_the_error_envelope_message(
+    desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    page, probe = desktop
+    batch = pick_mining_batch(server_url)
+    open_batch(page, server_url, batch["id"])
+    case_id = first_case_in_state(page, "issued")
+    click_case(page, case_id)
+    page.get_by_test_id("verify-submit").wait_for()
+    version = get_json(f"{server_url}/api/cases/{case_id}")["version"]
+
+    # Someone else verifies the case behind the page's back.
+    status, _ = post_json(
+        f"{server_url}/api/cases/{case_id}/actions",
+        {
+            "action": "verify",
+            "actor": "他人",
+            "payload": {"judgment": "legal"},
+            "expected_version": version,
+        },
+    )
+    assert status == 200
+
+    page.get_by_test_id("verify-judgment").select_option("illegal")
+    page.get_by_test_id("verify-actor").fill(ACTOR)
+    page.get_by_test_id("verify-submit").click()
+
+    alert = page.get_by_role("alert").filter(has_text="未能办理")
+    alert.wait_for(state="visible")
+    # What the API says to the same stale request is what the panel shows.
+    status, body = post_json(
+        f"{server_url}/api/cases/{case_id}/actions",
+        {
+            "action": "verify",
+            "actor": ACTOR,
+            "payload": {"judgment": "illegal"},
+            "expected_version": version,
+        },
+    )
+    assert status == 409
+    assert body["error"]["message"] in alert.inner_text()
+    # The panel reloaded the fresh case: the other person's 合法 verdict, not red.
+    page.locator(
+        f'[data-testid="case-panel"][data-case-id="{case_id}"][data-state="verified"]'
+    ).wait_for()
+    path = page.locator(f'path[data-case-id="{case_id}"]')
+    assert path.get_attribute("fill") == VERIFIED_FILL
+    assert path.get_attribute("stroke") != ILLEGAL_OUTLINE
+    page.screenshot(path=artifacts / "desktop-6-conflict.png")
+    probe.assert_clean()
+
+
+def test_phone_panel_is_a_bottom_sheet(
+    phone: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    page, probe = phone
+    batch = pick_mining_batch(server_url)
+    open_batch(page, server_url, batch["id"])
+    page.screenshot(path=artifacts / "phone-1-map.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    case_id = page.evaluate("window.tubanMap.features()[0].id")
+    click_case(page, case_id, tap=True)
+    panel = page.get_by_test_id("case-panel")
+    page.locator(
+        f'[data-testid="case-panel"][data-case-id="{case_id}"][aria-busy="false"]'
+    ).wait_for()
+    box = panel.bounding_box()
+    assert box is not None
+    assert box["x"] == 0 and abs(box["width"] - 390) < 1, box
+    assert abs(box["y"] + box["height"] - 844) < 2, f"panel is not docked at the bottom: {box}"
+    assert box["height"] < 844 * 0.7, f"bottom sheet covers the whole map: {box}"
+    assert panel.get_by_test_id("case-code").is_visible()
+    page.screenshot(path=artifacts / "phone-2-panel.png")
+
+    page.get_by_test_id("panel-close").click()
+    assert not panel.is_visible()
+    show_tab(page, "绩效指标")
+    value = page.get_by_test_id("ind-mining_enforcement-verified_of_issued")
+    value.wait_for(state="visible")
+    value.scroll_into_view_if_needed()
+    # The 实时值 column stays on screen although the goal table is wider than the phone.
+    vbox = value.bounding_box()
+    assert vbox is not None and vbox["x"] >= 0 and vbox["x"] + vbox["width"] <= 390, vbox
+    page.screenshot(path=artifacts / "phone-3-indicators.png")
+    probe.assert_clean()

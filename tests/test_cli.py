@@ -1,0 +1,55 @@
+"""The ``tuban`` command: import, report, export and errors, on a temp embedded store."""
+
+from __future__ import annotations
+
+import pyogrio
+from typer.testing import CliRunner
+
+from tests import factories
+from tuban_cli.main import app
+
+runner = CliRunner()
+META = [
+    "--programme",
+    "mining",
+    "--period",
+    "2019Q3",
+    "--authority",
+    "河北省自然资源厅",
+    "--issued-on",
+    "2019-10-15",
+    "--due-on",
+    "2019-11-30",
+]
+
+
+def test_import_report_export(tmp_path):
+    db = tmp_path / "cli.sqlite"
+    src = factories.write(factories.squares(4), tmp_path / "ks.gpkg")
+    r = runner.invoke(app, ["import", str(src), *META, "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "已导入 批次 #1" in r.output and "4 个图斑" in r.output
+    again = runner.invoke(app, ["import", str(src), *META, "--db", str(db)])
+    assert again.exit_code == 0 and "未重复导入" in again.output
+
+    rep = runner.invoke(
+        app, ["report", "--project", "mining_enforcement", "--year", "2019", "--db", str(db)]
+    )
+    assert rep.exit_code == 0, rep.output
+    assert "已核查 0 / 下发 4" in rep.output
+
+    out = tmp_path / "out.gpkg"
+    ex = runner.invoke(app, ["export", "1", str(out), "--db", str(db)])
+    assert ex.exit_code == 0, ex.output
+    frame = pyogrio.read_dataframe(out)
+    assert len(frame) == 4 and set(frame["state_label"]) == {"已下发"}
+    assert frame.crs.to_epsg() == 4490
+
+
+def test_bad_file_exits_2_with_row_and_field(tmp_path):
+    f = factories.squares(2)
+    f.loc[1, "geometry"] = factories.bowtie()
+    src = factories.write(f, tmp_path / "bad.gpkg")
+    r = runner.invoke(app, ["import", str(src), *META, "--db", str(tmp_path / "x.sqlite")])
+    assert r.exit_code == 2
+    assert "IMPORT_INVALID_GEOMETRY" in r.output and "row: 2" in r.output

@@ -1,0 +1,72 @@
+"""The shipped sample data: the demo manifest imports whole, and the goal tables match the seed."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from api.settings import DEFAULT_GOALS_DIR, REPO_ROOT
+from geo.goals import load_goals
+from storage.engine import make_engine, migrate, sqlite_url
+from storage.repository import CaseStore
+from tuban_cli.main import load_demo
+
+MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    engine = make_engine(sqlite_url(tmp_path_factory.mktemp("demo") / "demo.sqlite"))
+    migrate(engine)
+    store = CaseStore(engine)
+    load_demo(store)
+    yield store
+    engine.dispose()
+
+
+def test_every_manifest_batch_imports(demo_store):
+    items = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    batches = demo_store.list_batches()
+    assert len(batches) == len(items) == 9
+    assert Counter(b["programme"] for b in batches) == {"mining": 4, "land": 4, "change_survey": 1}
+    assert 300 <= sum(b["feature_count"] for b in batches) <= 1000
+
+
+def test_delivery_crs_and_encodings_as_real_provinces_send_them(demo_store):
+    by_prog = {}
+    for b in demo_store.list_batches():
+        by_prog.setdefault(b["programme"], b)
+    assert by_prog["mining"]["source_crs"] == "EPSG:4527"
+    assert "GBK" in by_prog["mining"]["encoding"] and "no .cpg" in by_prog["mining"]["encoding"]
+    assert by_prog["land"]["source_crs"] == "EPSG:4548"
+    assert ".cpg" in by_prog["land"]["encoding"]
+
+
+def test_chinese_attributes_are_not_mojibake(demo_store):
+    b = next(b for b in demo_store.list_batches() if b["programme"] == "mining")
+    rows = demo_store.features(b["id"])
+    text = "".join(str(v) for r in rows for v in r["attributes"].values() if isinstance(v, str))
+    assert "丰润区" in text
+    assert "\ufffd" not in text and "Ã" not in text
+
+
+def test_demo_load_is_idempotent(demo_store):
+    before = demo_store.counts()
+    load_demo(demo_store)
+    assert demo_store.counts() == before
+
+
+def test_goal_tables_transcribe_the_seed():
+    book = load_goals(DEFAULT_GOALS_DIR / "fengrun-2019.yaml")
+    assert book.year == 2019 and book.unit_code == "334002"
+    rows = {p.id: len(p.indicators) for p in book.projects}
+    assert rows == {"planning": 5, "mining_enforcement": 6, "land_change_survey": 5}
+    mining = book.project("mining_enforcement")
+    assert mining.budget["total"] == 300000.0
+    assert [mining.spending_plan[k] for k in ("mar", "jun", "oct", "dec")] == [10, 40, 60, 100]
+    assert all(r.level1 for p in book.projects for r in p.indicators)
+    bound = [m for r in mining.indicators for m in r.metrics]
+    assert "penalties_receipted" in bound and "illegal_mines_active" in bound
+    assert len(book.department["overall_goals"]) == 15

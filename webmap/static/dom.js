@@ -1,0 +1,43 @@
+// Tiny DOM helpers. Everything is built with createElement/textContent, never innerHTML,
+// because attribute values come from imported source files.
+
+/**
+ * Create an element: h('td', {class: 'x', 'data-testid': 'y', onclick: fn}, 'text', child)
+ * Attribute values null/undefined/false are skipped; true sets an empty attribute.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      el.className = value;
+    } else {
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+/** Append children, flattening arrays and skipping null/undefined/false. */
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+/** Show text in a live region (role=alert / role=status); empty text hides it. */
+export function announce(el, text) {
+  el.textContent = text || '';
+  el.hidden = !text;
+}
+
+/** Replace an element's children (arrays flattened, as in h()). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

@@ -1,0 +1,148 @@
+// zh-CN labels, state colours and formatting. Labels mirror docs/api.md; the API's own
+// *_label fields win whenever a response carries them.
+
+export const PROGRAMME_LABELS = {
+  mining: '矿山卫片',
+  land: '土地卫片',
+  change_survey: '土地变更调查',
+};
+
+/** States in workflow order, per programme (卫片 share one workflow). */
+const WEIPIAN_STATES = ['issued', 'verified', 'filed', 'penalised', 'rectified', 'closed'];
+const CHANGE_SURVEY_STATES = ['issued', 'evidence_collected', 'submitted', 'passed', 'returned'];
+
+export function statesFor(programme) {
+  return programme === 'change_survey' ? CHANGE_SURVEY_STATES : WEIPIAN_STATES;
+}
+
+export const STATE_LABELS = {
+  issued: '已下发',
+  verified: '已核查',
+  filed: '已立案',
+  penalised: '已处罚',
+  rectified: '已整改',
+  closed: '已结案',
+  evidence_collected: '已举证',
+  submitted: '已提交',
+  passed: '省级通过',
+  returned: '省级退回',
+};
+
+/** One distinct fill colour per state. Red is kept for the 违法 outline only. */
+export const STATE_COLOURS = {
+  issued: '#edc948',
+  verified: '#4e79a7',
+  filed: '#b07aa1',
+  penalised: '#f28e2b',
+  rectified: '#59a14f',
+  closed: '#9e9e9e',
+  evidence_collected: '#76b7b2',
+  submitted: '#9c6b4e',
+  passed: '#1b7837',
+  returned: '#ff9da7',
+};
+export const UNKNOWN_STATE_COLOUR = '#ffffff';
+export const ILLEGAL_OUTLINE = '#d7191c';
+
+export const JUDGMENT_LABELS = { legal: '合法', illegal: '违法', other: '其他' };
+
+export const ACTION_LABELS = {
+  verify: '核查',
+  file: '立案',
+  penalise: '处罚',
+  rectify: '整改',
+  close: '结案',
+  collect_evidence: '举证',
+  submit: '提交',
+  pass: '省级通过',
+  return: '省级退回',
+};
+
+/** Payload keys as shown in the event history. */
+export const PAYLOAD_LABELS = {
+  judgment: '核查结论',
+  note: '备注',
+  case_no: '案号',
+  filed_on: '立案日期',
+  fine_yuan: '罚款金额(元)',
+  receipt_no: '票据号',
+  paid_on: '缴款日期',
+  rectified_on: '整改日期',
+  land_class_before: '前地类编码',
+  land_class_after: '后地类编码',
+  photo_count: '照片数',
+  reason: '退回原因',
+};
+
+/** Common source-field names (三调 / 卫片 layers); unknown fields are shown as-is. */
+export const ATTRIBUTE_LABELS = {
+  TBBH: '图斑编号',
+  XZQDM: '行政区代码',
+  XZQMC: '行政区名称',
+  DLBM: '地类编码',
+  DLMC: '地类名称',
+  ZLDWDM: '坐落单位代码',
+  ZLDWMC: '坐落单位名称',
+  TBMJ: '图斑面积',
+  JCMJ: '监测面积',
+  QSX: '前时相',
+  HSX: '后时相',
+  QSXDL: '前时相地类',
+  HSXDL: '后时相地类',
+  BHLX: '变化类型',
+  KCZL: '矿产种类',
+  BZ: '备注',
+};
+
+export const M2_PER_MU = 10000 / 15;
+
+const number2 = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** "1,234.56" — always two decimals; '—' for missing values. */
+export function fmt2(value) {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? number2.format(n) : '—';
+}
+
+/** "12,345.67 m²（18.52 亩）" */
+export function formatArea(areaM2, areaMu) {
+  const mu = areaMu ?? (typeof areaM2 === 'number' ? areaM2 / M2_PER_MU : null);
+  return `${fmt2(areaM2)} m²（${fmt2(mu)} 亩）`;
+}
+
+export function formatDateTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString('zh-CN', { hour12: false });
+}
+
+export function stateLabel(state, fallback) {
+  return fallback || STATE_LABELS[state] || state || '—';
+}
+
+export function judgmentLabel(judgment) {
+  return judgment ? JUDGMENT_LABELS[judgment] || judgment : '未核查';
+}
+
+/** A payload value for display: judgments translated, everything else as text. */
+export function formatPayloadValue(key, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (key === 'judgment') return JUDGMENT_LABELS[value] || String(value);
+  if (key === 'fine_yuan') return fmt2(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function colourFor(state) {
+  return STATE_COLOURS[state] || UNKNOWN_STATE_COLOUR;
+}
+
+/** A darker shade of a #rrggbb colour, for outlines that still read as the state's colour. */
+export function darken(hex, amount = 0.4) {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex);
+  if (!m) return hex;
+  const n = parseInt(m[1], 16);
+  const ch = (shift) => Math.round(((n >> shift) & 255) * (1 - amount));
+  return '#' + [16, 8, 0].map((s) => ch(s).toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,191 @@
+// The Leaflet map: no basemap (offline), polygons coloured by state, 违法 outlined red.
+// Leaflet is loaded as the vendored classic script (window.L) before this module runs.
+
+import { fill, h } from './dom.js';
+import { ILLEGAL_OUTLINE, colourFor, darken, stateLabel, statesFor } from './labels.js';
+
+const L = window.L;
+
+/** 丰润区 centre: the view before any batch is loaded. */
+const HOME = { center: [39.83, 118.12], zoom: 10 };
+
+/** Below this zoom most 图斑 are a few pixels wide: thicker outlines keep them visible. */
+const DETAIL_ZOOM = 14;
+
+function styleFor(props, selected, zoom) {
+  const illegal = props.judgment === 'illegal';
+  const fill = colourFor(props.state);
+  const overview = zoom < DETAIL_ZOOM;
+  const base = overview ? 2.5 : 1.2;
+  return {
+    fillColor: fill,
+    fillOpacity: selected ? 0.85 : 0.65,
+    color: illegal ? ILLEGAL_OUTLINE : (selected ? '#000000' : (overview ? fill : darken(fill, 0.35))),
+    weight: selected ? base + 2 : (illegal ? base + 1 : base),
+    opacity: 1,
+  };
+}
+
+function describe(props) {
+  return `图斑 ${props.code ?? props.case_id}，${stateLabel(props.state, props.state_label)}` +
+    (props.judgment === 'illegal' ? '，违法' : '');
+}
+
+/** Legend control listing the programme's states with counts. */
+function createLegend() {
+  const control = L.control({ position: 'bottomright' });
+  let box;
+  control.onAdd = () => {
+    box = h('div', { class: 'legend', 'data-testid': 'legend', role: 'group', 'aria-label': '图例' });
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  control.render = (programme, layers) => {
+    const counts = {};
+    const labels = {};
+    for (const layer of layers) {
+      const p = layer.feature.properties;
+      counts[p.state] = (counts[p.state] || 0) + 1;
+      if (p.state_label) labels[p.state] = p.state_label;
+    }
+    const states = [...statesFor(programme)];
+    for (const s of Object.keys(counts)) if (!states.includes(s)) states.push(s);
+    fill(box,
+      h('div', { class: 'legend-title' }, '图例'),
+      states.map((s) => h('div', { class: 'legend-row', 'data-state': s },
+        h('span', { class: 'swatch', style: `background:${colourFor(s)}` }),
+        h('span', {}, `${stateLabel(s, labels[s])}（${counts[s] || 0}）`))),
+      programme === 'change_survey' ? null : h('div', { class: 'legend-row' },
+        h('span', { class: 'swatch swatch-illegal', style: `border-color:${ILLEGAL_OUTLINE}` }),
+        h('span', {}, '红色边框：违法')));
+  };
+  return control;
+}
+
+/**
+ * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
+ * from the keyboard.
+ */
+export function createMapView(container, { onSelect }) {
+  const map = L.map(container, { zoomControl: false, attributionControl: true, keyboard: true });
+  map.attributionControl.setPrefix('Leaflet');
+  L.control.zoom({ zoomInTitle: '放大', zoomOutTitle: '缩小', position: 'topleft' }).addTo(map);
+  L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+  map.setView(HOME.center, HOME.zoom);
+
+  const legend = createLegend().addTo(map);
+  let lastDetail = null;
+  map.on('zoomend', () => {
+    const detail = map.getZoom() >= DETAIL_ZOOM;
+    if (detail !== lastDetail) {
+      lastDetail = detail;
+      for (const layer of layers.values()) restyle(layer);
+    }
+  });
+  const layers = new Map(); // case id (string) -> L.Path
+  let group = null;
+  let programme = null;
+  let selectedId = null;
+
+  function decorate(layer) {
+    const el = layer.getElement && layer.getElement();
+    if (!el) return;
+    const p = layer.feature.properties;
+    el.setAttribute('data-case-id', String(layer.feature.id ?? p.case_id));
+    el.setAttribute('data-state', p.state || '');
+    el.setAttribute('data-judgment', p.judgment || '');
+    el.setAttribute('role', 'button');
+    el.setAttribute('tabindex', '0');
+    el.setAttribute('aria-label', describe(p));
+  }
+
+  function restyle(layer) {
+    const id = String(layer.feature.id ?? layer.feature.properties.case_id);
+    layer.setStyle(styleFor(layer.feature.properties, id === selectedId, map.getZoom()));
+    decorate(layer);
+  }
+
+  /** Replace the drawn polygons with a FeatureCollection and fit to bbox. */
+  function setFeatures(collection, prog, bbox) {
+    if (group) group.remove();
+    layers.clear();
+    selectedId = null;
+    programme = prog;
+    group = L.geoJSON(collection, {
+      style: (feature) => styleFor(feature.properties, false, map.getZoom()),
+      onEachFeature: (feature, layer) => {
+        const id = String(feature.id ?? feature.properties.case_id);
+        layers.set(id, layer);
+        layer.bindTooltip(() => describe(feature.properties), { sticky: true, direction: 'top' });
+        layer.on('click', () => onSelect(id));
+      },
+    }).addTo(map);
+    for (const layer of layers.values()) {
+      decorate(layer);
+      layer.getElement()?.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          layer.fire('click');
+        }
+      });
+    }
+    legend.render(programme, layers.values());
+    fit(bbox);
+  }
+
+  function fit(bbox) {
+    if (Array.isArray(bbox) && bbox.length === 4 && bbox.every(Number.isFinite)) {
+      const [minx, miny, maxx, maxy] = bbox;
+      map.fitBounds([[miny, minx], [maxy, maxx]], { padding: [16, 16], animate: false });
+    } else if (group && group.getLayers().length) {
+      map.fitBounds(group.getBounds(), { padding: [16, 16], animate: false });
+    }
+  }
+
+  /** Update one polygon in place from a case (GET /api/cases/{id} shape). */
+  function updateCase(c) {
+    const layer = layers.get(String(c.id));
+    if (!layer) return;
+    Object.assign(layer.feature.properties, {
+      state: c.state,
+      state_label: c.state_label,
+      judgment: c.judgment,
+      version: c.version,
+    });
+    restyle(layer);
+    legend.render(programme, layers.values());
+  }
+
+  function select(id) {
+    const previous = selectedId !== null ? layers.get(selectedId) : null;
+    selectedId = id === null ? null : String(id);
+    if (previous) restyle(previous);
+    const layer = selectedId !== null ? layers.get(selectedId) : null;
+    if (layer) {
+      restyle(layer);
+      layer.bringToFront();
+    }
+  }
+
+  function focusCase(id) {
+    const layer = layers.get(String(id));
+    if (layer) map.fitBounds(layer.getBounds(), { maxZoom: Math.max(map.getZoom(), 15), padding: [40, 40] });
+  }
+
+  function features() {
+    return [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
+  }
+
+  return {
+    map,
+    layers,
+    setFeatures,
+    updateCase,
+    select,
+    focusCase,
+    features,
+    fit,
+    invalidate: () => map.invalidateSize({ pan: false }),
+  };
+}
