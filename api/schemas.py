@@ -147,7 +147,9 @@ class IndicatorRowPublic(BaseModel):
 class ProjectPublic(BaseModel):
     id: str
     name: str
+    code: str | None
     table_title: str
+    table_unit: str
     year: int
     budget: dict[str, float | None]
     purpose: str
@@ -163,6 +165,7 @@ class ProjectsPublic(BaseModel):
 
 class IndicatorsPublic(BaseModel):
     project: ProjectPublic
+    unit_code: str
     unit_name: str
     mode: str = "live"
     computed_at: datetime

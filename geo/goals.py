@@ -40,6 +40,7 @@ class Project:
     programmes: tuple[Programme, ...]
     indicators: tuple[IndicatorRow, ...]
     code: str | None = None
+    table_unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def load_goals(path: str | Path) -> GoalBook:
                     programmes=tuple(Programme(x) for x in p.get("programmes") or ()),
                     indicators=tuple(rows),
                     code=p.get("code"),
+                    table_unit=p.get("table_unit") or "",
                 )
             )
         except (KeyError, ValueError) as exc:

@@ -11,7 +11,7 @@ from api.settings import DEFAULT_GOALS_DIR, REPO_ROOT
 from geo.goals import load_goals
 from storage.engine import make_engine, migrate, sqlite_url
 from storage.repository import CaseStore
-from tuban_cli.main import load_demo
+from tuban_cli.demo import load_batches as load_demo
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"
 
@@ -70,3 +70,27 @@ def test_goal_tables_transcribe_the_seed():
     bound = [m for r in mining.indicators for m in r.metrics]
     assert "penalties_receipted" in bound and "illegal_mines_active" in bound
     assert len(book.department["overall_goals"]) == 15
+
+
+def test_demo_history_is_consistent_with_the_event_log(tmp_path):
+    from tuban_cli.demo import play_history
+
+    engine = make_engine(sqlite_url(tmp_path / "h.sqlite"))
+    migrate(engine)
+    store = CaseStore(engine)
+    load_demo(store)
+    added = play_history(store, seed=7)
+    assert added == store.counts()["events"] > 300
+    states, actors = Counter(), set()
+    for b in store.list_batches():
+        for row in store.features(b["id"]):
+            case = store.get_case(row["id"])
+            states[case.state.value] += 1
+            assert store.rebuild_case(row["id"]) == case
+            actors |= {e.actor for e in store.events(row["id"])}
+    # every stage of both workflows occurs, and work is left to do
+    assert {"issued", "verified", "filed", "penalised", "closed", "passed", "returned"} <= set(
+        states
+    )
+    assert actors and all(a.endswith("（示例）") for a in actors)
+    engine.dispose()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.settings import REPO_ROOT, Settings
+from api.settings import Settings
 from geo.errors import TubanError
 from geo.model import Programme
 
@@ -18,7 +17,6 @@ app = typer.Typer(
     help="图斑 Tuban：卫片执法与土地变更调查的图斑案件与绩效指标", no_args_is_help=True
 )
 
-SAMPLE_DATA = REPO_ROOT / "sample_data"
 DEMO_DB = Path("tuban-data/demo.sqlite")
 
 DbOpt = Annotated[
@@ -96,27 +94,6 @@ def import_cmd(
         _fail(exc)
 
 
-def load_demo(store, manifest: Path = SAMPLE_DATA / "fengrun" / "batches.json") -> None:  # type: ignore[no-untyped-def]
-    """Import every batch of the sample manifest (idempotent)."""
-    from storage.repository import BatchMeta
-
-    for item in json.loads(manifest.read_text(encoding="utf-8")):
-        meta = BatchMeta(
-            Programme(item["programme"]),
-            item["period"],
-            item["authority"],
-            date.fromisoformat(item["issued_on"]),
-            date.fromisoformat(item["due_on"]),
-        )
-        _import_one(
-            store,
-            SAMPLE_DATA / item["path"],
-            meta,
-            layer=item.get("layer"),
-            encoding=item.get("encoding"),
-        )
-
-
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -142,13 +119,26 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    history: Annotated[
+        bool, typer.Option("--history/--no-history", help="play a synthetic 2019 work history")
+    ] = True,
 ) -> None:
     """Load the synthetic 丰润区 2019 data into the embedded store and serve it."""
+    from tuban_cli.demo import load_batches, play_history
+
     settings = _settings(db)
+    store = _store(settings)
     try:
-        load_demo(_store(settings))
+        for row, created in load_batches(store):
+            verb = "已导入" if created else "已存在"
+            label = Programme(row["programme"]).label
+            n = row["feature_count"]
+            typer.echo(f"{verb} 批次 #{row['id']} {row['period']} {label}：{n} 个图斑")
     except TubanError as exc:
         _fail(exc)
+    if history and store.counts()["events"] == 0:
+        n = play_history(store)
+        typer.echo(f"已生成 2019 年示例办理记录 {n} 条（操作人标注“示例”）")
     if serve_:
         _serve(settings, host, port)
 
@@ -212,7 +202,7 @@ def report(
         raise typer.Exit(2) from None
     typer.echo(f"{proj.table_title}（{book.unit_name}，{book.year} 年）")
     for rv in compute_project(proj, _store(settings).cases_frame()):
-        values = "；".join(v.display for v in rv.values) or "（定性指标）"
+        values = "；".join(v.display for v in rv.values) or "（暂无自动取值）"
         typer.echo(
             f"- {rv.row.level1} / {rv.row.level2} / {rv.row.level3}\n"
             f"    目标：{rv.row.target}\n    实时：{values}"

@@ -25,7 +25,9 @@ def _project_public(p: Project) -> ProjectPublic:
     return ProjectPublic(
         id=p.id,
         name=p.name,
+        code=p.code,
         table_title=p.table_title,
+        table_unit=p.table_unit,
         year=p.year,
         budget=p.budget,
         purpose=p.purpose,
@@ -46,6 +48,8 @@ def _book(books: dict[int, GoalBook], year: int | None) -> GoalBook:
 
 @router.get("/projects", operation_id="projects-list")
 def list_projects(books: GoalBooksDep, year: int | None = None) -> ProjectsPublic:
+    if not books and year is None:
+        return ProjectsPublic(data=[], count=0)
     data = [_project_public(p) for p in _book(books, year).projects]
     return ProjectsPublic(data=data, count=len(data))
 
@@ -65,6 +69,7 @@ def indicators(
     rows = compute_project(proj, cases)
     return IndicatorsPublic(
         project=_project_public(proj),
+        unit_code=book.unit_code,
         unit_name=book.unit_name,
         computed_at=clock(),
         case_count=len(project_cases(proj, cases)),

@@ -103,3 +103,14 @@ def test_goal_tables_listed_with_all_three_projects(client):
 
 def test_health(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_no_goal_tables_gives_empty_project_list(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    s = Settings(database_url=f"sqlite:///{tmp_path / 'x.sqlite'}", goals_dir=tmp_path)
+    with TestClient(create_app(s)) as c:
+        assert c.get("/api/projects").json() == {"data": [], "count": 0}
