@@ -1,28 +1,94 @@
-"""Recognised names of the fields every 图斑 delivery carries, in Chinese and pinyin forms."""
+"""Recognised names of the fields 图斑 deliveries carry, in Chinese and pinyin-abbreviation forms.
+
+A mapping file (YAML or JSON, ``{canonical or Chinese name: source column}``) covers what the
+aliases do not; every other column is kept as a source attribute.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
-# Canonical name -> accepted column names (compared case-insensitively). The first entry is
-# what error messages show users.
+import yaml
+
+from geo.errors import InvalidValue
+
+# Canonical name -> accepted column names, compared case-insensitively. The first entry is the
+# name users see in messages and reports.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "code": ("图斑编号", "TBBH", "监测图斑编号", "JCBH", "TBBM", "图斑编码"),
-    "xzqdm": ("行政区代码", "XZQDM", "XZQHDM", "行政区划代码", "XZQH"),
+    "code": ("图斑编号", "TBBH", "监测图斑编号", "JCBH", "TBBM", "图斑编码", "TBYBH", "WPTBBH"),
+    "xzqdm": ("行政区代码", "XZQDM", "XZQHDM", "行政区划代码", "XZQH", "XZDM", "县级行政区代码"),
+    "before_date": ("前时相", "QSX", "QSXSJ", "前时相时间"),
+    "after_date": ("后时相", "HSX", "HSXSJ", "后时相时间"),
+    "change_type": ("变化类型", "BHLX", "图斑类型", "TBLX", "JCLX"),
+    "land_class_before": ("前时相地类", "QSXDL", "QDLBM"),
+    "land_class_after": ("后时相地类", "HSXDL", "HDLBM", "地类编码", "DLBM"),
+    "declared_area": ("面积", "MJ", "JCMJ", "监测面积", "TBMJ", "图斑面积"),
 }
 
 REQUIRED = ("code", "xzqdm")
 
 
-def find_column(columns: Iterable[str], canonical: str) -> str | None:
-    """The column of ``columns`` that holds ``canonical``, or None."""
-    wanted = {a.casefold() for a in FIELD_ALIASES[canonical]}
-    for col in columns:
-        if str(col).strip().casefold() in wanted:
-            return col
-    return None
-
-
 def display_name(canonical: str) -> str:
     aliases = FIELD_ALIASES[canonical]
     return f"{aliases[0]} ({'/'.join(aliases[1:3])})"
+
+
+def _canonical_key(key: str) -> str | None:
+    k = key.strip().casefold()
+    for canonical, aliases in FIELD_ALIASES.items():
+        if k == canonical or k in {a.casefold() for a in aliases}:
+            return canonical
+    return None
+
+
+def load_field_map(path: str | Path) -> dict[str, str]:
+    """Read a mapping file into ``{canonical: source column}``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise InvalidValue(f"无法读取字段映射文件：{exc}", file=path.name) from None
+    if not isinstance(raw, Mapping):
+        raise InvalidValue("字段映射文件应为“字段名: 源字段”的映射", file=path.name)
+    out = {}
+    for key, col in raw.items():
+        canonical = _canonical_key(str(key))
+        if canonical is None:
+            known = "、".join(a[0] for a in FIELD_ALIASES.values())
+            raise InvalidValue(
+                f"映射文件中的字段 {key} 无法识别（可用：{known}）", file=path.name, field=str(key)
+            )
+        out[canonical] = str(col)
+    return out
+
+
+def resolve_fields(
+    columns: Iterable[str],
+    field_map: Mapping[str, str] | None = None,
+    extra_aliases: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, str]:
+    """``{canonical: column}`` for each canonical field found among ``columns``.
+
+    An explicit mapping wins over aliases; a mapping naming a column that does not exist is an
+    error rather than a silent fallback.
+    """
+    cols = [str(c) for c in columns]
+    folded = {c.strip().casefold(): c for c in cols}
+    found: dict[str, str] = {}
+    for canonical, col in (field_map or {}).items():
+        if col.strip().casefold() not in folded:
+            raise InvalidValue(f"字段映射指定的源字段 {col} 不存在", field=col, columns=cols)
+        found[canonical] = folded[col.strip().casefold()]
+    for canonical, aliases in FIELD_ALIASES.items():
+        if canonical in found:
+            continue
+        names = aliases + tuple((extra_aliases or {}).get(canonical, ()))
+        for a in names:
+            col = folded.get(a.casefold())
+            if col is not None and col not in found.values():
+                found[canonical] = col
+                break
+    return found

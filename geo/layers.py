@@ -1,10 +1,15 @@
-"""Read a delivered 图斑 layer into a clean GeoDataFrame in CGCS2000 with ellipsoidal areas."""
+"""Read a delivered 图斑 layer into a clean GeoDataFrame in CGCS2000 with ellipsoidal areas.
+
+The whole file is read and checked before anything is stored: the caller gets either a layer
+that can be imported as it is, with a report of what was repaired, guessed and linked, or one
+error that names the file, row and field.
+"""
 
 from __future__ import annotations
 
 import math
-import tempfile
-import zipfile
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -13,34 +18,45 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
-from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from geo.area import CGCS2000, M2_PER_MU, ellipsoidal_area_m2
-from geo.encoding import shapefile_encoding
-from geo.errors import (
-    InvalidGeometry,
-    InvalidValue,
-    MissingCRS,
-    MissingField,
-    UnreadableFile,
-)
-from geo.fields import REQUIRED, display_name, find_column
+from geo.crs import Jurisdiction, guess_crs, to_lonlat_bounds
+from geo.errors import InvalidGeometry, InvalidValue, MissingCRS, MissingField, UnreadableFile
+from geo.fields import REQUIRED, display_name, resolve_fields
+from geo.geometry import clean_geometries
+from geo.linking import duplicates_in_file
+from geo.readers import RawLayer, open_source, read_raw
+from geo.report import ImportReport, RowNote
 
 # Everything Tuban manages lies in China; a reprojected 图斑 outside this box means the file's
 # CRS is wrong, and storing it would put the case on the wrong continent.
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+# A guessed CRS must put the data within this distance of the county's bounding box.
+GUESS_MARGIN_DEG = 0.25
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
 
 
 @dataclass(frozen=True)
 class ParcelLayer:
-    """A delivered layer, normalised: one row per 图斑, geometry in EPSG:4490."""
+    """A delivered layer, normalised: one row per 图斑, geometry in EPSG:4490.
 
-    frame: gpd.GeoDataFrame  # columns: code, xzqdm, attributes, area_m2, area_mu, geometry
+    ``frame`` columns: row (1-based source record), code, xzqdm, attributes, area_m2, area_mu,
+    dup_of (index of the earlier row this one repeats, or -1), geometry.
+    """
+
+    frame: gpd.GeoDataFrame
     source_name: str
     source_crs: str
     encoding: str
+    report: ImportReport
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -52,168 +68,244 @@ class ParcelLayer:
 
 
 def read_parcels(
-    path: str | Path, *, layer: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    crs: str | None = None,
+    field_map: Mapping[str, str] | None = None,
+    jurisdiction: Jurisdiction | None = None,
+    accept_partial: bool = False,
+    progress: Progress = _no_progress,
 ) -> ParcelLayer:
-    """Read a 图斑 layer (GeoPackage, GeoJSON, Shapefile or zipped Shapefile).
+    """Read a 图斑 layer: Shapefile (also zipped), GeoPackage, GeoJSON, FileGDB, KML, XLSX, CSV.
 
-    Raises an ``ImportError_`` subclass naming the file, row and field on any problem; a
-    layer is either returned whole and valid or not at all.
+    Parameters
+    ----------
+    crs : override the file's CRS (any pyproj input, e.g. "EPSG:4527", "EPSG:2363" for Xian 80).
+        Without it and without a CRS in the file, one is guessed from coordinate magnitudes and
+        ``jurisdiction``, and the report says so.
+    field_map : ``{canonical: source column}`` for fields the aliases don't recognise.
+    accept_partial : import the good rows and list rejected ones in the report, instead of
+        refusing the whole file when any row is unusable.
+
+    Raises an ``ImportError_`` subclass naming the file, row and field on any problem.
     """
     path = Path(path)
-    if path.suffix.lower() == ".zip":
-        return _read_zip(path, layer=layer, encoding=encoding)
-    return _read(path, path.name, layer=layer, encoding=encoding)
+    with open_source(path) as (inner, name):
+        t0 = time.perf_counter()
+        progress("读取", 0, 1)
+        raw = read_raw(inner, name, layer=layer, encoding=encoding)
+        progress("读取", 1, 1)
+        report = ImportReport(
+            file=name,
+            driver=raw.driver,
+            layer=layer,
+            encoding=raw.encoding,
+            warnings=list(raw.notes),
+        )
+        report.seconds["read"] = time.perf_counter() - t0
+        return _normalise(
+            raw,
+            report,
+            crs=crs,
+            field_map=field_map,
+            where=jurisdiction,
+            accept_partial=accept_partial,
+            progress=progress,
+        )
 
 
-def _read_zip(path: Path, *, layer: str | None, encoding: str | None) -> ParcelLayer:
+def _normalise(
+    raw: RawLayer,
+    report: ImportReport,
+    *,
+    crs: str | None,
+    field_map: Mapping[str, str] | None,
+    where: Jurisdiction | None,
+    accept_partial: bool,
+    progress: Progress,
+) -> ParcelLayer:
+    t0 = time.perf_counter()
+    frame, name = raw.frame, raw.name
+    report.read = len(frame)
+    if len(frame) == 0:
+        raise InvalidValue("图层中没有任何图斑", file=name)
+    attr_cols = [c for c in frame.columns if c != "geometry"]
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile(f"无法打开压缩包：{exc}", file=path.name) from None
-    with zf, tempfile.TemporaryDirectory(prefix="tuban-zip-") as tmp:
-        members = [m for m in zf.namelist() if not m.endswith("/") and ".." not in Path(m).parts]
-        shps = [m for m in members if m.lower().endswith((".shp", ".gpkg", ".geojson", ".json"))]
-        if len(shps) != 1:
-            raise UnreadableFile(
-                f"压缩包中应恰好有一个图层文件，找到 {len(shps)} 个", file=path.name, layers=shps
-            )
-        stem = str(Path(shps[0]).with_suffix(""))
-        for m in members:
-            if str(Path(m).with_suffix("")) == stem or m == shps[0]:
-                zf.extract(m, tmp)
-        inner = Path(tmp) / shps[0]
-        return _read(inner, f"{path.name}!{shps[0]}", layer=layer, encoding=encoding)
-
-
-def _read(path: Path, name: str, *, layer: str | None, encoding: str | None) -> ParcelLayer:
-    if not path.exists():
-        raise UnreadableFile("文件不存在", file=name)
-    enc_note = "UTF-8 (format default)"
-    if encoding:
-        enc_note = f"{encoding} (given)"
-    elif path.suffix.lower() == ".shp":
-        encoding, enc_note = shapefile_encoding(path)
-    try:
-        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
-    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
-    if frame.crs is None:
-        raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义），请补充后再导入", file=name)
-    src_crs = frame.crs.to_string()
-    cols = {c: find_column(frame.columns.drop("geometry"), c) for c in REQUIRED}
-    for canonical, col in cols.items():
-        if col is None:
+        cols = resolve_fields(attr_cols, field_map, raw.extra_aliases)
+    except InvalidValue as exc:
+        exc.details.setdefault("file", name)
+        raise
+    for canonical in REQUIRED:
+        if canonical not in cols:
             raise MissingField(
-                f"缺少必填字段 {display_name(canonical)}", file=name, field=display_name(canonical)
+                f"缺少必填字段 {display_name(canonical)}，可用 --field-map 指定",
+                file=name,
+                field=display_name(canonical),
+                columns=attr_cols,
             )
-    _check_values(frame, cols, name)
-    geoms = _check_geometries(frame.geometry.values, frame[cols["code"]], name)
-    lonlat = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(CGCS2000)
-    _check_in_china(lonlat, frame[cols["code"]], name, src_crs)
-    area = ellipsoidal_area_m2(lonlat.values)
-    attr_cols = [c for c in frame.columns if c != "geometry" and c not in cols.values()]
+    report.fields = dict(cols)
+    src_crs, swap = _resolve_crs(frame, crs, where, report, name)
+    codes = frame[cols["code"]].map(_clean_text).to_numpy(dtype=object)
+    xzqdm = frame[cols["xzqdm"]].map(_clean_text).to_numpy(dtype=object)
+    geoms = frame.geometry.to_numpy()
+    if swap:
+        geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
+    cleaned = clean_geometries(geoms, allow_points=raw.driver in ("CSV", "XLSX"))
+    rejected = dict(cleaned.rejected)
+    for i in np.flatnonzero(codes == ""):
+        rejected.setdefault(int(i), f"字段 {cols['code']} 为空")
+    for i in np.flatnonzero(xzqdm == ""):
+        rejected.setdefault(int(i), f"字段 {cols['xzqdm']} 为空")
+    progress("校验", 1, 1)
+    lonlat = gpd.GeoSeries(cleaned.geoms, crs=src_crs).to_crs(CGCS2000).to_numpy()
+    for i in _outside_china(lonlat):
+        rejected.setdefault(
+            int(i), f"坐标换算后不在中国境内，坐标系 {src_crs.to_string()} 可能有误"
+        )
+    report.repaired = [
+        RowNote(i + 1, codes[i] or None, r) for i, r in sorted(cleaned.repaired.items())
+    ]
+    report.rejected = [RowNote(i + 1, codes[i] or None, r) for i, r in sorted(rejected.items())]
+    if rejected and not accept_partial:
+        _raise_rejected(report, name, cols)
+    keep = np.setdiff1d(np.arange(len(frame)), np.fromiter(rejected, int, len(rejected)))
+    frame, codes, xzqdm, lonlat = frame.iloc[keep], codes[keep], xzqdm[keep], lonlat[keep]
+    report.seconds["validate_reproject"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    area = ellipsoidal_area_m2(lonlat)
+    points = shapely.get_type_id(lonlat) == 0
+    if points.any():
+        area[points] = _declared_area(frame, cols.get("declared_area"))[points]
+        report.points = int(points.sum())
+    report.seconds["area"] = time.perf_counter() - t0
+    dup_of, why = duplicates_in_file(codes, lonlat)
+    for i in np.flatnonzero(dup_of >= 0):
+        report.links.append(
+            {
+                "row": int(keep[i]) + 1,
+                "code": codes[i],
+                "linked_code": codes[dup_of[i]],
+                "reason": f"in_file_{why[i]}",
+                "iou": None,
+            }
+        )
+    kept_attrs = [c for c in attr_cols if c not in (cols["code"], cols["xzqdm"])]
+    report.attributes_kept = kept_attrs
+    attributes = [_jsonable_row(r) for r in frame[kept_attrs].to_dict("records")]
+    if any("\ufffd" in str(v) for r in attributes for v in r.values()):
+        report.warnings.append(
+            "属性中含有无法解码的字符（\ufffd），编码可能不对，可用 --encoding 指定"
+        )
     out = gpd.GeoDataFrame(
         {
-            "code": frame[cols["code"]].map(_clean_text).to_numpy(),
-            "xzqdm": frame[cols["xzqdm"]].map(_clean_text).to_numpy(),
-            "attributes": [_jsonable_row(r) for r in frame[attr_cols].to_dict("records")],
+            "row": keep + 1,
+            "code": codes,
+            "xzqdm": xzqdm,
+            "attributes": attributes,
             "area_m2": np.round(area, 2),
             "area_mu": np.round(area / M2_PER_MU, 4),
+            "dup_of": dup_of,
         },
-        geometry=lonlat.values,
+        geometry=lonlat,
         crs=CGCS2000,
     )
-    return ParcelLayer(frame=out, source_name=name, source_crs=src_crs, encoding=enc_note)
+    report.source_crs = _crs_label(src_crs)
+    return ParcelLayer(out, name, report.source_crs, raw.encoding, report)
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{epsg}" if epsg else crs.to_string()
+
+
+def _resolve_crs(
+    frame: gpd.GeoDataFrame,
+    override: str | None,
+    where: Jurisdiction | None,
+    report: ImportReport,
+    name: str,
+) -> tuple[CRS, bool]:
+    if override:
+        try:
+            crs = CRS.from_user_input(override)
+        except CRSError as exc:
+            raise MissingCRS(f"无法识别指定的坐标系 {override}：{exc}", file=name) from None
+        report.crs_how, report.crs_reason = "given", f"用户指定 {override}"
+        return crs, False
+    if frame.crs is not None:
+        report.crs_how = "file"
+        return frame.crs, False
+    geoms = frame.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not ok.any():
+        raise MissingCRS("文件没有坐标系，也没有可用于推断的坐标", file=name)
+    bounds = tuple(float(v) for v in shapely.total_bounds(geoms[ok]))
+    if where is None:
+        raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义），请用 --crs 指定", file=name)
+    guess = guess_crs(bounds, where)  # type: ignore[arg-type]
+    ll = to_lonlat_bounds(bounds, guess.crs, guess.swap_xy)  # type: ignore[arg-type]
+    if not where.contains_bounds(ll, GUESS_MARGIN_DEG):
+        raise MissingCRS(
+            f"文件没有坐标系；按推断的 {_crs_label(guess.crs)} 数据将落在{where.name}之外，"
+            "请用 --crs 指定正确的坐标系",
+            file=name,
+            guessed=_crs_label(guess.crs),
+            lonlat_bounds=[round(v, 4) for v in ll],
+        )
+    report.crs_how, report.crs_reason, report.swap_xy = "guessed", guess.reason, guess.swap_xy
+    report.warnings.append(
+        f"文件没有坐标系，已推断为 {_crs_label(guess.crs)}：{guess.reason}。"
+        "西安80 与 CGCS2000 无法从数值区分，如不正确请用 --crs 重新导入"
+    )
+    return guess.crs, guess.swap_xy
+
+
+def _raise_rejected(report: ImportReport, name: str, cols: dict[str, str]) -> None:
+    first = report.rejected[0]
+    field = (
+        cols["code"]
+        if "字段" in first.reason and cols["code"] in first.reason
+        else (cols["xzqdm"] if cols["xzqdm"] in first.reason else "geometry")
+    )
+    cls = InvalidValue if field != "geometry" else InvalidGeometry
+    more = f"（共 {len(report.rejected)} 行有问题）" if len(report.rejected) > 1 else ""
+    raise cls(
+        f"第 {first.row} 行：{first.reason}{more}；"
+        "修正后重新导入，或用 --accept-partial 只导入其余行",
+        file=name,
+        row=first.row,
+        field=field,
+        code=first.code,
+        reason=first.reason,
+        rejected=[
+            {"row": r.row, "code": r.code, "reason": r.reason} for r in report.rejected[:200]
+        ],
+    )
+
+
+def _outside_china(lonlat: np.ndarray) -> np.ndarray:
+    minx, miny, maxx, maxy = CHINA_BOUNDS
+    b = shapely.bounds(lonlat)
+    with np.errstate(invalid="ignore"):
+        bad = ~((b[:, 0] >= minx) & (b[:, 2] <= maxx) & (b[:, 1] >= miny) & (b[:, 3] <= maxy))
+    bad &= ~shapely.is_missing(lonlat)
+    return np.flatnonzero(bad)
+
+
+def _declared_area(frame: pd.DataFrame, col: str | None) -> np.ndarray:
+    if col is None:
+        return np.zeros(len(frame))
+    return pd.to_numeric(frame[col], errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
 def _clean_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)  # admin codes stored as numbers in some DBFs
     return str(v).strip()
-
-
-def _is_blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-
-
-def _check_values(frame: pd.DataFrame, cols: dict[str, str | None], name: str) -> None:
-    if len(frame) == 0:
-        raise InvalidValue("图层中没有任何图斑", file=name)
-    for col in cols.values():
-        assert col is not None
-        blank = frame[col].map(_is_blank).to_numpy()
-        if blank.any():
-            row = int(np.flatnonzero(blank)[0]) + 1
-            raise InvalidValue(
-                f"第 {row} 行字段 {col} 为空",
-                file=name,
-                row=row,
-                field=col,
-                rows=(np.flatnonzero(blank)[:20] + 1).tolist(),
-            )
-    codes = frame[cols["code"]].map(_clean_text)
-    dup = codes.duplicated(keep="first").to_numpy()
-    if dup.any():
-        row = int(np.flatnonzero(dup)[0]) + 1
-        raise InvalidValue(
-            f"第 {row} 行图斑编号 {codes.iloc[row - 1]} 在文件中重复",
-            file=name,
-            row=row,
-            field=cols["code"],
-            value=codes.iloc[row - 1],
-        )
-
-
-def _check_geometries(geoms: np.ndarray, codes: pd.Series, name: str) -> np.ndarray:
-    geoms = shapely.force_2d(geoms)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    types = shapely.get_type_id(geoms)
-    polygonal = np.isin(types, [3, 6])  # Polygon, MultiPolygon
-    valid = shapely.is_valid(geoms)
-    for i in range(len(geoms)):
-        if missing[i]:
-            raise InvalidGeometry(
-                f"第 {i + 1} 行几何为空",
-                file=name,
-                row=i + 1,
-                field="geometry",
-                code=_clean_text(codes.iloc[i]),
-            )
-        if not polygonal[i]:
-            raise InvalidGeometry(
-                f"第 {i + 1} 行几何类型为 {shapely.get_type_id(geoms[i])}，应为面",
-                file=name,
-                row=i + 1,
-                field="geometry",
-                code=_clean_text(codes.iloc[i]),
-            )
-        if not valid[i]:
-            reason = shapely.is_valid_reason(geoms[i])
-            raise InvalidGeometry(
-                f"第 {i + 1} 行几何无效：{reason}",
-                file=name,
-                row=i + 1,
-                field="geometry",
-                code=_clean_text(codes.iloc[i]),
-                reason=reason,
-            )
-    return geoms
-
-
-def _check_in_china(lonlat: gpd.GeoSeries, codes: pd.Series, name: str, crs: str) -> None:
-    minx, miny, maxx, maxy = CHINA_BOUNDS
-    b = lonlat.bounds
-    bad = ~((b.minx >= minx) & (b.maxx <= maxx) & (b.miny >= miny) & (b.maxy <= maxy))
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InvalidGeometry(
-            f"第 {i + 1} 行坐标换算后不在中国境内，坐标系 {crs} 可能有误",
-            file=name,
-            row=i + 1,
-            field="geometry",
-            code=_clean_text(codes.iloc[i]),
-            crs=crs,
-        )
 
 
 def _jsonable(v: Any) -> Any:
@@ -234,3 +326,6 @@ def _jsonable(v: Any) -> Any:
 
 def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
     return {str(k): _jsonable(v) for k, v in row.items()}
+
+
+__all__ = ["ParcelLayer", "Progress", "UnreadableFile", "read_parcels"]

@@ -41,3 +41,9 @@ def bowtie() -> Polygon:
 def write(frame: gpd.GeoDataFrame, path: Path, **kwargs) -> Path:
     frame.to_file(path, engine="pyogrio", **kwargs)
     return path
+
+
+def degenerate() -> Polygon:
+    """A ring whose points are collinear: no area, and nothing make_valid can turn into a face."""
+    x, y = FENGRUN_X, FENGRUN_Y
+    return Polygon([(x, y), (x + 100, y), (x + 200, y), (x, y)])

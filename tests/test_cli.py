@@ -48,7 +48,7 @@ def test_import_report_export(tmp_path):
 
 def test_bad_file_exits_2_with_row_and_field(tmp_path):
     f = factories.squares(2)
-    f.loc[1, "geometry"] = factories.bowtie()
+    f.loc[1, "geometry"] = factories.degenerate()
     src = factories.write(f, tmp_path / "bad.gpkg")
     r = runner.invoke(app, ["import", str(src), *META, "--db", str(tmp_path / "x.sqlite")])
     assert r.exit_code == 2

@@ -51,7 +51,7 @@ def test_zipped_shapefile_upload(client, tmp_path):
 
 def test_invalid_geometry_upload_is_400_with_row_and_store_unchanged(client, tmp_path):
     f = factories.squares(3)
-    f.loc[2, "geometry"] = factories.bowtie()
+    f.loc[2, "geometry"] = factories.degenerate()
     r = upload(client, factories.write(f, tmp_path / "bad.gpkg"))
     assert r.status_code == 400
     err = r.json()["error"]

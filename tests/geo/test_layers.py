@@ -100,22 +100,56 @@ def test_blank_code_names_the_row(tmp_path):
     assert exc.value.details["row"] == 2 and exc.value.details["field"] == "TBBH"
 
 
-def test_duplicate_code_in_file(tmp_path):
+def test_duplicate_code_in_file_is_linked_not_doubled(tmp_path):
     f = factories.squares(3)
     f.loc[2, "TBBH"] = f.loc[0, "TBBH"]
-    with pytest.raises(InvalidValue) as exc:
-        read_parcels(factories.write(f, tmp_path / "d.gpkg"))
-    assert exc.value.details["row"] == 3
+    layer = read_parcels(factories.write(f, tmp_path / "d.gpkg"))
+    assert layer.frame["dup_of"].tolist() == [-1, -1, 0]
+    [link] = layer.report.links
+    assert link["row"] == 3 and link["reason"] == "in_file_same_code"
 
 
-def test_invalid_geometry_names_row_and_code(tmp_path):
+def test_overlapping_duplicate_in_file_is_linked(tmp_path):
+    f = factories.squares(3)
+    f.loc[2, "geometry"] = f.loc[1, "geometry"].buffer(1)
+    layer = read_parcels(factories.write(f, tmp_path / "o.gpkg"))
+    assert layer.frame["dup_of"].tolist() == [-1, -1, 1]
+    assert layer.report.links[0]["reason"] == "in_file_overlap"
+
+
+def test_invalid_ring_is_repaired_and_listed(tmp_path):
     f = factories.squares(3)
     f.loc[1, "geometry"] = factories.bowtie()
+    layer = read_parcels(factories.write(f, tmp_path / "inv.gpkg"))
+    assert len(layer) == 3
+    [note] = layer.report.repaired
+    assert note.row == 2 and note.code == f.loc[1, "TBBH"]
+    assert "Self-intersection" in note.reason
+    fixed = layer.frame.geometry.iloc[1]
+    assert fixed.is_valid and fixed.geom_type == "MultiPolygon"
+    # two triangles of 100 m × 50 m: 5 000 m² in all
+    assert layer.frame["area_m2"].iloc[1] == pytest.approx(5000, rel=5e-3)
+
+
+def test_zero_area_row_is_rejected_naming_row_and_code(tmp_path):
+    f = factories.squares(3)
+    f.loc[1, "geometry"] = factories.degenerate()
     with pytest.raises(InvalidGeometry) as exc:
-        read_parcels(factories.write(f, tmp_path / "inv.gpkg"))
+        read_parcels(factories.write(f, tmp_path / "z.gpkg"))
     d = exc.value.details
     assert d["row"] == 2 and d["code"] == f.loc[1, "TBBH"] and d["field"] == "geometry"
-    assert "Self-intersection" in d["reason"]
+    assert d["file"] == "z.gpkg" and len(d["rejected"]) == 1
+
+
+def test_accept_partial_keeps_good_rows_and_reports_rejects(tmp_path):
+    f = factories.squares(4)
+    f.loc[1, "geometry"] = factories.degenerate()
+    f.loc[3, "geometry"] = None
+    layer = read_parcels(factories.write(f, tmp_path / "p.gpkg"), accept_partial=True)
+    assert layer.frame["row"].tolist() == [1, 3]
+    rej = layer.report.rejected
+    assert [r.row for r in rej] == [2, 4]
+    assert rej[0].reason.startswith("几何无效且无法修复为面") and rej[1].reason == "几何为空"
 
 
 def test_wrong_crs_that_lands_outside_china(tmp_path):

@@ -34,7 +34,7 @@ def test_bad_file_leaves_store_unchanged(store, mining_meta, squares_gpkg, tmp_p
     import_file(store, squares_gpkg, mining_meta, actor="t", now=NOW)
     before = store.counts()
     f = factories.squares(50)
-    f.loc[49, "geometry"] = factories.bowtie()  # the very last row is bad
+    f.loc[49, "geometry"] = factories.degenerate()  # the very last row is bad
     bad = factories.write(f, tmp_path / "bad.gpkg")
     with pytest.raises(InvalidGeometry) as exc:
         import_file(store, bad, mining_meta, actor="t", now=NOW)

@@ -1,0 +1,147 @@
+"""Coordinate reference systems of Chinese deliveries: lookup by name, and guessing a missing one.
+
+EPSG codes of the Gauss-Krüger zones are looked up in PROJ's database by their official names,
+never hand-coded: public code mislabels them often enough (see docs/domain.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.database import query_crs_info
+from pyproj.enums import PJType
+
+from geo.errors import MissingCRS
+
+DATUMS = {"CGCS2000": "CGCS2000", "Xian80": "Xian 1980", "Beijing54": "Beijing 1954"}
+
+
+@cache
+def _projected_by_name() -> dict[str, str]:
+    infos = query_crs_info(auth_name="EPSG", pj_types=[PJType.PROJECTED_CRS])
+    return {i.name: f"EPSG:{i.code}" for i in infos}
+
+
+def gk_crs(
+    *,
+    zone: int | None = None,
+    cm: int | None = None,
+    three_degree: bool = True,
+    datum: str = "CGCS2000",
+) -> CRS:
+    """The Gauss-Krüger CRS for a zone number (zone-prefixed eastings) or a central meridian.
+
+    Examples
+    --------
+    >>> gk_crs(zone=39).to_epsg(), gk_crs(cm=117).to_epsg()
+    (4527, 4548)
+    >>> gk_crs(zone=20, three_degree=False).to_epsg()
+    4498
+    """
+    d = DATUMS.get(datum, datum)
+    kind = "3-degree Gauss-Kruger" if three_degree else "Gauss-Kruger"
+    name = f"{d} / {kind} zone {zone}" if zone is not None else f"{d} / {kind} CM {cm}E"
+    try:
+        return CRS.from_user_input(_projected_by_name()[name])
+    except KeyError:
+        raise MissingCRS(f"PROJ 数据库中没有坐标系 {name}", crs=name) from None
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The county the bureau is responsible for: guessed CRSs must put data inside it."""
+
+    code: str
+    name: str
+    bounds: tuple[float, float, float, float]  # lon/lat in CGCS2000
+
+    @property
+    def center(self) -> tuple[float, float]:
+        minx, miny, maxx, maxy = self.bounds
+        return (minx + maxx) / 2, (miny + maxy) / 2
+
+    def contains_bounds(self, b: tuple[float, float, float, float], margin_deg: float) -> bool:
+        minx, miny, maxx, maxy = self.bounds
+        return (
+            b[0] >= minx - margin_deg
+            and b[2] <= maxx + margin_deg
+            and b[1] >= miny - margin_deg
+            and b[3] <= maxy + margin_deg
+        )
+
+
+@dataclass(frozen=True)
+class CrsGuess:
+    crs: CRS
+    swap_xy: bool
+    reason: str
+
+
+def _between(lo: float, hi: float, *vals: float) -> bool:
+    return all(lo <= v <= hi for v in vals)
+
+
+def guess_crs(bounds: tuple[float, float, float, float], where: Jurisdiction) -> CrsGuess:
+    """Guess a CRS from coordinate magnitudes and the county's location.
+
+    Recognises geographic degrees, zone-prefixed 8-digit GK eastings (3° zones 25–45, 6° zones
+    13–23), 6-digit eastings (central meridian taken from the county), and X/Y swapped (northing
+    in X). Xian 80 cannot be told from CGCS2000 by magnitude: CGCS2000 is assumed and the report
+    says so, so a user can override it.
+    """
+    minx, miny, maxx, maxy = bounds
+    if _between(73, 136, minx, maxx) and _between(3, 54, miny, maxy):
+        return CrsGuess(
+            CRS.from_epsg(4490), False, "坐标为经纬度，按 CGCS2000 地理坐标（EPSG:4490）"
+        )
+    if _between(3, 54, minx, maxx) and _between(73, 136, miny, maxy):
+        return CrsGuess(
+            CRS.from_epsg(4490), True, "坐标为纬度在前的经纬度，已交换 X/Y，按 EPSG:4490"
+        )
+    for swap, (ex0, ex1, n0, n1) in (
+        (False, (minx, maxx, miny, maxy)),
+        (True, (miny, maxy, minx, maxx)),
+    ):
+        if not _between(0, 6_500_000, n0, n1):
+            continue
+        how = "（X/Y 互换：X 为北坐标）" if swap else ""
+        if _between(1e7, 1e8 - 1, ex0, ex1) and math.floor(ex0 / 1e6) == math.floor(ex1 / 1e6):
+            zone = math.floor(ex0 / 1e6)
+            if 25 <= zone <= 45:
+                return CrsGuess(
+                    gk_crs(zone=zone),
+                    swap,
+                    f"东坐标带 {zone} 带号前缀，按 CGCS2000 3 度带第 {zone} 带{how}",
+                )
+            if 13 <= zone <= 23:
+                return CrsGuess(
+                    gk_crs(zone=zone, three_degree=False),
+                    swap,
+                    f"东坐标带 {zone} 带号前缀，按 CGCS2000 6 度带第 {zone} 带{how}",
+                )
+        if _between(100_000, 900_000, ex0, ex1):
+            cm = int(round(where.center[0] / 3) * 3)
+            return CrsGuess(
+                gk_crs(cm=cm),
+                swap,
+                f"东坐标无带号，按辖区所在的 CGCS2000 3 度带中央经线 {cm}°E{how}",
+            )
+    raise MissingCRS(
+        "文件没有坐标系，且无法从坐标数值推断，请用 --crs 指定",
+        bounds=[round(v, 3) for v in bounds],
+    )
+
+
+def to_lonlat_bounds(
+    bounds: tuple[float, float, float, float], crs: CRS, swap_xy: bool
+) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = bounds
+    if swap_xy:
+        minx, miny, maxx, maxy = miny, minx, maxy, maxx
+    t = Transformer.from_crs(crs, 4490, always_xy=True)
+    xs, ys = t.transform(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
+    return float(np.min(xs)), float(np.min(ys)), float(np.max(xs)), float(np.max(ys))

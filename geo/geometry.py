@@ -1,0 +1,65 @@
+"""Geometry hygiene for delivered 图斑: drop Z/M, repair invalid rings, reject what has no area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+PUNCTUAL = (shapely.GeometryType.POINT,)
+
+
+@dataclass
+class CleanResult:
+    """Cleaned geometries plus, by 0-based row, what was repaired and what was rejected."""
+
+    geoms: np.ndarray
+    repaired: dict[int, str] = field(default_factory=dict)
+    rejected: dict[int, str] = field(default_factory=dict)
+
+
+def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry | None:
+    """The polygons in a make_valid result (which may mix in lines and points)."""
+    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in POLYGONAL]
+    if not parts:
+        return None
+    polys = [q for p in parts for q in shapely.get_parts(p)]
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def clean_geometries(geoms: np.ndarray, *, allow_points: bool = False) -> CleanResult:
+    """Force 2D, repair invalid polygons with ``make_valid`` and reject unusable rows.
+
+    Rejected: missing or empty geometry, lines, points (unless ``allow_points``, for lists of
+    图斑 given by centre coordinates), and polygons with zero area. Repaired rows keep their
+    polygonal part; the reason names what was wrong (e.g. "Self-intersection[...]").
+    """
+    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    out = CleanResult(geoms=geoms.copy())
+    types = shapely.get_type_id(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    valid = shapely.is_valid(geoms)
+    area = shapely.area(geoms)
+    for i in range(len(geoms)):
+        if missing[i]:
+            out.rejected[i] = "几何为空"
+            continue
+        if types[i] in PUNCTUAL and allow_points:
+            continue
+        if types[i] not in POLYGONAL:
+            out.rejected[i] = f"几何类型为 {geoms[i].geom_type}，应为面"
+            continue
+        if not valid[i]:
+            reason = shapely.is_valid_reason(geoms[i])
+            fixed = _polygonal_part(shapely.make_valid(geoms[i]))
+            if fixed is None or shapely.area(fixed) == 0:
+                out.rejected[i] = f"几何无效且无法修复为面：{reason}"
+                continue
+            out.geoms[i] = fixed
+            out.repaired[i] = reason
+            continue
+        if area[i] == 0:
+            out.rejected[i] = "面积为零"
+    return out

@@ -1,0 +1,114 @@
+"""Recognise a 图斑 seen before: the same code, or largely the same polygon (IoU).
+
+Re-issued 图斑 of the same programme join the earlier case instead of opening a second one;
+the same site issued by another programme (a 卫片 and a 变更调查 polygon on one pit) gets its
+own case but shares a site, so roll-ups count its area and count once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+IOU_THRESHOLD = 0.5
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # IoU is invariant under linear maps, so lon/lat degrees serve as well as metres here.
+    inter = shapely.area(shapely.intersection(a, b))
+    union = shapely.area(a) + shapely.area(b) - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
+
+
+def _overlap_pairs(
+    left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left index, right index, IoU) for polygon pairs whose boxes meet."""
+    if len(left) == 0 or len(right) == 0:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    tree = shapely.STRtree(right)
+    li, ri = tree.query(left, predicate="intersects")
+    polys = shapely.get_type_id(left[li]) >= 3
+    polys &= shapely.get_type_id(right[ri]) >= 3
+    li, ri = li[polys], ri[polys]
+    return li, ri, _iou(left[li], right[ri])
+
+
+def duplicates_in_file(
+    codes: np.ndarray, geoms: np.ndarray, threshold: float = IOU_THRESHOLD
+) -> tuple[np.ndarray, list[str]]:
+    """For each row, the index of the earlier row it repeats (or -1), and why.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> g = np.array([box(0, 0, 1, 1), box(0.05, 0, 1.05, 1), box(5, 5, 6, 6)])
+    >>> dup, why = duplicates_in_file(np.array(["A", "B", "A"]), g)
+    >>> dup.tolist(), why
+    ([-1, 0, 0], ['', 'overlap', 'same_code'])
+    """
+    n = len(codes)
+    dup = np.full(n, -1)
+    why = [""] * n
+    first: dict[str, int] = {}
+    for i, c in enumerate(codes):
+        if c in first:
+            dup[i], why[i] = first[c], "same_code"
+        else:
+            first[c] = i
+    li, ri, iou = _overlap_pairs(geoms, geoms)
+    keep = (li > ri) & (iou > threshold)
+    for i, j in sorted(zip(li[keep].tolist(), ri[keep].tolist(), strict=True)):
+        if dup[i] == -1:
+            root = j if dup[j] == -1 else dup[j]
+            dup[i], why[i] = root, "overlap"
+    return dup, why
+
+
+@dataclass(frozen=True)
+class Link:
+    row: int  # index into the new layer
+    case_id: int  # the existing case it matches
+    kind: str  # "reissue" (same programme: join the case) or "site" (other programme)
+    reason: str  # "same_code" | "overlap"
+    iou: float | None
+
+
+def link_to_existing(
+    codes: np.ndarray,
+    geoms: np.ndarray,
+    programme: str,
+    existing: pd.DataFrame,
+    threshold: float = IOU_THRESHOLD,
+) -> list[Link]:
+    """Match new 图斑 against existing cases (columns: id, code, programme, geometry).
+
+    A same-programme match by code wins over one by overlap; among overlaps the highest IoU
+    wins. Each new row gets at most one reissue link and, failing that, one site link.
+    """
+    if existing.empty or len(codes) == 0:
+        return []
+    ex_geoms = np.asarray(existing["geometry"].to_numpy(), dtype=object)
+    ex_ids = existing["id"].to_numpy()
+    ex_prog = existing["programme"].to_numpy()
+    same = ex_prog == programme
+    by_code = {c: int(i) for c, i, s in zip(existing["code"], ex_ids, same, strict=True) if s}
+    links: dict[int, Link] = {}
+    for row, c in enumerate(codes):
+        if c in by_code:
+            links[row] = Link(row, by_code[c], "reissue", "same_code", None)
+    li, ri, iou = _overlap_pairs(geoms, ex_geoms)
+    order = np.argsort(-iou, kind="stable")
+    for k in order:
+        if iou[k] <= threshold:
+            break
+        row, j = int(li[k]), int(ri[k])
+        kind = "reissue" if same[j] else "site"
+        cur = links.get(row)
+        if cur is None or (cur.kind == "site" and kind == "reissue"):
+            links[row] = Link(row, int(ex_ids[j]), kind, "overlap", round(float(iou[k]), 4))
+    return [links[r] for r in sorted(links)]

@@ -1,0 +1,243 @@
+"""Open whatever a county receives as one raw table of features, before any interpretation.
+
+Vector formats go through pyogrio (GDAL): Shapefile, GeoPackage, GeoJSON, FileGDB, KML, also
+inside a .zip. Excel and CSV lists of 图斑 carry WKT or centre coordinates in columns.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from geo.encoding import guess_dbf_encoding, shapefile_encoding
+from geo.errors import InvalidValue, UnreadableFile
+
+VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
+TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
+# A delivery is a few hundred MB at most; refuse archives that would unpack to far more.
+MAX_UNZIPPED_BYTES = 4 << 30
+MAX_ZIP_MEMBERS = 20_000
+
+WKT_COLUMNS = ("wkt", "geometry", "geom", "shape", "几何", "图形", "坐标串")
+# (x column, y column) pairs in preference order; Chinese surveying names X for northing, and
+# guess_crs detects that swap by magnitude.
+XY_COLUMNS = (
+    ("经度", "纬度"),
+    ("lon", "lat"),
+    ("longitude", "latitude"),
+    ("中心点经度", "中心点纬度"),
+    ("x", "y"),
+    ("中心点x", "中心点y"),
+    ("中心x坐标", "中心y坐标"),
+    ("zxdx", "zxdy"),
+    ("横坐标", "纵坐标"),
+    ("x坐标", "y坐标"),
+)
+
+
+@dataclass
+class RawLayer:
+    """Features as read: geometry in the file's own coordinates, CRS possibly missing."""
+
+    frame: gpd.GeoDataFrame
+    name: str
+    encoding: str
+    driver: str
+    extra_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def open_source(path: Path) -> Iterator[tuple[Path, str]]:
+    """Yield (a readable path, display name); a .zip is unpacked to a temporary folder."""
+    if path.suffix.lower() != ".zip":
+        yield path, path.name
+        return
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"无法打开压缩包：{exc}", file=path.name) from None
+    with zf, tempfile.TemporaryDirectory(prefix="tuban-zip-") as tmp:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+            raise UnreadableFile("压缩包过大或文件过多，疑似异常文件", file=path.name)
+        safe = [
+            i
+            for i in infos
+            if not Path(i.filename).is_absolute() and ".." not in Path(i.filename).parts
+        ]
+        for i in safe:
+            zf.extract(i, tmp)
+        root = Path(tmp)
+        cands = sorted(
+            {
+                p
+                for p in root.rglob("*")
+                if (p.suffix.lower() in VECTOR_SUFFIXES | TABLE_SUFFIXES)
+                and not any(q.suffix.lower() == ".gdb" for q in p.parents)
+                and (p.suffix.lower() != ".gdb" or p.is_dir())
+            }
+        )
+        if len(cands) != 1:
+            names = [str(c.relative_to(root)) for c in cands]
+            raise UnreadableFile(
+                f"压缩包中应恰好有一个图层文件，找到 {len(cands)} 个", file=path.name, layers=names
+            )
+        yield cands[0], f"{path.name}!{cands[0].relative_to(root)}"
+
+
+def read_raw(
+    path: Path, name: str, *, layer: str | None = None, encoding: str | None = None
+) -> RawLayer:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise UnreadableFile("文件不存在", file=name)
+    if suffix in TABLE_SUFFIXES:
+        return _read_table(path, name, layer=layer, encoding=encoding)
+    return _read_vector(path, name, layer=layer, encoding=encoding)
+
+
+def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
+    try:
+        layers = pyogrio.list_layers(path)
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise UnreadableFile(f"无法读取图层：{exc}", file=name) from None
+    names = [str(n) for n, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            raise UnreadableFile(f"文件中没有图层 {layer}", file=name, layer=layer, layers=names)
+        return layer
+    if len(layers) <= 1:
+        return None
+    polygonal = [str(n) for n, t in layers if t and "Polygon" in str(t)]
+    if len(polygonal) == 1:
+        return polygonal[0]
+    raise UnreadableFile("文件有多个图层，请指定要导入的图层", file=name, layers=names)
+
+
+def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | None) -> RawLayer:
+    suffix = path.suffix.lower()
+    enc_note = f"{encoding} (given)" if encoding else "UTF-8 (format default)"
+    if suffix == ".shp" and not encoding:
+        encoding, enc_note = shapefile_encoding(path)
+    layer = _pick_layer(path, name, layer)
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+        try:
+            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+        except UnicodeDecodeError:
+            if suffix != ".shp" or enc_note.endswith("(given)"):
+                raise
+            # A .cpg that lies (says UTF-8 over GBK bytes) is common; trust the bytes instead.
+            encoding = guess_dbf_encoding(_dbf_of(path))
+            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+            enc_note = f"{encoding} (the {enc_note} does not match the .dbf bytes)"
+    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
+        raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
+    extra = {}
+    if info.get("driver") in ("KML", "LIBKML"):
+        # KML keeps the 图斑编号 in the placemark name.
+        extra = {"code": ("name",)}
+    frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
+    return RawLayer(frame, name, enc_note, str(info.get("driver")), extra)
+
+
+def _dbf_of(shp: Path) -> Path:
+    return next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()),
+                shp.with_suffix(".dbf"))
+
+
+def _decode_text(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        return raw.decode(encoding), f"{encoding} (given)"
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "UTF-8 with BOM"
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return raw.decode("gbk", errors="strict"), "GBK (guessed: not valid UTF-8)"
+
+
+def _find(columns: list[str], wanted: tuple[str, ...]) -> str | None:
+    folded = {c.strip().casefold(): c for c in columns}
+    return next((folded[w] for w in wanted if w in folded), None)
+
+
+def _read_table(path: Path, name: str, *, layer: str | None, encoding: str | None) -> RawLayer:
+    try:
+        if path.suffix.lower() == ".csv":
+            text, enc_note = _decode_text(path.read_bytes(), encoding)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            driver = "CSV"
+        else:
+            df = pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False)
+            enc_note, driver = "XLSX (Unicode)", "XLSX"
+    except (UnicodeDecodeError, ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise UnreadableFile(f"无法读取表格：{exc}", file=name) from None
+    # Excel exports from some tools carry a stray UTF-8 BOM into the first header or cell.
+    df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
+    df = df.map(lambda v: v.replace("\ufeff", "").strip() if isinstance(v, str) else v)
+    cols = list(df.columns)
+    wkt = _find(cols, WKT_COLUMNS)
+    notes = []
+    if wkt is not None:
+        texts = np.array([v or None for v in df[wkt]], dtype=object)
+        geoms = shapely.from_wkt(texts, on_invalid="ignore")
+        bad = np.flatnonzero(shapely.is_missing(geoms) & (df[wkt] != "").to_numpy())
+        if len(bad):
+            raise InvalidValue(
+                f"第 {bad[0] + 1} 行 {wkt} 不是有效的 WKT",
+                file=name,
+                row=int(bad[0]) + 1,
+                field=wkt,
+            )
+        df = df.drop(columns=[wkt])
+        notes.append(f"几何取自 WKT 字段 {wkt}")
+    else:
+        pair = next(
+            (
+                (x, y)
+                for x0, y0 in XY_COLUMNS
+                if (x := _find(cols, (x0,))) and (y := _find(cols, (y0,)))
+            ),
+            None,
+        )
+        if pair is None:
+            raise InvalidValue(
+                "表格中没有 WKT 字段，也没有中心点坐标字段（如 X/Y、经度/纬度）",
+                file=name,
+                columns=cols,
+            )
+        xs = _numbers(df, pair[0], name)
+        ys = _numbers(df, pair[1], name)
+        geoms = shapely.points(xs, ys)
+        df = df.drop(columns=list(pair))
+        notes.append(f"仅有中心点坐标（{pair[0]}, {pair[1]}），图斑按点导入，面积取自面积字段")
+    return RawLayer(
+        gpd.GeoDataFrame(df, geometry=geoms, crs=None), name, enc_note, driver, notes=notes
+    )
+
+
+def _numbers(df: pd.DataFrame, col: str, name: str) -> np.ndarray:
+    vals = pd.to_numeric(df[col], errors="coerce")
+    bad = np.flatnonzero(vals.isna().to_numpy())
+    if len(bad):
+        raise InvalidValue(
+            f"第 {bad[0] + 1} 行 {col} 不是数字：{df[col].iloc[bad[0]]!r}",
+            file=name,
+            row=int(bad[0]) + 1,
+            field=col,
+        )
+    return vals.to_numpy(dtype=float)
