@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
-from api.routes import batches, cases, health, indicators
+from api.routes import batches, cases, health, indicators, references
 from api.settings import Settings
 from geo.goals import GoalBook, load_goals
 from storage.engine import make_engine, migrate
@@ -52,7 +52,7 @@ def create_app(
     app.state.goal_books = load_goal_books(settings.goals_dir)
     app.state.clock = clock
     add_exception_handlers(app)
-    for r in (health.router, batches.router, cases.router, indicators.router):
+    for r in (health.router, batches.router, cases.router, indicators.router, references.router):
         app.include_router(r)
     if settings.serve_webmap and WEBMAP_STATIC.is_dir():
         app.mount("/", StaticFiles(directory=WEBMAP_STATIC, html=True), name="webmap")

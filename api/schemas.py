@@ -23,6 +23,7 @@ class BatchPublic(BaseModel):
     source_crs: str
     encoding: str
     feature_count: int
+    new_cases: int | None = None
     area_m2: float
     bbox: list[float]
     imported_at: datetime
@@ -40,6 +41,7 @@ class BatchPublic(BaseModel):
 
 class BatchImported(BatchPublic):
     created: bool
+    report: dict[str, Any] | None = None
 
 
 class BatchesPublic(BaseModel):
@@ -73,12 +75,27 @@ class CasePublic(BaseModel):
     area_mu: float
     attributes: dict[str, Any]
     milestones: dict[str, Any]
+    hints: dict[str, Any]
+    hint_notes: list[str]
+    issuances: list[dict[str, Any]]
+    site_cases: list[dict[str, Any]]
     allowed_actions: list[str]
     events: list[EventPublic]
 
     @classmethod
-    def build(cls, row: dict[str, Any], case: Case, events: list[Event]) -> CasePublic:
+    def build(
+        cls,
+        row: dict[str, Any],
+        case: Case,
+        events: list[Event],
+        *,
+        issuances: list[dict[str, Any]],
+        site_cases: list[dict[str, Any]],
+    ) -> CasePublic:
+        from geo.hints import HINT_COLUMNS, hint_notes
         from geo.model import Action, to_jsonable
+
+        hints = {k: row.get(k) for k in HINT_COLUMNS}
 
         return cls(
             id=case.id,
@@ -94,6 +111,10 @@ class CasePublic(BaseModel):
             area_m2=row["area_m2"],
             area_mu=row["area_mu"],
             attributes=row["attributes"],
+            hints=hints,
+            hint_notes=hint_notes(hints),
+            issuances=to_jsonable(issuances),
+            site_cases=site_cases,
             milestones={
                 k: to_jsonable(v)
                 for k, v in case.milestones().items()
@@ -171,3 +192,32 @@ class IndicatorsPublic(BaseModel):
     computed_at: datetime
     case_count: int
     rows: list[IndicatorRowPublic]
+
+
+class RefLayerPublic(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    version: str
+    source_name: str
+    source_crs: str
+    feature_count: int
+    bbox: list[float]
+    imported_at: datetime
+    imported_by: str
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> RefLayerPublic:
+        from geo.references import RefKind
+
+        return cls(
+            **{k: r[k] for k in cls.model_fields if k in r},
+            kind_label=RefKind(r["kind"]).label,
+            bbox=[r["minx"], r["miny"], r["maxx"], r["maxy"]],
+        )
+
+
+class RefLayersPublic(BaseModel):
+    data: list[RefLayerPublic]
+    count: int

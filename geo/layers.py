@@ -146,7 +146,7 @@ def _normalise(
                 columns=attr_cols,
             )
     report.fields = dict(cols)
-    src_crs, swap = _resolve_crs(frame, crs, where, report, name)
+    src_crs, swap = resolve_crs(frame, crs, where, report, name)
     codes = frame[cols["code"]].map(_clean_text).to_numpy(dtype=object)
     xzqdm = frame[cols["xzqdm"]].map(_clean_text).to_numpy(dtype=object)
     geoms = frame.geometry.to_numpy()
@@ -220,7 +220,7 @@ def _crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.to_string()
 
 
-def _resolve_crs(
+def resolve_crs(
     frame: gpd.GeoDataFrame,
     override: str | None,
     where: Jurisdiction | None,

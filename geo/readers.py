@@ -155,8 +155,10 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
 
 
 def _dbf_of(shp: Path) -> Path:
-    return next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()),
-                shp.with_suffix(".dbf"))
+    return next(
+        (p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()),
+        shp.with_suffix(".dbf"),
+    )
 
 
 def _decode_text(raw: bytes, encoding: str | None) -> tuple[str, str]:

@@ -6,18 +6,44 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, bindparam, func, select
 
 from geo.errors import DuplicateBatch, InvalidValue, NotFound, VersionConflict
 from geo.indicators import CASE_COLUMNS
 from geo.layers import ParcelLayer
+from geo.linking import Link
 from geo.model import Case, Event, Judgment, Programme, State, coerce_fields, to_jsonable
 from geo.workflow import apply, replay
-from storage.tables import batches, case_events, cases
+from storage.tables import batches, case_events, cases, reissues
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars to Python, for the database driver."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _feature_columns(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per-row storage values of a parcel frame, built column-wise (fast at a million rows)."""
+    geoms = frame.geometry.to_numpy()
+    b = shapely.bounds(geoms)
+    cols = {
+        "code": frame["code"].tolist(),
+        "xzqdm": frame["xzqdm"].tolist(),
+        "attributes": frame["attributes"].tolist(),
+        "geom": shapely.to_wkb(geoms).tolist(),
+        "minx": b[:, 0].tolist(),
+        "miny": b[:, 1].tolist(),
+        "maxx": b[:, 2].tolist(),
+        "maxy": b[:, 3].tolist(),
+        "area_m2": frame["area_m2"].astype(float).tolist(),
+        "area_mu": frame["area_mu"].astype(float).tolist(),
+    }
+    return [dict(zip(cols, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
 
 
 @dataclass(frozen=True)
@@ -55,11 +81,14 @@ class CaseStore:
         source_sha256: str,
         actor: str,
         now: datetime,
+        links: list[Link] | None = None,
+        hints: pd.DataFrame | None = None,
+        hint_layers: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Store a batch and one case per 图斑 in one transaction.
+        """Store a batch: new 图斑 as cases, re-issued ones as reissues of their case.
 
-        Returns (batch, created). Importing the same file again for the same programme and
-        period returns the existing batch and changes nothing.
+        One transaction: a failure anywhere leaves the store as it was. Returns (batch,
+        created); the same file again for the same programme and period changes nothing.
         """
         if meta.due_on < meta.issued_on:
             raise InvalidValue(
@@ -68,6 +97,12 @@ class CaseStore:
                 issued_on=meta.issued_on.isoformat(),
                 due_on=meta.due_on.isoformat(),
             )
+        frame = layer.frame
+        n = len(frame)
+        reissue_of: dict[int, Link] = {k.row: k for k in links or [] if k.kind == "reissue"}
+        site_of: dict[int, Link] = {k.row: k for k in links or [] if k.kind == "site"}
+        dup_of = frame["dup_of"].to_numpy()
+        is_new = (dup_of < 0) & ~np.isin(np.arange(n), list(reissue_of))
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(batches.c.id).where(
@@ -79,7 +114,7 @@ class CaseStore:
             if existing is not None:
                 return self._batch(conn, existing), False
             clash = conn.execute(
-                select(batches.c.id, batches.c.source_name).where(
+                select(batches.c.id).where(
                     batches.c.programme == meta.programme.value,
                     batches.c.period == meta.period,
                     batches.c.source_name == layer.source_name,
@@ -91,8 +126,19 @@ class CaseStore:
                     file=layer.source_name,
                     batch_id=clash.id,
                 )
+            report = layer.report
+            report.imported = int(is_new.sum())
+            for k in links or []:
+                report.links.append(
+                    {
+                        "row": int(frame["row"].iloc[k.row]),
+                        "code": frame["code"].iloc[k.row],
+                        "linked_case_id": k.case_id,
+                        "reason": f"{k.kind}_{k.reason}",
+                        "iou": k.iou,
+                    }
+                )
             minx, miny, maxx, maxy = layer.bounds
-            frame = layer.frame
             batch_id = conn.execute(
                 batches.insert().values(
                     programme=meta.programme.value,
@@ -104,50 +150,143 @@ class CaseStore:
                     source_sha256=source_sha256,
                     source_crs=layer.source_crs,
                     encoding=layer.encoding,
-                    feature_count=len(frame),
-                    area_m2=float(frame["area_m2"].sum()),
+                    feature_count=n,
+                    new_cases=int(is_new.sum()),
+                    area_m2=float(frame["area_m2"].to_numpy()[is_new].sum()),
                     minx=minx,
                     miny=miny,
                     maxx=maxx,
                     maxy=maxy,
                     imported_at=now,
                     imported_by=actor,
+                    hint_layers=hint_layers,
                 )
             ).inserted_primary_key[0]
-            bounds = shapely.bounds(frame.geometry.values)
-            wkb = shapely.to_wkb(frame.geometry.values)
-            rows = [
+            report.batch_id = batch_id
+            feats = _feature_columns(frame)
+            hint_rows = (
+                hints.astype(object).where(hints.notna(), None).to_dict("records")
+                if hints is not None
+                else [{}] * n
+            )
+            base = {
+                "batch_id": batch_id,
+                "programme": meta.programme.value,
+                "state": State.ISSUED.value,
+                "version": 0,
+                "returned_count": 0,
+                "updated_at": now,
+            }
+            new_rows = [
                 {
-                    "batch_id": batch_id,
-                    "programme": meta.programme.value,
-                    "code": code,
-                    "xzqdm": xzqdm,
-                    "attributes": attrs,
-                    "geom": g,
-                    "minx": b[0],
-                    "miny": b[1],
-                    "maxx": b[2],
-                    "maxy": b[3],
-                    "area_m2": float(a),
-                    "area_mu": float(mu),
-                    "state": State.ISSUED.value,
-                    "version": 0,
-                    "returned_count": 0,
-                    "updated_at": now,
+                    **base,
+                    **feats[i],
+                    **{k: _plain(v) for k, v in hint_rows[i].items()},
                 }
-                for code, xzqdm, attrs, g, b, a, mu in zip(
-                    frame["code"],
-                    frame["xzqdm"],
-                    frame["attributes"],
-                    wkb,
-                    bounds,
-                    frame["area_m2"],
-                    frame["area_mu"],
-                    strict=True,
-                )
+                for i in np.flatnonzero(is_new)
             ]
-            conn.execute(cases.insert(), rows)
+            if new_rows:
+                conn.execute(cases.insert(), new_rows)
+            ids = dict(
+                conn.execute(
+                    select(cases.c.code, cases.c.id).where(cases.c.batch_id == batch_id)
+                ).all()
+            )
+            self._set_sites(conn, batch_id, frame, site_of, ids)
+            codes = frame["code"].to_numpy()
+
+            def case_of(i: int) -> int:
+                if i in reissue_of:
+                    return reissue_of[i].case_id
+                return ids[codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
+
+            re_rows = []
+            for i in np.flatnonzero(~is_new):
+                link = reissue_of.get(int(i))
+                re_rows.append(
+                    {
+                        "batch_id": batch_id,
+                        "case_id": case_of(int(i)),
+                        "row": int(frame["row"].iloc[i]),
+                        **feats[i],
+                        "reason": f"reissue_{link.reason}" if link else "in_file_duplicate",
+                        "iou": link.iou if link else None,
+                    }
+                )
+            if re_rows:
+                conn.execute(reissues.insert(), re_rows)
+            conn.execute(
+                batches.update().where(batches.c.id == batch_id).values(report=report.to_dict())
+            )
             return self._batch(conn, batch_id), True
+
+    def _set_sites(
+        self,
+        conn: Any,
+        batch_id: int,
+        frame: pd.DataFrame,
+        site_of: dict[int, Link],
+        ids: dict[str, int],
+    ) -> None:
+        """New cases on the site of another programme's case share its site_id; others own one."""
+        if site_of:
+            linked = [k.case_id for k in site_of.values()]
+            sites = dict(
+                conn.execute(
+                    select(cases.c.id, cases.c.site_id).where(cases.c.id.in_(linked))
+                ).all()
+            )
+            updates = [
+                {"cid": ids[frame["code"].iloc[row]], "site": sites.get(k.case_id) or k.case_id}
+                for row, k in site_of.items()
+                if frame["code"].iloc[row] in ids
+            ]
+            if updates:
+                conn.execute(
+                    cases.update()
+                    .where(cases.c.id == bindparam("cid"))
+                    .values(site_id=bindparam("site")),
+                    updates,
+                )
+        conn.execute(
+            cases.update()
+            .where(cases.c.batch_id == batch_id, cases.c.site_id.is_(None))
+            .values(site_id=cases.c.id)
+        )
+
+    def link_candidates(
+        self, bounds: tuple[float, float, float, float], codes: list[str], programme: str
+    ) -> pd.DataFrame:
+        """Existing cases a new batch could repeat: overlapping its extent, or same codes."""
+        minx, miny, maxx, maxy = bounds
+        cols = [cases.c.id, cases.c.code, cases.c.programme, cases.c.geom]
+        near = select(*cols).where(
+            and_(
+                cases.c.maxx >= minx,
+                cases.c.minx <= maxx,
+                cases.c.maxy >= miny,
+                cases.c.miny <= maxy,
+            )
+        )
+        rows: dict[int, Any] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(near):
+                rows[r.id] = r
+            for i in range(0, len(codes), 500):
+                chunk = codes[i : i + 500]
+                q = select(*cols).where(cases.c.programme == programme, cases.c.code.in_(chunk))
+                for r in conn.execute(q):
+                    rows[r.id] = r
+        return pd.DataFrame(
+            {
+                "id": [r.id for r in rows.values()],
+                "code": [r.code for r in rows.values()],
+                "programme": [r.programme for r in rows.values()],
+                "geometry": shapely.from_wkb([r.geom for r in rows.values()])
+                if rows
+                else np.array([], dtype=object),
+            }
+        )
 
     def find_batch(self, source_sha256: str, meta: BatchMeta) -> dict[str, Any] | None:
         """The batch already imported from this exact file for this programme and period."""
@@ -183,22 +322,80 @@ class CaseStore:
     def features(
         self, batch_id: int, bbox: tuple[float, float, float, float] | None = None
     ) -> list[dict[str, Any]]:
-        """Cases of a batch (with WKB geometry), optionally only those meeting ``bbox``."""
-        q = select(cases).where(cases.c.batch_id == batch_id).order_by(cases.c.id)
-        if bbox is not None:
+        """The 图斑 of a batch with their case state, optionally only those meeting ``bbox``.
+
+        A 图斑 this batch re-issued appears with its own geometry and code but the state of the
+        case it joined (``reissue_of_batch`` says where that case began). In-file duplicates are
+        left out: they are the same case, drawn once.
+        """
+
+        def in_bbox(t):  # type: ignore[no-untyped-def]
+            if bbox is None:
+                return True
             minx, miny, maxx, maxy = bbox
-            q = q.where(
-                and_(
-                    cases.c.maxx >= minx,
-                    cases.c.minx <= maxx,
-                    cases.c.maxy >= miny,
-                    cases.c.miny <= maxy,
-                )
+            return and_(t.c.maxx >= minx, t.c.minx <= maxx, t.c.maxy >= miny, t.c.miny <= maxy)
+
+        own = select(cases).where(cases.c.batch_id == batch_id, in_bbox(cases))
+        feature_cols = ("code", "xzqdm", "attributes", "geom", "area_m2", "area_mu")
+        again = (
+            select(
+                *[c for c in cases.c if c.name not in feature_cols],
+                *[reissues.c[n] for n in feature_cols],
+                reissues.c.reason.label("reissue_reason"),
             )
+            .join(cases, cases.c.id == reissues.c.case_id)
+            .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id, in_bbox(reissues))
+        )
         with self.engine.connect() as conn:
             if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
                 raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
-            return [dict(r._mapping) for r in conn.execute(q)]
+            rows = [dict(r._mapping) for r in conn.execute(own.order_by(cases.c.id))]
+            seen = {r["id"] for r in rows}
+            for r in conn.execute(again.order_by(reissues.c.id)):
+                if r.id not in seen:
+                    seen.add(r.id)
+                    rows.append({**dict(r._mapping), "reissue_of_batch": r.batch_id})
+            return rows
+
+    def issuances(self, case_id: int) -> list[dict[str, Any]]:
+        """Every time this case's 图斑 was issued: first its own batch, then re-issues."""
+        q_first = (
+            select(
+                batches.c.id.label("batch_id"),
+                batches.c.period,
+                batches.c.programme,
+                cases.c.code,
+                cases.c.area_m2,
+            )
+            .join(cases, cases.c.batch_id == batches.c.id)
+            .where(cases.c.id == case_id)
+        )
+        q_again = (
+            select(
+                batches.c.id.label("batch_id"),
+                batches.c.period,
+                batches.c.programme,
+                reissues.c.code,
+                reissues.c.area_m2,
+                reissues.c.reason,
+                reissues.c.iou,
+            )
+            .join(reissues, reissues.c.batch_id == batches.c.id)
+            .where(reissues.c.case_id == case_id)
+            .order_by(reissues.c.id)
+        )
+        with self.engine.connect() as conn:
+            first = [{**dict(r._mapping), "reason": "first"} for r in conn.execute(q_first)]
+            return first + [dict(r._mapping) for r in conn.execute(q_again)]
+
+    def site_cases(self, case_id: int) -> list[dict[str, Any]]:
+        """Other programmes' cases on the same site as this one."""
+        site = select(cases.c.site_id).where(cases.c.id == case_id).scalar_subquery()
+        q = select(cases.c.id, cases.c.programme, cases.c.code, cases.c.state).where(
+            cases.c.site_id == site, cases.c.id != case_id
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q.order_by(cases.c.id))]
 
     def get_case_row(self, case_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:

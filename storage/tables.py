@@ -51,6 +51,9 @@ batches = Table(
     Column("maxy", Float, nullable=False),
     Column("imported_at", UTCDateTime, nullable=False),
     Column("imported_by", String(100), nullable=False),
+    Column("new_cases", Integer),
+    Column("report", JSON),
+    Column("hint_layers", JSON),
     UniqueConstraint("source_sha256", "programme", "period"),
 )
 
@@ -91,8 +94,85 @@ cases = Table(
     Column("returned_count", Integer, nullable=False),
     Column("note", Text),
     Column("updated_at", UTCDateTime, nullable=False),
+    # One site, several programmes: a 卫片 and a 变更调查 polygon on the same pit share site_id.
+    Column("site_id", Integer, index=True),
+    # Automatic hints from the reference layers at import time (never a judgment).
+    Column("township_code", String(32), index=True),
+    Column("township_name", String(100)),
+    Column("village_code", String(32)),
+    Column("village_name", String(100)),
+    Column("villages", JSON),
+    Column("farmland_m2", Float),
+    Column("permit_relation", String(16)),
+    Column("permit_ids", Text),
+    Column("approval_share", Float),
+    Column("approval_ids", Text),
+    Column("facility_share", Float),
+    Column("outside_share", Float),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
+    Index("ix_cases_programme_code", "programme", "code"),
+)
+
+# A 图斑 issued again (next quarter's batch, or twice in one file) joins its earlier case
+# instead of opening a second one; its own geometry and attributes are kept here.
+reissues = Table(
+    "reissues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", ForeignKey("batches.id"), nullable=False, index=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("xzqdm", String(32), nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("geom", LargeBinary, nullable=False),
+    Column("minx", Float, nullable=False),
+    Column("miny", Float, nullable=False),
+    Column("maxx", Float, nullable=False),
+    Column("maxy", Float, nullable=False),
+    Column("area_m2", Float, nullable=False),
+    Column("area_mu", Float, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("iou", Float),
+)
+
+ref_layers = Table(
+    "ref_layers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("version", String(50), nullable=False),
+    Column("source_name", String(500), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_crs", Text, nullable=False),
+    Column("encoding", String(200), nullable=False),
+    Column("feature_count", Integer, nullable=False),
+    Column("minx", Float, nullable=False),
+    Column("miny", Float, nullable=False),
+    Column("maxx", Float, nullable=False),
+    Column("maxy", Float, nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    Column("report", JSON),
+    UniqueConstraint("kind", "name", "version"),
+)
+
+ref_features = Table(
+    "ref_features",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("layer_id", ForeignKey("ref_layers.id"), nullable=False, index=True),
+    Column("ident", String(200), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("geom", LargeBinary, nullable=False),
+    Column("minx", Float, nullable=False),
+    Column("miny", Float, nullable=False),
+    Column("maxx", Float, nullable=False),
+    Column("maxy", Float, nullable=False),
+    Index("ix_ref_features_bbox", "minx", "maxx", "miny", "maxy"),
 )
 
 # Append-only: rows are inserted, never updated or deleted. (case_id, seq) is unique, so two

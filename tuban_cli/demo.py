@@ -16,13 +16,29 @@ import numpy as np
 
 from api.settings import REPO_ROOT
 from geo.model import Programme
-from storage.imports import import_file
+from storage.imports import import_file, import_reference
 from storage.repository import BatchMeta, CaseStore
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"
+REF_MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "reference_layers.json"
 LOCAL = ZoneInfo("Asia/Shanghai")
 VERIFIERS = ["王磊（示例）", "李娜（示例）", "张伟（示例）"]
 OFFICERS = ["赵强（示例）", "陈静（示例）"]
+
+
+def load_references(store: CaseStore, manifest: Path = REF_MANIFEST) -> list[tuple[dict, bool]]:
+    """Import the sample reference layers (boundaries first: they define the county)."""
+    items = json.loads(manifest.read_text(encoding="utf-8"))
+    first = {"township": 0, "village": 1}
+    out = []
+    for item in sorted(items, key=lambda i: first.get(i["kind"], 2)):
+        row, created, _ = import_reference(
+            store, manifest.parent.parent / item["path"], item["kind"], name=item["name"],
+            version=str(item["version"]), actor="demo", now=datetime.now(UTC),
+            layer=item.get("layer"),
+        )
+        out.append((row, created))
+    return out
 
 
 def load_batches(store: CaseStore, manifest: Path = MANIFEST) -> list[tuple[dict, bool]]:
@@ -150,6 +166,8 @@ def play_history(store: CaseStore, seed: int = 2019) -> int:
     before = store.counts()["events"]
     for batch in store.list_batches():
         for row in store.features(batch["id"]):
+            if row.get("reissue_of_batch"):  # a re-issued 图斑: its case was played already
+                continue
             if batch["programme"] == Programme.CHANGE_SURVEY.value:
                 _change_survey(store, row["id"], batch, row["attributes"], rng)
             else:

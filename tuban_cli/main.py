@@ -1,4 +1,4 @@
-"""``tuban`` CLI entry point."""
+"""``tuban`` CLI entry point: import, ref, serve, demo, export, report."""
 
 from __future__ import annotations
 
@@ -12,65 +12,25 @@ import typer
 from api.settings import Settings
 from geo.errors import TubanError
 from geo.model import Programme
+from geo.references import RefKind
+from tuban_cli.common import DbOpt, fail, progress_bar, settings_for, store_for, write_report
 
 app = typer.Typer(
     help="图斑 Tuban：卫片执法与土地变更调查的图斑案件与绩效指标", no_args_is_help=True
 )
+ref_app = typer.Typer(
+    help="参考图层：村界、永久基本农田、采矿权、用地审批、设施农用地", no_args_is_help=True
+)
+app.add_typer(ref_app, name="ref")
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
-
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="SQLite file (default: $TUBAN_DATABASE_URL or tuban-data/tuban.sqlite)"
-    ),
-]
-
-
-def _settings(db: Path | None) -> Settings:
-    if db is None:
-        return Settings()
-    db.parent.mkdir(parents=True, exist_ok=True)
-    return Settings(database_url=f"sqlite:///{db.resolve()}")
-
-
-def _store(settings: Settings):  # type: ignore[no-untyped-def]
-    from storage.engine import make_engine, migrate
-    from storage.repository import CaseStore
-
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    return CaseStore(engine)
-
-
-def _fail(exc: TubanError) -> None:
-    typer.secho(f"错误 [{exc.code}] {exc.message}", fg="red", err=True)
-    for k, v in exc.details.items():
-        typer.echo(f"  {k}: {v}", err=True)
-    raise typer.Exit(2)
-
-
-def _import_one(store, path: Path, meta, *, layer: str | None, encoding: str | None) -> None:  # type: ignore[no-untyped-def]
-    from storage.imports import import_file
-
-    row, created = import_file(
-        store, path, meta, actor="cli", now=datetime.now(UTC), layer=layer, encoding=encoding
-    )
-    verb = "已导入" if created else "已存在（未重复导入）"
-    typer.echo(
-        f"{verb} 批次 #{row['id']} {row['period']} {meta.programme.label}："
-        f"{row['feature_count']} 个图斑，{row['area_m2'] / 10000:.2f} 公顷；"
-        f"坐标系 {row['source_crs']}；编码 {row['encoding']}"
-    )
 
 
 @app.command("import")
 def import_cmd(
-    path: Annotated[Path, typer.Argument(help=".shp / .zip / .gpkg / .geojson")],
+    path: Annotated[
+        Path, typer.Argument(help=".shp / .zip / .gpkg / .geojson / .gdb / .kml / .xlsx / .csv")
+    ],
     programme: Annotated[
         Programme, typer.Option(help="mining=矿山卫片 land=土地卫片 change_survey=土地变更调查")
     ],
@@ -78,20 +38,124 @@ def import_cmd(
     authority: Annotated[str, typer.Option(help="下发单位, e.g. 河北省自然资源厅")],
     issued_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="下发日期")],
     due_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="完成期限")],
-    layer: Annotated[str | None, typer.Option(help="layer name in a GeoPackage")] = None,
-    encoding: Annotated[
-        str | None, typer.Option(help="override the attribute encoding, e.g. GBK")
+    layer: Annotated[str | None, typer.Option(help="layer or sheet name")] = None,
+    encoding: Annotated[str | None, typer.Option(help="attribute encoding, e.g. GBK")] = None,
+    crs: Annotated[str | None, typer.Option(help="override the CRS, e.g. EPSG:4527")] = None,
+    field_map: Annotated[Path | None, typer.Option(help="YAML/JSON {图斑编号: 源字段, …}")] = None,
+    accept_partial: Annotated[
+        bool, typer.Option(help="import good rows, list rejected ones")
+    ] = False,
+    report_dir: Annotated[
+        Path | None, typer.Option(help="where to write the import report")
     ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Import one issued batch of 图斑 (all or nothing)."""
+    """Import one issued batch of 图斑 (all or nothing; re-running the same file is a no-op)."""
+    from geo.fields import load_field_map
+    from storage.imports import import_file
     from storage.repository import BatchMeta
 
+    settings = settings_for(db)
     meta = BatchMeta(programme, period, authority, issued_on.date(), due_on.date())
     try:
-        _import_one(_store(_settings(db)), path, meta, layer=layer, encoding=encoding)
+        mapping = load_field_map(field_map) if field_map else None
+        store = store_for(settings)
+        with progress_bar(not quiet) as progress:
+            row, created = import_file(
+                store,
+                path,
+                meta,
+                actor="cli",
+                now=datetime.now(UTC),
+                layer=layer,
+                encoding=encoding,
+                crs=crs,
+                field_map=mapping,
+                jurisdiction=settings.jurisdiction(),
+                accept_partial=accept_partial,
+                progress=progress,
+            )
     except TubanError as exc:
-        _fail(exc)
+        fail(exc)
+    _print_batch(row, created)
+    if created and row.get("report"):
+        from geo.report import ImportReport
+
+        report = ImportReport.from_dict(row["report"])
+        for w in report.warnings:
+            typer.secho(f"  提示：{w}", fg="yellow")
+        stem = f"batch-{row['id']}-{row['period']}-{row['programme']}"
+        js, page = write_report(report, report_dir or settings.reports_dir, stem)
+        typer.echo(f"  报告：{page}（JSON：{js}）")
+
+
+def _print_batch(row: dict, created: bool) -> None:
+    verb = "已导入" if created else "已存在（未重复导入）"
+    label = Programme(row["programme"]).label
+    rep = row.get("report") or {}
+    linked = len(rep.get("links", [])) if created else 0
+    typer.echo(
+        f"{verb} 批次 #{row['id']} {row['period']} {label}：{row['feature_count']} 个图斑"
+        f"（新建案件 {row.get('new_cases', row['feature_count'])}，关联已有 {linked}），"
+        f"{row['area_m2'] / 10000:.2f} 公顷；坐标系 {row['source_crs']}；编码 {row['encoding']}"
+    )
+
+
+@ref_app.command("import")
+def ref_import(
+    path: Annotated[Path, typer.Argument(help="the reference layer file")],
+    kind: Annotated[
+        RefKind,
+        typer.Option(
+            help="township / village / farmland / mining_permit / approval / facility_farmland"
+        ),
+    ],
+    name: Annotated[str, typer.Option(help="e.g. 永久基本农田")],
+    version: Annotated[str, typer.Option(help="e.g. 2019")],
+    layer: Annotated[str | None, typer.Option()] = None,
+    encoding: Annotated[str | None, typer.Option()] = None,
+    crs: Annotated[str | None, typer.Option()] = None,
+    db: DbOpt = None,
+) -> None:
+    """Import a named, versioned reference layer used for the automatic hints."""
+    from storage.imports import import_reference
+
+    settings = settings_for(db)
+    try:
+        row, created, _ = import_reference(
+            store_for(settings),
+            path,
+            kind,
+            name=name,
+            version=version,
+            actor="cli",
+            now=datetime.now(UTC),
+            layer=layer,
+            encoding=encoding,
+            crs=crs,
+            jurisdiction=settings.jurisdiction(),
+        )
+    except TubanError as exc:
+        fail(exc)
+    verb = "已导入" if created else "已存在"
+    typer.echo(
+        f"{verb} 参考图层 #{row['id']} {kind.label}“{name}” {version}："
+        f"{row['feature_count']} 个要素；坐标系 {row['source_crs']}"
+    )
+
+
+@ref_app.command("list")
+def ref_list(db: DbOpt = None) -> None:
+    """List the reference layers and their versions."""
+    from storage.refs import RefStore
+
+    store = store_for(settings_for(db))
+    for r in RefStore(store.engine).list_layers():
+        typer.echo(
+            f"#{r['id']} {RefKind(r['kind']).label} “{r['name']}” {r['version']}："
+            f"{r['feature_count']} 个要素（{r['imported_at']:%Y-%m-%d}）"
+        )
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
@@ -110,7 +174,7 @@ def serve(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Serve the API and the web map."""
-    _serve(_settings(db), host, port)
+    _serve(settings_for(db), host, port)
 
 
 @app.command()
@@ -124,18 +188,20 @@ def demo(
     ] = True,
 ) -> None:
     """Load the synthetic 丰润区 2019 data into the embedded store and serve it."""
-    from tuban_cli.demo import load_batches, play_history
+    from tuban_cli.demo import load_batches, load_references, play_history
 
-    settings = _settings(db)
-    store = _store(settings)
+    settings = settings_for(db)
+    store = store_for(settings)
     try:
-        for row, created in load_batches(store):
+        for row, created in load_references(store):
             verb = "已导入" if created else "已存在"
-            label = Programme(row["programme"]).label
-            n = row["feature_count"]
-            typer.echo(f"{verb} 批次 #{row['id']} {row['period']} {label}：{n} 个图斑")
+            typer.echo(
+                f"{verb} 参考图层 {RefKind(row['kind']).label}：{row['feature_count']} 个要素"
+            )
+        for row, created in load_batches(store):
+            _print_batch(row, created)
     except TubanError as exc:
-        _fail(exc)
+        fail(exc)
     if history and store.counts()["events"] == 0:
         n = play_history(store)
         typer.echo(f"已生成 2019 年示例办理记录 {n} 条（操作人标注“示例”）")
@@ -156,11 +222,11 @@ def export(
     from geo.area import CGCS2000
     from geo.model import State
 
-    store = _store(_settings(db))
+    store = store_for(settings_for(db))
     try:
         rows = store.features(batch_id)
     except TubanError as exc:
-        _fail(exc)
+        fail(exc)
     frame = gpd.GeoDataFrame(
         {
             "TBBH": [r["code"] for r in rows],
@@ -190,18 +256,18 @@ def report(
     from api.main import load_goal_books
     from geo.indicators import compute_project
 
-    settings = _settings(db)
+    settings = settings_for(db)
     books = load_goal_books(settings.goals_dir)
     try:
         book = books[year or max(books)]
         proj = book.project(project)
     except TubanError as exc:
-        _fail(exc)
+        fail(exc)
     except (KeyError, ValueError):
         typer.secho(f"没有 {year} 年的绩效目标表", fg="red", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{proj.table_title}（{book.unit_name}，{book.year} 年）")
-    for rv in compute_project(proj, _store(settings).cases_frame()):
+    for rv in compute_project(proj, store_for(settings).cases_frame()):
         values = "；".join(v.display for v in rv.values) or "（暂无自动取值）"
         typer.echo(
             f"- {rv.row.level1} / {rv.row.level2} / {rv.row.level3}\n"
@@ -212,7 +278,7 @@ def report(
 @app.command("db-upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Create or migrate the database schema to the latest revision."""
-    _store(_settings(db))
+    store_for(settings_for(db))
     typer.echo("数据库结构已是最新")
 
 

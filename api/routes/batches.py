@@ -10,15 +10,26 @@ from typing import Annotated
 
 import shapely
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import HTMLResponse
 
 from api.deps import ClockDep, SettingsDep, StoreDep
 from api.schemas import BatchesPublic, BatchImported, BatchPublic
-from geo.errors import InvalidValue
+from geo.errors import InvalidValue, NotFound
 from geo.model import Judgment, Programme, State
 from storage.imports import import_file
 from storage.repository import BatchMeta
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
+
+# Hints small enough to travel with every feature, for styling and tooltips.
+FEATURE_HINTS = (
+    "township_name",
+    "village_name",
+    "permit_relation",
+    "approval_share",
+    "farmland_m2",
+    "outside_share",
+)
 
 
 @router.get("", operation_id="batches-list")
@@ -27,12 +38,34 @@ def list_batches(store: StoreDep) -> BatchesPublic:
     return BatchesPublic(data=data, count=len(data))
 
 
+ACCEPTED = {".gpkg", ".geojson", ".json", ".zip", ".kml", ".kmz", ".csv", ".xlsx"}
+
+
+async def save_upload(file: UploadFile, dest_dir: Path, limit_mb: int) -> Path:
+    """Stream an upload to disk, refusing types Tuban cannot read and files over the limit."""
+    name = Path(file.filename or "upload").name
+    if Path(name).suffix.lower() not in ACCEPTED:
+        raise InvalidValue(
+            "只接受 .gpkg、.geojson、.kml、.csv、.xlsx，或打包为 .zip 的 Shapefile / FileGDB",
+            file=name,
+        )
+    dest = dest_dir / name
+    size = 0
+    with dest.open("wb") as out:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > limit_mb << 20:
+                raise InvalidValue(f"文件超过 {limit_mb} MB 上限", file=name)
+            out.write(chunk)
+    return dest
+
+
 @router.post("", status_code=201, operation_id="batches-import")
 async def import_batch(
     store: StoreDep,
     settings: SettingsDep,
     clock: ClockDep,
-    file: Annotated[UploadFile, File(description=".gpkg / .geojson / .zip (Shapefile)")],
+    file: Annotated[UploadFile, File(description=".gpkg / .geojson / .kml / .csv / .xlsx / .zip")],
     programme: Annotated[Programme, Form()],
     period: Annotated[str, Form(min_length=4, max_length=16)],
     authority: Annotated[str, Form(min_length=1, max_length=200)],
@@ -41,25 +74,68 @@ async def import_batch(
     actor: Annotated[str, Form(min_length=1, max_length=100)] = "api",
     layer: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
+    crs: Annotated[str | None, Form(description="override, e.g. EPSG:4527")] = None,
+    field_map: Annotated[str | None, Form(description='JSON, e.g. {"图斑编号": "编号"}')] = None,
+    accept_partial: Annotated[bool, Form()] = False,
 ) -> BatchImported:
-    name = Path(file.filename or "upload").name
-    if Path(name).suffix.lower() not in {".gpkg", ".geojson", ".json", ".zip"}:
-        raise InvalidValue("只接受 .gpkg、.geojson 或打包为 .zip 的 Shapefile", file=name)
-    limit = settings.max_upload_mb << 20
+    mapping = _field_map(field_map)
     with tempfile.TemporaryDirectory(prefix="tuban-upload-") as tmp:
-        dest = Path(tmp) / name
-        size = 0
-        with dest.open("wb") as out:
-            while chunk := await file.read(1 << 20):
-                size += len(chunk)
-                if size > limit:
-                    raise InvalidValue(f"文件超过 {settings.max_upload_mb} MB 上限", file=name)
-                out.write(chunk)
+        dest = await save_upload(file, Path(tmp), settings.max_upload_mb)
         meta = BatchMeta(programme, period.strip(), authority.strip(), issued_on, due_on)
         row, created = import_file(
-            store, dest, meta, actor=actor, now=clock(), layer=layer, encoding=encoding
+            store,
+            dest,
+            meta,
+            actor=actor,
+            now=clock(),
+            layer=layer,
+            encoding=encoding,
+            crs=crs,
+            field_map=mapping,
+            jurisdiction=settings.jurisdiction(),
+            accept_partial=accept_partial,
         )
-    return BatchImported(**BatchPublic.from_row(row).model_dump(), created=created)
+    return BatchImported(
+        **BatchPublic.from_row(row).model_dump(), created=created, report=row.get("report")
+    )
+
+
+def _field_map(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    from geo.fields import _canonical_key
+
+    try:
+        raw = json.loads(text)
+        assert isinstance(raw, dict)
+    except (ValueError, AssertionError):
+        raise InvalidValue(
+            'field_map 应为 JSON 对象，如 {"图斑编号": "编号"}', field="field_map"
+        ) from None
+    out = {}
+    for k, v in raw.items():
+        canonical = _canonical_key(str(k))
+        if canonical is None:
+            raise InvalidValue(f"field_map 中的字段 {k} 无法识别", field="field_map")
+        out[canonical] = str(v)
+    return out
+
+
+@router.get("/{batch_id}/report", operation_id="batches-report")
+def batch_report(batch_id: int, store: StoreDep) -> dict:
+    return store.get_batch(batch_id).get("report") or {}
+
+
+@router.get(
+    "/{batch_id}/report.html", operation_id="batches-report-html", response_class=HTMLResponse
+)
+def batch_report_html(batch_id: int, store: StoreDep) -> HTMLResponse:
+    from geo.report import ImportReport
+
+    rep = store.get_batch(batch_id).get("report")
+    if not rep:
+        raise NotFound("该批次没有导入报告", batch_id=batch_id)
+    return HTMLResponse(ImportReport.from_dict(rep).to_html())
 
 
 @router.get("/{batch_id}", operation_id="batches-get")
@@ -108,6 +184,8 @@ def features(
             "area_m2": r["area_m2"],
             "area_mu": r["area_mu"],
             "version": r["version"],
+            **{k: r.get(k) for k in FEATURE_HINTS},
+            "reissue_of_batch": r.get("reissue_of_batch"),
         }
         parts.append(
             f'{{"type":"Feature","id":{r["id"]},"geometry":{g},'

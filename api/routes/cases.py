@@ -13,7 +13,13 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 def _public(store: CaseStore, case_id: int) -> CasePublic:
     row = store.get_case_row(case_id)
-    return CasePublic.build(row, store.get_case(case_id), store.events(case_id))
+    return CasePublic.build(
+        row,
+        store.get_case(case_id),
+        store.events(case_id),
+        issuances=store.issuances(case_id),
+        site_cases=store.site_cases(case_id),
+    )
 
 
 @router.get("/{case_id}", operation_id="cases-get")

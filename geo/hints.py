@@ -1,0 +1,207 @@
+"""Automatic pre-judgment hints for each 图斑 from the reference layers, vectorised.
+
+Hints help verifiers; they are never a judgment. Each is a column so the office can filter on
+it (by township, by 越界 suspicion) and the map can show it without parsing text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.area import M2_PER_MU, ellipsoidal_area_m2
+from geo.references import RefKind
+
+HINT_COLUMNS = (
+    "township_code",
+    "township_name",
+    "village_code",
+    "village_name",
+    "villages",
+    "farmland_m2",
+    "permit_relation",
+    "permit_ids",
+    "approval_share",
+    "approval_ids",
+    "facility_share",
+    "outside_share",
+)
+# Shares within this of 0 or 1 are treated as exact: slivers from digitising, not facts.
+EPS = 1e-3
+
+
+@dataclass
+class ReferenceSet:
+    """The current layer of each kind (frames with ident, label, geometry in EPSG:4490)."""
+
+    layers: Mapping[RefKind, object] = field(default_factory=dict)  # kind -> GeoDataFrame
+    versions: dict[str, dict] = field(default_factory=dict)  # kind -> {id, name, version}
+
+    def get(self, kind: RefKind):  # type: ignore[no-untyped-def]
+        return self.layers.get(kind)
+
+    def boundary(self) -> shapely.Geometry | None:
+        towns = self.get(RefKind.TOWNSHIP)
+        if towns is None or len(towns) == 0:
+            return None
+        return shapely.union_all(towns.geometry.to_numpy())
+
+
+def _pairs(geoms: np.ndarray, ref_geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(parcel index, reference index, intersection area m²) for intersecting pairs."""
+    tree = shapely.STRtree(ref_geoms)
+    pi, ri = tree.query(geoms, predicate="intersects")
+    if len(pi) == 0:
+        return pi, ri, np.zeros(0)
+    points = shapely.get_type_id(geoms[pi]) == 0
+    inter = np.zeros(len(pi))
+    poly = ~points
+    if poly.any():
+        inter[poly] = ellipsoidal_area_m2(
+            shapely.intersection(geoms[pi[poly]], ref_geoms[ri[poly]])
+        )
+    inter[points] = np.inf  # a point inside counts as wholly covered
+    return pi, ri, inter
+
+
+def _largest(n: int, pi: np.ndarray, ri: np.ndarray, inter: np.ndarray) -> np.ndarray:
+    """For each parcel, the reference index with the largest overlap (or -1)."""
+    best = np.full(n, -1)
+    if len(pi) == 0:
+        return best
+    order = np.lexsort((inter, pi))  # by parcel, then ascending overlap: the last one wins
+    best[pi[order]] = ri[order]
+    return best
+
+
+def _joined(n: int, pi: np.ndarray, ids: np.ndarray, keep: np.ndarray) -> list[str | None]:
+    out: list[list[str]] = [[] for _ in range(n)]
+    for p, i in zip(pi[keep].tolist(), ids[keep].tolist(), strict=True):
+        if i not in out[p]:
+            out[p].append(i)
+    return [",".join(v) if v else None for v in out]
+
+
+def _share(n: int, pi: np.ndarray, inter: np.ndarray, area: np.ndarray) -> np.ndarray:
+    covered = np.bincount(pi, weights=np.where(np.isinf(inter), 0, inter), minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(area > 0, np.minimum(covered / area, 1.0), 0.0)
+    hit_point = np.bincount(pi, weights=np.isinf(inter).astype(float), minlength=n) > 0
+    share[hit_point] = 1.0
+    return np.round(share, 4)
+
+
+def compute_hints(
+    geoms: np.ndarray, area_m2: np.ndarray, programme: str, refs: ReferenceSet
+) -> pd.DataFrame:
+    """One row of hints per 图斑 (columns ``HINT_COLUMNS``); absent layers give nulls."""
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    out = pd.DataFrame({c: pd.Series([None] * n, dtype=object) for c in HINT_COLUMNS})
+    if n == 0:
+        return out
+    for kind, code_col, name_col in (
+        (RefKind.TOWNSHIP, "township_code", "township_name"),
+        (RefKind.VILLAGE, "village_code", "village_name"),
+    ):
+        ref = refs.get(kind)
+        if ref is None or len(ref) == 0:
+            continue
+        pi, ri, inter = _pairs(geoms, ref.geometry.to_numpy())
+        best = _largest(n, pi, ri, inter)
+        found = best >= 0
+        out.loc[found, code_col] = ref["ident"].to_numpy()[best[found]]
+        out.loc[found, name_col] = ref["label"].to_numpy()[best[found]]
+        if kind is RefKind.VILLAGE:
+            # A 图斑 over several villages: every one with its share, for splitting by ZLDWDM.
+            multi = np.bincount(pi, minlength=n) > 1
+            for p in np.flatnonzero(multi):
+                sel = pi == p
+                shares = inter[sel] / area_m2[p] if area_m2[p] > 0 else inter[sel] * 0
+                out.at[p, "villages"] = [
+                    {"code": c, "name": nm, "share": round(float(s), 4)}
+                    for c, nm, s in sorted(
+                        zip(
+                            ref["ident"].to_numpy()[ri[sel]],
+                            ref["label"].to_numpy()[ri[sel]],
+                            shares,
+                            strict=True,
+                        ),
+                        key=lambda t: -t[2],
+                    )
+                ]
+    farmland = refs.get(RefKind.FARMLAND)
+    if farmland is not None:
+        pi, _, inter = _pairs(geoms, farmland.geometry.to_numpy())
+        fin = np.where(np.isinf(inter), 0, inter)
+        out["farmland_m2"] = np.round(np.bincount(pi, weights=fin, minlength=n), 2)
+    permits = refs.get(RefKind.MINING_PERMIT)
+    if permits is not None and programme == "mining":
+        pi, ri, inter = _pairs(geoms, permits.geometry.to_numpy())
+        share = _share(n, pi, inter, area_m2)
+        out["permit_relation"] = np.where(
+            share >= 1 - EPS, "inside", np.where(share > EPS, "partly_outside", "outside")
+        )
+        out["permit_ids"] = _joined(n, pi, permits["ident"].to_numpy(), inter > 0)
+    approvals = refs.get(RefKind.APPROVAL)
+    if approvals is not None:
+        pi, ri, inter = _pairs(geoms, approvals.geometry.to_numpy())
+        out["approval_share"] = _share(n, pi, inter, area_m2)
+        out["approval_ids"] = _joined(n, pi, approvals["ident"].to_numpy(), inter > 0)
+    facility = refs.get(RefKind.FACILITY_FARMLAND)
+    if facility is not None:
+        pi, _, inter = _pairs(geoms, facility.geometry.to_numpy())
+        out["facility_share"] = _share(n, pi, inter, area_m2)
+    boundary = refs.boundary()
+    if boundary is not None:
+        shapely.prepare(boundary)
+        inside = shapely.contains_properly(boundary, geoms)
+        share = np.zeros(n)
+        rest = np.flatnonzero(~inside)
+        if len(rest):
+            polys = rest[shapely.get_type_id(geoms[rest]) != 0]
+            inter = ellipsoidal_area_m2(shapely.intersection(geoms[polys], boundary))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share[polys] = np.where(area_m2[polys] > 0, 1 - inter / area_m2[polys], 0)
+            pts = rest[shapely.get_type_id(geoms[rest]) == 0]
+            share[pts] = (~shapely.intersects(boundary, geoms[pts])).astype(float)
+        out["outside_share"] = np.round(np.clip(share, 0, 1), 4)
+    return out
+
+
+def hint_notes(h: Mapping[str, object]) -> list[str]:
+    """The hints in words, for the verifier's panel."""
+    notes = []
+    if h.get("township_name"):
+        where = f"{h['township_name']} {h.get('village_name') or ''}".strip()
+        villages = h.get("villages") or []
+        if len(villages) > 1:  # type: ignore[arg-type]
+            where += f"（跨 {len(villages)} 个村）"  # type: ignore[arg-type]
+        notes.append(f"位于{where}")
+    out = h.get("outside_share")
+    if isinstance(out, float) and out > EPS:
+        notes.append(f"超出辖区：{out:.0%} 面积在辖区外")
+    farm = h.get("farmland_m2")
+    if isinstance(farm, float) and farm > 0.5:
+        notes.append(f"占用永久基本农田 {farm / M2_PER_MU:.2f} 亩")
+    rel = h.get("permit_relation")
+    if rel == "inside":
+        notes.append(f"在采矿权范围内（{h.get('permit_ids')}）")
+    elif rel == "partly_outside":
+        notes.append(f"部分超出采矿权范围，疑似越界开采（{h.get('permit_ids')}）")
+    elif rel == "outside":
+        notes.append("不在任何采矿权范围内，疑似无证开采")
+    share = h.get("approval_share")
+    if isinstance(share, float):
+        if share >= 1 - EPS:
+            notes.append(f"已有用地审批覆盖（{h.get('approval_ids')}），可能合法")
+        elif share > EPS:
+            notes.append(f"用地审批仅覆盖 {share:.0%}，疑似批少占多（{h.get('approval_ids')}）")
+    fac = h.get("facility_share")
+    if isinstance(fac, float) and fac > 0.5:
+        notes.append(f"设施农用地备案覆盖 {fac:.0%}")
+    return notes

@@ -1,0 +1,161 @@
+"""Reference layers in the store: named, versioned, and the current one of each kind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import Engine, and_, select
+
+from geo.area import CGCS2000
+from geo.errors import DuplicateBatch, NotFound
+from geo.hints import ReferenceSet
+from geo.references import RefKind, RefLayer
+from storage.tables import ref_features, ref_layers
+
+
+class RefStore:
+    """Reads and writes of reference layers (村界, 永久基本农田, 采矿权, …)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def import_layer(
+        self,
+        layer: RefLayer,
+        *,
+        name: str,
+        version: str,
+        source_name: str,
+        source_sha256: str,
+        actor: str,
+        now: datetime,
+    ) -> tuple[dict, bool]:
+        """Store a layer version in one transaction; the same file again is a no-op."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(ref_layers).where(
+                    ref_layers.c.kind == layer.kind.value,
+                    ref_layers.c.name == name,
+                    ref_layers.c.version == version,
+                )
+            ).first()
+            if row is not None:
+                if row.source_sha256 == source_sha256:
+                    return dict(row._mapping), False
+                raise DuplicateBatch(
+                    f"{layer.kind.label}“{name}”版本 {version} 已存在且内容不同，请使用新的版本号",
+                    file=source_name,
+                    layer_id=row.id,
+                )
+            frame = layer.frame
+            minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+            layer_id = conn.execute(
+                ref_layers.insert().values(
+                    kind=layer.kind.value,
+                    name=name,
+                    version=version,
+                    source_name=source_name,
+                    source_sha256=source_sha256,
+                    source_crs=layer.report.source_crs,
+                    encoding=layer.report.encoding,
+                    feature_count=len(frame),
+                    minx=minx,
+                    miny=miny,
+                    maxx=maxx,
+                    maxy=maxy,
+                    imported_at=now,
+                    imported_by=actor,
+                    report=layer.report.to_dict(),
+                )
+            ).inserted_primary_key[0]
+            geoms = frame.geometry.to_numpy()
+            b = shapely.bounds(geoms)
+            wkb = shapely.to_wkb(geoms)
+            conn.execute(
+                ref_features.insert(),
+                [
+                    {
+                        "layer_id": layer_id,
+                        "ident": i,
+                        "label": lb,
+                        "attributes": a,
+                        "geom": g,
+                        "minx": x0,
+                        "miny": y0,
+                        "maxx": x1,
+                        "maxy": y1,
+                    }
+                    for i, lb, a, g, (x0, y0, x1, y1) in zip(
+                        frame["ident"].tolist(),
+                        frame["label"].tolist(),
+                        frame["attributes"].tolist(),
+                        wkb.tolist(),
+                        b.tolist(),
+                        strict=True,
+                    )
+                ],
+            )
+            row = conn.execute(select(ref_layers).where(ref_layers.c.id == layer_id)).first()
+            return dict(row._mapping), True
+
+    def list_layers(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(ref_layers).order_by(ref_layers.c.kind, ref_layers.c.imported_at)
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def current(self) -> dict[RefKind, dict[str, Any]]:
+        """The most recently imported layer of each kind."""
+        out: dict[RefKind, dict[str, Any]] = {}
+        for r in self.list_layers():  # ordered by import time: later wins
+            out[RefKind(r["kind"])] = r
+        return out
+
+    def frame(
+        self, layer_id: int, bbox: tuple[float, float, float, float] | None = None
+    ) -> gpd.GeoDataFrame:
+        q = select(
+            ref_features.c.ident,
+            ref_features.c.label,
+            ref_features.c.attributes,
+            ref_features.c.geom,
+        ).where(ref_features.c.layer_id == layer_id)
+        if bbox is not None:
+            minx, miny, maxx, maxy = bbox
+            q = q.where(
+                and_(
+                    ref_features.c.maxx >= minx,
+                    ref_features.c.minx <= maxx,
+                    ref_features.c.maxy >= miny,
+                    ref_features.c.miny <= maxy,
+                )
+            )
+        with self.engine.connect() as conn:
+            exists = conn.execute(select(ref_layers.c.id).where(ref_layers.c.id == layer_id))
+            if exists.first() is None:
+                raise NotFound(f"没有参考图层 {layer_id}", layer_id=layer_id)
+            rows = conn.execute(q.order_by(ref_features.c.id)).all()
+        return gpd.GeoDataFrame(
+            {
+                "ident": [r.ident for r in rows],
+                "label": [r.label for r in rows],
+                "attributes": [r.attributes for r in rows],
+            },
+            geometry=shapely.from_wkb([r.geom for r in rows]) if rows else [],
+            crs=CGCS2000,
+        )
+
+    def reference_set(self, bbox: tuple[float, float, float, float] | None = None) -> ReferenceSet:
+        """Current layers (only features meeting ``bbox``; boundaries always whole)."""
+        layers, versions = {}, {}
+        for kind, meta in self.current().items():
+            whole = kind in (RefKind.TOWNSHIP,)
+            layers[kind] = self.frame(meta["id"], None if whole else bbox)
+            versions[kind.value] = {
+                "id": meta["id"],
+                "name": meta["name"],
+                "version": meta["version"],
+            }
+        return ReferenceSet(layers=layers, versions=versions)

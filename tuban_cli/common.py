@@ -1,0 +1,87 @@
+"""What every ``tuban`` command shares: settings, the store, errors, progress and reports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.settings import Settings
+from geo.errors import TubanError
+from geo.report import ImportReport
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="SQLite file (default: $TUBAN_DATABASE_URL or tuban-data/tuban.sqlite)"
+    ),
+]
+
+
+def settings_for(db: Path | None) -> Settings:
+    if db is None:
+        return Settings()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return Settings(database_url=f"sqlite:///{db.resolve()}")
+
+
+def store_for(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.engine import make_engine, migrate
+    from storage.repository import CaseStore
+
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return CaseStore(engine)
+
+
+def fail(exc: TubanError) -> None:
+    typer.secho(f"错误 [{exc.code}] {exc.message}", fg="red", err=True)
+    for k, v in exc.details.items():
+        if k == "rejected" and isinstance(v, list):
+            typer.echo(f"  rejected: {len(v)} 行", err=True)
+            for r in v[:20]:
+                typer.echo(f"    第 {r['row']} 行 {r.get('code') or ''}：{r['reason']}", err=True)
+            continue
+        typer.echo(f"  {k}: {v}", err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator:  # type: ignore[type-arg]
+    """A rich progress display fed by the importer's (stage, done, total) callbacks."""
+    if not enabled:
+        yield lambda stage, done, total: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, int] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def write_report(report: ImportReport, directory: Path, stem: str) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    js, page = directory / f"{stem}.json", directory / f"{stem}.html"
+    js.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    page.write_text(report.to_html(), encoding="utf-8")
+    return js, page
