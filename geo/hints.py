@@ -78,9 +78,12 @@ def _largest(n: int, pi: np.ndarray, ri: np.ndarray, inter: np.ndarray) -> np.nd
     return best
 
 
-def _joined(n: int, pi: np.ndarray, ids: np.ndarray, keep: np.ndarray) -> list[str | None]:
+def _joined(
+    n: int, pi: np.ndarray, ri: np.ndarray, ids: np.ndarray, keep: np.ndarray
+) -> list[str | None]:
+    """For each parcel, the identifiers of the references it meets, comma-joined."""
     out: list[list[str]] = [[] for _ in range(n)]
-    for p, i in zip(pi[keep].tolist(), ids[keep].tolist(), strict=True):
+    for p, i in zip(pi[keep].tolist(), ids[ri[keep]].tolist(), strict=True):
         if i not in out[p]:
             out[p].append(i)
     return [",".join(v) if v else None for v in out]
@@ -146,12 +149,12 @@ def compute_hints(
         out["permit_relation"] = np.where(
             share >= 1 - EPS, "inside", np.where(share > EPS, "partly_outside", "outside")
         )
-        out["permit_ids"] = _joined(n, pi, permits["ident"].to_numpy(), inter > 0)
+        out["permit_ids"] = _joined(n, pi, ri, permits["ident"].to_numpy(), inter > 0)
     approvals = refs.get(RefKind.APPROVAL)
     if approvals is not None:
         pi, ri, inter = _pairs(geoms, approvals.geometry.to_numpy())
         out["approval_share"] = _share(n, pi, inter, area_m2)
-        out["approval_ids"] = _joined(n, pi, approvals["ident"].to_numpy(), inter > 0)
+        out["approval_ids"] = _joined(n, pi, ri, approvals["ident"].to_numpy(), inter > 0)
     facility = refs.get(RefKind.FACILITY_FARMLAND)
     if facility is not None:
         pi, _, inter = _pairs(geoms, facility.geometry.to_numpy())

@@ -70,6 +70,11 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+try:  # imported as sample_data.generate
+    from . import reference_layers
+except ImportError:  # run as a script: sample_data/ is on sys.path
+    import reference_layers
+
 SEED = 130208  # default seed; the county code, for want of a better number
 
 HERE = Path(__file__).resolve().parent  # sample_data/; batches.json paths are relative to it
@@ -1085,12 +1090,15 @@ def to_delivery(
     return gdf[field_order + ["geometry"]]
 
 
-def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, keep_cpg: bool, stamp: dt.date) -> None:
+def write_shapefile(
+    gdf: gpd.GeoDataFrame, path: Path, keep_cpg: bool, stamp: dt.date, **options
+) -> None:
     """GBK-encoded DBF. Without ``keep_cpg`` the .cpg GDAL writes is deleted, leaving a
     DBF with language driver id 0 and no code page: GDAL will then assume ISO-8859-1.
-    The DBF's last-update date is set to ``stamp`` so that reruns are byte-identical."""
+    The DBF's last-update date is set to ``stamp`` so that reruns are byte-identical.
+    ``options`` go to pyogrio (e.g. ``layer_options={"RESIZE": "YES"}``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pyogrio.write_dataframe(gdf, path, driver="ESRI Shapefile", encoding="GBK")
+    pyogrio.write_dataframe(gdf, path, driver="ESRI Shapefile", encoding="GBK", **options)
     with path.with_suffix(".dbf").open("r+b") as fh:  # dBASE header bytes 1-3: YY MM DD
         fh.seek(1)
         fh.write(bytes([stamp.year - 1900, stamp.month, stamp.day]))
@@ -1101,13 +1109,14 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, keep_cpg: bool, stamp: dt
         cpg.unlink(missing_ok=True)
 
 
-def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    """GeoPackage with a fixed timestamp (OGR_CURRENT_DATE), so reruns are byte-identical."""
+def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str, **options) -> None:
+    """GeoPackage with a fixed timestamp (OGR_CURRENT_DATE), so reruns are byte-identical.
+    ``options`` go to pyogrio (e.g. ``use_arrow=True`` to write DATE fields)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
     try:
-        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG")
+        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", **options)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
 
@@ -1324,6 +1333,10 @@ def verify(root: Path, manifest: list[dict], cases: dict) -> list[str]:
     }
     assert pairs == planted, pairs ^ planted
     lines.append(f"intersecting pairs across all batches: {len(pairs)} (all planted)")
+
+    layers = json.loads((out / "reference_layers.json").read_text(encoding="utf-8"))
+    outline = shapely.union_all(t.to_crs(WORK_CRS).geometry.values)
+    lines += reference_layers.verify(root, manifest, layers, cases, outline)
     return lines
 
 
@@ -1358,10 +1371,21 @@ def generate(seed: int, root: Path = HERE) -> tuple[list[dict], dict]:
         "note": "planted edge cases of the synthetic Fengrun sample; codes are 图斑编号",
         **cases,
     }
+    cases.update(write_reference_layers(seed, admin, root, manifest))
     (out / "edge_cases.json").write_text(
         json.dumps(cases, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return manifest, cases
+
+
+def write_reference_layers(seed: int, admin: Admin, root: Path, manifest: list[dict]) -> dict:
+    """Farmland, mining permits, approvals and facility filings, built around the 卫片 as
+    written (read back from disk) from their own random streams, so nothing above changes.
+    Returns the planted relations, measured on the written files."""
+    weipian = reference_layers.read_weipian(root, manifest)
+    refs = reference_layers.build(seed, admin, weipian, set(MINING_TOWNSHIPS))
+    layers = reference_layers.write(refs, root, DATASET, write_shapefile, write_gpkg)
+    return reference_layers.relations(weipian, reference_layers.read_layers(root, layers))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -346,14 +345,15 @@ def village_at(admin: Any, geom: BaseGeometry) -> pd.Series:
 def proximity_groups(
     rng: np.random.Generator, geoms: list[BaseGeometry], max_dist: float, max_size: int
 ) -> list[list[int]]:
-    """Nearby pits grouped greedily, each group a candidate mine (one licence)."""
+    """Nearby pits grouped greedily into candidate mines (one licence each) of 2 to
+    ``max_size`` pits within ``max_dist`` of the first. An isolated pit stays alone."""
     tree = shapely.STRtree(geoms)
     free = np.ones(len(geoms), dtype=bool)
     groups = []
     for i in rng.permutation(len(geoms)):
         if not free[i]:
             continue
-        size = int(rng.integers(1, max_size + 1))
+        size = int(rng.integers(2, max_size + 1))
         near = [int(j) for j in tree.query(geoms[i], "dwithin", max_dist) if free[j] and j != i]
         near.sort(key=lambda j: geoms[i].distance(geoms[j]))
         group = sorted([int(i), *near[: size - 1]])
@@ -366,28 +366,32 @@ def plan_permits(
     rng: np.random.Generator, groups: list[list[int]], geoms: list[BaseGeometry], outline: Polygon
 ) -> list[tuple[list[int], list[int]]]:
     """Decide which groups get a licence and which of their pits stick out of it.
-    Returns (members, partly-outside members) per licensed group. A pit that crosses the
-    county line always sticks out of its licence."""
+    Returns (members, partly-outside members) per licensed group.
+
+    Licence-less (无证) sites are drawn mostly from the small, isolated groups. Pits sticking
+    out (越界) are spread over the licensed groups, at most two per licence. A pit that
+    crosses the county line always sticks out of its licence."""
     n = len(geoms)
-    left = {k: round(v * n) for k, v in PERMIT_SHARES.items() if k != "inside"}
-    left["inside"] = n - sum(left.values())
-    plans = []
-    for group in groups:
-        forced = [i for i in group if not outline.contains(geoms[i])]
-        total = sum(left.values())
-        if not forced and len(group) <= left["outside"] and rng.random() < left["outside"] / total:
-            left["outside"] -= len(group)  # no licence at all: 无证
-            continue
-        partly = list(forced)
-        for i in group:
-            if i in forced or len(partly) >= 2:
-                continue
-            if rng.random() < left["partly_outside"] / max(1, left["partly_outside"] + left["inside"]):
-                partly.append(i)
-        left["partly_outside"] -= len(partly)
-        left["inside"] -= len(group) - len(partly)
-        plans.append((group, partly))
-    return plans
+    want_out = round(PERMIT_SHARES["outside"] * n)
+    want_part = round(PERMIT_SHARES["partly_outside"] * n)
+    crossing = {i for g in groups for i in g if not outline.contains(geoms[i])}
+    w = np.array([0.0 if crossing & set(g) else 1 / len(g) ** 3 for g in groups])
+    unlicensed, got = set(), 0
+    for k in rng.choice(len(groups), size=int((w > 0).sum()), replace=False, p=w / w.sum()):
+        if got + len(groups[k]) <= want_out:
+            unlicensed.add(int(k))
+            got += len(groups[k])
+    licensed = [g for k, g in enumerate(groups) if k not in unlicensed]
+    partly = {k: [i for i in g if i in crossing] for k, g in enumerate(licensed)}
+    left = want_part - len(crossing)
+    cands = [(k, i) for k, g in enumerate(licensed) for i in g if i not in crossing]
+    for cap in (1, 2):
+        for j in rng.permutation(len(cands)):
+            k, i = cands[j]
+            if left > 0 and len(partly[k]) < cap and i not in partly[k]:
+                partly[k].append(i)
+                left -= 1
+    return [(g, sorted(partly[k])) for k, g in enumerate(licensed)]
 
 
 @dataclass
@@ -430,6 +434,29 @@ def try_permit(
             site.placed.add(poly)
             return poly
     return None
+
+
+def licences_for(
+    rng: np.random.Generator, site: PermitSite, members: list[int], partly: list[int]
+) -> list[tuple[Polygon, list[int]]]:
+    """One licence for the group if possible; else split it in two along its long axis
+    and try each half (a pit that cannot be licensed at all ends up 无证)."""
+    poly = try_permit(rng, site, members, partly)
+    if poly is not None:
+        return [(poly, members)]
+    if len(members) == 1:
+        return []
+    c = shapely.get_coordinates(shapely.centroid([site.pits[i] for i in members]))
+    a = np.radians(long_axis(shapely.multipoints(c))) if len(members) > 2 else 0.0
+    if len(members) == 2:
+        order = [0, 1]
+    else:
+        order = list(np.argsort(c @ np.array([np.cos(a), np.sin(a)])))
+    half = len(members) // 2
+    out = []
+    for part in ([members[k] for k in order[:half]], [members[k] for k in order[half:]]):
+        out += licences_for(rng, site, part, [i for i in part if i in partly])
+    return out
 
 
 def permit_ok(site: PermitSite, poly: BaseGeometry, members: list[int], partly: list[int]) -> bool:
@@ -482,17 +509,10 @@ def build_permits(
         outline=admin.outline,
     )
     shapely.prepare(site.inner)
-    plans = plan_permits(rng, proximity_groups(rng, pits, 500, 4), pits, admin.outline)
+    plans = plan_permits(rng, proximity_groups(rng, pits, 1_500, 6), pits, admin.outline)
     built: list[tuple[Polygon, list[int]]] = []
     for members, partly in plans:
-        poly = try_permit(rng, site, members, partly)
-        if poly is not None:
-            built.append((poly, members))
-            continue
-        for i in members:  # too crowded for one licence: try one per pit
-            poly = try_permit(rng, site, [i], [i] if i in partly else [])
-            if poly is not None:
-                built.append((poly, [i]))
+        built += licences_for(rng, site, members, partly)
     n_empty = max(3, int(rng.integers(*PERMITS_TOTAL)) - len(built))
     for _ in range(min(n_empty, 40 - len(built))):
         poly = empty_permit(rng, site, admin, hills)
@@ -502,15 +522,16 @@ def build_permits(
 
 
 def licence_dates(rng: np.random.Generator, expired: bool) -> tuple[dt.date, dt.date]:
-    """(YXQQ, YXQZ). A valid licence covers all of 2019; an expired one ended in 2018."""
+    """(YXQQ, YXQZ) for a term of 3-10 years. A valid licence covers all of 2019; an
+    expired one ended in 2018."""
     years = int(rng.choice([3, 5, 6, 8, 10]))
     if expired:
-        end = date_between(rng, dt.date(2018, 1, 31), dt.date(2018, 11, 30))
-        start = dt.date(end.year - years, end.month, 1) + (end - end.replace(day=1))
-        start = start + dt.timedelta(days=1)
-        return start, end
+        end = date_between(rng, dt.date(2018, 1, 31), dt.date(2018, 11, 28))
+        end = end.replace(day=min(end.day, 28))
+        return dt.date(end.year - years, end.month, end.day) + dt.timedelta(days=1), end
     lo = max(dt.date(2009, 1, 1), dt.date(2020 - years, 1, 2))
-    start = date_between(rng, lo, dt.date(2018, 12, 28)).replace(day=int(rng.integers(1, 29)))
+    start = date_between(rng, lo, dt.date(2018, 12, 28))
+    start = start.replace(day=min(start.day, 28))
     return start, dt.date(start.year + years, start.month, start.day) - dt.timedelta(days=1)
 
 
@@ -774,14 +795,13 @@ def approval_attributes(rng: np.random.Generator, recs: list[Approval]) -> gpd.G
         idx.sort(key=lambda i: (recs[i].date.year, recs[i].village.XZQDM, recs[i].date, i))
         chunks: list[list[int]] = []
         for i in idx:
-            last = chunks[-1] if chunks else None
-            same = last and (
-                recs[last[0]].date.year == recs[i].date.year
-                and recs[last[0]].village.XZQDM == recs[i].village.XZQDM
-                and len(last) < int(rng.integers(1, 4))
-            )
-            if same:
-                last.append(i)
+            head = recs[chunks[-1][0]] if chunks else None
+            if (
+                head is not None
+                and (head.date.year, head.village.XZQDM) == (recs[i].date.year, recs[i].village.XZQDM)
+                and len(chunks[-1]) < int(rng.integers(1, 4))
+            ):
+                chunks[-1].append(i)
             else:
                 chunks.append([i])
         chunks.sort(key=lambda ch: recs[ch[0]].date)
@@ -906,7 +926,7 @@ def township_weights(admin: Any, hills: set[str]) -> dict[str, float]:
     miny, maxy = admin.outline.bounds[1], admin.outline.bounds[3]
     south = (maxy - t.geometry.centroid.y) / (maxy - miny)
     return {
-        code: 0.10 if name in hills else 0.20 + 0.60 * s
+        code: 0.06 if name in hills else 0.12 + 0.45 * s
         for code, name, s in zip(t.XZQDM, t.XZQMC, south, strict=True)
     }
 
@@ -1165,8 +1185,12 @@ def write(refs: References, root: Path, dataset: str, write_shapefile, write_gpk
     farmland = refs.farmland.to_crs(FARMLAND_CRS)
     farmland["geometry"] = shapely.set_precision(farmland.geometry.values, 0.001)
     farmland["JBNTMJ"] = ellipsoidal_area(farmland.geometry.to_crs(REF_CRS))
-    write_shapefile(
-        farmland[FARMLAND_FIELDS + ["geometry"]], out / "reference/yjjbnt.shp", True, STAMP
+    write_shapefile(  # GBK with a .cpg; RESIZE: text fields as wide as needed, not 80
+        farmland[FARMLAND_FIELDS + ["geometry"]],
+        out / "reference/yjjbnt.shp",
+        True,
+        STAMP,
+        layer_options={"RESIZE": "YES"},
     )
 
     permits = as_dates(to_lonlat(refs.permits), ["YXQQ", "YXQZ"])
@@ -1326,7 +1350,11 @@ def summary(rel: dict) -> list[str]:
     r = pd.Series(rel["mining_permit_relation"]).value_counts()
     share = pd.Series(rel["approval_cover_share"])
     farm = pd.Series(rel["farmland_overlap_share"])
-    part = [v for k, v in rel["mining_permit_outside_share"].items() if rel["mining_permit_relation"][k] == "partly_outside"]
+    part = [
+        v
+        for k, v in rel["mining_permit_outside_share"].items()
+        if rel["mining_permit_relation"][k] == "partly_outside"
+    ] or [0.0]
     return [
         "mining 卫片 vs permits: "
         + ", ".join(f"{k} {r.get(k, 0)}" for k in ("inside", "partly_outside", "outside"))
@@ -1337,6 +1365,3 @@ def summary(rel: dict) -> list[str]:
         f"({(farm >= 1).sum()} wholly); under a facility filing: {len(rel['facility_filing_cover_share'])}",
     ]
 
-
-def check_names(gdf: gpd.GeoDataFrame, pattern: str, col: str) -> bool:
-    return bool(gdf[col].map(lambda s: re.fullmatch(pattern, s) is not None).all())

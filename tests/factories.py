@@ -47,3 +47,19 @@ def degenerate() -> Polygon:
     """A ring whose points are collinear: no area, and nothing make_valid can turn into a face."""
     x, y = FENGRUN_X, FENGRUN_Y
     return Polygon([(x, y), (x + 100, y), (x + 200, y), (x, y)])
+
+
+def grid(n: int, size: float = 50.0, step: float = 80.0) -> gpd.GeoDataFrame:
+    """``n`` squares on a grid around Fengrun (stays inside the county up to ~50 000)."""
+    import numpy as np
+    import shapely
+
+    side = int(np.ceil(np.sqrt(n)))
+    i = np.arange(n)
+    x0 = FENGRUN_X - side * step / 2 + (i % side) * step
+    y0 = FENGRUN_Y - side * step / 2 + (i // side) * step
+    return gpd.GeoDataFrame(
+        {"TBBH": [f"130208KS2019Q3{k:06d}" for k in range(n)], "XZQDM": ["130208"] * n},
+        geometry=shapely.box(x0, y0, x0 + size, y0 + size),
+        crs="EPSG:4527",
+    )
