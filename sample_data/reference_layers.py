@@ -68,7 +68,8 @@ DL_NAMES = {
 
 # --- 采矿权 ------------------------------------------------------------------------------
 PERMIT_SHARES = {"inside": 0.50, "partly_outside": 0.25, "outside": 0.25}
-PERMITS_TOTAL = (28, 37)  # wanted number of permits, before any that cannot be placed
+EMPTY_PERMITS = (2, 5)  # licences with no 卫片 at all (mines that did not change)
+MAX_PERMITS = 40
 MINE_SUFFIX = {
     "铁矿": "铁矿",
     "建筑石料用灰岩": "石料厂",
@@ -513,8 +514,7 @@ def build_permits(
     built: list[tuple[Polygon, list[int]]] = []
     for members, partly in plans:
         built += licences_for(rng, site, members, partly)
-    n_empty = max(3, int(rng.integers(*PERMITS_TOTAL)) - len(built))
-    for _ in range(min(n_empty, 40 - len(built))):
+    for _ in range(min(int(rng.integers(*EMPTY_PERMITS)), MAX_PERMITS - len(built))):
         poly = empty_permit(rng, site, admin, hills)
         if poly is not None:
             built.append((poly, []))
@@ -576,7 +576,7 @@ def permit_attributes(
 def mine_name(rng: np.random.Generator, admin: Any, poly: Polygon, kz: str, used: set[str]):
     stem = village_at(admin, poly).ZLDWMC.removesuffix("村")
     if rng.random() < 0.35:
-        name = f"唐山{BRANDS[int(rng.integers(len(BRANDS)))]}矿业有限公司{stem}{MINE_SUFFIX[kz]}"
+        name = f"唐山市丰润区{BRANDS[int(rng.integers(len(BRANDS)))]}矿业有限公司{stem}{MINE_SUFFIX[kz]}"
     else:
         name = f"丰润区{stem}{MINE_SUFFIX[kz]}"
     for extra in ["", "东", "西", "南", "北", "二号"]:
@@ -926,7 +926,7 @@ def township_weights(admin: Any, hills: set[str]) -> dict[str, float]:
     miny, maxy = admin.outline.bounds[1], admin.outline.bounds[3]
     south = (maxy - t.geometry.centroid.y) / (maxy - miny)
     return {
-        code: 0.06 if name in hills else 0.12 + 0.45 * s
+        code: 0.04 if name in hills else 0.08 + 0.30 * s
         for code, name, s in zip(t.XZQDM, t.XZQMC, south, strict=True)
     }
 

@@ -32,9 +32,9 @@ def squares(n: int = 3, size: float = 100.0, step: float = 500.0) -> gpd.GeoData
     )
 
 
-def bowtie() -> Polygon:
-    """A self-intersecting ring: invalid."""
-    x, y = FENGRUN_X, FENGRUN_Y
+def bowtie(dx: float = 0.0) -> Polygon:
+    """A self-intersecting ring (invalid), ``dx`` m east of the anchor."""
+    x, y = FENGRUN_X + dx, FENGRUN_Y
     return Polygon([(x, y), (x + 100, y + 100), (x + 100, y), (x, y + 100), (x, y)])
 
 

@@ -28,6 +28,8 @@ OFFICERS = ["赵强（示例）", "陈静（示例）"]
 
 def load_references(store: CaseStore, manifest: Path = REF_MANIFEST) -> list[tuple[dict, bool]]:
     """Import the sample reference layers (boundaries first: they define the county)."""
+    if not manifest.exists():
+        return []
     items = json.loads(manifest.read_text(encoding="utf-8"))
     first = {"township": 0, "village": 1}
     out = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from tests import factories
 from tests.api.conftest import upload
 
@@ -77,3 +79,80 @@ def test_due_before_issue_is_refused(client, squares_gpkg):
 def test_unknown_batch_404(client):
     r = client.get("/api/batches/999/features")
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_import_report_as_json_and_html(client, tmp_path):
+    f = factories.squares(3)
+    f.loc[1, "geometry"] = factories.bowtie(dx=500)  # where row 2's square was
+    f.loc[2, "TBBH"] = f.loc[0, "TBBH"]
+    r = upload(client, factories.write(f, tmp_path / "rep.gpkg"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["new_cases"] == 2 and body["feature_count"] == 3
+    rep = client.get(f"/api/batches/{body['id']}/report").json()
+    assert rep == body["report"]
+    assert rep["repaired"][0]["row"] == 2 and rep["links"][0]["reason"] == "in_file_same_code"
+    assert rep["source_crs"] == "EPSG:4527" and rep["crs_how"] == "file"
+    page = client.get(f"/api/batches/{body['id']}/report.html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "图斑导入报告" in page.text and "Self-intersection" in page.text
+
+
+def test_partial_import_over_http(client, tmp_path):
+    f = factories.squares(3)
+    f.loc[1, "geometry"] = factories.degenerate()
+    path = factories.write(f, tmp_path / "part.gpkg")
+    assert upload(client, path).status_code == 400
+    r = upload(client, path, accept_partial="true")
+    assert r.status_code == 201 and r.json()["feature_count"] == 2
+    assert [x["row"] for x in r.json()["report"]["rejected"]] == [2]
+
+
+def test_crs_override_and_field_map_over_http(client, tmp_path):
+    import json
+
+    f = factories.squares(2).rename(columns={"TBBH": "编号"})
+    factories.write(f, tmp_path / "m.shp")
+    (tmp_path / "m.prj").unlink()
+    z = tmp_path / "m.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in tmp_path.glob("m.*"):
+            if p.suffix != ".zip":
+                zf.write(p, p.name)
+    r = upload(client, z, crs="EPSG:4527", field_map=json.dumps({"图斑编号": "编号"}))
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["crs_how"] == "given"
+    bad = upload(client, z, crs="EPSG:4527", field_map="{not json")
+    assert bad.status_code == 400 and bad.json()["error"]["details"]["field"] == "field_map"
+
+
+def test_references_upload_list_and_features(client, tmp_path):
+    import geopandas as gpd
+    from shapely import box
+
+    x, y = factories.FENGRUN_X, factories.FENGRUN_Y
+    farm = gpd.GeoDataFrame(
+        {"JBNTTBBH": ["JB1"], "DLBM": ["0101"]},
+        geometry=[box(x, y, x + 50, y + 100)],
+        crs="EPSG:4527",
+    )
+    path = factories.write(farm, tmp_path / "farm.gpkg")
+    with path.open("rb") as fh:
+        r = client.post(
+            "/api/references",
+            files={"file": ("farm.gpkg", fh)},
+            data={"kind": "farmland", "name": "永久基本农田", "version": "2019"},
+        )
+    assert r.status_code == 201, r.text
+    layer = r.json()
+    assert layer["kind_label"] == "永久基本农田" and layer["feature_count"] == 1
+    assert client.get("/api/references").json()["count"] == 1
+    fc = client.get(f"/api/references/{layer['id']}/features").json()
+    assert fc["features"][0]["properties"] == {"ident": "JB1", "label": "0101"}
+    # a batch imported afterwards carries the farmland hint
+    b = upload(client, factories.write(factories.squares(1), tmp_path / "one.gpkg")).json()
+    cid = client.get(f"/api/batches/{b['id']}/features").json()["features"][0]["id"]
+    case = client.get(f"/api/cases/{cid}").json()
+    assert case["hints"]["farmland_m2"] == pytest.approx(5000, rel=5e-3)
+    assert any("永久基本农田" in n for n in case["hint_notes"])
+    assert case["issuances"][0]["reason"] == "first"

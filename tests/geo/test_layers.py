@@ -119,7 +119,7 @@ def test_overlapping_duplicate_in_file_is_linked(tmp_path):
 
 def test_invalid_ring_is_repaired_and_listed(tmp_path):
     f = factories.squares(3)
-    f.loc[1, "geometry"] = factories.bowtie()
+    f.loc[1, "geometry"] = factories.bowtie(dx=500)
     layer = read_parcels(factories.write(f, tmp_path / "inv.gpkg"))
     assert len(layer) == 3
     [note] = layer.report.repaired
