@@ -40,26 +40,24 @@ def clean_geometries(geoms: np.ndarray, *, allow_points: bool = False) -> CleanR
     out = CleanResult(geoms=geoms.copy())
     types = shapely.get_type_id(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    polygonal = np.isin(types, POLYGONAL)
+    punctual = np.isin(types, PUNCTUAL) & allow_points
     valid = shapely.is_valid(geoms)
     area = shapely.area(geoms)
-    for i in range(len(geoms)):
-        if missing[i]:
-            out.rejected[i] = "几何为空"
-            continue
-        if types[i] in PUNCTUAL and allow_points:
-            continue
-        if types[i] not in POLYGONAL:
-            out.rejected[i] = f"几何类型为 {geoms[i].geom_type}，应为面"
-            continue
-        if not valid[i]:
-            reason = shapely.is_valid_reason(geoms[i])
-            fixed = _polygonal_part(shapely.make_valid(geoms[i]))
-            if fixed is None or shapely.area(fixed) == 0:
-                out.rejected[i] = f"几何无效且无法修复为面：{reason}"
-                continue
+    # Vectorised triage; only the (few) problem rows are visited one by one.
+    for i in np.flatnonzero(missing):
+        out.rejected[int(i)] = "几何为空"
+    for i in np.flatnonzero(~missing & ~polygonal & ~punctual):
+        out.rejected[int(i)] = f"几何类型为 {geoms[i].geom_type}，应为面"
+    for i in np.flatnonzero(~missing & polygonal & ~valid):
+        reason = shapely.is_valid_reason(geoms[i])
+        fixed = _polygonal_part(shapely.make_valid(geoms[i]))
+        if fixed is None or shapely.area(fixed) == 0:
+            out.rejected[int(i)] = f"几何无效且无法修复为面：{reason}"
+        else:
             out.geoms[i] = fixed
-            out.repaired[i] = reason
-            continue
-        if area[i] == 0:
-            out.rejected[i] = "面积为零"
+            out.repaired[int(i)] = reason
+    for i in np.flatnonzero(~missing & polygonal & valid & (area == 0)):
+        out.rejected[int(i)] = "面积为零"
+    out.rejected = dict(sorted(out.rejected.items()))
     return out

@@ -25,13 +25,19 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _overlap_pairs(
-    left: np.ndarray, right: np.ndarray
+    left: np.ndarray, right: np.ndarray, *, self_join: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(left index, right index, IoU) for polygon pairs whose boxes meet."""
+    """(left index, right index, IoU) for intersecting polygon pairs.
+
+    With ``self_join`` only pairs (later row, earlier row) are kept, before the costly IoU.
+    """
     if len(left) == 0 or len(right) == 0:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
     tree = shapely.STRtree(right)
     li, ri = tree.query(left, predicate="intersects")
+    if self_join:
+        later = li > ri
+        li, ri = li[later], ri[later]
     polys = shapely.get_type_id(left[li]) >= 3
     polys &= shapely.get_type_id(right[ri]) >= 3
     li, ri = li[polys], ri[polys]
@@ -60,8 +66,8 @@ def duplicates_in_file(
             dup[i], why[i] = first[c], "same_code"
         else:
             first[c] = i
-    li, ri, iou = _overlap_pairs(geoms, geoms)
-    keep = (li > ri) & (iou > threshold)
+    li, ri, iou = _overlap_pairs(geoms, geoms, self_join=True)
+    keep = iou > threshold
     for i, j in sorted(zip(li[keep].tolist(), ri[keep].tolist(), strict=True)):
         if dup[i] == -1:
             root = j if dup[j] == -1 else dup[j]

@@ -18,7 +18,7 @@ from geo.area import CGCS2000
 from geo.crs import Jurisdiction
 from geo.errors import InvalidGeometry, InvalidValue
 from geo.geometry import clean_geometries
-from geo.layers import _jsonable_row, resolve_crs
+from geo.layers import jsonable_records, resolve_crs
 from geo.readers import open_source, read_raw
 from geo.report import ImportReport, RowNote
 
@@ -114,7 +114,7 @@ def read_reference(
         {
             "ident": ident,
             "label": label,
-            "attributes": [_jsonable_row(r) for r in frame[cols].to_dict("records")],
+            "attributes": jsonable_records(frame, cols),
         },
         geometry=lonlat,
         crs=CGCS2000,
