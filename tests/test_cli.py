@@ -53,3 +53,55 @@ def test_bad_file_exits_2_with_row_and_field(tmp_path):
     r = runner.invoke(app, ["import", str(src), *META, "--db", str(tmp_path / "x.sqlite")])
     assert r.exit_code == 2
     assert "IMPORT_INVALID_GEOMETRY" in r.output and "row: 2" in r.output
+
+
+def test_import_writes_json_and_html_report_and_ref_commands(tmp_path):
+    import json
+
+    import geopandas as gpd
+    from shapely import box
+
+    db = tmp_path / "r.sqlite"
+    x, y = factories.FENGRUN_X, factories.FENGRUN_Y
+    towns = gpd.GeoDataFrame(
+        {"XZQDM": ["130208100"], "XZQMC": ["丰润镇"]},
+        geometry=[box(x - 5000, y - 5000, x + 5000, y + 5000)],
+        crs="EPSG:4527",
+    )
+    tp = factories.write(towns, tmp_path / "towns.gpkg")
+    r = runner.invoke(
+        app,
+        [
+            "ref",
+            "import",
+            str(tp),
+            "--kind",
+            "township",
+            "--name",
+            "乡镇界",
+            "--version",
+            "2019",
+            "--db",
+            str(db),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "已导入 参考图层 #1 乡镇界" in r.output
+    listed = runner.invoke(app, ["ref", "list", "--db", str(db)])
+    assert "乡镇界 “乡镇界” 2019：1 个要素" in listed.output
+
+    f = factories.squares(3)
+    f.loc[1, "geometry"] = factories.bowtie(dx=500)
+    src = factories.write(f, tmp_path / "ks.shp", encoding="GBK")
+    (tmp_path / "ks.cpg").unlink(missing_ok=True)
+    (tmp_path / "ks.prj").unlink()
+    out = tmp_path / "reports"
+    r = runner.invoke(app, ["import", str(src), *META, "--db", str(db), "--report-dir", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "已推断为 EPSG:4527" in r.output
+    js = json.loads((out / "batch-1-2019Q3-mining.json").read_text(encoding="utf-8"))
+    assert js["crs_how"] == "guessed" and "GBK" in js["encoding"]
+    assert js["repaired"][0]["row"] == 2
+    assert js["hints"]["located"] == 3
+    page = (out / "batch-1-2019Q3-mining.html").read_text(encoding="utf-8")
+    assert "图斑导入报告" in page and "推断" in page
