@@ -40,6 +40,11 @@ its delivery CRS and its coordinates are rounded to 1 mm. ``JCMJ``/``监测面�
 *plane* area in the delivery CRS, rounded to 0.01 m², like real deliveries. It therefore
 differs slightly from the ellipsoidal area the system must compute.
 
+Reference layers (``reference/``: 永久基本农田, 采矿权, 用地审批, 设施农用地备案, listed in
+``reference_layers.json``) are built by ``reference_layers.py`` around the 卫片 as written.
+They use their own random streams, so everything above stays byte-identical, and their
+planted relations to the 卫片 are recorded in ``edge_cases.json``.
+
 Deliberately planted edge cases include a re-issued site, polygons crossing a township
 boundary, a polygon partly outside the district, a mining/land overlap on one pit and
 slivers. See ``fengrun/edge_cases.json``, written by this script with the actual 图斑编号,
