@@ -94,3 +94,30 @@ def test_demo_history_is_consistent_with_the_event_log(tmp_path):
     )
     assert actors and all(a.endswith("（示例）") for a in actors)
     engine.dispose()
+
+
+def test_hints_match_the_relations_planted_in_the_sample_data(tmp_path):
+    """The generator computed permit and approval relations independently; hints must agree."""
+    from tuban_cli.demo import load_references
+
+    edge = json.loads((MANIFEST.parent / "edge_cases.json").read_text(encoding="utf-8"))
+    engine = make_engine(sqlite_url(tmp_path / "hints.sqlite"))
+    migrate(engine)
+    store = CaseStore(engine)
+    load_references(store)
+    load_demo(store)
+    by_code = {}
+    for b in store.list_batches():
+        for r in store.features(b["id"]):
+            by_code.setdefault(r["code"], r)
+    relation = edge["mining_permit_relation"]
+    got = {c: by_code[c]["permit_relation"] for c in relation}
+    assert got == relation
+    cover = edge["approval_cover_share"]
+    for code, share in cover.items():
+        if code in by_code and not by_code[code].get("reissue_of_batch"):
+            assert by_code[code]["approval_share"] == pytest.approx(share, abs=0.002), code
+    assert sum(1 for r in by_code.values() if (r["farmland_m2"] or 0) > 0.5) >= 50
+    # the pit across the county line is flagged
+    assert by_code["130208KS2019Q3001"]["outside_share"] > 0.3
+    engine.dispose()

@@ -94,10 +94,12 @@ def _print_batch(row: dict, created: bool) -> None:
     verb = "已导入" if created else "已存在（未重复导入）"
     label = Programme(row["programme"]).label
     rep = row.get("report") or {}
-    linked = len(rep.get("links", [])) if created else 0
+    new = row.get("new_cases") if row.get("new_cases") is not None else row["feature_count"]
+    sites = sum(1 for k in rep.get("links", []) if str(k.get("reason", "")).startswith("site_"))
     typer.echo(
         f"{verb} 批次 #{row['id']} {row['period']} {label}：{row['feature_count']} 个图斑"
-        f"（新建案件 {row.get('new_cases', row['feature_count'])}，关联已有 {linked}），"
+        f"（新建案件 {new}，重复下发并入已有案件 {row['feature_count'] - new}，"
+        f"与其他项目同一地块 {sites}），"
         f"{row['area_m2'] / 10000:.2f} 公顷；坐标系 {row['source_crs']}；编码 {row['encoding']}"
     )
 
