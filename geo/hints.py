@@ -51,20 +51,35 @@ class ReferenceSet:
         return shapely.union_all(towns.geometry.to_numpy())
 
 
-def _pairs(geoms: np.ndarray, ref_geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(parcel index, reference index, intersection area m²) for intersecting pairs."""
+def _pairs(
+    geoms: np.ndarray, ref_geoms: np.ndarray, area_m2: np.ndarray, *, only_shared: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(parcel index, reference index, intersection area m²) for intersecting pairs.
+
+    Intersections are the expensive part, so they are skipped where the answer is known: a
+    parcel lying within a reference overlaps it by its own area, and with ``only_shared`` (for
+    picking the largest of several) a parcel meeting a single reference gets NaN for its area.
+    """
     tree = shapely.STRtree(ref_geoms)
     pi, ri = tree.query(geoms, predicate="intersects")
+    inter = np.full(len(pi), np.nan)
     if len(pi) == 0:
-        return pi, ri, np.zeros(0)
+        return pi, ri, inter
     points = shapely.get_type_id(geoms[pi]) == 0
-    inter = np.zeros(len(pi))
-    poly = ~points
-    if poly.any():
-        inter[poly] = ellipsoidal_area_m2(
-            shapely.intersection(geoms[pi[poly]], ref_geoms[ri[poly]])
-        )
     inter[points] = np.inf  # a point inside counts as wholly covered
+    todo = ~points
+    if only_shared:
+        todo &= np.bincount(pi, minlength=len(geoms))[pi] > 1
+    if todo.any():
+        wi, wr = tree.query(geoms, predicate="within")
+        key = pi.astype(np.int64) * len(ref_geoms) + ri
+        inside = np.isin(key, wi.astype(np.int64) * len(ref_geoms) + wr) & todo
+        inter[inside] = area_m2[pi[inside]]
+        todo &= ~inside
+    if todo.any():
+        inter[todo] = ellipsoidal_area_m2(
+            shapely.intersection(geoms[pi[todo]], ref_geoms[ri[todo]])
+        )
     return pi, ri, inter
 
 
@@ -73,7 +88,8 @@ def _largest(n: int, pi: np.ndarray, ri: np.ndarray, inter: np.ndarray) -> np.nd
     best = np.full(n, -1)
     if len(pi) == 0:
         return best
-    order = np.lexsort((inter, pi))  # by parcel, then ascending overlap: the last one wins
+    # by parcel, then ascending overlap (NaN = the only candidate): the last one wins
+    order = np.lexsort((np.nan_to_num(inter, nan=np.inf), pi))
     best[pi[order]] = ri[order]
     return best
 
@@ -114,7 +130,7 @@ def compute_hints(
         ref = refs.get(kind)
         if ref is None or len(ref) == 0:
             continue
-        pi, ri, inter = _pairs(geoms, ref.geometry.to_numpy())
+        pi, ri, inter = _pairs(geoms, ref.geometry.to_numpy(), area_m2, only_shared=True)
         best = _largest(n, pi, ri, inter)
         found = best >= 0
         out.loc[found, code_col] = ref["ident"].to_numpy()[best[found]]
@@ -139,12 +155,12 @@ def compute_hints(
                 ]
     farmland = refs.get(RefKind.FARMLAND)
     if farmland is not None:
-        pi, _, inter = _pairs(geoms, farmland.geometry.to_numpy())
+        pi, _, inter = _pairs(geoms, farmland.geometry.to_numpy(), area_m2)
         fin = np.where(np.isinf(inter), 0, inter)
         out["farmland_m2"] = np.round(np.bincount(pi, weights=fin, minlength=n), 2)
     permits = refs.get(RefKind.MINING_PERMIT)
     if permits is not None and programme == "mining":
-        pi, ri, inter = _pairs(geoms, permits.geometry.to_numpy())
+        pi, ri, inter = _pairs(geoms, permits.geometry.to_numpy(), area_m2)
         share = _share(n, pi, inter, area_m2)
         out["permit_relation"] = np.where(
             share >= 1 - EPS, "inside", np.where(share > EPS, "partly_outside", "outside")
@@ -152,12 +168,12 @@ def compute_hints(
         out["permit_ids"] = _joined(n, pi, ri, permits["ident"].to_numpy(), inter > 0)
     approvals = refs.get(RefKind.APPROVAL)
     if approvals is not None:
-        pi, ri, inter = _pairs(geoms, approvals.geometry.to_numpy())
+        pi, ri, inter = _pairs(geoms, approvals.geometry.to_numpy(), area_m2)
         out["approval_share"] = _share(n, pi, inter, area_m2)
         out["approval_ids"] = _joined(n, pi, ri, approvals["ident"].to_numpy(), inter > 0)
     facility = refs.get(RefKind.FACILITY_FARMLAND)
     if facility is not None:
-        pi, _, inter = _pairs(geoms, facility.geometry.to_numpy())
+        pi, _, inter = _pairs(geoms, facility.geometry.to_numpy(), area_m2)
         out["facility_share"] = _share(n, pi, inter, area_m2)
     boundary = refs.boundary()
     if boundary is not None:

@@ -25,9 +25,9 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _overlap_pairs(
-    left: np.ndarray, right: np.ndarray, *, self_join: bool = False
+    left: np.ndarray, right: np.ndarray, *, self_join: bool = False, min_iou: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(left index, right index, IoU) for intersecting polygon pairs.
+    """(left index, right index, IoU) for intersecting polygon pairs that may exceed ``min_iou``.
 
     With ``self_join`` only pairs (later row, earlier row) are kept, before the costly IoU.
     """
@@ -41,6 +41,16 @@ def _overlap_pairs(
     polys = shapely.get_type_id(left[li]) >= 3
     polys &= shapely.get_type_id(right[ri]) >= 3
     li, ri = li[polys], ri[polys]
+    # Neighbours that merely touch are most pairs; their boxes bound the IoU well below any
+    # useful threshold, so the exact (costly) intersection is computed only for the rest.
+    lb, rb = shapely.bounds(left[li]), shapely.bounds(right[ri])
+    w = np.minimum(lb[:, 2], rb[:, 2]) - np.maximum(lb[:, 0], rb[:, 0])
+    h = np.minimum(lb[:, 3], rb[:, 3]) - np.maximum(lb[:, 1], rb[:, 1])
+    box_inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+    la, ra = shapely.area(left[li]), shapely.area(right[ri])
+    upper = np.minimum(box_inter, np.minimum(la, ra)) / np.maximum(la, ra)
+    keep = upper > min_iou
+    li, ri = li[keep], ri[keep]
     return li, ri, _iou(left[li], right[ri])
 
 
@@ -66,7 +76,7 @@ def duplicates_in_file(
             dup[i], why[i] = first[c], "same_code"
         else:
             first[c] = i
-    li, ri, iou = _overlap_pairs(geoms, geoms, self_join=True)
+    li, ri, iou = _overlap_pairs(geoms, geoms, self_join=True, min_iou=threshold)
     keep = iou > threshold
     for i, j in sorted(zip(li[keep].tolist(), ri[keep].tolist(), strict=True)):
         if dup[i] == -1:
@@ -107,7 +117,7 @@ def link_to_existing(
     for row, c in enumerate(codes):
         if c in by_code:
             links[row] = Link(row, by_code[c], "reissue", "same_code", None)
-    li, ri, iou = _overlap_pairs(geoms, ex_geoms)
+    li, ri, iou = _overlap_pairs(geoms, ex_geoms, min_iou=threshold)
     order = np.argsort(-iou, kind="stable")
     for k in order:
         if iou[k] <= threshold:

@@ -12,11 +12,13 @@ import shapely
 from sqlalchemy import Engine, and_, bindparam, func, select
 
 from geo.errors import DuplicateBatch, InvalidValue, NotFound, VersionConflict
+from geo.hints import HINT_COLUMNS
 from geo.indicators import CASE_COLUMNS
 from geo.layers import ParcelLayer
 from geo.linking import Link
 from geo.model import Case, Event, Judgment, Programme, State, coerce_fields, to_jsonable
 from geo.workflow import apply, replay
+from storage.bulk import bind_constant, insert_rows, to_json
 from storage.tables import batches, case_events, cases, reissues
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
@@ -27,14 +29,28 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _feature_columns(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per-row storage values of a parcel frame, built column-wise (fast at a million rows)."""
+FEATURE_COLUMNS = (
+    "code",
+    "xzqdm",
+    "attributes",
+    "geom",
+    "minx",
+    "miny",
+    "maxx",
+    "maxy",
+    "area_m2",
+    "area_mu",
+)
+
+
+def _feature_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Storage values of a parcel frame, column by column (fast at a million rows)."""
     geoms = frame.geometry.to_numpy()
     b = shapely.bounds(geoms)
-    cols = {
+    return {
         "code": frame["code"].tolist(),
         "xzqdm": frame["xzqdm"].tolist(),
-        "attributes": frame["attributes"].tolist(),
+        "attributes": [to_json(a) for a in frame["attributes"].tolist()],
         "geom": shapely.to_wkb(geoms).tolist(),
         "minx": b[:, 0].tolist(),
         "miny": b[:, 1].tolist(),
@@ -43,7 +59,17 @@ def _feature_columns(frame: pd.DataFrame) -> list[dict[str, Any]]:
         "area_m2": frame["area_m2"].astype(float).tolist(),
         "area_mu": frame["area_mu"].astype(float).tolist(),
     }
-    return [dict(zip(cols, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+
+def _hint_columns(hints: pd.DataFrame | None, n: int) -> dict[str, list[Any]]:
+    if hints is None:
+        return {}
+    out = {}
+    for c in HINT_COLUMNS:
+        col = hints[c].astype(object)
+        values = col.where(col.notna(), None).tolist()
+        out[c] = [to_json(v) for v in values] if c == "villages" else [_plain(v) for v in values]
+    return out
 
 
 @dataclass(frozen=True)
@@ -163,30 +189,21 @@ class CaseStore:
                 )
             ).inserted_primary_key[0]
             report.batch_id = batch_id
-            feats = _feature_columns(frame)
-            hint_rows = (
-                hints.astype(object).where(hints.notna(), None).to_dict("records")
-                if hints is not None
-                else [{}] * n
-            )
-            base = {
+            feats = {**_feature_columns(frame), **_hint_columns(hints, n)}
+            const = {
                 "batch_id": batch_id,
                 "programme": meta.programme.value,
                 "state": State.ISSUED.value,
                 "version": 0,
                 "returned_count": 0,
-                "updated_at": now,
+                "updated_at": bind_constant(conn, cases, "updated_at", now),
             }
-            new_rows = [
-                {
-                    **base,
-                    **feats[i],
-                    **{k: _plain(v) for k, v in hint_rows[i].items()},
-                }
-                for i in np.flatnonzero(is_new)
+            names = [*const, *feats]
+            new_idx = np.flatnonzero(is_new).tolist()
+            columns = [[const[c]] * len(new_idx) for c in const] + [
+                [feats[c][i] for i in new_idx] for c in feats
             ]
-            if new_rows:
-                conn.execute(cases.insert(), new_rows)
+            insert_rows(conn, cases, names, list(zip(*columns, strict=True)))
             ids = dict(
                 conn.execute(
                     select(cases.c.code, cases.c.id).where(cases.c.batch_id == batch_id)
@@ -194,6 +211,7 @@ class CaseStore:
             )
             self._set_sites(conn, batch_id, frame, site_of, ids)
             codes = frame["code"].to_numpy()
+            rows_no = frame["row"].tolist()
 
             def case_of(i: int) -> int:
                 if i in reissue_of:
@@ -201,20 +219,24 @@ class CaseStore:
                 return ids[codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
 
             re_rows = []
-            for i in np.flatnonzero(~is_new):
-                link = reissue_of.get(int(i))
+            for i in np.flatnonzero(~is_new).tolist():
+                link = reissue_of.get(i)
                 re_rows.append(
-                    {
-                        "batch_id": batch_id,
-                        "case_id": case_of(int(i)),
-                        "row": int(frame["row"].iloc[i]),
-                        **feats[i],
-                        "reason": f"reissue_{link.reason}" if link else "in_file_duplicate",
-                        "iou": link.iou if link else None,
-                    }
+                    (
+                        batch_id,
+                        case_of(i),
+                        rows_no[i],
+                        *(feats[c][i] for c in FEATURE_COLUMNS),
+                        f"reissue_{link.reason}" if link else "in_file_duplicate",
+                        link.iou if link else None,
+                    )
                 )
-            if re_rows:
-                conn.execute(reissues.insert(), re_rows)
+            insert_rows(
+                conn,
+                reissues,
+                ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"],
+                re_rows,
+            )
             conn.execute(
                 batches.update().where(batches.c.id == batch_id).values(report=report.to_dict())
             )

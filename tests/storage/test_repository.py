@@ -45,15 +45,19 @@ def test_bad_file_leaves_store_unchanged(store, mining_meta, squares_gpkg, tmp_p
 def test_database_failure_mid_insert_rolls_back(store, mining_meta, squares_gpkg, monkeypatch):
     from storage import repository
 
-    real = repository.cases.insert
+    real = repository.insert_rows
+    calls = []
 
-    def exploding_insert():
-        raise RuntimeError("disk full")
+    def failing_after_cases(conn, table, columns, rows):
+        calls.append(table.name)
+        real(conn, table, columns, rows)  # the cases are written ...
+        if table.name == "reissues":
+            raise RuntimeError("disk full")  # ... then the write fails
 
-    monkeypatch.setattr(repository.cases, "insert", exploding_insert)
+    monkeypatch.setattr(repository, "insert_rows", failing_after_cases)
     with pytest.raises(RuntimeError):
         import_file(store, squares_gpkg, mining_meta, actor="t", now=NOW)
-    monkeypatch.setattr(repository.cases, "insert", real)
+    assert calls == ["cases", "reissues"]
     assert store.counts() == {"batches": 0, "cases": 0, "events": 0}
 
 
