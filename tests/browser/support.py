@@ -41,3 +41,44 @@ class PageProbe:
         assert not self.offsite_requests, (
             f"requests left the server (must work offline, no CDN): {self.offsite_requests}"
         )
+
+
+def open_batch(page: Any, server_url: str, batch_id: int) -> None:
+    page.goto(server_url + "/")
+    select = page.get_by_test_id("batch-select")
+    select.locator(f'option[value="{batch_id}"]').wait_for(state="attached")
+    select.select_option(str(batch_id))
+    page.locator(f'[data-testid="map"][data-loaded-batch="{batch_id}"]').wait_for(state="attached")
+
+
+def click_case(page: Any, case_id: str, *, tap: bool = False) -> None:
+    """Zoom to the polygon, find a pixel where the browser hit-tests to its path, click it."""
+    page.evaluate(
+        """(id) => {
+            const m = window.tubanMap;
+            m.map.fitBounds(m.layerFor(id).getBounds(),
+                            {animate: false, maxZoom: 17, padding: [80, 80]});
+        }""",
+        case_id,
+    )
+    page.wait_for_function(
+        '(id) => !!document.querySelector(`path[data-case-id="${id}"]`)', arg=case_id
+    )
+    point = page.evaluate(
+        """(id) => new Promise((resolve) => requestAnimationFrame(() => {
+            const el = document.querySelector(`path[data-case-id="${id}"]`);
+            const r = el.getBoundingClientRect();
+            const fr = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9];
+            for (const fy of fr) for (const fx of fr) {
+                const x = r.left + r.width * fx, y = r.top + r.height * fy;
+                if (document.elementFromPoint(x, y) === el) return resolve({x, y});
+            }
+            resolve(null);
+        }))""",
+        case_id,
+    )
+    assert point, f"polygon {case_id} is not hit-testable anywhere on screen"
+    if tap:
+        page.touchscreen.tap(point["x"], point["y"])
+    else:
+        page.mouse.click(point["x"], point["y"])

@@ -20,7 +20,7 @@ function url(path, params) {
   return u;
 }
 
-async function request(method, path, { params, body } = {}) {
+async function request(method, path, { params, body, signal } = {}) {
   let response;
   try {
     response = await fetch(url(path, params), {
@@ -29,8 +29,10 @@ async function request(method, path, { params, body } = {}) {
         ? { Accept: 'application/json' }
         : { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   } catch (err) {
+    if (signal && signal.aborted) throw err;
     throw new ApiError(0, 'NETWORK_ERROR', '无法连接服务器，请检查网络后重试。', { cause: String(err) });
   }
   let data = null;
@@ -59,6 +61,11 @@ export const api = {
   getCase: (caseId) => request('GET', `api/cases/${encodeURIComponent(caseId)}`),
   postAction: (caseId, body) =>
     request('POST', `api/cases/${encodeURIComponent(caseId)}/actions`, { body }),
+  references: () => request('GET', 'api/references'),
+  referenceFeatures: (layerId, bbox, { signal } = {}) =>
+    request('GET', `api/references/${encodeURIComponent(layerId)}/features`,
+      { params: { bbox: bbox.join(',') }, signal }),
+  reportUrl: (batchId) => url(`api/batches/${encodeURIComponent(batchId)}/report.html`).href,
   projects: () => request('GET', 'api/projects'),
   indicators: (project, year) => request('GET', 'api/indicators', { params: { project, year } }),
 };

@@ -7,10 +7,12 @@ import { createIndicatorsView } from './indicators.js';
 import { ACTION_LABELS, PROGRAMME_LABELS, STATE_COLOURS, colourFor, stateLabel } from './labels.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
+import { createReferenceLayers } from './refs.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
   batchSelect: $('batch-select'),
+  reportLink: $('report-link'),
   caseSelect: $('case-select'),
   globalAlert: $('global-alert'),
   map: $('map'),
@@ -42,16 +44,31 @@ function writeHash(changes) {
 
 // --- views -----------------------------------------------------------------------------------
 
-const mapView = createMapView(els.map, { onSelect: (id) => openCase(id) });
+/** "2019Q1 土地卫片" for a batch id, or null when the batch is unknown. */
+function batchName(id) {
+  const b = batches.find((x) => String(x.id) === String(id));
+  if (!b) return null;
+  return `${b.period ?? ''} ${b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme}`.trim();
+}
+
+const mapView = createMapView(els.map, { onSelect: (id) => openCase(id), batchName });
+const refs = createReferenceLayers(mapView.map, api, {
+  onChange: (entries) => mapView.legend.setRefs(entries),
+});
 const indicators = createIndicatorsView(els.indicators, api);
 const panel = createPanel(els.panel, {
   onAction: runAction,
   onClose: closePanel,
+  onOpenCase: (id, batchId) => showCase(id, batchId, { focus: true }),
+  batchName,
+  currentBatchId: () => (currentBatch ? currentBatch.id : null),
 });
 
 function batchLabel(b) {
   const programme = b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme;
-  return `${b.period ?? ''} ${programme} (${b.feature_count ?? 0})`.trim();
+  const n = b.feature_count ?? 0;
+  const repeated = typeof b.new_cases === 'number' && b.new_cases < n ? `，重复下发 ${n - b.new_cases}` : '';
+  return `${b.period ?? ''} ${programme} (${n}${repeated})`.trim();
 }
 
 function caseOptionLabel(f) {
@@ -77,6 +94,9 @@ async function loadBatch(batchId) {
   if (!batch) return;
   currentBatch = batch;
   els.batchSelect.value = String(batch.id);
+  els.reportLink.href = api.reportUrl(batch.id);
+  els.reportLink.title = `批次“${batchLabel(batch)}”的导入报告（在新标签页打开）`;
+  els.reportLink.hidden = false;
   writeHash({ batch: batch.id });
   closePanel();
   els.map.dataset.loadedBatch = '';
@@ -104,6 +124,7 @@ async function openCase(id) {
   const wasOpen = panel.isOpen;
   mapView.select(id);
   els.caseSelect.value = String(id);
+  writeHash({ case: id });
   panel.loading(id);
   if (!wasOpen) mapView.invalidate();
   try {
@@ -113,11 +134,40 @@ async function openCase(id) {
     mapView.updateCase(c);
     updateCaseOption(c);
     keepAboveSheet(id);
+    return c;
   } catch (err) {
     if (token !== caseToken) return;
     panel.error(`无法加载图斑详情：${err.message}`);
     els.panel.setAttribute('aria-busy', 'false');
   }
+}
+
+/**
+ * Open a case wherever it is: in the loaded batch when it is drawn there, otherwise in
+ * batchId, otherwise in the batch it began in (GET /api/cases/{id} → batch_id).
+ */
+async function showCase(id, batchId = null, { focus = false } = {}) {
+  const key = String(id);
+  const here = currentBatch && (batchId === null || String(batchId) === String(currentBatch.id));
+  let target = here && mapView.layers.has(key) ? currentBatch.id : batchId;
+  if (target === null || target === undefined) {
+    try {
+      target = (await api.getCase(key)).batch_id;
+    } catch (err) {
+      announce(els.globalAlert, `无法打开图斑 ${key}：${err.message}`);
+      return;
+    }
+  }
+  if (!currentBatch || String(target) !== String(currentBatch.id)) {
+    if (!batches.some((b) => String(b.id) === String(target))) {
+      announce(els.globalAlert, `图斑 ${key} 所在的批次不在批次列表中。`);
+      return;
+    }
+    await loadBatch(target);
+  }
+  if (mapView.layers.has(key)) mapView.focusCase(key);
+  const c = await openCase(key);
+  if (c && focus) panel.focusTitle();
 }
 
 /** On phones the panel is a bottom sheet: pan so the selected polygon stays visible above it. */
@@ -139,6 +189,7 @@ function closePanel() {
   panel.hide();
   mapView.select(null);
   els.caseSelect.value = '';
+  writeHash({ case: null });
   if (wasOpen) mapView.invalidate();
 }
 
@@ -231,7 +282,9 @@ async function start() {
   els.batchSelect.replaceChildren(...batches.map((b) => h('option', { value: b.id }, batchLabel(b))));
   els.batchSelect.disabled = false;
   const wanted = hashParams().get('batch');
+  const wantedCase = hashParams().get('case');
   await loadBatch(batches.some((b) => String(b.id) === wanted) ? wanted : batches[0].id);
+  if (wantedCase) await showCase(wantedCase, wanted && batches.some((b) => String(b.id) === wanted) ? wanted : null);
 }
 
 /** Stable hooks for tests and for debugging from the console. */
@@ -245,6 +298,8 @@ window.tubanMap = {
   openCase,
   closePanel,
   loadBatch,
+  showCase,
+  refs,
   refreshIndicators: () => indicators.refresh(),
   get batchId() { return currentBatch ? currentBatch.id : null; },
   get ready() { return ready; },

@@ -146,3 +146,62 @@ export function darken(hex, amount = 0.4) {
   const ch = (shift) => Math.round(((n >> shift) & 255) * (1 - amount));
   return '#' + [16, 8, 0].map((s) => ch(s).toString(16).padStart(2, '0')).join('');
 }
+
+// --- 自动预判、下发记录、参考图层 -----------------------------------------------------------
+
+/** Phrases in hint_notes that call for attention; they are shown in the warning colour. */
+export const HINT_WARN_PATTERN = /(越界|无证|批少占多|超出辖区|占用永久基本农田)/;
+
+/** GET /api/cases/{id} → issuances[].reason */
+export function issuanceReasonLabel(reason, iou) {
+  switch (reason) {
+    case 'first': return '首次下发';
+    case 'reissue_same_code': return '重复下发（同编号）';
+    case 'reissue_overlap':
+      return typeof iou === 'number' && Number.isFinite(iou)
+        ? `重复下发（图形重叠 IoU ${iou.toFixed(2)}）` : '重复下发（图形重叠）';
+    case 'in_file_duplicate': return '文件内重复';
+    default: return reason || '—';
+  }
+}
+
+/** Outline of a 图斑 that was issued again (features with reissue_of_batch). */
+export const REISSUE_DASH = '6 4';
+
+/**
+ * Reference layer kinds (docs/api.md): zh label, outline style, and the smallest zoom at
+ * which the layer is fetched (below it the features are too small and too many to be useful).
+ * Reference layers are outlines only, drawn above the 图斑 so a boundary crossing shows.
+ */
+export const REF_KINDS = {
+  township: {
+    label: '乡镇界', minZoom: 0,
+    style: { color: '#4d4d4d', weight: 3, opacity: 0.9, fill: false },
+  },
+  village: {
+    label: '村界', minZoom: 12,
+    style: { color: '#8c8c8c', weight: 1, opacity: 0.9, fill: false },
+  },
+  farmland: {
+    label: '永久基本农田', minZoom: 13,
+    style: { color: '#1a9641', weight: 1.8, opacity: 0.95, fill: false },
+  },
+  mining_permit: {
+    label: '采矿权', minZoom: 11,
+    style: { color: '#7b3294', weight: 2.2, opacity: 0.95, dashArray: '8 5', fill: false },
+  },
+  approval: {
+    label: '用地审批/供地', minZoom: 13,
+    style: { color: '#2166ac', weight: 1.8, opacity: 0.95, fill: false },
+  },
+  facility_farmland: {
+    label: '设施农用地', minZoom: 13,
+    style: { color: '#a6611a', weight: 1.6, opacity: 0.95, dashArray: '2 4', fill: false },
+  },
+};
+export const REF_KIND_ORDER = Object.keys(REF_KINDS);
+const REF_FALLBACK = { label: '参考图层', minZoom: 13, style: { color: '#555555', weight: 1.5, opacity: 0.9, fill: false } };
+
+export function refKind(kind) {
+  return REF_KINDS[kind] || REF_FALLBACK;
+}

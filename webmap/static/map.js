@@ -2,7 +2,9 @@
 // Leaflet is loaded as the vendored classic script (window.L) before this module runs.
 
 import { fill, h } from './dom.js';
-import { ILLEGAL_OUTLINE, colourFor, darken, stateLabel, statesFor } from './labels.js';
+import {
+  ILLEGAL_OUTLINE, REISSUE_DASH, colourFor, darken, refKind, stateLabel, statesFor,
+} from './labels.js';
 
 const L = window.L;
 
@@ -23,42 +25,119 @@ function styleFor(props, selected, zoom) {
     color: illegal ? ILLEGAL_OUTLINE : (selected ? '#000000' : (overview ? fill : darken(fill, 0.35))),
     weight: selected ? base + 2 : (illegal ? base + 1 : base),
     opacity: 1,
+    // A 图斑 issued again (same code or overlapping an earlier one): dashed outline.
+    dashArray: props.reissue_of_batch ? REISSUE_DASH : null,
   };
 }
 
-function describe(props) {
-  return `图斑 ${props.code ?? props.case_id}，${stateLabel(props.state, props.state_label)}` +
-    (props.judgment === 'illegal' ? '，违法' : '');
+function place(props) {
+  return [props.township_name, props.village_name].filter(Boolean).join(' ');
 }
 
-/** Legend control listing the programme's states with counts. */
+function describe(props) {
+  const where = place(props);
+  return `图斑 ${props.code ?? props.case_id}，${stateLabel(props.state, props.state_label)}` +
+    (props.judgment === 'illegal' ? '，违法' : '') +
+    (props.reissue_of_batch ? '，重复下发' : '') +
+    (where ? `，位于${where}` : '');
+}
+
+/** Tooltip content: code, state, 乡镇/村 and the 重复下发 origin when known. */
+function tooltipContent(props, batchName) {
+  const where = place(props);
+  const origin = props.reissue_of_batch ? batchName(props.reissue_of_batch) : null;
+  return h('div', { class: 'map-tip' },
+    h('strong', {}, `图斑 ${props.code ?? props.case_id}`),
+    h('div', {}, stateLabel(props.state, props.state_label),
+      props.judgment === 'illegal' ? h('span', { class: 'tip-illegal' }, ' · 违法') : null),
+    where ? h('div', { 'data-testid': 'tip-place' }, where) : null,
+    props.reissue_of_batch
+      ? h('div', { class: 'tip-reissue' }, origin ? `重复下发（首次：${origin}）` : '重复下发')
+      : null);
+}
+
+/** A small line sample in a reference layer's outline style (legend and layer control). */
+export function lineSwatch(style) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('class', 'line-swatch');
+  svg.setAttribute('width', '22');
+  svg.setAttribute('height', '14');
+  svg.setAttribute('aria-hidden', 'true');
+  const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  const w = Math.min(style.weight || 1, 3);
+  for (const [k, v] of Object.entries({
+    x: w / 2 + 1, y: w / 2 + 1, width: 20 - w, height: 12 - w, fill: 'none',
+    stroke: style.color, 'stroke-width': w, 'stroke-dasharray': style.dashArray || null,
+  })) if (v !== null) rect.setAttribute(k, String(v));
+  svg.append(rect);
+  return svg;
+}
+
+/**
+ * Legend control: the programme's states with counts, 违法 and 重复下发 outlines, and the
+ * reference layers that are switched on. Collapsible (collapsed at first on phones).
+ */
 function createLegend() {
   const control = L.control({ position: 'bottomright' });
   let box;
+  let toggle;
+  let content;
+  let last = { programme: null, layers: [] };
+  let refs = [];
   control.onAdd = () => {
-    box = h('div', { class: 'legend', 'data-testid': 'legend', role: 'group', 'aria-label': '图例' });
+    const phone = window.matchMedia('(max-width: 720px)').matches;
+    content = h('div', { class: 'legend-body', id: 'legend-body', hidden: phone });
+    toggle = h('button', {
+      type: 'button', class: 'legend-title', 'aria-expanded': String(!phone),
+      'aria-controls': 'legend-body', 'data-testid': 'legend-toggle',
+    }, '图例');
+    toggle.addEventListener('click', () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(open));
+      content.hidden = !open;
+    });
+    box = h('div', { class: 'legend', 'data-testid': 'legend', role: 'group', 'aria-label': '图例' },
+      toggle, content);
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     return box;
   };
-  control.render = (programme, layers) => {
+  function draw() {
+    const { programme, layers } = last;
     const counts = {};
     const labels = {};
+    let reissued = 0;
     for (const layer of layers) {
       const p = layer.feature.properties;
       counts[p.state] = (counts[p.state] || 0) + 1;
       if (p.state_label) labels[p.state] = p.state_label;
+      if (p.reissue_of_batch) reissued += 1;
     }
     const states = [...statesFor(programme)];
     for (const s of Object.keys(counts)) if (!states.includes(s)) states.push(s);
-    fill(box,
-      h('div', { class: 'legend-title' }, '图例'),
+    fill(content,
       states.map((s) => h('div', { class: 'legend-row', 'data-state': s },
         h('span', { class: 'swatch', style: `background:${colourFor(s)}` }),
         h('span', {}, `${stateLabel(s, labels[s])}（${counts[s] || 0}）`))),
       programme === 'change_survey' ? null : h('div', { class: 'legend-row' },
         h('span', { class: 'swatch swatch-illegal', style: `border-color:${ILLEGAL_OUTLINE}` }),
-        h('span', {}, '红色边框：违法')));
+        h('span', {}, '红色边框：违法')),
+      programme === 'change_survey' && !reissued ? null
+        : h('div', { class: 'legend-row', 'data-testid': 'legend-reissue' },
+          h('span', { class: 'swatch swatch-reissue' }),
+          h('span', {}, `虚线边框：重复下发（${reissued}）`)),
+      refs.length ? h('div', { class: 'legend-subtitle' }, '参考图层') : null,
+      refs.map((r) => h('div', { class: 'legend-row', 'data-ref-kind': r.kind },
+        lineSwatch(refKind(r.kind).style), h('span', {}, r.label))));
+  }
+  control.render = (programme, layers) => {
+    last = { programme, layers: [...layers] };
+    draw();
+  };
+  /** entries: [{kind, label}] of the reference layers currently switched on. */
+  control.setRefs = (entries) => {
+    refs = entries;
+    draw();
   };
   return control;
 }
@@ -67,7 +146,7 @@ function createLegend() {
  * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
  * from the keyboard.
  */
-export function createMapView(container, { onSelect }) {
+export function createMapView(container, { onSelect, batchName = () => null }) {
   const map = L.map(container, { zoomControl: false, attributionControl: true, keyboard: true });
   map.attributionControl.setPrefix('Leaflet');
   L.control.zoom({ zoomInTitle: '放大', zoomOutTitle: '缩小', position: 'topleft' }).addTo(map);
@@ -95,6 +174,8 @@ export function createMapView(container, { onSelect }) {
     el.setAttribute('data-case-id', String(layer.feature.id ?? p.case_id));
     el.setAttribute('data-state', p.state || '');
     el.setAttribute('data-judgment', p.judgment || '');
+    if (p.reissue_of_batch) el.setAttribute('data-reissue-of', String(p.reissue_of_batch));
+    else el.removeAttribute('data-reissue-of');
     el.setAttribute('role', 'button');
     el.setAttribute('tabindex', '0');
     el.setAttribute('aria-label', describe(p));
@@ -117,7 +198,7 @@ export function createMapView(container, { onSelect }) {
       onEachFeature: (feature, layer) => {
         const id = String(feature.id ?? feature.properties.case_id);
         layers.set(id, layer);
-        layer.bindTooltip(() => describe(feature.properties), { sticky: true, direction: 'top' });
+        layer.bindTooltip(() => tooltipContent(feature.properties, batchName), { sticky: true, direction: 'top' });
         layer.on('click', () => onSelect(id));
       },
     }).addTo(map);
@@ -180,6 +261,7 @@ export function createMapView(container, { onSelect }) {
   return {
     map,
     layers,
+    legend,
     setFeatures,
     updateCase,
     select,

@@ -1,10 +1,10 @@
 // The case panel: a side panel on wide screens, a bottom sheet on phones (see style.css).
 
-import { announce, h } from './dom.js';
+import { announce, fill, h } from './dom.js';
 import { actionForm } from './forms.js';
 import {
-  ACTION_LABELS, ATTRIBUTE_LABELS, PAYLOAD_LABELS, PROGRAMME_LABELS, colourFor,
-  formatArea, formatDateTime, formatPayloadValue, judgmentLabel, stateLabel,
+  ACTION_LABELS, ATTRIBUTE_LABELS, HINT_WARN_PATTERN, PAYLOAD_LABELS, PROGRAMME_LABELS, colourFor,
+  formatArea, formatDateTime, formatPayloadValue, issuanceReasonLabel, judgmentLabel, stateLabel,
 } from './labels.js';
 
 function row(term, value, testid) {
@@ -21,6 +21,87 @@ function attributesTable(attributes) {
       h('th', { scope: 'row' }, ATTRIBUTE_LABELS[key] ? `${ATTRIBUTE_LABELS[key]}（${key}）` : key),
       h('td', {}, value === null || value === undefined || value === '' ? '—'
         : typeof value === 'object' ? JSON.stringify(value) : String(value))))));
+}
+
+/** 乡镇 / 村 from the hints; a 图斑 over several villages lists each with its share. */
+function placeRows(hints) {
+  if (!hints || (!hints.township_name && !hints.village_name)) return null;
+  const villages = Array.isArray(hints.villages) ? hints.villages : [];
+  const village = villages.length > 1
+    ? villages.map((v) => `${v.name || v.code}${typeof v.share === 'number' ? ` ${Math.round(v.share * 100)}%` : ''}`).join('、')
+    : (hints.village_name || '—');
+  return [
+    row('乡镇', hints.township_name || '—', 'case-township'),
+    row(villages.length > 1 ? `村（跨 ${villages.length} 个村）` : '村', village, 'case-village'),
+  ];
+}
+
+/** A hint sentence with its warning phrases emphasised. */
+function hintNote(text) {
+  const parts = String(text).split(HINT_WARN_PATTERN);
+  const warn = parts.length > 1;
+  return h('li', { class: warn ? 'hint-note warn' : 'hint-note', 'data-testid': 'hint-note', 'data-warn': String(warn) },
+    warn ? h('span', { class: 'hint-icon', 'aria-hidden': 'true' }, '⚠') : null,
+    warn ? h('span', { class: 'visually-hidden' }, '提示：') : null,
+    parts.map((part, i) => (i % 2 ? h('strong', { class: 'hint-warn' }, part) : part)));
+}
+
+/** 自动预判（仅供参考）: the hints in words, in an info box that says they are not a judgment. */
+function hintsSection(c) {
+  const notes = Array.isArray(c.hint_notes) ? c.hint_notes : [];
+  const noRefs = !c.hints || Object.values(c.hints).every((v) => v === null || v === undefined);
+  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-hints' },
+    h('h3', { id: 'sec-hints' }, '自动预判（仅供参考）'),
+    h('div', { class: 'hint-box', 'data-testid': 'case-hints', role: 'note' },
+      h('p', { class: 'hint-disclaimer' },
+        h('span', { class: 'hint-info', 'aria-hidden': 'true' }, 'ⓘ'),
+        ' 由系统对照参考图层自动生成，仅供核查参考，不是核查结论。'),
+      notes.length
+        ? h('ul', { class: 'hint-notes' }, notes.map(hintNote))
+        : h('p', { class: 'muted' }, noRefs ? '未导入参考图层，暂无自动预判。' : '未发现需要提示的情况。')));
+}
+
+function issuanceItem(it, c, { onOpenCase, batchName, currentBatchId }) {
+  const period = it.period || batchName(it.batch_id) || `批次 ${it.batch_id}`;
+  const here = String(it.batch_id) === String(currentBatchId);
+  const repeat = it.reason && it.reason !== 'first';
+  return h('li', { class: repeat ? 'issuance repeat' : 'issuance', 'data-testid': 'issuance', 'data-reason': it.reason || '' },
+    here || !onOpenCase
+      ? h('span', { class: 'issuance-period' }, period, here ? h('span', { class: 'muted' }, '（当前批次）') : null)
+      : h('a', {
+        href: `#batch=${encodeURIComponent(it.batch_id)}&case=${encodeURIComponent(c.id)}`,
+        class: 'issuance-period',
+        title: `在地图上查看 ${period} 批次中的该图斑`,
+        onclick: (e) => { e.preventDefault(); onOpenCase(c.id, it.batch_id); },
+      }, period),
+    ' · ', h('span', { class: 'issuance-code' }, it.code || '—'),
+    ' · ', h('span', { class: repeat ? 'issuance-reason repeat' : 'issuance-reason' }, issuanceReasonLabel(it.reason, it.iou)),
+    typeof it.area_m2 === 'number' ? h('span', { class: 'muted' }, ` · ${formatArea(it.area_m2)}`) : null);
+}
+
+function issuancesSection(c, ctx) {
+  const list = Array.isArray(c.issuances) ? c.issuances : [];
+  if (!list.length) return null;
+  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-issuances' },
+    h('h3', { id: 'sec-issuances' }, `下发记录（${list.length} 次）`),
+    h('ol', { class: 'issuances', 'data-testid': 'case-issuances' }, list.map((it) => issuanceItem(it, c, ctx))));
+}
+
+function siteCasesSection(c, { onOpenCase }) {
+  const list = Array.isArray(c.site_cases) ? c.site_cases : [];
+  if (!list.length) return null;
+  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-site' },
+    h('h3', { id: 'sec-site' }, '同一地块的其他项目案件'),
+    h('ul', { class: 'site-cases', 'data-testid': 'case-site-cases' }, list.map((sc) => h('li', {},
+      h('a', {
+        href: `#case=${encodeURIComponent(sc.id)}`,
+        'data-testid': 'site-case-link',
+        'data-case-id': String(sc.id),
+        onclick: onOpenCase ? (e) => { e.preventDefault(); onOpenCase(sc.id, sc.batch_id ?? null); } : null,
+      }, `${PROGRAMME_LABELS[sc.programme] || sc.programme || ''} · ${sc.code ?? sc.id}`),
+      ' · ', h('span', { class: 'state-chip' },
+        h('span', { class: 'swatch', style: `background:${colourFor(sc.state)}` }),
+        stateLabel(sc.state, sc.state_label))))));
 }
 
 function stateOf(snapshot) {
@@ -50,7 +131,7 @@ function eventItem(ev) {
  *   onAction(caseData, {action, actor, payload}) -> Promise
  *   onClose()
  */
-export function createPanel(root, { onAction, onClose }) {
+export function createPanel(root, { onAction, onClose, onOpenCase = null, batchName = () => null, currentBatchId = () => null }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, '图斑详情');
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': '关闭详情', 'data-testid': 'panel-close' }, '×');
   const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'panel-alert', hidden: true });
@@ -79,10 +160,11 @@ export function createPanel(root, { onAction, onClose }) {
     title.textContent = `图斑 ${c.code ?? c.id}`;
     const actions = (c.allowed_actions || []).map((a) =>
       actionForm(a, (input) => onAction(current, input)));
-    body.replaceChildren(
+    fill(body,
       h('dl', { class: 'facts' },
         row('图斑编号', c.code ?? '—', 'case-code'),
         row('行政区代码', c.xzqdm ?? '—', 'case-xzqdm'),
+        placeRows(c.hints),
         row('面积', formatArea(c.area_m2, c.area_mu), 'case-area'),
         row('状态', h('span', { class: 'state-chip' },
           h('span', { class: 'swatch', style: `background:${colourFor(c.state)}` }),
@@ -91,6 +173,9 @@ export function createPanel(root, { onAction, onClose }) {
           : row('核查结论', h('span', { class: c.judgment === 'illegal' ? 'judgment illegal' : 'judgment' },
             c.judgment_label || judgmentLabel(c.judgment)), 'case-judgment'),
         row('项目', PROGRAMME_LABELS[c.programme] || c.programme || '—', 'case-programme')),
+      hintsSection(c),
+      issuancesSection(c, { onOpenCase, batchName, currentBatchId: currentBatchId() }),
+      siteCasesSection(c, { onOpenCase }),
       h('section', { class: 'panel-section', 'aria-labelledby': 'sec-actions' },
         h('h3', { id: 'sec-actions' }, '办理'),
         actions.length ? actions : h('p', { class: 'muted' }, '当前状态下没有可办理的操作。')),

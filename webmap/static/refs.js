@@ -1,0 +1,262 @@
+// 参考图层: the reference layers of GET /api/references as toggleable outlines (off at first).
+// Each switched-on layer is fetched for the current view (bbox, re-fetched on moveend with a
+// debounce) and only from the zoom its kind is useful at (labels.js REF_KINDS.minZoom); below
+// that the row says “放大后显示”.
+// Test hooks: data-testid="ref-control", "ref-control-toggle", "ref-layer-<kind>" (the row,
+// with data-status = off|zoom|loading|loaded|empty|error and data-count), "ref-toggle-<kind>"
+// (the checkbox); every drawn path has data-ref-kind, data-ref-layer and data-ref-ident.
+
+import { fill, h } from './dom.js';
+import { REF_KIND_ORDER, refKind } from './labels.js';
+import { lineSwatch } from './map.js';
+
+const L = window.L;
+const DEBOUNCE_MS = 250;
+/** The fetched box is the view grown by this share on each side, so small pans need no fetch. */
+const PAD = 0.25;
+const PANE = 'tuban-refs';
+
+function intersects(a, b) {
+  return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
+}
+
+function contains(outer, inner) {
+  return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
+}
+
+function boxOf(bounds) {
+  return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()];
+}
+
+function round(box) {
+  // Outward to ~1 m so repeated views give the same URL.
+  return [Math.floor(box[0] * 1e5) / 1e5, Math.floor(box[1] * 1e5) / 1e5,
+    Math.ceil(box[2] * 1e5) / 1e5, Math.ceil(box[3] * 1e5) / 1e5];
+}
+
+function layerTitle(ref) {
+  const kindLabel = ref.kind_label || refKind(ref.kind).label;
+  const extra = [ref.name && ref.name !== kindLabel ? ref.name : null, ref.version].filter(Boolean);
+  return extra.length ? `${kindLabel}（${extra.join(' · ')}）` : kindLabel;
+}
+
+/**
+ * createReferenceLayers(map, api, {onChange}) → controller.
+ * onChange([{kind, label}]) is called with the switched-on layers (for the legend).
+ */
+export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
+  const pane = map.createPane(PANE);
+  pane.style.zIndex = '450'; // above the 图斑 (overlayPane 400), below tooltips and popups
+  const entries = []; // {ref, spec, on, group, fetched, controller, row, checkbox, status}
+  let timer = null;
+  let listEl;
+  let toggleEl;
+
+  const control = L.control({ position: 'topright' });
+  control.onAdd = () => {
+    listEl = h('div', { class: 'ref-list', id: 'ref-list', hidden: true });
+    toggleEl = h('button', {
+      type: 'button', class: 'ref-toggle', 'aria-expanded': 'false', 'aria-controls': 'ref-list',
+      'data-testid': 'ref-control-toggle',
+    }, '参考图层');
+    toggleEl.addEventListener('click', () => setExpanded(toggleEl.getAttribute('aria-expanded') !== 'true'));
+    const box = h('div', {
+      class: 'ref-control leaflet-bar', 'data-testid': 'ref-control', role: 'group', 'aria-label': '参考图层',
+    }, toggleEl, listEl);
+    box.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && toggleEl.getAttribute('aria-expanded') === 'true') {
+        e.stopPropagation();
+        setExpanded(false);
+        toggleEl.focus();
+      }
+    });
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    fill(listEl, h('p', { class: 'muted ref-empty' }, '正在加载…'));
+    return box;
+  };
+  control.addTo(map);
+
+  function setExpanded(open) {
+    toggleEl.setAttribute('aria-expanded', String(open));
+    listEl.hidden = !open;
+  }
+
+  function setStatus(entry, status, text, count) {
+    entry.row.dataset.status = status;
+    if (count === undefined) delete entry.row.dataset.count;
+    else entry.row.dataset.count = String(count);
+    entry.status.textContent = text;
+    entry.status.classList.toggle('ref-status-warn', status === 'error');
+  }
+
+  function legendEntries() {
+    const on = entries.filter((e) => e.on);
+    // The kind label is enough, unless two layers of one kind are on at once.
+    return on.map((e) => ({
+      kind: e.ref.kind,
+      label: on.filter((o) => o.ref.kind === e.ref.kind).length > 1
+        ? layerTitle(e.ref) : (e.ref.kind_label || e.spec.label),
+    }));
+  }
+
+  function decorate(entry) {
+    entry.group.eachLayer((layer) => {
+      const el = layer.getElement && layer.getElement();
+      if (!el) return;
+      const p = layer.feature.properties || {};
+      el.setAttribute('data-ref-kind', entry.ref.kind);
+      el.setAttribute('data-ref-layer', String(entry.ref.id));
+      el.setAttribute('data-ref-ident', p.ident ?? '');
+    });
+  }
+
+  function makeGroup(entry) {
+    const kindLabel = entry.ref.kind_label || entry.spec.label;
+    return L.geoJSON(null, {
+      pane: PANE,
+      style: () => ({ ...entry.spec.style, pane: PANE }),
+      onEachFeature: (feature, layer) => {
+        const p = feature.properties || {};
+        layer.bindTooltip(() => h('div', { class: 'map-tip' },
+          h('strong', {}, kindLabel),
+          p.ident ? h('div', {}, `编号：${p.ident}`) : null,
+          p.label ? h('div', {}, p.label) : null), { sticky: true, direction: 'top' });
+      },
+    });
+  }
+
+  async function refresh(entry) {
+    if (!entry.on) return;
+    const zoom = map.getZoom();
+    const view = boxOf(map.getBounds());
+    if (zoom < entry.spec.minZoom) {
+      entry.controller?.abort();
+      entry.group.clearLayers();
+      entry.fetched = null;
+      setStatus(entry, 'zoom', `放大后显示（${entry.spec.minZoom} 级以上）`);
+      return;
+    }
+    const extent = entry.ref.bbox;
+    if (Array.isArray(extent) && extent.length === 4 && !intersects(extent, view)) {
+      entry.controller?.abort();
+      entry.group.clearLayers();
+      entry.fetched = null;
+      setStatus(entry, 'empty', '当前视野内无要素', 0);
+      return;
+    }
+    if (entry.fetched && contains(entry.fetched, view)) return; // already drawn
+    const dx = (view[2] - view[0]) * PAD;
+    const dy = (view[3] - view[1]) * PAD;
+    const want = round([view[0] - dx, view[1] - dy, view[2] + dx, view[3] + dy]);
+    entry.controller?.abort();
+    const controller = new AbortController();
+    entry.controller = controller;
+    setStatus(entry, 'loading', '正在加载…');
+    try {
+      const collection = await api.referenceFeatures(entry.ref.id, want, { signal: controller.signal });
+      if (controller.signal.aborted || !entry.on) return;
+      entry.group.clearLayers();
+      entry.group.addData(collection);
+      decorate(entry);
+      entry.fetched = want;
+      const n = (collection.features || []).length;
+      setStatus(entry, n ? 'loaded' : 'empty', n ? `${n} 个要素` : '当前视野内无要素', n);
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      entry.fetched = null;
+      setStatus(entry, 'error', `加载失败：${err.message}`);
+    } finally {
+      if (entry.controller === controller) entry.controller = null;
+    }
+  }
+
+  function refreshAll() {
+    for (const entry of entries) refresh(entry);
+  }
+
+  function setOn(entry, on) {
+    entry.on = on;
+    entry.checkbox.checked = on;
+    if (on) {
+      entry.group.addTo(map);
+      refresh(entry);
+    } else {
+      entry.controller?.abort();
+      entry.group.clearLayers();
+      entry.group.remove();
+      entry.fetched = null;
+      setStatus(entry, 'off', '');
+    }
+    onChange(legendEntries());
+  }
+
+  map.on('moveend', () => {
+    clearTimeout(timer);
+    timer = setTimeout(refreshAll, DEBOUNCE_MS);
+  });
+
+  async function load() {
+    let refs;
+    try {
+      refs = (await api.references()).data || [];
+    } catch (err) {
+      fill(listEl, h('p', { class: 'ref-empty ref-status-warn', role: 'alert' }, `无法加载参考图层：${err.message}`));
+      return;
+    }
+    const order = (k) => {
+      const i = REF_KIND_ORDER.indexOf(k);
+      return i < 0 ? REF_KIND_ORDER.length : i;
+    };
+    refs.sort((a, b) => order(a.kind) - order(b.kind) ||
+      String(b.imported_at || '').localeCompare(String(a.imported_at || '')));
+    if (!refs.length) {
+      fill(listEl, h('p', { class: 'muted ref-empty' }, '暂无参考图层'));
+      return;
+    }
+    const seen = new Set();
+    const rows = refs.map((ref) => {
+      const spec = refKind(ref.kind);
+      // Several versions of one kind: the testid names the newest (the one hints use).
+      const testid = seen.has(ref.kind) ? `ref-layer-${ref.kind}-${ref.id}` : `ref-layer-${ref.kind}`;
+      const toggleId = seen.has(ref.kind) ? `ref-toggle-${ref.kind}-${ref.id}` : `ref-toggle-${ref.kind}`;
+      seen.add(ref.kind);
+      const inputId = `ref-${ref.id}`;
+      const checkbox = h('input', {
+        type: 'checkbox', id: inputId, 'data-testid': toggleId, 'aria-describedby': `${inputId}-status`,
+      });
+      const status = h('span', { class: 'ref-status', id: `${inputId}-status`, 'aria-live': 'polite' });
+      const row = h('div', {
+        class: 'ref-row', 'data-testid': testid, 'data-ref-kind': ref.kind, 'data-status': 'off',
+      },
+      checkbox,
+      h('label', { for: inputId },
+        lineSwatch(spec.style),
+        h('span', { class: 'ref-name' }, ref.kind_label || spec.label),
+        h('span', { class: 'ref-meta muted' },
+          [ref.name, ref.version, `共 ${ref.feature_count ?? '?'} 个`].filter(Boolean).join(' · '))),
+      status);
+      const entry = { ref, spec, on: false, group: null, fetched: null, controller: null, row, checkbox, status };
+      entry.group = makeGroup(entry);
+      checkbox.addEventListener('change', () => setOn(entry, checkbox.checked));
+      entries.push(entry);
+      return row;
+    });
+    fill(listEl, h('p', { class: 'ref-note muted' }, '默认关闭；放大后按视野加载。'), rows);
+  }
+
+  const loaded = load();
+
+  return {
+    loaded,
+    entries,
+    /** Switch a layer on or off by kind (the newest layer of that kind) or by id. */
+    set(kindOrId, on) {
+      const entry = entries.find((e) => String(e.ref.id) === String(kindOrId)) ||
+        entries.find((e) => e.ref.kind === kindOrId);
+      if (entry) setOn(entry, on);
+      return Boolean(entry);
+    },
+    expand: () => setExpanded(true),
+  };
+}
