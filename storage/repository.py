@@ -413,9 +413,9 @@ class CaseStore:
     def site_cases(self, case_id: int) -> list[dict[str, Any]]:
         """Other programmes' cases on the same site as this one."""
         site = select(cases.c.site_id).where(cases.c.id == case_id).scalar_subquery()
-        q = select(cases.c.id, cases.c.programme, cases.c.code, cases.c.state).where(
-            cases.c.site_id == site, cases.c.id != case_id
-        )
+        q = select(
+            cases.c.id, cases.c.batch_id, cases.c.programme, cases.c.code, cases.c.state
+        ).where(cases.c.site_id == site, cases.c.id != case_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q.order_by(cases.c.id))]
 
