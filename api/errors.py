@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors as e
 from geo.model import to_jsonable
+from storage.users import AuthError, Forbidden
 
 STATUS_CODES: dict[type[e.TubanError], int] = {
     e.NotFound: 404,
@@ -18,6 +19,8 @@ STATUS_CODES: dict[type[e.TubanError], int] = {
     e.VersionConflict: 409,
     e.InvalidPayload: 422,
     e.UnknownMetric: 400,
+    AuthError: 401,
+    Forbidden: 403,
 }
 
 

@@ -7,15 +7,30 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
-from api.routes import batches, cases, health, indicators, references
+from api.routes import (
+    auth,
+    batches,
+    cases,
+    enforcements,
+    health,
+    indicators,
+    photos,
+    references,
+    users,
+    work,
+)
+from api.security import HASHER, current_user
 from api.settings import Settings
 from geo.goals import GoalBook, load_goals
+from storage.blobs import BlobStore
 from storage.engine import make_engine, migrate
+from storage.photo_store import PhotoStore
 from storage.repository import CaseStore
+from storage.users import UserStore
 
 WEBMAP_STATIC = Path(__file__).resolve().parent.parent / "webmap" / "static"
 
@@ -51,9 +66,24 @@ def create_app(
     app.state.store = CaseStore(engine)
     app.state.goal_books = load_goal_books(settings.goals_dir)
     app.state.clock = clock
+    app.state.users = UserStore(engine, HASHER)
+    app.state.photos = PhotoStore(engine, BlobStore(settings.photos_dir))
     add_exception_handlers(app)
-    for r in (health.router, batches.router, cases.router, indicators.router, references.router):
-        app.include_router(r)
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    # Everything else needs a logged-in user; routes narrow it further by role.
+    signed_in = [Depends(current_user)]
+    for r in (
+        batches.router,
+        cases.router,
+        indicators.router,
+        references.router,
+        users.router,
+        photos.router,
+        enforcements.router,
+        work.router,
+    ):
+        app.include_router(r, dependencies=signed_in)
     if settings.serve_webmap and WEBMAP_STATIC.is_dir():
         app.mount("/", StaticFiles(directory=WEBMAP_STATIC, html=True), name="webmap")
     return app

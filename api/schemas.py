@@ -79,6 +79,9 @@ class CasePublic(BaseModel):
     hint_notes: list[str]
     issuances: list[dict[str, Any]]
     site_cases: list[dict[str, Any]]
+    photos: list[dict[str, Any]]
+    enforcement: dict[str, Any] | None
+    assignee: dict[str, Any] | None
     allowed_actions: list[str]
     events: list[EventPublic]
 
@@ -91,6 +94,9 @@ class CasePublic(BaseModel):
         *,
         issuances: list[dict[str, Any]],
         site_cases: list[dict[str, Any]],
+        photos: list[dict[str, Any]],
+        enforcement: dict[str, Any] | None,
+        assignee: dict[str, Any] | None,
     ) -> CasePublic:
         from geo.hints import HINT_COLUMNS, hint_notes
         from geo.model import Action, to_jsonable
@@ -115,6 +121,9 @@ class CasePublic(BaseModel):
             hint_notes=hint_notes(hints),
             issuances=to_jsonable(issuances),
             site_cases=site_cases,
+            photos=to_jsonable(photos),
+            enforcement=to_jsonable(enforcement),
+            assignee=assignee,
             milestones={
                 k: to_jsonable(v)
                 for k, v in case.milestones().items()
@@ -138,8 +147,9 @@ class CasePublic(BaseModel):
 
 
 class ActionRequest(BaseModel):
+    """The actor is the signed-in user; a client-sent ``actor`` is ignored."""
+
     action: str = Field(examples=["verify"])
-    actor: str = Field(min_length=1, max_length=100, examples=["张三"])
     payload: dict[str, Any] = Field(default_factory=dict, examples=[{"judgment": "illegal"}])
     expected_version: int | None = Field(default=None, ge=0)
 

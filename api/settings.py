@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     county_name: str = "丰润区"
     county_bbox: tuple[float, float, float, float] = (117.85, 39.55, 118.35, 40.10)
     reports_dir: Path = Path("tuban-data/reports")
+    photos_dir: Path = Path("tuban-data/photos")
 
     def jurisdiction(self) -> Jurisdiction:
         return Jurisdiction(self.county_code, self.county_name, self.county_bbox)

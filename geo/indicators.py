@@ -32,6 +32,17 @@ CASE_COLUMNS = (
     "submitted_at",
     "checked_at",
     "returned_count",
+    "enforcement_id",
+    "approved_first_time",
+)
+# One row per (payment, programme of a 图斑 its enforcement covers).
+PAYMENT_COLUMNS = (
+    "payment_id",
+    "enforcement_id",
+    "programme",
+    "amount_yuan",
+    "receipt_no",
+    "paid_on",
 )
 
 # Deadlines are local calendar days; timestamps are stored in UTC.
@@ -85,7 +96,7 @@ def _share(
     )
 
 
-def verified_of_issued(df: pd.DataFrame) -> MetricValue:
+def verified_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     verified = df["verified_at"].notna()
     n, d = int(verified.sum()), len(df)
     return MetricValue(
@@ -100,7 +111,7 @@ def verified_of_issued(df: pd.DataFrame) -> MetricValue:
     )
 
 
-def verified_by_due_share(df: pd.DataFrame) -> MetricValue:
+def verified_by_due_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     on_time = _on_or_before_due(df["verified_at"], df["due_on"])
     return _share(
         "verified_by_due_share",
@@ -116,14 +127,14 @@ def _illegal(df: pd.DataFrame) -> pd.Series:
     return df["judgment"] == Judgment.ILLEGAL.value
 
 
-def illegal_filed_share(df: pd.DataFrame) -> MetricValue:
+def illegal_filed_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     ill = _illegal(df)
     return _share(
         "illegal_filed_share", "违法图斑立案率", df, ill & df["filed_on"].notna(), ill, "已立案"
     )
 
 
-def enforcement_closed_share(df: pd.DataFrame) -> MetricValue:
+def enforcement_closed_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     ill = _illegal(df)
     return _share(
         "enforcement_closed_share",
@@ -135,11 +146,14 @@ def enforcement_closed_share(df: pd.DataFrame) -> MetricValue:
     )
 
 
-def penalties_receipted(df: pd.DataFrame) -> MetricValue:
-    # Only fines backed by a receipt (票据) count as 处罚到位.
-    has = df["fine_yuan"].notna() & df["receipt_no"].fillna("").astype(str).str.strip().ne("")
-    total = float(df.loc[has, "fine_yuan"].sum())
+def penalties_receipted(df: pd.DataFrame, payments: pd.DataFrame) -> MetricValue:
+    # Only money backed by a receipt (票据) and paid within the reporting year counts as 处罚到位;
+    # payments belong to the enforcement case, so a fine covering several 图斑 counts once.
+    paid = payments.drop_duplicates("payment_id")
+    has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
+    total = float(paid.loc[has, "amount_yuan"].astype(float).sum())
     n = int(has.sum())
+    behind = df["enforcement_id"].isin(paid.loc[has, "enforcement_id"])
     return MetricValue(
         "penalties_receipted",
         "罚款到位（有票据）",
@@ -148,11 +162,11 @@ def penalties_receipted(df: pd.DataFrame) -> MetricValue:
         numerator=total,
         denominator=None,
         unit="元",
-        case_ids=_ids(df, has),
+        case_ids=_ids(df, behind),
     )
 
 
-def illegal_mines_active(df: pd.DataFrame) -> MetricValue:
+def illegal_mines_active(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     done = df["state"].isin([State.RECTIFIED.value, State.CLOSED.value])
     active = (df["programme"] == Programme.MINING.value) & _illegal(df) & ~done
     n = int(active.sum())
@@ -167,13 +181,13 @@ def illegal_mines_active(df: pd.DataFrame) -> MetricValue:
     )
 
 
-def provincial_pass_rate(df: pd.DataFrame) -> MetricValue:
+def provincial_pass_rate(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     checked = df["checked_at"].notna()
     passed = df["state"] == State.PASSED.value
     return _share("provincial_pass_rate", "省厅通过率", df, passed, checked, "通过")
 
 
-def submitted_by_due_share(df: pd.DataFrame) -> MetricValue:
+def submitted_by_due_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     on_time = _on_or_before_due(df["submitted_at"], df["due_on"])
     return _share(
         "submitted_by_due_share",
@@ -185,7 +199,7 @@ def submitted_by_due_share(df: pd.DataFrame) -> MetricValue:
     )
 
 
-def evidence_of_issued(df: pd.DataFrame) -> MetricValue:
+def evidence_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
     has = df["evidence_at"].notna()
     n, d = int(has.sum()), len(df)
     return MetricValue(
@@ -200,7 +214,7 @@ def evidence_of_issued(df: pd.DataFrame) -> MetricValue:
     )
 
 
-METRICS: dict[str, Callable[[pd.DataFrame], MetricValue]] = {
+METRICS: dict[str, Callable[..., MetricValue]] = {
     f.__name__: f
     for f in (
         verified_of_issued,
@@ -225,22 +239,38 @@ def project_cases(project: Project, cases: pd.DataFrame) -> pd.DataFrame:
     return cases.loc[mask]
 
 
-def compute_metric(name: str, cases: pd.DataFrame) -> MetricValue:
+def project_payments(project: Project, payments: pd.DataFrame) -> pd.DataFrame:
+    """Payments for the project's programmes made within its year (by paid date)."""
+    progs = [p.value for p in project.programmes]
+    paid_year = pd.to_datetime(payments["paid_on"].astype("string"), errors="coerce").dt.year
+    return payments.loc[payments["programme"].isin(progs) & (paid_year == project.year)]
+
+
+def compute_metric(
+    name: str, cases: pd.DataFrame, payments: pd.DataFrame | None = None
+) -> MetricValue:
     try:
         fn = METRICS[name]
     except KeyError:
         raise UnknownMetric(f"未知指标 {name}", metric=name) from None
-    return fn(cases)
+    return fn(cases, empty_payments() if payments is None else payments)
 
 
-def compute_project(project: Project, cases: pd.DataFrame) -> list[RowValue]:
+def compute_project(
+    project: Project, cases: pd.DataFrame, payments: pd.DataFrame | None = None
+) -> list[RowValue]:
     """Every indicator row of a goal table with the live value of each bound metric."""
     scoped = project_cases(project, cases)
+    paid = project_payments(project, empty_payments() if payments is None else payments)
     return [
-        RowValue(row, tuple(compute_metric(m, scoped) for m in row.metrics))
+        RowValue(row, tuple(compute_metric(m, scoped, paid) for m in row.metrics))
         for row in project.indicators
     ]
 
 
 def empty_cases() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_COLUMNS})
+
+
+def empty_payments() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in PAYMENT_COLUMNS})

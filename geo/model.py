@@ -37,6 +37,8 @@ class State(StrEnum):
     ISSUED = "issued"
     # 卫片执法
     VERIFIED = "verified"
+    APPROVED = "approved"
+    REWORK = "rework"
     FILED = "filed"
     PENALISED = "penalised"
     RECTIFIED = "rectified"
@@ -55,6 +57,8 @@ class State(StrEnum):
 STATE_LABELS = {
     State.ISSUED: "已下发",
     State.VERIFIED: "已核查",
+    State.APPROVED: "审核通过",
+    State.REWORK: "退回重核",
     State.FILED: "已立案",
     State.PENALISED: "已处罚",
     State.RECTIFIED: "已整改",
@@ -86,6 +90,11 @@ class Action(StrEnum):
     SUBMIT = "submit"
     PASS = "pass"
     RETURN = "return"
+    APPROVE = "approve"
+    RETURN_VERIFICATION = "return_verification"
+    ANNOTATE = "annotate"
+    ADD_PHOTO = "add_photo"
+    REOPEN = "reopen"
 
     @property
     def label(self) -> str:
@@ -102,6 +111,11 @@ ACTION_LABELS = {
     Action.SUBMIT: "提交",
     Action.PASS: "省级通过",
     Action.RETURN: "省级退回",
+    Action.APPROVE: "审核通过",
+    Action.RETURN_VERIFICATION: "审核退回",
+    Action.ANNOTATE: "审核批注",
+    Action.ADD_PHOTO: "上传照片",
+    Action.REOPEN: "重新立案",
 }
 
 
@@ -133,6 +147,17 @@ class Case:
     checked_at: datetime | None = None
     returned_count: int = 0
     note: str | None = None
+    reviewed_at: datetime | None = None
+    review_returns: int = 0
+    approved_first_time: bool | None = None
+    reviewer_note: str | None = None
+    photo_count: int = 0
+    decision_no: str | None = None
+    confiscation_yuan: float | None = None
+    demolished_m2: float | None = None
+    reclaimed_m2: float | None = None
+    permit_no: str | None = None
+    enforcement_id: int | None = None
 
     def replace(self, **changes: Any) -> Case:
         return dataclasses.replace(self, **changes)
@@ -170,6 +195,8 @@ def _coerce(kind: str, value: Any) -> Any:
         return State(value)
     if "Judgment" in kind:
         return Judgment(value)
+    if kind.startswith("bool"):
+        return bool(value)
     if kind.startswith("float"):
         return float(value)
     if kind.startswith("int"):

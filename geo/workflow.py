@@ -15,20 +15,39 @@ from geo.model import Action, Case, Event, Judgment, Programme, State
 # state (the judgment) live in _GUARDS so the table stays readable as a diagram.
 WEIPIAN_TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.ISSUED, Action.VERIFY): State.VERIFIED,
-    (State.VERIFIED, Action.FILE): State.FILED,
-    (State.VERIFIED, Action.CLOSE): State.CLOSED,
+    (State.REWORK, Action.VERIFY): State.VERIFIED,
+    (State.VERIFIED, Action.APPROVE): State.APPROVED,
+    (State.VERIFIED, Action.RETURN_VERIFICATION): State.REWORK,
+    (State.REWORK, Action.ANNOTATE): State.REWORK,
+    (State.APPROVED, Action.FILE): State.FILED,
+    (State.APPROVED, Action.CLOSE): State.CLOSED,
     (State.FILED, Action.PENALISE): State.PENALISED,
     (State.PENALISED, Action.RECTIFY): State.RECTIFIED,
     (State.RECTIFIED, Action.CLOSE): State.CLOSED,
+    # The next quarter's imagery shows the site rebuilt: enforcement starts again, history kept.
+    (State.RECTIFIED, Action.REOPEN): State.FILED,
+    (State.CLOSED, Action.REOPEN): State.FILED,
+    # Photos attach while the field judgment is still open.
+    (State.ISSUED, Action.ADD_PHOTO): State.ISSUED,
+    (State.REWORK, Action.ADD_PHOTO): State.REWORK,
+    (State.VERIFIED, Action.ADD_PHOTO): State.VERIFIED,
 }
 
 CHANGE_SURVEY_TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.ISSUED, Action.COLLECT_EVIDENCE): State.EVIDENCE_COLLECTED,
     (State.RETURNED, Action.COLLECT_EVIDENCE): State.EVIDENCE_COLLECTED,
+    (State.EVIDENCE_COLLECTED, Action.COLLECT_EVIDENCE): State.EVIDENCE_COLLECTED,
     (State.EVIDENCE_COLLECTED, Action.SUBMIT): State.SUBMITTED,
     (State.SUBMITTED, Action.PASS): State.PASSED,
     (State.SUBMITTED, Action.RETURN): State.RETURNED,
+    (State.ISSUED, Action.ADD_PHOTO): State.ISSUED,
+    (State.RETURNED, Action.ADD_PHOTO): State.RETURNED,
+    (State.EVIDENCE_COLLECTED, Action.ADD_PHOTO): State.EVIDENCE_COLLECTED,
 }
+
+# Evidence rules that vary by province and year (docs/domain.md): counties set them.
+MIN_EVIDENCE_PHOTOS = 2
+RESUBMIT_NEEDS_NOTE_AFTER = 2  # a 图斑 returned this often needs a reviewer note to go again
 
 
 def transitions_for(programme: Programme) -> dict[tuple[State, Action], State]:
@@ -42,14 +61,35 @@ def _guard_file(case: Case) -> str | None:
 
 
 def _guard_close(case: Case) -> str | None:
-    if case.state is State.VERIFIED and case.judgment is Judgment.ILLEGAL:
+    if case.state is State.APPROVED and case.judgment is Judgment.ILLEGAL:
         return "违法图斑须经立案、处罚、整改后才能结案"
+    return None
+
+
+def _guard_verify(case: Case) -> str | None:
+    if case.review_returns >= RESUBMIT_NEEDS_NOTE_AFTER and not case.reviewer_note:
+        return f"该图斑已被退回 {case.review_returns} 次，须审核人批注后才能重新提交"
+    return None
+
+
+def _guard_submit(case: Case) -> str | None:
+    if case.photo_count < MIN_EVIDENCE_PHOTOS:
+        return f"举证照片 {case.photo_count} 张，至少需要 {MIN_EVIDENCE_PHOTOS} 张"
+    return None
+
+
+def _guard_reopen(case: Case) -> str | None:
+    if case.judgment is not Judgment.ILLEGAL:
+        return "只有违法图斑可以重新立案"
     return None
 
 
 _GUARDS: dict[Action, Callable[[Case], str | None]] = {
     Action.FILE: _guard_file,
     Action.CLOSE: _guard_close,
+    Action.VERIFY: _guard_verify,
+    Action.SUBMIT: _guard_submit,
+    Action.REOPEN: _guard_reopen,
 }
 
 
@@ -86,6 +126,23 @@ def _money(v: Any) -> float:
     return round(x, 2)
 
 
+def _area(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"应为面积数字（平方米），收到 {v!r}") from None
+    if not x >= 0:
+        raise ValueError("面积不能为负数")
+    return round(x, 2)
+
+
+def _sha256(v: Any) -> str:
+    s = str(v).strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", s):
+        raise ValueError("应为照片内容的 SHA-256")
+    return s
+
+
 def _count(v: Any) -> int:
     try:
         n = int(v)
@@ -118,23 +175,40 @@ class _Field:
 
 PAYLOADS: dict[Action, dict[str, _Field]] = {
     Action.VERIFY: {"judgment": _Field(_judgment, True), "note": _Field(_text)},
-    Action.FILE: {"case_no": _Field(_text, True), "filed_on": _Field(_date, True)},
+    Action.FILE: {
+        "case_no": _Field(_text, True),
+        "filed_on": _Field(_date, True),
+        "offender": _Field(_text),
+        "enforcement_id": _Field(_count),
+    },
     Action.PENALISE: {
+        "decision_no": _Field(_text),
         "fine_yuan": _Field(_money, True),
+        "confiscation_yuan": _Field(_money),
         "receipt_no": _Field(_text),
         "paid_on": _Field(_date),
     },
-    Action.RECTIFY: {"rectified_on": _Field(_date, True), "note": _Field(_text)},
+    Action.RECTIFY: {
+        "rectified_on": _Field(_date, True),
+        "demolished_m2": _Field(_area),
+        "reclaimed_m2": _Field(_area),
+        "permit_no": _Field(_text),
+        "note": _Field(_text),
+    },
     Action.CLOSE: {"note": _Field(_text)},
     Action.COLLECT_EVIDENCE: {
-        "land_class_before": _Field(_land_class),
-        "land_class_after": _Field(_land_class),
-        "photo_count": _Field(_count),
+        "land_class_before": _Field(_land_class, True),
+        "land_class_after": _Field(_land_class, True),
         "note": _Field(_text),
     },
     Action.SUBMIT: {},
     Action.PASS: {},
     Action.RETURN: {"reason": _Field(_text, True)},
+    Action.APPROVE: {"note": _Field(_text)},
+    Action.RETURN_VERIFICATION: {"reason": _Field(_text, True)},
+    Action.ANNOTATE: {"note": _Field(_text, True)},
+    Action.ADD_PHOTO: {"sha256": _Field(_sha256, True), "flags": _Field(lambda v: list(v))},
+    Action.REOPEN: {"reason": _Field(_text, True)},
 }
 
 
@@ -166,11 +240,31 @@ def _effects(case: Case, action: Action, data: dict[str, Any], at: datetime) -> 
         case Action.VERIFY:
             return {"judgment": data["judgment"], "verified_at": at, "note": data.get("note")}
         case Action.FILE:
-            return {"case_no": data["case_no"], "filed_on": data["filed_on"]}
+            return {
+                "case_no": data["case_no"],
+                "filed_on": data["filed_on"],
+                "enforcement_id": data.get("enforcement_id"),
+            }
         case Action.PENALISE:
-            return {k: data.get(k) for k in ("fine_yuan", "receipt_no", "paid_on")}
+            keys = ("decision_no", "fine_yuan", "confiscation_yuan", "receipt_no", "paid_on")
+            return {k: data.get(k) for k in keys}
         case Action.RECTIFY:
-            return {"rectified_on": data["rectified_on"]}
+            keys = ("rectified_on", "demolished_m2", "reclaimed_m2", "permit_no")
+            return {k: data.get(k) for k in keys}
+        case Action.APPROVE:
+            return {"reviewed_at": at, "approved_first_time": case.review_returns == 0}
+        case Action.RETURN_VERIFICATION:
+            return {
+                "reviewed_at": at,
+                "review_returns": case.review_returns + 1,
+                "reviewer_note": None,
+            }
+        case Action.ANNOTATE:
+            return {"reviewer_note": data["note"]}
+        case Action.ADD_PHOTO:
+            return {"photo_count": case.photo_count + 1}
+        case Action.REOPEN:
+            return {"rectified_on": None, "closed_at": None}
         case Action.CLOSE:
             return {"closed_at": at}
         case Action.COLLECT_EVIDENCE:

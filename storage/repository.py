@@ -13,13 +13,23 @@ from sqlalchemy import Engine, and_, bindparam, func, select
 
 from geo.errors import DuplicateBatch, InvalidValue, NotFound, VersionConflict
 from geo.hints import HINT_COLUMNS
-from geo.indicators import CASE_COLUMNS
+from geo.indicators import CASE_COLUMNS, PAYMENT_COLUMNS
 from geo.layers import ParcelLayer
 from geo.linking import Link
-from geo.model import Case, Event, Judgment, Programme, State, coerce_fields, to_jsonable
+from geo.model import (
+    Action,
+    Case,
+    Event,
+    Judgment,
+    Programme,
+    State,
+    coerce_fields,
+    to_jsonable,
+)
 from geo.workflow import apply, replay
+from storage import enforcement
 from storage.bulk import bind_constant, insert_rows, to_json
-from storage.tables import batches, case_events, cases, reissues
+from storage.tables import batches, case_events, cases, payments, reissues
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
 
@@ -70,6 +80,57 @@ def _hint_columns(hints: pd.DataFrame | None, n: int) -> dict[str, list[Any]]:
         values = col.where(col.notna(), None).tolist()
         out[c] = [to_json(v) for v in values] if c == "villages" else [_plain(v) for v in values]
     return out
+
+
+def apply_in(
+    conn: Any,
+    case_id: int,
+    action: str,
+    *,
+    actor: str,
+    payload: dict[str, Any] | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Case:
+    """``CaseStore.apply_action`` inside the caller's transaction (for multi-case operations)."""
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    if row is None:
+        raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
+    case = _row_to_case(row)
+    if expected_version is not None and expected_version != case.version:
+        raise VersionConflict(
+            "图斑已被他人修改，请刷新后再提交",
+            case_id=case_id,
+            expected_version=expected_version,
+            current_version=case.version,
+        )
+    payload = dict(payload or {})
+    if action == Action.FILE.value:
+        payload["enforcement_id"] = enforcement.open_for(conn, payload, actor=actor, now=now)
+    new, ev = apply(case, action, actor=actor, at=now, payload=payload)
+    if ev.action is Action.PENALISE:
+        enforcement.record_penalty(conn, case, ev.payload, actor=actor, now=now)
+    changed = {k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()}
+    res = conn.execute(
+        cases.update()
+        .where(cases.c.id == case_id, cases.c.version == case.version)
+        .values(**changed, updated_at=now)
+    )
+    if res.rowcount != 1:
+        raise VersionConflict("图斑已被他人修改，请刷新后再提交", case_id=case_id)
+    conn.execute(
+        case_events.insert().values(
+            case_id=case_id,
+            seq=ev.seq,
+            action=ev.action.value,
+            actor=ev.actor,
+            at=ev.at,
+            before=to_jsonable(ev.before),
+            after=to_jsonable(ev.after),
+            payload=to_jsonable(ev.payload),
+        )
+    )
+    return new
 
 
 @dataclass(frozen=True)
@@ -470,41 +531,15 @@ class CaseStore:
         ``VersionConflict``; nothing is written in that case.
         """
         with self.engine.begin() as conn:
-            row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
-            if row is None:
-                raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
-            case = _row_to_case(row)
-            if expected_version is not None and expected_version != case.version:
-                raise VersionConflict(
-                    "图斑已被他人修改，请刷新后再提交",
-                    case_id=case_id,
-                    expected_version=expected_version,
-                    current_version=case.version,
-                )
-            new, ev = apply(case, action, actor=actor, at=now, payload=payload)
-            changed = {
-                k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()
-            }
-            res = conn.execute(
-                cases.update()
-                .where(cases.c.id == case_id, cases.c.version == case.version)
-                .values(**changed, updated_at=now)
+            return apply_in(
+                conn,
+                case_id,
+                action,
+                actor=actor,
+                payload=payload,
+                expected_version=expected_version,
+                now=now,
             )
-            if res.rowcount != 1:
-                raise VersionConflict("图斑已被他人修改，请刷新后再提交", case_id=case_id)
-            conn.execute(
-                case_events.insert().values(
-                    case_id=case_id,
-                    seq=ev.seq,
-                    action=ev.action.value,
-                    actor=ev.actor,
-                    at=ev.at,
-                    before=to_jsonable(ev.before),
-                    after=to_jsonable(ev.after),
-                    payload=to_jsonable(ev.payload),
-                )
-            )
-            return new
 
     def rebuild_case(self, case_id: int) -> Case:
         """The case as its event log says it is (should equal ``get_case``)."""
@@ -523,6 +558,24 @@ class CaseStore:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
+
+    def payments_frame(self) -> pd.DataFrame:
+        """Payments, one row per programme of the 图斑 their enforcement covers."""
+        q = (
+            select(
+                payments.c.id.label("payment_id"),
+                payments.c.enforcement_id,
+                cases.c.programme,
+                payments.c.amount_yuan,
+                payments.c.receipt_no,
+                payments.c.paid_on,
+            )
+            .join(cases, cases.c.enforcement_id == payments.c.enforcement_id)
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return pd.DataFrame(rows, columns=list(PAYMENT_COLUMNS))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

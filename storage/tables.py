@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     Float,
@@ -91,7 +92,7 @@ cases = Table(
     Column("land_class_after", String(8)),
     Column("submitted_at", UTCDateTime),
     Column("checked_at", UTCDateTime),
-    Column("returned_count", Integer, nullable=False),
+    Column("returned_count", Integer, nullable=False, server_default="0"),
     Column("note", Text),
     Column("updated_at", UTCDateTime, nullable=False),
     # One site, several programmes: a 卫片 and a 变更调查 polygon on the same pit share site_id.
@@ -109,6 +110,18 @@ cases = Table(
     Column("approval_ids", Text),
     Column("facility_share", Float),
     Column("outside_share", Float),
+    # Review, evidence and enforcement milestones (see geo.model.Case).
+    Column("reviewed_at", UTCDateTime),
+    Column("review_returns", Integer, nullable=False, server_default="0"),
+    Column("approved_first_time", Boolean),
+    Column("reviewer_note", Text),
+    Column("photo_count", Integer, nullable=False, server_default="0"),
+    Column("decision_no", String(100)),
+    Column("confiscation_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("demolished_m2", Float),
+    Column("reclaimed_m2", Float),
+    Column("permit_no", String(100)),
+    Column("enforcement_id", Integer, index=True),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
     Index("ix_cases_programme_code", "programme", "code"),
@@ -190,4 +203,95 @@ case_events = Table(
     Column("after", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
     UniqueConstraint("case_id", "seq"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("townships", JSON, nullable=False),  # township codes whose 图斑 a verifier works
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+# Only a hash of each bearer token is kept, so a copied database grants no sessions.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+)
+
+# A 图斑 assigned by hand to one verifier (assignment by township lives on the user).
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("assigned_by", String(100), nullable=False),
+    Column("assigned_at", UTCDateTime, nullable=False),
+)
+
+# One 立案 case can cover several 图斑 (same offender, same site across quarters); its money is
+# recorded here once, never per 图斑, so penalty totals cannot double count.
+enforcements = Table(
+    "enforcements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(100), nullable=False, unique=True),
+    Column("offender", String(200)),
+    Column("filed_on", Date, nullable=False),
+    Column("decision_no", String(100)),
+    Column("fine_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("confiscation_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Fines are often paid in instalments; each receipt (票据) is a row, appended, never edited.
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("enforcement_id", ForeignKey("enforcements.id"), nullable=False, index=True),
+    Column("amount_yuan", Numeric(14, 2, asdecimal=False), nullable=False),
+    Column("receipt_no", String(100)),
+    Column("paid_on", Date),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("mime", String(50), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("taken_at", UTCDateTime),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("direction", Float),
+    Column("direction_ref", String(1)),
+    Column("distance_m", Float),
+    Column("faces_polygon", Boolean),
+    Column("flags", JSON, nullable=False),
+    Column("notes", JSON, nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("case_id", "sha256"),
 )

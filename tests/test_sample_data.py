@@ -73,13 +73,16 @@ def test_goal_tables_transcribe_the_seed():
 
 
 def test_demo_history_is_consistent_with_the_event_log(tmp_path):
+    from storage.blobs import BlobStore
+    from storage.photo_store import PhotoStore
     from tuban_cli.demo import play_history
 
     engine = make_engine(sqlite_url(tmp_path / "h.sqlite"))
     migrate(engine)
     store = CaseStore(engine)
     load_demo(store)
-    added = play_history(store, seed=7)
+    photos = PhotoStore(engine, BlobStore(tmp_path / "photos"))
+    added = play_history(store, photos, seed=7)
     assert added == store.counts()["events"] > 300
     states, actors = Counter(), set()
     for b in store.list_batches():
@@ -89,9 +92,21 @@ def test_demo_history_is_consistent_with_the_event_log(tmp_path):
             assert store.rebuild_case(row["id"]) == case
             actors |= {e.actor for e in store.events(row["id"])}
     # every stage of both workflows occurs, and work is left to do
-    assert {"issued", "verified", "filed", "penalised", "closed", "passed", "returned"} <= set(
-        states
-    )
+    assert {
+        "issued",
+        "verified",
+        "approved",
+        "filed",
+        "penalised",
+        "closed",
+        "passed",
+        "returned",
+    } <= set(states)
+    # every 变更调查 图斑 that went to the province carries the photos the rules ask for
+    df = store.cases_frame()
+    assert (
+        df.loc[df.submitted_at.notna(), "case_id"].map(lambda c: store.get_case(c).photo_count) >= 2
+    ).all()
     assert actors and all(a.endswith("（示例）") for a in actors)
     engine.dispose()
 

@@ -26,7 +26,12 @@ def settings_for(db: Path | None) -> Settings:
     if db is None:
         return Settings()
     db.parent.mkdir(parents=True, exist_ok=True)
-    return Settings(database_url=f"sqlite:///{db.resolve()}")
+    # Photos and reports live beside the database file they belong to.
+    return Settings(
+        database_url=f"sqlite:///{db.resolve()}",
+        photos_dir=db.parent / "photos",
+        reports_dir=db.parent / "reports",
+    )
 
 
 def store_for(settings: Settings):  # type: ignore[no-untyped-def]

@@ -13,17 +13,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import shapely
 
 from api.settings import REPO_ROOT
+from geo import testing
 from geo.model import Programme
 from storage.imports import import_file, import_reference
+from storage.photo_store import PhotoStore
 from storage.repository import BatchMeta, CaseStore
+from storage.users import UserStore
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"
 REF_MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "reference_layers.json"
 LOCAL = ZoneInfo("Asia/Shanghai")
 VERIFIERS = ["王磊（示例）", "李娜（示例）", "张伟（示例）"]
 OFFICERS = ["赵强（示例）", "陈静（示例）"]
+REVIEWER = "孙丽（示例）"
 
 
 def load_references(store: CaseStore, manifest: Path = REF_MANIFEST) -> list[tuple[dict, bool]]:
@@ -35,8 +40,13 @@ def load_references(store: CaseStore, manifest: Path = REF_MANIFEST) -> list[tup
     out = []
     for item in sorted(items, key=lambda i: first.get(i["kind"], 2)):
         row, created, _ = import_reference(
-            store, manifest.parent.parent / item["path"], item["kind"], name=item["name"],
-            version=str(item["version"]), actor="demo", now=datetime.now(UTC),
+            store,
+            manifest.parent.parent / item["path"],
+            item["kind"],
+            name=item["name"],
+            version=str(item["version"]),
+            actor="demo",
+            now=datetime.now(UTC),
             layer=item.get("layer"),
         )
         out.append((row, created))
@@ -73,6 +83,40 @@ def _at(day: date, rng: np.random.Generator) -> datetime:
     return datetime.combine(day, t, LOCAL).astimezone(UTC)
 
 
+class _Case:
+    """Plays actions on one case with increasing version and working-day timestamps."""
+
+    def __init__(self, store: CaseStore, cid: int, rng: np.random.Generator) -> None:
+        self.store, self.cid, self.rng, self.v = store, cid, rng, 0
+
+    def act(self, action: str, who: str, on: date, **payload: object) -> None:
+        self.store.apply_action(
+            self.cid,
+            action,
+            actor=who,
+            payload=payload,
+            expected_version=self.v,
+            now=_at(on, self.rng),
+        )
+        self.v += 1
+
+    def photo(self, photos: PhotoStore, geom: object, who: str, on: date, k: int) -> None:
+        c = shapely.from_wkb(geom).centroid
+        # A few metres off the centroid, facing it: what a careful verifier would shoot.
+        data = testing.jpeg(
+            lon=c.x - 0.0002 * (k + 1), lat=c.y, direction=90, taken=f"{on:%Y:%m:%d} 10:{10 + k}:00"
+        )
+        photos.add(
+            self.cid,
+            data,
+            f"IMG_{self.cid:05d}_{k}.jpg",
+            actor=who,
+            now=_at(on, self.rng),
+            expected_version=self.v,
+        )
+        self.v += 1
+
+
 def _weipian(store: CaseStore, cid: int, batch: dict, rng: np.random.Generator) -> None:
     issued, due = batch["issued_on"], batch["due_on"]
     in_progress = batch["period"].endswith("Q4")  # the current quarter: mostly still open
@@ -81,88 +125,91 @@ def _weipian(store: CaseStore, cid: int, batch: dict, rng: np.random.Generator) 
     window = (due - issued).days
     day = issued + timedelta(days=int(rng.integers(3, window + 12)))  # some are late
     mining = batch["programme"] == Programme.MINING.value
-    judgment = rng.choice(
-        ["illegal", "legal", "other"], p=[0.35, 0.45, 0.20] if mining else [0.25, 0.55, 0.20]
-    )
-    v = 0
-
-    def act(action: str, who: str, on: date, **payload) -> None:
-        nonlocal v
-        store.apply_action(
-            cid, action, actor=who, payload=payload, expected_version=v, now=_at(on, rng)
+    judgment = str(
+        rng.choice(
+            ["illegal", "legal", "other"], p=[0.35, 0.45, 0.20] if mining else [0.25, 0.55, 0.20]
         )
-        v += 1
-
-    act("verify", str(rng.choice(VERIFIERS)), day, judgment=str(judgment))
+    )
+    c = _Case(store, cid, rng)
+    verifier, reviewer = str(rng.choice(VERIFIERS)), REVIEWER
+    c.act("verify", verifier, day, judgment=judgment)
+    if in_progress and rng.random() < 0.5:
+        return  # awaiting review
+    day += timedelta(days=int(rng.integers(1, 6)))
+    if rng.random() < 0.12:  # returned once, verified again
+        c.act("return_verification", reviewer, day, reason="照片未反映图斑全貌，请补拍")
+        day += timedelta(days=int(rng.integers(2, 8)))
+        c.act("verify", verifier, day, judgment=judgment)
+        day += timedelta(days=2)
+    c.act("approve", reviewer, day)
     officer = str(rng.choice(OFFICERS))
     if judgment != "illegal":
         if rng.random() < 0.7:
-            act("close", officer, day + timedelta(days=int(rng.integers(2, 15))))
+            c.act("close", reviewer, day + timedelta(days=int(rng.integers(2, 15))))
         return
     if in_progress or rng.random() > 0.9:
         return
     day += timedelta(days=int(rng.integers(5, 21)))
-    case_no = f"丰国土资罚〔{day.year}〕{cid:03d}号"
-    act("file", officer, day, case_no=case_no, filed_on=day.isoformat())
+    c.act(
+        "file",
+        officer,
+        day,
+        case_no=f"丰国土资罚〔{day.year}〕{cid:03d}号",
+        filed_on=day.isoformat(),
+        offender="某采石场" if mining else "某村民委员会",
+    )
     if rng.random() > 0.75:
         return
     day += timedelta(days=int(rng.integers(10, 40)))
     fine = float(rng.integers(5, 200)) * 1000
     receipt = f"HB{day.year}{cid:06d}" if rng.random() < 0.85 else None
-    act("penalise", officer, day, fine_yuan=fine, receipt_no=receipt, paid_on=day.isoformat())
+    c.act(
+        "penalise",
+        officer,
+        day,
+        decision_no=f"丰国土资罚决〔{day.year}〕{cid:03d}号",
+        fine_yuan=fine,
+        receipt_no=receipt,
+        paid_on=day.isoformat() if receipt else None,
+    )
     if rng.random() > 0.6:
         return
     day += timedelta(days=int(rng.integers(15, 60)))
-    act("rectify", officer, day, rectified_on=day.isoformat(), note="已拆除复垦")
+    c.act("rectify", officer, day, rectified_on=day.isoformat(), note="已拆除复垦")
     if rng.random() < 0.7:
-        act("close", officer, day + timedelta(days=int(rng.integers(3, 20))))
+        c.act("close", reviewer, day + timedelta(days=int(rng.integers(3, 20))))
 
 
 def _change_survey(
-    store: CaseStore, cid: int, batch: dict, attrs: dict, rng: np.random.Generator
+    store: CaseStore, photos: PhotoStore, row: dict, batch: dict, rng: np.random.Generator
 ) -> None:
     if rng.random() > 0.85:
         return
     day = batch["issued_on"] + timedelta(days=int(rng.integers(10, 70)))
     who = str(rng.choice(VERIFIERS))
-    before = attrs.get("前时相地类")
-    after = attrs.get("后时相地类")
-    v = 0
-
-    def act(action: str, on: date, **payload) -> None:
-        nonlocal v
-        store.apply_action(
-            cid, action, actor=who, payload=payload, expected_version=v, now=_at(on, rng)
-        )
-        v += 1
-
-    act(
-        "collect_evidence",
-        day,
-        land_class_before=before,
-        land_class_after=after,
-        photo_count=int(rng.integers(2, 6)),
-    )
+    attrs = row["attributes"]
+    classes = {
+        "land_class_before": attrs.get("前时相地类"),
+        "land_class_after": attrs.get("后时相地类"),
+    }
+    c = _Case(store, row["id"], rng)
+    c.act("collect_evidence", who, day, **classes)
+    for k in range(2):
+        c.photo(photos, row["geom"], who, day, k)
     if rng.random() > 0.85:
         return
     day = max(day, batch["due_on"] - timedelta(days=int(rng.integers(-5, 20))))
-    act("submit", day)
+    c.act("submit", REVIEWER, day)
     day += timedelta(days=int(rng.integers(20, 45)))
     if rng.random() < 0.86:
-        act("pass", day)
+        c.act("pass", REVIEWER, day)
         return
-    act("return", day, reason="举证照片与图斑位置不符")
+    c.act("return", REVIEWER, day, reason="举证照片与图斑位置不符")
     if rng.random() < 0.5:
-        act(
-            "collect_evidence",
-            day + timedelta(days=5),
-            land_class_before=before,
-            land_class_after=after,
-            photo_count=4,
-        )
+        c.act("collect_evidence", who, day + timedelta(days=5), **classes)
 
 
-def play_history(store: CaseStore, seed: int = 2019) -> int:
+def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
     """Apply a seeded synthetic 2019 history to a freshly loaded demo store; return events added."""
     rng = np.random.default_rng(seed)
     before = store.counts()["events"]
@@ -171,7 +218,37 @@ def play_history(store: CaseStore, seed: int = 2019) -> int:
             if row.get("reissue_of_batch"):  # a re-issued 图斑: its case was played already
                 continue
             if batch["programme"] == Programme.CHANGE_SURVEY.value:
-                _change_survey(store, row["id"], batch, row["attributes"], rng)
+                _change_survey(store, photos, row, batch, rng)
             else:
                 _weipian(store, row["id"], batch, rng)
     return store.counts()["events"] - before
+
+
+DEMO_USERS = [
+    ("admin", "管理员", "tuban-admin", ["admin"]),
+    ("hecha", "外业核查员", "tuban-hecha", ["verifier"]),
+    ("zhifa", "执法人员", "tuban-zhifa", ["enforcer"]),
+    ("shenhe", "审核人", "tuban-shenhe", ["reviewer"]),
+    ("tongji", "统计员", "tuban-tongji", ["viewer"]),
+]
+
+
+def create_users(users: UserStore, townships: list[str]) -> list[tuple[str, str, str]]:
+    """The demo's accounts (only when the store has none); returns (username, password, roles)."""
+    if users.list():
+        return []
+    now = datetime.now(UTC)
+    out = []
+    for username, name, password, roles in DEMO_USERS:
+        towns = townships if "verifier" in roles else []
+        users.add(
+            username=username,
+            display_name=name,
+            password=password,
+            roles=roles,
+            townships=towns,
+            by="demo",
+            now=now,
+        )
+        out.append((username, password, name))
+    return out

@@ -190,23 +190,33 @@ def demo(
     ] = True,
 ) -> None:
     """Load the synthetic 丰润区 2019 data into the embedded store and serve it."""
-    from tuban_cli.demo import load_batches, load_references, play_history
+    from api.security import HASHER
+    from storage.blobs import BlobStore
+    from storage.photo_store import PhotoStore
+    from storage.refs import RefStore
+    from storage.users import UserStore
+    from tuban_cli.demo import create_users, load_batches, load_references, play_history
 
     settings = settings_for(db)
     store = store_for(settings)
     try:
         for row, created in load_references(store):
             verb = "已导入" if created else "已存在"
-            typer.echo(
-                f"{verb} 参考图层 {RefKind(row['kind']).label}：{row['feature_count']} 个要素"
-            )
+            label = RefKind(row["kind"]).label
+            typer.echo(f"{verb} 参考图层 {label}：{row['feature_count']} 个要素")
         for row, created in load_batches(store):
             _print_batch(row, created)
     except TubanError as exc:
         fail(exc)
     if history and store.counts()["events"] == 0:
-        n = play_history(store)
+        photos = PhotoStore(store.engine, BlobStore(settings.photos_dir))
+        n = play_history(store, photos)
         typer.echo(f"已生成 2019 年示例办理记录 {n} 条（操作人标注“示例”）")
+    refs = RefStore(store.engine)
+    towns = refs.current().get(RefKind.TOWNSHIP)
+    codes = sorted(set(refs.frame(towns["id"])["ident"])) if towns else []
+    for username, password, name in create_users(UserStore(store.engine, HASHER), codes):
+        typer.echo(f"演示账号  {name}：{username} / {password}")
     if serve_:
         _serve(settings, host, port)
 
@@ -269,7 +279,8 @@ def report(
         typer.secho(f"没有 {year} 年的绩效目标表", fg="red", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{proj.table_title}（{book.unit_name}，{book.year} 年）")
-    for rv in compute_project(proj, store_for(settings).cases_frame()):
+    store = store_for(settings)
+    for rv in compute_project(proj, store.cases_frame(), store.payments_frame()):
         values = "；".join(v.display for v in rv.values) or "（暂无自动取值）"
         typer.echo(
             f"- {rv.row.level1} / {rv.row.level2} / {rv.row.level3}\n"

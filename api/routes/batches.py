@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Annotated
 
 import shapely
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import HTMLResponse
 
 from api.deps import ClockDep, SettingsDep, StoreDep
 from api.schemas import BatchesPublic, BatchImported, BatchPublic
+from api.security import CurrentUser, require, user_store
 from geo.errors import InvalidValue, NotFound
 from geo.model import Judgment, Programme, State
+from geo.roles import Role, sees_all
 from storage.imports import import_file
 from storage.repository import BatchMeta
+from storage.users import User, UserStore
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
@@ -62,6 +65,7 @@ async def save_upload(file: UploadFile, dest_dir: Path, limit_mb: int) -> Path:
 
 @router.post("", status_code=201, operation_id="batches-import")
 async def import_batch(
+    admin: Annotated[User, Depends(require(Role.ADMIN))],
     store: StoreDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -71,7 +75,6 @@ async def import_batch(
     authority: Annotated[str, Form(min_length=1, max_length=200)],
     issued_on: Annotated[date, Form()],
     due_on: Annotated[date, Form()],
-    actor: Annotated[str, Form(min_length=1, max_length=100)] = "api",
     layer: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
     crs: Annotated[str | None, Form(description="override, e.g. EPSG:4527")] = None,
@@ -86,7 +89,7 @@ async def import_batch(
             store,
             dest,
             meta,
-            actor=actor,
+            actor=admin.actor,
             now=clock(),
             layer=layer,
             encoding=encoding,
@@ -164,9 +167,14 @@ def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 def features(
     batch_id: int,
     store: StoreDep,
+    user: CurrentUser,
+    users: Annotated[UserStore, Depends(user_store)],
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
 ) -> Response:
     rows = store.features(batch_id, _parse_bbox(bbox))
+    if not sees_all(user.roles):  # a verifier's map shows only what is assigned to them
+        mine = users.visible_case_ids(user)
+        rows = [r for r in rows if r["id"] in mine]
     geoms = shapely.to_geojson(shapely.from_wkb([r["geom"] for r in rows])) if rows else []
     parts = []
     for r, g in zip(rows, geoms, strict=True):

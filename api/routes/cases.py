@@ -2,39 +2,91 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from api.deps import ClockDep, StoreDep
 from api.schemas import ActionRequest, CasePublic
+from api.security import CurrentUser, check_action, check_visible, user_store
+from geo.errors import InvalidPayload
 from storage.repository import CaseStore
+from storage.users import UserStore
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
+UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
-def _public(store: CaseStore, case_id: int) -> CasePublic:
+def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
+    from api.routes.photos import photo_public
+    from storage import enforcement
+
     row = store.get_case_row(case_id)
+    case = store.get_case(case_id)
+    enf = None
+    if case.enforcement_id:
+        with store.engine.connect() as conn:
+            enf = enforcement.summary(conn, case.enforcement_id)
     return CasePublic.build(
         row,
-        store.get_case(case_id),
+        case,
         store.events(case_id),
         issuances=store.issuances(case_id),
         site_cases=store.site_cases(case_id),
+        photos=[photo_public(p) for p in request.app.state.photos.list(case_id)],
+        enforcement=enf,
+        assignee=request.app.state.users.assignee(case_id),
     )
+
+
+def _if_match(header: str | None) -> int | None:
+    if not header:
+        return None
+    try:
+        return int(header.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidPayload("If-Match 应为 GET 返回的 ETag", field="If-Match") from None
 
 
 @router.get("/{case_id}", operation_id="cases-get")
-def get_case(case_id: int, store: StoreDep) -> CasePublic:
-    return _public(store, case_id)
+def get_case(
+    case_id: int,
+    store: StoreDep,
+    user: CurrentUser,
+    users: UsersDep,
+    response: Response,
+    request: Request,
+) -> CasePublic:
+    check_visible(user, case_id, users)
+    case = _public(store, case_id, request)
+    response.headers["ETag"] = f'"{case.version}"'
+    return case
 
 
 @router.post("/{case_id}/actions", operation_id="cases-act")
-def act(case_id: int, body: ActionRequest, store: StoreDep, clock: ClockDep) -> CasePublic:
+def act(
+    case_id: int,
+    body: ActionRequest,
+    store: StoreDep,
+    clock: ClockDep,
+    user: CurrentUser,
+    users: UsersDep,
+    response: Response,
+    request: Request,
+    if_match: Annotated[str | None, Header()] = None,
+) -> CasePublic:
+    """Apply an action as the signed-in user; a stale version (body or If-Match) gets 409."""
+    check_visible(user, case_id, users)
+    check_action(user, body.action, case_id, users)
+    expected = body.expected_version if body.expected_version is not None else _if_match(if_match)
     store.apply_action(
         case_id,
         body.action,
-        actor=body.actor,
+        actor=user.actor,
         payload=body.payload,
-        expected_version=body.expected_version,
+        expected_version=expected,
         now=clock(),
     )
-    return _public(store, case_id)
+    case = _public(store, case_id, request)
+    response.headers["ETag"] = f'"{case.version}"'
+    return case

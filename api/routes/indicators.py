@@ -66,7 +66,7 @@ def indicators(
     book = _book(books, year)
     proj = book.project(project)
     cases = store.cases_frame()
-    rows = compute_project(proj, cases)
+    rows = compute_project(proj, cases, store.payments_frame())
     return IndicatorsPublic(
         project=_project_public(proj),
         unit_code=book.unit_code,

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import shapely
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 
 from api.deps import ClockDep, SettingsDep, StoreDep
 from api.routes.batches import _parse_bbox, save_upload
 from api.schemas import RefLayerPublic, RefLayersPublic
+from api.security import require
 from geo.references import RefKind
+from geo.roles import Role
 from storage.imports import import_reference
 from storage.refs import RefStore
+from storage.users import User
 
 router = APIRouter(prefix="/api/references", tags=["references"])
 
@@ -27,6 +30,7 @@ def list_layers(store: StoreDep) -> RefLayersPublic:
 
 @router.post("", status_code=201, operation_id="references-import")
 async def import_layer(
+    admin: Annotated[User, Depends(require(Role.ADMIN))],
     store: StoreDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -34,7 +38,6 @@ async def import_layer(
     kind: Annotated[RefKind, Form()],
     name: Annotated[str, Form(min_length=1, max_length=200)],
     version: Annotated[str, Form(min_length=1, max_length=50)],
-    actor: Annotated[str, Form(min_length=1, max_length=100)] = "api",
     layer: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
     crs: Annotated[str | None, Form()] = None,
@@ -47,7 +50,7 @@ async def import_layer(
             kind,
             name=name,
             version=version,
-            actor=actor,
+            actor=admin.actor,
             now=clock(),
             layer=layer,
             encoding=encoding,

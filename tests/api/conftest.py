@@ -1,4 +1,4 @@
-"""An app on a fresh embedded store, with a fixed clock, driven through TestClient."""
+"""An app on a fresh store (SQLite and PostgreSQL), a fixed clock, and one user per role."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import DEFAULT_GOALS_DIR, Settings
 from tests.conftest import NOW
+
+ROLES = ("admin", "verifier", "enforcer", "reviewer", "viewer")
+PASSWORD = "correct horse battery"
 
 
 class Clock:
@@ -30,10 +34,60 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def client(database_url: str, clock: Clock) -> TestClient:
+def app(database_url: str, clock: Clock):
     settings = Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR)
-    with TestClient(create_app(settings, clock=clock)) as c:
+    app = create_app(settings, clock=clock)
+    # Cheap hashing keeps the suite fast; production uses argon2id's defaults.
+    app.state.users.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    for role in ROLES:
+        app.state.users.add(
+            username=role,
+            display_name=f"测试{role}",
+            password=PASSWORD,
+            roles=[role],
+            by="test",
+            now=NOW,
+        )
+    return app
+
+
+def token_for(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+@pytest.fixture
+def anon(app) -> TestClient:
+    with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    """Signed in as the admin (who may do everything)."""
+    with TestClient(app) as c:
+        c.headers.update(token_for(c, "admin"))
+        c.cookies.clear()
+        yield c
+
+
+@pytest.fixture
+def as_role(app):
+    """as_role("verifier") -> a client signed in as that role's test user."""
+    clients = []
+
+    def make(username: str) -> TestClient:
+        c = TestClient(app)
+        c.__enter__()
+        c.headers.update(token_for(c, username))
+        c.cookies.clear()
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
 
 
 def upload(client: TestClient, path: Path, **form) -> object:

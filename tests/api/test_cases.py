@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import upload
+from tests.api.conftest import PASSWORD, token_for, upload
+from tests.conftest import NOW
 
 
 def _case_ids(client, path):
@@ -12,7 +13,7 @@ def _case_ids(client, path):
 
 
 def _act(client, cid, action, version=None, **payload):
-    body = {"action": action, "actor": "测试员", "payload": payload}
+    body = {"action": action, "payload": payload}
     if version is not None:
         body["expected_version"] = version
     return client.post(f"/api/cases/{cid}/actions", json=body)
@@ -21,7 +22,7 @@ def _act(client, cid, action, version=None, **payload):
 def test_verify_changes_state_and_history(client, squares_gpkg):
     cid = _case_ids(client, squares_gpkg)[0]
     before = client.get(f"/api/cases/{cid}").json()
-    assert before["allowed_actions"] == ["verify"] and before["events"] == []
+    assert before["allowed_actions"] == ["verify", "add_photo"] and before["events"] == []
     r = _act(client, cid, "verify", 0, judgment="illegal", note="无证开采")
     assert r.status_code == 200, r.text
     c = r.json()
@@ -31,9 +32,9 @@ def test_verify_changes_state_and_history(client, squares_gpkg):
         "违法",
         1,
     )
-    assert c["allowed_actions"] == ["file"]
+    assert c["allowed_actions"] == ["approve", "return_verification", "add_photo"]
     [ev] = c["events"]
-    assert ev["actor"] == "测试员" and ev["before"]["state"] == "issued"
+    assert ev["actor"] == "测试admin（admin）" and ev["before"]["state"] == "issued"
     assert ev["payload"] == {"judgment": "illegal", "note": "无证开采"}
 
 
@@ -42,7 +43,8 @@ def test_refused_transition_is_409_with_allowed_actions(client, squares_gpkg):
     r = _act(client, cid, "penalise", fine_yuan=100)
     assert r.status_code == 409
     err = r.json()["error"]
-    assert err["code"] == "CASE_INVALID_TRANSITION" and err["details"]["allowed"] == ["verify"]
+    assert err["code"] == "CASE_INVALID_TRANSITION"
+    assert err["details"]["allowed"] == ["verify", "add_photo"]
 
 
 def test_second_writer_gets_409_conflict(client, squares_gpkg):
@@ -71,9 +73,15 @@ def test_indicators_move_as_cases_change(client, squares_gpkg, clock):
     assert v0["verified_of_issued"]["numerator"] == 0
     assert v0["verified_of_issued"]["denominator"] == 3
     _act(client, ids[0], "verify", 0, judgment="illegal")
-    _act(client, ids[0], "file", 1, case_no="丰国土资罚〔2019〕7号", filed_on="2019-10-25")
-    _act(client, ids[0], "penalise", 2, fine_yuan=20000, receipt_no="HB778", paid_on="2019-10-30")
-    clock.advance(days=60)  # after the 2019-11-30 due date
+    _act(client, ids[0], "approve", 1)
+    _act(client, ids[0], "file", 2, case_no="丰国土资罚〔2019〕7号", filed_on="2019-10-25")
+    r = _act(
+        client, ids[0], "penalise", 3, fine_yuan=20000, receipt_no="HB778", paid_on="2019-10-30"
+    )
+    assert r.status_code == 200, r.text
+    clock.advance(days=60)  # after the 2019-11-30 due date (and after the session expired)
+    assert client.get("/api/auth/me").status_code == 401
+    client.headers.update(token_for(client, "admin"))
     _act(client, ids[1], "verify", 0, judgment="legal")
     v = _values(client)
     assert v["verified_of_issued"]["numerator"] == 2
@@ -112,5 +120,10 @@ def test_no_goal_tables_gives_empty_project_list(tmp_path):
     from api.settings import Settings
 
     s = Settings(database_url=f"sqlite:///{tmp_path / 'x.sqlite'}", goals_dir=tmp_path)
-    with TestClient(create_app(s)) as c:
+    app = create_app(s)
+    app.state.users.add(
+        username="v", display_name="v", password=PASSWORD, roles=["viewer"], by="t", now=NOW
+    )
+    with TestClient(app) as c:
+        c.headers.update(token_for(c, "v"))
         assert c.get("/api/projects").json() == {"data": [], "count": 0}

@@ -122,7 +122,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     f"{_log_tail(log_path)}"
                 )
             try:
-                if get_json(f"{base}/healthz", timeout=2).get("status") == "ok":
+                if get_json(f"{base}/healthz", timeout=2, user=None).get("status") == "ok":
                     break
             except (OSError, ValueError):
                 pass

@@ -1,30 +1,83 @@
-"""Helpers for the browser tests: tiny JSON HTTP calls and a per-page problem collector."""
+"""Helpers for the browser tests: signed-in JSON HTTP calls, signing in on the page, and a
+per-page problem collector."""
 
 from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
+# The accounts ``tuban demo`` creates (printed when it starts).
+DEMO_PASSWORDS = {
+    "admin": "tuban-admin",
+    "hecha": "tuban-hecha",
+    "zhifa": "tuban-zhifa",
+    "shenhe": "tuban-shenhe",
+    "tongji": "tuban-tongji",
+}
 
-def get_json(url: str, timeout: float = 10) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return json.loads(r.read().decode("utf-8"))
+_tokens: dict[tuple[str, str], str] = {}
 
 
-def post_json(url: str, body: dict[str, Any], timeout: float = 10) -> tuple[int, Any]:
-    req = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode("utf-8"),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
+def _base(url: str) -> str:
+    u = urllib.parse.urlsplit(url)
+    return f"{u.scheme}://{u.netloc}"
+
+
+def _call(
+    url: str, *, method: str = "GET", body: Any = None, token: str | None = None, timeout: float = 10
+) -> tuple[int, Any]:
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read().decode("utf-8"))
+            text = r.read().decode("utf-8")
+            return r.status, json.loads(text) if text else None
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read().decode("utf-8") or "null")
+        text = e.read().decode("utf-8")
+        return e.code, json.loads(text) if text else None
+
+
+def login_token(server_url: str, username: str, *, fresh: bool = False) -> str:
+    """A bearer token for a demo account (cached per server unless ``fresh``)."""
+    key = (_base(server_url), username)
+    if fresh or key not in _tokens:
+        status, body = _call(
+            f"{key[0]}/api/auth/login",
+            method="POST",
+            body={"username": username, "password": DEMO_PASSWORDS[username]},
+        )
+        assert status == 200, f"login as {username} failed: {status} {body}"
+        _tokens[key] = body["token"]
+    return _tokens[key]
+
+
+def get_json(url: str, timeout: float = 10, *, user: str | None = "admin") -> Any:
+    """GET as a demo user (admin unless told; ``user=None`` sends no token)."""
+    token = login_token(url, user) if user else None
+    status, body = _call(url, token=token, timeout=timeout)
+    if status == 401 and user:  # the cached session ended (e.g. logged out by a test)
+        token = login_token(url, user, fresh=True)
+        status, body = _call(url, token=token, timeout=timeout)
+    if status >= 400:
+        raise OSError(f"GET {url} → {status}: {body}")
+    return body
+
+
+def post_json(
+    url: str, body: dict[str, Any], timeout: float = 10, *, user: str | None = "admin"
+) -> tuple[int, Any]:
+    """POST as a demo user; returns (status, parsed body) whatever the status."""
+    token = login_token(url, user) if user else None
+    return _call(url, method="POST", body=body, token=token, timeout=timeout)
 
 
 class PageProbe:
@@ -43,12 +96,43 @@ class PageProbe:
         )
 
 
-def open_batch(page: Any, server_url: str, batch_id: int) -> None:
-    page.goto(server_url + "/")
+def sign_in(page: Any, username: str, password: str | None = None) -> None:
+    """Fill the login screen already on the page and wait until the app shows the user."""
+    form = page.get_by_test_id("login-form")
+    form.wait_for(state="visible")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("密码").fill(password if password is not None else DEMO_PASSWORDS[username])
+    page.get_by_test_id("login-submit").click()
+    page.locator('body[data-auth="in"]').wait_for(state="attached")
+    page.get_by_test_id("user-box").wait_for(state="visible")
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_test_id("logout").click()
+    page.get_by_test_id("login-form").wait_for(state="visible")
+
+
+def open_app(page: Any, server_url: str, username: str = "admin", path: str = "/") -> None:
+    """Load the page and sign in as a demo account."""
+    page.goto(server_url + path)
+    sign_in(page, username)
+
+
+def open_batch(page: Any, server_url: str, batch_id: int, *, user: str = "admin") -> None:
+    open_app(page, server_url, user)
     select = page.get_by_test_id("batch-select")
     select.locator(f'option[value="{batch_id}"]').wait_for(state="attached")
     select.select_option(str(batch_id))
     page.locator(f'[data-testid="map"][data-loaded-batch="{batch_id}"]').wait_for(state="attached")
+
+
+def wait_case(page: Any, case_id: Any, **attrs: str) -> Any:
+    """Wait until the panel shows case_id loaded (and with the given data-* attributes)."""
+    extra = "".join(f'[data-{k}="{v}"]' for k, v in attrs.items())
+    page.locator(
+        f'[data-testid="case-panel"][data-case-id="{case_id}"][aria-busy="false"]{extra}'
+    ).wait_for()
+    return page.get_by_test_id("case-panel")
 
 
 def click_case(page: Any, case_id: str, *, tap: bool = False) -> None:
@@ -82,3 +166,52 @@ def click_case(page: Any, case_id: str, *, tap: bool = False) -> None:
         page.touchscreen.tap(point["x"], point["y"])
     else:
         page.mouse.click(point["x"], point["y"])
+
+
+def pick_mining_batch(server_url: str) -> dict[str, Any]:
+    """A 矿山卫片 batch inside the mining_enforcement goal table's year, with issued cases."""
+    projects = get_json(f"{server_url}/api/projects")["data"]
+    year = next(p["year"] for p in projects if p["id"] == "mining_enforcement")
+    batches = [
+        b
+        for b in get_json(f"{server_url}/api/batches")["data"]
+        if b["programme"] == "mining" and str(b["period"]).startswith(str(year))
+    ]
+    assert batches, f"the demo data has no 矿山卫片 batch for {year}"
+    return max(batches, key=lambda b: b["feature_count"])
+
+
+def first_case_in_state(page: Any, state: str, skip: tuple[str, ...] = ()) -> str:
+    ids = page.evaluate(
+        "(state) => window.tubanMap.features().filter(f => f.state === state).map(f => f.id)",
+        state,
+    )
+    ids = [i for i in ids if i not in skip]
+    assert ids, f"no case in state {state!r} on the map"
+    return ids[0]
+
+
+def show_tab(page: Any, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def read_indicator(page: Any, testid: str) -> tuple[float, str]:
+    cell = page.get_by_test_id(testid)
+    cell.wait_for(state="visible")
+    return float(cell.get_attribute("data-numerator")), cell.inner_text()
+
+
+def end_session(server_url: str, token: str) -> None:
+    """Log a token out behind the page's back (its next API call gets 401)."""
+    status, body = _call(f"{_base(server_url)}/api/auth/logout", method="POST", token=token)
+    assert status == 204, f"logout failed: {status} {body}"
+
+
+def try_login(server_url: str, username: str, password: str) -> int:
+    """The status a login attempt gets (200 or 401), without caching anything."""
+    status, _ = _call(
+        f"{_base(server_url)}/api/auth/login",
+        method="POST",
+        body={"username": username, "password": password},
+    )
+    return status

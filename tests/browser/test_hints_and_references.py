@@ -80,9 +80,10 @@ def test_partly_outside_mine_shows_hint_and_permit_layer(
     assert yuejie.first.get_attribute("data-warn") == "true"
     assert yuejie.first.locator("strong.hint-warn", has_text="越界").count() == 1
     if feature["properties"].get("township_name"):
-        assert panel.get_by_test_id("case-township").inner_text() == feature["properties"][
-            "township_name"
-        ]
+        assert (
+            panel.get_by_test_id("case-township").inner_text()
+            == feature["properties"]["township_name"]
+        )
     page.screenshot(path=artifacts / "refs-1-hints.png")
 
     # 参考图层: off at first; switching on 采矿权 draws its outlines around this 图斑.
@@ -168,9 +169,9 @@ def test_reissued_land_tuban_lists_issuances_and_is_dashed(
     first = next(i for i in case["issuances"] if i["reason"] == "first")
     if first["batch_id"] != batch["id"]:
         items.first.get_by_role("link").click()
-        page.locator(
-            f'[data-testid="map"][data-loaded-batch="{first["batch_id"]}"]'
-        ).wait_for(state="attached")
+        page.locator(f'[data-testid="map"][data-loaded-batch="{first["batch_id"]}"]').wait_for(
+            state="attached"
+        )
         page.locator(
             f'[data-testid="case-panel"][data-case-id="{case_id}"][aria-busy="false"]'
         ).wait_for()

@@ -1,4 +1,7 @@
-"""The web map in a real browser: verify a 图斑 on the map and watch the indicator move."""
+"""The web map in a real browser: verify a 图斑 on the map and watch the indicator move.
+
+Every page signs in first: the 外业核查员 ``hecha`` verifies; API reads go through ``admin``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,18 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import PageProbe, click_case, get_json, open_batch, post_json
+from tests.browser.support import (
+    PageProbe,
+    click_case,
+    first_case_in_state,
+    get_json,
+    open_batch,
+    pick_mining_batch,
+    post_json,
+    read_indicator,
+    show_tab,
+    wait_case,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -16,40 +30,7 @@ pytestmark = pytest.mark.browser
 ISSUED_FILL = "#edc948"
 VERIFIED_FILL = "#4e79a7"
 ILLEGAL_OUTLINE = "#d7191c"
-ACTOR = "测试核查员"
-
-
-def pick_mining_batch(server_url: str) -> dict[str, Any]:
-    """A 矿山卫片 batch inside the mining_enforcement goal table's year, with issued cases."""
-    projects = get_json(f"{server_url}/api/projects")["data"]
-    year = next(p["year"] for p in projects if p["id"] == "mining_enforcement")
-    batches = [
-        b
-        for b in get_json(f"{server_url}/api/batches")["data"]
-        if b["programme"] == "mining" and str(b["period"]).startswith(str(year))
-    ]
-    assert batches, f"the demo data has no 矿山卫片 batch for {year}"
-    return max(batches, key=lambda b: b["feature_count"])
-
-
-def first_case_in_state(page: Any, state: str, skip: tuple[str, ...] = ()) -> str:
-    ids = page.evaluate(
-        "(state) => window.tubanMap.features().filter(f => f.state === state).map(f => f.id)",
-        state,
-    )
-    ids = [i for i in ids if i not in skip]
-    assert ids, f"no case in state {state!r} on the map"
-    return ids[0]
-
-
-def show_tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-
-
-def read_indicator(page: Any, testid: str) -> tuple[float, str]:
-    cell = page.get_by_test_id(testid)
-    cell.wait_for(state="visible")
-    return float(cell.get_attribute("data-numerator")), cell.inner_text()
+VERIFIER = "hecha"
 
 
 def test_verify_illegal_on_map_updates_colour_and_indicator(
@@ -57,8 +38,11 @@ def test_verify_illegal_on_map_updates_colour_and_indicator(
 ) -> None:
     page, probe = desktop
     batch = pick_mining_batch(server_url)
-    open_batch(page, server_url, batch["id"])
+    open_batch(page, server_url, batch["id"], user=VERIFIER)
     assert "矿山卫片" in page.get_by_test_id("batch-select").inner_text()
+    me = get_json(f"{server_url}/api/auth/me", user=VERIFIER)
+    assert page.get_by_test_id("user-name").inner_text() == me["display_name"]
+    assert "外业核查员" in page.get_by_test_id("user-roles").inner_text()
     page.screenshot(path=artifacts / "desktop-1-map.png")
 
     # The live value before: 已核查 count of verified_of_issued.
@@ -83,12 +67,11 @@ def test_verify_illegal_on_map_updates_colour_and_indicator(
     assert "亩" in panel.get_by_test_id("case-area").inner_text()
     assert panel.get_by_test_id("case-state").inner_text().strip() == case["state_label"]
 
-    # Labelled, keyboard-reachable controls.
+    # Labelled, keyboard-reachable controls; no actor field: the server records the signed-in user.
     judgment = page.get_by_label("核查结论")
     assert judgment.get_attribute("data-testid") == "verify-judgment"
     judgment.select_option(label="违法")
-    actor = page.get_by_test_id("verify-actor")
-    actor.fill(ACTOR)
+    assert page.get_by_test_id("verify-actor").count() == 0
     page.get_by_label("备注").first.fill("浏览器测试：越界开采")
     page.screenshot(path=artifacts / "desktop-3-verify-form.png")
     page.get_by_test_id("verify-submit").click()
@@ -106,15 +89,16 @@ def test_verify_illegal_on_map_updates_colour_and_indicator(
     assert path.get_attribute("stroke") == ILLEGAL_OUTLINE
     assert path.get_attribute("data-state") == "verified"
     assert panel.get_by_test_id("case-judgment").inner_text().strip() == "违法"
-    assert ACTOR in panel.get_by_test_id("case-events").inner_text()
-    assert page.get_by_test_id("file-form").is_visible(), "an illegal verified case offers 立案"
+    assert f"（{VERIFIER}）" in panel.get_by_test_id("case-events").inner_text()
+    # Next comes the review, which is not the verifier's: no form, but it says who does it.
+    assert panel.locator("form.action-form").count() == 0
+    assert "审核通过（审核人）" in panel.get_by_test_id("others-actions").inner_text()
     page.screenshot(path=artifacts / "desktop-4-verified.png")
 
-    # The server agrees, and the actor is remembered for next time.
+    # The server agrees and recorded the signed-in user as the actor.
     case = get_json(f"{server_url}/api/cases/{case_id}")
     assert (case["state"], case["judgment"]) == ("verified", "illegal")
-    assert page.evaluate("localStorage.getItem('tuban.actor')") == ACTOR
-    assert page.get_by_test_id("file-actor").input_value() == ACTOR
+    assert case["events"][-1]["actor"] == f"{me['display_name']}（{VERIFIER}）"
 
     # The indicator moved live: 已核查 +1, without reloading the page.
     show_tab(page, "绩效指标")
@@ -136,46 +120,38 @@ def test_stale_version_shows_the_error_envelope_message(
 ) -> None:
     page, probe = desktop
     batch = pick_mining_batch(server_url)
-    open_batch(page, server_url, batch["id"])
+    open_batch(page, server_url, batch["id"], user=VERIFIER)
     case_id = first_case_in_state(page, "issued")
     click_case(page, case_id)
     page.get_by_test_id("verify-submit").wait_for()
     version = get_json(f"{server_url}/api/cases/{case_id}")["version"]
 
-    # Someone else verifies the case behind the page's back.
+    # Someone else (the admin) verifies the case behind the page's back.
     status, _ = post_json(
         f"{server_url}/api/cases/{case_id}/actions",
-        {
-            "action": "verify",
-            "actor": "他人",
-            "payload": {"judgment": "legal"},
-            "expected_version": version,
-        },
+        {"action": "verify", "payload": {"judgment": "legal"}, "expected_version": version},
+        user="admin",
     )
     assert status == 200
 
     page.get_by_test_id("verify-judgment").select_option("illegal")
-    page.get_by_test_id("verify-actor").fill(ACTOR)
     page.get_by_test_id("verify-submit").click()
 
     alert = page.get_by_role("alert").filter(has_text="未能办理")
     alert.wait_for(state="visible")
-    # What the API says to the same stale request is what the panel shows.
+    # What the API says to the same stale request is what the panel shows, and it says the
+    # case was reloaded.
     status, body = post_json(
         f"{server_url}/api/cases/{case_id}/actions",
-        {
-            "action": "verify",
-            "actor": ACTOR,
-            "payload": {"judgment": "illegal"},
-            "expected_version": version,
-        },
+        {"action": "verify", "payload": {"judgment": "illegal"}, "expected_version": version},
+        user=VERIFIER,
     )
     assert status == 409
+    assert body["error"]["code"] == "CASE_VERSION_CONFLICT"
     assert body["error"]["message"] in alert.inner_text()
+    assert "已重新载入" in alert.inner_text()
     # The panel reloaded the fresh case: the other person's 合法 verdict, not red.
-    page.locator(
-        f'[data-testid="case-panel"][data-case-id="{case_id}"][data-state="verified"]'
-    ).wait_for()
+    wait_case(page, case_id, state="verified")
     path = page.locator(f'path[data-case-id="{case_id}"]')
     assert path.get_attribute("fill") == VERIFIED_FILL
     assert path.get_attribute("stroke") != ILLEGAL_OUTLINE
@@ -188,7 +164,7 @@ def test_phone_panel_is_a_bottom_sheet(
 ) -> None:
     page, probe = phone
     batch = pick_mining_batch(server_url)
-    open_batch(page, server_url, batch["id"])
+    open_batch(page, server_url, batch["id"], user=VERIFIER)
     page.screenshot(path=artifacts / "phone-1-map.png")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 

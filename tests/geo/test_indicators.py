@@ -9,7 +9,13 @@ import pytest
 
 from geo.errors import UnknownMetric
 from geo.goals import IndicatorRow, Project
-from geo.indicators import CASE_COLUMNS, compute_metric, compute_project, empty_cases
+from geo.indicators import (
+    CASE_COLUMNS,
+    PAYMENT_COLUMNS,
+    compute_metric,
+    compute_project,
+    empty_cases,
+)
 from geo.model import Programme
 
 DUE = date(2019, 11, 30)
@@ -99,10 +105,42 @@ def test_illegal_filed_and_closed_shares(weipian):
     assert (closed.numerator, closed.denominator, closed.case_ids) == (1, 4, (6,))
 
 
-def test_penalties_count_only_receipted(weipian):
-    v = compute_metric("penalties_receipted", weipian)
-    assert v.value == 31000.0 and v.case_ids == (1, 6)
-    assert v.display == "¥31,000.00（2 笔有票据）"
+def payments(rows):
+    return pd.DataFrame(rows, columns=list(PAYMENT_COLUMNS))
+
+
+def test_penalties_count_receipted_payments_once_per_enforcement_within_the_year(weipian):
+    df = weipian.copy()
+    df.loc[df.case_id.isin([1, 5]), "enforcement_id"] = 10  # one 立案 covering two 图斑
+    df.loc[df.case_id == 6, "enforcement_id"] = 11
+    paid = payments(
+        [
+            # enforcement 10 paid in two instalments; its row repeats per programme it touches
+            (1, 10, "mining", 20000.0, "R1", date(2019, 11, 20)),
+            (2, 10, "mining", 10000.0, "R2", date(2019, 12, 20)),
+            (3, 10, "mining", 5000.0, None, date(2019, 12, 21)),  # no receipt: not counted
+            (4, 11, "land", 1000.0, "R3", date(2019, 12, 1)),
+            (5, 11, "land", 999.0, "R4", date(2020, 1, 5)),  # next year: not counted
+        ]
+    )
+    p = Project(
+        id="m",
+        name="m",
+        year=2019,
+        table_title="t",
+        budget={},
+        purpose="",
+        spending_plan={},
+        goals=(),
+        programmes=(Programme.MINING, Programme.LAND),
+        indicators=(
+            IndicatorRow("效果指标", "经济效益指标", "x", "d", "t", "b", ("penalties_receipted",)),
+        ),
+    )
+    [row] = compute_project(p, df, paid)
+    v = row.values[0]
+    assert v.value == 31000.0 and v.display == "¥31,000.00（3 笔有票据）"
+    assert v.case_ids == (1, 5, 6)
 
 
 def test_illegal_mines_active_excludes_land_and_rectified(weipian):

@@ -14,6 +14,7 @@ from pyproj import Geod
 from shapely import box
 
 from geo import photos
+from geo import testing as pf
 from geo.photos import (
     FLAGS,
     MAX_BYTES,
@@ -24,7 +25,6 @@ from geo.photos import (
     inspect_photo,
     make_thumbnail,
 )
-from tests import photo_factory as pf
 
 GRS80 = Geod(ellps="GRS80")
 # A 图斑 in 丰润区, about 170 m east-west by 220 m north-south.

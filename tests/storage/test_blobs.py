@@ -7,9 +7,9 @@ import os
 
 import pytest
 
+from geo import testing as pf
 from geo.errors import NotFound
 from storage.blobs import BlobStore, InvalidBlobId
-from tests import photo_factory as pf
 
 
 @pytest.fixture

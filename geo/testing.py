@@ -1,4 +1,4 @@
-"""Test photos with real EXIF (GPS position, direction, capture time), written by Pillow."""
+"""Synthetic evidence photos with real EXIF (GPS position, direction, time) for tests and demo."""
 
 from __future__ import annotations
 

@@ -1,0 +1,67 @@
+"""Evidence photos: upload to a case (checked against the 图斑), and fetch image or thumbnail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import FileResponse
+
+from api.deps import ClockDep
+from api.security import CurrentUser, check_action, check_visible, user_store
+from geo.errors import NotFound
+from geo.photos import MAX_BYTES, PhotoRejected
+from storage.photo_store import PhotoStore
+from storage.users import UserStore
+
+router = APIRouter(prefix="/api", tags=["photos"])
+UsersDep = Annotated[UserStore, Depends(user_store)]
+
+
+def photo_store(request: Request) -> PhotoStore:
+    return request.app.state.photos
+
+
+PhotosDep = Annotated[PhotoStore, Depends(photo_store)]
+
+
+def photo_public(p: dict) -> dict:
+    return {
+        **p,
+        "url": f"/api/photos/{p['sha256']}",
+        "thumb_url": f"/api/photos/{p['sha256']}/thumb",
+    }
+
+
+@router.post("/cases/{case_id}/photos", status_code=201, operation_id="photos-upload")
+async def upload(
+    case_id: int,
+    file: Annotated[UploadFile, File()],
+    user: CurrentUser,
+    users: UsersDep,
+    store: PhotosDep,
+    clock: ClockDep,
+) -> dict:
+    check_visible(user, case_id, users)
+    check_action(user, "add_photo", case_id, users)
+    data = await file.read(MAX_BYTES + 1)
+    name = file.filename or "photo"
+    if len(data) > MAX_BYTES:
+        raise PhotoRejected(
+            f"照片超过 {MAX_BYTES >> 20} MB 上限", file=name, reason="too_large", size=len(data)
+        )
+    return photo_public(store.add(case_id, data, name, actor=user.actor, now=clock()))
+
+
+@router.get("/photos/{sha256}", operation_id="photos-get", response_class=FileResponse)
+def get_photo(sha256: str, store: PhotosDep) -> FileResponse:
+    if not store.known(sha256):
+        raise NotFound("没有该照片", sha256=sha256)
+    return FileResponse(store.blobs.path(sha256), media_type="image/jpeg")
+
+
+@router.get("/photos/{sha256}/thumb", operation_id="photos-thumb", response_class=FileResponse)
+def get_thumb(sha256: str, store: PhotosDep) -> FileResponse:
+    if not store.known(sha256):
+        raise NotFound("没有该照片", sha256=sha256)
+    return FileResponse(store.blobs.thumbnail_path(sha256), media_type="image/jpeg")

@@ -1,0 +1,81 @@
+"""Accounts (admin) and 图斑 assignments (admin, reviewer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from api.deps import ClockDep
+from api.routes.auth import UserPublic
+from api.security import require, user_store
+from geo.roles import Role
+from storage.users import User, UserStore
+
+router = APIRouter(prefix="/api", tags=["users"])
+UsersDep = Annotated[UserStore, Depends(user_store)]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+Dispatcher = Annotated[User, Depends(require(Role.ADMIN, Role.REVIEWER))]
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(default="", max_length=100)
+    password: str = Field(min_length=8, max_length=256)
+    roles: list[Role] = Field(min_length=1)
+    townships: list[str] = Field(default_factory=list)
+
+
+class UserUpdate(BaseModel):
+    display_name: str | None = Field(default=None, max_length=100)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+    roles: list[Role] | None = None
+    townships: list[str] | None = None
+    active: bool | None = None
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+class AssignRequest(BaseModel):
+    user_id: int
+    case_ids: list[int] = Field(min_length=1, max_length=10_000)
+
+
+@router.get("/users", operation_id="users-list")
+def list_users(admin: Admin, users: UsersDep) -> UsersPublic:
+    data = [UserPublic.of(u) for u in users.list()]
+    return UsersPublic(data=data, count=len(data))
+
+
+@router.post("/users", status_code=201, operation_id="users-create")
+def create_user(body: UserCreate, admin: Admin, users: UsersDep, clock: ClockDep) -> UserPublic:
+    u = users.add(
+        username=body.username,
+        display_name=body.display_name or body.username,
+        password=body.password,
+        roles=[r.value for r in body.roles],
+        townships=body.townships,
+        by=admin.actor,
+        now=clock(),
+    )
+    return UserPublic.of(u)
+
+
+@router.patch("/users/{user_id}", operation_id="users-update")
+def update_user(
+    user_id: int, body: UserUpdate, admin: Admin, users: UsersDep, clock: ClockDep
+) -> UserPublic:
+    changes = body.model_dump(exclude_none=True)
+    if "roles" in changes:
+        changes["roles"] = [r.value for r in body.roles or []]
+    return UserPublic.of(users.update(user_id, by=admin.actor, now=clock(), **changes))
+
+
+@router.post("/assignments", operation_id="assignments-create")
+def assign(body: AssignRequest, who: Dispatcher, users: UsersDep, clock: ClockDep) -> dict:
+    n = users.assign(body.case_ids, body.user_id, by=who.actor, now=clock())
+    return {"assigned": n, "user_id": body.user_id}

@@ -1,0 +1,114 @@
+"""Evidence photos of a case: checked against the 图斑, stored by content hash, logged as events."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import shapely
+from sqlalchemy import Engine, select
+
+from geo.errors import NotFound
+from geo.fields import FIELD_ALIASES
+from geo.photos import check_photo, inspect_photo, make_thumbnail
+from storage.blobs import BlobStore
+from storage.repository import apply_in
+from storage.tables import batches, cases, photos
+
+
+def imagery_date(attributes: dict[str, Any]) -> date | None:
+    """The 后时相 (after-imagery) date from a 图斑's source attributes, if it carries one."""
+    wanted = {a.casefold() for a in FIELD_ALIASES["after_date"]}
+    for key, value in attributes.items():
+        if key.casefold() in wanted and value:
+            digits = re.sub(r"\D", "", str(value))[:8]
+            try:
+                return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+            except ValueError:
+                return None
+    return None
+
+
+class PhotoStore:
+    def __init__(self, engine: Engine, blobs: BlobStore) -> None:
+        self.engine = engine
+        self.blobs = blobs
+
+    def add(
+        self,
+        case_id: int,
+        data: bytes,
+        filename: str,
+        *,
+        actor: str,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Check and store a photo; the same photo twice on one case is stored once."""
+        info = inspect_photo(data, filename)  # refuses non-images and oversized files first
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(cases.c.geom, cases.c.attributes, batches.c.due_on)
+                .join(batches, batches.c.id == cases.c.batch_id)
+                .where(cases.c.id == case_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
+            existing = conn.execute(
+                select(photos).where(photos.c.case_id == case_id, photos.c.sha256 == info.sha256)
+            ).first()
+            if existing is not None:
+                return dict(existing._mapping)
+            check = check_photo(
+                info,
+                shapely.from_wkb(row.geom),
+                imagery_date=imagery_date(row.attributes),
+                deadline=row.due_on,
+            )
+            # Blobs go first: if the transaction then fails, an orphan file named by its own
+            # hash is harmless, while a row pointing at a missing file would not be.
+            self.blobs.put(data)
+            self.blobs.put_thumbnail(info.sha256, make_thumbnail(data))
+            apply_in(
+                conn,
+                case_id,
+                "add_photo",
+                actor=actor,
+                now=now,
+                expected_version=expected_version,
+                payload={"sha256": info.sha256, "flags": check.flags},
+            )
+            pid = conn.execute(
+                photos.insert().values(
+                    case_id=case_id,
+                    sha256=info.sha256,
+                    filename=filename[:300],
+                    mime=info.mime,
+                    size=len(data),
+                    width=info.width,
+                    height=info.height,
+                    taken_at=info.taken_at,
+                    lon=info.lon,
+                    lat=info.lat,
+                    direction=info.direction,
+                    direction_ref=info.direction_ref,
+                    distance_m=check.distance_m,
+                    faces_polygon=check.faces_polygon,
+                    flags=check.flags,
+                    notes=check.notes,
+                    uploaded_by=actor,
+                    uploaded_at=now,
+                )
+            ).inserted_primary_key[0]
+            return dict(conn.execute(select(photos).where(photos.c.id == pid)).first()._mapping)
+
+    def list(self, case_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(photos).where(photos.c.case_id == case_id).order_by(photos.c.id)
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def known(self, sha256: str) -> bool:
+        with self.engine.connect() as conn:
+            q = select(photos.c.id).where(photos.c.sha256 == sha256).limit(1)
+            return conn.execute(q).first() is not None

@@ -1,0 +1,233 @@
+"""Accounts, sessions and 图斑 assignments."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, or_, select, update
+
+from geo.errors import InvalidValue, NotFound, TubanError
+from geo.roles import Role, roles_of
+from storage.tables import assignments, cases, sessions, users
+
+SESSION_TTL = timedelta(hours=12)
+
+
+class AuthError(TubanError):
+    code = "AUTH_REQUIRED"
+
+
+class Forbidden(TubanError):
+    code = "FORBIDDEN"
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    townships: tuple[str, ...]
+    active: bool = True
+
+    @property
+    def actor(self) -> str:
+        """How the user appears in the audit trail."""
+        return f"{self.display_name}（{self.username}）"
+
+
+def _user(row: Any) -> User:
+    return User(
+        row.id,
+        row.username,
+        row.display_name,
+        roles_of(row.roles),
+        tuple(row.townships),
+        row.active,
+    )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserStore:
+    """Users are never deleted: deactivating keeps the audit trail's names meaningful."""
+
+    def __init__(self, engine: Engine, hasher: Any) -> None:
+        self.engine = engine
+        self.hasher = hasher  # argon2.PasswordHasher (injected so geo/storage stay free of it)
+
+    def add(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        password: str,
+        roles: list[str],
+        townships: list[str] | None = None,
+        by: str,
+        now: datetime,
+    ) -> User:
+        username = username.strip()
+        if not username or len(password) < 8:
+            raise InvalidValue("用户名不能为空，密码至少 8 位", field="password")
+        try:
+            rs = sorted(r.value for r in roles_of(roles))
+        except ValueError:
+            raise InvalidValue(
+                f"未知角色 {roles}", field="roles", allowed=[r.value for r in Role]
+            ) from None
+        if not rs:
+            raise InvalidValue("至少需要一个角色", field="roles")
+        with self.engine.begin() as conn:
+            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+                raise InvalidValue(f"用户名 {username} 已存在", field="username")
+            uid = conn.execute(
+                users.insert().values(
+                    username=username,
+                    display_name=display_name.strip() or username,
+                    password_hash=self.hasher.hash(password),
+                    roles=rs,
+                    townships=sorted(set(townships or [])),
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                    updated_by=by,
+                )
+            ).inserted_primary_key[0]
+        return self.get(uid)
+
+    def get(self, user_id: int) -> User:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFound(f"没有用户 {user_id}", user_id=user_id)
+        return _user(row)
+
+    def list(self) -> list[User]:
+        with self.engine.connect() as conn:
+            return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
+
+    def update(self, user_id: int, *, by: str, now: datetime, **changes: Any) -> User:
+        values: dict[str, Any] = {"updated_at": now, "updated_by": by}
+        if "roles" in changes and changes["roles"] is not None:
+            values["roles"] = sorted(r.value for r in roles_of(changes["roles"]))
+        if changes.get("townships") is not None:
+            values["townships"] = sorted(set(changes["townships"]))
+        if changes.get("display_name"):
+            values["display_name"] = changes["display_name"]
+        if changes.get("active") is not None:
+            values["active"] = bool(changes["active"])
+        if changes.get("password"):
+            if len(changes["password"]) < 8:
+                raise InvalidValue("密码至少 8 位", field="password")
+            values["password_hash"] = self.hasher.hash(changes["password"])
+        with self.engine.begin() as conn:
+            res = conn.execute(update(users).where(users.c.id == user_id).values(**values))
+            if res.rowcount != 1:
+                raise NotFound(f"没有用户 {user_id}", user_id=user_id)
+            if values.get("active") is False or "password_hash" in values:
+                conn.execute(
+                    update(sessions).where(sessions.c.user_id == user_id).values(revoked=True)
+                )
+        return self.get(user_id)
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, *, now: datetime) -> tuple[str, User]:
+        from argon2.exceptions import VerificationError
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.username == username.strip())).first()
+        # Same message whether the user exists or not: no account enumeration.
+        bad = AuthError("用户名或密码错误")
+        if row is None or not row.active:
+            raise bad
+        try:
+            self.hasher.verify(row.password_hash, password)
+        except VerificationError:
+            raise bad from None
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(
+                sessions.insert().values(
+                    token_hash=hash_token(token),
+                    user_id=row.id,
+                    created_at=now,
+                    expires_at=now + SESSION_TTL,
+                    revoked=False,
+                )
+            )
+        return token, _user(row)
+
+    def user_for_token(self, token: str, *, now: datetime) -> User:
+        q = (
+            select(users)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(
+                sessions.c.token_hash == hash_token(token),
+                sessions.c.revoked.is_(False),
+                sessions.c.expires_at > now,
+                users.c.active.is_(True),
+            )
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            raise AuthError("登录已失效，请重新登录")
+        return _user(row)
+
+    def logout(self, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.token_hash == hash_token(token))
+                .values(revoked=True)
+            )
+
+    # --- assignments --------------------------------------------------------------------------
+
+    def assign(self, case_ids: list[int], user_id: int, *, by: str, now: datetime) -> int:
+        user = self.get(user_id)
+        if Role.VERIFIER not in user.roles:
+            raise InvalidValue(f"{user.display_name} 不是外业核查员，不能分派图斑", field="user_id")
+        with self.engine.begin() as conn:
+            conn.execute(delete(assignments).where(assignments.c.case_id.in_(case_ids)))
+            conn.execute(
+                assignments.insert(),
+                [
+                    {"case_id": c, "user_id": user_id, "assigned_by": by, "assigned_at": now}
+                    for c in case_ids
+                ],
+            )
+        return len(case_ids)
+
+    def visible_clause(self, user: User):  # type: ignore[no-untyped-def]
+        """SQL condition on ``cases`` for what a verifier may see: assigned by hand or township."""
+        by_hand = select(assignments.c.case_id).where(assignments.c.user_id == user.id)
+        return or_(cases.c.id.in_(by_hand), cases.c.township_code.in_(list(user.townships)))
+
+    def assignee(self, case_id: int) -> dict[str, Any] | None:
+        q = (
+            select(users.c.id, users.c.display_name)
+            .join(assignments, assignments.c.user_id == users.c.id)
+            .where(assignments.c.case_id == case_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return dict(row._mapping) if row else None
+
+    def visible_case_ids(self, user: User) -> set[int]:
+        with self.engine.connect() as conn:
+            q = select(cases.c.id).where(self.visible_clause(user))
+            return set(conn.execute(q).scalars())
+
+    def may_see(self, user: User, case_id: int) -> bool:
+        with self.engine.connect() as conn:
+            q = select(cases.c.id).where(and_(cases.c.id == case_id, self.visible_clause(user)))
+            return conn.execute(q).first() is not None

@@ -1,0 +1,95 @@
+"""Work lists: each person's open 图斑, and everything past its deadline."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, and_, false, or_, select
+
+from geo.model import Judgment, Programme, State
+from geo.roles import Role, sees_all
+from storage.tables import batches, cases
+from storage.users import User, UserStore
+
+WEIPIAN = [Programme.MINING.value, Programme.LAND.value]
+CHANGE = Programme.CHANGE_SURVEY.value
+FINAL = [State.CLOSED.value, State.PASSED.value]
+
+
+def _in(states: list[State]) -> Any:
+    return cases.c.state.in_([s.value for s in states])
+
+
+def _role_clause(role: Role) -> Any:
+    weipian, change = cases.c.programme.in_(WEIPIAN), cases.c.programme == CHANGE
+    match role:
+        case Role.VERIFIER:
+            return or_(
+                and_(weipian, _in([State.ISSUED, State.REWORK])),
+                and_(change, _in([State.ISSUED, State.RETURNED])),
+            )
+        case Role.REVIEWER:
+            return or_(
+                and_(weipian, _in([State.VERIFIED, State.RECTIFIED])),
+                and_(
+                    weipian,
+                    cases.c.state == State.APPROVED.value,
+                    cases.c.judgment != Judgment.ILLEGAL.value,
+                ),
+                and_(change, _in([State.EVIDENCE_COLLECTED, State.SUBMITTED])),
+            )
+        case Role.ENFORCER:
+            return and_(
+                weipian,
+                or_(
+                    and_(
+                        cases.c.state == State.APPROVED.value,
+                        cases.c.judgment == Judgment.ILLEGAL.value,
+                    ),
+                    _in([State.FILED, State.PENALISED]),
+                ),
+            )
+    return false()
+
+
+def _rows(engine: Engine, where: Any, today: date, limit: int) -> list[dict[str, Any]]:
+    q = (
+        select(
+            cases.c.id.label("case_id"),
+            cases.c.batch_id,
+            cases.c.code,
+            cases.c.programme,
+            cases.c.state,
+            cases.c.township_name,
+            batches.c.due_on,
+        )
+        .join(batches, batches.c.id == cases.c.batch_id)
+        .where(where)
+        .order_by((batches.c.due_on < today).desc(), batches.c.due_on, cases.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        out = []
+        for r in conn.execute(q):
+            d = dict(r._mapping)
+            d["state_label"] = State(d["state"]).label
+            d["overdue"] = d["due_on"] < today
+            out.append(d)
+        return out
+
+
+def tasks(
+    engine: Engine, users: UserStore, user: User, *, today: date, limit: int = 2000
+) -> list[dict[str, Any]]:
+    roles = set(user.roles)
+    if Role.ADMIN in roles:
+        roles |= {Role.VERIFIER, Role.REVIEWER, Role.ENFORCER}
+    where = or_(*[_role_clause(r) for r in roles]) if roles else false()
+    if not sees_all(user.roles):
+        where = and_(where, users.visible_clause(user))
+    return _rows(engine, where, today, limit)
+
+
+def overdue(engine: Engine, *, today: date, limit: int = 5000) -> list[dict[str, Any]]:
+    return _rows(engine, and_(batches.c.due_on < today, cases.c.state.not_in(FINAL)), today, limit)
