@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from geo.model import Case, Event, Programme
-from geo.workflow import allowed_actions
+from geo.workflow import allowed_actions, needs_reviewer_note
 
 
 class BatchPublic(BaseModel):
@@ -83,6 +83,7 @@ class CasePublic(BaseModel):
     enforcement: dict[str, Any] | None
     assignee: dict[str, Any] | None
     allowed_actions: list[str]
+    needs_reviewer_note: bool
     events: list[EventPublic]
 
     @classmethod
@@ -130,6 +131,7 @@ class CasePublic(BaseModel):
                 if v is not None and k not in ("state", "version", "judgment")
             },
             allowed_actions=[a.value for a in allowed_actions(case)],
+            needs_reviewer_note=needs_reviewer_note(case),
             events=[
                 EventPublic(
                     seq=ev.seq,

@@ -94,6 +94,34 @@ def _largest(n: int, pi: np.ndarray, ri: np.ndarray, inter: np.ndarray) -> np.nd
     return best
 
 
+def _spans(
+    n: int, pi: np.ndarray, ri: np.ndarray, inter: np.ndarray, area: np.ndarray, ref: object
+) -> list[list[dict] | None]:
+    """For a 图斑 over several villages, each one with its share (to split area by ZLDWDM)."""
+    out: list[list[dict] | None] = [None] * n
+    multi = np.bincount(pi, minlength=n)[pi] > 1
+    if not multi.any():
+        return out
+    # Group the pairs by parcel once (sorted), instead of scanning all pairs per parcel.
+    order = np.flatnonzero(multi)[np.argsort(pi[multi], kind="stable")]
+    ids, labels = ref["ident"].to_numpy(), ref["label"].to_numpy()  # type: ignore[index]
+    for p, group in _groups(pi[order], order):
+        shares = inter[group] / area[p] if area[p] > 0 else np.zeros(len(group))
+        out[p] = [
+            {"code": ids[ri[k]], "name": labels[ri[k]], "share": round(float(sh), 4)}
+            for k, sh in sorted(zip(group, shares, strict=True), key=lambda t: -t[1])
+        ]
+    return out
+
+
+def _groups(keys: np.ndarray, values: np.ndarray):  # type: ignore[no-untyped-def]
+    """Yield (key, values) runs of a key-sorted array."""
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    for s0, e0 in zip(starts.tolist(), ends.tolist(), strict=True):
+        yield int(keys[s0]), values[s0:e0]
+
+
 def _joined(
     n: int, pi: np.ndarray, ri: np.ndarray, ids: np.ndarray, keep: np.ndarray
 ) -> list[str | None]:
@@ -136,23 +164,7 @@ def compute_hints(
         out.loc[found, code_col] = ref["ident"].to_numpy()[best[found]]
         out.loc[found, name_col] = ref["label"].to_numpy()[best[found]]
         if kind is RefKind.VILLAGE:
-            # A 图斑 over several villages: every one with its share, for splitting by ZLDWDM.
-            multi = np.bincount(pi, minlength=n) > 1
-            for p in np.flatnonzero(multi):
-                sel = pi == p
-                shares = inter[sel] / area_m2[p] if area_m2[p] > 0 else inter[sel] * 0
-                out.at[p, "villages"] = [
-                    {"code": c, "name": nm, "share": round(float(s), 4)}
-                    for c, nm, s in sorted(
-                        zip(
-                            ref["ident"].to_numpy()[ri[sel]],
-                            ref["label"].to_numpy()[ri[sel]],
-                            shares,
-                            strict=True,
-                        ),
-                        key=lambda t: -t[2],
-                    )
-                ]
+            out["villages"] = _spans(n, pi, ri, inter, area_m2, ref)
     farmland = refs.get(RefKind.FARMLAND)
     if farmland is not None:
         pi, _, inter = _pairs(geoms, farmland.geometry.to_numpy(), area_m2)

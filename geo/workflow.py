@@ -66,8 +66,13 @@ def _guard_close(case: Case) -> str | None:
     return None
 
 
+def needs_reviewer_note(case: Case) -> bool:
+    """Returned often enough that a reviewer must annotate before it can be verified again."""
+    return case.review_returns >= RESUBMIT_NEEDS_NOTE_AFTER and not case.reviewer_note
+
+
 def _guard_verify(case: Case) -> str | None:
-    if case.review_returns >= RESUBMIT_NEEDS_NOTE_AFTER and not case.reviewer_note:
+    if needs_reviewer_note(case):
         return f"该图斑已被退回 {case.review_returns} 次，须审核人批注后才能重新提交"
     return None
 
@@ -95,7 +100,9 @@ _GUARDS: dict[Action, Callable[[Case], str | None]] = {
 
 # --- payload parsing -------------------------------------------------------------------------
 
-_LAND_CLASS = re.compile(r"^\d{2}(\d{2}[A-Z]?)?$")
+# 三调 codes: two digits, or four characters where the last two may carry letters (05H1, 08H2),
+# optionally suffixed with K (0307K: convertible cropland kept as 可调整 land).
+_LAND_CLASS = re.compile(r"^\d{2}([0-9A-Z]{2}K?)?$")
 
 
 def _text(v: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from geo.errors import InvalidPayload, NotFound
-from geo.model import Case
+from geo.model import Case, State
 from storage.tables import cases, enforcements, payments
 
 
@@ -128,5 +128,5 @@ def summary(conn: Any, enforcement_id: int) -> dict[str, Any]:
         "paid_yuan": float(total),
         "outstanding_yuan": max(float(row.fine_yuan or 0) - float(total), 0.0),
         "payments": [dict(p._mapping) for p in paid],
-        "cases": [dict(c._mapping) for c in parcels],
+        "cases": [{**dict(c._mapping), "state_label": State(c.state).label} for c in parcels],
     }

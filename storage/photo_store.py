@@ -108,7 +108,8 @@ class PhotoStore:
             q = select(photos).where(photos.c.case_id == case_id).order_by(photos.c.id)
             return [dict(r._mapping) for r in conn.execute(q)]
 
-    def known(self, sha256: str) -> bool:
+    def by_hash(self, sha256: str) -> list[dict[str, Any]]:
+        """Every case record of this photo (the same picture may be evidence for several)."""
         with self.engine.connect() as conn:
-            q = select(photos.c.id).where(photos.c.sha256 == sha256).limit(1)
-            return conn.execute(q).first() is not None
+            q = select(photos).where(photos.c.sha256 == sha256).order_by(photos.c.id)
+            return [dict(r._mapping) for r in conn.execute(q)]

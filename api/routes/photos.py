@@ -11,8 +11,9 @@ from api.deps import ClockDep
 from api.security import CurrentUser, check_action, check_visible, user_store
 from geo.errors import NotFound
 from geo.photos import MAX_BYTES, PhotoRejected
+from geo.roles import sees_all
 from storage.photo_store import PhotoStore
-from storage.users import UserStore
+from storage.users import User, UserStore
 
 router = APIRouter(prefix="/api", tags=["photos"])
 UsersDep = Annotated[UserStore, Depends(user_store)]
@@ -53,15 +54,21 @@ async def upload(
     return photo_public(store.add(case_id, data, name, actor=user.actor, now=clock()))
 
 
+def _visible_photo(sha256: str, store: PhotoStore, user: User, users: UserStore) -> dict:
+    """The photo's record, if the user may see at least one case it is evidence for."""
+    for p in store.by_hash(sha256):
+        if sees_all(user.roles) or users.may_see(user, p["case_id"]):
+            return p
+    raise NotFound("没有该照片", sha256=sha256)
+
+
 @router.get("/photos/{sha256}", operation_id="photos-get", response_class=FileResponse)
-def get_photo(sha256: str, store: PhotosDep) -> FileResponse:
-    if not store.known(sha256):
-        raise NotFound("没有该照片", sha256=sha256)
-    return FileResponse(store.blobs.path(sha256), media_type="image/jpeg")
+def get_photo(sha256: str, store: PhotosDep, user: CurrentUser, users: UsersDep) -> FileResponse:
+    p = _visible_photo(sha256, store, user, users)
+    return FileResponse(store.blobs.path(sha256), media_type=p["mime"])
 
 
 @router.get("/photos/{sha256}/thumb", operation_id="photos-thumb", response_class=FileResponse)
-def get_thumb(sha256: str, store: PhotosDep) -> FileResponse:
-    if not store.known(sha256):
-        raise NotFound("没有该照片", sha256=sha256)
+def get_thumb(sha256: str, store: PhotosDep, user: CurrentUser, users: UsersDep) -> FileResponse:
+    _visible_photo(sha256, store, user, users)
     return FileResponse(store.blobs.thumbnail_path(sha256), media_type="image/jpeg")

@@ -27,7 +27,12 @@ def _base(url: str) -> str:
 
 
 def _call(
-    url: str, *, method: str = "GET", body: Any = None, token: str | None = None, timeout: float = 10
+    url: str,
+    *,
+    method: str = "GET",
+    body: Any = None,
+    token: str | None = None,
+    timeout: float = 10,
 ) -> tuple[int, Any]:
     headers = {"Accept": "application/json"}
     data = None
@@ -126,12 +131,13 @@ def open_batch(page: Any, server_url: str, batch_id: int, *, user: str = "admin"
     page.locator(f'[data-testid="map"][data-loaded-batch="{batch_id}"]').wait_for(state="attached")
 
 
-def wait_case(page: Any, case_id: Any, **attrs: str) -> Any:
-    """Wait until the panel shows case_id loaded (and with the given data-* attributes)."""
+def wait_case(page: Any, case_id: Any, *, visible: bool = True, **attrs: str) -> Any:
+    """Wait until the panel shows case_id loaded (and with the given data-* attributes);
+    ``visible=False`` when another view than the map is showing."""
     extra = "".join(f'[data-{k}="{v}"]' for k, v in attrs.items())
     page.locator(
         f'[data-testid="case-panel"][data-case-id="{case_id}"][aria-busy="false"]{extra}'
-    ).wait_for()
+    ).wait_for(state="visible" if visible else "attached")
     return page.get_by_test_id("case-panel")
 
 

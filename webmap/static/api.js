@@ -1,5 +1,8 @@
 // HTTP client for the Tuban API (docs/api.md). URLs are relative to the page so the app
 // also works behind a reverse proxy that mounts it under a sub-path.
+//
+// Every call carries `Authorization: Bearer <token>` (auth.js keeps the token). A 401 on any
+// call but the login itself is handed to the onUnauthorized hook (back to the login screen).
 
 /** An error answered by the API in the {"error": {code, message, details}} envelope. */
 export class ApiError extends Error {
@@ -12,6 +15,17 @@ export class ApiError extends Error {
   }
 }
 
+const auth = {
+  token: () => null,
+  onUnauthorized: () => {},
+};
+
+/** Wire the client to the session: getToken() → token or null; onUnauthorized(err). */
+export function configureAuth({ getToken, onUnauthorized }) {
+  if (getToken) auth.token = getToken;
+  if (onUnauthorized) auth.onUnauthorized = onUnauthorized;
+}
+
 function url(path, params) {
   const u = new URL(path.replace(/^\//, ''), document.baseURI);
   for (const [k, v] of Object.entries(params || {})) {
@@ -20,52 +34,101 @@ function url(path, params) {
   return u;
 }
 
-async function request(method, path, { params, body, signal } = {}) {
+function headersFor(extra = {}) {
+  const headers = { Accept: 'application/json', ...extra };
+  const token = auth.token();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
+}
+
+async function errorOf(response, { login = false } = {}) {
+  let data = null;
+  try {
+    const text = await response.text();
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  const env = data && data.error;
+  const err = env && env.message
+    ? new ApiError(response.status, env.code || 'ERROR', env.message, env.details)
+    : new ApiError(response.status, 'HTTP_' + response.status,
+      response.status === 413
+        ? '文件太大，服务器拒绝接收。'
+        : `服务器返回错误（HTTP ${response.status}），请稍后重试或联系管理员。`);
+  if (response.status === 401 && !login) auth.onUnauthorized(err);
+  return err;
+}
+
+async function send(method, path, { params, body, form, signal, login = false } = {}) {
   let response;
   try {
     response = await fetch(url(path, params), {
       method,
-      headers: body === undefined
-        ? { Accept: 'application/json' }
-        : { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: headersFor(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      body: form !== undefined ? form : body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
   } catch (err) {
     if (signal && signal.aborted) throw err;
     throw new ApiError(0, 'NETWORK_ERROR', '无法连接服务器，请检查网络后重试。', { cause: String(err) });
   }
-  let data = null;
-  const text = await response.text();
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = null;
-    }
-  }
-  if (!response.ok) {
-    const env = data && data.error;
-    if (env && env.message) {
-      throw new ApiError(response.status, env.code || 'ERROR', env.message, env.details);
-    }
-    throw new ApiError(response.status, 'HTTP_' + response.status,
-      `服务器返回错误（HTTP ${response.status}），请稍后重试或联系管理员。`);
-  }
-  return data;
+  if (!response.ok) throw await errorOf(response, { login });
+  return response;
 }
 
+async function request(method, path, options = {}) {
+  const response = await send(method, path, options);
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Fetch an image with the token and hand back an object URL (revoke it when done). */
+async function blobUrl(path, { signal } = {}) {
+  const response = await send('GET', path, { signal });
+  return URL.createObjectURL(await response.blob());
+}
+
+const id = encodeURIComponent;
+
 export const api = {
+  // --- people ---
+  login: (username, password) =>
+    request('POST', 'api/auth/login', { body: { username, password }, login: true }),
+  logout: () => request('POST', 'api/auth/logout'),
+  me: () => request('GET', 'api/auth/me'),
+  users: () => request('GET', 'api/users'),
+  addUser: (body) => request('POST', 'api/users', { body }),
+  updateUser: (userId, body) => request('PATCH', `api/users/${id(userId)}`, { body }),
+  tasks: () => request('GET', 'api/tasks'),
+  overdue: () => request('GET', 'api/overdue'),
+  // --- batches and cases ---
   batches: () => request('GET', 'api/batches'),
-  features: (batchId) => request('GET', `api/batches/${encodeURIComponent(batchId)}/features`),
-  getCase: (caseId) => request('GET', `api/cases/${encodeURIComponent(caseId)}`),
-  postAction: (caseId, body) =>
-    request('POST', `api/cases/${encodeURIComponent(caseId)}/actions`, { body }),
+  features: (batchId) => request('GET', `api/batches/${id(batchId)}/features`),
+  getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
+  postAction: (caseId, body) => request('POST', `api/cases/${id(caseId)}/actions`, { body }),
+  uploadPhoto: (caseId, file) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return request('POST', `api/cases/${id(caseId)}/photos`, { form });
+  },
+  photoBlobUrl: (path) => blobUrl(path),
+  // --- 立案 cases (several 图斑 under one case number) and payments ---
+  createEnforcement: (body) => request('POST', 'api/enforcements', { body }),
+  getEnforcement: (enfId) => request('GET', `api/enforcements/${id(enfId)}`),
+  addPayment: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/payments`, { body }),
+  // --- reference layers, reports, indicators ---
   references: () => request('GET', 'api/references'),
   referenceFeatures: (layerId, bbox, { signal } = {}) =>
-    request('GET', `api/references/${encodeURIComponent(layerId)}/features`,
-      { params: { bbox: bbox.join(',') }, signal }),
-  reportUrl: (batchId) => url(`api/batches/${encodeURIComponent(batchId)}/report.html`).href,
+    request('GET', `api/references/${id(layerId)}/features`,
+      { params: bbox ? { bbox: bbox.join(',') } : {}, signal }),
+  reportUrl: (batchId) => url(`api/batches/${id(batchId)}/report.html`).href,
+  photoUrl: (path) => url(path).href,
   projects: () => request('GET', 'api/projects'),
   indicators: (project, year) => request('GET', 'api/indicators', { params: { project, year } }),
 };

@@ -1,16 +1,32 @@
-// 图斑 web map entry point: wires the batch selector, map, case panel and indicator view.
+// 图斑 web map entry point: wires the login screen, batch selector, map, case panel, 我的任务,
+// indicator and 用户管理 views.
 // Test hooks: window.tubanMap (see bottom) and data-testid attributes in index.html.
 
-import { api } from './api.js';
+import { createAdminView } from './admin.js';
+import { api, configureAuth } from './api.js';
+import { createLoginScreen, roleText, session } from './auth.js';
 import { announce, fill, h } from './dom.js';
 import { createIndicatorsView } from './indicators.js';
-import { ACTION_LABELS, PROGRAMME_LABELS, STATE_COLOURS, colourFor, stateLabel } from './labels.js';
+import { ACTION_LABELS, PROGRAMME_LABELS, STATE_COLOURS, colourFor, fmt2, stateLabel } from './labels.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createReferenceLayers } from './refs.js';
+import { createTasksView } from './tasks.js';
+
+/** The server refuses photos above this (docs/api.md); checked here to spare a phone upload. */
+const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
 
 const $ = (id) => document.getElementById(id);
 const els = {
+  login: $('login-view'),
+  main: $('app-main'),
+  headerControls: $('header-controls'),
+  userBox: $('user-box'),
+  userName: document.querySelector('[data-testid="user-name"]'),
+  userRoles: document.querySelector('[data-testid="user-roles"]'),
+  logout: $('logout'),
+  tasksBadge: document.querySelector('[data-testid="tasks-badge"]'),
+  adminTab: $('tab-admin'),
   batchSelect: $('batch-select'),
   reportLink: $('report-link'),
   caseSelect: $('case-select'),
@@ -24,6 +40,7 @@ const els = {
 let batches = [];
 let currentBatch = null;
 let caseToken = 0;
+let signedIn = false;
 let readyResolve;
 let ready = new Promise((r) => { readyResolve = r; });
 
@@ -51,18 +68,37 @@ function batchName(id) {
   return `${b.period ?? ''} ${b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme}`.trim();
 }
 
+const currentUser = () => session.user;
+
 const mapView = createMapView(els.map, { onSelect: (id) => openCase(id), batchName });
-const refs = createReferenceLayers(mapView.map, api, {
-  onChange: (entries) => mapView.legend.setRefs(entries),
-});
+let refs = null;
 const indicators = createIndicatorsView(els.indicators, api);
 const panel = createPanel(els.panel, {
   onAction: runAction,
+  onUpload: uploadPhotos,
+  onPayment: recordPayment,
   onClose: closePanel,
   onOpenCase: (id, batchId) => showCase(id, batchId, { focus: true }),
   batchName,
   currentBatchId: () => (currentBatch ? currentBatch.id : null),
+  getUser: currentUser,
+  mergeCandidates,
+  loadThumb,
+  photoHref: (path) => api.photoUrl(path),
 });
+const tasks = createTasksView($('tasks'), api, {
+  getUser: currentUser,
+  onOpen: (id, batchId) => {
+    selectTab(els.tabs.find((t) => t.dataset.view === 'map'));
+    showCase(id, batchId, { focus: true });
+  },
+  onCount: (n, late) => {
+    els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, '，待办'), String(n));
+    els.tasksBadge.hidden = !n;
+    els.tasksBadge.classList.toggle('late', late > 0);
+  },
+});
+const admin = createAdminView($('admin'), api, { getUser: currentUser });
 
 function batchLabel(b) {
   const programme = b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme;
@@ -110,7 +146,7 @@ async function loadBatch(batchId) {
     announce(els.globalAlert, '');
     els.map.dataset.loadedBatch = String(batch.id);
   } catch (err) {
-    announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
+    if (err.status !== 401) announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
   } finally {
     if (currentBatch === batch) {
       els.map.setAttribute('aria-busy', 'false');
@@ -136,7 +172,7 @@ async function openCase(id) {
     keepAboveSheet(id);
     return c;
   } catch (err) {
-    if (token !== caseToken) return;
+    if (token !== caseToken || err.status === 401) return;
     panel.error(`无法加载图斑详情：${err.message}`);
     els.panel.setAttribute('aria-busy', 'false');
   }
@@ -154,7 +190,7 @@ async function showCase(id, batchId = null, { focus = false } = {}) {
     try {
       target = (await api.getCase(key)).batch_id;
     } catch (err) {
-      announce(els.globalAlert, `无法打开图斑 ${key}：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, `无法打开图斑 ${key}：${err.message}`);
       return;
     }
   }
@@ -193,27 +229,63 @@ function closePanel() {
   if (wasOpen) mapView.invalidate();
 }
 
-async function runAction(c, { action, actor, payload }) {
+/** Reload the open case after a change (and recolour its polygon). */
+async function reloadCase(id, { keepMessages = true } = {}) {
+  const fresh = await api.getCase(id);
+  mapView.updateCase(fresh);
+  updateCaseOption(fresh);
+  if (panel.current && String(panel.current.id) === String(fresh.id)) panel.show(fresh, { keepMessages });
+  return fresh;
+}
+
+/** An action's failure in plain words. */
+function actionError(label, err) {
+  if (err.status === 403 || err.code === 'FORBIDDEN') {
+    return `您没有权限办理“${label}”：${err.message}`;
+  }
+  if (err.status === 404) return `“${label}”未能办理：${err.message}（该图斑不存在或未分派给您）`;
+  return `“${label}”未能办理：${err.message}`;
+}
+
+function afterChange() {
+  indicators.refresh();
+  tasks.refresh();
+}
+
+async function runAction(c, { action, payload, merge = [] }) {
   const label = ACTION_LABELS[action] || action;
   try {
-    const updated = await api.postAction(c.id, {
-      action, actor, payload, expected_version: c.version,
-    });
+    let updated;
+    let extra = '';
+    if (action === 'file' && merge.length) {
+      // 合并立案: one 立案 case over this 图斑 and the chosen others, all or none.
+      const enf = await api.createEnforcement({
+        case_no: payload.case_no,
+        filed_on: payload.filed_on,
+        offender: payload.offender ?? null,
+        case_ids: [c.id, ...merge].map(Number),
+      });
+      for (const x of enf.cases || []) mapView.updateCase({ id: x.id, state: x.state, state_label: x.state_label });
+      updated = await api.getCase(c.id);
+      extra = `本案共 ${(enf.cases || []).length || merge.length + 1} 个图斑。`;
+    } else {
+      updated = await api.postAction(c.id, { action, payload, expected_version: c.version });
+    }
     mapView.updateCase(updated);
     updateCaseOption(updated);
     panel.show(updated);
-    panel.status(`办理成功：${label}。当前状态：${stateLabel(updated.state, updated.state_label)}。`);
-    indicators.refresh();
+    panel.status(`办理成功：${label}。当前状态：${stateLabel(updated.state, updated.state_label)}。${extra}`);
+    afterChange();
   } catch (err) {
-    let text = `“${label}”未能办理：${err.message}`;
-    const stale = err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_INVALID_TRANSITION';
-    if (stale) {
+    if (err.status === 401) return; // back at the login screen
+    let text = actionError(label, err);
+    const conflict = err.code === 'CASE_VERSION_CONFLICT';
+    if (conflict || err.code === 'CASE_INVALID_TRANSITION') {
       try {
-        const fresh = await api.getCase(c.id);
-        mapView.updateCase(fresh);
-        updateCaseOption(fresh);
-        panel.show(fresh);
-        text += '（已自动载入该图斑的最新状态。）';
+        await reloadCase(c.id);
+        text += conflict
+          ? '。已重新载入该图斑的最新状态，请核对后再办理。'
+          : '。已自动载入该图斑的最新状态。';
       } catch {
         /* keep the original message */
       }
@@ -222,9 +294,86 @@ async function runAction(c, { action, actor, payload }) {
   }
 }
 
+/** Plain words for one photo that did not upload. */
+function photoError(err) {
+  if (err.status === 403) return `您没有权限上传照片（${err.message}）`;
+  if (err.status === 413) return '文件太大（单张不超过 20 MB）';
+  return err.message;
+}
+
+/** Upload each file in turn; a failure does not stop the others. */
+async function uploadPhotos(c, files) {
+  const results = [];
+  for (const file of files) {
+    if (file.size > MAX_PHOTO_BYTES) {
+      results.push({ name: file.name, ok: false, message: `文件太大（${fmt2(file.size / 1048576)} MB，单张不超过 20 MB）` });
+      continue;
+    }
+    try {
+      const photo = await api.uploadPhoto(c.id, file);
+      results.push({ name: file.name, ok: true, photo });
+    } catch (err) {
+      if (err.status === 401) return results;
+      results.push({ name: file.name, ok: false, code: err.code, message: photoError(err) });
+    }
+  }
+  if (results.some((r) => r.ok)) {
+    try {
+      await reloadCase(c.id);
+    } catch {
+      /* the upload summary still shows */
+    }
+    afterChange();
+  }
+  return results;
+}
+
+async function recordPayment(c, enforcement, payload) {
+  try {
+    await api.addPayment(enforcement.id, payload);
+    await reloadCase(c.id, { keepMessages: false });
+    panel.status(`已登记缴款 ${fmt2(payload.amount_yuan)} 元${payload.receipt_no ? `（票据号 ${payload.receipt_no}）` : ''}。`);
+    afterChange();
+    return true;
+  } catch (err) {
+    if (err.status !== 401) {
+      panel.error(err.status === 403 ? `您没有权限登记缴款：${err.message}` : `未能登记缴款：${err.message}`);
+    }
+    return false;
+  }
+}
+
+/** 合并立案 choices: the batch's other approved illegal 图斑. */
+function mergeCandidates(c) {
+  return mapView.features()
+    .filter((f) => f.state === 'approved' && f.judgment === 'illegal' && String(f.id) !== String(c.id))
+    .sort((a, b) => String(a.code ?? a.id).localeCompare(String(b.code ?? b.id), 'zh-CN', { numeric: true }))
+    .map((f) => ({ id: f.id, code: f.code, township_name: f.township_name }));
+}
+
+/** Photo thumbnails are fetched with the token (an <img src> would not send it). */
+function loadThumb(img, path) {
+  api.photoBlobUrl(path).then((src) => {
+    img.addEventListener('load', () => {
+      img.dataset.loaded = 'true';
+      URL.revokeObjectURL(src);
+    }, { once: true });
+    img.addEventListener('error', () => URL.revokeObjectURL(src), { once: true });
+    img.src = src;
+  }).catch(() => {
+    img.dataset.loaded = 'false';
+    img.alt = `${img.alt}（缩略图无法加载）`;
+  });
+}
+
 // --- tabs ------------------------------------------------------------------------------------
 
+function visibleTabs() {
+  return els.tabs.filter((t) => !t.hidden);
+}
+
 function selectTab(tab, { focus = false } = {}) {
+  if (!tab || tab.hidden) tab = els.tabs[0];
   for (const t of els.tabs) {
     const on = t === tab;
     t.setAttribute('aria-selected', String(on));
@@ -236,16 +385,19 @@ function selectTab(tab, { focus = false } = {}) {
   document.body.dataset.view = view;
   writeHash({ view: view === 'map' ? null : view });
   if (view === 'map') mapView.invalidate();
+  if (view === 'tasks' && signedIn) tasks.refresh();
+  if (view === 'admin' && signedIn) admin.refresh();
 }
 
 for (const tab of els.tabs) {
   tab.addEventListener('click', () => selectTab(tab));
   tab.addEventListener('keydown', (e) => {
-    const i = els.tabs.indexOf(tab);
-    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: els.tabs.length - 1 }[e.key];
+    const tabs = visibleTabs();
+    const i = tabs.indexOf(tab);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
     if (next === undefined) return;
     e.preventDefault();
-    selectTab(els.tabs[(next + els.tabs.length) % els.tabs.length], { focus: true });
+    selectTab(tabs[(next + tabs.length) % tabs.length], { focus: true });
   });
 }
 
@@ -259,15 +411,22 @@ els.caseSelect.addEventListener('change', () => {
   openCase(id);
 });
 
-async function start() {
+async function boot() {
   const initialView = hashParams().get('view');
-  const tab = els.tabs.find((t) => t.dataset.view === initialView);
-  if (tab) selectTab(tab);
+  const tab = els.tabs.find((t) => t.dataset.view === initialView && !t.hidden);
+  selectTab(tab || els.tabs[0]);
   indicators.refresh();
+  tasks.refresh();
+  if (!refs) {
+    refs = createReferenceLayers(mapView.map, api, {
+      onChange: (entries) => mapView.legend.setRefs(entries),
+    });
+  }
   try {
     const list = await api.batches();
     batches = list.data || [];
   } catch (err) {
+    if (err.status === 401) return;
     announce(els.globalAlert, `无法加载批次列表：${err.message}`);
     els.batchSelect.replaceChildren(h('option', { value: '' }, '加载失败'));
     readyResolve(null);
@@ -287,6 +446,106 @@ async function start() {
   if (wantedCase) await showCase(wantedCase, wanted && batches.some((b) => String(b.id) === wanted) ? wanted : null);
 }
 
+// --- signing in and out ----------------------------------------------------------------------
+
+const login = createLoginScreen(els.login, {
+  api,
+  onLogin: async ({ token, user }) => {
+    session.set(token, user);
+    await enter(user);
+  },
+});
+
+function showUser(user) {
+  els.userName.textContent = user.display_name || user.username;
+  els.userName.title = user.username;
+  els.userRoles.textContent = roleText(user);
+  els.adminTab.hidden = !(user.roles || []).includes('admin');
+}
+
+/** Show the app for a signed-in user and (re)load everything; the hash picks batch, case, view. */
+async function enter(user) {
+  signedIn = true;
+  document.body.dataset.auth = 'in';
+  showUser(user);
+  login.hide();
+  els.headerControls.hidden = false;
+  els.userBox.hidden = false;
+  els.main.hidden = false;
+  announce(els.globalAlert, '');
+  admin.clear();
+  mapView.invalidate();
+  try {
+    await boot();
+  } catch (err) {
+    if (err.status !== 401) announce(els.globalAlert, `页面加载出错：${err.message}`);
+    readyResolve(null);
+  }
+}
+
+/** Back to the login screen; the hash is left alone so signing in again returns to it. */
+function leave({ message = '', name = '' } = {}) {
+  signedIn = false;
+  document.body.dataset.auth = 'out';
+  caseToken += 1;
+  panel.hide();
+  document.body.classList.remove('panel-open');
+  els.headerControls.hidden = true;
+  els.userBox.hidden = true;
+  els.main.hidden = true;
+  els.tasksBadge.hidden = true;
+  tasks.clear();
+  admin.clear();
+  announce(els.globalAlert, '');
+  readyResolve(null);
+  login.show({ message, name });
+}
+
+configureAuth({
+  getToken: () => session.token,
+  onUnauthorized: () => {
+    if (!signedIn) return;
+    const name = session.user ? session.user.username : '';
+    session.clear();
+    leave({ message: '登录已失效，请重新登录。登录后将回到刚才的页面。', name });
+  },
+});
+
+els.logout.addEventListener('click', async () => {
+  const name = session.user ? session.user.username : '';
+  els.logout.disabled = true;
+  try {
+    await api.logout();
+  } catch {
+    /* signed out locally whatever the server says */
+  } finally {
+    els.logout.disabled = false;
+  }
+  session.clear();
+  leave({ message: '已退出登录。', name });
+});
+
+async function start() {
+  if (!session.token) {
+    leave();
+    return;
+  }
+  try {
+    const user = await api.me(); // roles may have changed since the last visit
+    session.setUser(user);
+    await enter(user);
+  } catch (err) {
+    if (err.status === 401) return; // onUnauthorized showed the login screen
+    if (session.user) {
+      await enter(session.user);
+      announce(els.globalAlert, `无法确认登录信息：${err.message}`);
+    } else {
+      session.clear();
+      leave({ message: err.message });
+    }
+  }
+}
+
 /** Stable hooks for tests and for debugging from the console. */
 window.tubanMap = {
   get map() { return mapView.map; },
@@ -299,8 +558,13 @@ window.tubanMap = {
   closePanel,
   loadBatch,
   showCase,
-  refs,
+  get refs() { return refs; },
   refreshIndicators: () => indicators.refresh(),
+  refreshTasks: () => tasks.refresh(),
+  /** The signed-in user (GET /api/auth/me shape) or null. */
+  get user() { return session.user; },
+  /** Take an action on the open case through the panel, as its forms do (messages included). */
+  act: (action, payload = {}) => (panel.current ? runAction(panel.current, { action, payload }) : Promise.resolve()),
   get batchId() { return currentBatch ? currentBatch.id : null; },
   get ready() { return ready; },
 };

@@ -1,29 +1,37 @@
-// Action forms: one <form> per allowed action, built from a small field table that mirrors
-// the payload columns of docs/api.md. Test hooks: data-testid="<action>-form|-submit|-actor"
-// and "<action>-<field>" (e.g. verify-judgment).
+// Action forms: one <form> per allowed action the signed-in user may take, built from a small
+// field table that mirrors the payload columns of docs/api.md. The server records the
+// signed-in user as the actor, so there is no actor field.
+// Test hooks: data-testid="<action>-form|-submit" and "<action>-<field>" (e.g. verify-judgment,
+// penalise-decision-no); the 合并立案 choices are "file-merge" with one checkbox per 图斑
+// (data-testid="file-merge-<case id>"); the payment form is "payment-form" / "payment-<field>".
 
 import { h } from './dom.js';
-import { ACTION_LABELS } from './labels.js';
+import { ACTION_LABELS, LAND_CLASSES } from './labels.js';
 
-const ACTOR_KEY = 'tuban.actor';
-
-function today() {
+export function today() {
   const d = new Date();
   const pad = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+const LAND_CLASS_LIST = 'land-classes';
+
 const LAND_CLASS = {
   type: 'text',
-  pattern: '\\d{2}(\\d{2}[A-Z]?)?',
-  hint: '三调地类编码，如 0103、0602、0307K',
+  required: true,
+  pattern: '\\d{2}(\\d{2}[A-Za-z]?)?',
+  hint: '三调地类编码，如 0103 旱地、0602 采矿用地；可从列表选择',
+  list: LAND_CLASS_LIST,
   inputmode: 'text',
+  landClass: true,
 };
 
-/** Per-action form definition: heading, actor label, submit text, fields. */
+const MONEY = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
+const AREA = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
+
+/** Per-action form definition: submit text and fields. */
 export const ACTION_FORMS = {
   verify: {
-    actorLabel: '核查人',
     submit: '提交核查',
     fields: [
       {
@@ -33,78 +41,89 @@ export const ACTION_FORMS = {
       { name: 'note', label: '备注', type: 'textarea' },
     ],
   },
+  approve: {
+    submit: '审核通过',
+    fields: [{ name: 'note', label: '审核意见', type: 'textarea' }],
+  },
+  return_verification: {
+    submit: '退回重核',
+    fields: [{ name: 'reason', label: '退回原因', type: 'textarea', required: true }],
+  },
+  annotate: {
+    submit: '保存批注',
+    intro: '退回两次及以上的图斑，须有审核批注后核查员才能再次提交核查。',
+    fields: [{ name: 'note', label: '批注', type: 'textarea', required: true }],
+  },
   file: {
-    actorLabel: '经办人',
     submit: '立案',
     fields: [
       { name: 'case_no', label: '案号', type: 'text', required: true },
       { name: 'filed_on', label: '立案日期', type: 'date', required: true, initial: today },
+      { name: 'offender', label: '当事人', type: 'text', hint: '单位名称或个人姓名' },
     ],
   },
   penalise: {
-    actorLabel: '经办人',
     submit: '登记处罚',
     fields: [
-      { name: 'fine_yuan', label: '罚款金额(元)', type: 'number', required: true, min: 0, step: '0.01', inputmode: 'decimal' },
-      { name: 'receipt_no', label: '票据号', type: 'text' },
+      { name: 'decision_no', label: '处罚决定书号', type: 'text' },
+      { name: 'fine_yuan', label: '罚款金额(元)', required: true, ...MONEY },
+      { name: 'confiscation_yuan', label: '没收金额(元)', ...MONEY },
+      { name: 'receipt_no', label: '票据号', type: 'text', hint: '已缴款时填写，同时登记一笔缴款' },
       { name: 'paid_on', label: '缴款日期', type: 'date' },
     ],
   },
   rectify: {
-    actorLabel: '经办人',
     submit: '登记整改',
     fields: [
       { name: 'rectified_on', label: '整改日期', type: 'date', required: true, initial: today },
+      { name: 'demolished_m2', label: '拆除面积(m²)', ...AREA },
+      { name: 'reclaimed_m2', label: '复垦面积(m²)', ...AREA },
+      { name: 'permit_no', label: '补办手续文号', type: 'text' },
       { name: 'note', label: '备注', type: 'textarea' },
     ],
   },
   close: {
-    actorLabel: '经办人',
     submit: '结案',
-    fields: [{ name: 'note', label: '备注', type: 'textarea' }],
+    fields: [{ name: 'note', label: '审核意见', type: 'textarea' }],
+  },
+  reopen: {
+    submit: '重新立案',
+    fields: [{ name: 'reason', label: '重新立案原因', type: 'textarea', required: true, hint: '如：复查发现已复建' }],
   },
   collect_evidence: {
-    actorLabel: '举证人',
     submit: '提交举证',
     fields: [
-      { name: 'land_class_before', label: '前地类编码', ...LAND_CLASS },
-      { name: 'land_class_after', label: '后地类编码', ...LAND_CLASS },
-      { name: 'photo_count', label: '照片数', type: 'number', min: 0, step: '1', inputmode: 'numeric', integer: true },
+      { name: 'land_class_before', label: '前地类', ...LAND_CLASS },
+      { name: 'land_class_after', label: '后地类', ...LAND_CLASS },
       { name: 'note', label: '备注', type: 'textarea' },
     ],
   },
-  submit: { actorLabel: '经办人', submit: '提交省级审核', fields: [] },
-  pass: { actorLabel: '审核人', submit: '省级通过', fields: [] },
+  submit: { submit: '提交省级审核', intro: '提交前须至少有 2 张举证照片。', fields: [] },
+  pass: { submit: '省级通过', fields: [] },
   return: {
-    actorLabel: '审核人',
     submit: '省级退回',
     fields: [{ name: 'reason', label: '退回原因', type: 'textarea', required: true }],
   },
 };
 
-export function rememberedActor() {
-  try {
-    return localStorage.getItem(ACTOR_KEY) || '';
-  } catch {
-    return '';
-  }
-}
-
-function rememberActor(actor) {
-  try {
-    localStorage.setItem(ACTOR_KEY, actor);
-  } catch {
-    /* private mode: nothing to remember */
-  }
-}
+/** 登记缴款 (POST /api/enforcements/{id}/payments). */
+export const PAYMENT_FORM = {
+  submit: '登记缴款',
+  fields: [
+    { name: 'amount_yuan', label: '缴款金额(元)', required: true, ...MONEY },
+    { name: 'receipt_no', label: '票据号', type: 'text', required: true },
+    { name: 'paid_on', label: '缴款日期', type: 'date', required: true, initial: today },
+  ],
+};
 
 /** Browser validation bubbles in Chinese, whatever the browser's own language. */
-function zhValidity(input, field = {}) {
+export function zhValidity(input, field = {}) {
   input.addEventListener('invalid', () => {
     const v = input.validity;
     let msg = '';
     if (v.valueMissing) msg = input.tagName === 'SELECT' ? `请选择${field.label || ''}` : `请填写${field.label || '此项'}`;
     else if (v.patternMismatch) msg = `格式不正确${field.hint ? `：${field.hint}` : ''}`;
+    else if (v.tooShort) msg = `至少 ${input.minLength} 个字符`;
     else if (v.rangeUnderflow) msg = `不能小于 ${input.min}`;
     else if (v.stepMismatch) msg = field.integer ? '请填写整数' : '最多两位小数';
     else if (v.badInput || v.typeMismatch) msg = '格式不正确';
@@ -115,14 +134,25 @@ function zhValidity(input, field = {}) {
   input.addEventListener('change', clear);
 }
 
-function control(action, field) {
-  const id = `f-${action}-${field.name}`;
+/** The one <datalist> of common 三调 codes, created on first use. */
+function landClassList() {
+  if (!document.getElementById(LAND_CLASS_LIST)) {
+    document.body.append(h('datalist', { id: LAND_CLASS_LIST },
+      LAND_CLASSES.map(([code, name]) => h('option', { value: code, label: `${code} ${name}` }, `${code} ${name}`))));
+  }
+  return LAND_CLASS_LIST;
+}
+
+const LAND_CLASS_NAMES = new Map(LAND_CLASSES);
+
+function control(key, field) {
+  const id = `f-${key}-${field.name}`;
   const common = {
     id,
     name: field.name,
     required: field.required || false,
-    'data-testid': `${action}-${field.name.replace(/_/g, '-')}`,
-    'aria-describedby': field.hint ? `${id}-hint` : null,
+    'data-testid': `${key}-${field.name.replace(/_/g, '-')}`,
+    'aria-describedby': field.hint || field.landClass ? `${id}-hint` : null,
   };
   let input;
   if (field.type === 'select') {
@@ -139,15 +169,26 @@ function control(action, field) {
       step: field.step,
       pattern: field.pattern,
       inputmode: field.inputmode,
+      list: field.list ? landClassList() : null,
       autocomplete: 'off',
     });
     if (field.initial) input.value = field.initial();
   }
   zhValidity(input, field);
+  let hint = field.hint ? h('small', { id: `${id}-hint`, class: 'hint' }, field.hint) : null;
+  if (field.landClass) {
+    // Name the chosen code next to the input: 0103 → 旱地.
+    const name = h('span', { class: 'land-class-name', 'data-testid': `${common['data-testid']}-name` });
+    hint = h('small', { id: `${id}-hint`, class: 'hint', 'aria-live': 'polite' }, name, field.hint);
+    input.addEventListener('input', () => {
+      const code = input.value.trim().toUpperCase();
+      name.textContent = LAND_CLASS_NAMES.has(code) ? `${code} ${LAND_CLASS_NAMES.get(code)}。` : '';
+    });
+  }
   return h('div', { class: 'field' },
     h('label', { for: id }, field.label, field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
     input,
-    field.hint ? h('small', { id: `${id}-hint`, class: 'hint' }, field.hint) : null);
+    hint);
 }
 
 /** Read the form into an API payload: trimmed, empty optional fields omitted, numbers typed. */
@@ -158,6 +199,8 @@ function payloadOf(form, fields) {
     if (raw === '') continue;
     if (field.type === 'number') {
       payload[field.name] = field.integer ? parseInt(raw, 10) : Number(raw);
+    } else if (field.landClass) {
+      payload[field.name] = raw.toUpperCase();
     } else {
       payload[field.name] = raw;
     }
@@ -166,44 +209,68 @@ function payloadOf(form, fields) {
 }
 
 /**
- * Build the form for one action. onSubmit({action, actor, payload}) must return a promise;
- * the submit button stays disabled until it settles.
+ * A form from a definition {submit, intro, fields}. onSubmit(payload, form) must return a
+ * promise; the submit button stays disabled until it settles. Resolving to true resets it.
  */
-export function actionForm(action, onSubmit) {
-  const def = ACTION_FORMS[action] || { actorLabel: '经办人', submit: ACTION_LABELS[action] || action, fields: [] };
-  const title = ACTION_LABELS[action] || action;
-  const actorId = `f-${action}-actor`;
-  const actorInput = h('input', {
-    id: actorId, name: 'actor', type: 'text', required: true, autocomplete: 'name',
-    'data-testid': `${action}-actor`,
-  });
-  actorInput.value = rememberedActor();
-  zhValidity(actorInput, { label: def.actorLabel });
-  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': `${action}-submit` }, def.submit);
-
-  const form = h('form', { class: 'action-form', 'data-action': action, 'data-testid': `${action}-form`, novalidate: false },
+export function buildForm(key, title, def, onSubmit, { extra = null, collect = () => ({}) } = {}) {
+  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': `${key}-submit` }, def.submit);
+  const form = h('form', { class: 'action-form', 'data-action': key, 'data-testid': `${key}-form` },
     h('fieldset', {},
       h('legend', {}, title),
-      def.fields.map((f) => control(action, f)),
-      h('div', { class: 'field' },
-        h('label', { for: actorId }, def.actorLabel, h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
-        actorInput),
+      def.intro ? h('p', { class: 'form-intro muted' }, def.intro) : null,
+      def.fields.map((f) => control(key, f)),
+      extra,
       h('div', { class: 'form-actions' }, button)));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     form.classList.add('touched');
     if (!form.reportValidity()) return;
-    const actor = actorInput.value.trim();
-    rememberActor(actor);
     button.disabled = true;
     form.setAttribute('aria-busy', 'true');
     try {
-      await onSubmit({ action, actor, payload: payloadOf(form, def.fields) });
+      const done = await onSubmit({ payload: payloadOf(form, def.fields), ...collect(form) });
+      if (done === true) {
+        form.reset();
+        form.classList.remove('touched');
+        for (const f of def.fields) if (f.initial) form.elements[f.name].value = f.initial();
+      }
     } finally {
       button.disabled = false;
       form.removeAttribute('aria-busy');
     }
   });
   return form;
+}
+
+/** 合并立案: other approved illegal 图斑 of the batch to file under the same case number. */
+function mergeChooser(candidates) {
+  if (!candidates || !candidates.length) return null;
+  return h('fieldset', { class: 'merge', 'data-testid': 'file-merge' },
+    h('legend', {}, '合并立案（可选）'),
+    h('p', { class: 'hint muted', id: 'file-merge-hint' },
+      '勾选本批次中同一当事人的其他已审核违法图斑，以同一案号一并立案。'),
+    h('div', { class: 'merge-list', role: 'group', 'aria-describedby': 'file-merge-hint' },
+      candidates.map((c) => {
+        const cid = `f-file-merge-${c.id}`;
+        return h('div', { class: 'check' },
+          h('input', { type: 'checkbox', id: cid, name: 'merge', value: String(c.id), 'data-testid': `file-merge-${c.id}` }),
+          h('label', { for: cid }, c.code ?? c.id, c.township_name ? h('span', { class: 'muted' }, ` · ${c.township_name}`) : null));
+      })));
+}
+
+/**
+ * Build the form for one action. onSubmit({action, payload, merge}) must return a promise.
+ * options.mergeCandidates (file only): [{id, code, township_name}] for 合并立案.
+ */
+export function actionForm(action, onSubmit, { mergeCandidates = null } = {}) {
+  const def = ACTION_FORMS[action] || { submit: ACTION_LABELS[action] || action, fields: [] };
+  const title = ACTION_LABELS[action] || action;
+  const merge = action === 'file' ? mergeChooser(mergeCandidates) : null;
+  return buildForm(action, title, def, (input) => onSubmit({ action, ...input }), {
+    extra: merge,
+    collect: (form) => (merge
+      ? { merge: [...form.querySelectorAll('input[name="merge"]:checked')].map((el) => el.value) }
+      : {}),
+  });
 }

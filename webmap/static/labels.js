@@ -8,7 +8,7 @@ export const PROGRAMME_LABELS = {
 };
 
 /** States in workflow order, per programme (卫片 share one workflow). */
-const WEIPIAN_STATES = ['issued', 'verified', 'filed', 'penalised', 'rectified', 'closed'];
+const WEIPIAN_STATES = ['issued', 'verified', 'rework', 'approved', 'filed', 'penalised', 'rectified', 'closed'];
 const CHANGE_SURVEY_STATES = ['issued', 'evidence_collected', 'submitted', 'passed', 'returned'];
 
 export function statesFor(programme) {
@@ -18,6 +18,8 @@ export function statesFor(programme) {
 export const STATE_LABELS = {
   issued: '已下发',
   verified: '已核查',
+  approved: '审核通过',
+  rework: '退回重核',
   filed: '已立案',
   penalised: '已处罚',
   rectified: '已整改',
@@ -32,6 +34,8 @@ export const STATE_LABELS = {
 export const STATE_COLOURS = {
   issued: '#edc948',
   verified: '#4e79a7',
+  approved: '#1f3b73',
+  rework: '#bcbd22',
   filed: '#b07aa1',
   penalised: '#f28e2b',
   rectified: '#59a14f',
@@ -56,7 +60,71 @@ export const ACTION_LABELS = {
   submit: '提交',
   pass: '省级通过',
   return: '省级退回',
+  approve: '审核通过',
+  return_verification: '审核退回',
+  annotate: '审核批注',
+  add_photo: '上传照片',
+  reopen: '重新立案',
 };
+
+/** Role codes of docs/api.md → zh labels (the API's role_labels win when present). */
+export const ROLE_LABELS = {
+  verifier: '外业核查员',
+  enforcer: '执法人员',
+  reviewer: '审核人',
+  viewer: '统计/报告',
+  admin: '管理员',
+};
+export const ROLE_ORDER = ['verifier', 'enforcer', 'reviewer', 'viewer', 'admin'];
+
+/**
+ * Who may take which action (docs/api.md, “People, permissions and case work”). Admins may do
+ * everything. The server decides; this only keeps forms a user cannot use off the screen.
+ */
+export const ACTION_ROLES = {
+  verify: ['verifier'],
+  collect_evidence: ['verifier'],
+  approve: ['reviewer'],
+  return_verification: ['reviewer'],
+  annotate: ['reviewer'],
+  close: ['reviewer'],
+  submit: ['reviewer'],
+  pass: ['reviewer'],
+  return: ['reviewer'],
+  file: ['enforcer'],
+  penalise: ['enforcer'],
+  rectify: ['enforcer'],
+  reopen: ['enforcer'],
+};
+
+/** Photo checks (Photo.flags) in words, used when the API sends no notes of its own. */
+export const PHOTO_FLAG_LABELS = {
+  no_position: '照片没有拍摄位置（GPS）',
+  far_from_polygon: '拍摄位置离图斑较远',
+  no_direction: '照片没有拍摄方向',
+  magnetic_north: '拍摄方向以磁北为准',
+  not_facing: '拍摄方向未朝向图斑',
+  no_time: '照片没有拍摄时间',
+  before_imagery: '拍摄时间早于卫片影像时间',
+  after_deadline: '拍摄时间晚于核查截止日期',
+};
+
+/** Common 三调 land-class codes for the 前/后地类 inputs (the server checks the format). */
+export const LAND_CLASSES = [
+  ['0101', '水田'], ['0102', '水浇地'], ['0103', '旱地'],
+  ['0201', '果园'], ['0202', '茶园'], ['0204', '其他园地'],
+  ['0301', '乔木林地'], ['0302', '竹林地'], ['0305', '灌木林地'], ['0307', '其他林地'],
+  ['0401', '天然牧草地'], ['0403', '人工牧草地'], ['0404', '其他草地'],
+  ['0508', '物流仓储用地'],
+  ['0601', '工业用地'], ['0602', '采矿用地'],
+  ['0701', '城镇住宅用地'], ['0702', '农村宅基地'],
+  ['0809', '公用设施用地'], ['0810', '公园与绿地'],
+  ['0901', '特殊用地'],
+  ['1001', '铁路用地'], ['1003', '公路用地'], ['1004', '城镇村道路用地'], ['1006', '农村道路'],
+  ['1101', '河流水面'], ['1103', '水库水面'], ['1104', '坑塘水面'], ['1107', '沟渠'],
+  ['1109', '水工建筑用地'],
+  ['1202', '设施农用地'], ['1203', '田坎'], ['1206', '裸土地'], ['1207', '裸岩石砾地'],
+];
 
 /** Payload keys as shown in the event history. */
 export const PAYLOAD_LABELS = {
@@ -71,7 +139,17 @@ export const PAYLOAD_LABELS = {
   land_class_before: '前地类编码',
   land_class_after: '后地类编码',
   photo_count: '照片数',
-  reason: '退回原因',
+  reason: '原因',
+  offender: '当事人',
+  decision_no: '处罚决定书号',
+  confiscation_yuan: '没收金额(元)',
+  demolished_m2: '拆除面积(m²)',
+  reclaimed_m2: '复垦面积(m²)',
+  permit_no: '补办手续文号',
+  enforcement_id: '立案案件',
+  sha256: '照片',
+  flags: '照片提示',
+  amount_yuan: '缴款金额(元)',
 };
 
 /** Common source-field names (三调 / 卫片 layers); unknown fields are shown as-is. */
@@ -121,6 +199,25 @@ export function stateLabel(state, fallback) {
   return fallback || STATE_LABELS[state] || state || '—';
 }
 
+/** "1,234.56 元" */
+export function formatYuan(value) {
+  return `${fmt2(value)} 元`;
+}
+
+/** "2019-11-05" from an ISO date or date-time (local calendar day), '—' when missing. */
+export function formatDate(iso) {
+  if (!iso) return '—';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(String(iso))) return String(iso);
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export function roleLabel(role) {
+  return ROLE_LABELS[role] || role;
+}
+
 export function judgmentLabel(judgment) {
   return judgment ? JUDGMENT_LABELS[judgment] || judgment : '未核查';
 }
@@ -129,7 +226,9 @@ export function judgmentLabel(judgment) {
 export function formatPayloadValue(key, value) {
   if (value === null || value === undefined || value === '') return '—';
   if (key === 'judgment') return JUDGMENT_LABELS[value] || String(value);
-  if (key === 'fine_yuan') return fmt2(value);
+  if (key === 'fine_yuan' || key === 'confiscation_yuan' || key === 'amount_yuan') return fmt2(value);
+  if (key === 'sha256') return String(value).slice(0, 12);
+  if (key === 'flags' && Array.isArray(value)) return value.map((f) => PHOTO_FLAG_LABELS[f] || f).join('；') || '无';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

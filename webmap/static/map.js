@@ -166,6 +166,9 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
   let group = null;
   let programme = null;
   let selectedId = null;
+  // While the map is hidden (another tab shows) it has no size: fitting waits until it shows.
+  let pendingFit = null; // {bbox}
+  let pendingFocus = null; // case id
 
   function decorate(layer) {
     const el = layer.getElement && layer.getElement();
@@ -216,6 +219,12 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
   }
 
   function fit(bbox) {
+    const size = map.getSize();
+    if (!size.x || !size.y) {
+      pendingFit = { bbox };
+      return;
+    }
+    pendingFit = null;
     if (Array.isArray(bbox) && bbox.length === 4 && bbox.every(Number.isFinite)) {
       const [minx, miny, maxx, maxy] = bbox;
       map.fitBounds([[miny, minx], [maxy, maxx]], { padding: [16, 16], animate: false });
@@ -228,12 +237,11 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
   function updateCase(c) {
     const layer = layers.get(String(c.id));
     if (!layer) return;
-    Object.assign(layer.feature.properties, {
-      state: c.state,
-      state_label: c.state_label,
-      judgment: c.judgment,
-      version: c.version,
-    });
+    // Only what the caller knows: a 立案 summary carries the state but not the judgment.
+    for (const key of ['state', 'state_label', 'judgment', 'version']) {
+      if (c[key] !== undefined) layer.feature.properties[key] = c[key];
+    }
+    if (c.state !== undefined && c.state_label === undefined) delete layer.feature.properties.state_label;
     restyle(layer);
     legend.render(programme, layers.values());
   }
@@ -249,9 +257,25 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
     }
   }
 
+
+  /** Zoom to a 图斑; while the map is hidden (another tab shows) wait until it is shown. */
   function focusCase(id) {
     const layer = layers.get(String(id));
-    if (layer) map.fitBounds(layer.getBounds(), { maxZoom: Math.max(map.getZoom(), 15), padding: [40, 40] });
+    if (!layer) return;
+    const size = map.getSize();
+    if (!size.x || !size.y) {
+      pendingFocus = String(id);
+      return;
+    }
+    pendingFocus = null;
+    const zoom = Number.isFinite(map.getZoom()) ? map.getZoom() : 15;
+    map.fitBounds(layer.getBounds(), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
+  }
+
+  function invalidate() {
+    map.invalidateSize({ pan: false });
+    if (pendingFit) fit(pendingFit.bbox);
+    if (pendingFocus !== null && layers.has(pendingFocus)) focusCase(pendingFocus);
   }
 
   function features() {
@@ -268,6 +292,6 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
     focusCase,
     features,
     fit,
-    invalidate: () => map.invalidateSize({ pan: false }),
+    invalidate,
   };
 }

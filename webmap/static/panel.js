@@ -1,10 +1,14 @@
 // The case panel: a side panel on wide screens, a bottom sheet on phones (see style.css).
+// Facts, 自动预判, 下发记录, 照片 (with the upload control), 立案案件 (with 登记缴款), the action
+// forms the signed-in user may use, attributes and the event history.
 
+import { hasRole, mayTake } from './auth.js';
 import { announce, fill, h } from './dom.js';
-import { actionForm } from './forms.js';
+import { PAYMENT_FORM, actionForm, buildForm } from './forms.js';
 import {
-  ACTION_LABELS, ATTRIBUTE_LABELS, HINT_WARN_PATTERN, PAYLOAD_LABELS, PROGRAMME_LABELS, colourFor,
-  formatArea, formatDateTime, formatPayloadValue, issuanceReasonLabel, judgmentLabel, stateLabel,
+  ACTION_LABELS, ACTION_ROLES, ATTRIBUTE_LABELS, HINT_WARN_PATTERN, PAYLOAD_LABELS, PHOTO_FLAG_LABELS,
+  PROGRAMME_LABELS, ROLE_LABELS, colourFor, fmt2, formatArea, formatDate, formatDateTime,
+  formatPayloadValue, formatYuan, issuanceReasonLabel, judgmentLabel, stateLabel,
 } from './labels.js';
 
 function row(term, value, testid) {
@@ -126,12 +130,207 @@ function eventItem(ev) {
       : null);
 }
 
+// --- 照片 ------------------------------------------------------------------------------------
+
+/** Photos attach while the field work is open (docs/api.md, add_photo). */
+const PHOTO_STATES = {
+  weipian: ['issued', 'rework', 'verified'],
+  change_survey: ['issued', 'returned', 'evidence_collected'],
+};
+
+function photoStateOpen(c) {
+  if ((c.allowed_actions || []).includes('add_photo')) return true;
+  const states = c.programme === 'change_survey' ? PHOTO_STATES.change_survey : PHOTO_STATES.weipian;
+  return states.includes(c.state);
+}
+
+/** [{flag, text}] from a photo's flags and notes (notes: a list, a map by flag, or text). */
+function photoWarnings(p) {
+  const flags = Array.isArray(p.flags) ? p.flags : [];
+  const notes = p.notes;
+  if (notes && typeof notes === 'object' && !Array.isArray(notes)) {
+    return flags.map((f) => ({ flag: f, text: notes[f] || PHOTO_FLAG_LABELS[f] || f }));
+  }
+  const list = Array.isArray(notes) ? notes.filter(Boolean).map(String)
+    : (typeof notes === 'string' && notes.trim() ? notes.split(/[；;\n]+/).map((x) => x.trim()).filter(Boolean) : []);
+  if (list.length === flags.length) return flags.map((f, i) => ({ flag: f, text: list[i] }));
+  if (list.length) return list.map((text, i) => ({ flag: flags[i] || '', text }));
+  return flags.map((f) => ({ flag: f, text: PHOTO_FLAG_LABELS[f] || f }));
+}
+
+function distanceText(p) {
+  if (typeof p.distance_m !== 'number' || !Number.isFinite(p.distance_m)) return '拍摄位置未知';
+  if (p.distance_m <= 0) return '在图斑内拍摄';
+  return `距图斑 ${p.distance_m < 10 ? p.distance_m.toFixed(1) : Math.round(p.distance_m)} 米`;
+}
+
+function photoItem(p, loadThumb, photoHref) {
+  const warnings = photoWarnings(p);
+  const img = h('img', {
+    class: 'photo-thumb', alt: `照片 ${p.filename || ''}`.trim(), width: 96, height: 72,
+    loading: 'lazy', 'data-testid': 'photo-thumb',
+  });
+  if (p.thumb_url || p.url) loadThumb(img, p.thumb_url || p.url);
+  const meta = [
+    p.taken_at ? h('div', {}, '拍摄时间：', h('time', { datetime: p.taken_at, 'data-testid': 'photo-taken' }, formatDateTime(p.taken_at))) : h('div', { class: 'muted' }, '拍摄时间未知'),
+    h('div', { 'data-testid': 'photo-distance' }, distanceText(p)),
+    typeof p.direction === 'number' ? h('div', {}, `拍摄方向：${Math.round(p.direction)}°${p.direction_ref === 'M' ? '（磁北）' : ''}`) : null,
+    p.uploaded_by ? h('div', { class: 'muted' }, `上传：${p.uploaded_by}${p.uploaded_at ? ` · ${formatDateTime(p.uploaded_at)}` : ''}`) : null,
+  ];
+  return h('li', {
+    class: warnings.length ? 'photo flagged' : 'photo',
+    'data-testid': 'photo',
+    'data-photo-id': String(p.id ?? p.sha256 ?? ''),
+    'data-flags': (p.flags || []).join(' '),
+  },
+  p.url
+    ? h('a', { href: photoHref(p.url), target: '_blank', rel: 'noopener', class: 'photo-link', title: '在新标签页查看原图' }, img,
+      h('span', { class: 'visually-hidden' }, '（查看原图，在新标签页打开）'))
+    : img,
+  h('div', { class: 'photo-meta' },
+    h('div', { class: 'photo-name' }, p.filename || '照片'),
+    meta,
+    warnings.length
+      ? h('ul', { class: 'photo-flags' }, warnings.map((w) => h('li', {
+        class: 'photo-flag', 'data-testid': 'photo-flag', 'data-flag': w.flag,
+      }, h('span', { 'aria-hidden': 'true' }, '⚠ '), h('span', { class: 'visually-hidden' }, '注意：'), w.text)))
+      : h('div', { class: 'photo-ok', 'data-testid': 'photo-ok' }, '✓ 位置、方向、时间检查无异常')));
+}
+
+function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpload }) {
+  const photos = Array.isArray(c.photos) ? c.photos : [];
+  const canUpload = hasRole(user, 'verifier', 'reviewer') && photoStateOpen(c);
+  let upload = null;
+  if (canUpload) {
+    const input = h('input', {
+      id: 'photo-input', type: 'file', accept: 'image/jpeg,image/png', capture: 'environment', multiple: true,
+      'data-testid': 'photo-input', 'aria-describedby': 'photo-input-hint',
+    });
+    input.addEventListener('change', () => {
+      const files = [...input.files];
+      if (files.length) onUpload(c, files, input);
+    });
+    upload = h('div', { class: 'field photo-upload' },
+      h('label', { for: 'photo-input' }, '上传照片'),
+      input,
+      h('small', { id: 'photo-input-hint', class: 'hint' },
+        'JPEG 或 PNG，单张不超过 20 MB，可多选；手机上可直接拍照。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。'));
+  }
+  const results = lastUpload && String(lastUpload.caseId) === String(c.id) ? lastUpload.results : [];
+  const failed = results.filter((r) => !r.ok);
+  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-photos' },
+    h('h3', { id: 'sec-photos' }, `照片（${photos.length} 张）`),
+    photos.length
+      ? h('ul', { class: 'photos', 'data-testid': 'case-photos' }, photos.map((p) => photoItem(p, loadThumb, photoHref)))
+      : h('p', { class: 'muted', 'data-testid': 'case-photos-empty' }, '暂无照片'),
+    failed.length
+      ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
+        failed.map((r) => h('li', { 'data-testid': 'photo-error' }, `“${r.name}”未能上传：${r.message}`)))
+      : null,
+    upload);
+}
+
+// --- 立案案件 --------------------------------------------------------------------------------
+
+function enforcementSection(c, { user, onPayment, onOpenCase }) {
+  const e = c.enforcement;
+  if (!e) return null;
+  const payments = Array.isArray(e.payments) ? e.payments : [];
+  const others = (Array.isArray(e.cases) ? e.cases : []).filter((x) => String(x.id) !== String(c.id));
+  const money = (v) => (v === null || v === undefined ? '—' : formatYuan(v));
+  const outstanding = Number(e.outstanding_yuan) > 0;
+  return h('section', {
+    class: 'panel-section', 'aria-labelledby': 'sec-enforcement', 'data-testid': 'case-enforcement',
+    'data-enforcement-id': String(e.id ?? ''),
+  },
+  h('h3', { id: 'sec-enforcement' }, '立案案件'),
+  h('dl', { class: 'facts' },
+    row('案号', e.case_no || '—', 'enf-case-no'),
+    row('当事人', e.offender || '—', 'enf-offender'),
+    row('立案日期', formatDate(e.filed_on), 'enf-filed-on'),
+    e.decision_no ? row('处罚决定书号', e.decision_no, 'enf-decision-no') : null,
+    row('罚款', money(e.fine_yuan), 'enf-fine'),
+    e.confiscation_yuan ? row('没收', money(e.confiscation_yuan), 'enf-confiscation') : null,
+    row('已缴', money(e.paid_yuan), 'enf-paid'),
+    row('未缴', h('span', { class: outstanding ? 'owed' : null }, money(e.outstanding_yuan)), 'enf-outstanding')),
+  others.length
+    ? h('p', { class: 'enf-cases' }, `本案还包括 ${others.length} 个图斑：`,
+      others.map((x, i) => [i ? '、' : '', h('a', {
+        href: `#case=${encodeURIComponent(x.id)}`,
+        'data-testid': 'enf-case-link',
+        'data-case-id': String(x.id),
+        onclick: (ev) => { ev.preventDefault(); onOpenCase && onOpenCase(x.id, x.batch_id ?? null); },
+      }, x.code ?? x.id)]))
+    : null,
+  h('h4', {}, `缴款记录（${payments.length} 笔）`),
+  payments.length
+    ? h('table', { class: 'attr-table payments', 'data-testid': 'enf-payments' },
+      h('thead', {}, h('tr', {}, ['缴款日期', '金额(元)', '票据号', '登记人'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, payments.map((p) => h('tr', { 'data-testid': 'payment' },
+        h('td', {}, formatDate(p.paid_on)),
+        h('td', { class: 'num' }, fmt2(p.amount_yuan)),
+        h('td', {}, p.receipt_no || '—'),
+        h('td', {}, p.recorded_by || '—')))))
+    : h('p', { class: 'muted' }, '暂无缴款'),
+  mayTake(user, 'penalise') && e.id !== undefined && e.id !== null
+    ? buildForm('payment', '登记缴款', PAYMENT_FORM, ({ payload }) => onPayment(c, e, payload))
+    : null);
+}
+
+// --- 办理 ------------------------------------------------------------------------------------
+
+function rolesFor(action) {
+  return (ACTION_ROLES[action] || []).map((r) => ROLE_LABELS[r] || r).join('或');
+}
+
+/** Why a next step is not offered yet (the server leaves it out of allowed_actions). */
+function blockedNotes(c) {
+  const notes = [];
+  const m = c.milestones || {};
+  const photos = Array.isArray(c.photos) ? c.photos.length : (m.photo_count ?? 0);
+  if (c.programme === 'change_survey' && c.state === 'evidence_collected' && photos < 2) {
+    notes.push(`提交省级审核前须至少有 2 张举证照片（现有 ${photos} 张）。`);
+  }
+  if (c.state === 'rework' && (m.review_returns ?? 0) >= 2 && !m.reviewer_note) {
+    notes.push(`该图斑已被审核退回 ${m.review_returns} 次，须审核人先作“审核批注”，核查员才能再次提交核查。`);
+  }
+  return notes;
+}
+
+function actionsSection(c, { user, onAction, mergeCandidates }) {
+  const allowed = (c.allowed_actions || []).filter((a) => a !== 'add_photo');
+  const blocked = blockedNotes(c);
+  const mine = allowed.filter((a) => mayTake(user, a));
+  const theirs = allowed.filter((a) => !mayTake(user, a));
+  const forms = mine.map((a) => actionForm(a, (input) => onAction(c, input), {
+    mergeCandidates: a === 'file' ? mergeCandidates(c) : null,
+  }));
+  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-actions', 'data-testid': 'case-actions' },
+    h('h3', { id: 'sec-actions' }, '办理'),
+    forms.length && user ? h('p', { class: 'muted as-user' }, `以“${user.display_name || user.username}”的身份办理，记入办理记录。`) : null,
+    forms,
+    theirs.length
+      ? h('p', { class: 'muted', 'data-testid': 'others-actions' },
+        `${forms.length ? '另有' : '当前'}可办理的操作需由其他角色办理：`,
+        theirs.map((a) => `${ACTION_LABELS[a] || a}（${rolesFor(a) || '管理员'}）`).join('、'), '。')
+      : null,
+    blocked.map((text) => h('p', { class: 'blocked-note', 'data-testid': 'action-blocked' }, text)),
+    !allowed.length && !blocked.length ? h('p', { class: 'muted' }, '当前状态下没有可办理的操作。') : null);
+}
+
 /**
  * Create the panel controller.
- *   onAction(caseData, {action, actor, payload}) -> Promise
- *   onClose()
+ *   onAction(caseData, {action, payload, merge}) -> Promise
+ *   onUpload(caseData, files) -> Promise<[{name, ok, message}]>
+ *   onPayment(caseData, enforcement, payload) -> Promise<boolean>
+ *   onClose(), onOpenCase(id, batchId), getUser(), mergeCandidates(caseData) -> [{id, code}],
+ *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image
  */
-export function createPanel(root, { onAction, onClose, onOpenCase = null, batchName = () => null, currentBatchId = () => null }) {
+export function createPanel(root, {
+  onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
+  batchName = () => null, currentBatchId = () => null, getUser = () => null,
+  mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
+}) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, '图斑详情');
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': '关闭详情', 'data-testid': 'panel-close' }, '×');
   const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'panel-alert', hidden: true });
@@ -146,20 +345,46 @@ export function createPanel(root, { onAction, onClose, onOpenCase = null, batchN
   });
 
   let current = null;
+  let lastUpload = null;
 
   function open() {
     root.hidden = false;
     document.body.classList.add('panel-open');
   }
 
+  async function upload(c, files, input) {
+    input.disabled = true;
+    root.setAttribute('aria-busy', 'true');
+    announce(alertBox, '');
+    announce(statusBox, `正在上传 ${files.length} 张照片…`);
+    let results = [];
+    try {
+      results = await onUpload(c, files);
+    } finally {
+      input.disabled = false;
+    }
+    lastUpload = { caseId: c.id, results };
+    if (current && String(current.id) === String(c.id)) render(current);
+    root.setAttribute('aria-busy', 'false');
+    const ok = results.filter((r) => r.ok).length;
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length) {
+      announce(statusBox, '');
+      announce(alertBox, `${ok ? `已上传 ${ok} 张照片；` : ''}${failed.length} 张未能上传：` +
+        failed.map((r) => `“${r.name}”${r.message}`).join('；'));
+    } else {
+      announce(statusBox, `已上传 ${ok} 张照片。`);
+    }
+  }
+
   function render(c) {
     current = c;
+    const user = getUser();
     root.dataset.caseId = String(c.id);
     root.dataset.state = c.state || '';
     root.dataset.version = String(c.version ?? '');
     title.textContent = `图斑 ${c.code ?? c.id}`;
-    const actions = (c.allowed_actions || []).map((a) =>
-      actionForm(a, (input) => onAction(current, input)));
+    const weipian = c.programme !== 'change_survey';
     fill(body,
       h('dl', { class: 'facts' },
         row('图斑编号', c.code ?? '—', 'case-code'),
@@ -169,16 +394,17 @@ export function createPanel(root, { onAction, onClose, onOpenCase = null, batchN
         row('状态', h('span', { class: 'state-chip' },
           h('span', { class: 'swatch', style: `background:${colourFor(c.state)}` }),
           stateLabel(c.state, c.state_label)), 'case-state'),
-        c.programme === 'change_survey' ? null
+        !weipian ? null
           : row('核查结论', h('span', { class: c.judgment === 'illegal' ? 'judgment illegal' : 'judgment' },
             c.judgment_label || judgmentLabel(c.judgment)), 'case-judgment'),
+        c.assignee ? row('核查员', c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row('项目', PROGRAMME_LABELS[c.programme] || c.programme || '—', 'case-programme')),
       hintsSection(c),
+      actionsSection(c, { user, onAction, mergeCandidates }),
+      photosSection(c, { user, onUpload: upload, loadThumb, photoHref, lastUpload }),
+      enforcementSection(c, { user, onPayment, onOpenCase }),
       issuancesSection(c, { onOpenCase, batchName, currentBatchId: currentBatchId() }),
       siteCasesSection(c, { onOpenCase }),
-      h('section', { class: 'panel-section', 'aria-labelledby': 'sec-actions' },
-        h('h3', { id: 'sec-actions' }, '办理'),
-        actions.length ? actions : h('p', { class: 'muted' }, '当前状态下没有可办理的操作。')),
       h('section', { class: 'panel-section', 'aria-labelledby': 'sec-attrs' },
         h('h3', { id: 'sec-attrs' }, '属性'),
         attributesTable(c.attributes)),
@@ -197,6 +423,7 @@ export function createPanel(root, { onAction, onClose, onOpenCase = null, batchN
     loading(id) {
       open();
       current = null;
+      if (lastUpload && String(lastUpload.caseId) !== String(id)) lastUpload = null;
       root.dataset.caseId = String(id);
       root.setAttribute('aria-busy', 'true');
       title.textContent = '图斑详情';
@@ -209,6 +436,7 @@ export function createPanel(root, { onAction, onClose, onOpenCase = null, batchN
       if (!keepMessages) {
         announce(alertBox, '');
         announce(statusBox, '');
+        if (lastUpload && String(lastUpload.caseId) !== String(c.id)) lastUpload = null;
       }
       render(c);
     },
@@ -224,6 +452,7 @@ export function createPanel(root, { onAction, onClose, onOpenCase = null, batchN
     hide() {
       root.hidden = true;
       current = null;
+      lastUpload = null;
       delete root.dataset.caseId;
       document.body.classList.remove('panel-open');
     },

@@ -1,0 +1,219 @@
+// 用户管理 (admins only): the accounts (GET /api/users), adding one (POST /api/users) and
+// deactivating / reactivating (PATCH /api/users/{id} {active}). Users are never deleted.
+// 乡镇 choices come from the 乡镇界 reference layer (ident = 乡镇代码, label = name); codes
+// not in it can be typed in.
+// Test hooks: "users-table" with one "user-row" per account (data-username, data-active),
+// "user-toggle" (停用/启用), "user-form" with "user-username", "user-display-name",
+// "user-password", "user-role-<role>", "user-township-<code>", "user-townships-extra",
+// "user-submit"; "admin-status" / "admin-alert".
+
+import { announce, fill, h } from './dom.js';
+import { zhValidity } from './forms.js';
+import { ROLE_LABELS, ROLE_ORDER } from './labels.js';
+
+async function loadTownships(api) {
+  try {
+    const refs = (await api.references()).data || [];
+    const layer = refs.filter((r) => r.kind === 'township').pop();
+    if (!layer) return [];
+    const fc = await api.referenceFeatures(layer.id, null);
+    const seen = new Map();
+    for (const f of fc.features || []) {
+      const p = f.properties || {};
+      if (p.ident && !seen.has(String(p.ident))) seen.set(String(p.ident), p.label || String(p.ident));
+    }
+    return [...seen.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  } catch {
+    return [];
+  }
+}
+
+function field(id, label, input, hint) {
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label, input.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    input,
+    hint ? h('small', { class: 'hint', id: `${id}-hint` }, hint) : null);
+}
+
+/** createAdminView(root, api, {getUser}) → {refresh, clear} */
+export function createAdminView(root, api, { getUser }) {
+  const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'admin-alert', hidden: true });
+  const statusBox = h('div', { class: 'status', role: 'status', 'data-testid': 'admin-status', hidden: true });
+  const tableBox = h('div', { class: 'table-scroll' }, h('p', { class: 'muted' }, '正在加载…'));
+  const formBox = h('div', { class: 'user-form-box' });
+  root.replaceChildren(
+    h('h2', {}, '用户管理'),
+    alertBox, statusBox,
+    h('section', { 'aria-labelledby': 'users-title' }, h('h3', { id: 'users-title' }, '账号'), tableBox),
+    h('section', { 'aria-labelledby': 'user-form-title' }, h('h3', { id: 'user-form-title' }, '新增用户'), formBox));
+  let townships = null; // [[code, name]]
+  let townshipNames = new Map();
+  let generation = 0;
+
+  function error(text) {
+    announce(statusBox, '');
+    announce(alertBox, text);
+  }
+  function status(text) {
+    announce(alertBox, '');
+    announce(statusBox, text);
+  }
+
+  function townshipText(codes) {
+    if (!codes || !codes.length) return '—';
+    if (townshipNames.size && [...townshipNames.keys()].every((c) => codes.includes(c))) {
+      const extra = codes.filter((c) => !townshipNames.has(c));
+      return `全部 ${townshipNames.size} 个乡镇${extra.length ? `，另有 ${extra.join('、')}` : ''}`;
+    }
+    return codes.map((c) => townshipNames.get(c) || c).join('、');
+  }
+
+  function userRow(u) {
+    const me = getUser();
+    const self = me && String(me.id) === String(u.id);
+    const toggle = self
+      ? h('span', { class: 'muted', 'data-testid': 'user-self' }, '当前登录')
+      : h('button', {
+        type: 'button', class: u.active ? 'danger-button' : '', 'data-testid': 'user-toggle',
+        'aria-label': `${u.active ? '停用' : '启用'}用户 ${u.display_name}（${u.username}）`,
+      }, u.active ? '停用' : '启用');
+    if (!self) {
+      toggle.addEventListener('click', async () => {
+        toggle.disabled = true;
+        try {
+          const updated = await api.updateUser(u.id, { active: !u.active });
+          status(`已${updated.active ? '启用' : '停用'}用户 ${updated.display_name}（${updated.username}）。` +
+            (updated.active ? '' : '其登录已失效。'));
+          await refreshUsers({ focusUser: updated.id });
+        } catch (err) {
+          error(err.status === 403 ? `您没有权限：${err.message}` : `未能更改用户状态：${err.message}`);
+          toggle.disabled = false;
+        }
+      });
+    }
+    const roles = Array.isArray(u.role_labels) && u.role_labels.length
+      ? u.role_labels : (u.roles || []).map((r) => ROLE_LABELS[r] || r);
+    return h('tr', {
+      'data-testid': 'user-row', 'data-username': u.username, 'data-user-id': String(u.id),
+      'data-active': String(Boolean(u.active)), class: u.active ? '' : 'inactive',
+    },
+    h('th', { scope: 'row' }, u.username),
+    h('td', {}, u.display_name || '—'),
+    h('td', {}, roles.join('、') || '—'),
+    h('td', { class: 'townships', title: (u.townships || []).join('、') || null }, townshipText(u.townships)),
+    h('td', {}, u.active ? '正常' : h('span', { class: 'muted' }, '已停用')),
+    h('td', {}, toggle));
+  }
+
+  async function refreshUsers({ focusUser = null } = {}) {
+    const mine = ++generation;
+    try {
+      const list = (await api.users()).data || [];
+      if (mine !== generation) return;
+      fill(tableBox, h('table', { class: 'attr-table users-table', 'data-testid': 'users-table' },
+        h('caption', { class: 'visually-hidden' }, '用户列表'),
+        h('thead', {}, h('tr', {}, ['用户名', '显示名', '角色', '负责乡镇', '状态', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, list.map(userRow))));
+      if (focusUser !== null) {
+        tableBox.querySelector(`tr[data-user-id="${CSS.escape(String(focusUser))}"] button`)?.focus();
+      }
+    } catch (err) {
+      if (mine !== generation) return;
+      fill(tableBox, null);
+      error(err.status === 403 ? `您没有权限查看用户：${err.message}` : `无法加载用户列表：${err.message}`);
+    }
+  }
+
+  function buildForm() {
+    const username = h('input', { id: 'u-username', name: 'username', required: true, autocomplete: 'off', 'data-testid': 'user-username', maxlength: 64 });
+    const display = h('input', { id: 'u-display', name: 'display_name', autocomplete: 'off', 'data-testid': 'user-display-name', maxlength: 100 });
+    const password = h('input', {
+      id: 'u-password', name: 'password', type: 'password', required: true, minlength: 8,
+      autocomplete: 'new-password', 'data-testid': 'user-password', 'aria-describedby': 'u-password-hint',
+    });
+    zhValidity(username, { label: '用户名' });
+    zhValidity(password, { label: '初始密码' });
+    const roleBoxes = ROLE_ORDER.map((r) => h('div', { class: 'check' },
+      h('input', { type: 'checkbox', id: `u-role-${r}`, name: 'roles', value: r, 'data-testid': `user-role-${r}` }),
+      h('label', { for: `u-role-${r}` }, ROLE_LABELS[r])));
+    const roleNote = h('small', { class: 'hint', id: 'u-roles-hint' }, '至少选择一个角色；管理员可办理所有操作。');
+    const townBoxes = (townships || []).map(([code, name]) => h('div', { class: 'check' },
+      h('input', { type: 'checkbox', id: `u-town-${code}`, name: 'townships', value: code, 'data-testid': `user-township-${code}` }),
+      h('label', { for: `u-town-${code}` }, name, h('span', { class: 'muted' }, ` ${code}`))));
+    const extra = h('input', {
+      id: 'u-towns-extra', name: 'townships_extra', autocomplete: 'off', 'data-testid': 'user-townships-extra',
+      'aria-describedby': 'u-towns-extra-hint', pattern: '[0-9,，、\\s]*',
+    });
+    zhValidity(extra, { label: '其他乡镇代码', hint: '只能填写数字代码，用逗号或顿号分隔' });
+    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'user-submit' }, '新增用户');
+    const form = h('form', { class: 'action-form user-form', 'data-testid': 'user-form' },
+      h('fieldset', {}, h('legend', {}, '账号信息'),
+        field('u-username', '用户名', username),
+        field('u-display', '显示名', display),
+        field('u-password', '初始密码', password, '至少 8 位；请线下告知本人并提醒其尽快修改。')),
+      h('fieldset', { 'aria-describedby': 'u-roles-hint' }, h('legend', {}, '角色', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+        h('div', { class: 'check-grid' }, roleBoxes), roleNote),
+      h('fieldset', {}, h('legend', {}, '负责乡镇（外业核查员按乡镇分派图斑）'),
+        townBoxes.length
+          ? h('div', { class: 'check-grid towns' }, townBoxes)
+          : h('p', { class: 'muted' }, '未导入乡镇界参考图层，请直接填写乡镇代码。'),
+        field('u-towns-extra', '其他乡镇代码', extra, '多个代码用逗号或顿号分隔，如 130208100、130208101')),
+      h('div', { class: 'form-actions' }, submit));
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      form.classList.add('touched');
+      if (!form.reportValidity()) return;
+      const roles = [...form.querySelectorAll('input[name="roles"]:checked')].map((el) => el.value);
+      if (!roles.length) {
+        error('请至少选择一个角色。');
+        form.querySelector('input[name="roles"]').focus();
+        return;
+      }
+      const towns = new Set([...form.querySelectorAll('input[name="townships"]:checked')].map((el) => el.value));
+      for (const code of extra.value.split(/[\s,，、]+/)) if (code) towns.add(code);
+      const body = {
+        username: username.value.trim(),
+        display_name: display.value.trim() || username.value.trim(),
+        password: password.value,
+        roles,
+        townships: [...towns],
+      };
+      submit.disabled = true;
+      try {
+        const u = await api.addUser(body);
+        status(`已新增用户 ${u.display_name}（${u.username}）：${(u.role_labels || u.roles || []).join('、')}。`);
+        form.reset();
+        form.classList.remove('touched');
+        await refreshUsers();
+      } catch (err) {
+        const problems = err.details && Array.isArray(err.details.problems)
+          ? `（${err.details.problems.map((p) => p.message || p.msg || JSON.stringify(p)).join('；')}）` : '';
+        error(err.status === 403 ? `您没有权限：${err.message}` : `未能新增用户：${err.message}${problems}`);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    fill(formBox, form);
+  }
+
+  async function refresh() {
+    if (townships === null) {
+      townships = await loadTownships(api);
+      townshipNames = new Map(townships);
+      buildForm();
+    }
+    await refreshUsers();
+  }
+
+  function clear() {
+    generation += 1;
+    townships = null;
+    announce(alertBox, '');
+    announce(statusBox, '');
+    fill(tableBox, h('p', { class: 'muted' }, '正在加载…'));
+    fill(formBox, null);
+  }
+
+  return { refresh, clear };
+}

@@ -1,0 +1,162 @@
+// Signing in: the login screen, the session (token and user in sessionStorage, so each tab
+// signs in on its own and closing the tab forgets it) and role checks for what to show.
+// The server decides every permission; the checks here only keep unusable forms away.
+
+import { announce, h } from './dom.js';
+import { ACTION_ROLES, ROLE_LABELS } from './labels.js';
+
+const TOKEN_KEY = 'tuban.token';
+const USER_KEY = 'tuban.user';
+
+function read(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
+  } catch {
+    /* storage disabled: the session lasts as long as the page */
+  }
+}
+
+let memory = { token: null, user: null };
+
+export const session = {
+  get token() {
+    return memory.token || read(TOKEN_KEY);
+  },
+  get user() {
+    if (memory.user) return memory.user;
+    try {
+      return JSON.parse(read(USER_KEY) || 'null');
+    } catch {
+      return null;
+    }
+  },
+  set(token, user) {
+    memory = { token, user };
+    write(TOKEN_KEY, token);
+    write(USER_KEY, JSON.stringify(user));
+  },
+  setUser(user) {
+    memory.user = user;
+    write(USER_KEY, JSON.stringify(user));
+  },
+  clear() {
+    memory = { token: null, user: null };
+    write(TOKEN_KEY, null);
+    write(USER_KEY, null);
+  },
+};
+
+function rolesOf(user) {
+  return new Set((user && user.roles) || []);
+}
+
+/** Does the user hold any of these roles? Admins hold them all. */
+export function hasRole(user, ...roles) {
+  const mine = rolesOf(user);
+  return mine.has('admin') || roles.some((r) => mine.has(r));
+}
+
+/** May the user take this case action (docs/api.md role table)? */
+export function mayTake(user, action) {
+  const roles = ACTION_ROLES[action];
+  return roles ? hasRole(user, ...roles) : hasRole(user);
+}
+
+/** "外业核查员、审核人" */
+export function roleText(user) {
+  if (!user) return '';
+  const labels = Array.isArray(user.role_labels) && user.role_labels.length
+    ? user.role_labels
+    : (user.roles || []).map((r) => ROLE_LABELS[r] || r);
+  return labels.join('、');
+}
+
+/** Plain words for a failed login. */
+function loginMessage(err) {
+  if (err.code === 'NETWORK_ERROR') return err.message;
+  if (err.status === 401 || err.code === 'AUTH_REQUIRED') {
+    return `登录失败：${err.message || '用户名或密码错误'}。请检查后重试。`;
+  }
+  if (err.status === 422) return '登录失败：请填写用户名和密码。';
+  if (err.status === 429) return `登录失败：${err.message || '尝试次数过多，请稍后再试'}`;
+  return `登录失败：${err.message}`;
+}
+
+/**
+ * The login screen in root. onLogin({token, user}) runs after a successful login.
+ * show({message}) shows it (optionally with a note such as “登录已失效”), hide() hides it.
+ */
+export function createLoginScreen(root, { api, onLogin }) {
+  const username = h('input', {
+    id: 'login-username', name: 'username', type: 'text', required: true,
+    autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false',
+    'data-testid': 'login-username',
+  });
+  const password = h('input', {
+    id: 'login-password', name: 'password', type: 'password', required: true,
+    autocomplete: 'current-password', 'data-testid': 'login-password',
+  });
+  const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'login-alert', hidden: true });
+  const note = h('p', { class: 'login-note', role: 'status', 'data-testid': 'login-note', hidden: true });
+  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, '登录');
+  for (const [input, label] of [[username, '用户名'], [password, '密码']]) {
+    input.addEventListener('invalid', () => input.setCustomValidity(input.validity.valueMissing ? `请填写${label}` : ''));
+    input.addEventListener('input', () => input.setCustomValidity(''));
+  }
+  const form = h('form', { class: 'login-form', 'data-testid': 'login-form', 'aria-labelledby': 'login-title' },
+    h('h2', { id: 'login-title' }, '登录'),
+    note,
+    alertBox,
+    h('div', { class: 'field' }, h('label', { for: 'login-username' }, '用户名'), username),
+    h('div', { class: 'field' }, h('label', { for: 'login-password' }, '密码'), password),
+    h('div', { class: 'form-actions' }, button),
+    h('p', { class: 'muted login-help' }, '忘记密码或需要开通账号，请联系系统管理员。'));
+  root.replaceChildren(h('div', { class: 'login-card' }, form));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!form.reportValidity()) return;
+    button.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    announce(alertBox, '');
+    let result;
+    try {
+      result = await api.login(username.value.trim(), password.value);
+    } catch (err) {
+      announce(alertBox, loginMessage(err));
+      password.select();
+      password.focus();
+      return;
+    } finally {
+      button.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+    password.value = '';
+    await onLogin(result); // the app reports its own loading errors
+  });
+
+  return {
+    /** message: why the screen is shown (e.g. 登录已失效); name: pre-filled user name. */
+    show({ message = '', name = '' } = {}) {
+      root.hidden = false;
+      announce(note, message);
+      announce(alertBox, '');
+      if (name && !username.value) username.value = name;
+      (username.value ? password : username).focus();
+    },
+    hide() {
+      root.hidden = true;
+      announce(note, '');
+      announce(alertBox, '');
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// 我的任务: the signed-in user's open work (GET /api/tasks, overdue first as the API orders it)
+// and, for reviewers and admins, how many 图斑 are overdue across the county (GET /api/overdue).
+// Test hooks: data-testid="tasks-list" with one "task" per entry (data-case-id, data-batch-id,
+// data-overdue), "task-open" (the button that opens it on the map), "tasks-count",
+// "overdue-count" (data-count), "tasks-refresh".
+
+import { hasRole } from './auth.js';
+import { announce, fill, h } from './dom.js';
+import { PROGRAMME_LABELS, colourFor, formatDate, stateLabel } from './labels.js';
+
+function taskItem(t, onOpen) {
+  const overdue = Boolean(t.overdue);
+  const open = h('button', {
+    type: 'button', class: 'task-open link-button', 'data-testid': 'task-open',
+    'aria-label': `在地图上打开图斑 ${t.code ?? t.case_id}${overdue ? '（已逾期）' : ''}`,
+  }, t.code ?? `图斑 ${t.case_id}`);
+  open.addEventListener('click', () => onOpen(t.case_id, t.batch_id ?? null));
+  return h('li', {
+    class: overdue ? 'task overdue' : 'task', 'data-testid': 'task',
+    'data-case-id': String(t.case_id), 'data-batch-id': String(t.batch_id ?? ''),
+    'data-overdue': String(overdue),
+  },
+  h('div', { class: 'task-head' },
+    open,
+    overdue ? h('span', { class: 'badge overdue-badge', 'data-testid': 'task-overdue' }, '逾期') : null),
+  h('div', { class: 'task-meta' },
+    h('span', { class: 'state-chip' },
+      h('span', { class: 'swatch', style: `background:${colourFor(t.state)}` }),
+      stateLabel(t.state, t.state_label)),
+    h('span', {}, PROGRAMME_LABELS[t.programme] || t.programme || ''),
+    h('span', { class: overdue ? 'due overdue' : 'due' }, `期限 ${formatDate(t.due_on)}`),
+    t.township_name ? h('span', {}, t.township_name) : null));
+}
+
+/**
+ * createTasksView(root, api, {onOpen(caseId, batchId), getUser(), onCount(n)}) → {refresh, clear}
+ */
+export function createTasksView(root, api, { onOpen, getUser, onCount = () => {} }) {
+  const alertBox = h('div', { class: 'alert', role: 'alert', hidden: true });
+  const summary = h('p', { class: 'tasks-summary', 'data-testid': 'tasks-count', role: 'status' });
+  const overdueBox = h('p', { class: 'overdue-summary', 'data-testid': 'overdue-count', hidden: true });
+  const list = h('div', { class: 'tasks-content' }, h('p', { class: 'muted' }, '正在加载…'));
+  const button = h('button', { type: 'button', 'data-testid': 'tasks-refresh' }, '刷新');
+  root.replaceChildren(
+    h('div', { class: 'tasks-toolbar' }, h('h2', {}, '我的任务'), button),
+    summary, overdueBox, alertBox, list);
+  let generation = 0;
+
+  async function refresh() {
+    const mine = ++generation;
+    const user = getUser();
+    root.setAttribute('aria-busy', 'true');
+    const reviewer = hasRole(user, 'reviewer');
+    try {
+      const [tasks, overdue] = await Promise.all([
+        api.tasks(),
+        reviewer ? api.overdue().catch((err) => ({ error: err })) : Promise.resolve(null),
+      ]);
+      if (mine !== generation) return;
+      const data = (tasks && tasks.data) || [];
+      const late = data.filter((t) => t.overdue).length;
+      summary.textContent = data.length
+        ? `共 ${data.length} 项待办${late ? `，其中 ${late} 项已逾期` : ''}。`
+        : '目前没有待办任务。';
+      onCount(data.length, late);
+      fill(list, data.length
+        ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list' }, data.map((t) => taskItem(t, onOpen)))
+        : null);
+      if (overdue && !overdue.error) {
+        const n = overdue.count ?? (overdue.data || []).length;
+        overdueBox.dataset.count = String(n);
+        overdueBox.textContent = n ? `全区逾期未办结图斑：${n} 个` : '全区没有逾期未办结的图斑。';
+        overdueBox.classList.toggle('has-overdue', n > 0);
+        overdueBox.hidden = false;
+      } else if (overdue && overdue.error) {
+        overdueBox.dataset.count = '';
+        overdueBox.textContent = `无法加载逾期统计：${overdue.error.message}`;
+        overdueBox.hidden = false;
+      } else {
+        overdueBox.hidden = true;
+      }
+      announce(alertBox, '');
+    } catch (err) {
+      if (mine !== generation) return;
+      announce(alertBox, `无法加载我的任务：${err.message}`);
+    } finally {
+      if (mine === generation) root.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function clear() {
+    generation += 1;
+    summary.textContent = '';
+    overdueBox.hidden = true;
+    announce(alertBox, '');
+    fill(list, h('p', { class: 'muted' }, '正在加载…'));
+  }
+
+  button.addEventListener('click', refresh);
+  return { refresh, clear };
+}
