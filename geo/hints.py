@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import parallel
 from geo.area import M2_PER_MU, ellipsoidal_area_m2
 from geo.references import RefKind
 
@@ -51,6 +52,10 @@ class ReferenceSet:
         return shapely.union_all(towns.geometry.to_numpy())
 
 
+def _overlap_m2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return ellipsoidal_area_m2(shapely.intersection(a, b))
+
+
 def _pairs(
     geoms: np.ndarray, ref_geoms: np.ndarray, area_m2: np.ndarray, *, only_shared: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,7 +66,7 @@ def _pairs(
     picking the largest of several) a parcel meeting a single reference gets NaN for its area.
     """
     tree = shapely.STRtree(ref_geoms)
-    pi, ri = tree.query(geoms, predicate="intersects")
+    pi, ri = parallel.query(tree, geoms, "intersects")
     inter = np.full(len(pi), np.nan)
     if len(pi) == 0:
         return pi, ri, inter
@@ -71,15 +76,15 @@ def _pairs(
     if only_shared:
         todo &= np.bincount(pi, minlength=len(geoms))[pi] > 1
     if todo.any():
-        wi, wr = tree.query(geoms, predicate="within")
-        key = pi.astype(np.int64) * len(ref_geoms) + ri
-        inside = np.isin(key, wi.astype(np.int64) * len(ref_geoms) + wr) & todo
+        shapely.prepare(ref_geoms)  # prepared: contains_properly is then a cheap test per pair
+        idx = np.flatnonzero(todo)
+        inside = idx[
+            parallel.chunked(shapely.contains_properly, ref_geoms[ri[idx]], geoms[pi[idx]])
+        ]
         inter[inside] = area_m2[pi[inside]]
-        todo &= ~inside
+        todo[inside] = False
     if todo.any():
-        inter[todo] = ellipsoidal_area_m2(
-            shapely.intersection(geoms[pi[todo]], ref_geoms[ri[todo]])
-        )
+        inter[todo] = parallel.chunked(_overlap_m2, geoms[pi[todo]], ref_geoms[ri[todo]])
     return pi, ri, inter
 
 
@@ -142,6 +147,44 @@ def _share(n: int, pi: np.ndarray, inter: np.ndarray, area: np.ndarray) -> np.nd
     return np.round(share, 4)
 
 
+def _assign(
+    out: pd.DataFrame, rows: np.ndarray, best: np.ndarray, ref: object, code_col: str, name_col: str
+) -> None:
+    found = best >= 0
+    out.loc[rows[found], code_col] = ref["ident"].to_numpy()[best[found]]  # type: ignore[index]
+    out.loc[rows[found], name_col] = ref["label"].to_numpy()[best[found]]  # type: ignore[index]
+
+
+def _locate(geoms: np.ndarray, area_m2: np.ndarray, refs: ReferenceSet, out: pd.DataFrame) -> None:
+    """Village and township of each 图斑: the one holding the largest part of it."""
+    n = len(geoms)
+    villages, towns = refs.get(RefKind.VILLAGE), refs.get(RefKind.TOWNSHIP)
+    rest = np.arange(n)  # parcels whose township still needs a spatial test
+    if villages is not None and len(villages):
+        pi, ri, inter = _pairs(geoms, villages.geometry.to_numpy(), area_m2, only_shared=True)
+        best = _largest(n, pi, ri, inter)
+        _assign(out, np.arange(n), best, villages, "village_code", "village_name")
+        out["villages"] = _spans(n, pi, ri, inter, area_m2, villages)
+        if towns is not None and len(towns):
+            # Villages nest in townships: a 图斑 inside one village is in that village's
+            # township, which saves a spatial test per 图斑 against large township polygons.
+            anchor = shapely.point_on_surface(villages.geometry.to_numpy())
+            vi, ti = shapely.STRtree(towns.geometry.to_numpy()).query(anchor, predicate="within")
+            town_of = np.full(len(villages), -1)
+            town_of[vi] = ti
+            single = (np.bincount(pi, minlength=n) == 1) & (best >= 0)
+            rows = np.flatnonzero(single)
+            _assign(out, rows, town_of[best[rows]], towns, "township_code", "township_name")
+            rest = np.flatnonzero(~single | (town_of[np.maximum(best, 0)] < 0))
+    if towns is not None and len(towns) and len(rest):
+        pi, ri, inter = _pairs(
+            geoms[rest], towns.geometry.to_numpy(), area_m2[rest], only_shared=True
+        )
+        _assign(
+            out, rest, _largest(len(rest), pi, ri, inter), towns, "township_code", "township_name"
+        )
+
+
 def compute_hints(
     geoms: np.ndarray, area_m2: np.ndarray, programme: str, refs: ReferenceSet
 ) -> pd.DataFrame:
@@ -151,20 +194,7 @@ def compute_hints(
     out = pd.DataFrame({c: pd.Series([None] * n, dtype=object) for c in HINT_COLUMNS})
     if n == 0:
         return out
-    for kind, code_col, name_col in (
-        (RefKind.TOWNSHIP, "township_code", "township_name"),
-        (RefKind.VILLAGE, "village_code", "village_name"),
-    ):
-        ref = refs.get(kind)
-        if ref is None or len(ref) == 0:
-            continue
-        pi, ri, inter = _pairs(geoms, ref.geometry.to_numpy(), area_m2, only_shared=True)
-        best = _largest(n, pi, ri, inter)
-        found = best >= 0
-        out.loc[found, code_col] = ref["ident"].to_numpy()[best[found]]
-        out.loc[found, name_col] = ref["label"].to_numpy()[best[found]]
-        if kind is RefKind.VILLAGE:
-            out["villages"] = _spans(n, pi, ri, inter, area_m2, ref)
+    _locate(geoms, area_m2, refs, out)
     farmland = refs.get(RefKind.FARMLAND)
     if farmland is not None:
         pi, _, inter = _pairs(geoms, farmland.geometry.to_numpy(), area_m2)

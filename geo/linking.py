@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import parallel
+
 IOU_THRESHOLD = 0.5
 
 
@@ -34,7 +36,9 @@ def _overlap_pairs(
     if len(left) == 0 or len(right) == 0:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
     tree = shapely.STRtree(right)
-    li, ri = tree.query(left, predicate="intersects")
+    # Boxes only: the IoU bound below discards most box-only pairs far cheaper than an exact
+    # intersects test would, and disjoint pairs that survive it simply get IoU 0.
+    li, ri = parallel.query(tree, left)
     if self_join:
         later = li > ri
         li, ri = li[later], ri[later]
@@ -51,7 +55,7 @@ def _overlap_pairs(
     upper = np.minimum(box_inter, np.minimum(la, ra)) / np.maximum(la, ra)
     keep = upper > min_iou
     li, ri = li[keep], ri[keep]
-    return li, ri, _iou(left[li], right[ri])
+    return li, ri, parallel.chunked(_iou, left[li], right[ri])
 
 
 def duplicates_in_file(

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, and_, bindparam, func, select
+from sqlalchemy import Engine, and_, bindparam, func, or_, select
 
 from geo.errors import DuplicateBatch, InvalidValue, NotFound, VersionConflict
 from geo.hints import HINT_COLUMNS
@@ -32,11 +32,6 @@ from storage.bulk import bind_constant, insert_rows, to_json
 from storage.tables import batches, case_events, cases, payments, reissues
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
-
-
-def _plain(v: Any) -> Any:
-    """numpy scalars to Python, for the database driver."""
-    return v.item() if isinstance(v, np.generic) else v
 
 
 FEATURE_COLUMNS = (
@@ -78,7 +73,8 @@ def _hint_columns(hints: pd.DataFrame | None, n: int) -> dict[str, list[Any]]:
     for c in HINT_COLUMNS:
         col = hints[c].astype(object)
         values = col.where(col.notna(), None).tolist()
-        out[c] = [to_json(v) for v in values] if c == "villages" else [_plain(v) for v in values]
+        # np.str_ and np.float64 subclass str and float, so drivers take them as they are.
+        out[c] = [to_json(v) for v in values] if c == "villages" else values
     return out
 
 
@@ -265,11 +261,11 @@ class CaseStore:
                 [feats[c][i] for i in new_idx] for c in feats
             ]
             insert_rows(conn, cases, names, list(zip(*columns, strict=True)))
-            ids = dict(
-                conn.execute(
-                    select(cases.c.code, cases.c.id).where(cases.c.batch_id == batch_id)
-                ).all()
-            )
+            # Only the new cases that other rows point at need their ids read back.
+            wanted = {frame["code"].iat[i] for i in site_of} | {
+                frame["code"].iat[int(dup_of[i])] for i in np.flatnonzero(dup_of >= 0)
+            }
+            ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
             codes = frame["code"].to_numpy()
             rows_no = frame["row"].tolist()
@@ -303,6 +299,15 @@ class CaseStore:
             )
             return self._batch(conn, batch_id), True
 
+    def _ids_of(self, conn: Any, batch_id: int, codes: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in range(0, len(codes), 500):
+            q = select(cases.c.code, cases.c.id).where(
+                cases.c.batch_id == batch_id, cases.c.code.in_(codes[i : i + 500])
+            )
+            out.update(dict(conn.execute(q).all()))
+        return out
+
     def _set_sites(
         self,
         conn: Any,
@@ -331,11 +336,6 @@ class CaseStore:
                     .values(site_id=bindparam("site")),
                     updates,
                 )
-        conn.execute(
-            cases.update()
-            .where(cases.c.batch_id == batch_id, cases.c.site_id.is_(None))
-            .values(site_id=cases.c.id)
-        )
 
     def link_candidates(
         self, bounds: tuple[float, float, float, float], codes: list[str], programme: str
@@ -355,8 +355,8 @@ class CaseStore:
         with self.engine.connect() as conn:
             for r in conn.execute(near):
                 rows[r.id] = r
-            for i in range(0, len(codes), 500):
-                chunk = codes[i : i + 500]
+            for i in range(0, len(codes), 5000):
+                chunk = codes[i : i + 5000]
                 q = select(*cols).where(cases.c.programme == programme, cases.c.code.in_(chunk))
                 for r in conn.execute(q):
                     rows[r.id] = r
@@ -473,10 +473,11 @@ class CaseStore:
 
     def site_cases(self, case_id: int) -> list[dict[str, Any]]:
         """Other programmes' cases on the same site as this one."""
-        site = select(cases.c.site_id).where(cases.c.id == case_id).scalar_subquery()
+        site_of = func.coalesce(cases.c.site_id, cases.c.id)  # NULL: the case is its own site
+        site = select(site_of).where(cases.c.id == case_id).scalar_subquery()
         q = select(
             cases.c.id, cases.c.batch_id, cases.c.programme, cases.c.code, cases.c.state
-        ).where(cases.c.site_id == site, cases.c.id != case_id)
+        ).where(or_(cases.c.site_id == site, cases.c.id == site), cases.c.id != case_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q.order_by(cases.c.id))]
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from storage.types import UTCDateTime
@@ -64,7 +65,8 @@ cases = Table(
     "cases",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("batch_id", ForeignKey("batches.id"), nullable=False, index=True),
+    # Looked up through the unique (batch_id, code) index; a second index would only slow imports.
+    Column("batch_id", ForeignKey("batches.id"), nullable=False),
     Column("programme", String(32), nullable=False),
     Column("code", String(100), nullable=False),
     Column("xzqdm", String(32), nullable=False),
@@ -96,7 +98,8 @@ cases = Table(
     Column("note", Text),
     Column("updated_at", UTCDateTime, nullable=False),
     # One site, several programmes: a 卫片 and a 变更调查 polygon on the same pit share site_id.
-    Column("site_id", Integer, index=True),
+    # NULL means the case is its own site, so an import need not rewrite every new row.
+    Column("site_id", Integer),
     # Automatic hints from the reference layers at import time (never a judgment).
     Column("township_code", String(32), index=True),
     Column("township_name", String(100)),
@@ -121,10 +124,24 @@ cases = Table(
     Column("demolished_m2", Float),
     Column("reclaimed_m2", Float),
     Column("permit_no", String(100)),
-    Column("enforcement_id", Integer, index=True),
+    Column("enforcement_id", Integer),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
     Index("ix_cases_programme_code", "programme", "code"),
+    # Partial: most 图斑 share no site and are never filed, so these stay small and cost an
+    # import nothing.
+    Index(
+        "ix_cases_site_id",
+        "site_id",
+        sqlite_where=text("site_id IS NOT NULL"),
+        postgresql_where=text("site_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_cases_enforcement_id",
+        "enforcement_id",
+        sqlite_where=text("enforcement_id IS NOT NULL"),
+        postgresql_where=text("enforcement_id IS NOT NULL"),
+    ),
 )
 
 # A 图斑 issued again (next quarter's batch, or twice in one file) joins its earlier case

@@ -83,7 +83,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name="fk_cases_batch_id_batches"),
         sa.UniqueConstraint("batch_id", "code", name="uq_cases_batch_id_code"),
     )
-    op.create_index("ix_cases_batch_id", "cases", ["batch_id"])
     op.create_index("ix_cases_state", "cases", ["state"])
     op.create_index("ix_cases_bbox", "cases", ["minx", "maxx", "miny", "maxy"])
     op.create_table(
@@ -107,6 +106,5 @@ def downgrade() -> None:
     op.drop_table("case_events")
     op.drop_index("ix_cases_bbox", table_name="cases")
     op.drop_index("ix_cases_state", table_name="cases")
-    op.drop_index("ix_cases_batch_id", table_name="cases")
     op.drop_table("cases")
     op.drop_table("batches")

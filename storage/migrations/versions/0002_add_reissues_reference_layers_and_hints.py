@@ -41,8 +41,14 @@ def upgrade() -> None:
         op.add_column("batches", sa.Column(name, type_))
     for name, type_ in HINT_COLUMNS:
         op.add_column("cases", sa.Column(name, type_))
-    op.execute("UPDATE cases SET site_id = id")
-    op.create_index("ix_cases_site_id", "cases", ["site_id"])
+    # NULL site_id: the case is its own site (no mass UPDATE on import); partial index.
+    op.create_index(
+        "ix_cases_site_id",
+        "cases",
+        ["site_id"],
+        sqlite_where=sa.text("site_id IS NOT NULL"),
+        postgresql_where=sa.text("site_id IS NOT NULL"),
+    )
     op.create_index("ix_cases_township_code", "cases", ["township_code"])
     op.create_index("ix_cases_programme_code", "cases", ["programme", "code"])
     op.create_table(

@@ -34,7 +34,13 @@ CASE_COLUMNS = [
 def upgrade() -> None:
     for col in CASE_COLUMNS:
         op.add_column("cases", col)
-    op.create_index("ix_cases_enforcement_id", "cases", ["enforcement_id"])
+    op.create_index(
+        "ix_cases_enforcement_id",
+        "cases",
+        ["enforcement_id"],
+        sqlite_where=sa.text("enforcement_id IS NOT NULL"),
+        postgresql_where=sa.text("enforcement_id IS NOT NULL"),
+    )
     with op.batch_alter_table("cases") as b:
         b.alter_column("returned_count", server_default="0")
     op.create_table(
