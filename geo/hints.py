@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import parallel
 from geo.area import M2_PER_MU, ellipsoidal_area_m2
 from geo.references import RefKind
 
@@ -66,7 +65,7 @@ def _pairs(
     picking the largest of several) a parcel meeting a single reference gets NaN for its area.
     """
     tree = shapely.STRtree(ref_geoms)
-    pi, ri = parallel.query(tree, geoms, "intersects")
+    pi, ri = tree.query(geoms, predicate="intersects")
     inter = np.full(len(pi), np.nan)
     if len(pi) == 0:
         return pi, ri, inter
@@ -78,13 +77,11 @@ def _pairs(
     if todo.any():
         shapely.prepare(ref_geoms)  # prepared: contains_properly is then a cheap test per pair
         idx = np.flatnonzero(todo)
-        inside = idx[
-            parallel.chunked(shapely.contains_properly, ref_geoms[ri[idx]], geoms[pi[idx]])
-        ]
+        inside = idx[shapely.contains_properly(ref_geoms[ri[idx]], geoms[pi[idx]])]
         inter[inside] = area_m2[pi[inside]]
         todo[inside] = False
     if todo.any():
-        inter[todo] = parallel.chunked(_overlap_m2, geoms[pi[todo]], ref_geoms[ri[todo]])
+        inter[todo] = _overlap_m2(geoms[pi[todo]], ref_geoms[ri[todo]])
     return pi, ri, inter
 
 

@@ -13,8 +13,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import parallel
-
 IOU_THRESHOLD = 0.5
 
 
@@ -38,7 +36,7 @@ def _overlap_pairs(
     tree = shapely.STRtree(right)
     # Boxes only: the IoU bound below discards most box-only pairs far cheaper than an exact
     # intersects test would, and disjoint pairs that survive it simply get IoU 0.
-    li, ri = parallel.query(tree, left)
+    li, ri = tree.query(left)
     if self_join:
         later = li > ri
         li, ri = li[later], ri[later]
@@ -55,7 +53,7 @@ def _overlap_pairs(
     upper = np.minimum(box_inter, np.minimum(la, ra)) / np.maximum(la, ra)
     keep = upper > min_iou
     li, ri = li[keep], ri[keep]
-    return li, ri, parallel.chunked(_iou, left[li], right[ri])
+    return li, ri, _iou(left[li], right[ri])
 
 
 def duplicates_in_file(

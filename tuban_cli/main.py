@@ -18,10 +18,14 @@ from tuban_cli.common import DbOpt, fail, progress_bar, settings_for, store_for,
 app = typer.Typer(
     help="图斑 Tuban：卫片执法与土地变更调查的图斑案件与绩效指标", no_args_is_help=True
 )
+user_app = typer.Typer(
+    help="账号：外业核查员、执法人员、审核人、统计/报告、管理员", no_args_is_help=True
+)
 ref_app = typer.Typer(
     help="参考图层：村界、永久基本农田、采矿权、用地审批、设施农用地", no_args_is_help=True
 )
 app.add_typer(ref_app, name="ref")
+app.add_typer(user_app, name="user")
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
 
@@ -158,6 +162,78 @@ def ref_list(db: DbOpt = None) -> None:
             f"#{r['id']} {RefKind(r['kind']).label} “{r['name']}” {r['version']}："
             f"{r['feature_count']} 个要素（{r['imported_at']:%Y-%m-%d}）"
         )
+
+
+def _users(db: Path | None):  # type: ignore[no-untyped-def]
+    from api.security import HASHER
+    from storage.users import UserStore
+
+    return UserStore(store_for(settings_for(db)).engine, HASHER)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[
+        list[str], typer.Option(help="verifier / enforcer / reviewer / viewer / admin (repeatable)")
+    ],
+    name: Annotated[str | None, typer.Option(help="显示名, e.g. 王磊")] = None,
+    township: Annotated[
+        list[str] | None,
+        typer.Option(help="township code whose 图斑 a verifier works (repeatable)"),
+    ] = None,
+    password: Annotated[str | None, typer.Option(help="omit to be asked (not echoed)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Add an account; passwords are stored as argon2 hashes."""
+    if password is None:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        u = _users(db).add(
+            username=username,
+            display_name=name or username,
+            password=password,
+            roles=role,
+            townships=township or [],
+            by="cli",
+            now=datetime.now(UTC),
+        )
+    except TubanError as exc:
+        fail(exc)
+    typer.echo(f"已添加账号 #{u.id} {u.username}（{'、'.join(r.label for r in u.roles)}）")
+
+
+@user_app.command("list")
+def user_list(db: DbOpt = None) -> None:
+    """List accounts."""
+    for u in _users(db).list():
+        state = "" if u.active else "（已停用）"
+        towns = f" 乡镇 {','.join(u.townships)}" if u.townships else ""
+        typer.echo(
+            f"#{u.id} {u.username} {u.display_name} "
+            f"{'、'.join(r.label for r in u.roles)}{towns}{state}"
+        )
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: Annotated[str, typer.Argument()],
+    password: Annotated[str | None, typer.Option(help="omit to be asked (not echoed)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Set a new password (ends the account's sessions)."""
+    users = _users(db)
+    match = [u for u in users.list() if u.username == username]
+    if not match:
+        typer.secho(f"没有账号 {username}", fg="red", err=True)
+        raise typer.Exit(2)
+    if password is None:
+        password = typer.prompt("新密码", hide_input=True, confirmation_prompt=True)
+    try:
+        users.update(match[0].id, by="cli", now=datetime.now(UTC), password=password)
+    except TubanError as exc:
+        fail(exc)
+    typer.echo(f"已更新 {username} 的密码")
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
