@@ -36,7 +36,9 @@ def clean_geometries(geoms: np.ndarray, *, allow_points: bool = False) -> CleanR
     图斑 given by centre coordinates), and polygons with zero area. Repaired rows keep their
     polygonal part; the reason names what was wrong (e.g. "Self-intersection[...]").
     """
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    geoms = np.asarray(geoms, dtype=object)
+    if shapely.has_z(geoms).any():  # force_2d copies every geometry: only when there is a Z
+        geoms = shapely.force_2d(geoms)
     out = CleanResult(geoms=geoms.copy())
     types = shapely.get_type_id(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)

@@ -119,6 +119,7 @@ def import_file(
         links=links,
         hints=hints,
         hint_layers=ref_set.versions,
+        progress=progress,
     )
     report.seconds["write"] = time.perf_counter() - t0
     report.created = created

@@ -34,6 +34,7 @@ from storage.tables import batches, case_events, cases, payments, reissues
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
 
 
+WRITE_CHUNK = 100_000
 FEATURE_COLUMNS = (
     "code",
     "xzqdm",
@@ -55,7 +56,7 @@ def _feature_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
     return {
         "code": frame["code"].tolist(),
         "xzqdm": frame["xzqdm"].tolist(),
-        "attributes": [to_json(a) for a in frame["attributes"].tolist()],
+        "attributes": frame["attributes"].tolist(),  # already JSON text
         "geom": shapely.to_wkb(geoms).tolist(),
         "minx": b[:, 0].tolist(),
         "miny": b[:, 1].tolist(),
@@ -167,6 +168,7 @@ class CaseStore:
         links: list[Link] | None = None,
         hints: pd.DataFrame | None = None,
         hint_layers: dict[str, Any] | None = None,
+        progress: Any = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store a batch: new 图斑 as cases, re-issued ones as reissues of their case.
 
@@ -182,6 +184,7 @@ class CaseStore:
             )
         frame = layer.frame
         n = len(frame)
+        progress = progress or (lambda stage, done, total: None)
         reissue_of: dict[int, Link] = {k.row: k for k in links or [] if k.kind == "reissue"}
         site_of: dict[int, Link] = {k.row: k for k in links or [] if k.kind == "site"}
         dup_of = frame["dup_of"].to_numpy()
@@ -246,7 +249,6 @@ class CaseStore:
                 )
             ).inserted_primary_key[0]
             report.batch_id = batch_id
-            feats = {**_feature_columns(frame), **_hint_columns(hints, n)}
             const = {
                 "batch_id": batch_id,
                 "programme": meta.programme.value,
@@ -255,12 +257,18 @@ class CaseStore:
                 "returned_count": 0,
                 "updated_at": bind_constant(conn, cases, "updated_at", now),
             }
-            names = [*const, *feats]
-            new_idx = np.flatnonzero(is_new).tolist()
-            columns = [[const[c]] * len(new_idx) for c in const] + [
-                [feats[c][i] for i in new_idx] for c in feats
-            ]
-            insert_rows(conn, cases, names, list(zip(*columns, strict=True)))
+            new_idx = np.flatnonzero(is_new)
+            # Rows are built and written a slice at a time: a million at once would hold
+            # several hundred MB of tuples, WKB and JSON besides the geometries themselves.
+            for s0 in range(0, len(new_idx), WRITE_CHUNK):
+                idx = new_idx[s0 : s0 + WRITE_CHUNK]
+                feats = {
+                    **_feature_columns(frame.iloc[idx]),
+                    **_hint_columns(None if hints is None else hints.iloc[idx], len(idx)),
+                }
+                columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
+                insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
+                progress("写入", s0 + len(idx), n)
             # Only the new cases that other rows point at need their ids read back.
             wanted = {frame["code"].iat[i] for i in site_of} | {
                 frame["code"].iat[int(dup_of[i])] for i in np.flatnonzero(dup_of >= 0)
@@ -275,15 +283,17 @@ class CaseStore:
                     return reissue_of[i].case_id
                 return ids[codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
 
+            re_idx = np.flatnonzero(~is_new)
+            re_feats = _feature_columns(frame.iloc[re_idx])
             re_rows = []
-            for i in np.flatnonzero(~is_new).tolist():
+            for k, i in enumerate(re_idx.tolist()):
                 link = reissue_of.get(i)
                 re_rows.append(
                     (
                         batch_id,
                         case_of(i),
                         rows_no[i],
-                        *(feats[c][i] for c in FEATURE_COLUMNS),
+                        *(re_feats[c][k] for c in FEATURE_COLUMNS),
                         f"reissue_{link.reason}" if link else "in_file_duplicate",
                         link.iou if link else None,
                     )

@@ -109,19 +109,37 @@ def test_import_writes_json_and_html_report_and_ref_commands(tmp_path):
 
 def test_user_add_list_and_passwd(tmp_path):
     db = tmp_path / "u.sqlite"
-    r = runner.invoke(app, ["user", "add", "wanglei", "--role", "verifier", "--name", "王磊",
-                            "--township", "130208100", "--password", "field work 1",
-                            "--db", str(db)])
+    r = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "wanglei",
+            "--role",
+            "verifier",
+            "--name",
+            "王磊",
+            "--township",
+            "130208100",
+            "--password",
+            "field work 1",
+            "--db",
+            str(db),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "已添加账号 #1 wanglei（外业核查员）" in r.output
-    bad = runner.invoke(app, ["user", "add", "x", "--role", "king", "--password", "long enough",
-                              "--db", str(db)])
+    bad = runner.invoke(
+        app, ["user", "add", "x", "--role", "king", "--password", "long enough", "--db", str(db)]
+    )
     assert bad.exit_code == 2 and "未知角色" in bad.output
-    short = runner.invoke(app, ["user", "add", "y", "--role", "viewer", "--password", "short",
-                                "--db", str(db)])
+    short = runner.invoke(
+        app, ["user", "add", "y", "--role", "viewer", "--password", "short", "--db", str(db)]
+    )
     assert short.exit_code == 2
     listed = runner.invoke(app, ["user", "list", "--db", str(db)])
     assert "#1 wanglei 王磊 外业核查员 乡镇 130208100" in listed.output
-    pw = runner.invoke(app, ["user", "passwd", "wanglei", "--password", "new secret 2",
-                             "--db", str(db)])
+    pw = runner.invoke(
+        app, ["user", "passwd", "wanglei", "--password", "new secret 2", "--db", str(db)]
+    )
     assert pw.exit_code == 0, pw.output

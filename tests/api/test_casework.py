@@ -244,8 +244,9 @@ def test_full_case_rebuilds_from_its_events(team, app):
 def test_photo_files_follow_case_visibility(team, client, as_role):
     other = team["ids"][2]
     # take the third 图斑 away from the verifier, then attach a photo to it as admin
-    client.post("/api/users", json={"username": "v2", "password": "another pass",
-                                    "roles": ["verifier"]})
+    client.post(
+        "/api/users", json={"username": "v2", "password": "another pass", "roles": ["verifier"]}
+    )
     users = {u["username"]: u["id"] for u in client.get("/api/users").json()["data"]}
     ok(client.post("/api/assignments", json={"user_id": users["v2"], "case_ids": [other]}))
     p = ok(_upload_photo(client, other, _jpeg_at(team["geoms"][other])))

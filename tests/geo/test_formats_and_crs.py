@@ -77,7 +77,7 @@ def test_gbk_csv_is_decoded(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes(df.to_csv(index=False).encode("gbk"))
     layer = read_parcels(path, crs="EPSG:4527")
-    assert layer.frame["attributes"].iloc[0]["村名"] == "王家庄村"
+    assert layer.attributes(0)["村名"] == "王家庄村"
     assert "GBK" in layer.report.encoding
 
 
@@ -152,10 +152,10 @@ def test_encoding_override_wins(tmp_path):
     path = factories.write(factories.squares(1), tmp_path / "g.shp", encoding="GBK")
     (tmp_path / "g.cpg").write_text("UTF-8")  # a wrong .cpg, as real deliveries have
     auto = read_parcels(path)
-    assert auto.frame["attributes"].iloc[0]["BHLX"] == "新增开采"
+    assert auto.attributes(0)["BHLX"] == "新增开采"
     assert "does not match" in auto.report.encoding
     right = read_parcels(path, encoding="GBK")
-    assert right.frame["attributes"].iloc[0]["BHLX"] == "新增开采"
+    assert right.attributes(0)["BHLX"] == "新增开采"
     assert right.report.encoding == "GBK (given)"
 
 

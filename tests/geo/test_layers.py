@@ -32,7 +32,7 @@ def test_reads_each_format_into_cgcs2000_with_ellipsoidal_area(tmp_path, suffix,
     assert layer.frame["area_mu"].iloc[0] == pytest.approx(
         layer.frame["area_m2"].iloc[0] / 666.6667, rel=1e-4
     )
-    assert layer.frame["attributes"].iloc[0]["BHLX"] == "新增开采"
+    assert layer.attributes(0)["BHLX"] == "新增开采"
 
 
 def test_zipped_shapefile(tmp_path):
@@ -52,14 +52,14 @@ def test_gbk_shapefile_without_cpg_reads_as_chinese(tmp_path):
     tmp_path.joinpath("gbk.cpg").unlink(missing_ok=True)
     assert "新增开采".encode("gbk") in tmp_path.joinpath("gbk.dbf").read_bytes()
     layer = read_parcels(path)
-    assert layer.frame["attributes"].iloc[0]["BHLX"] == "新增开采"
+    assert layer.attributes(0)["BHLX"] == "新增开采"
     assert "GBK" in layer.encoding
 
 
 def test_utf8_shapefile_without_cpg_stays_utf8(tmp_path):
     path = factories.write(factories.squares(1), tmp_path / "u.shp", encoding="UTF-8")
     tmp_path.joinpath("u.cpg").unlink(missing_ok=True)
-    assert read_parcels(path).frame["attributes"].iloc[0]["BHLX"] == "新增开采"
+    assert read_parcels(path).attributes(0)["BHLX"] == "新增开采"
 
 
 def test_no_crs_is_refused_naming_the_file(tmp_path):

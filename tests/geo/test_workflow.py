@@ -244,6 +244,9 @@ def test_every_action_has_a_role():
 
 @pytest.mark.parametrize("code", ["01", "0101", "0307K", "05H1", "08H2", "1202"])
 def test_land_class_codes_of_the_third_survey(code):
-    c = run(Case(2, Programme.CHANGE_SURVEY), A.COLLECT_EVIDENCE,
-            collect_evidence={"land_class_after": code})
+    c = run(
+        Case(2, Programme.CHANGE_SURVEY),
+        A.COLLECT_EVIDENCE,
+        collect_evidence={"land_class_after": code},
+    )
     assert c.land_class_after == code
