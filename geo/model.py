@@ -80,6 +80,36 @@ class Judgment(StrEnum):
         return {"legal": "合法", "illegal": "违法", "other": "其他"}[self.value]
 
 
+# Controlled reasons for each judgment (docs/domain.md §1); counties may extend them.
+VERIFY_REASONS: dict[Judgment, dict[str, str]] = {
+    Judgment.LEGAL: {
+        "approved": "已批准用地",
+        "facility_farmland": "设施农用地（已备案）",
+        "temporary_use": "临时用地",
+        "pre_existing": "历史遗留（早于前时相）",
+        "permitted_mining": "持证开采（范围内）",
+    },
+    Judgment.ILLEGAL: {
+        "built_before_approval": "未批先建",
+        "used_before_approval": "未批即用",
+        "illegal_occupation": "非法占地",
+        "exceed_approval": "批少占多/超出批准范围",
+        "illegal_transfer": "非法转让",
+        "farmland_damage": "破坏耕地",
+        "unlicensed_mining": "无证开采",
+        "beyond_boundary_mining": "越界开采",
+        "mining_under_exploration": "以采代探",
+        "destructive_mining": "破坏性开采",
+    },
+    Judgment.OTHER: {
+        "pseudo_change": "伪变化",
+        "agri_restructure": "农业结构调整",
+        "unchanged": "实地未变化",
+        "out_of_jurisdiction": "不在本辖区",
+    },
+}
+
+
 class Action(StrEnum):
     VERIFY = "verify"
     FILE = "file"
@@ -158,6 +188,10 @@ class Case:
     reclaimed_m2: float | None = None
     permit_no: str | None = None
     enforcement_id: int | None = None
+    verify_reason: str | None = None
+    land_class: str | None = None
+    illegal_area_m2: float | None = None
+    illegal_geometry: dict | None = None
 
     def replace(self, **changes: Any) -> Case:
         return dataclasses.replace(self, **changes)

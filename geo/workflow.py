@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import shapely
+import shapely.geometry
+
+from geo.area import ellipsoidal_area_m2
 from geo.errors import InvalidPayload, InvalidTransition
-from geo.model import Action, Case, Event, Judgment, Programme, State
+from geo.model import VERIFY_REASONS, Action, Case, Event, Judgment, Programme, State
 
 # (state, action) -> next state, one table per workflow. Guards that depend on more than the
 # state (the judgment) live in _GUARDS so the table stays readable as a diagram.
@@ -174,6 +178,22 @@ def _judgment(v: Any) -> Judgment:
         raise ValueError(f"核查结论应为 legal/illegal/other，收到 {v!r}") from None
 
 
+def _polygon(v: Any) -> dict[str, Any]:
+    """A drawn extent as GeoJSON (EPSG:4490 lon/lat): must be a valid polygon in China."""
+    try:
+        geom = shapely.geometry.shape(v)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）") from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）")
+    if not geom.is_valid:
+        raise ValueError(f"范围线自相交或无效：{shapely.is_valid_reason(geom)}")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (73 <= minx <= maxx <= 136 and 3 <= miny <= maxy <= 54):
+        raise ValueError("范围线坐标应为 CGCS2000 经纬度")
+    return shapely.geometry.mapping(geom)  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class _Field:
     parse: Callable[[Any], Any]
@@ -181,7 +201,14 @@ class _Field:
 
 
 PAYLOADS: dict[Action, dict[str, _Field]] = {
-    Action.VERIFY: {"judgment": _Field(_judgment, True), "note": _Field(_text)},
+    Action.VERIFY: {
+        "judgment": _Field(_judgment, True),
+        "reason": _Field(_text, True),
+        "land_class": _Field(_land_class),
+        "illegal_area_m2": _Field(_area),
+        "illegal_geometry": _Field(_polygon),
+        "note": _Field(_text),
+    },
     Action.FILE: {
         "case_no": _Field(_text, True),
         "filed_on": _Field(_date, True),
@@ -219,6 +246,21 @@ PAYLOADS: dict[Action, dict[str, _Field]] = {
 }
 
 
+def _geometry_area(gj: dict[str, Any]) -> float:
+    return round(float(ellipsoidal_area_m2([shapely.geometry.shape(gj)])[0]), 2)
+
+
+def _check_reason(data: dict[str, Any]) -> None:
+    allowed = VERIFY_REASONS[data["judgment"]]
+    if data["reason"] not in allowed:
+        choices = "、".join(f"{k}（{v}）" for k, v in allowed.items())
+        raise InvalidPayload(
+            f"“{data['judgment'].label}”的理由应为：{choices}",
+            field="reason",
+            allowed=list(allowed),
+        )
+
+
 def parse_payload(action: Action, payload: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validate and normalise an action's payload; unknown keys and empty optionals are dropped."""
     spec = PAYLOADS[action]
@@ -235,6 +277,8 @@ def parse_payload(action: Action, payload: Mapping[str, Any] | None) -> dict[str
             out[name] = fld.parse(raw[name])
         except ValueError as exc:
             raise InvalidPayload(f"{name}：{exc}", field=name, action=action) from None
+    if action is Action.VERIFY:
+        _check_reason(out)
     return out
 
 
@@ -245,7 +289,18 @@ def _effects(case: Case, action: Action, data: dict[str, Any], at: datetime) -> 
     """The milestone fields an action sets besides the state."""
     match action:
         case Action.VERIFY:
-            return {"judgment": data["judgment"], "verified_at": at, "note": data.get("note")}
+            area = data.get("illegal_area_m2")
+            if data.get("illegal_geometry") is not None and area is None:
+                area = _geometry_area(data["illegal_geometry"])
+            return {
+                "judgment": data["judgment"],
+                "verify_reason": data["reason"],
+                "land_class": data.get("land_class"),
+                "illegal_area_m2": area,
+                "illegal_geometry": data.get("illegal_geometry"),
+                "verified_at": at,
+                "note": data.get("note"),
+            }
         case Action.FILE:
             return {
                 "case_no": data["case_no"],
@@ -315,7 +370,7 @@ def apply(
     >>> from datetime import datetime
     >>> c = Case(id=1, programme=Programme.MINING)
     >>> c2, ev = apply(c, "verify", actor="张三", at=datetime(2019, 5, 1),
-    ...                payload={"judgment": "illegal"})
+    ...                payload={"judgment": "illegal", "reason": "unlicensed_mining"})
     >>> c2.state.value, c2.version, ev.before["state"].value, ev.after["state"].value
     ('verified', 1, 'issued', 'verified')
     """

@@ -125,6 +125,10 @@ cases = Table(
     Column("reclaimed_m2", Float),
     Column("permit_no", String(100)),
     Column("enforcement_id", Integer),
+    Column("verify_reason", String(40)),
+    Column("land_class", String(8)),
+    Column("illegal_area_m2", Float),
+    Column("illegal_geometry", JSON),  # the measured extent when it differs from the 图斑
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
     Index("ix_cases_programme_code", "programme", "code"),

@@ -117,7 +117,33 @@ class _Case:
         self.v += 1
 
 
-def _weipian(store: CaseStore, cid: int, batch: dict, rng: np.random.Generator) -> None:
+def _reason(judgment: str, mining: bool, row: dict, rng: np.random.Generator) -> str:
+    """A plausible controlled reason, consistent with the automatic hints where they speak."""
+    if judgment == "illegal":
+        if mining:
+            return {"partly_outside": "beyond_boundary_mining"}.get(
+                row.get("permit_relation"),
+                str(rng.choice(["unlicensed_mining", "mining_under_exploration"])),
+            )
+        share = row.get("approval_share") or 0
+        return (
+            "exceed_approval"
+            if 0 < share < 1
+            else str(rng.choice(["built_before_approval", "illegal_occupation", "farmland_damage"]))
+        )
+    if judgment == "legal":
+        if mining:
+            return "permitted_mining"
+        return (
+            "approved"
+            if (row.get("approval_share") or 0) >= 0.999
+            else str(rng.choice(["facility_farmland", "temporary_use", "pre_existing"]))
+        )
+    return str(rng.choice(["pseudo_change", "agri_restructure", "unchanged"]))
+
+
+def _weipian(store: CaseStore, row: dict, batch: dict, rng: np.random.Generator) -> None:
+    cid = row["id"]
     issued, due = batch["issued_on"], batch["due_on"]
     in_progress = batch["period"].endswith("Q4")  # the current quarter: mostly still open
     if rng.random() > (0.35 if in_progress else 0.94):
@@ -132,14 +158,15 @@ def _weipian(store: CaseStore, cid: int, batch: dict, rng: np.random.Generator) 
     )
     c = _Case(store, cid, rng)
     verifier, reviewer = str(rng.choice(VERIFIERS)), REVIEWER
-    c.act("verify", verifier, day, judgment=judgment)
+    reason = _reason(judgment, mining, row, rng)
+    c.act("verify", verifier, day, judgment=judgment, reason=reason)
     if in_progress and rng.random() < 0.5:
         return  # awaiting review
     day += timedelta(days=int(rng.integers(1, 6)))
     if rng.random() < 0.12:  # returned once, verified again
         c.act("return_verification", reviewer, day, reason="照片未反映图斑全貌，请补拍")
         day += timedelta(days=int(rng.integers(2, 8)))
-        c.act("verify", verifier, day, judgment=judgment)
+        c.act("verify", verifier, day, judgment=judgment, reason=reason)
         day += timedelta(days=2)
     c.act("approve", reviewer, day)
     officer = str(rng.choice(OFFICERS))
@@ -220,7 +247,7 @@ def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
             if batch["programme"] == Programme.CHANGE_SURVEY.value:
                 _change_survey(store, photos, row, batch, rng)
             else:
-                _weipian(store, row["id"], batch, rng)
+                _weipian(store, row, batch, rng)
     return store.counts()["events"] - before
 
 

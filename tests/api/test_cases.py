@@ -23,7 +23,9 @@ def test_verify_changes_state_and_history(client, squares_gpkg):
     cid = _case_ids(client, squares_gpkg)[0]
     before = client.get(f"/api/cases/{cid}").json()
     assert before["allowed_actions"] == ["verify", "add_photo"] and before["events"] == []
-    r = _act(client, cid, "verify", 0, judgment="illegal", note="无证开采")
+    r = _act(
+        client, cid, "verify", 0, judgment="illegal", reason="unlicensed_mining", note="无证开采"
+    )
     assert r.status_code == 200, r.text
     c = r.json()
     assert (c["state"], c["state_label"], c["judgment_label"], c["version"]) == (
@@ -35,7 +37,11 @@ def test_verify_changes_state_and_history(client, squares_gpkg):
     assert c["allowed_actions"] == ["approve", "return_verification", "add_photo"]
     [ev] = c["events"]
     assert ev["actor"] == "测试admin（admin）" and ev["before"]["state"] == "issued"
-    assert ev["payload"] == {"judgment": "illegal", "note": "无证开采"}
+    assert ev["payload"] == {
+        "judgment": "illegal",
+        "reason": "unlicensed_mining",
+        "note": "无证开采",
+    }
 
 
 def test_refused_transition_is_409_with_allowed_actions(client, squares_gpkg):
@@ -49,8 +55,8 @@ def test_refused_transition_is_409_with_allowed_actions(client, squares_gpkg):
 
 def test_second_writer_gets_409_conflict(client, squares_gpkg):
     cid = _case_ids(client, squares_gpkg)[0]
-    assert _act(client, cid, "verify", 0, judgment="legal").status_code == 200
-    r = _act(client, cid, "verify", 0, judgment="illegal")
+    assert _act(client, cid, "verify", 0, judgment="legal", reason="approved").status_code == 200
+    r = _act(client, cid, "verify", 0, judgment="illegal", reason="unlicensed_mining")
     assert r.status_code == 409 and r.json()["error"]["code"] == "CASE_VERSION_CONFLICT"
     assert client.get(f"/api/cases/{cid}").json()["judgment"] == "legal"
 
@@ -72,7 +78,7 @@ def test_indicators_move_as_cases_change(client, squares_gpkg, clock):
     v0 = _values(client)
     assert v0["verified_of_issued"]["numerator"] == 0
     assert v0["verified_of_issued"]["denominator"] == 3
-    _act(client, ids[0], "verify", 0, judgment="illegal")
+    _act(client, ids[0], "verify", 0, judgment="illegal", reason="unlicensed_mining")
     _act(client, ids[0], "approve", 1)
     _act(client, ids[0], "file", 2, case_no="丰国土资罚〔2019〕7号", filed_on="2019-10-25")
     r = _act(
@@ -82,7 +88,7 @@ def test_indicators_move_as_cases_change(client, squares_gpkg, clock):
     clock.advance(days=60)  # after the 2019-11-30 due date (and after the session expired)
     assert client.get("/api/auth/me").status_code == 401
     client.headers.update(token_for(client, "admin"))
-    _act(client, ids[1], "verify", 0, judgment="legal")
+    _act(client, ids[1], "verify", 0, judgment="legal", reason="approved")
     v = _values(client)
     assert v["verified_of_issued"]["numerator"] == 2
     assert v["verified_by_due_share"]["numerator"] == 1  # the second was late
@@ -93,7 +99,7 @@ def test_indicators_move_as_cases_change(client, squares_gpkg, clock):
 
 def test_drill_down_lists_case_ids(client, squares_gpkg):
     ids = _case_ids(client, squares_gpkg)
-    _act(client, ids[2], "verify", 0, judgment="other")
+    _act(client, ids[2], "verify", 0, judgment="other", reason="pseudo_change")
     body = client.get("/api/indicators", params={"project": "mining_enforcement", "drill": True})
     vals = {v["metric"]: v for row in body.json()["rows"] for v in row["values"]}
     assert vals["verified_of_issued"]["case_ids"] == [ids[2]]

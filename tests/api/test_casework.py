@@ -48,13 +48,13 @@ def team(client, as_role, squares_gpkg):
 def test_review_loop_and_reviewer_note_after_two_returns(team):
     v, r, cid = team["v"], team["r"], team["ids"][0]
     for _ in range(2):
-        ok(act(v, cid, "verify", judgment="illegal"))
+        ok(act(v, cid, "verify", judgment="illegal", reason="unlicensed_mining"))
         assert act(r, cid, "return_verification").status_code == 422  # reason is mandatory
         ok(act(r, cid, "return_verification", reason="照片看不清"))
-    refused = act(v, cid, "verify", judgment="illegal")
+    refused = act(v, cid, "verify", judgment="illegal", reason="unlicensed_mining")
     assert refused.status_code == 409 and "批注" in refused.json()["error"]["message"]
     ok(act(r, cid, "annotate", note="已与核查员电话确认"))
-    ok(act(v, cid, "verify", judgment="illegal"))
+    ok(act(v, cid, "verify", judgment="illegal", reason="unlicensed_mining"))
     case = ok(act(r, cid, "approve"))
     assert case["state"] == "approved"
     assert case["milestones"]["approved_first_time"] is False
@@ -107,7 +107,7 @@ def test_viewer_and_enforcer_cannot_add_photos(team, as_role):
 
 
 def _approve_illegal(team, cid):
-    ok(act(team["v"], cid, "verify", judgment="illegal"))
+    ok(act(team["v"], cid, "verify", judgment="illegal", reason="unlicensed_mining"))
     ok(act(team["r"], cid, "approve"))
 
 
@@ -174,13 +174,17 @@ def test_if_match_etag_conflict(team):
     etag = got.headers["etag"]
     ok(
         team["admin"].post(
-            f"/api/cases/{cid}/actions", json={"action": "verify", "payload": {"judgment": "legal"}}
+            f"/api/cases/{cid}/actions",
+            json={"action": "verify", "payload": {"judgment": "legal", "reason": "approved"}},
         )
     )
     r = v.post(
         f"/api/cases/{cid}/actions",
         headers={"If-Match": etag},
-        json={"action": "verify", "payload": {"judgment": "illegal"}},
+        json={
+            "action": "verify",
+            "payload": {"judgment": "illegal", "reason": "unlicensed_mining"},
+        },
     )
     assert r.status_code == 409 and r.json()["error"]["code"] == "CASE_VERSION_CONFLICT"
 
@@ -189,7 +193,7 @@ def test_tasks_overdue_first_and_overdue_list(team, clock):
     v = team["v"]
     tasks = ok(v.get("/api/tasks"))
     assert tasks["count"] == 3 and not any(t["overdue"] for t in tasks["data"])
-    ok(act(v, team["ids"][0], "verify", judgment="legal"))
+    ok(act(v, team["ids"][0], "verify", judgment="legal", reason="approved"))
     assert ok(v.get("/api/tasks"))["count"] == 2
     assert [t["case_id"] for t in ok(team["r"].get("/api/tasks"))["data"]] == [team["ids"][0]]
     clock.advance(days=45)  # past the 2019-11-30 due date

@@ -43,7 +43,7 @@ MATRIX = [
     (
         "POST",
         "/api/cases/{case}/actions",
-        {"action": "verify", "payload": {"judgment": "legal"}},
+        {"action": "verify", "payload": {"judgment": "legal", "reason": "approved"}},
         {"admin", "verifier"},
     ),
     (
@@ -133,7 +133,7 @@ def test_verifier_sees_only_assigned_cases(world):
     assert v.get(f"/api/cases/{world['ids'][2]}").status_code == 404
     r = v.post(
         f"/api/cases/{world['ids'][2]}/actions",
-        json={"action": "verify", "payload": {"judgment": "legal"}},
+        json={"action": "verify", "payload": {"judgment": "legal", "reason": "approved"}},
     )
     assert r.status_code == 404
 

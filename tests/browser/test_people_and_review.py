@@ -170,6 +170,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     page.screenshot(path=artifacts / "review-1-photo.png")
 
     panel.get_by_test_id("verify-judgment").select_option("illegal")
+    panel.get_by_test_id("verify-reason").select_option("beyond_boundary_mining")
     panel.get_by_test_id("verify-note").fill("现场照片已上传：越界开采")
     panel.get_by_test_id("verify-submit").click()
     wait_case(page, case_id, state="verified")
@@ -343,7 +344,10 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     assert len(issued) >= 2, "need two issued 图斑 to approve as illegal"
     first, second = (str(f["id"]) for f in issued[-2:])
     for cid in (first, second):  # the admin may take every step
-        for action, payload in (("verify", {"judgment": "illegal"}), ("approve", {})):
+        for action, payload in (
+            ("verify", {"judgment": "illegal", "reason": "unlicensed_mining"}),
+            ("approve", {}),
+        ):
             status, body = post_json(
                 f"{server_url}/api/cases/{cid}/actions", {"action": action, "payload": payload}
             )

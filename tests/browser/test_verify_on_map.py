@@ -71,6 +71,7 @@ def test_verify_illegal_on_map_updates_colour_and_indicator(
     judgment = page.get_by_label("核查结论")
     assert judgment.get_attribute("data-testid") == "verify-judgment"
     judgment.select_option(label="违法")
+    page.get_by_label("判定理由").select_option(label="越界开采")
     assert page.get_by_test_id("verify-actor").count() == 0
     page.get_by_label("备注").first.fill("浏览器测试：越界开采")
     page.screenshot(path=artifacts / "desktop-3-verify-form.png")
@@ -129,12 +130,17 @@ def test_stale_version_shows_the_error_envelope_message(
     # Someone else (the admin) verifies the case behind the page's back.
     status, _ = post_json(
         f"{server_url}/api/cases/{case_id}/actions",
-        {"action": "verify", "payload": {"judgment": "legal"}, "expected_version": version},
+        {
+            "action": "verify",
+            "payload": {"judgment": "legal", "reason": "approved"},
+            "expected_version": version,
+        },
         user="admin",
     )
     assert status == 200
 
     page.get_by_test_id("verify-judgment").select_option("illegal")
+    page.get_by_test_id("verify-reason").select_option("unlicensed_mining")
     page.get_by_test_id("verify-submit").click()
 
     alert = page.get_by_role("alert").filter(has_text="未能办理")
@@ -143,7 +149,11 @@ def test_stale_version_shows_the_error_envelope_message(
     # case was reloaded.
     status, body = post_json(
         f"{server_url}/api/cases/{case_id}/actions",
-        {"action": "verify", "payload": {"judgment": "illegal"}, "expected_version": version},
+        {
+            "action": "verify",
+            "payload": {"judgment": "illegal", "reason": "unlicensed_mining"},
+            "expected_version": version,
+        },
         user=VERIFIER,
     )
     assert status == 409

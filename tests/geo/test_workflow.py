@@ -21,7 +21,7 @@ from geo.workflow import (
 T0 = datetime(2019, 10, 20, tzinfo=UTC)
 
 PAYLOADS = {
-    Action.VERIFY: {"judgment": "illegal", "note": "现场为露天采坑"},
+    Action.VERIFY: {"judgment": "illegal", "reason": "unlicensed_mining", "note": "现场为露天采坑"},
     Action.FILE: {"case_no": "丰国土资罚〔2019〕12号", "filed_on": "2019-11-02"},
     Action.PENALISE: {"fine_yuan": "35000", "receipt_no": "HB0012345", "paid_on": "2019-11-20"},
     Action.RECTIFY: {"rectified_on": "2019-12-01"},
@@ -39,9 +39,14 @@ PAYLOADS = {
 A = Action
 
 
+REASON = {"illegal": "unlicensed_mining", "legal": "approved", "other": "pseudo_change"}
+
+
 def run(case: Case, *actions: Action, **overrides: dict) -> Case:
     for i, a in enumerate(actions):
         payload = {**PAYLOADS[a], **overrides.get(a.value, {})}
+        if a is Action.VERIFY and "reason" not in overrides.get("verify", {}):
+            payload["reason"] = REASON[payload["judgment"]]
         case, _ = apply(case, a, actor="张三", at=T0 + timedelta(days=i), payload=payload)
     return case
 
@@ -183,12 +188,18 @@ def test_actor_is_required():
 
 def test_apply_does_not_mutate_and_event_records_before_after():
     c0 = Case(1, Programme.MINING)
-    c1, ev = apply(c0, A.VERIFY, actor="李四", at=T0, payload={"judgment": "legal"})
+    c1, ev = apply(
+        c0, A.VERIFY, actor="李四", at=T0, payload={"judgment": "legal", "reason": "approved"}
+    )
     assert c0.state is State.ISSUED and c0.version == 0
     assert ev.before == {
         "state": State.ISSUED,
         "version": 0,
         "judgment": None,
+        "verify_reason": None,
+        "land_class": None,
+        "illegal_area_m2": None,
+        "illegal_geometry": None,
         "verified_at": None,
         "note": None,
     }
@@ -216,7 +227,7 @@ def test_random_sequences_keep_invariants(programme, steps):
     for i, (action, judgment) in enumerate(steps):
         payload = {**PAYLOADS[action]}
         if action is Action.VERIFY:
-            payload["judgment"] = judgment
+            payload["judgment"], payload["reason"] = judgment, REASON[judgment]
         allowed = action in allowed_actions(case)
         try:
             case, ev = apply(case, action, actor="p", at=T0 + timedelta(hours=i), payload=payload)
@@ -250,3 +261,49 @@ def test_land_class_codes_of_the_third_survey(code):
         collect_evidence={"land_class_after": code},
     )
     assert c.land_class_after == code
+
+
+def test_reason_must_belong_to_the_judgment():
+    with pytest.raises(InvalidPayload) as exc:
+        apply(
+            Case(1, Programme.MINING),
+            A.VERIFY,
+            actor="甲",
+            at=T0,
+            payload={"judgment": "legal", "reason": "unlicensed_mining"},
+        )
+    assert exc.value.details["field"] == "reason" and "approved" in exc.value.details["allowed"]
+
+
+def test_drawn_illegal_extent_gives_its_ellipsoidal_area():
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[118.0, 39.8], [118.001, 39.8], [118.001, 39.801], [118.0, 39.801], [118.0, 39.8]]
+        ],
+    }
+    c = run(
+        Case(1, Programme.MINING),
+        A.VERIFY,
+        verify={
+            "judgment": "illegal",
+            "reason": "beyond_boundary_mining",
+            "land_class": "0602",
+            "illegal_geometry": square,
+        },
+    )
+    assert 9_400 < c.illegal_area_m2 < 9_600 and c.land_class == "0602"
+    assert c.verify_reason == "beyond_boundary_mining"
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[118.0, 39.8], [118.001, 39.801], [118.001, 39.8], [118.0, 39.801], [118.0, 39.8]]
+        ],
+    }
+    with pytest.raises(InvalidPayload) as exc:
+        run(
+            Case(1, Programme.MINING),
+            A.VERIFY,
+            verify={"judgment": "illegal", "illegal_geometry": bowtie},
+        )
+    assert exc.value.details["field"] == "illegal_geometry"

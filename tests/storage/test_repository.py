@@ -69,7 +69,12 @@ def _first_case(store, path, meta):
 def test_action_updates_case_and_appends_event(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
     c = store.apply_action(
-        cid, "verify", actor="王五", payload={"judgment": "illegal"}, expected_version=0, now=NOW
+        cid,
+        "verify",
+        actor="王五",
+        payload={"judgment": "illegal", "reason": "unlicensed_mining"},
+        expected_version=0,
+        now=NOW,
     )
     assert c.state is State.VERIFIED and c.version == 1
     assert store.get_case(cid) == c
@@ -85,7 +90,12 @@ def test_action_updates_case_and_appends_event(store, mining_meta, squares_gpkg)
 def test_stale_version_gets_conflict_and_writes_nothing(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
     store.apply_action(
-        cid, "verify", actor="甲", payload={"judgment": "illegal"}, expected_version=0, now=NOW
+        cid,
+        "verify",
+        actor="甲",
+        payload={"judgment": "illegal", "reason": "unlicensed_mining"},
+        expected_version=0,
+        now=NOW,
     )
     with pytest.raises(VersionConflict) as exc:
         store.apply_action(
@@ -111,7 +121,7 @@ def test_invalid_transition_writes_nothing(store, mining_meta, squares_gpkg):
 def test_case_can_be_rebuilt_from_its_events(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
     steps = [
-        ("verify", {"judgment": "illegal", "note": "越界开采"}),
+        ("verify", {"judgment": "illegal", "reason": "unlicensed_mining", "note": "越界开采"}),
         ("approve", {}),
         ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-11-01"}),
         ("penalise", {"fine_yuan": 12000.5, "receipt_no": "HB01", "paid_on": "2019-11-09"}),
@@ -130,7 +140,12 @@ def test_case_can_be_rebuilt_from_its_events(store, mining_meta, squares_gpkg):
 def test_cases_frame_has_batch_period_and_due(store, mining_meta, squares_gpkg):
     cid = _first_case(store, squares_gpkg, mining_meta)
     store.apply_action(
-        cid, "verify", actor="甲", payload={"judgment": "legal"}, expected_version=0, now=NOW
+        cid,
+        "verify",
+        actor="甲",
+        payload={"judgment": "legal", "reason": "approved"},
+        expected_version=0,
+        now=NOW,
     )
     df = store.cases_frame()
     assert len(df) == 3

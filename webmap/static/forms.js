@@ -5,8 +5,8 @@
 // penalise-decision-no); the 合并立案 choices are "file-merge" with one checkbox per 图斑
 // (data-testid="file-merge-<case id>"); the payment form is "payment-form" / "payment-<field>".
 
-import { h } from './dom.js';
-import { ACTION_LABELS, LAND_CLASSES } from './labels.js';
+import { fill, h } from './dom.js';
+import { ACTION_LABELS, LAND_CLASSES, VERIFY_REASONS } from './labels.js';
 
 export function today() {
   const d = new Date();
@@ -19,7 +19,7 @@ const LAND_CLASS_LIST = 'land-classes';
 const LAND_CLASS = {
   type: 'text',
   required: true,
-  pattern: '\\d{2}(\\d{2}[A-Za-z]?)?',
+  pattern: '\\d{2}([0-9A-Za-z]{2}[Kk]?)?',
   hint: '三调地类编码，如 0103 旱地、0602 采矿用地；可从列表选择',
   list: LAND_CLASS_LIST,
   inputmode: 'text',
@@ -37,6 +37,16 @@ export const ACTION_FORMS = {
       {
         name: 'judgment', label: '核查结论', type: 'select', required: true,
         options: [['legal', '合法'], ['illegal', '违法'], ['other', '其他']],
+      },
+      {
+        // The controlled reason list depends on the judgment chosen above.
+        name: 'reason', label: '判定理由', type: 'select', required: true,
+        options: [], dependsOn: 'judgment', optionsBy: VERIFY_REASONS,
+      },
+      { name: 'land_class', label: '实地地类', ...LAND_CLASS, required: false },
+      {
+        name: 'illegal_area_m2', label: '实测违法面积(m²)', ...AREA,
+        hint: '与图斑面积不同时填写',
       },
       { name: 'note', label: '备注', type: 'textarea' },
     ],
@@ -221,6 +231,18 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
       def.fields.map((f) => control(key, f)),
       extra,
       h('div', { class: 'form-actions' }, button)));
+
+  for (const f of def.fields) {
+    if (!f.dependsOn) continue;
+    const source = form.elements[f.dependsOn];
+    const target = form.elements[f.name];
+    const refill = () => {
+      fill(target, h('option', { value: '' }, '请选择'),
+        (f.optionsBy[source.value] || []).map(([value, label]) => h('option', { value }, label)));
+    };
+    source.addEventListener('change', refill);
+    form.addEventListener('reset', () => setTimeout(refill));
+  }
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

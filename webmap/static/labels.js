@@ -304,3 +304,23 @@ const REF_FALLBACK = { label: '参考图层', minZoom: 13, style: { color: '#555
 export function refKind(kind) {
   return REF_KINDS[kind] || REF_FALLBACK;
 }
+
+/** Controlled reasons per judgment (geo/model.py VERIFY_REASONS): [value, label]. */
+export const VERIFY_REASONS = {
+  legal: [
+    ['approved', '已批准用地'], ['facility_farmland', '设施农用地（已备案）'],
+    ['temporary_use', '临时用地'], ['pre_existing', '历史遗留（早于前时相）'],
+    ['permitted_mining', '持证开采（范围内）'],
+  ],
+  illegal: [
+    ['built_before_approval', '未批先建'], ['used_before_approval', '未批即用'],
+    ['illegal_occupation', '非法占地'], ['exceed_approval', '批少占多/超出批准范围'],
+    ['illegal_transfer', '非法转让'], ['farmland_damage', '破坏耕地'],
+    ['unlicensed_mining', '无证开采'], ['beyond_boundary_mining', '越界开采'],
+    ['mining_under_exploration', '以采代探'], ['destructive_mining', '破坏性开采'],
+  ],
+  other: [
+    ['pseudo_change', '伪变化'], ['agri_restructure', '农业结构调整'],
+    ['unchanged', '实地未变化'], ['out_of_jurisdiction', '不在本辖区'],
+  ],
+};

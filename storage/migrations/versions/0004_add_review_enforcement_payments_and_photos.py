@@ -28,6 +28,10 @@ CASE_COLUMNS = [
     sa.Column("reclaimed_m2", sa.Float),
     sa.Column("permit_no", sa.String(100)),
     sa.Column("enforcement_id", sa.Integer),
+    sa.Column("verify_reason", sa.String(40)),
+    sa.Column("land_class", sa.String(8)),
+    sa.Column("illegal_area_m2", sa.Float),
+    sa.Column("illegal_geometry", sa.JSON),
 ]
 
 
