@@ -11,7 +11,8 @@ CGCS2000 = CRS.from_epsg(4490)
 # equal-area, so plane areas from delivery files are only informative.
 GEOD: Geod = CGCS2000.get_geod()  # type: ignore[assignment]
 
-M2_PER_MU = 10000 / 15  # 1 亩 = 666.67 m²; round only when presenting
+M2_PER_MU = 10000 / 15
+SLICE = 100_000  # 1 亩 = 666.67 m²; round only when presenting
 
 
 def geodesic_area_m2(geometries: np.ndarray | list) -> np.ndarray:
@@ -69,10 +70,15 @@ def ellipsoidal_area_m2(geometries: np.ndarray | list) -> np.ndarray:
         ),
         always_xy=True,
     )
-    projected = shapely.transform(
-        geoms[ok], lambda c: np.column_stack(laea.transform(c[:, 0], c[:, 1]))
-    )
-    out[ok] = shapely.area(projected)
+    idx = np.flatnonzero(ok)
+    # In slices: the projected copies are temporary, and a million at once would add about
+    # half a gigabyte to the peak memory of an import.
+    for s0 in range(0, len(idx), SLICE):
+        part = idx[s0 : s0 + SLICE]
+        projected = shapely.transform(
+            geoms[part], lambda c: np.column_stack(laea.transform(c[:, 0], c[:, 1]))
+        )
+        out[part] = shapely.area(projected)
     return out
 
 

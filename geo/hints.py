@@ -51,8 +51,14 @@ class ReferenceSet:
         return shapely.union_all(towns.geometry.to_numpy())
 
 
-def _overlap_m2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return ellipsoidal_area_m2(shapely.intersection(a, b))
+def _overlap_m2(a: np.ndarray, b: np.ndarray, step: int = 100_000) -> np.ndarray:
+    """Area of each pair's intersection, in slices so the temporary shapes stay small."""
+    out = np.empty(len(a))
+    for s0 in range(0, len(a), step):
+        out[s0 : s0 + step] = ellipsoidal_area_m2(
+            shapely.intersection(a[s0 : s0 + step], b[s0 : s0 + step])
+        )
+    return out
 
 
 def _pairs(

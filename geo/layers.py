@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geo.area import CGCS2000, M2_PER_MU, ellipsoidal_area_m2
@@ -170,7 +170,7 @@ def _normalise(
     for i in np.flatnonzero(xzqdm == ""):
         rejected.setdefault(int(i), f"字段 {cols['xzqdm']} 为空")
     progress("校验", 1, 1)
-    lonlat = gpd.GeoSeries(cleaned.geoms, crs=src_crs).to_crs(CGCS2000).to_numpy()
+    lonlat = _to_cgcs2000(cleaned.geoms, src_crs)
     cleaned.geoms = None  # type: ignore[assignment]
     for i in _outside_china(lonlat):
         rejected.setdefault(
@@ -225,6 +225,21 @@ def _normalise(
     )
     report.source_crs = _crs_label(src_crs)
     return ParcelLayer(out, name, report.source_crs, raw.encoding, report)
+
+
+def _to_cgcs2000(geoms: np.ndarray, crs: CRS, step: int = 100_000) -> np.ndarray:
+    """Reproject to EPSG:4490 slice by slice, releasing each source slice as it goes, so only
+    one full copy of the geometries is alive at a time."""
+    if crs.equals(CGCS2000):
+        return geoms
+    t = Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    out = np.empty(len(geoms), dtype=object)
+    for s0 in range(0, len(geoms), step):
+        out[s0 : s0 + step] = shapely.transform(
+            geoms[s0 : s0 + step], lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+        )
+        geoms[s0 : s0 + step] = None
+    return out
 
 
 def _crs_label(crs: CRS) -> str:
