@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 IOU_THRESHOLD = 0.5
+PAIR_SLICE = 50_000
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -34,25 +35,32 @@ def _overlap_pairs(
     if len(left) == 0 or len(right) == 0:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
     tree = shapely.STRtree(right)
-    # Boxes only: the IoU bound below discards most box-only pairs far cheaper than an exact
-    # intersects test would, and disjoint pairs that survive it simply get IoU 0.
-    li, ri = tree.query(left)
-    if self_join:
-        later = li > ri
-        li, ri = li[later], ri[later]
-    polys = shapely.get_type_id(left[li]) >= 3
-    polys &= shapely.get_type_id(right[ri]) >= 3
-    li, ri = li[polys], ri[polys]
-    # Neighbours that merely touch are most pairs; their boxes bound the IoU well below any
-    # useful threshold, so the exact (costly) intersection is computed only for the rest.
-    lb, rb = shapely.bounds(left[li]), shapely.bounds(right[ri])
-    w = np.minimum(lb[:, 2], rb[:, 2]) - np.maximum(lb[:, 0], rb[:, 0])
-    h = np.minimum(lb[:, 3], rb[:, 3]) - np.maximum(lb[:, 1], rb[:, 1])
-    box_inter = np.clip(w, 0, None) * np.clip(h, 0, None)
-    la, ra = shapely.area(left[li]), shapely.area(right[ri])
-    upper = np.minimum(box_inter, np.minimum(la, ra)) / np.maximum(la, ra)
-    keep = upper > min_iou
-    li, ri = li[keep], ri[keep]
+    # Per-geometry facts are computed once and indexed per pair: a dense batch can have tens
+    # of millions of box-overlap pairs, so they are also formed a slice of rows at a time.
+    lt, rt = shapely.get_type_id(left) >= 3, shapely.get_type_id(right) >= 3
+    lbox, rbox = shapely.bounds(left), shapely.bounds(right)
+    larea, rarea = shapely.area(left), shapely.area(right)
+    found_l, found_r = [], []
+    for s0 in range(0, len(left), PAIR_SLICE):
+        # Boxes only: the IoU bound below discards most pairs far cheaper than an exact
+        # intersects test would, and disjoint pairs that survive it simply get IoU 0.
+        li, ri = tree.query(left[s0 : s0 + PAIR_SLICE])
+        li += s0
+        keep = lt[li] & rt[ri]
+        if self_join:
+            keep &= li > ri
+        li, ri = li[keep], ri[keep]
+        lb, rb = lbox[li], rbox[ri]
+        w = np.minimum(lb[:, 2], rb[:, 2]) - np.maximum(lb[:, 0], rb[:, 0])
+        h = np.minimum(lb[:, 3], rb[:, 3]) - np.maximum(lb[:, 1], rb[:, 1])
+        box_inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+        la, ra = larea[li], rarea[ri]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            upper = np.minimum(box_inter, np.minimum(la, ra)) / np.maximum(la, ra)
+        keep = upper > min_iou
+        found_l.append(li[keep])
+        found_r.append(ri[keep])
+    li, ri = np.concatenate(found_l), np.concatenate(found_r)
     return li, ri, _iou(left[li], right[ri])
 
 
