@@ -96,18 +96,26 @@ def _share(
     )
 
 
-def verified_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    verified = df["verified_at"].notna()
-    n, d = int(verified.sum()), len(df)
+def _of_issued(
+    metric: str, label: str, df: pd.DataFrame, done: pd.Series, what: str
+) -> MetricValue:
+    """How many of the issued 图斑 reached a step: a count, shown with its share."""
+    n, d = int(done.sum()), len(df)
     return MetricValue(
-        "verified_of_issued",
-        "已核查 / 下发图斑",
+        metric,
+        label,
         float(n),
-        f"已核查 {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）",
+        f"{what} {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）",
         numerator=n,
         denominator=d,
         unit="个",
-        case_ids=_ids(df, verified),
+        case_ids=_ids(df, done),
+    )
+
+
+def verified_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
+    return _of_issued(
+        "verified_of_issued", "已核查 / 下发图斑", df, df["verified_at"].notna(), "已核查"
     )
 
 
@@ -200,17 +208,8 @@ def submitted_by_due_share(df: pd.DataFrame, payments: pd.DataFrame | None = Non
 
 
 def evidence_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    has = df["evidence_at"].notna()
-    n, d = int(has.sum()), len(df)
-    return MetricValue(
-        "evidence_of_issued",
-        "已举证 / 下发监测图斑",
-        float(n),
-        f"已举证 {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）",
-        numerator=n,
-        denominator=d,
-        unit="个",
-        case_ids=_ids(df, has),
+    return _of_issued(
+        "evidence_of_issued", "已举证 / 下发监测图斑", df, df["evidence_at"].notna(), "已举证"
     )
 
 
