@@ -35,7 +35,7 @@ def display_name(canonical: str) -> str:
     return f"{aliases[0]} ({'/'.join(aliases[1:3])})"
 
 
-def _canonical_key(key: str) -> str | None:
+def canonical_key(key: str) -> str | None:
     k = key.strip().casefold()
     for canonical, aliases in FIELD_ALIASES.items():
         if k == canonical or k in {a.casefold() for a in aliases}:
@@ -55,7 +55,7 @@ def load_field_map(path: str | Path) -> dict[str, str]:
         raise InvalidValue("字段映射文件应为“字段名: 源字段”的映射", file=path.name)
     out = {}
     for key, col in raw.items():
-        canonical = _canonical_key(str(key))
+        canonical = canonical_key(str(key))
         if canonical is None:
             known = "、".join(a[0] for a in FIELD_ALIASES.values())
             raise InvalidValue(

@@ -41,7 +41,7 @@ GUESS_MARGIN_DEG = 0.25
 Progress = Callable[[str, int, int], None]
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
@@ -82,7 +82,7 @@ def read_parcels(
     field_map: Mapping[str, str] | None = None,
     jurisdiction: Jurisdiction | None = None,
     accept_partial: bool = False,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> ParcelLayer:
     """Read a 图斑 layer: Shapefile (also zipped), GeoPackage, GeoJSON, FileGDB, KML, XLSX, CSV.
 

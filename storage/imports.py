@@ -12,7 +12,7 @@ from typing import Any
 
 from geo.crs import Jurisdiction
 from geo.hints import compute_hints
-from geo.layers import Progress, _no_progress, read_parcels
+from geo.layers import Progress, no_progress, read_parcels
 from geo.linking import link_to_existing
 from geo.references import RefKind, read_reference
 from geo.report import ImportReport
@@ -51,7 +51,7 @@ def import_file(
     jurisdiction: Jurisdiction | None = None,
     accept_partial: bool = False,
     source_name: str | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> tuple[dict[str, Any], bool]:
     """Import a batch. Nothing is written unless the whole file is read and checked first."""
     path = Path(path)

@@ -106,7 +106,7 @@ async def import_batch(
 def _field_map(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
-    from geo.fields import _canonical_key
+    from geo.fields import canonical_key
 
     try:
         raw = json.loads(text)
@@ -117,7 +117,7 @@ def _field_map(text: str | None) -> dict[str, str] | None:
         ) from None
     out = {}
     for k, v in raw.items():
-        canonical = _canonical_key(str(k))
+        canonical = canonical_key(str(k))
         if canonical is None:
             raise InvalidValue(f"field_map 中的字段 {k} 无法识别", field="field_map")
         out[canonical] = str(v)
@@ -146,7 +146,7 @@ def get_batch(batch_id: int, store: StoreDep) -> BatchPublic:
     return BatchPublic.from_row(store.get_batch(batch_id))
 
 
-def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
     if not bbox:
         return None
     try:
@@ -171,7 +171,7 @@ def features(
     users: Annotated[UserStore, Depends(user_store)],
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
 ) -> Response:
-    rows = store.features(batch_id, _parse_bbox(bbox))
+    rows = store.features(batch_id, parse_bbox(bbox))
     if not sees_all(user.roles):  # a verifier's map shows only what is assigned to them
         mine = users.visible_case_ids(user)
         rows = [r for r in rows if r["id"] in mine]

@@ -10,7 +10,7 @@ import shapely
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 
 from api.deps import ClockDep, SettingsDep, StoreDep
-from api.routes.batches import _parse_bbox, save_upload
+from api.routes.batches import parse_bbox, save_upload
 from api.schemas import RefLayerPublic, RefLayersPublic
 from api.security import require
 from geo.references import RefKind
@@ -69,7 +69,7 @@ async def import_layer(
 def features(layer_id: int, store: StoreDep, bbox: str | None = None) -> Response:
     import json
 
-    frame = RefStore(store.engine).frame(layer_id, _parse_bbox(bbox))
+    frame = RefStore(store.engine).frame(layer_id, parse_bbox(bbox))
     geoms = shapely.to_geojson(frame.geometry.to_numpy()) if len(frame) else []
     parts = [
         f'{{"type":"Feature","geometry":{g},"properties":'
