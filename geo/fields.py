@@ -43,26 +43,34 @@ def canonical_key(key: str) -> str | None:
     return None
 
 
-def load_field_map(path: str | Path) -> dict[str, str]:
-    """Read a mapping file into ``{canonical: source column}``."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise InvalidValue(f"无法读取字段映射文件：{exc}", file=path.name) from None
+def field_map_from(raw: object, *, source: str) -> dict[str, str]:
+    """``{canonical: source column}`` from a parsed mapping ({"图斑编号": "编号", ...})."""
     if not isinstance(raw, Mapping):
-        raise InvalidValue("字段映射文件应为“字段名: 源字段”的映射", file=path.name)
+        raise InvalidValue("字段映射应为“字段名: 源字段”的映射", file=source, field="field_map")
     out = {}
     for key, col in raw.items():
         canonical = canonical_key(str(key))
         if canonical is None:
             known = "、".join(a[0] for a in FIELD_ALIASES.values())
             raise InvalidValue(
-                f"映射文件中的字段 {key} 无法识别（可用：{known}）", file=path.name, field=str(key)
+                f"字段映射中的字段 {key} 无法识别（可用：{known}）",
+                file=source,
+                field="field_map",
+                key=str(key),
             )
         out[canonical] = str(col)
     return out
+
+
+def load_field_map(path: str | Path) -> dict[str, str]:
+    """Read a mapping file (YAML or JSON) into ``{canonical: source column}``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise InvalidValue(f"无法读取字段映射文件：{exc}", file=path.name) from None
+    return field_map_from(raw, source=path.name)
 
 
 def resolve_fields(

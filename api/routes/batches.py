@@ -16,6 +16,7 @@ from api.deps import ClockDep, SettingsDep, StoreDep
 from api.schemas import BatchesPublic, BatchImported, BatchPublic
 from api.security import CurrentUser, require, user_store
 from geo.errors import InvalidValue, NotFound
+from geo.fields import field_map_from
 from geo.model import Judgment, Programme, State
 from geo.roles import Role, sees_all
 from storage.imports import import_file
@@ -106,22 +107,13 @@ async def import_batch(
 def _field_map(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
-    from geo.fields import canonical_key
-
     try:
         raw = json.loads(text)
-        assert isinstance(raw, dict)
-    except (ValueError, AssertionError):
+    except ValueError:
         raise InvalidValue(
             'field_map 应为 JSON 对象，如 {"图斑编号": "编号"}', field="field_map"
         ) from None
-    out = {}
-    for k, v in raw.items():
-        canonical = canonical_key(str(k))
-        if canonical is None:
-            raise InvalidValue(f"field_map 中的字段 {k} 无法识别", field="field_map")
-        out[canonical] = str(v)
-    return out
+    return field_map_from(raw, source="field_map")
 
 
 @router.get("/{batch_id}/report", operation_id="batches-report")
