@@ -153,8 +153,8 @@ def _normalise(
             )
     report.fields = dict(cols)
     src_crs, swap = resolve_crs(frame, crs, where, report, name)
-    codes = frame[cols["code"]].map(_clean_text).to_numpy(dtype=object)
-    xzqdm = frame[cols["xzqdm"]].map(_clean_text).to_numpy(dtype=object)
+    codes = _text_column(frame[cols["code"]])
+    xzqdm = _text_column(frame[cols["xzqdm"]])
     geoms = frame.geometry.to_numpy()
     # From here on only the reprojected copy is kept: at a million 图斑 each copy of the
     # geometries costs about half a gigabyte.
@@ -192,7 +192,9 @@ def _normalise(
         area[points] = _declared_area(frame, cols.get("declared_area"))[points]
         report.points = int(points.sum())
     report.seconds["area"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     dup_of, why = duplicates_in_file(codes, lonlat)
+    report.seconds["duplicates"] = time.perf_counter() - t0
     for i in np.flatnonzero(dup_of >= 0):
         report.links.append(
             {
@@ -325,6 +327,13 @@ def _declared_area(frame: pd.DataFrame, col: str | None) -> np.ndarray:
     if col is None:
         return np.zeros(len(frame))
     return pd.to_numeric(frame[col], errors="coerce").fillna(0).to_numpy(dtype=float)
+
+
+def _text_column(col: pd.Series) -> np.ndarray:
+    """Identifiers as trimmed text, vectorised; blank for missing values."""
+    if pd.api.types.is_float_dtype(col):  # admin codes stored as numbers in some DBFs
+        return np.array([_clean_text(v) for v in col.tolist()], dtype=object)
+    return col.astype("string").fillna("").str.strip().to_numpy(dtype=object)
 
 
 def _clean_text(v: Any) -> str:

@@ -17,10 +17,14 @@ IOU_THRESHOLD = 0.5
 PAIR_SLICE = 50_000
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _iou(
+    a: np.ndarray, b: np.ndarray, area_a: np.ndarray | None = None, area_b: np.ndarray | None = None
+) -> np.ndarray:
     # IoU is invariant under linear maps, so lon/lat degrees serve as well as metres here.
     inter = shapely.area(shapely.intersection(a, b))
-    union = shapely.area(a) + shapely.area(b) - inter
+    area_a = shapely.area(a) if area_a is None else area_a
+    area_b = shapely.area(b) if area_b is None else area_b
+    union = area_a + area_b - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, inter / union, 0.0)
 
@@ -55,13 +59,15 @@ def _overlap_pairs(
         h = np.minimum(lb[:, 3], rb[:, 3]) - np.maximum(lb[:, 1], rb[:, 1])
         box_inter = np.clip(w, 0, None) * np.clip(h, 0, None)
         la, ra = larea[li], rarea[ri]
+        # IoU = I/(A+B-I) grows with I, and I is at most the box overlap and the smaller area.
+        cap = np.minimum(box_inter, np.minimum(la, ra))
         with np.errstate(divide="ignore", invalid="ignore"):
-            upper = np.minimum(box_inter, np.minimum(la, ra)) / np.maximum(la, ra)
+            upper = cap / (la + ra - cap)
         keep = upper > min_iou
         found_l.append(li[keep])
         found_r.append(ri[keep])
     li, ri = np.concatenate(found_l), np.concatenate(found_r)
-    return li, ri, _iou(left[li], right[ri])
+    return li, ri, _iou(left[li], right[ri], larea[li], rarea[ri])
 
 
 def duplicates_in_file(

@@ -40,7 +40,11 @@ class ImportReport:
     created: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: asdict deep-copies every link dict, seconds at 100k links.
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        d["repaired"] = [asdict(r) for r in self.repaired]
+        d["rejected"] = [asdict(r) for r in self.rejected]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ImportReport:

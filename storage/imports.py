@@ -123,6 +123,9 @@ def import_file(
     )
     report.seconds["write"] = time.perf_counter() - t0
     report.created = created
+    if created:  # the write's own duration is only known once it is done
+        store.save_report(batch["id"], report.to_dict())
+        batch["report"] = report.to_dict()
     progress("写入", len(frame), len(frame))
     return batch, created
 

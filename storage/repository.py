@@ -270,9 +270,9 @@ class CaseStore:
                 insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
                 progress("写入", s0 + len(idx), n)
             # Only the new cases that other rows point at need their ids read back.
-            wanted = {frame["code"].iat[i] for i in site_of} | {
-                frame["code"].iat[int(dup_of[i])] for i in np.flatnonzero(dup_of >= 0)
-            }
+            all_codes = frame["code"].to_numpy()
+            roots = np.unique(dup_of[dup_of >= 0])
+            wanted = set(all_codes[roots].tolist()) | {all_codes[i] for i in site_of}
             ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
             codes = frame["code"].to_numpy()
@@ -365,6 +365,9 @@ class CaseStore:
         with self.engine.connect() as conn:
             for r in conn.execute(near):
                 rows[r.id] = r
+            any_case = select(cases.c.id).where(cases.c.programme == programme).limit(1)
+            if conn.execute(any_case).first() is None:
+                codes = []  # the programme's first batch: no code can repeat an earlier one
             for i in range(0, len(codes), 5000):
                 chunk = codes[i : i + 5000]
                 q = select(*cols).where(cases.c.programme == programme, cases.c.code.in_(chunk))
@@ -587,6 +590,10 @@ class CaseStore:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return pd.DataFrame(rows, columns=list(PAYMENT_COLUMNS))
+
+    def save_report(self, batch_id: int, report: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(batches.update().where(batches.c.id == batch_id).values(report=report))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
