@@ -21,6 +21,11 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
+# Figures, not pass/fail: see benchmarks/README.md (N=1000000 for the large run).
+N ?= 100000
+bench: $(STAMP)
+	$(PY) benchmarks/import_bench.py --n $(N) --timeout 1200
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check geo storage api tuban_cli tests sample_data
 
