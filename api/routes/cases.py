@@ -78,6 +78,10 @@ def act(
     """Apply an action as the signed-in user; a stale version (body or If-Match) gets 409."""
     check_visible(user, case_id, users)
     check_action(user, body.action, case_id, users)
+    if body.action == "add_photo":
+        # Only the upload route may record a photo: it stores and checks the file first, so
+        # the photo count behind the evidence rule always has real photos behind it.
+        raise InvalidPayload("照片请通过 POST /api/cases/{id}/photos 上传", field="action")
     expected = body.expected_version if body.expected_version is not None else _if_match(if_match)
     store.apply_action(
         case_id,

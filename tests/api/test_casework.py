@@ -258,3 +258,11 @@ def test_photo_files_follow_case_visibility(team, client, as_role):
     assert as_role("viewer").get(p["url"]).status_code == 200
     q = ok(_upload_photo(client, other, photos.png(), "x.png"))
     assert client.get(q["url"]).headers["content-type"] == "image/png"
+
+
+def test_photos_cannot_be_counted_without_a_file(team):
+    r = act(team["v"], team["ids"][0], "add_photo", sha256="ab" * 32)
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "action"
+    assert (
+        ok(team["v"].get(f"/api/cases/{team['ids'][0]}"))["milestones"].get("photo_count", 0) == 0
+    )
