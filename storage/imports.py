@@ -108,7 +108,6 @@ def import_file(
     index = fresh.nonzero()[0]
     links = [type(k)(int(index[k.row]), k.case_id, k.kind, k.reason, k.iou) for k in links]
     report.seconds["link"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     progress("写入", 0, len(frame))
     batch, created = store.import_batch(
         parcels,
@@ -121,11 +120,7 @@ def import_file(
         hint_layers=ref_set.versions,
         progress=progress,
     )
-    report.seconds["write"] = time.perf_counter() - t0
     report.created = created
-    if created:  # the write's own duration is only known once it is done
-        store.save_report(batch["id"], report.to_dict())
-        batch["report"] = report.to_dict()
     progress("写入", len(frame), len(frame))
     return batch, created
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -182,6 +183,7 @@ class CaseStore:
                 issued_on=meta.issued_on.isoformat(),
                 due_on=meta.due_on.isoformat(),
             )
+        started = time.perf_counter()
         frame = layer.frame
         n = len(frame)
         progress = progress or (lambda stage, done, total: None)
@@ -304,6 +306,9 @@ class CaseStore:
                 ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"],
                 re_rows,
             )
+            # Stored once, inside the transaction, so a batch never exists without its report.
+            report.seconds["write"] = time.perf_counter() - started
+            report.created = True
             conn.execute(
                 batches.update().where(batches.c.id == batch_id).values(report=report.to_dict())
             )
@@ -590,10 +595,6 @@ class CaseStore:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return pd.DataFrame(rows, columns=list(PAYMENT_COLUMNS))
-
-    def save_report(self, batch_id: int, report: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(batches.update().where(batches.c.id == batch_id).values(report=report))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -93,6 +93,10 @@ def test_import_report_as_json_and_html(client, tmp_path):
     assert rep == body["report"]
     assert rep["repaired"][0]["row"] == 2 and rep["links"][0]["reason"] == "in_file_same_code"
     assert rep["source_crs"] == "EPSG:4527" and rep["crs_how"] == "file"
+    assert rep["created"] is True
+    assert {"read", "validate_reproject", "area", "duplicates", "hints", "link", "write"} <= set(
+        rep["seconds"]
+    )
     page = client.get(f"/api/batches/{body['id']}/report.html")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "图斑导入报告" in page.text and "Self-intersection" in page.text
