@@ -32,6 +32,24 @@ metadata = MetaData(
     }
 )
 
+
+def _provenance() -> list[Column]:
+    """Where an imported layer came from and what it covers (batches and reference layers)."""
+    return [
+        Column("source_name", String(500), nullable=False),
+        Column("source_sha256", String(64), nullable=False),
+        Column("source_crs", Text, nullable=False),
+        Column("encoding", String(200), nullable=False),
+        Column("feature_count", Integer, nullable=False),
+        Column("minx", Float, nullable=False),
+        Column("miny", Float, nullable=False),
+        Column("maxx", Float, nullable=False),
+        Column("maxy", Float, nullable=False),
+        Column("imported_at", UTCDateTime, nullable=False),
+        Column("imported_by", String(100), nullable=False),
+    ]
+
+
 batches = Table(
     "batches",
     metadata,
@@ -41,18 +59,8 @@ batches = Table(
     Column("authority", String(200), nullable=False),
     Column("issued_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
-    Column("source_name", String(500), nullable=False),
-    Column("source_sha256", String(64), nullable=False),
-    Column("source_crs", Text, nullable=False),
-    Column("encoding", String(200), nullable=False),
-    Column("feature_count", Integer, nullable=False),
+    *_provenance(),
     Column("area_m2", Float, nullable=False),
-    Column("minx", Float, nullable=False),
-    Column("miny", Float, nullable=False),
-    Column("maxx", Float, nullable=False),
-    Column("maxy", Float, nullable=False),
-    Column("imported_at", UTCDateTime, nullable=False),
-    Column("imported_by", String(100), nullable=False),
     Column("new_cases", Integer),
     Column("report", JSON),
     Column("hint_layers", JSON),
@@ -178,17 +186,7 @@ ref_layers = Table(
     Column("kind", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("version", String(50), nullable=False),
-    Column("source_name", String(500), nullable=False),
-    Column("source_sha256", String(64), nullable=False),
-    Column("source_crs", Text, nullable=False),
-    Column("encoding", String(200), nullable=False),
-    Column("feature_count", Integer, nullable=False),
-    Column("minx", Float, nullable=False),
-    Column("miny", Float, nullable=False),
-    Column("maxx", Float, nullable=False),
-    Column("maxy", Float, nullable=False),
-    Column("imported_at", UTCDateTime, nullable=False),
-    Column("imported_by", String(100), nullable=False),
+    *_provenance(),
     Column("report", JSON),
     UniqueConstraint("kind", "name", "version"),
 )
