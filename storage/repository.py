@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -68,7 +69,7 @@ def _feature_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
     }
 
 
-def _hint_columns(hints: pd.DataFrame | None, n: int) -> dict[str, list[Any]]:
+def _hint_columns(hints: pd.DataFrame | None) -> dict[str, list[Any]]:
     if hints is None:
         return {}
     out = {}
@@ -94,7 +95,7 @@ def apply_in(
     row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
     if row is None:
         raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
-    case = _row_to_case(row)
+    case = case_from_row(row._mapping)
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(
             "图斑已被他人修改，请刷新后再提交",
@@ -142,8 +143,8 @@ class BatchMeta:
     due_on: date
 
 
-def _row_to_case(row: Any) -> Case:
-    m = row._mapping
+def case_from_row(m: Mapping[str, Any]) -> Case:
+    """The workflow's Case from a ``cases`` row (as a mapping)."""
     values = {k: m[k] for k in _MILESTONES}
     values["state"] = State(values["state"])
     values["judgment"] = Judgment(values["judgment"]) if values["judgment"] else None
@@ -266,7 +267,7 @@ class CaseStore:
                 idx = new_idx[s0 : s0 + WRITE_CHUNK]
                 feats = {
                     **_feature_columns(frame.iloc[idx]),
-                    **_hint_columns(None if hints is None else hints.iloc[idx], len(idx)),
+                    **_hint_columns(None if hints is None else hints.iloc[idx]),
                 }
                 columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
                 insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
@@ -277,13 +278,12 @@ class CaseStore:
             wanted = set(all_codes[roots].tolist()) | {all_codes[i] for i in site_of}
             ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
-            codes = frame["code"].to_numpy()
             rows_no = frame["row"].tolist()
 
             def case_of(i: int) -> int:
                 if i in reissue_of:
                     return reissue_of[i].case_id
-                return ids[codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
+                return ids[all_codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
 
             re_idx = np.flatnonzero(~is_new)
             re_feats = _feature_columns(frame.iloc[re_idx])
@@ -507,11 +507,7 @@ class CaseStore:
         return dict(row._mapping)
 
     def get_case(self, case_id: int) -> Case:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
-        if row is None:
-            raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
-        return _row_to_case(row)
+        return case_from_row(self.get_case_row(case_id))
 
     def events(self, case_id: int) -> list[Event]:
         with self.engine.connect() as conn:

@@ -10,7 +10,7 @@ from api.deps import ClockDep, StoreDep
 from api.schemas import ActionRequest, CasePublic
 from api.security import CurrentUser, check_action, check_visible, user_store
 from geo.errors import InvalidPayload
-from storage.repository import CaseStore
+from storage.repository import CaseStore, case_from_row
 from storage.users import UserStore
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -22,7 +22,7 @@ def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
     from storage import enforcement
 
     row = store.get_case_row(case_id)
-    case = store.get_case(case_id)
+    case = case_from_row(row)
     enf = None
     if case.enforcement_id:
         with store.engine.connect() as conn:
