@@ -33,6 +33,11 @@ metadata = MetaData(
 )
 
 
+def _bbox() -> list[Column]:
+    """A bounding box in EPSG:4490 degrees: what viewport queries filter on."""
+    return [Column(c, Float, nullable=False) for c in ("minx", "miny", "maxx", "maxy")]
+
+
 def _provenance() -> list[Column]:
     """Where an imported layer came from and what it covers (batches and reference layers)."""
     return [
@@ -41,10 +46,7 @@ def _provenance() -> list[Column]:
         Column("source_crs", Text, nullable=False),
         Column("encoding", String(200), nullable=False),
         Column("feature_count", Integer, nullable=False),
-        Column("minx", Float, nullable=False),
-        Column("miny", Float, nullable=False),
-        Column("maxx", Float, nullable=False),
-        Column("maxy", Float, nullable=False),
+        *_bbox(),
         Column("imported_at", UTCDateTime, nullable=False),
         Column("imported_by", String(100), nullable=False),
     ]
@@ -80,10 +82,7 @@ cases = Table(
     Column("xzqdm", String(32), nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("geom", LargeBinary, nullable=False),
-    Column("minx", Float, nullable=False),
-    Column("miny", Float, nullable=False),
-    Column("maxx", Float, nullable=False),
-    Column("maxy", Float, nullable=False),
+    *_bbox(),
     Column("area_m2", Float, nullable=False),
     Column("area_mu", Float, nullable=False),
     Column("state", String(32), nullable=False, index=True),
@@ -169,10 +168,7 @@ reissues = Table(
     Column("xzqdm", String(32), nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("geom", LargeBinary, nullable=False),
-    Column("minx", Float, nullable=False),
-    Column("miny", Float, nullable=False),
-    Column("maxx", Float, nullable=False),
-    Column("maxy", Float, nullable=False),
+    *_bbox(),
     Column("area_m2", Float, nullable=False),
     Column("area_mu", Float, nullable=False),
     Column("reason", String(32), nullable=False),
@@ -200,10 +196,7 @@ ref_features = Table(
     Column("label", String(200), nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("geom", LargeBinary, nullable=False),
-    Column("minx", Float, nullable=False),
-    Column("miny", Float, nullable=False),
-    Column("maxx", Float, nullable=False),
-    Column("maxy", Float, nullable=False),
+    *_bbox(),
     Index("ix_ref_features_bbox", "minx", "maxx", "miny", "maxy"),
 )
 
