@@ -21,6 +21,7 @@ from api.routes import (
     photos,
     references,
     users,
+    webmap,
     work,
 )
 from api.security import HASHER, current_user
@@ -82,6 +83,7 @@ def create_app(
         photos.router,
         enforcements.router,
         work.router,
+        webmap.router,
     ):
         app.include_router(r, dependencies=signed_in)
     if settings.serve_webmap and WEBMAP_STATIC.is_dir():

@@ -28,6 +28,23 @@ class Settings(BaseSettings):
     county_bbox: tuple[float, float, float, float] = (117.85, 39.55, 118.35, 40.10)
     reports_dir: Path = Path("tuban-data/reports")
     photos_dir: Path = Path("tuban-data/photos")
+    # Web map. No basemap by default (offline); any XYZ or WMTS-KVP template with {z} {x} {y}
+    # (and {s} with basemap_subdomains), e.g. 天地图 with the bureau's key. Each user may
+    # override it in the browser (settings dialog, kept per user in localStorage).
+    basemap_url: str | None = None
+    basemap_attribution: str = ""
+    basemap_subdomains: str = ""
+    basemap_max_zoom: int = 18
+    # Local tiles ({z}/{x}/{y}.png|jpg) served at /api/tiles/…, e.g. with basemap_url
+    # "api/tiles/{z}/{x}/{y}.png".
+    tiles_dir: Path | None = None
+    # Before/after image chips named by relative paths in a 图斑's attributes
+    # (前时相影像 / 后时相影像), served at /api/chips/….
+    chips_dir: Path = Path("tuban-data/chips")
+    # Batch-level imagery: {"2019Q3": {"before": "https://…/{z}/{x}/{y}", "after": "…"}} by period.
+    imagery_tiles: dict[str, dict[str, str]] = {}
+    # At most this many 图斑 per map request; above it the map asks to zoom in.
+    feature_limit: int = 3000
 
     def jurisdiction(self) -> Jurisdiction:
         return Jurisdiction(self.county_code, self.county_name, self.county_bbox)

@@ -159,14 +159,36 @@ def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 def features(
     batch_id: int,
     store: StoreDep,
+    settings: SettingsDep,
     user: CurrentUser,
     users: Annotated[UserStore, Depends(user_store)],
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    state: Annotated[str | None, Query(description="states, comma-separated")] = None,
+    township: Annotated[str | None, Query(description="township codes, comma-separated")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> Response:
+    """The batch's 图斑 meeting bbox and the filters, as GeoJSON.
+
+    The collection also carries ``total`` (how many match). When more than ``limit`` match
+    (default: the server's feature_limit) it carries no features and ``truncated: true``, so a
+    map looking at the whole province asks to zoom in instead of drawing everything.
+    """
     rows = store.features(batch_id, parse_bbox(bbox))
     if not sees_all(user.roles):  # a verifier's map shows only what is assigned to them
         mine = users.visible_case_ids(user)
         rows = [r for r in rows if r["id"] in mine]
+    if state:
+        wanted = set(_csv(state))
+        rows = [r for r in rows if r["state"] in wanted]
+    if township:
+        towns = set(_csv(township))
+        rows = [r for r in rows if r.get("township_code") in towns]
+    cap = limit or settings.feature_limit
+    head = f'{{"type":"FeatureCollection","total":{len(rows)},"limit":{cap}'
+    if len(rows) > cap:
+        return Response(
+            head + ',"truncated":true,"features":[]}', media_type="application/geo+json"
+        )
     geoms = shapely.to_geojson(shapely.from_wkb([r["geom"] for r in rows])) if rows else []
     parts = []
     for r, g in zip(rows, geoms, strict=True):
@@ -191,5 +213,9 @@ def features(
             f'{{"type":"Feature","id":{r["id"]},"geometry":{g},'
             f'"properties":{json.dumps(props, ensure_ascii=False)}}}'
         )
-    body = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    body = head + ',"truncated":false,"features":[' + ",".join(parts) + "]}"
     return Response(body, media_type="application/geo+json")
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
