@@ -127,6 +127,8 @@ def apply_in(
             before=to_jsonable(ev.before),
             after=to_jsonable(ev.after),
             payload=to_jsonable(ev.payload),
+            state=changed["state"],
+            judgment=changed.get("judgment"),
         )
     )
     return new

@@ -214,7 +214,12 @@ case_events = Table(
     Column("before", JSON, nullable=False),
     Column("after", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
+    # Copied out of ``after`` so values as of a past date are one indexed scan, not a JSON
+    # parse of every event: the state the event left, and the judgment a verification made.
+    Column("state", String(32)),
+    Column("judgment", String(16)),
     UniqueConstraint("case_id", "seq"),
+    Index("ix_case_events_at", "at"),
 )
 
 users = Table(
@@ -306,4 +311,72 @@ photos = Table(
     Column("uploaded_by", String(100), nullable=False),
     Column("uploaded_at", UTCDateTime, nullable=False),
     UniqueConstraint("case_id", "sha256"),
+)
+
+# --- goal tables, their live values and the money spent (issue 5) ---------------------------
+
+# A year's goal tables (绩效目标表) as edited by an admin: every save is a new version, so a
+# report can always say which wording and targets it was computed against.
+goal_books = Table(
+    "goal_books",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSON, nullable=False),
+    Column("note", Text),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("year", "version"),
+)
+
+# Values frozen at a reporting date: a report can show them, and what changed since.
+indicator_snapshots = Table(
+    "indicator_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("goal_version", Integer, nullable=False),
+    Column("projects", JSON, nullable=False),
+    Column("taken_by", String(100), nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+    UniqueConstraint("year", "label"),
+)
+
+# Spending per project, appended; a correction is a negative row that names the one it fixes.
+expenditures = Table(
+    "expenditures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("project_id", String(64), nullable=False),
+    Column("spent_on", Date, nullable=False),
+    Column("amount_yuan", Numeric(14, 2, asdecimal=False), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("voucher_no", String(100)),
+    Column("corrects_id", Integer),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_expenditures_year_project_id", "year", "project_id"),
+)
+
+# What staff write beside a goal-table row: the actual value of a qualitative row (满意度,
+# 社会效益), the reason for a deviation, and evidence files (blobs by SHA-256). Appended: the
+# newest seq of a row is current, older ones are its history.
+indicator_notes = Table(
+    "indicator_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("project_id", String(64), nullable=False),
+    Column("row_no", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("actual_text", Text),
+    Column("reason", Text),
+    Column("evidence", JSON, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("year", "project_id", "row_no", "seq"),
 )
