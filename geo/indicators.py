@@ -12,21 +12,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geo.area import M2_PER_MU
 from geo.errors import UnknownMetric
 from geo.goals import IndicatorRow, Project
 from geo.model import Judgment, Programme, State
+from geo.workflow import MIN_EVIDENCE_PHOTOS
 
 CASE_COLUMNS = (
     "case_id",
     "programme",
     "period",
     "due_on",
+    "township_code",
+    "township_name",
     "state",
     "judgment",
     "verified_at",
     "filed_on",
-    "fine_yuan",
-    "receipt_no",
     "closed_at",
     "evidence_at",
     "submitted_at",
@@ -34,6 +36,10 @@ CASE_COLUMNS = (
     "returned_count",
     "enforcement_id",
     "approved_first_time",
+    "land_class_ok",
+    "photo_count",
+    "area_m2",
+    "land_class_before",
 )
 # One row per (payment, programme of a 图斑 its enforcement covers).
 PAYMENT_COLUMNS = (
@@ -49,6 +55,12 @@ PAYMENT_COLUMNS = (
 LOCAL_TZ = "Asia/Shanghai"
 
 
+# 令第15号: leaders are accountable when illegally occupied 耕地 reaches 15% of the 耕地 taken by
+# new construction in a year; warn from 80% of that line so there is time to act.
+FARMLAND_RATIO_LINE = 15.0
+FARMLAND_RATIO_WARN = 12.0
+
+
 @dataclass(frozen=True)
 class MetricValue:
     metric: str
@@ -58,7 +70,13 @@ class MetricValue:
     numerator: float | None = None
     denominator: float | None = None
     unit: str = ""
-    case_ids: tuple[int, ...] = field(default=(), repr=False)
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+    warning: str | None = None
+
+    @property
+    def case_ids(self) -> tuple[int, ...]:
+        """The cases behind the value (drill-down); built on demand, it is large at scale."""
+        return tuple(self.ids.tolist())
 
 
 @dataclass(frozen=True)
@@ -74,8 +92,8 @@ def _on_or_before_due(done_at: pd.Series, due_on: pd.Series) -> pd.Series:
     return done_at.notna() & (local_day.dt.normalize() <= due)
 
 
-def _ids(df: pd.DataFrame, mask: pd.Series | np.ndarray) -> tuple[int, ...]:
-    return tuple(int(x) for x in df.loc[mask, "case_id"])
+def _ids(df: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    return df["case_id"].to_numpy()[np.asarray(mask, dtype=bool)].astype(np.int64, copy=False)
 
 
 def _share(
@@ -92,7 +110,7 @@ def _share(
         numerator=n,
         denominator=d,
         unit="%",
-        case_ids=_ids(df, num),
+        ids=_ids(df, num),
     )
 
 
@@ -109,7 +127,7 @@ def _of_issued(
         numerator=n,
         denominator=d,
         unit="个",
-        case_ids=_ids(df, done),
+        ids=_ids(df, done),
     )
 
 
@@ -170,7 +188,7 @@ def penalties_receipted(df: pd.DataFrame, payments: pd.DataFrame) -> MetricValue
         numerator=total,
         denominator=None,
         unit="元",
-        case_ids=_ids(df, behind),
+        ids=_ids(df, behind),
     )
 
 
@@ -185,7 +203,7 @@ def illegal_mines_active(df: pd.DataFrame, payments: pd.DataFrame | None = None)
         f"{n} 处",
         numerator=n,
         unit="处",
-        case_ids=_ids(df, active),
+        ids=_ids(df, active),
     )
 
 
@@ -213,6 +231,82 @@ def evidence_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -
     )
 
 
+def evidence_complete_of_issued(
+    df: pd.DataFrame, payments: pd.DataFrame | None = None
+) -> MetricValue:
+    """每个变化图斑都需要实地举证: evidence recorded with at least the photos a submission needs."""
+    photos = pd.to_numeric(df["photo_count"], errors="coerce").fillna(0)
+    done = df["evidence_at"].notna() & (photos >= MIN_EVIDENCE_PHOTOS)
+    return _of_issued(
+        "evidence_complete_of_issued", "举证完整 / 下发监测图斑", df, done, "举证完整"
+    )
+
+
+def land_class_correct_rate(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
+    verdict = df["land_class_ok"]
+    checked = df["checked_at"].notna() & verdict.notna()
+    ok = checked & (verdict == True)  # noqa: E712 - object column: True, False or None
+    return _share("land_class_correct_rate", "地类正确率", df, ok, checked, "地类正确")
+
+
+def approved_first_time_share(
+    df: pd.DataFrame, payments: pd.DataFrame | None = None
+) -> MetricValue:
+    """出具报告准确无误: verifications the reviewer approved without sending them back."""
+    seen = df["approved_first_time"].notna()
+    first = seen & (df["approved_first_time"] == True)  # noqa: E712
+    return _share("approved_first_time_share", "核查一次通过率", df, first, seen, "一次通过")
+
+
+def penalty_receipt_count(df: pd.DataFrame, payments: pd.DataFrame) -> MetricValue:
+    paid = payments.drop_duplicates("payment_id")
+    has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
+    n = int(has.sum())
+    behind = df["enforcement_id"].isin(paid.loc[has, "enforcement_id"])
+    return MetricValue(
+        "penalty_receipt_count",
+        "罚款票据（笔）",
+        float(n),
+        f"{n} 笔",
+        numerator=n,
+        unit="笔",
+        ids=_ids(df, behind),
+    )
+
+
+def illegal_farmland_ratio(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
+    """违法占用耕地面积 ÷ 新增建设用地占用耕地面积 over the land 卫片, against 令第15号's 15%.
+
+    A 图斑 takes 耕地 when its class before the change (前时相地类) is 01xx; it is new
+    construction on 耕地 once judged legal or illegal (其他 means no real construction).
+    """
+    land = df["programme"] == Programme.LAND.value
+    farmland = df["land_class_before"].fillna("").astype(str).str.startswith("01")
+    judged = df["judgment"].isin([Judgment.LEGAL.value, Judgment.ILLEGAL.value])
+    taken = land & farmland & judged
+    illegal = taken & _illegal(df)
+    area = pd.to_numeric(df["area_m2"], errors="coerce").fillna(0.0)
+    num, den = float(area[illegal].sum()), float(area[taken].sum())
+    pct = round(100.0 * num / den, 2) if den else None
+    warning = None
+    if pct is not None and pct >= FARMLAND_RATIO_LINE:
+        warning = f"违法占用耕地比例 {pct:.1f}%，已达 15% 问责线"
+    elif pct is not None and pct >= FARMLAND_RATIO_WARN:
+        warning = f"违法占用耕地比例 {pct:.1f}%，接近 15% 问责线"
+    shown = "—" if pct is None else f"{pct:.1f}%"
+    return MetricValue(
+        "illegal_farmland_ratio",
+        "违法占用耕地比例",
+        pct,
+        f"{shown}（违法 {num / M2_PER_MU:,.1f} 亩 / 新增建设占用耕地 {den / M2_PER_MU:,.1f} 亩）",
+        numerator=round(num, 2),
+        denominator=round(den, 2),
+        unit="%",
+        ids=_ids(df, illegal),
+        warning=warning,
+    )
+
+
 METRICS: dict[str, Callable[..., MetricValue]] = {
     f.__name__: f
     for f in (
@@ -225,16 +319,27 @@ METRICS: dict[str, Callable[..., MetricValue]] = {
         provincial_pass_rate,
         submitted_by_due_share,
         evidence_of_issued,
+        evidence_complete_of_issued,
+        land_class_correct_rate,
+        approved_first_time_share,
+        penalty_receipt_count,
+        illegal_farmland_ratio,
     )
 }
 
 
-def project_cases(project: Project, cases: pd.DataFrame) -> pd.DataFrame:
-    """The cases a project's indicators are computed over: its programmes, its year."""
+def project_cases(
+    project: Project, cases: pd.DataFrame, *, township: str | None = None, period: str | None = None
+) -> pd.DataFrame:
+    """The cases a project's indicators are computed over: its programmes and year, optionally
+    one township (by code) and one issuing period (e.g. ``2019Q3``: that quarter's batches)."""
     progs = [p.value for p in project.programmes]
-    mask = cases["programme"].isin(progs) & cases["period"].astype(str).str.startswith(
-        str(project.year)
-    )
+    periods = cases["period"].astype(str)
+    mask = cases["programme"].isin(progs) & periods.str.startswith(str(project.year))
+    if township is not None:
+        mask &= cases["township_code"] == township
+    if period is not None:
+        mask &= periods == period
     return cases.loc[mask]
 
 
@@ -256,11 +361,23 @@ def compute_metric(
 
 
 def compute_project(
-    project: Project, cases: pd.DataFrame, payments: pd.DataFrame | None = None
+    project: Project,
+    cases: pd.DataFrame,
+    payments: pd.DataFrame | None = None,
+    *,
+    township: str | None = None,
+    period: str | None = None,
 ) -> list[RowValue]:
-    """Every indicator row of a goal table with the live value of each bound metric."""
-    scoped = project_cases(project, cases)
+    """Every indicator row of a goal table with the value of each bound metric.
+
+    Whether the values are live or as of a past day depends only on the frames passed in
+    (see storage.facts); a township scope also limits payments to the enforcements of its
+    图斑, so money is never credited to a township whose 图斑 it did not cover.
+    """
+    scoped = project_cases(project, cases, township=township, period=period)
     paid = project_payments(project, empty_payments() if payments is None else payments)
+    if township is not None or period is not None:
+        paid = paid.loc[paid["enforcement_id"].isin(scoped["enforcement_id"].dropna())]
     return [
         RowValue(row, tuple(compute_metric(m, scoped, paid) for m in row.metrics))
         for row in project.indicators

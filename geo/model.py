@@ -192,6 +192,8 @@ class Case:
     land_class: str | None = None
     illegal_area_m2: float | None = None
     illegal_geometry: dict | None = None
+    # The province's verdict on the county's land class (地类正确率); None until checked.
+    land_class_ok: bool | None = None
 
     def replace(self, **changes: Any) -> Case:
         return dataclasses.replace(self, **changes)

@@ -171,6 +171,29 @@ def _land_class(v: Any) -> str:
     return s
 
 
+_TRUE = {"true", "1", "yes", "y", "是", "正确", "对", "通过"}
+_FALSE = {"false", "0", "no", "n", "否", "错误", "不正确", "错"}
+
+
+def _flag(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError(f"应为 是/否：{v}")
+
+
+def _land_class_verdict(data: Mapping[str, Any]) -> bool:
+    """A return counts against the land class only when the province says so, or, when its
+    results carry no such column, when the reason names the 地类 (the usual wording)."""
+    if data.get("land_class_ok") is not None:
+        return bool(data["land_class_ok"])
+    return "地类" not in (data.get("reason") or "")
+
+
 def _judgment(v: Any) -> Judgment:
     try:
         return Judgment(str(v).strip())
@@ -236,8 +259,8 @@ PAYLOADS: dict[Action, dict[str, _Field]] = {
         "note": _Field(_text),
     },
     Action.SUBMIT: {},
-    Action.PASS: {},
-    Action.RETURN: {"reason": _Field(_text, True)},
+    Action.PASS: {"land_class_ok": _Field(_flag)},
+    Action.RETURN: {"reason": _Field(_text, True), "land_class_ok": _Field(_flag)},
     Action.APPROVE: {"note": _Field(_text)},
     Action.RETURN_VERIFICATION: {"reason": _Field(_text, True)},
     Action.ANNOTATE: {"note": _Field(_text, True)},
@@ -338,9 +361,14 @@ def _effects(case: Case, action: Action, data: dict[str, Any], at: datetime) -> 
         case Action.SUBMIT:
             return {"submitted_at": at}
         case Action.PASS:
-            return {"checked_at": at}
+            ok = data.get("land_class_ok")
+            return {"checked_at": at, "land_class_ok": True if ok is None else ok}
         case Action.RETURN:
-            return {"checked_at": at, "returned_count": case.returned_count + 1}
+            return {
+                "checked_at": at,
+                "returned_count": case.returned_count + 1,
+                "land_class_ok": _land_class_verdict(data),
+            }
     raise AssertionError(action)  # pragma: no cover - the enum is exhaustive
 
 

@@ -136,6 +136,7 @@ cases = Table(
     Column("land_class", String(8)),
     Column("illegal_area_m2", Float),
     Column("illegal_geometry", JSON),  # the measured extent when it differs from the 图斑
+    Column("land_class_ok", Boolean),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
     Index("ix_cases_programme_code", "programme", "code"),

@@ -58,9 +58,16 @@ RESULTS = {
 }
 
 
+# Optional column of the province's results: whether the county's 地类 was judged right.
+LAND_CLASS_COLUMNS = ("地类正确", "地类是否正确", "地类核查")
+
+
 @router.post("/province-checks", operation_id="work-province-checks")
 async def province_checks(
-    file: Annotated[UploadFile, File(description="CSV/XLSX: 图斑编号, 结果 (通过/退回), 原因")],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV/XLSX: 图斑编号, 结果 (通过/退回), 原因, 地类正确 (是/否, optional)"),
+    ],
     user: Annotated[User, Depends(require(Role.REVIEWER))],
     store: StoreDep,
     clock: ClockDep,
@@ -100,6 +107,9 @@ async def province_checks(
             skipped.append({"row": i, "code": code, "reason": f"结果应为 通过/退回：{r['结果']}"})
             continue
         payload = {"reason": str(r.get("原因") or "").strip() or None} if result == "return" else {}
+        verdict = next((str(r[c]).strip() for c in LAND_CLASS_COLUMNS if str(r.get(c) or "")), "")
+        if verdict:
+            payload["land_class_ok"] = verdict
         try:
             with store.engine.begin() as conn:  # one row failing leaves the others applied
                 apply_in(

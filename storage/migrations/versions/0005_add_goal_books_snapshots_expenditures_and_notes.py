@@ -1,4 +1,4 @@
-"""add goal books, indicator snapshots, expenditures, indicator notes; event state columns
+"""add goal books, snapshots, expenditures, notes; event state columns; land-class verdict
 
 Revision ID: 0005
 Revises: 0004
@@ -19,6 +19,8 @@ MONEY = sa.Numeric(14, 2, asdecimal=False)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases") as b:
+        b.add_column(sa.Column("land_class_ok", sa.Boolean))
     with op.batch_alter_table("case_events") as b:
         b.add_column(sa.Column("state", sa.String(32)))
         b.add_column(sa.Column("judgment", sa.String(16)))
@@ -99,3 +101,5 @@ def downgrade() -> None:
         b.drop_index("ix_case_events_at")
         b.drop_column("judgment")
         b.drop_column("state")
+    with op.batch_alter_table("cases") as b:
+        b.drop_column("land_class_ok")

@@ -1,0 +1,240 @@
+"""The per-case facts the indicator engine reads: live, or as they stood at the end of a past day.
+
+Live facts come from the ``cases`` row. Past facts are rebuilt from the append-only event log:
+the state an event left and the judgment a verification made are plain columns of
+``case_events`` (migration 0005), and a covering index lets one grouped scan of the log answer
+for every case at once, with no JSON parsed. Both paths use plain SQL without per-value type
+processing, because at a million 图斑 converting values one by one would cost more than the
+query itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from geo.indicators import CASE_COLUMNS, LOCAL_TZ, PAYMENT_COLUMNS
+
+_TZ = ZoneInfo(LOCAL_TZ)
+_TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "checked_at")
+# Source fields that carry a 卫片's land class before the change (前时相地类), as delivered.
+_BEFORE_CLASS_KEYS = ("QSXDL", "前时相地类", "QDLBM", "qsxdl")
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The first instant after local day ``day`` ends, in UTC: events before it count."""
+    return datetime.combine(day + timedelta(days=1), time(), _TZ).astimezone(ZoneInfo("UTC"))
+
+
+def _json_text(dialect: str, column: str, key: str) -> str:
+    if dialect == "postgresql":
+        return f"({column}::json ->> '{key}')"
+    return f"json_extract({column}, '$.\"{key}\"')"
+
+
+def _before_class(dialect: str) -> str:
+    keys = ", ".join(_json_text(dialect, "c.attributes", k) for k in _BEFORE_CLASS_KEYS)
+    return f"CASE WHEN c.programme = 'land' THEN coalesce(c.land_class_before, {keys}) END"
+
+
+def _ts(dialect: str, expr: str) -> str:
+    """A timestamp as sortable UTC text, the same on both backends."""
+    if dialect == "postgresql":
+        return f"to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    return expr
+
+
+def _tagged(dialect: str, value: str) -> str:
+    """``seq`` and a value glued so that max() picks the value of the latest event."""
+    if dialect == "postgresql":
+        return f"lpad(e.seq::text, 10, '0') || coalesce({value}, '')"
+    return f"printf('%010d', e.seq) || coalesce({value}, '')"
+
+
+def _untag(values: pd.Series) -> pd.Series:
+    out = values.astype("string").str.slice(10)
+    return out.mask(out == "", None)
+
+
+_LIVE = """
+SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name, c.state,
+       c.judgment, {verified_at}, c.filed_on, {closed_at}, {evidence_at}, {submitted_at},
+       {checked_at}, c.returned_count, c.enforcement_id, c.approved_first_time,
+       c.land_class_ok, c.photo_count, c.area_m2, {before_class}
+FROM cases c JOIN batches b ON b.id = c.batch_id
+{where}
+"""
+
+# One grouped pass over the events before the cutoff. Milestones are the times of the events
+# that set them; a close undone by a later reopen does not count.
+_AS_OF = """
+SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
+       h.last_state, h.last_judgment, h.verified_at, c.filed_on, h.filed_at, h.closed_at,
+       h.close_seq, h.reopen_seq, h.evidence_at, h.submitted_at, h.checked_at,
+       coalesce(h.returns, 0), c.enforcement_id, c.approved_first_time, h.approved_at,
+       c.land_class_ok, coalesce(h.photos, 0), c.area_m2, {before_class}
+FROM cases c
+JOIN batches b ON b.id = c.batch_id
+LEFT JOIN (
+    SELECT e.case_id,
+           max({state_tag}) AS last_state,
+           max(CASE WHEN e.action = 'verify' THEN {judgment_tag} END) AS last_judgment,
+           max(CASE WHEN e.action = 'verify' THEN {at} END) AS verified_at,
+           max(CASE WHEN e.action = 'file' THEN {at} END) AS filed_at,
+           max(CASE WHEN e.action = 'close' THEN {at} END) AS closed_at,
+           max(CASE WHEN e.action = 'close' THEN e.seq END) AS close_seq,
+           max(CASE WHEN e.action = 'reopen' THEN e.seq END) AS reopen_seq,
+           max(CASE WHEN e.action = 'collect_evidence' THEN {at} END) AS evidence_at,
+           max(CASE WHEN e.action = 'submit' THEN {at} END) AS submitted_at,
+           max(CASE WHEN e.action IN ('pass', 'return') THEN {at} END) AS checked_at,
+           sum(CASE WHEN e.action = 'return' THEN 1 ELSE 0 END) AS returns,
+           sum(CASE WHEN e.action = 'add_photo' THEN 1 ELSE 0 END) AS photos,
+           max(CASE WHEN e.action = 'approve' THEN {at} END) AS approved_at
+    FROM case_events e
+    WHERE e.at < :cutoff
+    GROUP BY e.case_id
+) h ON h.case_id = c.id
+WHERE b.issued_on <= :day {and_where}
+"""
+
+
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
+
+
+def _timestamps(df: pd.DataFrame, cols: tuple[str, ...] = _TIMESTAMPS) -> None:
+    for c in cols:
+        df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s.astype("string"), format="ISO8601").dt.date
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    df["due_on"] = _dates(df["due_on"])
+    df["filed_on"] = _dates(df["filed_on"])
+    for c in ("returned_count", "photo_count"):
+        df[c] = df[c].fillna(0).astype(np.int64)
+    df["area_m2"] = df["area_m2"].astype(float)
+    return df.loc[:, list(CASE_COLUMNS)].reset_index(drop=True)
+
+
+def _where(township_code: str | None) -> tuple[str, dict]:
+    if township_code is None:
+        return "", {}
+    return "c.township_code = :township", {"township": township_code}
+
+
+def live_facts(engine: Engine, *, township_code: str | None = None) -> pd.DataFrame:
+    """One row per case with ``CASE_COLUMNS``, as the cases stand now."""
+    d = engine.dialect.name
+    cond, params = _where(township_code)
+    sql = _LIVE.format(
+        **{c: _ts(d, f"c.{c}") for c in _TIMESTAMPS},
+        before_class=_before_class(d),
+        where=f"WHERE {cond}" if cond else "",
+    )
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(_bind(sql, d), params).fetchall()
+    cols = [c if c != "id" else "case_id" for c in _LIVE_NAMES]
+    df = _frame(rows, cols)
+    _timestamps(df)
+    return _finish(df)
+
+
+_LIVE_NAMES = [
+    "id", "programme", "period", "due_on", "township_code", "township_name", "state",
+    "judgment", "verified_at", "filed_on", "closed_at", "evidence_at", "submitted_at",
+    "checked_at", "returned_count", "enforcement_id", "approved_first_time", "land_class_ok",
+    "photo_count", "area_m2", "land_class_before",
+]  # fmt: skip
+_AS_OF_NAMES = [
+    "case_id", "programme", "period", "due_on", "township_code", "township_name", "last_state",
+    "last_judgment", "verified_at", "filed_on", "filed_at", "closed_at", "close_seq",
+    "reopen_seq", "evidence_at", "submitted_at", "checked_at", "returned_count",
+    "enforcement_id", "approved_first_time", "approved_at", "land_class_ok", "photo_count",
+    "area_m2", "land_class_before",
+]  # fmt: skip
+
+
+def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) -> pd.DataFrame:
+    """The cases issued by local day ``day``, as they stood when that day ended.
+
+    Facts with no event of their own (the filing date, the enforcement, first-time approval,
+    the province's land-class verdict) are taken from the case and counted only when the
+    event that set them had happened by then.
+    """
+    d = engine.dialect.name
+    cond, params = _where(township_code)
+    sql = _AS_OF.format(
+        state_tag=_tagged(d, "e.state"),
+        judgment_tag=_tagged(d, "e.judgment"),
+        at=_ts(d, "e.at"),
+        before_class=_before_class(d),
+        and_where=f"AND {cond}" if cond else "",
+    )
+    cutoff = end_of_day_utc(day)
+    params = {**params, "cutoff": _bind_ts(d, cutoff), "day": day.isoformat()}
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(_bind(sql, d), params).fetchall()
+    df = _frame(rows, _AS_OF_NAMES)
+    _timestamps(df, (*_TIMESTAMPS, "filed_at", "approved_at"))
+    df["state"] = _untag(df["last_state"]).fillna("issued")
+    df["judgment"] = _untag(df["last_judgment"])
+    reopened = df["reopen_seq"].notna() & (
+        df["reopen_seq"].fillna(-1).astype(float) > df["close_seq"].fillna(-1).astype(float)
+    )
+    df.loc[reopened, "closed_at"] = pd.NaT
+    filed = df["filed_at"].notna()
+    df["filed_on"] = df["filed_on"].where(filed, None)
+    df["enforcement_id"] = df["enforcement_id"].where(filed, None)
+    df["approved_first_time"] = df["approved_first_time"].where(df["approved_at"].notna(), None)
+    df["land_class_ok"] = df["land_class_ok"].where(df["checked_at"].notna(), None)
+    return _finish(df)
+
+
+def payments_frame(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame:
+    """Payments, one row per programme of the 图斑 their enforcement covers."""
+    cond = "WHERE p.recorded_at < :cutoff" if as_of else ""
+    d = engine.dialect.name
+    sql = f"""
+        SELECT DISTINCT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
+               p.paid_on
+        FROM payments p JOIN cases c ON c.enforcement_id = p.enforcement_id
+        {cond}
+    """
+    params = {"cutoff": _bind_ts(d, end_of_day_utc(as_of))} if as_of else {}
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(_bind(sql, d), params).fetchall()
+    df = _frame(rows, list(PAYMENT_COLUMNS))
+    df["amount_yuan"] = df["amount_yuan"].astype(float)
+    return df
+
+
+def generation(engine: Engine) -> tuple:
+    """Changes whenever a fact could have: cheap primary-key maxima, for cache keys."""
+    sql = """SELECT (SELECT max(id) FROM cases), (SELECT max(id) FROM case_events),
+                    (SELECT max(id) FROM payments), (SELECT max(id) FROM batches)"""
+    with engine.connect() as conn:
+        return tuple(conn.exec_driver_sql(sql).one())
+
+
+def _bind(sql: str, dialect: str) -> str:
+    """Named parameters in the driver's own style (exec_driver_sql passes SQL through)."""
+    import re
+
+    if dialect == "postgresql":
+        return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+    return sql
+
+
+def _bind_ts(dialect: str, ts: datetime) -> object:
+    # SQLite stores UTC timestamps as naive ISO text (storage.types.UTCDateTime).
+    if dialect == "postgresql":
+        return ts
+    return ts.replace(tzinfo=None).isoformat(sep=" ")

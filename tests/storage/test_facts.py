@@ -1,0 +1,118 @@
+"""Facts for the indicator engine: live from the cases, and as of a past day from the event log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from geo.indicators import CASE_COLUMNS
+from storage import facts
+from storage.imports import import_file
+from tests.conftest import NOW
+
+
+def at(y, m, d, h=10):
+    """A local (UTC+8) wall-clock time as the UTC instant the store records."""
+    return datetime(y, m, d, h, tzinfo=UTC) - timedelta(hours=8)
+
+
+@pytest.fixture
+def history(store, mining_meta, squares_gpkg):
+    """Three 卫片 图斑 with a known history through October and November 2019."""
+    batch, _ = import_file(store, squares_gpkg, mining_meta, actor="t", now=NOW)
+    a, b, c = (r["id"] for r in store.features(batch["id"]))
+
+    def act(case_id, action, *, actor, now, payload=None):
+        store.apply_action(
+            case_id, action, actor=actor, now=now, payload=payload, expected_version=None
+        )
+
+    act(
+        a,
+        "verify",
+        actor="hc",
+        now=at(2019, 10, 20),
+        payload={"judgment": "illegal", "reason": "unlicensed_mining"},
+    )
+    act(a, "approve", actor="sh", now=at(2019, 10, 21))
+    act(
+        a,
+        "file",
+        actor="zf",
+        now=at(2019, 10, 25),
+        payload={"case_no": "丰国土罚〔2019〕1号", "filed_on": "2019-10-25"},
+    )
+    # b: judged illegal first, sent back, then judged legal after the cut-off day
+    act(
+        b,
+        "verify",
+        actor="hc",
+        now=at(2019, 10, 22),
+        payload={"judgment": "illegal", "reason": "unlicensed_mining"},
+    )
+    act(
+        b,
+        "return_verification",
+        actor="sh",
+        now=at(2019, 10, 31, 23),
+        payload={"reason": "照片不清"},
+    )
+    act(
+        b,
+        "verify",
+        actor="hc",
+        now=at(2019, 11, 2),
+        payload={"judgment": "legal", "reason": "permitted_mining"},
+    )
+    return store, (a, b, c)
+
+
+def test_live_facts_are_the_cases_as_they_stand(history):
+    store, (a, b, c) = history
+    df = facts.live_facts(store.engine).set_index("case_id")
+    assert list(df.reset_index().columns) == list(CASE_COLUMNS)
+    assert df.loc[a, "state"] == "filed" and str(df.loc[a, "filed_on"]) == "2019-10-25"
+    assert df.loc[b, "judgment"] == "legal" and df.loc[c, "state"] == "issued"
+    assert df.loc[b, "verified_at"] == pd.Timestamp(at(2019, 11, 2))
+    assert pd.isna(df.loc[c, "verified_at"])
+
+
+def test_facts_as_of_a_past_day_replay_the_event_log(history):
+    store, (a, b, c) = history
+    df = facts.facts_as_of(store.engine, date(2019, 10, 31)).set_index("case_id")
+    # b's return happened at 23:00 local on the 31st: inside the day, so it counts
+    assert df.loc[b, "state"] == "rework" and df.loc[b, "judgment"] == "illegal"
+    assert df.loc[b, "verified_at"] == pd.Timestamp(at(2019, 10, 22))
+    assert df.loc[a, "state"] == "filed" and df.loc[a, "approved_first_time"] == True  # noqa: E712
+    assert df.loc[c, "state"] == "issued" and pd.isna(df.loc[c, "verified_at"])
+    early = facts.facts_as_of(store.engine, date(2019, 10, 21)).set_index("case_id")
+    assert early.loc[a, "state"] == "approved" and pd.isna(early.loc[a, "filed_on"])
+    assert pd.isna(early.loc[a, "enforcement_id"]) and early.loc[b, "state"] == "issued"
+
+
+def test_facts_as_of_today_equal_the_live_facts(history):
+    store, _ = history
+    live = facts.live_facts(store.engine).sort_values("case_id").reset_index(drop=True)
+    now = facts.facts_as_of(store.engine, date(2030, 1, 1)).sort_values("case_id")
+    pd.testing.assert_frame_equal(live, now.reset_index(drop=True), check_dtype=False)
+
+
+def test_cases_of_batches_issued_later_are_not_there_yet(history):
+    store, _ = history
+    assert facts.facts_as_of(store.engine, date(2019, 10, 14)).empty  # issued 10-15
+
+
+def test_generation_changes_with_every_event(history):
+    store, (a, b, c) = history
+    g = facts.generation(store.engine)
+    store.apply_action(
+        c,
+        "verify",
+        actor="hc",
+        now=at(2019, 11, 5),
+        expected_version=None,
+        payload={"judgment": "other", "reason": "unchanged"},
+    )
+    assert facts.generation(store.engine) != g
