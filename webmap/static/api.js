@@ -109,7 +109,15 @@ export const api = {
   overdue: () => request('GET', 'api/overdue'),
   // --- batches and cases ---
   batches: () => request('GET', 'api/batches'),
-  features: (batchId) => request('GET', `api/batches/${id(batchId)}/features`),
+  /** params: {bbox: 'minlon,minlat,maxlon,maxlat', state, township, limit} */
+  features: (batchId, params = {}, { signal } = {}) =>
+    request('GET', `api/batches/${id(batchId)}/features`, { params, signal }),
+  batchSummary: (batchId) => request('GET', `api/batches/${id(batchId)}/summary`),
+  search: (q, programme = null) => request('GET', 'api/search', { params: { q, programme } }),
+  caseExtent: (caseId) => request('GET', `api/cases/${id(caseId)}/extent`),
+  caseSheetUrl: (caseId) => url(`api/cases/${id(caseId)}/sheet`).href,
+  config: () => request('GET', 'api/config'),
+  importBatch: (form) => request('POST', 'api/batches', { form }),
   getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
   postAction: (caseId, body) => request('POST', `api/cases/${id(caseId)}/actions`, { body }),
   uploadPhoto: (caseId, file) => {

@@ -7,7 +7,15 @@ import { api, configureAuth } from './api.js';
 import { createLoginScreen, roleText, session } from './auth.js';
 import { announce, fill, h } from './dom.js';
 import { createIndicatorsView } from './indicators.js';
-import { ACTION_LABELS, PROGRAMME_LABELS, STATE_COLOURS, colourFor, fmt2, stateLabel } from './labels.js';
+import {
+  ACTION_LABELS, FINAL_STATES, PROGRAMME_LABELS, STATE_COLOURS, colourFor, fmt2, stateLabel,
+} from './labels.js';
+import { createBasemap } from './basemap.js';
+import { createExtentEditor } from './extent.js';
+import { imagerySection } from './imagery.js';
+import { createOutbox } from './outbox.js';
+import { createFinder } from './finder.js';
+import { initLanguage } from './i18n.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createReferenceLayers } from './refs.js';
@@ -32,6 +40,7 @@ const els = {
   caseSelect: $('case-select'),
   globalAlert: $('global-alert'),
   map: $('map'),
+  mapMessage: $('map-message'),
   panel: $('panel'),
   indicators: $('indicators'),
   tabs: [...document.querySelectorAll('[role="tab"]')],
@@ -70,8 +79,44 @@ function batchName(id) {
 
 const currentUser = () => session.user;
 
-const mapView = createMapView(els.map, { onSelect: (id) => openCase(id), batchName });
+/** Today in the bureau's calendar (Asia/Shanghai), YYYY-MM-DD. */
+function today() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+}
+
+/** Past its batch's due date and not finished (the rule of GET /api/overdue). */
+function isOverdue(props) {
+  if (FINAL_STATES.has(props.state)) return false;
+  const b = batches.find((x) => String(x.id) === String(props.batch_id)) || currentBatch;
+  return Boolean(b && b.due_on && b.due_on < today());
+}
+
+const mapView = createMapView(els.map, { onSelect: (id) => openCase(id), batchName, isOverdue });
+const basemap = createBasemap(mapView.map, els.map, {
+  getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
+});
+initLanguage($('lang-switch'));
+const finder = createFinder($('finder'), {
+  api,
+  onOpen: (hit) => {
+    selectTab(els.tabs.find((t) => t.dataset.view === 'map'));
+    showCase(hit.case_id, hit.batch_id, { focus: true, bbox: hit.bbox });
+  },
+  onFilter: (f) => {
+    fillBatchSelect();
+    if (f.programme && currentBatch && currentBatch.programme !== f.programme) {
+      const first = batches.find((b) => b.programme === f.programme);
+      if (first) {
+        loadBatch(first.id);
+        return;
+      }
+    }
+    refreshView({ force: true });
+  },
+});
 let refs = null;
+let appConfig = {};
+const extent = createExtentEditor(mapView.map);
 const indicators = createIndicatorsView(els.indicators, api);
 const panel = createPanel(els.panel, {
   onAction: runAction,
@@ -85,6 +130,33 @@ const panel = createPanel(els.panel, {
   mergeCandidates,
   loadThumb,
   photoHref: (path) => api.photoUrl(path),
+  extentTool: (c) => extent.tool(c, () => mapView.layers.get(String(c.id))),
+  imagery: (c) => imagerySection(c, {
+    batch: batches.find((b) => String(b.id) === String(c.batch_id)) || currentBatch,
+    tiles: appConfig.imagery_tiles || {},
+    chipUrl: (path) => api.photoUrl(`api/chips/${path.split('/').map(encodeURIComponent).join('/')}`),
+    sheetUrl: api.caseSheetUrl(c.id),
+    bounds: () => mapView.layers.get(String(c.id))?.getBounds() || null,
+  }),
+});
+const outbox = createOutbox({
+  api,
+  getUser: currentUser,
+  box: $('net-box'),
+  state: $('net-state'),
+  sendButton: $('outbox-send'),
+  alertBox: $('outbox-alert'),
+  onOpenCase: (id, batchId) => showCase(id, batchId ?? null, { focus: true }),
+  onSent: (item, updated) => {
+    mapView.updateCase(updated);
+    updateCaseOption(updated);
+    if (panel.current && String(panel.current.id) === String(updated.id)) {
+      panel.show(updated);
+      extent.showSaved(updated);
+    }
+    panel.status(`网络已恢复，离线填写的“${ACTION_LABELS[item.action] || item.action}”（图斑 ${item.code || item.case_id}）已自动提交。当前状态：${stateLabel(updated.state, updated.state_label)}。`);
+    afterChange();
+  },
 });
 const tasks = createTasksView($('tasks'), api, {
   getUser: currentUser,
@@ -115,7 +187,7 @@ function fillCaseSelect() {
   const features = mapView.features().sort((a, b) =>
     String(a.code ?? a.id).localeCompare(String(b.code ?? b.id), 'zh-CN', { numeric: true }));
   fill(els.caseSelect,
-    h('option', { value: '' }, features.length ? `选择图斑（共 ${features.length} 个）` : '本批次无图斑'),
+    h('option', { value: '' }, features.length ? `选择图斑（视野内 ${features.length} 个）` : '视野内无图斑'),
     features.map((f) => h('option', { value: f.id }, caseOptionLabel(f))));
   els.caseSelect.disabled = !features.length;
 }
@@ -125,34 +197,139 @@ function updateCaseOption(c) {
   if (option) option.textContent = caseOptionLabel({ id: c.id, code: c.code, state: c.state, state_label: c.state_label });
 }
 
-async function loadBatch(batchId) {
+/** The batch list, narrowed by the 项目 filter (the loaded batch always stays listed). */
+function fillBatchSelect() {
+  const prog = finder.filters.programme;
+  const shown = batches.filter((b) => !prog || b.programme === prog || b === currentBatch);
+  els.batchSelect.replaceChildren(...shown.map((b) => h('option', { value: b.id }, batchLabel(b))));
+  if (currentBatch) els.batchSelect.value = String(currentBatch.id);
+}
+
+// --- the 图斑 in view --------------------------------------------------------------------------
+// Only the view (grown by VIEW_PAD on each side) is fetched, again after the map moves out of
+// the fetched box or the filters change. Above the server's cap nothing is drawn and the map
+// asks to zoom in: a province-wide batch is never sent whole.
+
+const VIEW_PAD = 0.25;
+const MOVE_DEBOUNCE_MS = 250;
+let fetched = null; // {batch, key, box, zoom, truncated}
+let viewGeneration = 0;
+let viewAbort = null;
+let pendingBox = null; // a bbox to look at once the map is shown (search hit while hidden)
+
+function boxOfView() {
+  const b = mapView.map.getBounds();
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+}
+
+function grow(box, share) {
+  const dx = (box[2] - box[0]) * share;
+  const dy = (box[3] - box[1]) * share;
+  // Outward to ~1 m so repeated views give the same URL.
+  return [Math.floor((box[0] - dx) * 1e5) / 1e5, Math.floor((box[1] - dy) * 1e5) / 1e5,
+    Math.ceil((box[2] + dx) * 1e5) / 1e5, Math.ceil((box[3] + dy) * 1e5) / 1e5];
+}
+
+function contains(outer, inner) {
+  return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
+}
+
+function filterKey() {
+  const f = finder.filters;
+  return `${f.state}|${f.township}`;
+}
+
+function showMapMessage(text, kind = 'info') {
+  announce(els.mapMessage, text);
+  els.mapMessage.dataset.kind = text ? kind : '';
+}
+
+/** Fetch and draw the 图斑 in view (unless the fetched box still covers it). */
+async function refreshView({ force = false } = {}) {
+  const batch = currentBatch;
+  if (!batch) return;
+  const size = mapView.map.getSize();
+  const shown = size.x > 0 && size.y > 0;
+  if (shown) pendingBox = null;
+  const view = shown ? boxOfView() : (pendingBox || batch.bbox);
+  const zoom = shown ? mapView.map.getZoom() : 0;
+  const key = filterKey();
+  if (!force && fetched && fetched.batch === batch.id && fetched.key === key
+      && contains(fetched.box, view) && !(fetched.truncated && zoom > fetched.zoom)) return;
+  const box = grow(view, VIEW_PAD);
+  const mine = ++viewGeneration;
+  if (viewAbort) viewAbort.abort();
+  viewAbort = new AbortController();
+  els.map.setAttribute('aria-busy', 'true');
+  const f = finder.filters;
+  try {
+    const fc = await api.features(batch.id, {
+      bbox: box.join(','), state: f.state || null, township: f.township || null,
+    }, { signal: viewAbort.signal });
+    if (mine !== viewGeneration || currentBatch !== batch) return;
+    fetched = { batch: batch.id, key, box, zoom, truncated: Boolean(fc.truncated) };
+    if (fc.truncated) {
+      mapView.clear();
+      showMapMessage(`当前范围内有 ${fc.total} 个图斑，超过一次显示的上限 ${fc.limit} 个。请放大地图，或用搜索、筛选缩小范围。`, 'zoom');
+    } else {
+      mapView.setFeatures(fc, batch.programme);
+      const filtered = f.state || f.township;
+      showMapMessage(fc.total ? '' : (filtered ? '当前范围内没有符合筛选条件的图斑。' : ''), 'empty');
+    }
+    els.map.dataset.viewTotal = String(fc.total ?? '');
+    els.map.dataset.truncated = String(Boolean(fc.truncated));
+    fillCaseSelect();
+    announce(els.globalAlert, '');
+    els.map.dataset.loadedBatch = String(batch.id);
+  } catch (err) {
+    if (err.name === 'AbortError' || mine !== viewGeneration) return;
+    if (err.status !== 401) announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
+  } finally {
+    if (mine === viewGeneration) {
+      els.map.setAttribute('aria-busy', 'false');
+      readyResolve(batch.id);
+    }
+  }
+}
+
+let moveTimer = null;
+mapView.map.on('moveend', () => {
+  clearTimeout(moveTimer);
+  moveTimer = setTimeout(() => refreshView(), MOVE_DEBOUNCE_MS);
+});
+
+/** The whole batch's counts (legend) and its townships (filter). */
+async function loadSummary(batch) {
+  try {
+    const s = await api.batchSummary(batch.id);
+    if (currentBatch !== batch) return;
+    mapView.setCounts(s.states, batch.programme);
+    finder.setTownships(s.townships);
+  } catch (err) {
+    if (err.status !== 401) announce(els.globalAlert, `无法加载批次统计：${err.message}`);
+  }
+}
+
+async function loadBatch(batchId, { fit = true } = {}) {
   const batch = batches.find((b) => String(b.id) === String(batchId));
   if (!batch) return;
   currentBatch = batch;
-  els.batchSelect.value = String(batch.id);
+  fillBatchSelect();
   els.reportLink.href = api.reportUrl(batch.id);
   els.reportLink.title = `批次“${batchLabel(batch)}”的导入报告（在新标签页打开）`;
   els.reportLink.hidden = false;
   writeHash({ batch: batch.id });
   closePanel();
+  fetched = null;
+  mapView.clear();
+  showMapMessage('');
   els.map.dataset.loadedBatch = '';
-  els.map.setAttribute('aria-busy', 'true');
   ready = new Promise((r) => { readyResolve = r; });
-  try {
-    const collection = await api.features(batch.id);
-    if (currentBatch !== batch) return;
-    mapView.setFeatures(collection, batch.programme, batch.bbox);
-    fillCaseSelect();
-    announce(els.globalAlert, '');
-    els.map.dataset.loadedBatch = String(batch.id);
-  } catch (err) {
-    if (err.status !== 401) announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
-  } finally {
-    if (currentBatch === batch) {
-      els.map.setAttribute('aria-busy', 'false');
-      readyResolve(batch.id);
-    }
-  }
+  finder.setProgramme(batch.programme);
+  mapView.setCounts({}, batch.programme);
+  const summary = loadSummary(batch);
+  if (fit) mapView.fit(batch.bbox);
+  await Promise.all([refreshView({ force: true }), summary]);
 }
 
 async function openCase(id) {
@@ -167,6 +344,7 @@ async function openCase(id) {
     const c = await api.getCase(id);
     if (token !== caseToken) return;
     panel.show(c);
+    extent.showSaved(c);
     mapView.updateCase(c);
     updateCaseOption(c);
     keepAboveSheet(id);
@@ -182,7 +360,7 @@ async function openCase(id) {
  * Open a case wherever it is: in the loaded batch when it is drawn there, otherwise in
  * batchId, otherwise in the batch it began in (GET /api/cases/{id} → batch_id).
  */
-async function showCase(id, batchId = null, { focus = false } = {}) {
+async function showCase(id, batchId = null, { focus = false, bbox = null } = {}) {
   const key = String(id);
   const here = currentBatch && (batchId === null || String(batchId) === String(currentBatch.id));
   let target = here && mapView.layers.has(key) ? currentBatch.id : batchId;
@@ -199,7 +377,29 @@ async function showCase(id, batchId = null, { focus = false } = {}) {
       announce(els.globalAlert, `图斑 ${key} 所在的批次不在批次列表中。`);
       return;
     }
-    await loadBatch(target);
+    await loadBatch(target, { fit: !bbox });
+  }
+  if (!mapView.layers.has(key)) {
+    // Not in view (only the view is drawn): look there first, then draw it.
+    let box = bbox;
+    if (!box) {
+      try {
+        box = (await api.caseExtent(key)).bbox;
+      } catch {
+        box = null; // the panel reports what is wrong with the case itself
+      }
+    }
+    if (box) {
+      const size = mapView.map.getSize();
+      if (size.x && size.y) {
+        pendingBox = null;
+        mapView.focusBox(box);
+      } else {
+        pendingBox = box;
+        mapView.fit(box);
+      }
+      await refreshView({ force: true });
+    }
   }
   if (mapView.layers.has(key)) mapView.focusCase(key);
   const c = await openCase(key);
@@ -223,6 +423,8 @@ function closePanel() {
   caseToken += 1;
   const wasOpen = panel.isOpen;
   panel.hide();
+  extent.stop();
+  extent.showSaved(null);
   mapView.select(null);
   els.caseSelect.value = '';
   writeHash({ case: null });
@@ -273,11 +475,22 @@ async function runAction(c, { action, payload, merge = [] }) {
     }
     mapView.updateCase(updated);
     updateCaseOption(updated);
+    extent.stop();
     panel.show(updated);
+    extent.showSaved(updated);
     panel.status(`办理成功：${label}。当前状态：${stateLabel(updated.state, updated.state_label)}。${extra}`);
     afterChange();
+    return true;
   } catch (err) {
-    if (err.status === 401) return; // back at the login screen
+    if (err.status === 401) return false; // back at the login screen
+    if (err.code === 'NETWORK_ERROR' && !merge.length) {
+      // Lost the connection in the field: keep it on this device and send it when back online.
+      const n = outbox.add({
+        case_id: c.id, batch_id: c.batch_id, code: c.code, action, payload, expected_version: c.version,
+      });
+      panel.status(`网络已断开，“${label}”已保存在本机，恢复网络后自动提交（共 ${n} 项待提交）。`);
+      return 'queued';
+    }
     let text = actionError(label, err);
     const conflict = err.code === 'CASE_VERSION_CONFLICT';
     if (conflict || err.code === 'CASE_INVALID_TRANSITION') {
@@ -291,6 +504,7 @@ async function runAction(c, { action, payload, merge = [] }) {
       }
     }
     panel.error(text);
+    return false;
   }
 }
 
@@ -343,7 +557,7 @@ async function recordPayment(c, enforcement, payload) {
   }
 }
 
-/** 合并立案 choices: the batch's other approved illegal 图斑. */
+/** 合并立案 choices: the other approved illegal 图斑 of the batch in view. */
 function mergeCandidates(c) {
   return mapView.features()
     .filter((f) => f.state === 'approved' && f.judgment === 'illegal' && String(f.id) !== String(c.id))
@@ -417,6 +631,10 @@ async function boot() {
   selectTab(tab || els.tabs[0]);
   indicators.refresh();
   tasks.refresh();
+  api.config().then((cfg) => { appConfig = cfg || {}; }).catch(() => { appConfig = {}; })
+    .finally(() => basemap.load(appConfig));
+  outbox.render();
+  outbox.flush();
   if (!refs) {
     refs = createReferenceLayers(mapView.map, api, {
       onChange: (entries) => mapView.legend.setRefs(entries),
@@ -438,7 +656,7 @@ async function boot() {
     readyResolve(null);
     return;
   }
-  els.batchSelect.replaceChildren(...batches.map((b) => h('option', { value: b.id }, batchLabel(b))));
+  fillBatchSelect();
   els.batchSelect.disabled = false;
   const wanted = hashParams().get('batch');
   const wantedCase = hashParams().get('case');
@@ -496,6 +714,8 @@ function leave({ message = '', name = '' } = {}) {
   els.tasksBadge.hidden = true;
   tasks.clear();
   admin.clear();
+  outbox.clearProblems();
+  $('net-box').hidden = true;
   announce(els.globalAlert, '');
   readyResolve(null);
   login.show({ message, name });
@@ -566,6 +786,8 @@ window.tubanMap = {
   /** Take an action on the open case through the panel, as its forms do (messages included). */
   act: (action, payload = {}) => (panel.current ? runAction(panel.current, { action, payload }) : Promise.resolve()),
   get batchId() { return currentBatch ? currentBatch.id : null; },
+  outbox: { pending: () => outbox.pending(), flush: () => outbox.flush() },
+  refreshView: () => refreshView({ force: true }),
   get ready() { return ready; },
 };
 

@@ -218,16 +218,57 @@ function payloadOf(form, fields) {
   return payload;
 }
 
+// --- drafts: what is typed into a form is kept on this device until it is sent -------------
+
+function readDraft(draftKey) {
+  try {
+    return JSON.parse(localStorage.getItem(draftKey) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function writeDraft(draftKey, values) {
+  try {
+    if (values === null) localStorage.removeItem(draftKey);
+    else localStorage.setItem(draftKey, JSON.stringify(values));
+  } catch {
+    /* storage full or disabled: the form still works, only without a draft */
+  }
+}
+
+function formValues(form, fields) {
+  const values = {};
+  for (const f of fields) values[f.name] = form.elements[f.name].value;
+  return values;
+}
+
+/** Put a draft back, in field order (a select whose options depend on another one refills). */
+function restoreDraft(form, fields, values) {
+  for (const f of fields) {
+    const el = form.elements[f.name];
+    if (!el || values[f.name] === undefined) continue;
+    el.value = values[f.name];
+    if (el.tagName === 'SELECT') el.dispatchEvent(new Event('change'));
+    else el.dispatchEvent(new Event('input'));
+  }
+}
+
 /**
  * A form from a definition {submit, intro, fields}. onSubmit(payload, form) must return a
- * promise; the submit button stays disabled until it settles. Resolving to true resets it.
+ * promise; the submit button stays disabled until it settles. Resolving to true (done) or
+ * 'queued' (kept for sending when back online) resets it and drops its draft.
+ * draftKey: keep what is typed in localStorage under this key (restored when the form is
+ * built again, e.g. after a reload or a lost connection).
  */
-export function buildForm(key, title, def, onSubmit, { extra = null, collect = () => ({}) } = {}) {
+export function buildForm(key, title, def, onSubmit, { extra = null, collect = () => ({}), draftKey = null } = {}) {
   const button = h('button', { type: 'submit', class: 'primary', 'data-testid': `${key}-submit` }, def.submit);
+  const draftNote = h('p', { class: 'draft-note', 'data-testid': `${key}-draft`, role: 'status', hidden: true });
   const form = h('form', { class: 'action-form', 'data-action': key, 'data-testid': `${key}-form` },
     h('fieldset', {},
       h('legend', {}, title),
       def.intro ? h('p', { class: 'form-intro muted' }, def.intro) : null,
+      draftNote,
       def.fields.map((f) => control(key, f)),
       extra,
       h('div', { class: 'form-actions' }, button)));
@@ -244,6 +285,33 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
     form.addEventListener('reset', () => setTimeout(refill));
   }
 
+  if (draftKey && def.fields.length) {
+    const saved = readDraft(draftKey);
+    if (saved && saved.values) {
+      restoreDraft(form, def.fields, saved.values);
+      const discard = h('button', { type: 'button', class: 'link-button', 'data-testid': `${key}-draft-discard` }, '丢弃草稿');
+      discard.addEventListener('click', () => {
+        writeDraft(draftKey, null);
+        form.reset();
+        for (const f of def.fields) if (f.initial) form.elements[f.name].value = f.initial();
+        draftNote.hidden = true;
+      });
+      draftNote.replaceChildren(`已恢复草稿（保存于 ${new Date(saved.at).toLocaleString('zh-CN', { hour12: false })}），尚未提交。`, ' ', discard);
+      draftNote.hidden = false;
+    }
+    const keep = () => writeDraft(draftKey, { at: new Date().toISOString(), values: formValues(form, def.fields) });
+    form.addEventListener('input', keep);
+    form.addEventListener('change', keep);
+  }
+
+  form.addEventListener('keydown', (e) => {
+    // Enter in a text field submits (the browser does it for inputs; textareas keep newlines).
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target.tagName === 'TEXTAREA') {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     form.classList.add('touched');
@@ -252,7 +320,9 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
     form.setAttribute('aria-busy', 'true');
     try {
       const done = await onSubmit({ payload: payloadOf(form, def.fields), ...collect(form) });
-      if (done === true) {
+      if (done === true || done === 'queued') {
+        if (draftKey) writeDraft(draftKey, null);
+        draftNote.hidden = true;
         form.reset();
         form.classList.remove('touched');
         for (const f of def.fields) if (f.initial) form.elements[f.name].value = f.initial();
@@ -284,13 +354,20 @@ function mergeChooser(candidates) {
 /**
  * Build the form for one action. onSubmit({action, payload, merge}) must return a promise.
  * options.mergeCandidates (file only): [{id, code, township_name}] for 合并立案.
+ * options.extent (verify only): {element, geometry()} — the drawn 实测违法范围, sent as
+ * payload.illegal_geometry. options.draftKey: keep a draft (see buildForm).
  */
-export function actionForm(action, onSubmit, { mergeCandidates = null } = {}) {
+export function actionForm(action, onSubmit, { mergeCandidates = null, extent = null, draftKey = null } = {}) {
   const def = ACTION_FORMS[action] || { submit: ACTION_LABELS[action] || action, fields: [] };
   const title = ACTION_LABELS[action] || action;
   const merge = action === 'file' ? mergeChooser(mergeCandidates) : null;
-  return buildForm(action, title, def, (input) => onSubmit({ action, ...input }), {
-    extra: merge,
+  return buildForm(action, title, def, (input) => {
+    const geometry = extent ? extent.geometry() : null;
+    const payload = geometry ? { ...input.payload, illegal_geometry: geometry } : input.payload;
+    return onSubmit({ action, ...input, payload });
+  }, {
+    extra: [merge, extent ? extent.element : null],
+    draftKey,
     collect: (form) => (merge
       ? { merge: [...form.querySelectorAll('input[name="merge"]:checked')].map((el) => el.value) }
       : {}),

@@ -47,6 +47,10 @@ export const STATE_COLOURS = {
 };
 export const UNKNOWN_STATE_COLOUR = '#ffffff';
 export const ILLEGAL_OUTLINE = '#d7191c';
+/** Outline of a 图斑 past its batch's due date and not finished. */
+export const OVERDUE_OUTLINE = '#c51b7d';
+/** A case in these states is finished: never overdue (docs/api.md, GET /api/overdue). */
+export const FINAL_STATES = new Set(['closed', 'passed']);
 
 export const JUDGMENT_LABELS = { legal: '合法', illegal: '违法', other: '其他' };
 

@@ -1,9 +1,11 @@
-// The Leaflet map: no basemap (offline), polygons coloured by state, 违法 outlined red.
+// The Leaflet map: no basemap unless configured (offline), the 图斑 in view coloured by state,
+// 违法 outlined red, 逾期 outlined magenta. Only the 图斑 in the current view are drawn (app.js
+// fetches them per viewport); the legend counts the whole batch (GET /api/batches/{id}/summary).
 // Leaflet is loaded as the vendored classic script (window.L) before this module runs.
 
 import { fill, h } from './dom.js';
 import {
-  ILLEGAL_OUTLINE, REISSUE_DASH, colourFor, darken, refKind, stateLabel, statesFor,
+  ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind, stateLabel, statesFor,
 } from './labels.js';
 
 const L = window.L;
@@ -14,16 +16,18 @@ const HOME = { center: [39.83, 118.12], zoom: 10 };
 /** Below this zoom most 图斑 are a few pixels wide: thicker outlines keep them visible. */
 const DETAIL_ZOOM = 14;
 
-function styleFor(props, selected, zoom) {
+function styleFor(props, selected, zoom, overdue = false) {
   const illegal = props.judgment === 'illegal';
   const fill = colourFor(props.state);
   const overview = zoom < DETAIL_ZOOM;
   const base = overview ? 2.5 : 1.2;
+  // 违法 (red) wins over 逾期 (magenta): an overdue illegal 图斑 is still told by its tooltip.
+  const outline = illegal ? ILLEGAL_OUTLINE : (overdue ? OVERDUE_OUTLINE : null);
   return {
     fillColor: fill,
     fillOpacity: selected ? 0.85 : 0.65,
-    color: illegal ? ILLEGAL_OUTLINE : (selected ? '#000000' : (overview ? fill : darken(fill, 0.35))),
-    weight: selected ? base + 2 : (illegal ? base + 1 : base),
+    color: outline || (selected ? '#000000' : (overview ? fill : darken(fill, 0.35))),
+    weight: selected ? base + 2 : (outline ? base + 1.5 : base),
     opacity: 1,
     // A 图斑 issued again (same code or overlapping an earlier one): dashed outline.
     dashArray: props.reissue_of_batch ? REISSUE_DASH : null,
@@ -34,22 +38,23 @@ function place(props) {
   return [props.township_name, props.village_name].filter(Boolean).join(' ');
 }
 
-function describe(props) {
+function describe(props, overdue) {
   const where = place(props);
   return `图斑 ${props.code ?? props.case_id}，${stateLabel(props.state, props.state_label)}` +
-    (props.judgment === 'illegal' ? '，违法' : '') +
+    (props.judgment === 'illegal' ? '，违法' : '') + (overdue ? '，已逾期' : '') +
     (props.reissue_of_batch ? '，重复下发' : '') +
     (where ? `，位于${where}` : '');
 }
 
 /** Tooltip content: code, state, 乡镇/村 and the 重复下发 origin when known. */
-function tooltipContent(props, batchName) {
+function tooltipContent(props, batchName, overdue) {
   const where = place(props);
   const origin = props.reissue_of_batch ? batchName(props.reissue_of_batch) : null;
   return h('div', { class: 'map-tip' },
     h('strong', {}, `图斑 ${props.code ?? props.case_id}`),
     h('div', {}, stateLabel(props.state, props.state_label),
-      props.judgment === 'illegal' ? h('span', { class: 'tip-illegal' }, ' · 违法') : null),
+      props.judgment === 'illegal' ? h('span', { class: 'tip-illegal' }, ' · 违法') : null,
+      overdue ? h('span', { class: 'tip-overdue' }, ' · 逾期') : null),
     where ? h('div', { 'data-testid': 'tip-place' }, where) : null,
     props.reissue_of_batch
       ? h('div', { class: 'tip-reissue' }, origin ? `重复下发（首次：${origin}）` : '重复下发')
@@ -82,8 +87,9 @@ function createLegend() {
   let box;
   let toggle;
   let content;
-  let last = { programme: null, layers: [] };
+  let last = { programme: null, counts: {}, reissued: 0, overdue: false };
   let refs = [];
+  let overlays = [];
   control.onAdd = () => {
     const phone = window.matchMedia('(max-width: 720px)').matches;
     content = h('div', { class: 'legend-body', id: 'legend-body', hidden: phone });
@@ -103,35 +109,40 @@ function createLegend() {
     return box;
   };
   function draw() {
-    const { programme, layers } = last;
-    const counts = {};
-    const labels = {};
-    let reissued = 0;
-    for (const layer of layers) {
-      const p = layer.feature.properties;
-      counts[p.state] = (counts[p.state] || 0) + 1;
-      if (p.state_label) labels[p.state] = p.state_label;
-      if (p.reissue_of_batch) reissued += 1;
-    }
+    const { programme, counts, reissued, overdue } = last;
     const states = [...statesFor(programme)];
     for (const s of Object.keys(counts)) if (!states.includes(s)) states.push(s);
     fill(content,
-      states.map((s) => h('div', { class: 'legend-row', 'data-state': s },
+      states.map((s) => h('div', { class: 'legend-row', 'data-state': s, 'data-count': String(counts[s] || 0) },
         h('span', { class: 'swatch', style: `background:${colourFor(s)}` }),
-        h('span', {}, `${stateLabel(s, labels[s])}（${counts[s] || 0}）`))),
+        h('span', {}, `${stateLabel(s)}（${counts[s] || 0}）`))),
       programme === 'change_survey' ? null : h('div', { class: 'legend-row' },
         h('span', { class: 'swatch swatch-illegal', style: `border-color:${ILLEGAL_OUTLINE}` }),
         h('span', {}, '红色边框：违法')),
+      overdue ? h('div', { class: 'legend-row', 'data-testid': 'legend-overdue' },
+        h('span', { class: 'swatch swatch-illegal', style: `border-color:${OVERDUE_OUTLINE}` }),
+        h('span', {}, '品红边框：逾期未办结')) : null,
       programme === 'change_survey' && !reissued ? null
         : h('div', { class: 'legend-row', 'data-testid': 'legend-reissue' },
           h('span', { class: 'swatch swatch-reissue' }),
-          h('span', {}, `虚线边框：重复下发（${reissued}）`)),
+          h('span', {}, `虚线边框：重复下发（视野内 ${reissued}）`)),
+      overlays.length ? h('div', { class: 'legend-subtitle' }, '叠加批次') : null,
+      overlays.map((o) => h('div', { class: 'legend-row', 'data-overlay-batch': String(o.id) },
+        h('span', { class: 'swatch swatch-overlay' }), h('span', {}, o.label))),
       refs.length ? h('div', { class: 'legend-subtitle' }, '参考图层') : null,
       refs.map((r) => h('div', { class: 'legend-row', 'data-ref-kind': r.kind },
         lineSwatch(refKind(r.kind).style), h('span', {}, r.label))));
   }
-  control.render = (programme, layers) => {
-    last = { programme, layers: [...layers] };
+  /** counts: {state: n} of the whole batch; layers: the drawn ones (重复下发 in view). */
+  control.render = (programme, counts, layers, overdue = false) => {
+    let reissued = 0;
+    for (const layer of layers) if (layer.feature.properties.reissue_of_batch) reissued += 1;
+    last = { programme, counts: counts || {}, reissued, overdue };
+    draw();
+  };
+  /** entries: [{id, label}] of the batches overlaid on the current one. */
+  control.setOverlays = (entries) => {
+    overlays = entries;
     draw();
   };
   /** entries: [{kind, label}] of the reference layers currently switched on. */
@@ -146,7 +157,7 @@ function createLegend() {
  * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
  * from the keyboard.
  */
-export function createMapView(container, { onSelect, batchName = () => null }) {
+export function createMapView(container, { onSelect, batchName = () => null, isOverdue = () => false }) {
   const map = L.map(container, { zoomControl: false, attributionControl: true, keyboard: true });
   map.attributionControl.setPrefix('Leaflet');
   L.control.zoom({ zoomInTitle: '放大', zoomOutTitle: '缩小', position: 'topleft' }).addTo(map);
@@ -165,6 +176,7 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
   const layers = new Map(); // case id (string) -> L.Path
   let group = null;
   let programme = null;
+  let counts = {};
   let selectedId = null;
   // While the map is hidden (another tab shows) it has no size: fitting waits until it shows.
   let pendingFit = null; // {bbox}
@@ -179,29 +191,41 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
     el.setAttribute('data-judgment', p.judgment || '');
     if (p.reissue_of_batch) el.setAttribute('data-reissue-of', String(p.reissue_of_batch));
     else el.removeAttribute('data-reissue-of');
+    const overdue = isOverdue(p);
+    if (overdue) el.setAttribute('data-overdue', 'true');
+    else el.removeAttribute('data-overdue');
     el.setAttribute('role', 'button');
     el.setAttribute('tabindex', '0');
-    el.setAttribute('aria-label', describe(p));
+    el.setAttribute('aria-label', describe(p, overdue));
   }
 
   function restyle(layer) {
     const id = String(layer.feature.id ?? layer.feature.properties.case_id);
-    layer.setStyle(styleFor(layer.feature.properties, id === selectedId, map.getZoom()));
+    const p = layer.feature.properties;
+    layer.setStyle(styleFor(p, id === selectedId, map.getZoom(), isOverdue(p)));
     decorate(layer);
   }
 
-  /** Replace the drawn polygons with a FeatureCollection and fit to bbox. */
-  function setFeatures(collection, prog, bbox) {
+  function renderLegend() {
+    legend.render(programme, counts, layers.values(), true);
+  }
+
+  /**
+   * Replace the drawn polygons with a FeatureCollection (the 图斑 in view); the selection is
+   * kept when the selected 图斑 is still drawn. bbox: fit the map to it (a batch just chosen).
+   */
+  function setFeatures(collection, prog, bbox = null) {
     if (group) group.remove();
     layers.clear();
-    selectedId = null;
     programme = prog;
     group = L.geoJSON(collection, {
-      style: (feature) => styleFor(feature.properties, false, map.getZoom()),
+      style: (feature) => styleFor(feature.properties, String(feature.id ?? feature.properties.case_id) === selectedId,
+        map.getZoom(), isOverdue(feature.properties)),
       onEachFeature: (feature, layer) => {
         const id = String(feature.id ?? feature.properties.case_id);
         layers.set(id, layer);
-        layer.bindTooltip(() => tooltipContent(feature.properties, batchName), { sticky: true, direction: 'top' });
+        layer.bindTooltip(() => tooltipContent(feature.properties, batchName, isOverdue(feature.properties)),
+          { sticky: true, direction: 'top' });
         layer.on('click', () => onSelect(id));
       },
     }).addTo(map);
@@ -214,8 +238,16 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
         }
       });
     }
-    legend.render(programme, layers.values());
-    fit(bbox);
+    renderLegend();
+    if (selectedId !== null && layers.has(selectedId)) layers.get(selectedId).bringToFront();
+    if (bbox) fit(bbox);
+  }
+
+  /** The whole batch's counts by state (the legend); programme for its state list. */
+  function setCounts(stateCounts, prog) {
+    counts = { ...(stateCounts || {}) };
+    if (prog) programme = prog;
+    renderLegend();
   }
 
   function fit(bbox) {
@@ -237,13 +269,18 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
   function updateCase(c) {
     const layer = layers.get(String(c.id));
     if (!layer) return;
+    const was = layer.feature.properties.state;
     // Only what the caller knows: a 立案 summary carries the state but not the judgment.
     for (const key of ['state', 'state_label', 'judgment', 'version']) {
       if (c[key] !== undefined) layer.feature.properties[key] = c[key];
     }
     if (c.state !== undefined && c.state_label === undefined) delete layer.feature.properties.state_label;
+    if (c.state !== undefined && was !== c.state) {
+      counts[was] = Math.max(0, (counts[was] || 1) - 1);
+      counts[c.state] = (counts[c.state] || 0) + 1;
+    }
     restyle(layer);
-    legend.render(programme, layers.values());
+    renderLegend();
   }
 
   function select(id) {
@@ -272,6 +309,12 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
     map.fitBounds(layer.getBounds(), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
   }
 
+  /** Zoom to a bbox [minlon, minlat, maxlon, maxlat] (a 图斑 not drawn yet). */
+  function focusBox(bbox) {
+    const [minx, miny, maxx, maxy] = bbox;
+    map.fitBounds([[miny, minx], [maxy, maxx]], { maxZoom: 16, padding: [40, 40], animate: false });
+  }
+
   function invalidate() {
     map.invalidateSize({ pan: false });
     if (pendingFit) fit(pendingFit.bbox);
@@ -287,9 +330,12 @@ export function createMapView(container, { onSelect, batchName = () => null }) {
     layers,
     legend,
     setFeatures,
+    setCounts,
+    clear: () => setFeatures({ type: 'FeatureCollection', features: [] }, programme),
     updateCase,
     select,
     focusCase,
+    focusBox,
     features,
     fit,
     invalidate,

@@ -297,13 +297,16 @@ function blockedNotes(c) {
   return notes;
 }
 
-function actionsSection(c, { user, onAction, mergeCandidates }) {
+function actionsSection(c, { user, onAction, mergeCandidates, extentTool }) {
   const allowed = (c.allowed_actions || []).filter((a) => a !== 'add_photo');
   const blocked = blockedNotes(c);
   const mine = allowed.filter((a) => mayTake(user, a));
   const theirs = allowed.filter((a) => !mayTake(user, a));
   const forms = mine.map((a) => actionForm(a, (input) => onAction(c, input), {
     mergeCandidates: a === 'file' ? mergeCandidates(c) : null,
+    extent: a === 'verify' && extentTool ? extentTool(c) : null,
+    // Keyed by user, case and action: a draft comes back only on the same form.
+    draftKey: user ? `tuban.draft.${user.username}.${c.id}.${a}` : null,
   }));
   return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-actions', 'data-testid': 'case-actions' },
     h('h3', { id: 'sec-actions' }, '办理'),
@@ -330,6 +333,7 @@ export function createPanel(root, {
   onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
   batchName = () => null, currentBatchId = () => null, getUser = () => null,
   mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
+  extentTool = null, imagery = () => null, sheetUrl = null,
 }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, '图斑详情');
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': '关闭详情', 'data-testid': 'panel-close' }, '×');
@@ -400,7 +404,8 @@ export function createPanel(root, {
         c.assignee ? row('核查员', c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row('项目', PROGRAMME_LABELS[c.programme] || c.programme || '—', 'case-programme')),
       hintsSection(c),
-      actionsSection(c, { user, onAction, mergeCandidates }),
+      imagery(c),
+      actionsSection(c, { user, onAction, mergeCandidates, extentTool }),
       photosSection(c, { user, onUpload: upload, loadThumb, photoHref, lastUpload }),
       enforcementSection(c, { user, onPayment, onOpenCase }),
       issuancesSection(c, { onOpenCase, batchName, currentBatchId: currentBatchId() }),

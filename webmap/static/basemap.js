@@ -1,0 +1,148 @@
+// 底图: none by default (the map works offline on a plain background). The server may set one
+// for everybody (TUBAN_BASEMAP_URL, GET /api/config); each user may choose their own in the
+// 地图设置 dialog, kept in this browser (localStorage `tuban.basemap.<username>`), e.g. 天地图
+// with their own key, or local tiles served at api/tiles/{z}/{x}/{y}.png.
+// Test hooks: data-testid="settings-open", "settings-dialog", "basemap-choice-<none|server|custom>",
+// "basemap-url", "basemap-key", "basemap-subdomains", "basemap-tianditu", "settings-save",
+// "settings-cancel"; #map[data-basemap="none|server|custom"].
+
+import { fill, h } from './dom.js';
+
+const L = window.L;
+
+/** 天地图 影像 in Web Mercator (WMTS KVP); {s} over t0…t7, {key} = the user's 天地图 key. */
+export const TIANDITU_IMG = 'https://t{s}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0'
+  + '&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}';
+
+function storageKey(user) {
+  return `tuban.basemap.${user ? user.username : ''}`;
+}
+
+function readChoice(user) {
+  try {
+    return JSON.parse(localStorage.getItem(storageKey(user)) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function writeChoice(user, choice) {
+  try {
+    localStorage.setItem(storageKey(user), JSON.stringify(choice));
+  } catch {
+    /* storage disabled: the choice lasts as long as the page */
+  }
+}
+
+/** A template with the key filled in; {key} and {tk} both name it. */
+function expand(url, key) {
+  return String(url).replaceAll('{key}', key || '').replaceAll('{tk}', key || '');
+}
+
+/**
+ * createBasemap(map, mapEl, {getUser, dialog, openButton}) → {load(cfg), apply(), open()}
+ */
+export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
+  let server = null; // GET /api/config basemap, or null
+  let layer = null;
+
+  function current() {
+    const saved = readChoice(getUser());
+    if (saved && saved.mode === 'custom' && saved.url) return saved;
+    if (saved && saved.mode === 'none') return saved;
+    return server ? { mode: 'server', ...server } : { mode: 'none' };
+  }
+
+  function apply() {
+    if (layer) layer.remove();
+    layer = null;
+    const c = current();
+    mapEl.dataset.basemap = c.mode;
+    if (c.mode === 'none') return;
+    const subdomains = c.subdomains || 'abc';
+    layer = L.tileLayer(expand(c.url, c.key), {
+      subdomains: subdomains.includes(',') ? subdomains.split(',') : subdomains,
+      maxZoom: 20,
+      maxNativeZoom: c.max_zoom || 18,
+      attribution: c.attribution || '',
+      crossOrigin: false,
+    });
+    layer.on('tileerror', () => { mapEl.dataset.basemapError = 'true'; });
+    layer.addTo(map);
+    layer.bringToBack();
+  }
+
+  /** cfg: GET /api/config (without it, no server basemap: the map still works). */
+  function load(cfg) {
+    server = cfg && cfg.basemap ? cfg.basemap : null;
+    openButton.hidden = false;
+    apply();
+  }
+
+  function radio(value, label, checked) {
+    const id = `basemap-choice-${value}`;
+    return h('div', { class: 'check' },
+      h('input', { type: 'radio', name: 'basemap-mode', id, value, checked, 'data-testid': id }),
+      h('label', { for: id }, label));
+  }
+
+  function open() {
+    const c = current();
+    const saved = readChoice(getUser()) || {};
+    const url = h('input', {
+      id: 'basemap-url', type: 'text', 'data-testid': 'basemap-url', value: saved.url || '',
+      'aria-describedby': 'basemap-url-hint', spellcheck: 'false', autocomplete: 'off',
+    });
+    const key = h('input', { id: 'basemap-key', type: 'text', 'data-testid': 'basemap-key', value: saved.key || '', autocomplete: 'off' });
+    const subs = h('input', { id: 'basemap-subdomains', type: 'text', 'data-testid': 'basemap-subdomains', value: saved.subdomains || '' });
+    const attribution = h('input', { id: 'basemap-attribution', type: 'text', value: saved.attribution || '' });
+    const tianditu = h('button', { type: 'button', 'data-testid': 'basemap-tianditu' }, '填入天地图影像模板');
+    tianditu.addEventListener('click', () => {
+      url.value = TIANDITU_IMG;
+      subs.value = '01234567';
+      attribution.value = '天地图';
+      form.elements['basemap-mode'].value = 'custom';
+      key.focus();
+    });
+    const cancel = h('button', { type: 'button', 'data-testid': 'settings-cancel' }, '取消');
+    cancel.addEventListener('click', () => dialog.close());
+    const form = h('form', { method: 'dialog', class: 'action-form' },
+      h('h2', { id: 'settings-title' }, '地图设置'),
+      h('fieldset', {},
+        h('legend', {}, '底图'),
+        radio('none', '无底图（离线可用）', c.mode === 'none'),
+        server ? radio('server', `服务器默认底图${server.attribution ? `（${server.attribution}）` : ''}`, c.mode === 'server') : null,
+        radio('custom', '自定义瓦片地址', c.mode === 'custom'),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-url' }, '瓦片地址模板'), url,
+          h('small', { id: 'basemap-url-hint', class: 'hint' },
+            'XYZ 或 WMTS 地址，含 {z} {x} {y}，可含 {s}（子域）和 {key}（密钥）；本地瓦片如 api/tiles/{z}/{x}/{y}.png')),
+        h('div', { class: 'extent-tools' }, tianditu),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-key' }, '密钥（如天地图 tk）'), key),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-subdomains' }, '子域'), subs),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-attribution' }, '版权说明'), attribution)),
+      h('p', { class: 'muted' }, '设置只保存在本浏览器，仅对当前用户有效。'),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', class: 'primary', 'data-testid': 'settings-save' }, '保存'), cancel));
+    form.addEventListener('submit', (e) => {
+      const mode = form.elements['basemap-mode'].value || 'none';
+      if (mode === 'custom' && !url.value.trim()) {
+        e.preventDefault();
+        url.setCustomValidity('请填写瓦片地址模板');
+        url.reportValidity();
+        return;
+      }
+      writeChoice(getUser(), mode === 'server' ? null : {
+        mode, url: url.value.trim(), key: key.value.trim(), subdomains: subs.value.trim(),
+        attribution: attribution.value.trim(),
+      });
+      apply();
+    });
+    url.addEventListener('input', () => url.setCustomValidity(''));
+    fill(dialog, form);
+    dialog.showModal();
+    (form.querySelector('input[name="basemap-mode"]:checked') || url).focus();
+  }
+
+  openButton.addEventListener('click', open);
+  return { load, apply, open };
+}

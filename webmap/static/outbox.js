@@ -1,0 +1,139 @@
+// 待提交: case actions taken while the connection was lost are kept on this device
+// (localStorage `tuban.outbox.<username>`) and sent, in order, when the browser is back online
+// (the `online` event, signing in, or the 立即提交 button). Each keeps the version the form was
+// filled against, so a case someone else changed meanwhile is refused with a conflict instead of
+// being overwritten; that is shown in plain words, and what was filled in goes back into the
+// form's draft so nothing typed is lost.
+// Test hooks: data-testid="net-box" (data-online, data-pending), "net-state", "outbox-send",
+// "outbox-alert" with one "outbox-problem" per refused item (data-case-id, data-code).
+
+import { h } from './dom.js';
+import { ACTION_LABELS } from './labels.js';
+
+function keyFor(user) {
+  return `tuban.outbox.${user ? user.username : ''}`;
+}
+
+function load(user) {
+  try {
+    return JSON.parse(localStorage.getItem(keyFor(user)) || '[]');
+  } catch {
+    return [];
+  }
+}
+
+function save(user, items) {
+  try {
+    localStorage.setItem(keyFor(user), JSON.stringify(items));
+  } catch {
+    /* storage full: the queue lasts as long as the page */
+  }
+}
+
+/** Back into the form's draft (forms.js), so reopening the case shows what was filled in. */
+function restoreDraft(user, item) {
+  const values = {};
+  for (const [k, v] of Object.entries(item.payload || {})) {
+    if (k !== 'illegal_geometry') values[k] = v === null || v === undefined ? '' : String(v);
+  }
+  try {
+    localStorage.setItem(`tuban.draft.${user.username}.${item.case_id}.${item.action}`,
+      JSON.stringify({ at: item.queued_at, values }));
+  } catch {
+    /* the message still lists what was filled in */
+  }
+}
+
+function problemText(item, err) {
+  const label = ACTION_LABELS[item.action] || item.action;
+  const head = `图斑 ${item.code || item.case_id} 离线填写的“${label}”未能提交：`;
+  if (err.code === 'CASE_VERSION_CONFLICT') {
+    return `${head}离线期间该图斑已被他人修改（${err.message}）。您填写的内容已恢复到表单中，请打开该图斑核对最新状态后再提交。`;
+  }
+  if (err.code === 'CASE_INVALID_TRANSITION') {
+    return `${head}该图斑的状态已变化，不能再办理此事项（${err.message}）。您填写的内容已恢复到表单中。`;
+  }
+  if (err.status === 403) return `${head}您没有权限（${err.message}）。`;
+  if (err.status === 404) return `${head}该图斑不存在或已不再分派给您（${err.message}）。`;
+  return `${head}${err.message}`;
+}
+
+/**
+ * createOutbox({api, getUser, box, state, sendButton, alertBox, onSent(item, updatedCase)})
+ * → {add(item), flush(), render(), pending()}
+ */
+export function createOutbox({ api, getUser, box, state, sendButton, alertBox, onSent, onOpenCase }) {
+  let flushing = null;
+  const problems = [];
+
+  function pending() {
+    const user = getUser();
+    return user ? load(user) : [];
+  }
+
+  function render() {
+    const n = pending().length;
+    const online = navigator.onLine;
+    box.dataset.online = String(online);
+    box.dataset.pending = String(n);
+    state.textContent = online ? (n ? `${n} 项待提交` : '') : (n ? `离线：${n} 项待提交` : '离线');
+    box.hidden = online && !n;
+    sendButton.hidden = !n || !online;
+    alertBox.replaceChildren(...problems.map((p) => h('p', {
+      'data-testid': 'outbox-problem', 'data-case-id': String(p.item.case_id), 'data-code': p.item.code || '',
+    }, p.text, ' ', h('button', {
+      type: 'button', class: 'link-button', onclick: () => onOpenCase(p.item.case_id, p.item.batch_id),
+    }, '打开该图斑'))));
+    alertBox.hidden = !problems.length;
+  }
+
+  function add(item) {
+    const user = getUser();
+    const items = load(user);
+    items.push({ ...item, queued_at: new Date().toISOString() });
+    save(user, items);
+    render();
+    return items.length;
+  }
+
+  async function flushOnce() {
+    const user = getUser();
+    if (!user) return;
+    let items = load(user);
+    while (items.length) {
+      const item = items[0];
+      try {
+        const updated = await api.postAction(item.case_id, {
+          action: item.action, payload: item.payload, expected_version: item.expected_version,
+        });
+        items = load(user).filter((x) => x.queued_at !== item.queued_at || x.case_id !== item.case_id);
+        save(user, items);
+        onSent(item, updated);
+      } catch (err) {
+        if (err.code === 'NETWORK_ERROR' || err.status === 401 || err.status >= 500) break; // try later
+        items = load(user).filter((x) => x.queued_at !== item.queued_at || x.case_id !== item.case_id);
+        save(user, items);
+        restoreDraft(user, item);
+        problems.push({ item, text: problemText(item, err) });
+      }
+      render();
+    }
+    render();
+  }
+
+  function flush() {
+    if (!flushing) flushing = flushOnce().finally(() => { flushing = null; });
+    return flushing;
+  }
+
+  window.addEventListener('online', () => flush());
+  window.addEventListener('offline', render);
+  sendButton.addEventListener('click', () => flush());
+  return {
+    add, flush, render, pending,
+    clearProblems() {
+      problems.length = 0;
+      render();
+    },
+  };
+}
