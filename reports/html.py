@@ -74,7 +74,8 @@ def _project_view(doc: dict[str, Any], p: dict[str, Any], for_print: bool
     styles: list[Markup] = []
     if has_maps(p):
         if for_print:
-            maps = [{"title": "违法图斑分布与逾期图斑（静态图）", "svg": Markup(svg_map(p["maps"]))}]
+            svg = Markup(svg_map(p["maps"]))
+            maps = [{"title": "违法图斑分布与逾期图斑（静态图）", "svg": svg}]
         else:
             maps, styles = _interactive_maps(p)
     view = {

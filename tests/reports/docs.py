@@ -277,7 +277,8 @@ CHANGE_SURVEY = {
          "actual": "省级核查地类正确率 98.3%", "values": [],
          "deviation": "", "reason": "", "evidence": []},
         {"level1": "满意度指标", "level2": "服务对象满意度指标", "level3": "土地利用对象满意度",
-         "description": "对当年度土地性质变更的单位进行调查上图，土地利用对象对上库数据的满意程度。",
+         "description": (
+             "对当年度土地性质变更的单位进行调查上图，土地利用对象对上库数据的满意程度。"),
          "target": "把所有变化地类按照现状进行举证，然后修改数据库。", "basis": "省厅要求。",
          "qualitative": True, "actual": "未收到异议", "values": [],
          "deviation": "", "reason": "", "evidence": []},
@@ -331,7 +332,8 @@ def frozen_doc(kind: str = "self_evaluation") -> dict[str, Any]:
     doc["differences"] = [
         {"project": "矿山卫片执法", "level3": row["level3"], "label": "违法图斑立案率",
          "frozen": "80.0%（已立案 8 / 10）", "live": "90.0%（已立案 9 / 10）"},
-        {"project": "土地变更调查", "level3": "国家下发监测图斑数量", "label": "举证完整 / 下发图斑",
+        {"project": "土地变更调查", "level3": "国家下发监测图斑数量",
+         "label": "举证完整 / 下发图斑",
          "frozen": "已举证 64 / 下发 120", "live": "已举证 118 / 下发 120"},
     ]
     return doc
