@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 
 from api.settings import Settings
+from geo.errors import NotFound
 from geo.goals import GoalBook
+from storage.blobs import BlobStore
+from storage.expenditures import ExpenditureStore
+from storage.goalbooks import GoalBookStore
+from storage.indicator_notes import NoteStore
 from storage.repository import CaseStore
 
 
@@ -21,8 +28,50 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def evidence_dir(settings: Settings) -> Path:
+    """Evidence files of goal-table rows live beside the photos (tuban-data/evidence)."""
+    return Path(settings.photos_dir).parent / "evidence"
+
+
+def open_goal_books(engine: Engine, goals_dir: Path, now: datetime) -> GoalBookStore:
+    """The goal-book store, seeded from the YAML files for years it does not hold yet."""
+    books = GoalBookStore(engine)
+    books.seed_from_dir(goals_dir, actor="system", now=now)
+    return books
+
+
+def get_goal_book_store(request: Request) -> GoalBookStore:
+    return request.app.state.goal_book_store
+
+
 def get_goal_books(request: Request) -> dict[int, GoalBook]:
-    return request.app.state.goal_books
+    """The latest version of each year's goal book, re-read only when a version was added."""
+    state = request.app.state
+    key = state.goal_book_store.change_key()
+    cached = getattr(state, "goal_books_cache", None)
+    if cached is None or cached[0] != key:
+        cached = (key, state.goal_book_store.latest_books())
+        state.goal_books_cache = cached
+    return cached[1]
+
+
+def book_for(books: dict[int, GoalBook], year: int | None) -> GoalBook:
+    """The goal book of ``year`` (the latest year when None), or a 404 naming the years held."""
+    if not books:
+        raise NotFound("没有加载任何绩效目标表")
+    year = year or max(books)
+    if year not in books:
+        raise NotFound(f"没有 {year} 年的绩效目标表", year=year, years=sorted(books))
+    return books[year]
+
+
+def get_expenditures(request: Request) -> ExpenditureStore:
+    return ExpenditureStore(request.app.state.store.engine)
+
+
+def get_notes(request: Request) -> NoteStore:
+    state = request.app.state
+    return NoteStore(state.store.engine, BlobStore(evidence_dir(state.settings)))
 
 
 def get_clock(request: Request) -> Callable[[], datetime]:
@@ -32,4 +81,7 @@ def get_clock(request: Request) -> Callable[[], datetime]:
 StoreDep = Annotated[CaseStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 GoalBooksDep = Annotated[dict[int, GoalBook], Depends(get_goal_books)]
+GoalBookStoreDep = Annotated[GoalBookStore, Depends(get_goal_book_store)]
+ExpendituresDep = Annotated[ExpenditureStore, Depends(get_expenditures)]
+NotesDep = Annotated[NoteStore, Depends(get_notes)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]

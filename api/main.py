@@ -10,14 +10,18 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.deps import open_goal_books
 from api.errors import add_exception_handlers
 from api.routes import (
     auth,
     batches,
+    budget,
     cases,
     enforcements,
+    goals,
     health,
     indicators,
+    notes,
     photos,
     references,
     users,
@@ -65,7 +69,7 @@ def create_app(
     migrate(engine)
     app.state.settings = settings
     app.state.store = CaseStore(engine)
-    app.state.goal_books = load_goal_books(settings.goals_dir)
+    app.state.goal_book_store = open_goal_books(engine, settings.goals_dir, clock())
     app.state.clock = clock
     app.state.users = UserStore(engine, HASHER)
     app.state.photos = PhotoStore(engine, BlobStore(settings.photos_dir))
@@ -78,6 +82,9 @@ def create_app(
         batches.router,
         cases.router,
         indicators.router,
+        goals.router,
+        budget.router,
+        notes.router,
         references.router,
         users.router,
         photos.router,

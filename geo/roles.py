@@ -47,6 +47,10 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.REOPEN: frozenset({Role.ENFORCER}),
 }
 
+# The 统计/报告 role keeps the books beside the goal tables: spending (支出) and the notes and
+# evidence of goal-table rows. It still changes no case; goal tables themselves are admin-only.
+BOOKKEEPER_ROLES = frozenset({Role.VIEWER})
+
 # Field actions are limited to the 图斑 assigned to the verifier.
 ASSIGNED_ONLY = frozenset({Action.VERIFY, Action.COLLECT_EVIDENCE, Action.ADD_PHOTO})
 

@@ -1,0 +1,95 @@
+"""Budget execution: spending per project (统计 and admin record it) against the spending plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, book_for
+from api.security import require
+from geo.budget import execution
+from geo.roles import BOOKKEEPER_ROLES
+from storage.users import User
+
+router = APIRouter(prefix="/api", tags=["budget"])
+Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
+LOCAL = ZoneInfo("Asia/Shanghai")  # checkpoints are local calendar days
+
+
+class ExpenditureCreate(BaseModel):
+    year: int
+    project_id: str = Field(min_length=1, max_length=64)
+    spent_on: date
+    amount_yuan: float = Field(description="元；负数为冲减更正，须给出 corrects_id")
+    purpose: str = Field(min_length=1, max_length=2000)
+    voucher_no: str | None = Field(default=None, max_length=100)
+    corrects_id: int | None = None
+
+
+@router.get("/expenditures", operation_id="expenditures-list")
+def list_expenditures(
+    books: GoalBooksDep, store: ExpendituresDep, year: int | None = None, project: str | None = None
+) -> dict:
+    book = book_for(books, year)
+    if project is not None:
+        book.project(project)
+    data = store.list(book.year, project)
+    total = round(sum(r["amount_yuan"] for r in data), 2)
+    return {"data": data, "count": len(data), "total_yuan": total}
+
+
+@router.post("/expenditures", status_code=201, operation_id="expenditures-create")
+def create_expenditure(
+    body: ExpenditureCreate, user: Bookkeeper, store: ExpendituresDep, clock: ClockDep
+) -> dict:
+    return store.add(
+        body.year,
+        body.project_id,
+        body.spent_on,
+        body.amount_yuan,
+        body.purpose,
+        body.voucher_no,
+        body.corrects_id,
+        actor=user.actor,
+        now=clock(),
+    )
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(LOCAL).date()
+
+
+@router.get("/budget", operation_id="budget-get")
+def budget_execution(
+    books: GoalBooksDep,
+    store: ExpendituresDep,
+    clock: ClockDep,
+    year: int | None = None,
+    project: str | None = None,
+    as_of: date | None = None,
+) -> dict:
+    """Per project: budget, spending up to ``as_of`` (default today) and the four checkpoints."""
+    book = book_for(books, year)
+    as_of = as_of or local_today(clock())
+    projects = [book.project(project)] if project is not None else list(book.projects)
+    rows = store.list(book.year, project)
+    data = []
+    for p in projects:
+        spent = [(r["spent_on"], r["amount_yuan"]) for r in rows if r["project_id"] == p.id]
+        total = p.budget.get("total")
+        spent_yuan = round(sum(a for d, a in spent if d <= as_of), 2)
+        data.append(
+            {
+                "project": p.id,
+                "name": p.name,
+                "budget_yuan": total,
+                "spent_yuan": spent_yuan,
+                "spent_pct": round(100 * spent_yuan / total, 2) if total else None,
+                "checkpoints": execution(p.spending_plan, total, spent, book.year, as_of),
+            }
+        )
+    return {"year": book.year, "as_of": as_of, "data": data, "count": len(data)}

@@ -1,0 +1,106 @@
+"""Notes beside goal-table rows: actual value of qualitative rows, 偏差原因, evidence files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from api.deps import ClockDep, GoalBooksDep, NotesDep, book_for
+from api.security import require
+from geo.roles import BOOKKEEPER_ROLES
+from storage.indicator_notes import MAX_EVIDENCE_BYTES, MAX_TEXT, EvidenceRejected, Note
+from storage.users import User
+
+router = APIRouter(prefix="/api", tags=["indicator-notes"])
+Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
+
+
+class NoteUpdate(BaseModel):
+    actual_text: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="qualitative rows: the actual value"
+    )
+    reason: str | None = Field(default=None, max_length=MAX_TEXT, description="偏差原因")
+    evidence: list[str] | None = Field(
+        default=None, description="SHA-256 of the already uploaded files to keep"
+    )
+    expected_seq: int | None = Field(default=None, description="the seq you read; 0 for none")
+
+
+def note_public(n: Note) -> dict:
+    return {
+        **n.to_dict(),
+        "evidence": [{**f, "url": f"/api/evidence/{f['sha256']}"} for f in n.evidence],
+    }
+
+
+@router.get("/indicator-notes", operation_id="notes-list")
+def list_notes(books: GoalBooksDep, notes: NotesDep, project: str, year: int | None = None) -> dict:
+    book = book_for(books, year)
+    book.project(project)
+    data = [note_public(n) for n in notes.current(book.year, project).values()]
+    return {"year": book.year, "project": project, "data": data, "count": len(data)}
+
+
+@router.get("/indicator-notes/{year}/{project}/{row_no}/history", operation_id="notes-history")
+def note_history(year: int, project: str, row_no: int, notes: NotesDep) -> dict:
+    data = [note_public(n) for n in notes.history(year, project, row_no)]
+    return {"data": data, "count": len(data)}
+
+
+@router.put("/indicator-notes/{year}/{project}/{row_no}", operation_id="notes-put")
+def put_note(
+    year: int,
+    project: str,
+    row_no: int,
+    body: NoteUpdate,
+    user: Bookkeeper,
+    notes: NotesDep,
+    clock: ClockDep,
+) -> dict:
+    """Append a new version of the row's note (fields left out stay as they were)."""
+    note = notes.put(
+        year,
+        project,
+        row_no,
+        actual_text=body.actual_text,
+        reason=body.reason,
+        evidence=body.evidence,
+        actor=user.actor,
+        now=clock(),
+        expected_seq=body.expected_seq,
+    )
+    return note_public(note)
+
+
+@router.post(
+    "/indicator-notes/{year}/{project}/{row_no}/evidence",
+    status_code=201,
+    operation_id="notes-evidence-upload",
+)
+async def upload_evidence(
+    year: int,
+    project: str,
+    row_no: int,
+    file: Annotated[UploadFile, File()],
+    user: Bookkeeper,
+    notes: NotesDep,
+    clock: ClockDep,
+) -> dict:
+    """Attach a PDF, JPG, PNG, Word (.docx) or Excel (.xlsx) file to the row."""
+    data = await file.read(MAX_EVIDENCE_BYTES + 1)
+    name = file.filename or "evidence"
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceRejected(
+            f"文件超过 {MAX_EVIDENCE_BYTES >> 20} MB 上限", file=name, reason="too_large"
+        )
+    note = notes.add_evidence(year, project, row_no, data, name, actor=user.actor, now=clock())
+    return note_public(note)
+
+
+@router.get("/evidence/{sha256}", operation_id="evidence-get", response_class=FileResponse)
+def get_evidence(sha256: str, notes: NotesDep) -> FileResponse:
+    f = notes.evidence_file(sha256)
+    return FileResponse(notes.blobs.path(sha256), media_type=f["mime"], filename=f["filename"])
