@@ -7,6 +7,7 @@ goal tables show meaningful live values on first start, while leaving open 图�
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,7 +19,11 @@ import shapely
 from api.settings import REPO_ROOT
 from geo import testing
 from geo.model import Programme
+from storage.blobs import BlobStore
+from storage.expenditures import ExpenditureStore
+from storage.goalbooks import GoalBookStore
 from storage.imports import import_file, import_reference
+from storage.indicator_notes import NoteStore
 from storage.photo_store import PhotoStore
 from storage.repository import BatchMeta, CaseStore
 from storage.users import UserStore
@@ -237,8 +242,15 @@ def _change_survey(
 
 
 def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
-    """Apply a seeded synthetic 2019 history to a freshly loaded demo store; return events added."""
+    """Apply a seeded synthetic 2019 history to a freshly loaded demo store; return events added.
+
+    Besides the case events this stores the 2019 goal tables and records the year's spending
+    and a few notes beside goal-table rows (they are not case events).
+    """
     rng = np.random.default_rng(seed)
+    load_goal_books(store)
+    record_spending(store)
+    record_notes(store, BlobStore(photos.blobs.root.parent / "evidence"))
     before = store.counts()["events"]
     for batch in store.list_batches():
         for row in store.features(batch["id"]):
@@ -249,6 +261,126 @@ def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
             else:
                 _weipian(store, row, batch, rng)
     return store.counts()["events"] - before
+
+
+GOALS_YAML = REPO_ROOT / "sample_data" / "goals" / "fengrun-2019.yaml"
+BOOKKEEPER = "刘洋（示例）"
+
+# 2019 spending (project, date, 元, purpose, voucher, corrects: index of the row it corrects).
+# 矿山卫片执法 follows its 10/40/60/100% plan; 规划编制 pays after the June contract; 土地变更调查
+# falls behind its “all by October” plan (the final payment waits for the provincial check).
+SPENDING_2019: list[tuple[str, str, float, str, str | None, int | None]] = [
+    ("mining_enforcement", "2019-03-15", 28500, "第三方监管服务费（一季度）", "记-2019-031", None),
+    ("mining_enforcement", "2019-03-28", 3000, "外业车辆燃油", "记-2019-044", None),
+    ("mining_enforcement", "2019-05-20", 45000, "卫片图斑现状测量（二季度）", "记-2019-097", None),
+    ("mining_enforcement", "2019-06-12", 86000, "执法文书印制", "记-2019-118", None),
+    (
+        "mining_enforcement",
+        "2019-06-14",
+        -77400,
+        "更正：执法文书印制应为 8600 元",
+        "记-2019-121",
+        3,
+    ),
+    ("mining_enforcement", "2019-06-25", 42000, "第三方监管服务费（二季度）", "记-2019-126", None),
+    ("mining_enforcement", "2019-09-10", 30000, "卫片执法检查报告编制", "记-2019-188", None),
+    ("mining_enforcement", "2019-10-20", 25000, "第三方监管服务费（三季度）", "记-2019-215", None),
+    ("mining_enforcement", "2019-12-10", 85000, "第三方监管服务费（四季度）", "记-2019-262", None),
+    ("mining_enforcement", "2019-12-25", 30000, "年度卫片执法检查报告", "记-2019-281", None),
+    ("planning", "2019-07-05", 160000, "规划编制合同首付款（40%）", "记-2019-140", None),
+    ("planning", "2019-11-28", 200000, "规划成果验收后付款", "记-2019-250", None),
+    ("planning", "2019-12-20", 36000, "规划成果专家论证评审", "记-2019-275", None),
+    ("land_change_survey", "2019-04-15", 60000, "变更调查作业预付款", "记-2019-072", None),
+    ("land_change_survey", "2019-09-30", 90000, "监测图斑外业举证", "记-2019-201", None),
+    ("land_change_survey", "2019-12-20", 120000, "省级检查通过后付尾款", "记-2019-276", None),
+]
+
+
+def load_goal_books(store: CaseStore, path: Path = GOALS_YAML) -> tuple[int, int, bool]:
+    """Store the sample goal tables (a no-op when the same document is already the latest)."""
+    return GoalBookStore(store.engine).import_file(path, actor="demo", now=datetime.now(UTC))
+
+
+def record_spending(store: CaseStore, year: int = 2019) -> int:
+    """Record the sample spending once (nothing when the year already has spending)."""
+    spend = ExpenditureStore(store.engine)
+    if spend.list(year):
+        return 0
+    ids: list[int] = []
+    for project, on, amount, purpose, voucher, corrects in SPENDING_2019:
+        day = date.fromisoformat(on)
+        row = spend.add(
+            year,
+            project,
+            day,
+            amount,
+            f"{purpose}（示例）",
+            voucher,
+            None if corrects is None else ids[corrects],
+            actor=BOOKKEEPER,
+            now=datetime.combine(day, time(16, 30), LOCAL).astimezone(UTC),
+        )
+        ids.append(row["id"])
+    return len(ids)
+
+
+def evidence_png() -> bytes:
+    """A small bar chart standing in for a scanned 满意度回访汇总表 (five answers of ten)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (240, 140), "white")
+    draw = ImageDraw.Draw(img)
+    for i, n in enumerate([9, 10, 8, 10, 9]):
+        x = 20 + 42 * i
+        draw.rectangle([x, 125 - 10 * n, x + 28, 125], fill=(46, 110, 180))
+    draw.line([12, 125, 230, 125], fill="black")
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def record_notes(store: CaseStore, evidence: BlobStore, year: int = 2019) -> int:
+    """A few notes beside goal-table rows: 满意度 actual values, one with evidence, a reason."""
+    notes = NoteStore(store.engine, evidence)
+    if notes.current(year, "mining_enforcement"):
+        return 0
+    now = datetime(2019, 12, 27, 10, 0, tzinfo=LOCAL).astimezone(UTC)
+    notes.put(
+        year,
+        "mining_enforcement",
+        6,
+        actual_text=(
+            "全年违法案件均依法处理，未发生行政复议或诉讼；回访 10 家单位，满意 9 家（示例）"
+        ),
+        actor=BOOKKEEPER,
+        now=now,
+    )
+    notes.add_evidence(
+        year,
+        "mining_enforcement",
+        6,
+        evidence_png(),
+        "满意度回访汇总（示例）.png",
+        actor=BOOKKEEPER,
+        now=now,
+    )
+    notes.put(
+        year,
+        "land_change_survey",
+        1,
+        reason="部分监测图斑举证照片与图斑位置不符，被省级退回后重新举证（示例）",
+        actor=BOOKKEEPER,
+        now=now,
+    )
+    notes.put(
+        year,
+        "planning",
+        5,
+        actual_text="成果已在各乡镇备案，用于指导空心村建设（示例）",
+        actor=BOOKKEEPER,
+        now=now,
+    )
+    return 3
 
 
 DEMO_USERS = [

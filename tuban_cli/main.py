@@ -13,6 +13,7 @@ from api.settings import Settings
 from geo.errors import TubanError
 from geo.model import Programme
 from geo.references import RefKind
+from tuban_cli import goals_cmd
 from tuban_cli.common import DbOpt, fail, progress_bar, settings_for, store_for, write_report
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ ref_app = typer.Typer(
 )
 app.add_typer(ref_app, name="ref")
 app.add_typer(user_app, name="user")
+goals_cmd.register(app)  # tuban goals …, tuban spend …
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
 
