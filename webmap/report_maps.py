@@ -70,6 +70,7 @@ def leaflet_inline() -> tuple[str, str]:
 
     css = re.sub(r"url\((images/[^)]+)\)", data_uri, css)
     js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)  # no map file beside a report
     return css, js
 
 
