@@ -78,9 +78,8 @@ def goals_versions(year: Annotated[int, typer.Argument()], db: DbOpt = None) -> 
         raise typer.Exit(1)
     for r in rows:
         note = f"  {r['note']}" if r["note"] else ""
-        typer.echo(
-            f"第 {r['version']} 版  {r['created_at']:%Y-%m-%d %H:%M}  {r['created_by']}{note}"
-        )
+        at = r["created_at"].astimezone(LOCAL)
+        typer.echo(f"第 {r['version']} 版  {at:%Y-%m-%d %H:%M}  {r['created_by']}{note}")
 
 
 @spend_app.command("add")
