@@ -163,7 +163,9 @@ def _table(doc: Any, nrows: int, widths_mm: tuple[float, ...]) -> Table:
     table = doc.add_table(rows=nrows, cols=len(widths_mm))
     table.style = doc.styles["Table Grid"]  # single-line borders on every cell
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    table.autofit = False  # fixed layout: WPS keeps the widths below instead of refitting
+    for col, w in zip(table.columns, widths_mm, strict=True):
+        col.width = Mm(w)  # w:gridCol, which WPS and LibreOffice read first
     for row in table.rows:
         for cell, w in zip(row.cells, widths_mm, strict=True):
             cell.width = Mm(w)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -85,8 +86,37 @@ def _base_map(*fcs: dict[str, Any] | None) -> folium.Map:
     return m
 
 
+def _with_tips(fc: dict[str, Any] | None, tip: Callable[[dict[str, Any]], str], *,
+               points: bool = False) -> dict[str, Any]:
+    """A copy whose features carry a ready-made tooltip text (and, if asked, are points).
+
+    One GeoJson layer per collection keeps a map with thousands of 图斑 to a few elements;
+    the precomputed "tip" means no tooltip field can be missing from a feature.
+    """
+    out = []
+    for f in features(fc):
+        props = dict(f.get("properties") or {})
+        props["tip"] = tip(props)
+        geom = f["geometry"]
+        if points:
+            pt = shape(geom).representative_point()
+            geom = {"type": "Point", "coordinates": [pt.x, pt.y]}
+        out.append({"type": "Feature", "geometry": geom, "properties": props})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _tooltip() -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields=["tip"], labels=False)
+
+
+def _township_tip(p: dict[str, Any]) -> str:
+    return (f"{p.get('name', '')}：违法图斑 {p.get('illegal_count') or 0} 个，"
+            f"{p.get('illegal_area_mu') or 0} 亩")
+
+
 def _townships_layer(fc: dict[str, Any], *, choropleth: bool) -> folium.GeoJson:
-    top = max((f["properties"].get("illegal_count") or 0 for f in features(fc)), default=0)
+    top = max(((f.get("properties") or {}).get("illegal_count") or 0 for f in features(fc)),
+              default=0)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         n = feature["properties"].get("illegal_count") or 0
@@ -94,19 +124,31 @@ def _townships_layer(fc: dict[str, Any], *, choropleth: bool) -> folium.GeoJson:
                 "fillOpacity": 0.8 if choropleth else 0.2,
                 "color": "#555555", "weight": 1}
 
-    return folium.GeoJson(
-        fc, name="乡镇违法图斑数" if choropleth else "乡镇", style_function=style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "illegal_count", "illegal_area_mu"],
-            aliases=["乡镇", "违法图斑（个）", "违法面积（亩）"], localize=True),
-    )
+    return folium.GeoJson(_with_tips(fc, _township_tip),
+                          name="乡镇违法图斑数" if choropleth else "乡镇",
+                          style_function=style, tooltip=_tooltip())
 
 
-def _marker(feature: dict[str, Any], color: str, radius: float, tip: str) -> folium.CircleMarker:
-    p = shape(feature["geometry"]).representative_point()
-    return folium.CircleMarker([p.y, p.x], radius=radius, color=color, weight=2,
-                               fill=True, fill_color=color, fill_opacity=0.6,
-                               tooltip=html.escape(tip))
+def _illegal_tip(p: dict[str, Any]) -> str:
+    state = STATE_TEXT.get(p.get("state") or "", p.get("state") or "")
+    return (f"{p.get('code', '')} · {p.get('township_name', '')} · {state} · "
+            f"{p.get('area_mu', '')} 亩")
+
+
+def _overdue_tip(p: dict[str, Any]) -> str:
+    return (f"{p.get('code', '')} · {p.get('township_name', '')} · "
+            f"逾期 {p.get('days_overdue') or 0} 天（期限 {p.get('due_on', '')}）")
+
+
+def _circles(fc: dict[str, Any], name: str, color: str, tip: Callable[[dict[str, Any]], str],
+             radius: Callable[[dict[str, Any]], float]) -> folium.GeoJson:
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        # Leaflet's CircleMarker.setStyle also applies "radius".
+        return {"radius": radius(feature["properties"]), "color": color, "weight": 2, "fill": True,
+                "fillColor": color, "fillOpacity": 0.6}
+
+    return folium.GeoJson(_with_tips(fc, tip, points=True), name=name, style_function=style,
+                          marker=folium.CircleMarker(radius=5), tooltip=_tooltip())
 
 
 def illegal_map(maps: dict[str, Any]) -> folium.Map | None:
@@ -117,14 +159,13 @@ def illegal_map(maps: dict[str, Any]) -> folium.Map | None:
     m = _base_map(towns, illegal)
     if features(towns):
         _townships_layer(towns, choropleth=True).add_to(m)
-    layer = folium.FeatureGroup(name="违法图斑").add_to(m)
-    for f in features(illegal):
-        p = f["properties"]
-        tip = (f"{p.get('code', '')} · {p.get('township_name', '')} · "
-               f"{STATE_TEXT.get(p.get('state'), p.get('state', ''))} · {p.get('area_mu', '')} 亩")
-        folium.GeoJson(f, style_function=lambda _f: {"color": ILLEGAL_COLOR, "weight": 2,
-                                                     "fillOpacity": 0.5}).add_to(layer)
-        _marker(f, ILLEGAL_COLOR, 4, tip).add_to(layer)
+    if features(illegal):
+        folium.GeoJson(_with_tips(illegal, _illegal_tip), name="违法图斑",
+                       style_function=lambda _f: {"color": ILLEGAL_COLOR, "weight": 2,
+                                                  "fillOpacity": 0.5},
+                       tooltip=_tooltip()).add_to(m)
+        # Small 图斑 vanish at district zoom: a dot marks each one.
+        _circles(illegal, "违法图斑位置", ILLEGAL_COLOR, _illegal_tip, lambda _p: 4).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
@@ -137,13 +178,8 @@ def overdue_map(maps: dict[str, Any]) -> folium.Map | None:
     m = _base_map(towns, overdue)
     if features(towns):
         _townships_layer(towns, choropleth=False).add_to(m)
-    layer = folium.FeatureGroup(name="逾期图斑").add_to(m)
-    for f in features(overdue):
-        p = f["properties"]
-        days = p.get("days_overdue") or 0
-        tip = (f"{p.get('code', '')} · {p.get('township_name', '')} · 逾期 {days} 天"
-               f"（期限 {p.get('due_on', '')}）")
-        _marker(f, OVERDUE_COLOR, 5 + min(days, 90) / 10, tip).add_to(layer)
+    _circles(overdue, "逾期图斑", OVERDUE_COLOR, _overdue_tip,
+             lambda p: 5 + min(p.get("days_overdue") or 0, 90) / 10).add_to(m)
     return m
 
 
