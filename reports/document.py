@@ -225,3 +225,14 @@ def numbered(items: list[str]) -> list[str]:
 
 def has_maps(project: dict[str, Any]) -> bool:
     return any((fc or {}).get("features") for fc in (project["maps"] or {}).values())
+
+
+def safeguards(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """三、工作保障措施 as (title, text) pairs: goal files hold dicts, plain strings also do."""
+    out = []
+    for item in (doc["department"] or {}).get("safeguards") or []:
+        if isinstance(item, dict):
+            out.append((str(item.get("title", "")), str(item.get("text", ""))))
+        else:
+            out.append((str(item), ""))
+    return out

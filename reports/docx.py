@@ -31,6 +31,7 @@ from reports.document import (
     money,
     numbered,
     pct,
+    safeguards,
     scope_text,
     signed,
     spending_rows,
@@ -299,7 +300,7 @@ def build_document(doc: dict[str, Any]) -> Any:
           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     sections = []
     dept = doc["department"] or {}
-    if dept.get("overall_goals") or dept.get("sub_goals"):
+    if dept.get("overall_goals") or dept.get("sub_goals") or safeguards(doc):
         sections.append("dept")
     sections.append("projects")
     if doc["mode"] == "frozen":
@@ -314,6 +315,12 @@ def build_document(doc: dict[str, Any]) -> Any:
                     _heading(word, f"（{CHINESE_NUMERALS[k]}）{label}", 2)
                     for line in numbered(dept[key]):
                         _para(word, line)
+            if safeguards(doc):
+                _heading(word, "（三）工作保障措施", 2)
+                for k, (title, text) in enumerate(safeguards(doc), 1):
+                    _para(word, f"{k}、{title}")
+                    if text:
+                        _para(word, text)
         elif name == "projects":
             label = "预算项目绩效目标" if doc["kind"] == "targets" else "预算项目绩效自评"
             _heading(word, f"{head}、{label}", 1)

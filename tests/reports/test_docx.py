@@ -93,3 +93,9 @@ def test_font_table_names_fallbacks(rendered):
         fonts = z.read("word/fontTable.xml").decode("utf-8")
     assert 'w:name="方正小标宋简体"' in fonts and '<w:altName w:val="宋体"/>' in fonts
     assert 'w:name="仿宋_GB2312"' in fonts and '<w:altName w:val="仿宋"/>' in fonts
+
+
+def test_department_safeguards(word, docs):
+    texts = [p.text for p in word("live").paragraphs]
+    assert "（三）工作保障措施" in texts
+    assert "1、" + docs["live"]["department"]["safeguards"][0]["title"] in texts

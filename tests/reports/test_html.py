@@ -81,3 +81,11 @@ def test_resource_pattern_catches_cdn_links():
         assert RESOURCE.search(bad), bad
     assert not RESOURCE.search('<svg xmlns="http://www.w3.org/2000/svg">')
     assert not RESOURCE.search('<a href="https://leafletjs.com">Leaflet</a>')
+
+
+def test_department_goals_and_safeguards(rendered, docs):
+    text = html.unescape(page(rendered, "live"))
+    dept = docs["live"]["department"]
+    for goal in dept["overall_goals"] + dept["sub_goals"]:
+        assert f"<li>{goal}</li>" in text
+    assert "三、工作保障措施" in text and dept["safeguards"][0]["title"] in text
