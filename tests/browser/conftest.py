@@ -33,6 +33,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SERVER_START_TIMEOUT_S = 120
+# Small enough that the demo's 185-图斑 变更调查 batch is over it at full extent, so the
+# "zoom in" path of the viewport fetching is exercised; every 卫片 batch stays under it.
+FEATURE_LIMIT = 150
 SERVER_STOP_TIMEOUT_S = 10
 
 
@@ -74,7 +77,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chips_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's TUBAN_CHIPS_DIR: tests write before/after image chips here."""
+    return tmp_path_factory.mktemp("tuban-chips")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory, chips_dir: Path) -> Iterator[str]:
     """Start ``tuban demo`` on a free 127.0.0.1 port with a temp SQLite DB; yield its URL.
 
     ``TUBAN_BROWSER_URL`` points the tests at an already running server instead (for UI
@@ -101,7 +110,12 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--port",
         str(port),
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "TUBAN_CHIPS_DIR": str(chips_dir),
+        "TUBAN_FEATURE_LIMIT": str(FEATURE_LIMIT),
+    }
     env.pop("TUBAN_DATABASE_URL", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

@@ -4,10 +4,17 @@ per-page problem collector."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
+
+# Screenshots for the user guides (docs/guide/*.md): always saved as test artefacts, and copied
+# into docs/guide/img/ when TUBAN_UPDATE_SCREENSHOTS=1 (then commit the PNGs).
+GUIDE_IMG = Path(__file__).resolve().parents[2] / "docs" / "guide" / "img"
 
 # The accounts ``tuban demo`` creates (printed when it starts).
 DEMO_PASSWORDS = {
@@ -221,3 +228,13 @@ def try_login(server_url: str, username: str, password: str) -> int:
         body={"username": username, "password": password},
     )
     return status
+
+
+def shot(page: Any, artifacts: Path, name: str, *, guide: bool = False, **kw: Any) -> Path:
+    """Save a screenshot as a test artefact; with ``guide`` also for the user guides."""
+    path = artifacts / f"{name}.png"
+    page.screenshot(path=path, **kw)
+    if guide and os.environ.get("TUBAN_UPDATE_SCREENSHOTS"):
+        GUIDE_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, GUIDE_IMG / f"{name}.png")
+    return path

@@ -14,8 +14,10 @@ import { createBasemap } from './basemap.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
 import { createOutbox } from './outbox.js';
+import { createBatchOverlays } from './overlays.js';
 import { createFinder } from './finder.js';
 import { initLanguage } from './i18n.js';
+import { createImportForm } from './importer.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createReferenceLayers } from './refs.js';
@@ -49,6 +51,8 @@ const els = {
 let batches = [];
 let currentBatch = null;
 let caseToken = 0;
+/** The cases opened in this page, to keep working on them when the connection drops. */
+const caseCache = new Map();
 let signedIn = false;
 let readyResolve;
 let ready = new Promise((r) => { readyResolve = r; });
@@ -91,7 +95,15 @@ function isOverdue(props) {
   return Boolean(b && b.due_on && b.due_on < today());
 }
 
-const mapView = createMapView(els.map, { onSelect: (id) => openCase(id), batchName, isOverdue });
+/** A click on a 图斑: opens it, unless an extent is being drawn or it is already open. */
+function onSelect(id) {
+  const { pm } = mapView.map;
+  if (pm && pm.globalDrawModeEnabled && pm.globalDrawModeEnabled()) return;
+  if (panel.current && String(panel.current.id) === String(id)) return;
+  openCase(id);
+}
+
+const mapView = createMapView(els.map, { onSelect: (id) => onSelect(id), batchName, isOverdue });
 const basemap = createBasemap(mapView.map, els.map, {
   getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
 });
@@ -116,6 +128,7 @@ const finder = createFinder($('finder'), {
 });
 let refs = null;
 let appConfig = {};
+let overlays = null;
 const extent = createExtentEditor(mapView.map);
 const indicators = createIndicatorsView(els.indicators, api);
 const panel = createPanel(els.panel, {
@@ -171,6 +184,17 @@ const tasks = createTasksView($('tasks'), api, {
   },
 });
 const admin = createAdminView($('admin'), api, { getUser: currentUser });
+createImportForm($('importer'), api, {
+  onImported: async () => {
+    try {
+      batches = (await api.batches()).data || batches;
+      fillBatchSelect();
+      els.batchSelect.disabled = !batches.length;
+    } catch (err) {
+      if (err.status !== 401) announce(els.globalAlert, `无法刷新批次列表：${err.message}`);
+    }
+  },
+});
 
 function batchLabel(b) {
   const programme = b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme;
@@ -276,6 +300,10 @@ async function refreshView({ force = false } = {}) {
       const filtered = f.state || f.township;
       showMapMessage(fc.total ? '' : (filtered ? '当前范围内没有符合筛选条件的图斑。' : ''), 'empty');
     }
+    // For benchmarks/page_load.py: when the view's 图斑 are on screen (after the next paint).
+    requestAnimationFrame(() => performance.mark('tuban:view-drawn', {
+      detail: { batch: batch.id, total: fc.total, drawn: fc.truncated ? 0 : fc.features.length },
+    }));
     els.map.dataset.viewTotal = String(fc.total ?? '');
     els.map.dataset.truncated = String(Boolean(fc.truncated));
     fillCaseSelect();
@@ -283,7 +311,11 @@ async function refreshView({ force = false } = {}) {
     els.map.dataset.loadedBatch = String(batch.id);
   } catch (err) {
     if (err.name === 'AbortError' || mine !== viewGeneration) return;
-    if (err.status !== 401) announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
+    if (err.code === 'NETWORK_ERROR') {
+      showMapMessage('网络已断开：地图暂不更新，恢复网络后自动刷新。', 'offline');
+    } else if (err.status !== 401) {
+      announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
+    }
   } finally {
     if (mine === viewGeneration) {
       els.map.setAttribute('aria-busy', 'false');
@@ -291,6 +323,10 @@ async function refreshView({ force = false } = {}) {
     }
   }
 }
+
+window.addEventListener('online', () => {
+  if (signedIn && currentBatch) refreshView({ force: true });
+});
 
 let moveTimer = null;
 mapView.map.on('moveend', () => {
@@ -315,6 +351,7 @@ async function loadBatch(batchId, { fit = true } = {}) {
   if (!batch) return;
   currentBatch = batch;
   fillBatchSelect();
+  if (overlays) overlays.setCurrent(batch.id);
   els.reportLink.href = api.reportUrl(batch.id);
   els.reportLink.title = `批次“${batchLabel(batch)}”的导入报告（在新标签页打开）`;
   els.reportLink.hidden = false;
@@ -342,6 +379,7 @@ async function openCase(id) {
   if (!wasOpen) mapView.invalidate();
   try {
     const c = await api.getCase(id);
+    caseCache.set(String(id), c);
     if (token !== caseToken) return;
     panel.show(c);
     extent.showSaved(c);
@@ -351,6 +389,14 @@ async function openCase(id) {
     return c;
   } catch (err) {
     if (token !== caseToken || err.status === 401) return;
+    const cached = caseCache.get(String(id));
+    if (err.code === 'NETWORK_ERROR' && cached) {
+      // In the field without a connection: the last loaded copy, to keep working on it.
+      panel.show(cached);
+      extent.showSaved(cached);
+      panel.status('网络已断开：显示的是上次加载的内容。填写的表单会保存在本机，恢复网络后自动提交。');
+      return cached;
+    }
     panel.error(`无法加载图斑详情：${err.message}`);
     els.panel.setAttribute('aria-busy', 'false');
   }
@@ -639,6 +685,10 @@ async function boot() {
     refs = createReferenceLayers(mapView.map, api, {
       onChange: (entries) => mapView.legend.setRefs(entries),
     });
+    overlays = createBatchOverlays(mapView.map, api, {
+      onOpen: (id, batchId) => showCase(id, batchId, { focus: true }),
+      onChange: (entries) => mapView.legend.setOverlays(entries),
+    });
   }
   try {
     const list = await api.batches();
@@ -658,6 +708,7 @@ async function boot() {
   }
   fillBatchSelect();
   els.batchSelect.disabled = false;
+  overlays.setBatches(batches, null);
   const wanted = hashParams().get('batch');
   const wantedCase = hashParams().get('case');
   await loadBatch(batches.some((b) => String(b.id) === wanted) ? wanted : batches[0].id);
@@ -779,6 +830,7 @@ window.tubanMap = {
   loadBatch,
   showCase,
   get refs() { return refs; },
+  get overlays() { return overlays; },
   refreshIndicators: () => indicators.refresh(),
   refreshTasks: () => tasks.refresh(),
   /** The signed-in user (GET /api/auth/me shape) or null. */

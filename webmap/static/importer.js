@@ -1,0 +1,100 @@
+// 导入批次 (admins): upload a file the province sent (POST /api/batches, multipart). The server
+// validates the whole file before storing anything; its refusal names the file, row and field,
+// and is shown as such. After an import the batch list reloads and the report link is offered.
+// Test hooks: data-testid="import-form", "import-file", "import-programme", "import-period",
+// "import-authority", "import-issued-on", "import-due-on", "import-encoding", "import-crs",
+// "import-accept-partial", "import-submit", "import-status", "import-alert".
+
+import { announce, h } from './dom.js';
+import { today, zhValidity } from './forms.js';
+import { PROGRAMME_LABELS } from './labels.js';
+
+const FIELDS = [
+  { name: 'programme', label: '项目', type: 'select', required: true, options: Object.entries(PROGRAMME_LABELS) },
+  { name: 'period', label: '时期', type: 'text', required: true, hint: '如 2019Q3（季度）或 2019（年度）', pattern: '\\d{4}(Q[1-4])?' },
+  { name: 'authority', label: '下发单位', type: 'text', required: true, value: '河北省自然资源厅' },
+  { name: 'issued_on', label: '下发日期', type: 'date', required: true, value: today },
+  { name: 'due_on', label: '办结期限', type: 'date', required: true },
+  { name: 'encoding', label: '编码', type: 'text', hint: '可不填；Shapefile 无 .cpg 时自动判断 UTF-8 / GBK' },
+  { name: 'crs', label: '坐标系', type: 'text', hint: '可不填；文件无 .prj 时可指定，如 EPSG:4527' },
+];
+
+function details(err) {
+  const d = err.details || {};
+  const where = [d.file && `文件 ${d.file}`, d.row !== undefined && `第 ${d.row} 行`, d.field && `字段 ${d.field}`]
+    .filter(Boolean).join('，');
+  return where ? `（${where}）` : '';
+}
+
+/** createImportForm(root, api, {onImported(batch)}) */
+export function createImportForm(root, api, { onImported }) {
+  const status = h('div', { class: 'status', role: 'status', 'data-testid': 'import-status', hidden: true });
+  const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'import-alert', hidden: true });
+  const file = h('input', {
+    id: 'import-file', name: 'file', type: 'file', required: true, 'data-testid': 'import-file',
+    accept: '.gpkg,.geojson,.json,.zip,.kml,.kmz,.csv,.xlsx',
+  });
+  zhValidity(file, { label: '文件' });
+  const controls = FIELDS.map((f) => {
+    const id = `import-${f.name.replace(/_/g, '-')}`;
+    const input = f.type === 'select'
+      ? h('select', { id, name: f.name, required: f.required, 'data-testid': id },
+        h('option', { value: '' }, '请选择'), f.options.map(([v, l]) => h('option', { value: v }, l)))
+      : h('input', {
+        id, name: f.name, type: f.type, required: f.required, pattern: f.pattern, 'data-testid': id,
+        'aria-describedby': f.hint ? `${id}-hint` : null, autocomplete: 'off',
+      });
+    if (f.value) input.value = typeof f.value === 'function' ? f.value() : f.value;
+    zhValidity(input, f);
+    return h('div', { class: 'field' },
+      h('label', { for: id }, f.label, f.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+      input, f.hint ? h('small', { class: 'hint', id: `${id}-hint` }, f.hint) : null);
+  });
+  const partial = h('input', { id: 'import-accept-partial', name: 'accept_partial', type: 'checkbox', value: 'true', 'data-testid': 'import-accept-partial' });
+  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'import-submit' }, '开始导入');
+  const form = h('form', { class: 'action-form import-form', 'data-testid': 'import-form', 'aria-labelledby': 'import-title' },
+    h('h2', { id: 'import-title' }, '导入批次'),
+    h('p', { class: 'muted' }, '支持 Shapefile（打包为 .zip）、GeoPackage、GeoJSON、FileGDB（.zip）、KML、含坐标的 Excel/CSV。整个文件检查无误后才写入；同一文件重复导入不会重复写入。'),
+    status, alertBox,
+    h('div', { class: 'field' }, h('label', { for: 'import-file' }, '文件', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), file),
+    controls,
+    h('div', { class: 'check' }, partial, h('label', { for: 'import-accept-partial' }, '只导入有效行（列出被拒绝的行）')),
+    h('div', { class: 'form-actions' }, button));
+  root.replaceChildren(form);
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!form.reportValidity()) return;
+    const body = new FormData();
+    body.append('file', file.files[0], file.files[0].name);
+    for (const f of FIELDS) {
+      const v = form.elements[f.name].value.trim();
+      if (v) body.append(f.name, v);
+    }
+    body.append('accept_partial', partial.checked ? 'true' : 'false');
+    button.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    announce(alertBox, '');
+    announce(status, `正在导入“${file.files[0].name}”…`);
+    try {
+      const b = await api.importBatch(body);
+      const rep = b.report || {};
+      const rejected = (rep.rejected || []).length;
+      announce(status, b.created
+        ? `已导入：${b.period} ${b.programme_label}，${b.feature_count} 个图斑${rejected ? `，拒绝 ${rejected} 行` : ''}。可在批次列表中查看，导入报告见“导入报告”链接。`
+        : `该文件已导入过（批次 ${b.period} ${b.programme_label}），未重复写入。`);
+      status.dataset.batchId = String(b.id);
+      await onImported(b);
+    } catch (err) {
+      announce(status, '');
+      if (err.status !== 401) {
+        announce(alertBox, err.status === 403
+          ? `您没有权限导入批次：${err.message}`
+          : `导入失败：${err.message}${details(err)}。文件未写入任何内容。`);
+      }
+    } finally {
+      button.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  });
+}
