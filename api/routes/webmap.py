@@ -4,9 +4,11 @@ printable single-case sheet."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import shapely
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import and_, func, or_, select, union_all
@@ -88,6 +90,10 @@ def search(
             cases.c.township_name,
             cases.c.village_name,
             batches.c.period,
+            cases.c.minx,
+            cases.c.miny,
+            cases.c.maxx,
+            cases.c.maxy,
         )
         .join(batches, batches.c.id == cases.c.batch_id)
         .where(and_(*where))
@@ -109,6 +115,7 @@ def search(
             "township_name": r["township_name"],
             "village_name": r["village_name"],
             "period": r["period"],
+            "bbox": [r["minx"], r["miny"], r["maxx"], r["maxy"]],
         }
         for r in rows[:limit]
     ]
@@ -177,6 +184,19 @@ def tile(z: int, x: int, y: int, ext: str, settings: SettingsDep) -> FileRespons
         raise NotFound("未配置本地瓦片", z=z, x=x, y=y)
     p = _inside(Path(settings.tiles_dir), f"{z}/{x}/{y}.{ext}")
     return FileResponse(p, media_type=TILE_TYPES[ext], headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/cases/{case_id}/extent", operation_id="webmap-case-extent")
+def case_extent(case_id: int, store: StoreDep, user: CurrentUser, users: UsersDep) -> dict:
+    """Where a case lies (its first issuance): bbox and GeoJSON geometry, to zoom the map there."""
+    check_visible(user, case_id, users)
+    row = store.get_case_row(case_id)
+    return {
+        "case_id": case_id,
+        "batch_id": row["batch_id"],
+        "bbox": [row["minx"], row["miny"], row["maxx"], row["maxy"]],
+        "geometry": json.loads(shapely.to_geojson(shapely.from_wkb(row["geom"]))),
+    }
 
 
 @router.get("/cases/{case_id}/sheet", operation_id="webmap-case-sheet", response_class=HTMLResponse)
