@@ -23,6 +23,7 @@ from tests.browser.support import (
     pick_mining_batch,
     post_json,
     read_indicator,
+    shot,
     show_tab,
     sign_in,
     sign_out,
@@ -113,7 +114,7 @@ def test_viewer_sees_no_action_forms_and_is_refused(
     assert message in alert.inner_text()
     assert page.locator('body[data-auth="in"]').count() == 1, "a 403 does not sign out"
     assert get_json(f"{server_url}/api/cases/{case_id}")["state"] == "issued"
-    page.screenshot(path=artifacts / "viewer-2-forbidden.png")
+    shot(page, artifacts, "viewer-2-forbidden", guide=True)
 
     # Viewers read the indicators.
     show_tab(page, "绩效指标")
@@ -167,7 +168,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     assert "说明.jpg" in error and "未能上传" in error
     assert "说明.jpg" in panel_alert(page).inner_text()
     photo.scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "review-1-photo.png")
+    shot(page, artifacts, "review-1-photo", guide=True)
 
     panel.get_by_test_id("verify-judgment").select_option("illegal")
     panel.get_by_test_id("verify-reason").select_option("beyond_boundary_mining")
@@ -188,7 +189,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     wait_case(page, case_id, state="approved")
     assert page.locator(f'path[data-case-id="{case_id}"]').get_attribute("data-state") == "approved"
     assert "审核通过" in page.get_by_test_id("panel-status").inner_text()
-    page.screenshot(path=artifacts / "review-2-approved.png")
+    shot(page, artifacts, "review-2-approved", guide=True)
     # Reviewers also see how many 图斑 are overdue across the county.
     show_tab(page, "我的任务")
     overdue = page.get_by_test_id("overdue-count")
@@ -228,7 +229,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     for who in ("（hecha）", "（shenhe）", "（zhifa）"):
         assert who in events
     panel.get_by_test_id("case-enforcement").scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "review-3-penalised.png")
+    shot(page, artifacts, "review-3-penalised", guide=True)
 
     show_tab(page, "绩效指标")
     page.wait_for_function(
@@ -237,7 +238,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
         arg=[PENALTIES, before + fine],
     )
     page.get_by_test_id(PENALTIES).scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "review-4-indicator.png")
+    shot(page, artifacts, "review-4-indicator", guide=True)
     probe.assert_clean()
 
 
@@ -260,7 +261,7 @@ def test_phone_login_and_my_tasks(
     alert.wait_for(state="visible")
     assert "登录失败" in alert.inner_text() and "用户名或密码错误" in alert.inner_text()
     assert page.get_by_test_id("user-box").is_hidden()
-    page.screenshot(path=artifacts / "phone-login-1-error.png")
+    shot(page, artifacts, "phone-login-1-error", guide=True)
 
     sign_in(page, "hecha")
     assert page.evaluate("sessionStorage.getItem('tuban.token')")
@@ -281,7 +282,7 @@ def test_phone_login_and_my_tasks(
         assert items.first.get_by_test_id("task-overdue").inner_text() == "逾期"
     assert page.get_by_test_id("overdue-count").is_hidden(), "only reviewers see the county count"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=artifacts / "phone-tasks-1-list.png")
+    shot(page, artifacts, "phone-tasks-1-list", guide=True)
 
     first = tasks[0]
     items.first.get_by_test_id("task-open").tap()
@@ -291,7 +292,7 @@ def test_phone_login_and_my_tasks(
     panel = wait_case(page, first["case_id"])
     assert page.get_by_test_id("tab-map").get_attribute("aria-selected") == "true"
     assert panel.get_by_test_id("case-code").inner_text() == first["code"]
-    page.screenshot(path=artifacts / "phone-tasks-2-case.png")
+    shot(page, artifacts, "phone-tasks-2-case", guide=True)
     probe.assert_clean()
 
 
@@ -366,7 +367,7 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     panel.get_by_test_id("file-case-no").fill(case_no)
     panel.get_by_test_id("file-filed-on").fill(f"{year}-11-20")
     panel.get_by_test_id("file-offender").fill("某建材公司（测试）")
-    page.screenshot(path=artifacts / "enforcement-1-merge.png")
+    shot(page, artifacts, "enforcement-1-merge", guide=True)
     panel.get_by_test_id("file-submit").click()
     panel = wait_case(page, first, state="filed")
     assert "本案共 2 个图斑" in page.get_by_test_id("panel-status").inner_text()
@@ -390,7 +391,7 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     assert "3,000.00" in panel.get_by_test_id("enf-outstanding").inner_text()
     assert panel.get_by_test_id("payment").count() == 1
     panel.get_by_test_id("case-enforcement").scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "enforcement-2-payment.png")
+    shot(page, artifacts, "enforcement-2-payment", guide=True)
     probe.assert_clean()
 
 
@@ -433,7 +434,7 @@ def test_admin_adds_deactivates_and_reactivates_a_user_by_keyboard(
     assert row.get_attribute("data-active") == "true"
     assert "外业核查员" in row.inner_text()
     assert try_login(server_url, username, password) == 200
-    page.screenshot(path=artifacts / "admin-1-added.png")
+    shot(page, artifacts, "admin-1-added", guide=True)
 
     row.get_by_test_id("user-toggle").focus()
     page.keyboard.press("Enter")
