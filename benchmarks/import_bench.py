@@ -562,6 +562,10 @@ def run_ogr2ogr(store: Path, path: Path, timeout: float) -> dict:
         "tuban",
     ]
     print("  … ogr2ogr", file=sys.stderr, flush=True)
+    if shutil.which("ogr2ogr") is None:
+        # Not installed (Debian: gdal-bin): say so rather than lose the other phases' figures.
+        print("  ! ogr2ogr not found (apt-get install gdal-bin)", file=sys.stderr)
+        return {"seconds": 0.0, "cpu_s": None, "peak_mb": 0.0, "exit": 127, "command": cmd}
     wall, maxrss, rc, cpu = _wait(cmd, timeout)
     rows = None
     if rc == 0:

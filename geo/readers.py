@@ -26,6 +26,10 @@ from geo.errors import InvalidValue, UnreadableFile
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
+# Drivers read through GDAL's Arrow stream: binary formats whose text is always UTF-8, tested to
+# give the same frame as the row-by-row reader (tests/geo/test_arrow_read.py). Shapefiles stay
+# row by row: their encoding is guessed or given, and the GBK tests cover that path.
+ARROW_DRIVERS = {"GPKG", "FlatGeobuf"}
 # A delivery is a few hundred MB at most; refuse archives that would unpack to far more.
 MAX_UNZIPPED_BYTES = 4 << 30
 MAX_ZIP_MEMBERS = 20_000
@@ -136,7 +140,7 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
     try:
         info = pyogrio.read_info(path, layer=layer)
         try:
-            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+            frame = _read_frame(path, layer, encoding, arrow=info.get("driver") in ARROW_DRIVERS)
         except UnicodeDecodeError:
             if suffix != ".shp" or enc_note.endswith("(given)"):
                 raise
@@ -152,6 +156,26 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
         extra = {"code": ("name",)}
     frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
     return RawLayer(frame, name, enc_note, str(info.get("driver")), extra)
+
+
+def _read_frame(
+    path: Path, layer: str | None, encoding: str | None, *, arrow: bool
+) -> gpd.GeoDataFrame:
+    """One layer as a GeoDataFrame; through GDAL's Arrow stream where that is known to give
+    the same frame, since it reads a million 图斑 about twice as fast."""
+    if arrow and encoding is None:
+        try:
+            # Arrow hands DATE fields over as datetime.date objects; as datetime64 they come
+            # out exactly as the row-by-row reader gives them (and as attributes store them).
+            return pyogrio.read_dataframe(
+                path,
+                layer=layer,
+                use_arrow=True,
+                arrow_to_pandas_kwargs={"date_as_object": False},
+            )
+        except (DataSourceError, DataLayerError, ValueError, TypeError, NotImplementedError):
+            pass  # anything the Arrow path cannot take, the row-by-row reader reads or reports
+    return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
 
 
 def _dbf_of(shp: Path) -> Path:

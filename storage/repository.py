@@ -29,8 +29,8 @@ from geo.model import (
     to_jsonable,
 )
 from geo.workflow import apply, replay
-from storage import enforcement
-from storage.bulk import bind_constant, insert_rows, to_json
+from storage import daily_counts, enforcement
+from storage.bulk import bind_constant, indexes_deferred, insert_rows, to_json
 from storage.tables import batches, case_events, cases, payments, reissues
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
@@ -51,33 +51,37 @@ FEATURE_COLUMNS = (
 )
 
 
-def _feature_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    """Storage values of a parcel frame, column by column (fast at a million rows)."""
-    geoms = frame.geometry.to_numpy()
+def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
+    """Storage values of rows ``idx`` of a parcel frame, column by column (fast at a million
+    rows: numpy takes, no per-row pandas access)."""
+    geoms = frame.geometry.to_numpy()[idx]
     b = shapely.bounds(geoms)
     return {
-        "code": frame["code"].tolist(),
-        "xzqdm": frame["xzqdm"].tolist(),
-        "attributes": frame["attributes"].tolist(),  # already JSON text
+        "code": frame["code"].to_numpy()[idx].tolist(),
+        "xzqdm": frame["xzqdm"].to_numpy()[idx].tolist(),
+        "attributes": frame["attributes"].to_numpy()[idx].tolist(),  # already JSON text
         "geom": shapely.to_wkb(geoms).tolist(),
         "minx": b[:, 0].tolist(),
         "miny": b[:, 1].tolist(),
         "maxx": b[:, 2].tolist(),
         "maxy": b[:, 3].tolist(),
-        "area_m2": frame["area_m2"].astype(float).tolist(),
-        "area_mu": frame["area_mu"].astype(float).tolist(),
+        "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
+        "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
     }
 
 
-def _hint_columns(hints: pd.DataFrame | None) -> dict[str, list[Any]]:
+def _hint_arrays(hints: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Each hint column as an object array with None for missing, converted once per batch."""
     if hints is None:
         return {}
     out = {}
     for c in HINT_COLUMNS:
         col = hints[c].astype(object)
-        values = col.where(col.notna(), None).tolist()
+        values = col.where(col.notna(), None).to_numpy()
         # np.str_ and np.float64 subclass str and float, so drivers take them as they are.
-        out[c] = [to_json(v) for v in values] if c == "villages" else values
+        if c == "villages":
+            values = np.array([None if v is None else to_json(v) for v in values], dtype=object)
+        out[c] = values
     return out
 
 
@@ -117,6 +121,7 @@ def apply_in(
     )
     if res.rowcount != 1:
         raise VersionConflict("图斑已被他人修改，请刷新后再提交", case_id=case_id)
+    daily_counts.record_change(conn, row._mapping, case, new, now)
     conn.execute(
         case_events.insert().values(
             case_id=case_id,
@@ -263,21 +268,31 @@ class CaseStore:
                 "updated_at": bind_constant(conn, cases, "updated_at", now),
             }
             new_idx = np.flatnonzero(is_new)
+            hint_values = _hint_arrays(hints)
             # Rows are built and written a slice at a time: a million at once would hold
             # several hundred MB of tuples, WKB and JSON besides the geometries themselves.
-            for s0 in range(0, len(new_idx), WRITE_CHUNK):
-                idx = new_idx[s0 : s0 + WRITE_CHUNK]
-                feats = {
-                    **_feature_columns(frame.iloc[idx]),
-                    **_hint_columns(None if hints is None else hints.iloc[idx]),
-                }
-                columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
-                insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
-                progress("写入", s0 + len(idx), n)
+            with indexes_deferred(conn, cases, len(new_idx)):
+                for s0 in range(0, len(new_idx), WRITE_CHUNK):
+                    idx = new_idx[s0 : s0 + WRITE_CHUNK]
+                    feats = _feature_columns(frame, idx)
+                    feats.update({c: v[idx].tolist() for c, v in hint_values.items()})
+                    columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
+                    insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
+                    progress("写入", s0 + len(idx), n)
+            town = hint_values.get("township_code")
+            daily_counts.book_issued(
+                conn,
+                day=meta.issued_on,
+                programme=meta.programme.value,
+                period=meta.period,
+                townships=None if town is None else town[new_idx],
+                n=len(new_idx),
+            )
+            del hint_values
             # Only the new cases that other rows point at need their ids read back.
             all_codes = frame["code"].to_numpy()
             roots = np.unique(dup_of[dup_of >= 0])
-            wanted = set(all_codes[roots].tolist()) | {all_codes[i] for i in site_of}
+            wanted = set(all_codes[roots].tolist()) | set(all_codes[list(site_of)].tolist())
             ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
             rows_no = frame["row"].tolist()
@@ -288,7 +303,7 @@ class CaseStore:
                 return ids[all_codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
 
             re_idx = np.flatnonzero(~is_new)
-            re_feats = _feature_columns(frame.iloc[re_idx])
+            re_feats = _feature_columns(frame, re_idx)
             re_rows = []
             for k, i in enumerate(re_idx.tolist()):
                 link = reissue_of.get(i)
@@ -302,12 +317,13 @@ class CaseStore:
                         link.iou if link else None,
                     )
                 )
-            insert_rows(
-                conn,
-                reissues,
-                ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"],
-                re_rows,
-            )
+            with indexes_deferred(conn, reissues, len(re_rows)):
+                insert_rows(
+                    conn,
+                    reissues,
+                    ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"],
+                    re_rows,
+                )
             # Stored once, inside the transaction, so a batch never exists without its report.
             report.seconds["write"] = time.perf_counter() - started
             report.created = True
