@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors as e
 from geo.model import to_jsonable
+from reports.document import ReportDocError
 from storage.users import AuthError, Forbidden
 
 STATUS_CODES: dict[type[e.TubanError], int] = {
@@ -19,6 +20,8 @@ STATUS_CODES: dict[type[e.TubanError], int] = {
     e.VersionConflict: 409,
     e.InvalidPayload: 422,
     e.UnknownMetric: 400,
+    e.Conflict: 409,
+    ReportDocError: 500,  # a malformed report document is an engine bug, not user input
     AuthError: 401,
     Forbidden: 403,
 }

@@ -164,16 +164,25 @@ class MetricPublic(BaseModel):
     numerator: float | None
     denominator: float | None
     unit: str
+    target_value: float | None = None
+    deviation: float | None = None
+    status: str = "none"  # met | behind | warn | none
+    warning: str | None = None
     case_ids: list[int] | None = None
 
 
 class IndicatorRowPublic(BaseModel):
+    row_no: int = 0
     level1: str
     level2: str
     level3: str
     description: str
     target: str
     basis: str
+    qualitative: bool = False
+    actual: str = ""
+    deviation: str = ""
+    reason: str = ""
     values: list[MetricPublic]
 
 
@@ -200,9 +209,14 @@ class IndicatorsPublic(BaseModel):
     project: ProjectPublic
     unit_code: str
     unit_name: str
-    mode: str = "live"
+    mode: str = "live"  # live | frozen (a snapshot)
+    as_of: date
+    snapshot_id: int | None = None
+    township: str | None = None
+    period: str | None = None
     computed_at: datetime
     case_count: int
+    warnings: list[str] = []
     rows: list[IndicatorRowPublic]
 
 

@@ -74,3 +74,9 @@ class VersionConflict(TubanError):
 
 class UnknownMetric(TubanError):
     code = "INDICATOR_UNKNOWN_METRIC"
+
+
+class Conflict(TubanError):
+    """The request clashes with what is stored (a name already taken, …)."""
+
+    code = "CONFLICT"

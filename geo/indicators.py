@@ -1,13 +1,21 @@
-"""The indicator engine: metrics over case rows, bound to goal-table rows by name.
+"""The indicator engine: metrics over cases, bound to goal-table rows by name.
 
-Pure and vectorised: callers pass a pandas DataFrame of cases (one row per 图斑, the columns
-of ``CASE_COLUMNS``); nothing here reads a database or a clock.
+Every metric is a ratio, count or sum of a few per-case conditions (``FLAGS``). The conditions
+are declared here once, as data, and evaluated two ways: on a per-case frame by pandas (this
+module; it also yields the case ids behind a value), and by the database as one grouped
+query (storage.facts compiles the same declarations to SQL), which is what keeps a million
+图斑 cheap. Both produce the *counts frame*: one row per (programme, period, township) with the
+number of cases meeting each condition. Metrics read only that frame, so the two paths cannot
+disagree on a definition.
+
+Pure: nothing here reads a database or a clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +49,7 @@ CASE_COLUMNS = (
     "area_m2",
     "land_class_before",
 )
-# One row per (payment, programme of a 图斑 its enforcement covers).
+# One row per (payment, programme/period/township of a 图斑 its enforcement covers).
 PAYMENT_COLUMNS = (
     "payment_id",
     "enforcement_id",
@@ -49,16 +57,128 @@ PAYMENT_COLUMNS = (
     "amount_yuan",
     "receipt_no",
     "paid_on",
+    "period",
+    "township_code",
 )
+GROUP_KEYS = ("programme", "period", "township_code")
 
 # Deadlines are local calendar days; timestamps are stored in UTC.
 LOCAL_TZ = "Asia/Shanghai"
-
 
 # 令第15号: leaders are accountable when illegally occupied 耕地 reaches 15% of the 耕地 taken by
 # new construction in a year; warn from 80% of that line so there is time to act.
 FARMLAND_RATIO_LINE = 15.0
 FARMLAND_RATIO_WARN = 12.0
+
+
+# --- per-case conditions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cond:
+    """One test on one case column. ``op`` is one of: notnull, eq, isin, notin, ge, prefix,
+    is_true, on_time (the timestamp falls on or before the batch's due date, local day)."""
+
+    op: str
+    column: str
+    value: Any = None
+
+
+_ILLEGAL = Cond("eq", "judgment", Judgment.ILLEGAL.value)
+_LAND_TAKEN = (
+    Cond("eq", "programme", Programme.LAND.value),
+    Cond("prefix", "land_class_before", "01"),  # 前时相 was 耕地
+    Cond("isin", "judgment", (Judgment.LEGAL.value, Judgment.ILLEGAL.value)),
+)
+
+# name -> all conditions must hold. Counted per group as the number of cases.
+FLAGS: dict[str, tuple[Cond, ...]] = {
+    "verified": (Cond("notnull", "verified_at"),),
+    "verified_on_time": (Cond("on_time", "verified_at"),),
+    "illegal": (_ILLEGAL,),
+    "illegal_filed": (_ILLEGAL, Cond("notnull", "filed_on")),
+    "illegal_closed": (_ILLEGAL, Cond("eq", "state", State.CLOSED.value)),
+    "mine_active": (
+        Cond("eq", "programme", Programme.MINING.value),
+        _ILLEGAL,
+        Cond("notin", "state", (State.RECTIFIED.value, State.CLOSED.value)),
+    ),
+    "evidence": (Cond("notnull", "evidence_at"),),
+    "evidence_complete": (
+        Cond("notnull", "evidence_at"),
+        Cond("ge", "photo_count", MIN_EVIDENCE_PHOTOS),
+    ),
+    "checked": (Cond("notnull", "checked_at"),),
+    "passed": (Cond("eq", "state", State.PASSED.value),),
+    "land_class_checked": (Cond("notnull", "checked_at"), Cond("notnull", "land_class_ok")),
+    "land_class_correct": (Cond("notnull", "checked_at"), Cond("is_true", "land_class_ok")),
+    "submitted_on_time": (Cond("on_time", "submitted_at"),),
+    "review_done": (Cond("notnull", "approved_first_time"),),
+    "approved_first_time": (Cond("is_true", "approved_first_time"),),
+    "farmland_taken": _LAND_TAKEN,
+    "farmland_illegal": (*_LAND_TAKEN, _ILLEGAL),
+}
+# Flags whose area (m²) is summed as well as counted.
+AREA_FLAGS = ("farmland_taken", "farmland_illegal")
+
+
+def counts_columns() -> list[str]:
+    return [*GROUP_KEYS, "issued", *FLAGS, *(f"{f}_m2" for f in AREA_FLAGS)]
+
+
+def _on_or_before_due(done_at: pd.Series, due_on: pd.Series) -> np.ndarray:
+    """Whether a UTC timestamp falls on or before the due date, in local calendar days."""
+    local_day = pd.to_datetime(done_at, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    due = pd.to_datetime(due_on.astype("string"))
+    return (done_at.notna() & (local_day.dt.normalize() <= due)).to_numpy(dtype=bool)
+
+
+def _cond_mask(df: pd.DataFrame, c: Cond) -> np.ndarray:
+    col = df[c.column]
+    match c.op:
+        case "notnull":
+            return col.notna().to_numpy(dtype=bool)
+        case "eq":
+            return (col == c.value).to_numpy(dtype=bool)
+        case "isin":
+            return col.isin(c.value).to_numpy(dtype=bool)
+        case "notin":
+            return (~col.isin(c.value)).to_numpy(dtype=bool)
+        case "ge":
+            return (pd.to_numeric(col, errors="coerce").fillna(-np.inf) >= c.value).to_numpy()
+        case "prefix":
+            return col.fillna("").astype(str).str.startswith(c.value).to_numpy(dtype=bool)
+        case "is_true":
+            return col.map(lambda v: v is True or v == 1).to_numpy(dtype=bool)
+        case "on_time":
+            return _on_or_before_due(col, df["due_on"])
+    raise ValueError(f"unknown condition {c.op}")  # pragma: no cover - FLAGS are fixed
+
+
+def flag_mask(df: pd.DataFrame, name: str) -> np.ndarray:
+    """Which cases of a per-case frame meet flag ``name``."""
+    mask = np.ones(len(df), dtype=bool)
+    for c in FLAGS[name]:
+        mask &= _cond_mask(df, c)
+    return mask
+
+
+def aggregate(cases: pd.DataFrame) -> pd.DataFrame:
+    """The counts frame of a per-case frame (what storage computes in SQL)."""
+    keyed = cases.loc[:, list(GROUP_KEYS)].astype(object).where(cases[list(GROUP_KEYS)].notna())
+    data = {k: keyed[k].fillna("") for k in GROUP_KEYS}
+    data["issued"] = np.ones(len(cases), dtype=np.int64)
+    for name in FLAGS:
+        data[name] = flag_mask(cases, name).astype(np.int64)
+    area = pd.to_numeric(cases["area_m2"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    for name in AREA_FLAGS:
+        data[f"{name}_m2"] = np.where(data[name] > 0, area, 0.0)
+    frame = pd.DataFrame(data)
+    out = frame.groupby(list(GROUP_KEYS), as_index=False, sort=True).sum()
+    return out.loc[:, counts_columns()]
+
+
+# --- metrics -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -75,7 +195,8 @@ class MetricValue:
 
     @property
     def case_ids(self) -> tuple[int, ...]:
-        """The cases behind the value (drill-down); built on demand, it is large at scale."""
+        """The cases behind the value (drill-down): known only when computed from a per-case
+        frame; built on demand, because at scale it is large."""
         return tuple(self.ids.tolist())
 
 
@@ -85,284 +206,227 @@ class RowValue:
     values: tuple[MetricValue, ...]
 
 
-def _on_or_before_due(done_at: pd.Series, due_on: pd.Series) -> pd.Series:
-    """Whether a UTC timestamp falls on or before the due date, in local calendar days."""
-    local_day = pd.to_datetime(done_at, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
-    due = pd.to_datetime(due_on.astype("string"))
-    return done_at.notna() & (local_day.dt.normalize() <= due)
+@dataclass(frozen=True)
+class Metric:
+    """A metric as data: ``kind`` says how ``num`` and ``den`` (flag names) combine.
+
+    share: num / den in %;  of_issued: count of num out of all issued;  count: num alone;
+    area_share: the summed area of num over that of den, in %; money: receipted payments.
+    """
+
+    name: str
+    label: str
+    kind: str
+    num: str | None = None
+    den: str | None = None
+    what: str = ""
+    unit: str = ""
+    lower_is_better: bool = False  # e.g. illegal mines still active: the target is a ceiling
 
 
-def _ids(df: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
-    return df["case_id"].to_numpy()[np.asarray(mask, dtype=bool)].astype(np.int64, copy=False)
+METRIC_DEFS: tuple[Metric, ...] = (
+    Metric("verified_of_issued", "已核查 / 下发图斑", "of_issued", "verified", what="已核查"),
+    Metric("verified_by_due_share", "按期核查率", "share", "verified_on_time", None, "按期核查"),
+    Metric("illegal_filed_share", "违法图斑立案率", "share", "illegal_filed", "illegal", "已立案"),
+    Metric(
+        "enforcement_closed_share", "违法图斑结案率", "share", "illegal_closed", "illegal", "已结案"
+    ),
+    Metric("penalties_receipted", "罚款到位（有票据）", "money", unit="元"),
+    Metric("penalty_receipt_count", "罚款票据（笔）", "money_count", unit="笔"),
+    Metric(
+        "illegal_mines_active",
+        "未整改违法矿山",
+        "count",
+        "mine_active",
+        unit="处",
+        lower_is_better=True,
+    ),
+    Metric("provincial_pass_rate", "省厅通过率", "share", "passed", "checked", "通过"),
+    Metric(
+        "land_class_correct_rate",
+        "地类正确率",
+        "share",
+        "land_class_correct",
+        "land_class_checked",
+        "地类正确",
+    ),
+    Metric("submitted_by_due_share", "按期提交率", "share", "submitted_on_time", None, "按期提交"),
+    Metric("evidence_of_issued", "已举证 / 下发监测图斑", "of_issued", "evidence", what="已举证"),
+    Metric(
+        "evidence_complete_of_issued",
+        "举证完整 / 下发监测图斑",
+        "of_issued",
+        "evidence_complete",
+        what="举证完整",
+    ),
+    Metric(
+        "approved_first_time_share",
+        "核查一次通过率",
+        "share",
+        "approved_first_time",
+        "review_done",
+        "一次通过",
+    ),
+    Metric(
+        "illegal_farmland_ratio",
+        "违法占用耕地比例",
+        "area_share",
+        "farmland_illegal",
+        "farmland_taken",
+        lower_is_better=True,
+    ),
+)
+METRICS: dict[str, Metric] = {m.name: m for m in METRIC_DEFS}
 
 
-def _share(
-    metric: str, label: str, df: pd.DataFrame, num: pd.Series, den: pd.Series, what: str
-) -> MetricValue:
-    n, d = int(num.sum()), int(den.sum())
-    pct = (100.0 * n / d) if d else None
-    shown = f"{pct:.1f}%" if pct is not None else "—"
-    return MetricValue(
-        metric,
-        label,
-        None if pct is None else round(pct, 2),
-        f"{shown}（{what} {n} / {d}）",
-        numerator=n,
-        denominator=d,
-        unit="%",
-        ids=_ids(df, num),
-    )
+def _pct(n: float, d: float) -> float | None:
+    return round(100.0 * n / d, 2) if d else None
 
 
-def _of_issued(
-    metric: str, label: str, df: pd.DataFrame, done: pd.Series, what: str
-) -> MetricValue:
-    """How many of the issued 图斑 reached a step: a count, shown with its share."""
-    n, d = int(done.sum()), len(df)
-    return MetricValue(
-        metric,
-        label,
-        float(n),
-        f"{what} {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）",
-        numerator=n,
-        denominator=d,
-        unit="个",
-        ids=_ids(df, done),
-    )
-
-
-def verified_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    return _of_issued(
-        "verified_of_issued", "已核查 / 下发图斑", df, df["verified_at"].notna(), "已核查"
-    )
-
-
-def verified_by_due_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    on_time = _on_or_before_due(df["verified_at"], df["due_on"])
-    return _share(
-        "verified_by_due_share",
-        "按期核查率",
-        df,
-        on_time,
-        pd.Series(True, index=df.index),
-        "按期核查",
-    )
-
-
-def _illegal(df: pd.DataFrame) -> pd.Series:
-    return df["judgment"] == Judgment.ILLEGAL.value
-
-
-def illegal_filed_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    ill = _illegal(df)
-    return _share(
-        "illegal_filed_share", "违法图斑立案率", df, ill & df["filed_on"].notna(), ill, "已立案"
-    )
-
-
-def enforcement_closed_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    ill = _illegal(df)
-    return _share(
-        "enforcement_closed_share",
-        "违法图斑结案率",
-        df,
-        ill & (df["state"] == State.CLOSED.value),
-        ill,
-        "已结案",
-    )
-
-
-def penalties_receipted(df: pd.DataFrame, payments: pd.DataFrame) -> MetricValue:
-    # Only money backed by a receipt (票据) and paid within the reporting year counts as 处罚到位;
-    # payments belong to the enforcement case, so a fine covering several 图斑 counts once.
+def _money(m: Metric, payments: pd.DataFrame) -> tuple[float, int, pd.Series]:
     paid = payments.drop_duplicates("payment_id")
     has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
     total = float(paid.loc[has, "amount_yuan"].astype(float).sum())
-    n = int(has.sum())
-    behind = df["enforcement_id"].isin(paid.loc[has, "enforcement_id"])
+    return total, int(has.sum()), paid.loc[has, "enforcement_id"]
+
+
+def _evaluate(
+    m: Metric, counts: pd.Series, payments: pd.DataFrame
+) -> tuple[float | None, str, float | None, float | None, str | None]:
+    """value, display, numerator, denominator, warning."""
+    if m.kind == "money":
+        total, n, _ = _money(m, payments)
+        return round(total, 2), f"¥{total:,.2f}（{n} 笔有票据）", total, None, None
+    if m.kind == "money_count":
+        _, n, _ = _money(m, payments)
+        return float(n), f"{n} 笔", n, None, None
+    n = int(counts[m.num])
+    if m.kind == "count":
+        return float(n), f"{n} {m.unit}", n, None, None
+    if m.kind == "of_issued":
+        d = int(counts["issued"])
+        return float(n), f"{m.what} {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）", n, d, None
+    if m.kind == "share":
+        d = int(counts[m.den or "issued"])
+        pct = _pct(n, d)
+        shown = "—" if pct is None else f"{pct:.1f}%"
+        return pct, f"{shown}（{m.what} {n} / {d}）", n, d, None
+    if m.kind == "area_share":
+        num, den = float(counts[f"{m.num}_m2"]), float(counts[f"{m.den}_m2"])
+        pct = _pct(num, den)
+        warning = None
+        if pct is not None and pct >= FARMLAND_RATIO_LINE:
+            warning = f"违法占用耕地比例 {pct:.1f}%，已达 15% 问责线"
+        elif pct is not None and pct >= FARMLAND_RATIO_WARN:
+            warning = f"违法占用耕地比例 {pct:.1f}%，接近 15% 问责线"
+        shown = "—" if pct is None else f"{pct:.1f}%"
+        mu_num, mu_den = num / M2_PER_MU, den / M2_PER_MU
+        text = f"{shown}（违法 {mu_num:,.1f} 亩 / 新增建设占用耕地 {mu_den:,.1f} 亩）"
+        return pct, text, round(num, 2), round(den, 2), warning
+    raise ValueError(f"unknown metric kind {m.kind}")  # pragma: no cover
+
+
+def _metric_ids(m: Metric, cases: pd.DataFrame | None, payments: pd.DataFrame) -> np.ndarray:
+    if cases is None:
+        return np.empty(0, np.int64)
+    if m.kind in ("money", "money_count"):
+        mask = cases["enforcement_id"].isin(_money(m, payments)[2]).to_numpy(dtype=bool)
+    else:
+        mask = flag_mask(cases, m.num)
+    return cases["case_id"].to_numpy()[mask].astype(np.int64, copy=False)
+
+
+def _lookup(name: str) -> Metric:
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise UnknownMetric(f"未知指标 {name}", metric=name) from None
+
+
+def _totals(facts: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame | None]:
+    """Column sums of the counts, and the per-case frame when there is one (for ids)."""
+    per_case = "case_id" in facts.columns
+    counts = aggregate(facts) if per_case else facts
+    totals = counts.drop(columns=list(GROUP_KEYS)).sum()
+    return totals, (facts if per_case else None)
+
+
+def _value(m: Metric, totals: pd.Series, paid: pd.DataFrame, cases: pd.DataFrame | None):
+    value, display, num, den, warning = _evaluate(m, totals, paid)
     return MetricValue(
-        "penalties_receipted",
-        "罚款到位（有票据）",
-        round(total, 2),
-        f"¥{total:,.2f}（{n} 笔有票据）",
-        numerator=total,
-        denominator=None,
-        unit="元",
-        ids=_ids(df, behind),
-    )
-
-
-def illegal_mines_active(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    done = df["state"].isin([State.RECTIFIED.value, State.CLOSED.value])
-    active = (df["programme"] == Programme.MINING.value) & _illegal(df) & ~done
-    n = int(active.sum())
-    return MetricValue(
-        "illegal_mines_active",
-        "未整改违法矿山",
-        float(n),
-        f"{n} 处",
-        numerator=n,
-        unit="处",
-        ids=_ids(df, active),
-    )
-
-
-def provincial_pass_rate(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    checked = df["checked_at"].notna()
-    passed = df["state"] == State.PASSED.value
-    return _share("provincial_pass_rate", "省厅通过率", df, passed, checked, "通过")
-
-
-def submitted_by_due_share(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    on_time = _on_or_before_due(df["submitted_at"], df["due_on"])
-    return _share(
-        "submitted_by_due_share",
-        "按期提交率",
-        df,
-        on_time,
-        pd.Series(True, index=df.index),
-        "按期提交",
-    )
-
-
-def evidence_of_issued(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    return _of_issued(
-        "evidence_of_issued", "已举证 / 下发监测图斑", df, df["evidence_at"].notna(), "已举证"
-    )
-
-
-def evidence_complete_of_issued(
-    df: pd.DataFrame, payments: pd.DataFrame | None = None
-) -> MetricValue:
-    """每个变化图斑都需要实地举证: evidence recorded with at least the photos a submission needs."""
-    photos = pd.to_numeric(df["photo_count"], errors="coerce").fillna(0)
-    done = df["evidence_at"].notna() & (photos >= MIN_EVIDENCE_PHOTOS)
-    return _of_issued(
-        "evidence_complete_of_issued", "举证完整 / 下发监测图斑", df, done, "举证完整"
-    )
-
-
-def land_class_correct_rate(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    verdict = df["land_class_ok"]
-    checked = df["checked_at"].notna() & verdict.notna()
-    ok = checked & (verdict == True)  # noqa: E712 - object column: True, False or None
-    return _share("land_class_correct_rate", "地类正确率", df, ok, checked, "地类正确")
-
-
-def approved_first_time_share(
-    df: pd.DataFrame, payments: pd.DataFrame | None = None
-) -> MetricValue:
-    """出具报告准确无误: verifications the reviewer approved without sending them back."""
-    seen = df["approved_first_time"].notna()
-    first = seen & (df["approved_first_time"] == True)  # noqa: E712
-    return _share("approved_first_time_share", "核查一次通过率", df, first, seen, "一次通过")
-
-
-def penalty_receipt_count(df: pd.DataFrame, payments: pd.DataFrame) -> MetricValue:
-    paid = payments.drop_duplicates("payment_id")
-    has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
-    n = int(has.sum())
-    behind = df["enforcement_id"].isin(paid.loc[has, "enforcement_id"])
-    return MetricValue(
-        "penalty_receipt_count",
-        "罚款票据（笔）",
-        float(n),
-        f"{n} 笔",
-        numerator=n,
-        unit="笔",
-        ids=_ids(df, behind),
-    )
-
-
-def illegal_farmland_ratio(df: pd.DataFrame, payments: pd.DataFrame | None = None) -> MetricValue:
-    """违法占用耕地面积 ÷ 新增建设用地占用耕地面积 over the land 卫片, against 令第15号's 15%.
-
-    A 图斑 takes 耕地 when its class before the change (前时相地类) is 01xx; it is new
-    construction on 耕地 once judged legal or illegal (其他 means no real construction).
-    """
-    land = df["programme"] == Programme.LAND.value
-    farmland = df["land_class_before"].fillna("").astype(str).str.startswith("01")
-    judged = df["judgment"].isin([Judgment.LEGAL.value, Judgment.ILLEGAL.value])
-    taken = land & farmland & judged
-    illegal = taken & _illegal(df)
-    area = pd.to_numeric(df["area_m2"], errors="coerce").fillna(0.0)
-    num, den = float(area[illegal].sum()), float(area[taken].sum())
-    pct = round(100.0 * num / den, 2) if den else None
-    warning = None
-    if pct is not None and pct >= FARMLAND_RATIO_LINE:
-        warning = f"违法占用耕地比例 {pct:.1f}%，已达 15% 问责线"
-    elif pct is not None and pct >= FARMLAND_RATIO_WARN:
-        warning = f"违法占用耕地比例 {pct:.1f}%，接近 15% 问责线"
-    shown = "—" if pct is None else f"{pct:.1f}%"
-    return MetricValue(
-        "illegal_farmland_ratio",
-        "违法占用耕地比例",
-        pct,
-        f"{shown}（违法 {num / M2_PER_MU:,.1f} 亩 / 新增建设占用耕地 {den / M2_PER_MU:,.1f} 亩）",
-        numerator=round(num, 2),
-        denominator=round(den, 2),
-        unit="%",
-        ids=_ids(df, illegal),
+        m.name,
+        m.label,
+        value,
+        display,
+        numerator=num,
+        denominator=den,
+        unit="%" if m.kind in ("share", "area_share") else (m.unit or "个"),
+        ids=_metric_ids(m, cases, paid),
         warning=warning,
     )
 
 
-METRICS: dict[str, Callable[..., MetricValue]] = {
-    f.__name__: f
-    for f in (
-        verified_of_issued,
-        verified_by_due_share,
-        illegal_filed_share,
-        enforcement_closed_share,
-        penalties_receipted,
-        illegal_mines_active,
-        provincial_pass_rate,
-        submitted_by_due_share,
-        evidence_of_issued,
-        evidence_complete_of_issued,
-        land_class_correct_rate,
-        approved_first_time_share,
-        penalty_receipt_count,
-        illegal_farmland_ratio,
-    )
-}
+def compute_metric(
+    name: str,
+    facts: pd.DataFrame,
+    payments: pd.DataFrame | None = None,
+) -> MetricValue:
+    """One metric over a per-case frame (with drill-down ids) or a counts frame (without)."""
+    m = _lookup(name)
+    totals, cases = _totals(facts)
+    return _value(m, totals, empty_payments() if payments is None else payments, cases)
+
+
+def _scope(
+    frame: pd.DataFrame, programmes: Iterable[str], year: int, township: str | None,
+    period: str | None,
+) -> np.ndarray:  # fmt: skip
+    periods = frame["period"].astype(str)
+    mask = frame["programme"].isin(list(programmes)) & periods.str.startswith(str(year))
+    if township is not None:
+        mask &= frame["township_code"].fillna("") == township
+    if period is not None:
+        mask &= periods == period
+    return mask.to_numpy(dtype=bool)
 
 
 def project_cases(
-    project: Project, cases: pd.DataFrame, *, township: str | None = None, period: str | None = None
+    project: Project,
+    facts: pd.DataFrame,
+    *,
+    township: str | None = None,
+    period: str | None = None,
 ) -> pd.DataFrame:
-    """The cases a project's indicators are computed over: its programmes and year, optionally
-    one township (by code) and one issuing period (e.g. ``2019Q3``: that quarter's batches)."""
+    """The cases (or counts rows) a project's indicators cover: its programmes and year,
+    optionally one township (by code) and one issuing period (``2019Q3``: that quarter's
+    batches)."""
     progs = [p.value for p in project.programmes]
-    periods = cases["period"].astype(str)
-    mask = cases["programme"].isin(progs) & periods.str.startswith(str(project.year))
-    if township is not None:
-        mask &= cases["township_code"] == township
-    if period is not None:
-        mask &= periods == period
-    return cases.loc[mask]
+    return facts.loc[_scope(facts, progs, project.year, township, period)]
 
 
-def project_payments(project: Project, payments: pd.DataFrame) -> pd.DataFrame:
-    """Payments for the project's programmes made within its year (by paid date)."""
+def project_payments(
+    project: Project,
+    payments: pd.DataFrame,
+    *,
+    township: str | None = None,
+    period: str | None = None,
+) -> pd.DataFrame:
+    """Payments for the project's 图斑 made within its year (by paid date). A township or
+    period scope keeps only the money of enforcements covering 图斑 in that scope, so money is
+    never credited to a township whose 图斑 it did not cover."""
     progs = [p.value for p in project.programmes]
     paid_year = pd.to_datetime(payments["paid_on"].astype("string"), errors="coerce").dt.year
-    return payments.loc[payments["programme"].isin(progs) & (paid_year == project.year)]
-
-
-def compute_metric(
-    name: str, cases: pd.DataFrame, payments: pd.DataFrame | None = None
-) -> MetricValue:
-    try:
-        fn = METRICS[name]
-    except KeyError:
-        raise UnknownMetric(f"未知指标 {name}", metric=name) from None
-    return fn(cases, empty_payments() if payments is None else payments)
+    mask = payments["programme"].isin(progs) & (paid_year == project.year).fillna(False)
+    if township is not None:
+        mask &= payments["township_code"].fillna("") == township
+    if period is not None:
+        mask &= payments["period"].astype(str) == period
+    return payments.loc[mask.to_numpy(dtype=bool)]
 
 
 def compute_project(
     project: Project,
-    cases: pd.DataFrame,
+    facts: pd.DataFrame,
     payments: pd.DataFrame | None = None,
     *,
     township: str | None = None,
@@ -370,16 +434,20 @@ def compute_project(
 ) -> list[RowValue]:
     """Every indicator row of a goal table with the value of each bound metric.
 
-    Whether the values are live or as of a past day depends only on the frames passed in
-    (see storage.facts); a township scope also limits payments to the enforcements of its
-    图斑, so money is never credited to a township whose 图斑 it did not cover.
+    ``facts`` is a per-case frame (``CASE_COLUMNS``; values carry drill-down ids) or a counts
+    frame (``counts_columns()``, as storage computes it). Whether the values are live or as of
+    a past day depends only on the frames passed in.
     """
-    scoped = project_cases(project, cases, township=township, period=period)
-    paid = project_payments(project, empty_payments() if payments is None else payments)
-    if township is not None or period is not None:
-        paid = paid.loc[paid["enforcement_id"].isin(scoped["enforcement_id"].dropna())]
+    scoped = project_cases(project, facts, township=township, period=period)
+    paid = project_payments(
+        project,
+        empty_payments() if payments is None else payments,
+        township=township,
+        period=period,
+    )
+    totals, cases = _totals(scoped)
     return [
-        RowValue(row, tuple(compute_metric(m, scoped, paid) for m in row.metrics))
+        RowValue(row, tuple(_value(_lookup(m), totals, paid, cases) for m in row.metrics))
         for row in project.indicators
     ]
 

@@ -47,4 +47,17 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        had_daily = _has_table(conn, "indicator_daily")
         command.upgrade(cfg, revision)
+        fresh_daily = not had_daily and _has_table(conn, "indicator_daily")
+    if fresh_daily:
+        # Stores made before migration 0005 hold cases and events but no daily counts yet.
+        from storage import daily_counts
+
+        daily_counts.rebuild(engine)
+
+
+def _has_table(conn, name: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(conn).has_table(name)

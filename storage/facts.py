@@ -21,8 +21,6 @@ from geo.indicators import CASE_COLUMNS, LOCAL_TZ, PAYMENT_COLUMNS
 
 _TZ = ZoneInfo(LOCAL_TZ)
 _TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "checked_at")
-# Source fields that carry a 卫片's land class before the change (前时相地类), as delivered.
-_BEFORE_CLASS_KEYS = ("QSXDL", "前时相地类", "QDLBM", "qsxdl")
 
 
 def end_of_day_utc(day: date) -> datetime:
@@ -30,15 +28,8 @@ def end_of_day_utc(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), _TZ).astimezone(ZoneInfo("UTC"))
 
 
-def _json_text(dialect: str, column: str, key: str) -> str:
-    if dialect == "postgresql":
-        return f"({column}::json ->> '{key}')"
-    return f"json_extract({column}, '$.\"{key}\"')"
-
-
 def _before_class(dialect: str) -> str:
-    keys = ", ".join(_json_text(dialect, "c.attributes", k) for k in _BEFORE_CLASS_KEYS)
-    return f"CASE WHEN c.programme = 'land' THEN coalesce(c.land_class_before, {keys}) END"
+    return "c.land_class_before"
 
 
 def _ts(dialect: str, expr: str) -> str:
@@ -56,8 +47,8 @@ def _tagged(dialect: str, value: str) -> str:
 
 
 def _untag(values: pd.Series) -> pd.Series:
-    out = values.astype("string").str.slice(10)
-    return out.mask(out == "", None)
+    out = values.astype("str").str.slice(10)
+    return out.where(out != "")
 
 
 _LIVE = """
@@ -199,13 +190,15 @@ def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) 
 
 
 def payments_frame(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame:
-    """Payments, one row per programme of the 图斑 their enforcement covers."""
+    """Payments, one row per programme/period/township of the 图斑 their enforcement covers."""
     cond = "WHERE p.recorded_at < :cutoff" if as_of else ""
     d = engine.dialect.name
     sql = f"""
         SELECT DISTINCT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
-               p.paid_on
-        FROM payments p JOIN cases c ON c.enforcement_id = p.enforcement_id
+               p.paid_on, b.period, c.township_code
+        FROM payments p
+        JOIN cases c ON c.enforcement_id = p.enforcement_id
+        JOIN batches b ON b.id = c.batch_id
         {cond}
     """
     params = {"cutoff": _bind_ts(d, end_of_day_utc(as_of))} if as_of else {}

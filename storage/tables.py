@@ -331,6 +331,22 @@ goal_books = Table(
     UniqueConstraint("year", "version"),
 )
 
+# The indicator counts, kept as events happen: per local day and (programme, period, township),
+# how many 图斑 newly meet each condition of geo.indicators.FLAGS (negative when one stops
+# meeting it). Values as of any day are a sum over the days up to it, so neither the live
+# numbers nor a past quarter's need a scan of the cases or the event log.
+indicator_daily = Table(
+    "indicator_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("programme", String(32), primary_key=True),
+    Column("period", String(16), primary_key=True),
+    Column("township_code", String(32), primary_key=True),
+    Column("flag", String(40), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("area_m2", Float, nullable=False),
+)
+
 # Values frozen at a reporting date: a report can show them, and what changed since.
 indicator_snapshots = Table(
     "indicator_snapshots",

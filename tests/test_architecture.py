@@ -21,6 +21,8 @@ FORBIDDEN = {
     },
     "storage": {"api", "webmap", "tuban_cli", "fastapi"},
     "api": {"tuban_cli"},
+    # Renderers take a report document and return bytes: no store, no web framework.
+    "reports": {"api", "storage", "tuban_cli", "fastapi", "starlette", "sqlalchemy"},
 }
 
 

@@ -1,12 +1,28 @@
-"""Goal tables and their live indicator values, computed from the cases on every request."""
+"""Goal tables with their values: live, as of a past day, per township or quarter, or frozen.
+
+Values come from storage.reporting.IndicatorSource, which keeps the counts in memory until
+something in the store changes; ``drill=true`` reads the per-case rows instead, to list the
+case ids behind each number.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
-from api.deps import ClockDep, GoalBooksDep, StoreDep
+from api.deps import (
+    ClockDep,
+    ExpendituresDep,
+    GoalBooksDep,
+    GoalBookStoreDep,
+    NotesDep,
+    book_for,
+)
 from api.schemas import (
     IndicatorRowPublic,
     IndicatorsPublic,
@@ -14,11 +30,46 @@ from api.schemas import (
     ProjectPublic,
     ProjectsPublic,
 )
-from geo.errors import NotFound
+from api.security import require
 from geo.goals import GoalBook, Project
-from geo.indicators import compute_project, project_cases
+from geo.report_doc import project_entry
+from geo.roles import BOOKKEEPER_ROLES
+from storage.reporting import IndicatorSource, build_report, take_snapshot
+from storage.snapshots import SnapshotStore
+from storage.users import User
 
 router = APIRouter(prefix="/api", tags=["indicators"])
+LOCAL = ZoneInfo("Asia/Shanghai")
+Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
+
+
+def get_source(request: Request) -> IndicatorSource:
+    state = request.app.state
+    if getattr(state, "indicator_source", None) is None:
+        state.indicator_source = IndicatorSource(state.store.engine)
+    return state.indicator_source
+
+
+def get_snapshots(request: Request) -> SnapshotStore:
+    return SnapshotStore(request.app.state.store.engine)
+
+
+SourceDep = Annotated[IndicatorSource, Depends(get_source)]
+SnapshotsDep = Annotated[SnapshotStore, Depends(get_snapshots)]
+AsOf = Annotated[
+    date | None, Query(description="values as they stood at the end of this local day")
+]
+Township = Annotated[str | None, Query(description="township code (乡镇代码)")]
+Period = Annotated[str | None, Query(description="issuing period, e.g. 2019Q3")]
+
+
+def _today(clock) -> date:
+    return clock().astimezone(LOCAL).date()
+
+
+def _past(as_of: date | None, today: date) -> date | None:
+    """A day before today, or None for live values (today and later are the live state)."""
+    return as_of if as_of is not None and as_of < today else None
 
 
 def _project_public(p: Project) -> ProjectPublic:
@@ -37,64 +88,271 @@ def _project_public(p: Project) -> ProjectPublic:
     )
 
 
-def _book(books: dict[int, GoalBook], year: int | None) -> GoalBook:
-    if not books:
-        raise NotFound("没有加载任何绩效目标表")
-    year = year or max(books)
-    if year not in books:
-        raise NotFound(f"没有 {year} 年的绩效目标表", year=year, years=sorted(books))
-    return books[year]
-
-
 @router.get("/projects", operation_id="projects-list")
 def list_projects(books: GoalBooksDep, year: int | None = None) -> ProjectsPublic:
     if not books and year is None:
         return ProjectsPublic(data=[], count=0)
-    data = [_project_public(p) for p in _book(books, year).projects]
+    data = [_project_public(p) for p in book_for(books, year).projects]
     return ProjectsPublic(data=data, count=len(data))
 
 
 @router.get("/indicators", operation_id="indicators-get")
 def indicators(
     books: GoalBooksDep,
-    store: StoreDep,
+    source: SourceDep,
+    notes: NotesDep,
+    snapshots: SnapshotsDep,
     clock: ClockDep,
     project: Annotated[str, Query(examples=["mining_enforcement"])],
     year: int | None = None,
+    as_of: AsOf = None,
+    township: Township = None,
+    period: Period = None,
+    snapshot: Annotated[int | None, Query(description="show this snapshot's frozen values")] = None,
     drill: Annotated[bool, Query(description="include the case ids behind each value")] = False,
 ) -> IndicatorsPublic:
-    book = _book(books, year)
+    book = book_for(books, year)
     proj = book.project(project)
-    cases = store.cases_frame()
-    rows = compute_project(proj, cases, store.payments_frame())
+    now = clock()
+    today = _today(clock)
+    day = _past(as_of, today)
+    frozen = snapshots.get(snapshot) if snapshot is not None else None
+    if frozen is not None:
+        day = frozen["as_of"]
+    rows, n = source.rows(proj, as_of=day, township=township, period=period, drill=drill)
+    entry = project_entry(proj, rows, notes=notes.current(book.year, proj.id))
+    ids = {(r.row.row_no, v.metric): v.case_ids for r in rows for v in r.values} if drill else {}
+    if frozen is not None:
+        kept = {p["id"]: p for p in frozen["projects"]}.get(proj.id, {"rows": []})
+        by_no = {r["row_no"]: r for r in kept["rows"]}
+        for r in entry["rows"]:
+            if r["row_no"] in by_no:
+                r["values"] = by_no[r["row_no"]]["values"]
     return IndicatorsPublic(
         project=_project_public(proj),
         unit_code=book.unit_code,
         unit_name=book.unit_name,
-        computed_at=clock(),
-        case_count=len(project_cases(proj, cases)),
+        mode="frozen" if frozen is not None else "live",
+        as_of=(day or today),
+        snapshot_id=snapshot,
+        township=township,
+        period=period,
+        computed_at=now,
+        case_count=n,
+        warnings=[v["warning"] for r in entry["rows"] for v in r["values"] if v.get("warning")],
         rows=[
             IndicatorRowPublic(
-                level1=r.row.level1,
-                level2=r.row.level2,
-                level3=r.row.level3,
-                description=r.row.description,
-                target=r.row.target,
-                basis=r.row.basis,
+                row_no=r["row_no"],
+                level1=r["level1"],
+                level2=r["level2"],
+                level3=r["level3"],
+                description=r["description"],
+                target=r["target"],
+                basis=r["basis"],
+                qualitative=r["qualitative"],
+                actual=r["actual"],
+                deviation=r["deviation"],
+                reason=r["reason"],
                 values=[
                     MetricPublic(
-                        metric=v.metric,
-                        label=v.label,
-                        value=v.value,
-                        display=v.display,
-                        numerator=v.numerator,
-                        denominator=v.denominator,
-                        unit=v.unit,
-                        case_ids=list(v.case_ids) if drill else None,
+                        **{k: v.get(k) for k in MetricPublic.model_fields if k != "case_ids"},
+                        case_ids=list(ids.get((r["row_no"], v["metric"]), ())) if drill else None,
                     )
-                    for v in r.values
+                    for v in r["values"]
                 ],
             )
-            for r in rows
+            for r in entry["rows"]
         ],
+    )
+
+
+@router.get("/indicators/trend", operation_id="indicators-trend")
+def trend(
+    books: GoalBooksDep,
+    source: SourceDep,
+    clock: ClockDep,
+    project: str,
+    year: int | None = None,
+    township: Township = None,
+) -> dict:
+    """Each bound metric at the end of every quarter so far (as of the event log)."""
+    book = book_for(books, year)
+    proj = book.project(project)
+    return {
+        "project": proj.id,
+        "year": book.year,
+        "series": source.trend(proj, today=_today(clock), township=township),
+    }
+
+
+# --- snapshots ----------------------------------------------------------------------------------
+
+
+class SnapshotCreate(BaseModel):
+    year: int
+    label: str = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
+    as_of: date = Field(description="freeze the values as they stood at the end of this day")
+
+
+def _snapshot_public(s: dict) -> dict:
+    return {k: v for k, v in s.items() if k != "projects"}
+
+
+@router.get("/snapshots", operation_id="snapshots-list")
+def list_snapshots(snapshots: SnapshotsDep, year: int | None = None) -> dict:
+    data = [_snapshot_public(s) for s in snapshots.list(year)]
+    return {"data": data, "count": len(data)}
+
+
+@router.get("/snapshots/{snapshot_id}", operation_id="snapshots-get")
+def get_snapshot(snapshot_id: int, snapshots: SnapshotsDep) -> dict:
+    return snapshots.get(snapshot_id)
+
+
+@router.post("/snapshots", status_code=201, operation_id="snapshots-create")
+def create_snapshot(
+    body: SnapshotCreate,
+    user: Bookkeeper,
+    books: GoalBooksDep,
+    book_store: GoalBookStoreDep,
+    source: SourceDep,
+    snapshots: SnapshotsDep,
+    clock: ClockDep,
+) -> dict:
+    """Freeze every project's values of a year as of a reporting date (统计/admin)."""
+    book = book_for(books, body.year)
+    _, version = book_store.latest(book.year)
+    today = _today(clock)
+    saved = take_snapshot(
+        source,
+        snapshots,
+        book,
+        goal_version=version,
+        label=body.label,
+        as_of=min(body.as_of, today),
+        actor=user.actor,
+        now=clock(),
+    )
+    return _snapshot_public(saved)
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+Kind = Literal["self_evaluation", "targets"]
+
+
+def report_document(
+    book: GoalBook,
+    *,
+    book_store,
+    source: IndicatorSource,
+    expenditures,
+    notes,
+    snapshots: SnapshotStore,
+    clock,
+    kind: Kind = "self_evaluation",
+    as_of: date | None = None,
+    township: str | None = None,
+    period: str | None = None,
+    snapshot: int | None = None,
+    maps: bool = True,
+) -> dict:
+    _, version = book_store.latest(book.year)
+    today = _today(clock)
+    return build_report(
+        source,
+        book,
+        goal_version=version,
+        spending_rows={p.id: expenditures.list(book.year, p.id) for p in book.projects},
+        notes={p.id: notes.current(book.year, p.id) for p in book.projects},
+        today=today,
+        now=clock().astimezone(LOCAL),
+        kind=kind,
+        as_of=_past(as_of, today),
+        township=township,
+        period=period,
+        snapshot=snapshots.get(snapshot) if snapshot is not None else None,
+        with_maps=maps,
+    )
+
+
+@router.get("/report", operation_id="report-document")
+def report(
+    books: GoalBooksDep,
+    book_store: GoalBookStoreDep,
+    source: SourceDep,
+    expenditures: ExpendituresDep,
+    notes: NotesDep,
+    snapshots: SnapshotsDep,
+    clock: ClockDep,
+    year: int | None = None,
+    kind: Kind = "self_evaluation",
+    as_of: AsOf = None,
+    township: Township = None,
+    period: Period = None,
+    snapshot: int | None = None,
+    maps: bool = False,
+) -> dict:
+    """The whole report document as JSON (what the XLSX/HTML/PDF/Word files are made from)."""
+    return report_document(
+        book_for(books, year),
+        book_store=book_store,
+        source=source,
+        expenditures=expenditures,
+        notes=notes,
+        snapshots=snapshots,
+        clock=clock,
+        kind=kind,
+        as_of=as_of,
+        township=township,
+        period=period,
+        snapshot=snapshot,
+        maps=maps,
+    )
+
+
+@router.get("/reports/{year}.{fmt}", operation_id="report-file")
+def report_file(
+    year: int,
+    fmt: Literal["xlsx", "html", "pdf", "docx"],
+    books: GoalBooksDep,
+    book_store: GoalBookStoreDep,
+    source: SourceDep,
+    expenditures: ExpendituresDep,
+    notes: NotesDep,
+    snapshots: SnapshotsDep,
+    clock: ClockDep,
+    kind: Kind = "self_evaluation",
+    as_of: AsOf = None,
+    township: Township = None,
+    period: Period = None,
+    snapshot: int | None = None,
+) -> Response:
+    """The report as a file: 绩效自评表 or 绩效目标表 in XLSX, HTML, PDF or Word."""
+    from reports import FORMATS, render
+
+    doc = report_document(
+        book_for(books, year),
+        book_store=book_store,
+        source=source,
+        expenditures=expenditures,
+        notes=notes,
+        snapshots=snapshots,
+        clock=clock,
+        kind=kind,
+        as_of=as_of,
+        township=township,
+        period=period,
+        snapshot=snapshot,
+        maps=fmt in ("html", "pdf", "docx"),
+    )
+    stamp = datetime.fromisoformat(doc["computed_at"]).strftime("%Y%m%d")
+    what = "绩效自评" if kind == "self_evaluation" else "绩效目标"
+    name = f"{year}年{what}-{'快照' if snapshot else stamp}.{fmt}"
+    from urllib.parse import quote
+
+    return Response(
+        render(doc, fmt),
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
     )

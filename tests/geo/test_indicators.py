@@ -116,11 +116,13 @@ def test_penalties_count_receipted_payments_once_per_enforcement_within_the_year
     paid = payments(
         [
             # enforcement 10 paid in two instalments; its row repeats per programme it touches
-            (1, 10, "mining", 20000.0, "R1", date(2019, 11, 20)),
-            (2, 10, "mining", 10000.0, "R2", date(2019, 12, 20)),
-            (3, 10, "mining", 5000.0, None, date(2019, 12, 21)),  # no receipt: not counted
-            (4, 11, "land", 1000.0, "R3", date(2019, 12, 1)),
-            (5, 11, "land", 999.0, "R4", date(2020, 1, 5)),  # next year: not counted
+            (1, 10, "mining", 20000.0, "R1", date(2019, 11, 20), "2019Q3", None),
+            (2, 10, "mining", 10000.0, "R2", date(2019, 12, 20), "2019Q3", None),
+            # no receipt: not counted
+            (3, 10, "mining", 5000.0, None, date(2019, 12, 21), "2019Q3", None),
+            (4, 11, "land", 1000.0, "R3", date(2019, 12, 1), "2019Q3", None),
+            # next year: not counted
+            (5, 11, "land", 999.0, "R4", date(2020, 1, 5), "2019Q3", None),
         ]
     )
     p = Project(

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from geo.indicators import CASE_COLUMNS
-from storage import facts
+from geo.indicators import CASE_COLUMNS, aggregate, counts_columns
+from storage import daily_counts, facts
 from storage.imports import import_file
 from tests.conftest import NOW
 
@@ -116,3 +116,36 @@ def test_generation_changes_with_every_event(history):
         payload={"judgment": "other", "reason": "unchanged"},
     )
     assert facts.generation(store.engine) != g
+
+
+@pytest.mark.parametrize("day", [None, date(2019, 10, 21), date(2019, 10, 31), date(2030, 1, 1)])
+def test_daily_counts_kept_as_work_happens_equal_the_event_log_replay(history, day):
+    store, _ = history
+    per_case = (
+        facts.live_facts(store.engine) if day is None else facts.facts_as_of(store.engine, day)
+    )
+    expected = aggregate(per_case)
+    got = daily_counts.counts(store.engine, as_of=day)
+    assert list(got.columns) == counts_columns()
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    if day == date(2019, 10, 31):
+        row = got.iloc[0]
+        assert (row["issued"], row["verified"], row["illegal"], row["illegal_filed"]) == (
+            3,
+            2,
+            2,
+            1,
+        )
+
+
+def test_rebuilt_daily_counts_equal_the_ones_kept_as_work_happened(history):
+    store, _ = history
+    kept = {d: daily_counts.counts(store.engine, as_of=d) for d in DAYS}
+    daily_counts.rebuild(store.engine)
+    for d in DAYS:
+        pd.testing.assert_frame_equal(
+            daily_counts.counts(store.engine, as_of=d), kept[d], check_dtype=False
+        )
+
+
+DAYS = (date(2019, 10, 14), date(2019, 10, 21), date(2019, 10, 31), None)

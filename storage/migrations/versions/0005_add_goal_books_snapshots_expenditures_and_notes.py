@@ -1,4 +1,5 @@
-"""add goal books, snapshots, expenditures, notes; event state columns; land-class verdict
+"""add goal books, snapshots, expenditures, notes, daily indicator counts; event state;
+land-class verdict
 
 Revision ID: 0005
 Revises: 0004
@@ -26,6 +27,16 @@ def upgrade() -> None:
         b.add_column(sa.Column("judgment", sa.String(16)))
         b.create_index("ix_case_events_at", ["at"])
     _backfill_event_columns()
+    op.create_table(
+        "indicator_daily",
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("programme", sa.String(32), primary_key=True),
+        sa.Column("period", sa.String(16), primary_key=True),
+        sa.Column("township_code", sa.String(32), primary_key=True),
+        sa.Column("flag", sa.String(40), primary_key=True),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("area_m2", sa.Float, nullable=False),
+    )
     op.create_table(
         "goal_books",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -97,6 +108,7 @@ def downgrade() -> None:
     op.drop_table("expenditures")
     op.drop_table("indicator_snapshots")
     op.drop_table("goal_books")
+    op.drop_table("indicator_daily")
     with op.batch_alter_table("case_events") as b:
         b.drop_index("ix_case_events_at")
         b.drop_column("judgment")

@@ -1,0 +1,318 @@
+"""Goal-table values and report documents from what is stored: counts, money, notes, maps.
+
+The counts of every (programme, period, township) come from the daily counts kept as work
+happens (storage.daily_counts); they are cached in memory until a case, event, payment or
+batch is added. Drill-down reads the per-case rows instead (storage.facts).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import shapely
+import shapely.geometry
+from sqlalchemy import Engine, and_, select
+
+from geo.budget import execution
+from geo.goals import GoalBook, Project
+from geo.indicators import RowValue, compute_project, project_cases
+from geo.references import RefKind
+from geo.report_doc import differences, document, project_entry
+from storage import daily_counts, facts
+from storage.refs import RefStore
+from storage.snapshots import SnapshotStore, info
+from storage.tables import batches, cases
+
+QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
+MAP_LIMIT = 3000  # 图斑 drawn per report map; the counts stay exact
+
+
+class IndicatorSource:
+    """Live or past counts and payments, cached by the store's generation."""
+
+    def __init__(self, engine: Engine, size: int = 12) -> None:
+        self.engine = engine
+        self._cache: OrderedDict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def frames(
+        self, as_of: date | None = None, *, per_case: bool = False
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(facts, payments): counts frame by default, per-case rows (for drill-down) if asked."""
+        if per_case:
+            rows = (
+                facts.live_facts(self.engine)
+                if as_of is None
+                else facts.facts_as_of(self.engine, as_of)
+            )
+            return rows, facts.payments_frame(self.engine, as_of=as_of)
+        key = (facts.generation(self.engine), as_of)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        value = (
+            daily_counts.counts(self.engine, as_of=as_of),
+            facts.payments_frame(self.engine, as_of=as_of),
+        )
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return value
+
+    def rows(
+        self,
+        project: Project,
+        *,
+        as_of: date | None = None,
+        township: str | None = None,
+        period: str | None = None,
+        drill: bool = False,
+    ) -> tuple[list[RowValue], int]:
+        """The project's rows with values, and how many 图斑 they cover."""
+        data, paid = self.frames(as_of, per_case=drill)
+        rows = compute_project(project, data, paid, township=township, period=period)
+        scoped = project_cases(project, data, township=township, period=period)
+        n = len(scoped) if drill else int(scoped["issued"].sum())
+        return rows, n
+
+    def trend(
+        self, project: Project, *, today: date, township: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Each bound metric at the end of every quarter of the project's year so far."""
+        ends = [date(project.year, m, d) for m, d in QUARTER_ENDS]
+        ends = [d for d in ends if d <= today] or [min(today, ends[-1])]
+        series: dict[str, dict[str, Any]] = {}
+        for i, end in enumerate(ends):
+            period = f"{project.year}Q{i + 1}" if end.month == QUARTER_ENDS[i][0] else str(end)
+            rows = compute_project(project, *self.frames(end), township=township)
+            for r in rows:
+                for v in r.values:
+                    s = series.setdefault(
+                        v.metric,
+                        {"metric": v.metric, "label": v.label, "unit": v.unit, "points": []},
+                    )
+                    s["points"].append(
+                        {"period": period, "as_of": end.isoformat(), "value": v.value}
+                    )
+        return list(series.values())
+
+
+def township_name(engine: Engine, code: str) -> str:
+    with engine.connect() as conn:
+        name = conn.execute(
+            select(cases.c.township_name).where(cases.c.township_code == code).limit(1)
+        ).scalar()
+    return name or code
+
+
+def _features(rows: list[Any], props: list[str]) -> dict[str, Any]:
+    geoms = shapely.from_wkb([r.geom for r in rows]) if rows else []
+    feats = []
+    for r, g in zip(rows, geoms, strict=True):
+        g = shapely.simplify(g, 0.00002, preserve_topology=True)
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(g),
+                "properties": {p: _plain(getattr(r, p)) for p in props},
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _plain(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+def report_maps(
+    engine: Engine, project: Project, *, today: date, township: str | None = None
+) -> dict[str, Any]:
+    """Townships with their illegal counts, the illegal 图斑 and the overdue ones."""
+    progs = [p.value for p in project.programmes]
+    scope = [
+        cases.c.programme.in_(progs),
+        batches.c.period.like(f"{project.year}%"),
+    ]
+    if township is not None:
+        scope.append(cases.c.township_code == township)
+    cols = [
+        cases.c.id.label("case_id"),
+        cases.c.code,
+        cases.c.township_code,
+        cases.c.township_name,
+        cases.c.state,
+        cases.c.area_mu,
+        batches.c.due_on,
+        cases.c.geom,
+    ]
+    base = select(*cols).join(batches, batches.c.id == cases.c.batch_id)
+    with engine.connect() as conn:
+        illegal = conn.execute(
+            base.where(and_(*scope, cases.c.judgment == "illegal")).limit(MAP_LIMIT)
+        ).all()
+        overdue = conn.execute(
+            base.where(
+                and_(*scope, batches.c.due_on < today, cases.c.state.not_in(["closed", "passed"]))
+            ).limit(MAP_LIMIT)
+        ).all()
+    ill = _features(illegal, ["case_id", "code", "township_name", "state", "area_mu"])
+    late = _features(overdue, ["case_id", "code", "township_name", "state", "due_on"])
+    for f, r in zip(late["features"], overdue, strict=True):
+        f["properties"]["days_overdue"] = (today - r.due_on).days
+    return {"townships": _townships(engine, illegal), "illegal": ill, "overdue": late}
+
+
+def _townships(engine: Engine, illegal: list[Any]) -> dict[str, Any]:
+    refs = RefStore(engine)
+    layer = refs.current().get(RefKind.TOWNSHIP)
+    if layer is None:
+        return {"type": "FeatureCollection", "features": []}
+    frame = refs.frame(layer["id"])
+    count: dict[str, int] = {}
+    area: dict[str, float] = {}
+    for r in illegal:
+        count[r.township_code] = count.get(r.township_code, 0) + 1
+        area[r.township_code] = area.get(r.township_code, 0.0) + float(r.area_mu or 0)
+    feats = []
+    for ident, label, g in zip(frame["ident"], frame["label"], frame.geometry, strict=True):
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(shapely.simplify(g, 0.0002)),
+                "properties": {
+                    "code": ident,
+                    "name": label,
+                    "illegal_count": count.get(ident, 0),
+                    "illegal_area_mu": round(area.get(ident, 0.0), 2),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def build_report(
+    source: IndicatorSource,
+    book: GoalBook,
+    *,
+    goal_version: int,
+    spending_rows: dict[str, list[dict[str, Any]]],
+    notes: dict[str, dict[int, Any]],
+    today: date,
+    now: datetime,
+    kind: str = "self_evaluation",
+    as_of: date | None = None,
+    township: str | None = None,
+    period: str | None = None,
+    snapshot: dict[str, Any] | None = None,
+    with_maps: bool = True,
+    with_trend: bool = True,
+) -> dict[str, Any]:
+    """The report document of a goal book: live (as of ``as_of`` or today) or a snapshot's.
+
+    ``spending_rows`` and ``notes`` are by project id (ExpenditureStore.list rows, and
+    NoteStore.current). A snapshot report shows the frozen values and lists every value
+    that differs from the live one now.
+    """
+    engine = source.engine
+    day = as_of or today
+    frozen_values = None
+    if snapshot is not None:
+        day = snapshot["as_of"]
+        frozen_values = {p["id"]: p for p in snapshot["projects"]}
+    projects, live_projects = [], []
+    for p in book.projects:
+        spent = [(r["spent_on"], float(r["amount_yuan"])) for r in spending_rows.get(p.id, [])]
+        checkpoints = execution(p.spending_plan, p.budget.get("total"), spent, book.year, day)
+        common = dict(
+            notes=notes.get(p.id, {}),
+            spending=checkpoints,
+            spent_total=sum(a for d, a in spent if d <= day),
+            trend=source.trend(p, today=day, township=township) if with_trend else (),
+            maps=report_maps(engine, p, today=day, township=township) if with_maps else {},
+        )
+        rows, _ = source.rows(p, as_of=as_of, township=township, period=period)
+        live = project_entry(p, rows, **common)
+        live_projects.append(live)
+        if frozen_values is not None and p.id in frozen_values:
+            frozen = dict(live)
+            frozen["rows"] = _frozen_rows(live["rows"], frozen_values[p.id]["rows"])
+            frozen["warnings"] = [
+                v["warning"] for r in frozen["rows"] for v in r["values"] if v.get("warning")
+            ]
+            projects.append(frozen)
+        else:
+            projects.append(live)
+    diffs = differences(projects, live_projects) if snapshot is not None else []
+    name = township_name(engine, township) if township else None
+    return document(
+        book,
+        projects,
+        kind=kind,
+        as_of=day,
+        computed_at=now,
+        township=(township, name) if township else None,
+        period=period,
+        snapshot=info(snapshot) if snapshot is not None else None,
+        differences=diffs,
+    ) | {"goal_version": goal_version}
+
+
+def _frozen_rows(live_rows: list[dict], frozen_rows: list[dict]) -> list[dict]:
+    """The live rows' text and notes with the snapshot's values in place of the live ones."""
+    by_no = {r["row_no"]: r for r in frozen_rows}
+    out = []
+    for r in live_rows:
+        f = by_no.get(r["row_no"])
+        if f is None:
+            out.append(r)
+            continue
+        values = f["values"]
+        actual = "；".join(v["display"] for v in values) if values else r["actual"]
+        out.append({**r, "values": values, "actual": actual, "deviation": f.get("deviation", "")})
+    return out
+
+
+def take_snapshot(
+    source: IndicatorSource,
+    store: SnapshotStore,
+    book: GoalBook,
+    *,
+    goal_version: int,
+    label: str,
+    as_of: date,
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Freeze every project's values as of the end of local day ``as_of``."""
+    projects = []
+    for p in book.projects:
+        rows, n = source.rows(p, as_of=as_of)
+        entry = project_entry(p, rows)
+        projects.append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "case_count": n,
+                "rows": [
+                    {k: r[k] for k in ("row_no", "level3", "values", "deviation")}
+                    for r in entry["rows"]
+                ],
+            }
+        )
+    return store.save(
+        year=book.year,
+        label=label,
+        as_of=as_of,
+        goal_version=goal_version,
+        projects=projects,
+        actor=actor,
+        now=now,
+    )
