@@ -13,9 +13,10 @@ Pure: nothing here reads a database or a clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ GROUP_KEYS = ("programme", "period", "township_code")
 
 # Deadlines are local calendar days; timestamps are stored in UTC.
 LOCAL_TZ = "Asia/Shanghai"
+_LOCAL = ZoneInfo(LOCAL_TZ)
 
 # 令第15号: leaders are accountable when illegally occupied 耕地 reaches 15% of the 耕地 taken by
 # new construction in a year; warn from 80% of that line so there is time to act.
@@ -161,6 +163,39 @@ def flag_mask(df: pd.DataFrame, name: str) -> np.ndarray:
     for c in FLAGS[name]:
         mask &= _cond_mask(df, c)
     return mask
+
+
+def _is_null(v: Any) -> bool:
+    return v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
+
+
+def _cond_holds(rec: Mapping[str, Any], c: Cond) -> bool:
+    v = rec.get(c.column)
+    match c.op:
+        case "notnull":
+            return not _is_null(v)
+        case "eq":
+            return v == c.value
+        case "isin":
+            return v in c.value
+        case "notin":
+            return v not in c.value
+        case "ge":
+            return not _is_null(v) and v >= c.value
+        case "prefix":
+            return isinstance(v, str) and v.startswith(c.value)
+        case "is_true":
+            return v is True or (not isinstance(v, bool) and v == 1)
+        case "on_time":
+            due = rec.get("due_on")
+            return not _is_null(v) and v.astimezone(_LOCAL).date() <= due
+    raise ValueError(f"unknown condition {c.op}")  # pragma: no cover - FLAGS are fixed
+
+
+def record_flags(rec: Mapping[str, Any]) -> dict[str, bool]:
+    """The flags of one case given as a mapping (what each action books): the same
+    conditions as ``flag_mask``, evaluated without a DataFrame (a test checks they agree)."""
+    return {name: all(_cond_holds(rec, c) for c in conds) for name, conds in FLAGS.items()}
 
 
 def aggregate(cases: pd.DataFrame) -> pd.DataFrame:

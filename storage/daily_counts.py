@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from geo.indicators import AREA_FLAGS, FLAGS, GROUP_KEYS, LOCAL_TZ, counts_columns, flag_mask
+from geo.indicators import (
+    AREA_FLAGS,
+    FLAGS,
+    GROUP_KEYS,
+    LOCAL_TZ,
+    counts_columns,
+    flag_mask,
+    record_flags,
+)
 from geo.model import Case
 from storage.tables import batches, case_events, cases, indicator_daily
 
@@ -88,11 +96,8 @@ def record_change(
         "area_m2": float(row["area_m2"]),
         "land_class_before": after.land_class_before or row.get("land_class_before"),
     }
-    frame = pd.DataFrame([_facts(before, static), _facts(after, static)])
-    for c in ("verified_at", "evidence_at", "submitted_at", "checked_at"):
-        frame[c] = pd.to_datetime(frame[c], utc=True)
-    flags = _flags(frame)
-    delta = flags[1] - flags[0]
+    was, now = record_flags(_facts(before, static)), record_flags(_facts(after, static))
+    delta = [int(now[f]) - int(was[f]) for f in FLAG_NAMES]
     day = local_day(at)
     rows = [
         {

@@ -260,7 +260,42 @@ def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
                 _change_survey(store, photos, row, batch, rng)
             else:
                 _weipian(store, row, batch, rng)
+    take_quarter_snapshots(store)
     return store.counts()["events"] - before
+
+
+QUARTER_LABELS = ("第一季度", "第二季度", "第三季度")
+
+
+def take_quarter_snapshots(store: CaseStore, year: int = 2019) -> int:
+    """Freeze the values at the first three quarter ends, as the bureau does when it reports,
+    so the demo shows frozen figures and how the live ones moved on since."""
+    from storage.goalbooks import GoalBookStore
+    from storage.reporting import QUARTER_ENDS, IndicatorSource, take_snapshot
+    from storage.snapshots import SnapshotStore
+
+    book, version = GoalBookStore(store.engine).latest(year)
+    snapshots = SnapshotStore(store.engine)
+    have = {s["label"] for s in snapshots.list(year)}
+    source = IndicatorSource(store.engine)
+    taken = 0
+    for (m, d), name in zip(QUARTER_ENDS, QUARTER_LABELS, strict=False):
+        label = f"{year}年{name}（示例）"
+        if label in have:
+            continue
+        end = date(year, m, d)
+        take_snapshot(
+            source,
+            snapshots,
+            book,
+            goal_version=version,
+            label=label,
+            as_of=end,
+            actor=BOOKKEEPER,
+            now=datetime.combine(end + timedelta(days=5), time(9), LOCAL),
+        )
+        taken += 1
+    return taken
 
 
 GOALS_YAML = REPO_ROOT / "sample_data" / "goals" / "fengrun-2019.yaml"

@@ -13,7 +13,7 @@ from api.settings import Settings
 from geo.errors import TubanError
 from geo.model import Programme
 from geo.references import RefKind
-from tuban_cli import goals_cmd
+from tuban_cli import goals_cmd, report_cmd
 from tuban_cli.common import DbOpt, fail, progress_bar, settings_for, store_for, write_report
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ ref_app = typer.Typer(
 app.add_typer(ref_app, name="ref")
 app.add_typer(user_app, name="user")
 goals_cmd.register(app)  # tuban goals …, tuban spend …
+report_cmd.register(app)  # tuban report …, tuban snapshot …
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
 
@@ -332,38 +333,6 @@ def export(
     )
     frame.to_file(out, engine="pyogrio")
     typer.echo(f"已导出 {len(frame)} 个图斑到 {out}")
-
-
-@app.command()
-def report(
-    project: Annotated[
-        str, typer.Option(help="planning / mining_enforcement / land_change_survey")
-    ],
-    year: Annotated[int | None, typer.Option()] = None,
-    db: DbOpt = None,
-) -> None:
-    """Print a goal table with its live indicator values."""
-    from api.main import load_goal_books
-    from geo.indicators import compute_project
-
-    settings = settings_for(db)
-    books = load_goal_books(settings.goals_dir)
-    try:
-        book = books[year or max(books)]
-        proj = book.project(project)
-    except TubanError as exc:
-        fail(exc)
-    except (KeyError, ValueError):
-        typer.secho(f"没有 {year} 年的绩效目标表", fg="red", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"{proj.table_title}（{book.unit_name}，{book.year} 年）")
-    store = store_for(settings)
-    for rv in compute_project(proj, store.cases_frame(), store.payments_frame()):
-        values = "；".join(v.display for v in rv.values) or "（暂无自动取值）"
-        typer.echo(
-            f"- {rv.row.level1} / {rv.row.level2} / {rv.row.level3}\n"
-            f"    目标：{rv.row.target}\n    实时：{values}"
-        )
 
 
 @app.command("db-upgrade")

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.errors import UnknownMetric
 from geo.goals import IndicatorRow, Project
@@ -217,3 +219,39 @@ def test_project_scopes_programmes_and_year(weipian):
     rows = compute_project(p, allc)
     assert rows[0].values[0].denominator == 7
     assert rows[1].values == ()
+
+
+_WHEN = st.one_of(
+    st.none(),
+    st.datetimes(
+        min_value=datetime(2019, 11, 28), max_value=datetime(2019, 12, 3), timezones=st.just(UTC)
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rec=st.fixed_dictionaries(
+        {
+            "programme": st.sampled_from(["mining", "land", "change_survey"]),
+            "state": st.sampled_from(["issued", "verified", "closed", "rectified", "passed"]),
+            "judgment": st.sampled_from([None, "legal", "illegal", "other"]),
+            "verified_at": _WHEN,
+            "submitted_at": _WHEN,
+            "evidence_at": _WHEN,
+            "checked_at": _WHEN,
+            "filed_on": st.one_of(st.none(), st.just(date(2019, 11, 5))),
+            "approved_first_time": st.sampled_from([None, True, False]),
+            "land_class_ok": st.sampled_from([None, True, False]),
+            "photo_count": st.integers(0, 3),
+            "land_class_before": st.sampled_from([None, "0103", "0201", "01"]),
+        }
+    )
+)
+def test_flags_of_one_record_equal_the_frame_evaluation(rec):
+    """The per-action path (record_flags) and the frame path (flag_mask) never disagree."""
+    from geo.indicators import FLAGS, flag_mask, record_flags
+
+    rec = {**rec, "due_on": DUE, "area_m2": 10.0}
+    one = frame([rec])
+    assert record_flags(rec) == {f: bool(flag_mask(one, f)[0]) for f in FLAGS}
