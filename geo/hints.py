@@ -107,27 +107,23 @@ def _spans(
 ) -> list[list[dict] | None]:
     """For a 图斑 over several villages, each one with its share (to split area by ZLDWDM)."""
     out: list[list[dict] | None] = [None] * n
-    multi = np.bincount(pi, minlength=n)[pi] > 1
-    if not multi.any():
+    sel = np.flatnonzero(np.bincount(pi, minlength=n)[pi] > 1)
+    if len(sel) == 0:
         return out
-    # Group the pairs by parcel once (sorted), instead of scanning all pairs per parcel.
-    order = np.flatnonzero(multi)[np.argsort(pi[multi], kind="stable")]
-    ids, labels = ref["ident"].to_numpy(), ref["label"].to_numpy()  # type: ignore[index]
-    for p, group in _groups(pi[order], order):
-        shares = inter[group] / area[p] if area[p] > 0 else np.zeros(len(group))
-        out[p] = [
-            {"code": ids[ri[k]], "name": labels[ri[k]], "share": round(float(sh), 4)}
-            for k, sh in sorted(zip(group, shares, strict=True), key=lambda t: -t[1])
-        ]
+    p_area = area[pi[sel]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(p_area > 0, inter[sel] / p_area, 0.0)
+    # By parcel, then largest share first (stable: ties keep the reference order).
+    order = np.lexsort((-shares, pi[sel]))
+    parcel, refs = pi[sel][order], ri[sel][order]
+    codes = ref["ident"].to_numpy()[refs].tolist()  # type: ignore[index]
+    names = ref["label"].to_numpy()[refs].tolist()  # type: ignore[index]
+    rounded = [round(v, 4) for v in shares[order].tolist()]
+    starts = np.flatnonzero(np.r_[True, parcel[1:] != parcel[:-1]]).tolist()
+    ends = [*starts[1:], len(parcel)]
+    for p, s0, e0 in zip(parcel[starts].tolist(), starts, ends, strict=True):
+        out[p] = [{"code": codes[k], "name": names[k], "share": rounded[k]} for k in range(s0, e0)]
     return out
-
-
-def _groups(keys: np.ndarray, values: np.ndarray):  # type: ignore[no-untyped-def]
-    """Yield (key, values) runs of a key-sorted array."""
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    for s0, e0 in zip(starts.tolist(), ends.tolist(), strict=True):
-        yield int(keys[s0]), values[s0:e0]
 
 
 def _joined(
@@ -175,10 +171,15 @@ def _locate(geoms: np.ndarray, area_m2: np.ndarray, refs: ReferenceSet, out: pd.
             vi, ti = shapely.STRtree(towns.geometry.to_numpy()).query(anchor, predicate="within")
             town_of = np.full(len(villages), -1)
             town_of[vi] = ti
-            single = (np.bincount(pi, minlength=n) == 1) & (best >= 0)
-            rows = np.flatnonzero(single)
-            _assign(out, rows, town_of[best[rows]], towns, "township_code", "township_name")
-            rest = np.flatnonzero(~single | (town_of[np.maximum(best, 0)] < 0))
+            # ... and a 图斑 over several villages of one township is in that township too;
+            # only those spanning townships (or outside every village) need the test.
+            first, last = np.full(n, len(towns)), np.full(n, -1)
+            np.minimum.at(first, pi, town_of[ri])
+            np.maximum.at(last, pi, town_of[ri])
+            one_town = (first == last) & (last >= 0)
+            rows = np.flatnonzero(one_town)
+            _assign(out, rows, last[rows], towns, "township_code", "township_name")
+            rest = np.flatnonzero(~one_town)
     if towns is not None and len(towns) and len(rest):
         pi, ri, inter = _pairs(
             geoms[rest], towns.geometry.to_numpy(), area_m2[rest], only_shared=True
