@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/import_bench.py --n $(N) --timeout 1200
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check geo storage api tuban_cli tests sample_data
+	$(VENV)/bin/ruff check geo storage api reports webmap tuban_cli tests sample_data benchmarks
 
 clean:
 	rm -rf $(VENV) tuban-data .pytest_cache .hypothesis

@@ -1,6 +1,6 @@
 """Report renderers: the report document (a plain dict) in, XLSX / HTML / PDF / DOCX bytes out.
 
-Pure: no database, no clock, no web framework. See /work/notes/report_doc.md for the document.
+Pure: no database, no clock, no web framework. See docs/reports.md for the document.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The report document (see /work/notes/report_doc.md): validation, defaults and shared wording.
+"""The report document (see docs/reports.md): validation, defaults and shared wording.
 
 Renderers only ever see a document that went through :func:`prepare`: required keys are checked
 with an error naming the exact path (``projects[1].rows[3].level3``), optional keys get their
