@@ -255,3 +255,87 @@ def test_flags_of_one_record_equal_the_frame_evaluation(rec):
     rec = {**rec, "due_on": DUE, "area_m2": 10.0}
     one = frame([rec])
     assert record_flags(rec) == {f: bool(flag_mask(one, f)[0]) for f in FLAGS}
+
+
+def test_complete_evidence_needs_the_photos_a_submission_needs():
+    df = frame(
+        [
+            dict(
+                programme="change_survey", period="2019", evidence_at=ts(2019, 12, 1), photo_count=2
+            ),
+            dict(
+                programme="change_survey", period="2019", evidence_at=ts(2019, 12, 1), photo_count=1
+            ),
+            dict(programme="change_survey", period="2019", photo_count=3),  # photos, no evidence
+        ]
+    )
+    v = compute_metric("evidence_complete_of_issued", df)
+    assert (v.numerator, v.denominator, v.case_ids) == (1, 3, (1,))
+
+
+def test_land_class_correct_rate_counts_only_checked_cases_with_a_verdict():
+    df = frame(
+        [
+            dict(programme="change_survey", checked_at=ts(2020, 1, 5), land_class_ok=True),
+            dict(programme="change_survey", checked_at=ts(2020, 1, 5), land_class_ok=False),
+            dict(programme="change_survey", checked_at=ts(2020, 1, 6), land_class_ok=True),
+            dict(programme="change_survey", checked_at=None, land_class_ok=None),
+        ]
+    )
+    v = compute_metric("land_class_correct_rate", df)
+    assert (v.numerator, v.denominator) == (2, 3) and v.value == pytest.approx(66.67)
+    assert v.case_ids == (1, 3)
+
+
+def test_first_time_approval_share():
+    df = frame([dict(approved_first_time=True), dict(approved_first_time=False), dict()])
+    v = compute_metric("approved_first_time_share", df)
+    assert (v.numerator, v.denominator, v.value) == (1, 2, 50.0)
+
+
+def test_receipt_count_counts_each_receipted_payment_once(weipian):
+    df = weipian.copy()
+    df.loc[df.case_id.isin([1, 5]), "enforcement_id"] = 10
+    paid = payments(
+        [
+            (1, 10, "mining", 20000.0, "R1", date(2019, 11, 20), "2019Q3", None),
+            (1, 10, "land", 20000.0, "R1", date(2019, 11, 20), "2019Q3", None),  # same payment
+            (2, 10, "mining", 5000.0, " ", date(2019, 11, 21), "2019Q3", None),  # blank receipt
+        ]
+    )
+    v = compute_metric("penalty_receipt_count", df, paid)
+    assert v.value == 1.0 and v.case_ids == (1, 5)
+
+
+def test_illegal_farmland_ratio_and_the_15_percent_line():
+    def land(judgment, before, area):
+        return dict(programme="land", judgment=judgment, land_class_before=before, area_m2=area)
+
+    rows = [
+        land("illegal", "0103", 1300.0),  # illegal on 耕地
+        land("legal", "0101", 8700.0),  # legal construction on 耕地
+        land("illegal", "0301", 5000.0),  # illegal, but on 林地: not 耕地
+        land("other", "0103", 9000.0),  # 伪变化: no construction
+        dict(programme="mining", judgment="illegal", land_class_before="0103", area_m2=9e6),
+    ]
+    v = compute_metric("illegal_farmland_ratio", frame(rows))
+    assert (v.numerator, v.denominator, v.value) == (1300.0, 10000.0, 13.0)
+    assert v.case_ids == (1,) and "接近 15% 问责线" in v.warning
+    rows[0]["area_m2"] = 1600.0
+    over = compute_metric("illegal_farmland_ratio", frame(rows))
+    assert over.value == pytest.approx(100 * 1600 / 10300, abs=0.01) and "已达 15%" in over.warning
+    rows[0]["area_m2"] = 500.0
+    assert compute_metric("illegal_farmland_ratio", frame(rows)).warning is None
+
+
+def test_counts_frame_gives_the_same_values_without_case_ids(weipian):
+    from geo.indicators import aggregate
+
+    per_case = compute_metric("verified_by_due_share", weipian)
+    counted = compute_metric("verified_by_due_share", aggregate(weipian))
+    assert (counted.numerator, counted.denominator, counted.value) == (
+        per_case.numerator,
+        per_case.denominator,
+        per_case.value,
+    )
+    assert counted.case_ids == () and per_case.case_ids == (1, 3, 5, 6)
