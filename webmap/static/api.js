@@ -60,7 +60,8 @@ async function errorOf(response, { login = false } = {}) {
   return err;
 }
 
-async function send(method, path, { params, body, form, signal, login = false } = {}) {
+/** The raw response of a call (for files); errors as in request(). */
+export async function send(method, path, { params, body, form, signal, login = false } = {}) {
   let response;
   try {
     response = await fetch(url(path, params), {
@@ -77,7 +78,8 @@ async function send(method, path, { params, body, form, signal, login = false } 
   return response;
 }
 
-async function request(method, path, options = {}) {
+/** A JSON call: {params, body, form, signal}; throws ApiError with the server's words. */
+export async function request(method, path, options = {}) {
   const response = await send(method, path, options);
   const text = await response.text();
   if (!text) return null;

@@ -130,7 +130,13 @@ let refs = null;
 let appConfig = {};
 let overlays = null;
 const extent = createExtentEditor(mapView.map);
-const indicators = createIndicatorsView(els.indicators, api);
+const indicators = createIndicatorsView(els.indicators, api, {
+  getUser: currentUser,
+  onOpenCase: (id) => {
+    selectTab(els.tabs.find((t) => t.dataset.view === 'map'));
+    showCase(id, null, { focus: true });
+  },
+});
 const panel = createPanel(els.panel, {
   onAction: runAction,
   onUpload: uploadPhotos,
