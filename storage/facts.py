@@ -1,11 +1,10 @@
-"""The per-case facts the indicator engine reads: live, or as they stood at the end of a past day.
+"""Per-case facts (one row per 图斑): live, or as they stood at the end of a past day.
 
-Live facts come from the ``cases`` row. Past facts are rebuilt from the append-only event log:
-the state an event left and the judgment a verification made are plain columns of
-``case_events`` (migration 0005), and a covering index lets one grouped scan of the log answer
-for every case at once, with no JSON parsed. Both paths use plain SQL without per-value type
-processing, because at a million 图斑 converting values one by one would cost more than the
-query itself.
+This is what drill-down reads (the case ids behind a number) and what the tests check the daily
+counts against. Live facts come from the ``cases`` row. Past facts are replayed from the
+append-only event log in one grouped query: the state an event left and the judgment a
+verification made are plain columns of ``case_events`` (migration 0005), so no JSON is parsed.
+Both use plain SQL without per-value type processing, which at scale costs more than the query.
 """
 
 from __future__ import annotations
@@ -26,10 +25,6 @@ _TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "check
 def end_of_day_utc(day: date) -> datetime:
     """The first instant after local day ``day`` ends, in UTC: events before it count."""
     return datetime.combine(day + timedelta(days=1), time(), _TZ).astimezone(ZoneInfo("UTC"))
-
-
-def _before_class(dialect: str) -> str:
-    return "c.land_class_before"
 
 
 def _ts(dialect: str, expr: str) -> str:
@@ -55,7 +50,7 @@ _LIVE = """
 SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name, c.state,
        c.judgment, {verified_at}, c.filed_on, {closed_at}, {evidence_at}, {submitted_at},
        {checked_at}, c.returned_count, c.enforcement_id, c.approved_first_time,
-       c.land_class_ok, c.photo_count, c.area_m2, {before_class}
+       c.land_class_ok, c.photo_count, c.area_m2, c.land_class_before
 FROM cases c JOIN batches b ON b.id = c.batch_id
 {where}
 """
@@ -67,7 +62,7 @@ SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
        h.last_state, h.last_judgment, h.verified_at, c.filed_on, h.filed_at, h.closed_at,
        h.close_seq, h.reopen_seq, h.evidence_at, h.submitted_at, h.checked_at,
        coalesce(h.returns, 0), c.enforcement_id, c.approved_first_time, h.approved_at,
-       c.land_class_ok, coalesce(h.photos, 0), c.area_m2, {before_class}
+       c.land_class_ok, coalesce(h.photos, 0), c.area_m2, c.land_class_before
 FROM cases c
 JOIN batches b ON b.id = c.batch_id
 LEFT JOIN (
@@ -127,7 +122,6 @@ def live_facts(engine: Engine, *, township_code: str | None = None) -> pd.DataFr
     cond, params = _where(township_code)
     sql = _LIVE.format(
         **{c: _ts(d, f"c.{c}") for c in _TIMESTAMPS},
-        before_class=_before_class(d),
         where=f"WHERE {cond}" if cond else "",
     )
     with engine.connect() as conn:
@@ -166,7 +160,6 @@ def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) 
         state_tag=_tagged(d, "e.state"),
         judgment_tag=_tagged(d, "e.judgment"),
         at=_ts(d, "e.at"),
-        before_class=_before_class(d),
         and_where=f"AND {cond}" if cond else "",
     )
     cutoff = end_of_day_utc(day)
