@@ -24,7 +24,7 @@ export function evidenceList(files, { api, error }) {
           if (err.status !== 401) error(explain(`下载“${f.filename}”`, err));
         }
       },
-    }, '📎 ', f.filename))));
+    }, f.filename))));
 }
 
 /**

@@ -28,6 +28,8 @@ const STATUS = {
 };
 const QUARTERS = ['第一季度', '第二季度', '第三季度', '第四季度'];
 const DRILL_PAGE = 20;
+/** Text from the goal book and the server stays as written when the page is in English. */
+const DATA = { 'data-no-translate': true };
 const COLUMNS = ['指标', '指标值（目标）', '实际完成值', '偏差', '季度趋势', '偏差原因与证明材料'];
 
 function sortProjects(projects) {
@@ -89,6 +91,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
     return [select, h('div', { class: 'control' }, h('label', { for: id }, label), select)];
   };
   const [projectSel, projectCtl] = sel('dash-project', '项目', 'dash-project');
+  projectSel.setAttribute('data-no-translate', '');
   const [modeSel, modeCtl] = sel('dash-mode', '数值', 'dash-mode', [
     h('option', { value: 'live' }, '实时'),
     h('option', { value: 'as_of' }, '截至某日'),
@@ -246,7 +249,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
       class: 'value-display',
       'data-testid': `ind-${project}-${v.metric}`,
       'data-value': v.value ?? '', 'data-numerator': v.numerator ?? '', 'data-denominator': v.denominator ?? '',
-      'data-status': v.status || 'none',
+      'data-status': v.status || 'none', ...DATA,
     }, v.display ?? numberText(v.value, v.unit));
     const drillButton = h('button', {
       type: 'button', class: 'link-button drill-button', 'data-testid': `drill-${row.row_no}-${v.metric}`,
@@ -254,7 +257,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
       onclick: () => toggleDrill(row.row_no, v.metric),
     }, open ? '收起图斑清单' : '图斑清单');
     return h('div', { class: `value status-${statusClass}`, 'data-metric': v.metric },
-      h('span', { class: 'value-label' }, v.label),
+      h('span', { class: 'value-label', ...DATA }, v.label),
       h('span', { class: 'value-line' },
         h('span', { class: `chip chip-${statusClass}`, title: statusText }, statusText),
         valueSpan),
@@ -274,21 +277,21 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
     }, editing ? '收起' : (r.qualitative ? '填写实际值与说明' : '填写偏差原因')) : null;
     const tr = h('tr', { 'data-testid': `row-${r.row_no}`, 'data-row': r.row_no, class: `status-${st}` },
       h('th', { scope: 'row', class: 'ind-name' }, cellLabel(0),
-        h('small', { class: 'muted block' }, `${r.level1 || ''}${r.level2 ? ` · ${r.level2}` : ''}`),
-        h('span', { class: 'level3' }, r.level3 || r.description || ''),
-        r.description && r.description !== r.level3 ? h('small', { class: 'muted block' }, r.description) : null),
-      h('td', { class: 'target' }, cellLabel(1), r.target || '—',
-        numericTargets.map((v) => h('small', { class: 'block target-num' }, `${v.label}：${numberText(v.target_value, v.unit)}`))),
+        h('small', { class: 'muted block', ...DATA }, `${r.level1 || ''}${r.level2 ? ` · ${r.level2}` : ''}`),
+        h('span', { class: 'level3', ...DATA }, r.level3 || r.description || ''),
+        r.description && r.description !== r.level3 ? h('small', { class: 'muted block', ...DATA }, r.description) : null),
+      h('td', { class: 'target' }, cellLabel(1), h('span', DATA, r.target || '—'),
+        numericTargets.map((v) => h('small', { class: 'block target-num', ...DATA }, `${v.label}：${numberText(v.target_value, v.unit)}`))),
       h('td', { class: 'actual' }, cellLabel(2), values.length
         ? values.map((v) => valueBlock(project, r, v))
-        : h('span', { 'data-testid': `actual-${project}-${r.row_no}`, class: r.actual ? '' : 'muted' }, r.actual || '未填写（定性指标）')),
+        : h('span', { 'data-testid': `actual-${project}-${r.row_no}`, class: r.actual ? '' : 'muted', ...(r.actual ? DATA : {}) }, r.actual || '未填写（定性指标）')),
       h('td', { class: 'deviation' }, cellLabel(3), values.length
         ? values.map((v) => h('div', { class: `dev dev-${v.status || 'none'}` }, deviationText(v) ?? h('span', { class: 'muted' }, '—')))
         : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'trend-cell' }, cellLabel(4), values.map((v) => (trendBy.get(v.metric)
         ? trendChart(trendBy.get(v.metric), { target: v.target_value }) : null))),
       h('td', { class: 'reason' }, cellLabel(5),
-        h('span', { 'data-testid': `reason-${project}-${r.row_no}`, class: r.reason ? '' : 'muted' }, r.reason || '—'),
+        h('span', { 'data-testid': `reason-${project}-${r.row_no}`, class: r.reason ? '' : 'muted', ...DATA }, r.reason || '—'),
         evidenceList(note && note.evidence, { api, error }),
         editButton));
     const extra = [];
@@ -393,8 +396,8 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
       banner(result, diffs),
       warningsBox(result.warnings),
       h('section', { class: 'dash-card project', 'data-project': p.id, 'aria-labelledby': `proj-${p.id}` },
-        h('h2', { id: `proj-${p.id}` }, title, p.year ? `（${p.year}年）` : ''),
-        result.unit_name ? h('p', { class: 'unit muted' }, result.unit_name) : null,
+        h('h2', { id: `proj-${p.id}`, ...DATA }, title, p.year ? `（${p.year}年）` : ''),
+        result.unit_name ? h('p', { class: 'unit muted', ...DATA }, result.unit_name) : null,
         h('p', { class: 'legend-chips muted small' }, '状态：',
           Object.values(STATUS).map(([t, c]) => h('span', { class: `chip chip-${c}` }, t))),
         h('div', { class: 'table-scroll' }, h('table', { class: 'dash-table', 'data-testid': `goal-${p.id}` },
