@@ -116,7 +116,7 @@ def generate(path: Path, n_cases: int, seed: int = 7) -> None:
     for i in range(n_cases):
         k = int(length[i])
         p = prog[i]
-        path, states = PATHS[kind[i]]
+        steps, states = PATHS[kind[i]]
         times = start[i] + np.cumsum(rng.integers(3600, 86400 * 20, k)) if k else []
         stamps = _ts(np.asarray(times)) if k else []
         judgment = None
@@ -126,7 +126,7 @@ def generate(path: Path, n_cases: int, seed: int = 7) -> None:
         m = dict(verified_at=None, filed_on=None, closed_at=None, evidence_at=None,
                  submitted_at=None, checked_at=None)  # fmt: skip
         for j in range(k):
-            a = path[j]
+            a = steps[j]
             if a == "verify":
                 m["verified_at"] = stamps[j]
             elif a == "file":
