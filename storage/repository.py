@@ -51,22 +51,34 @@ FEATURE_COLUMNS = (
 )
 
 
-def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
-    """Storage values of rows ``idx`` of a parcel frame, column by column (fast at a million
-    rows: numpy takes, no per-row pandas access)."""
-    geoms = frame.geometry.to_numpy()[idx]
+def _feature_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The stored columns of a parcel frame as numpy arrays, converted once per batch (a text
+    column backed by Arrow converts its whole length on every ``to_numpy``)."""
+    return {
+        "code": frame["code"].to_numpy(dtype=object),
+        "xzqdm": frame["xzqdm"].to_numpy(dtype=object),
+        "attributes": frame["attributes"].to_numpy(dtype=object),  # already JSON text
+        "geometry": frame.geometry.to_numpy(),
+        "area_m2": frame["area_m2"].to_numpy(dtype=float),
+        "area_mu": frame["area_mu"].to_numpy(dtype=float),
+    }
+
+
+def _feature_columns(arrays: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, list[Any]]:
+    """Storage values of rows ``idx``, column by column (numpy takes, no per-row pandas)."""
+    geoms = arrays["geometry"][idx]
     b = shapely.bounds(geoms)
     return {
-        "code": frame["code"].to_numpy()[idx].tolist(),
-        "xzqdm": frame["xzqdm"].to_numpy()[idx].tolist(),
-        "attributes": frame["attributes"].to_numpy()[idx].tolist(),  # already JSON text
+        "code": arrays["code"][idx].tolist(),
+        "xzqdm": arrays["xzqdm"][idx].tolist(),
+        "attributes": arrays["attributes"][idx].tolist(),
         "geom": shapely.to_wkb(geoms).tolist(),
         "minx": b[:, 0].tolist(),
         "miny": b[:, 1].tolist(),
         "maxx": b[:, 2].tolist(),
         "maxy": b[:, 3].tolist(),
-        "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
-        "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
+        "area_m2": arrays["area_m2"][idx].tolist(),
+        "area_mu": arrays["area_mu"][idx].tolist(),
     }
 
 
@@ -224,11 +236,13 @@ class CaseStore:
                 )
             report = layer.report
             report.imported = int(is_new.sum())
+            feature_values = _feature_arrays(frame)
+            row_no = frame["row"].to_numpy()
             for k in links or []:
                 report.links.append(
                     {
-                        "row": int(frame["row"].iloc[k.row]),
-                        "code": frame["code"].iloc[k.row],
+                        "row": int(row_no[k.row]),
+                        "code": feature_values["code"][k.row],
                         "linked_case_id": k.case_id,
                         "reason": f"{k.kind}_{k.reason}",
                         "iou": k.iou,
@@ -274,7 +288,7 @@ class CaseStore:
             with indexes_deferred(conn, cases, len(new_idx)):
                 for s0 in range(0, len(new_idx), WRITE_CHUNK):
                     idx = new_idx[s0 : s0 + WRITE_CHUNK]
-                    feats = _feature_columns(frame, idx)
+                    feats = _feature_columns(feature_values, idx)
                     feats.update({c: v[idx].tolist() for c, v in hint_values.items()})
                     columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
                     insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
@@ -290,12 +304,12 @@ class CaseStore:
             )
             del hint_values
             # Only the new cases that other rows point at need their ids read back.
-            all_codes = frame["code"].to_numpy()
+            all_codes = feature_values["code"]
             roots = np.unique(dup_of[dup_of >= 0])
             wanted = set(all_codes[roots].tolist()) | set(all_codes[list(site_of)].tolist())
             ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
-            rows_no = frame["row"].tolist()
+            rows_no = row_no.tolist()
 
             def case_of(i: int) -> int:
                 if i in reissue_of:
@@ -303,7 +317,7 @@ class CaseStore:
                 return ids[all_codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
 
             re_idx = np.flatnonzero(~is_new)
-            re_feats = _feature_columns(frame, re_idx)
+            re_feats = _feature_columns(feature_values, re_idx)
             re_rows = []
             for k, i in enumerate(re_idx.tolist()):
                 link = reissue_of.get(i)
