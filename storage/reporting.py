@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -28,6 +28,7 @@ from storage.snapshots import SnapshotStore, info
 from storage.tables import batches, cases
 
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
+_QUARTER = timedelta(days=92)
 MAP_LIMIT = 3000  # 图斑 drawn per report map; the counts stay exact
 
 
@@ -84,15 +85,22 @@ class IndicatorSource:
         return rows, n
 
     def trend(
-        self, project: Project, *, today: date, township: str | None = None
+        self,
+        project: Project,
+        *,
+        today: date,
+        township: str | None = None,
+        period: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Each bound metric at the end of every quarter of the project's year so far."""
-        ends = [date(project.year, m, d) for m, d in QUARTER_ENDS]
-        ends = [d for d in ends if d <= today] or [min(today, ends[-1])]
+        """Each bound metric at the end of every quarter of the project's year up to ``today``
+        (optionally one township, or the batches of one issuing period)."""
+        quarter_ends = [date(project.year, m, d) for m, d in QUARTER_ENDS]
+        # the quarters done so far, then the current one up to today
+        ends = [min(end, today) for end in quarter_ends if end <= today or end - today < _QUARTER]
         series: dict[str, dict[str, Any]] = {}
         for i, end in enumerate(ends):
-            period = f"{project.year}Q{i + 1}" if end.month == QUARTER_ENDS[i][0] else str(end)
-            rows = compute_project(project, *self.frames(end), township=township)
+            label = f"{project.year}Q{i + 1}"
+            rows = compute_project(project, *self.frames(end), township=township, period=period)
             for r in rows:
                 for v in r.values:
                     s = series.setdefault(
@@ -100,7 +108,7 @@ class IndicatorSource:
                         {"metric": v.metric, "label": v.label, "unit": v.unit, "points": []},
                     )
                     s["points"].append(
-                        {"period": period, "as_of": end.isoformat(), "value": v.value}
+                        {"period": label, "as_of": end.isoformat(), "value": v.value}
                     )
         return list(series.values())
 
@@ -235,7 +243,9 @@ def build_report(
             notes=notes.get(p.id, {}),
             spending=checkpoints,
             spent_total=sum(a for d, a in spent if d <= day),
-            trend=source.trend(p, today=day, township=township) if with_trend else (),
+            trend=source.trend(p, today=day, township=township, period=period)
+            if with_trend
+            else (),
             maps=report_maps(engine, p, today=day, township=township) if with_maps else {},
         )
         rows, _ = source.rows(p, as_of=as_of, township=township, period=period)

@@ -173,15 +173,18 @@ def trend(
     clock: ClockDep,
     project: str,
     year: int | None = None,
+    as_of: AsOf = None,
     township: Township = None,
+    period: Period = None,
 ) -> dict:
-    """Each bound metric at the end of every quarter so far (as of the event log)."""
+    """Each bound metric at the end of every quarter up to today (or ``as_of``)."""
     book = book_for(books, year)
     proj = book.project(project)
+    day = _past(as_of, _today(clock)) or _today(clock)
     return {
         "project": proj.id,
         "year": book.year,
-        "series": source.trend(proj, today=_today(clock), township=township),
+        "series": source.trend(proj, today=day, township=township, period=period),
     }
 
 

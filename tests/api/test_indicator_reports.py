@@ -100,8 +100,10 @@ def test_trend_has_a_point_per_quarter_end_so_far(client, worked):
     ).json()
     series = {s["metric"]: s for s in body["series"]}
     points = series["verified_of_issued"]["points"]
-    assert [p["period"] for p in points] == ["2019Q1", "2019Q2", "2019Q3"]  # clock: 2019-12-19
-    assert [p["value"] for p in points] == [0.0, 0.0, 0.0]
+    # the clock stands at 2019-12-19: three quarters done, the fourth up to today
+    assert [p["period"] for p in points] == ["2019Q1", "2019Q2", "2019Q3", "2019Q4"]
+    assert points[-1]["as_of"] == "2019-12-19"
+    assert [p["value"] for p in points] == [0.0, 0.0, 0.0, 2.0]
 
 
 def test_report_xlsx_carries_the_live_values(client, worked):
@@ -130,3 +132,15 @@ def test_report_pdf_and_word_carry_the_indicator_names(client, worked):
     doc = Document(io.BytesIO(word.content))
     cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
     assert any("对省下发图斑按时完成执法任务" in c for c in cells)
+
+
+def test_trend_stops_at_the_as_of_day_and_keeps_the_period_scope(client, worked):
+    params = {"project": "mining_enforcement", "year": 2019, "as_of": "2019-07-15"}
+    body = client.get("/api/indicators/trend", params=params).json()
+    points = {s["metric"]: s for s in body["series"]}["verified_of_issued"]["points"]
+    assert [p["period"] for p in points] == ["2019Q1", "2019Q2", "2019Q3"]
+    assert points[-1]["as_of"] == "2019-07-15"
+    params = {"project": "mining_enforcement", "year": 2019, "period": "2019Q1"}
+    body = client.get("/api/indicators/trend", params=params).json()
+    series = {s["metric"]: s for s in body["series"]}
+    assert [p["value"] for p in series["verified_of_issued"]["points"]][-1] == 0.0
