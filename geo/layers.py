@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -212,12 +213,18 @@ def _normalise(
         report.warnings.append(
             "属性中含有无法解码的字符（\ufffd），编码可能不对，可用 --encoding 指定"
         )
+    before = (
+        _land_classes(frame[cols["land_class_before"]])
+        if "land_class_before" in cols
+        else np.full(len(frame), None, dtype=object)
+    )
     out = gpd.GeoDataFrame(
         {
             "row": keep + 1,
             "code": codes,
             "xzqdm": xzqdm,
             "attributes": attributes,
+            "land_class_before": before,
             "area_m2": np.round(area, 2),
             "area_mu": np.round(area / M2_PER_MU, 4),
             "dup_of": dup_of,
@@ -334,6 +341,23 @@ def _text_column(col: pd.Series) -> np.ndarray:
     if pd.api.types.is_float_dtype(col):  # admin codes stored as numbers in some DBFs
         return np.array([_clean_text(v) for v in col.tolist()], dtype=object)
     return col.astype("string").fillna("").str.strip().to_numpy(dtype=object)
+
+
+_CLASS_CODE = re.compile(r"^\d{2}([0-9A-Z]{2}K?)?$")
+
+
+def _land_classes(col: pd.Series) -> np.ndarray:
+    """The delivered 前时相地类 as 三调 codes, None where it is not one. Kept as a column (not
+    only among the attributes) because the 耕地 share of new construction is counted from it.
+    A DBF may hold the code as a number, dropping its leading zero (103 for 0103)."""
+    out = np.full(len(col), None, dtype=object)
+    for i, v in enumerate(_text_column(col)):
+        s = v.upper()
+        if s.isdigit() and len(s) in (1, 3):
+            s = s.zfill(len(s) + 1)
+        if _CLASS_CODE.match(s):
+            out[i] = s
+    return out
 
 
 def _clean_text(v: Any) -> str:

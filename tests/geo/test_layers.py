@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pyproj import Geod
 
@@ -166,3 +167,12 @@ def test_zero_features(tmp_path):
 def test_missing_file(tmp_path: Path):
     with pytest.raises(UnreadableFile):
         read_parcels(tmp_path / "nope.gpkg")
+
+
+def test_land_class_before_is_kept_as_a_code_column(tmp_path):
+    f = factories.squares(4)
+    f["QSXDL"] = ["0103", "103", "林地", None]  # a DBF number drops the leading zero
+    layer = read_parcels(factories.write(f, tmp_path / "tb.gpkg"))
+    got = [None if pd.isna(v) else v for v in layer.frame["land_class_before"]]
+    assert got == ["0103", "0103", None, None]
+    assert layer.attributes(1)["QSXDL"] == "103"  # the delivered value is kept as it came

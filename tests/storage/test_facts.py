@@ -149,3 +149,17 @@ def test_rebuilt_daily_counts_equal_the_ones_kept_as_work_happened(history):
 
 
 DAYS = (date(2019, 10, 14), date(2019, 10, 21), date(2019, 10, 31), None)
+
+
+def test_import_stores_the_delivered_land_class_before(store, tmp_path):
+    from geo.model import Programme
+    from storage.repository import BatchMeta
+    from tests import factories
+
+    f = factories.squares(3)
+    f["QSXDL"] = ["0103", "0201", None]
+    path = factories.write(f, tmp_path / "td.gpkg")
+    meta = BatchMeta(Programme.LAND, "2019Q3", "省厅", date(2019, 10, 15), date(2019, 11, 30))
+    import_file(store, path, meta, actor="t", now=NOW)
+    live = facts.live_facts(store.engine).sort_values("case_id")
+    assert [None if pd.isna(v) else v for v in live["land_class_before"]] == ["0103", "0201", None]
