@@ -224,7 +224,7 @@ def _normalise(
             "code": codes,
             "xzqdm": xzqdm,
             "attributes": attributes,
-            "land_class_before": before,
+            "delivered_land_class": before,
             "area_m2": np.round(area, 2),
             "area_mu": np.round(area / M2_PER_MU, 4),
             "dup_of": dup_of,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 from PIL.ExifTags import GPS, IFD, Base
 from pyproj import CRS, Transformer
 from pyproj.enums import TransformDirection
@@ -178,6 +178,10 @@ def _decode(im: Image.Image, data: bytes, filename: str) -> None:
     if im.format in ("JPEG", "MPO"):
         # DCT scaling decodes the whole stream at 1/8 size: same check, 1/64 of the memory.
         im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Another library (WeasyPrint does, on import) switched Pillow to padding truncated
+        # files silently; evidence must still be refused, so the default is restored.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         im.load()
     except _PIL_ERRORS:

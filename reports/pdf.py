@@ -21,8 +21,13 @@ def _offline_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def render_pdf(doc: dict[str, Any]) -> bytes:
+    from PIL import ImageFile
     from weasyprint import HTML
 
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; left on, a server
+    # that has rendered one PDF would then accept truncated evidence photos. Our reports embed
+    # no raster images, so Pillow's default is put back.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     page = html_page(doc, for_print=True)
     pdf = HTML(string=page, url_fetcher=_offline_fetcher).write_pdf(
         pdf_identifier=False, uncompressed_pdf=False

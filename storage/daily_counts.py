@@ -94,7 +94,7 @@ def record_change(
         "due_on": b.due_on,
         "township_code": row["township_code"] or "",
         "area_m2": float(row["area_m2"]),
-        "land_class_before": after.land_class_before or row.get("land_class_before"),
+        "land_class_before": row.get("delivered_land_class"),
     }
     was, now = record_flags(_facts(before, static)), record_flags(_facts(after, static))
     delta = [int(now[f]) - int(was[f]) for f in FLAG_NAMES]
@@ -245,7 +245,7 @@ def rebuild(engine: Engine) -> int:
                     batches.c.due_on,
                     func.coalesce(cases.c.township_code, "").label("township_code"),
                     cases.c.area_m2,
-                    cases.c.land_class_before,
+                    cases.c.delivered_land_class,
                     cases.c.filed_on,
                     cases.c.approved_first_time,
                     cases.c.land_class_ok,

@@ -50,7 +50,7 @@ _LIVE = """
 SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name, c.state,
        c.judgment, {verified_at}, c.filed_on, {closed_at}, {evidence_at}, {submitted_at},
        {checked_at}, c.returned_count, c.enforcement_id, c.approved_first_time,
-       c.land_class_ok, c.photo_count, c.area_m2, c.land_class_before
+       c.land_class_ok, c.photo_count, c.area_m2, c.delivered_land_class
 FROM cases c JOIN batches b ON b.id = c.batch_id
 {where}
 """
@@ -62,7 +62,7 @@ SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
        h.last_state, h.last_judgment, h.verified_at, c.filed_on, h.filed_at, h.closed_at,
        h.close_seq, h.reopen_seq, h.evidence_at, h.submitted_at, h.checked_at,
        coalesce(h.returns, 0), c.enforcement_id, c.approved_first_time, h.approved_at,
-       c.land_class_ok, coalesce(h.photos, 0), c.area_m2, c.land_class_before
+       c.land_class_ok, coalesce(h.photos, 0), c.area_m2, c.delivered_land_class
 FROM cases c
 JOIN batches b ON b.id = c.batch_id
 LEFT JOIN (

@@ -61,7 +61,7 @@ def _feature_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "geometry": frame.geometry.to_numpy(),
         "area_m2": frame["area_m2"].to_numpy(dtype=float),
         "area_mu": frame["area_mu"].to_numpy(dtype=float),
-        "land_class_before": _optional_text(frame, "land_class_before"),
+        "delivered_land_class": _optional_text(frame, "delivered_land_class"),
     }
 
 
@@ -299,7 +299,9 @@ class CaseStore:
                     idx = new_idx[s0 : s0 + WRITE_CHUNK]
                     feats = _feature_columns(feature_values, idx)
                     feats.update({c: v[idx].tolist() for c, v in hint_values.items()})
-                    feats["land_class_before"] = feature_values["land_class_before"][idx].tolist()
+                    feats["delivered_land_class"] = feature_values["delivered_land_class"][
+                        idx
+                    ].tolist()
                     columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
                     insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
                     progress("写入", s0 + len(idx), n)

@@ -137,6 +137,9 @@ cases = Table(
     Column("illegal_area_m2", Float),
     Column("illegal_geometry", JSON),  # the measured extent when it differs from the 图斑
     Column("land_class_ok", Boolean),
+    # 前时相地类 as the province delivered it (not the county's evidence, land_class_before):
+    # the 耕地 share of new construction is counted from it.
+    Column("delivered_land_class", String(8)),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
     Index("ix_cases_programme_code", "programme", "code"),

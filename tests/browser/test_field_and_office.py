@@ -34,8 +34,8 @@ VERIFIED = "ind-mining_enforcement-verified_of_issued"
 
 
 def issued_mining_tasks(server_url: str) -> list[dict[str, Any]]:
-    """The verifier's issued 矿山卫片 图斑 of the goal year, outside the batch other browser
-    tests take theirs from, so the tests do not race for the same 图斑."""
+    """The verifier's issued 卫片 图斑 of the goal year (mining first, then land), outside the
+    batch other browser tests take theirs from, so the tests do not race for the same 图斑."""
     projects = get_json(f"{server_url}/api/projects")["data"]
     year = str(next(p["year"] for p in projects if p["id"] == "mining_enforcement"))
     busy = pick_mining_batch(server_url)["id"]
@@ -43,13 +43,13 @@ def issued_mining_tasks(server_url: str) -> list[dict[str, Any]]:
     tasks = [
         t
         for t in get_json(f"{server_url}/api/tasks", user="hecha")["data"]
-        if t["programme"] == "mining"
+        if t["programme"] in ("mining", "land")
         and t["state"] == "issued"
         and t["batch_id"] != busy
         and str(periods[t["batch_id"]]["period"]).startswith(year)
     ]
-    assert len(tasks) >= 4, "the demo verifier needs 4 issued 矿山卫片 图斑 outside the busy batch"
-    return sorted(tasks, key=lambda t: t["case_id"])
+    assert len(tasks) >= 4, "the demo verifier needs 4 issued 卫片 图斑 outside the busy batch"
+    return sorted(tasks, key=lambda t: (t["programme"] != "mining", t["case_id"]))
 
 
 def photo_at(server_url: str, task: dict[str, Any]) -> bytes:

@@ -173,6 +173,6 @@ def test_land_class_before_is_kept_as_a_code_column(tmp_path):
     f = factories.squares(4)
     f["QSXDL"] = ["0103", "103", "林地", None]  # a DBF number drops the leading zero
     layer = read_parcels(factories.write(f, tmp_path / "tb.gpkg"))
-    got = [None if pd.isna(v) else v for v in layer.frame["land_class_before"]]
+    got = [None if pd.isna(v) else v for v in layer.frame["delivered_land_class"]]
     assert got == ["0103", "0103", None, None]
     assert layer.attributes(1)["QSXDL"] == "103"  # the delivered value is kept as it came

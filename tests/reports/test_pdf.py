@@ -64,3 +64,21 @@ def test_targets_pdf_has_the_seed_columns(pdf):
     _, text = pdf("targets")
     assert "指标值确定依据" in text and "矿山卫片执法绩效目标表" in text
     assert "实际完成值" not in text
+
+
+
+def test_rendering_a_pdf_leaves_truncated_photos_refused(rendered):
+    """WeasyPrint switches Pillow to accept truncated images when imported; evidence photos
+    must still be refused after a report was rendered in the same process."""
+    from PIL import ImageFile
+
+    from geo import testing as pf
+    from geo.photos import PhotoRejected, inspect_photo
+
+    rendered("live", "pdf")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as if another library had switched it on
+    whole = pf.jpeg(size=(400, 300), noise=True)
+    with pytest.raises(PhotoRejected):
+        inspect_photo(whole[: len(whole) * 2 // 3], "cut.jpg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -22,6 +22,7 @@ MONEY = sa.Numeric(14, 2, asdecimal=False)
 def upgrade() -> None:
     with op.batch_alter_table("cases") as b:
         b.add_column(sa.Column("land_class_ok", sa.Boolean))
+        b.add_column(sa.Column("delivered_land_class", sa.String(8)))
     with op.batch_alter_table("case_events") as b:
         b.add_column(sa.Column("state", sa.String(32)))
         b.add_column(sa.Column("judgment", sa.String(16)))
@@ -115,3 +116,4 @@ def downgrade() -> None:
         b.drop_column("state")
     with op.batch_alter_table("cases") as b:
         b.drop_column("land_class_ok")
+        b.drop_column("delivered_land_class")
