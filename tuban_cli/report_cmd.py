@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def _context(db: Path | None, year: int | None):  # type: ignore[no-untyped-def]
     from api.deps import evidence_dir
+    from api.routes.indicators import ReportSources
     from storage.blobs import BlobStore
     from storage.expenditures import ExpenditureStore
     from storage.goalbooks import GoalBookStore
@@ -44,15 +45,15 @@ def _context(db: Path | None, year: int | None):  # type: ignore[no-untyped-def]
     if year not in latest:
         typer.secho(f"没有 {year} 年的绩效目标表，已有：{sorted(latest)}", fg="red", err=True)
         raise typer.Exit(2)
-    return {
-        "settings": settings,
-        "book": latest[year],
-        "book_store": books,
-        "source": IndicatorSource(store.engine),
-        "expenditures": ExpenditureStore(store.engine),
-        "notes": NoteStore(store.engine, BlobStore(evidence_dir(settings))),
-        "snapshots": SnapshotStore(store.engine),
-    }
+    sources = ReportSources(
+        books=books,
+        counts=IndicatorSource(store.engine),
+        expenditures=ExpenditureStore(store.engine),
+        notes=NoteStore(store.engine, BlobStore(evidence_dir(settings))),
+        snapshots=SnapshotStore(store.engine),
+        clock=lambda: datetime.now(LOCAL),
+    )
+    return settings, latest[year], sources
 
 
 def report(
@@ -75,36 +76,25 @@ def report(
     db: DbOpt = None,
 ) -> None:
     """Goal tables with their values: live, as of a day, per township or quarter, or frozen."""
-    from api.routes.indicators import report_document
+    from api.routes.indicators import ReportQuery, report_document
 
     if fmt not in FORMATS:
         typer.secho(f"--format 应为 {'/'.join(FORMATS)}", fg="red", err=True)
         raise typer.Exit(2)
-    ctx = _context(db, year)
-    book = ctx["book"]
+    if kind not in ("self_evaluation", "targets"):
+        typer.secho("--kind 应为 self_evaluation 或 targets", fg="red", err=True)
+        raise typer.Exit(2)
+    settings, book, sources = _context(db, year)
     try:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         typer.secho(f"--as-of 应为 YYYY-MM-DD：{as_of}", fg="red", err=True)
         raise typer.Exit(2) from None
+    query = ReportQuery(kind, day, township, period, snapshot)  # type: ignore[arg-type]
     try:
         if project is not None:
             book.project(project)
-        doc = report_document(
-            book,
-            book_store=ctx["book_store"],
-            source=ctx["source"],
-            expenditures=ctx["expenditures"],
-            notes=ctx["notes"],
-            snapshots=ctx["snapshots"],
-            clock=lambda: datetime.now(LOCAL),
-            kind=kind,  # type: ignore[arg-type]
-            as_of=day,
-            township=township,
-            period=period,
-            snapshot=snapshot,
-            maps=fmt in ("html", "pdf", "docx"),
-        )
+        doc = report_document(book, sources, query, maps=fmt in ("html", "pdf", "docx"))
     except TubanError as exc:
         fail(exc)
     if project is not None:
@@ -119,7 +109,7 @@ def report(
 
         data = render(doc, fmt)
     what = "绩效自评" if kind == "self_evaluation" else "绩效目标"
-    target = out or Path(ctx["settings"].reports_dir) / f"{book.year}年{what}.{fmt}"
+    target = out or Path(settings.reports_dir) / f"{book.year}年{what}.{fmt}"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     typer.echo(f"已写出 {target}（{len(data) / 1024:,.0f} KB）")
@@ -164,13 +154,12 @@ def snapshot_take(
     """Freeze every project's values as of a reporting date."""
     from storage.reporting import take_snapshot
 
-    ctx = _context(db, year)
-    book = ctx["book"]
-    _, version = ctx["book_store"].latest(book.year)
+    _, book, sources = _context(db, year)
+    _, version = sources.books.latest(book.year)
     try:
         saved = take_snapshot(
-            ctx["source"],
-            ctx["snapshots"],
+            sources.counts,
+            sources.snapshots,
             book,
             goal_version=version,
             label=label,

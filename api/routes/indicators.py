@@ -7,6 +7,8 @@ case ids behind each number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -34,6 +36,9 @@ from api.security import require
 from geo.goals import GoalBook, Project
 from geo.report_doc import project_entry
 from geo.roles import BOOKKEEPER_ROLES
+from storage.expenditures import ExpenditureStore
+from storage.goalbooks import GoalBookStore
+from storage.indicator_notes import NoteStore
 from storage.reporting import IndicatorSource, build_report, take_snapshot
 from storage.snapshots import SnapshotStore
 from storage.users import User
@@ -244,37 +249,60 @@ def create_snapshot(
 Kind = Literal["self_evaluation", "targets"]
 
 
-def report_document(
-    book: GoalBook,
-    *,
-    book_store,
-    source: IndicatorSource,
-    expenditures,
-    notes,
-    snapshots: SnapshotStore,
-    clock,
-    kind: Kind = "self_evaluation",
-    as_of: date | None = None,
-    township: str | None = None,
-    period: str | None = None,
-    snapshot: int | None = None,
-    maps: bool = True,
-) -> dict:
-    _, version = book_store.latest(book.year)
-    today = _today(clock)
+@dataclass(frozen=True)
+class ReportSources:
+    """Everything a report is assembled from (the CLI builds one too)."""
+
+    books: GoalBookStore
+    counts: IndicatorSource
+    expenditures: ExpenditureStore
+    notes: NoteStore
+    snapshots: SnapshotStore
+    clock: Callable[[], datetime]
+
+
+@dataclass
+class ReportQuery:
+    """Which report: its kind, and live / as of a day / a snapshot, for which scope."""
+
+    kind: Kind = "self_evaluation"
+    as_of: date | None = None
+    township: str | None = None
+    period: str | None = None
+    snapshot: int | None = None
+
+
+def get_report_sources(
+    book_store: GoalBookStoreDep,
+    source: SourceDep,
+    expenditures: ExpendituresDep,
+    notes: NotesDep,
+    snapshots: SnapshotsDep,
+    clock: ClockDep,
+) -> ReportSources:
+    return ReportSources(book_store, source, expenditures, notes, snapshots, clock)
+
+
+SourcesDep = Annotated[ReportSources, Depends(get_report_sources)]
+QueryDep = Annotated[ReportQuery, Depends()]
+
+
+def report_document(book: GoalBook, src: ReportSources, q: ReportQuery, *, maps: bool) -> dict:
+    _, version = src.books.latest(book.year)
+    today = _today(src.clock)
     return build_report(
-        source,
+        src.counts,
         book,
         goal_version=version,
-        spending_rows={p.id: expenditures.list(book.year, p.id) for p in book.projects},
-        notes={p.id: notes.current(book.year, p.id) for p in book.projects},
+        spending_rows={p.id: src.expenditures.list(book.year, p.id) for p in book.projects},
+        notes={p.id: src.notes.current(book.year, p.id) for p in book.projects},
         today=today,
-        now=clock().astimezone(LOCAL),
-        kind=kind,
-        as_of=_past(as_of, today),
-        township=township,
-        period=period,
-        snapshot=snapshots.get(snapshot) if snapshot is not None else None,
+        now=src.clock().astimezone(LOCAL),
+        kind=q.kind,
+        as_of=_past(q.as_of, today),
+        township=q.township,
+        period=q.period,
+        snapshot=src.snapshots.get(q.snapshot) if q.snapshot is not None else None,
         with_maps=maps,
     )
 
@@ -282,36 +310,13 @@ def report_document(
 @router.get("/report", operation_id="report-document")
 def report(
     books: GoalBooksDep,
-    book_store: GoalBookStoreDep,
-    source: SourceDep,
-    expenditures: ExpendituresDep,
-    notes: NotesDep,
-    snapshots: SnapshotsDep,
-    clock: ClockDep,
+    src: SourcesDep,
+    q: QueryDep,
     year: int | None = None,
-    kind: Kind = "self_evaluation",
-    as_of: AsOf = None,
-    township: Township = None,
-    period: Period = None,
-    snapshot: int | None = None,
     maps: bool = False,
 ) -> dict:
     """The whole report document as JSON (what the XLSX/HTML/PDF/Word files are made from)."""
-    return report_document(
-        book_for(books, year),
-        book_store=book_store,
-        source=source,
-        expenditures=expenditures,
-        notes=notes,
-        snapshots=snapshots,
-        clock=clock,
-        kind=kind,
-        as_of=as_of,
-        township=township,
-        period=period,
-        snapshot=snapshot,
-        maps=maps,
-    )
+    return report_document(book_for(books, year), src, q, maps=maps)
 
 
 @router.get("/reports/{year}.{fmt}", operation_id="report-file")
@@ -319,39 +324,16 @@ def report_file(
     year: int,
     fmt: Literal["xlsx", "html", "pdf", "docx"],
     books: GoalBooksDep,
-    book_store: GoalBookStoreDep,
-    source: SourceDep,
-    expenditures: ExpendituresDep,
-    notes: NotesDep,
-    snapshots: SnapshotsDep,
-    clock: ClockDep,
-    kind: Kind = "self_evaluation",
-    as_of: AsOf = None,
-    township: Township = None,
-    period: Period = None,
-    snapshot: int | None = None,
+    src: SourcesDep,
+    q: QueryDep,
 ) -> Response:
     """The report as a file: 绩效自评表 or 绩效目标表 in XLSX, HTML, PDF or Word."""
     from reports import FORMATS, render
 
-    doc = report_document(
-        book_for(books, year),
-        book_store=book_store,
-        source=source,
-        expenditures=expenditures,
-        notes=notes,
-        snapshots=snapshots,
-        clock=clock,
-        kind=kind,
-        as_of=as_of,
-        township=township,
-        period=period,
-        snapshot=snapshot,
-        maps=fmt in ("html", "pdf", "docx"),
-    )
+    doc = report_document(book_for(books, year), src, q, maps=fmt != "xlsx")
     stamp = datetime.fromisoformat(doc["computed_at"]).strftime("%Y%m%d")
-    what = "绩效自评" if kind == "self_evaluation" else "绩效目标"
-    name = f"{year}年{what}-{'快照' if snapshot else stamp}.{fmt}"
+    what = "绩效自评" if q.kind == "self_evaluation" else "绩效目标"
+    name = f"{year}年{what}-{'快照' if q.snapshot else stamp}.{fmt}"
     from urllib.parse import quote
 
     return Response(
