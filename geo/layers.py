@@ -83,6 +83,7 @@ def read_parcels(
     field_map: Mapping[str, str] | None = None,
     jurisdiction: Jurisdiction | None = None,
     accept_partial: bool = False,
+    defer_duplicates: Callable[[np.ndarray, np.ndarray], None] | None = None,
     progress: Progress = no_progress,
 ) -> ParcelLayer:
     """Read a 图斑 layer: Shapefile (also zipped), GeoPackage, GeoJSON, FileGDB, KML, XLSX, CSV.
@@ -95,6 +96,10 @@ def read_parcels(
     field_map : ``{canonical: source column}`` for fields the aliases don't recognise.
     accept_partial : import the good rows and list rejected ones in the report, instead of
         refusing the whole file when any row is unusable.
+    defer_duplicates : leave in-file duplicates to the caller (``dup_of`` all -1 until it
+        calls ``set_duplicates``): this is called with the codes and the reprojected geometries
+        of the kept rows as soon as they are known, before areas and attributes, so the caller
+        can start on them (``geo.prejudge``) while the rest of the layer is prepared.
 
     Raises an ``ImportError_`` subclass naming the file, row and field on any problem.
     """
@@ -119,6 +124,7 @@ def read_parcels(
             field_map=field_map,
             where=jurisdiction,
             accept_partial=accept_partial,
+            defer_duplicates=defer_duplicates,
             progress=progress,
         )
 
@@ -131,6 +137,7 @@ def _normalise(
     field_map: Mapping[str, str] | None,
     where: Jurisdiction | None,
     accept_partial: bool,
+    defer_duplicates: Callable[[np.ndarray, np.ndarray], None] | None,
     progress: Progress,
 ) -> ParcelLayer:
     t0 = time.perf_counter()
@@ -186,6 +193,8 @@ def _normalise(
     keep = np.setdiff1d(np.arange(len(frame)), np.fromiter(rejected, int, len(rejected)))
     frame, codes, xzqdm, lonlat = frame.iloc[keep], codes[keep], xzqdm[keep], lonlat[keep]
     report.seconds["validate_reproject"] = time.perf_counter() - t0
+    if defer_duplicates is not None:
+        defer_duplicates(codes, lonlat)
     t0 = time.perf_counter()
     area = ellipsoidal_area_m2(lonlat)
     points = shapely.get_type_id(lonlat) == 0
@@ -193,19 +202,12 @@ def _normalise(
         area[points] = _declared_area(frame, cols.get("declared_area"))[points]
         report.points = int(points.sum())
     report.seconds["area"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    dup_of, why = duplicates_in_file(codes, lonlat)
-    report.seconds["duplicates"] = time.perf_counter() - t0
-    for i in np.flatnonzero(dup_of >= 0):
-        report.links.append(
-            {
-                "row": int(keep[i]) + 1,
-                "code": codes[i],
-                "linked_code": codes[dup_of[i]],
-                "reason": f"in_file_{why[i]}",
-                "iou": None,
-            }
-        )
+    dup_of = np.full(len(codes), -1)
+    if defer_duplicates is None:
+        t0 = time.perf_counter()
+        dup_of, why = duplicates_in_file(codes, lonlat)
+        report.seconds["duplicates"] = time.perf_counter() - t0
+        _note_duplicates(report, keep + 1, codes, dup_of, why)
     kept_attrs = [c for c in attr_cols if c not in (cols["code"], cols["xzqdm"])]
     report.attributes_kept = kept_attrs
     attributes = json_lines(frame, kept_attrs)
@@ -234,6 +236,29 @@ def _normalise(
     )
     report.source_crs = _crs_label(src_crs)
     return ParcelLayer(out, name, report.source_crs, raw.encoding, report)
+
+
+def set_duplicates(layer: ParcelLayer, dup_of: np.ndarray, why: list[str]) -> None:
+    """Record in-file duplicates found outside ``read_parcels`` (see ``defer_duplicates``)."""
+    layer.frame["dup_of"] = dup_of
+    _note_duplicates(
+        layer.report, layer.frame["row"].to_numpy(), layer.frame["code"].to_numpy(), dup_of, why
+    )
+
+
+def _note_duplicates(
+    report: ImportReport, rows: np.ndarray, codes: np.ndarray, dup_of: np.ndarray, why: list[str]
+) -> None:
+    for i in np.flatnonzero(dup_of >= 0):
+        report.links.append(
+            {
+                "row": int(rows[i]),
+                "code": codes[i],
+                "linked_code": codes[dup_of[i]],
+                "reason": f"in_file_{why[i]}",
+                "iou": None,
+            }
+        )
 
 
 def _to_cgcs2000(geoms: np.ndarray, crs: CRS, step: int = 100_000) -> np.ndarray:
@@ -416,4 +441,4 @@ def jsonable_records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, 
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-__all__ = ["ParcelLayer", "Progress", "UnreadableFile", "read_parcels"]
+__all__ = ["ParcelLayer", "Progress", "UnreadableFile", "read_parcels", "set_duplicates"]

@@ -4,16 +4,21 @@ the store already holds, then write it in one transaction."""
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
+
 from geo.crs import Jurisdiction
-from geo.hints import compute_hints
-from geo.layers import Progress, no_progress, read_parcels
+from geo.hints import ReferenceSet
+from geo.layers import Progress, no_progress, read_parcels, set_duplicates
 from geo.linking import link_to_existing
+from geo.prejudge import Prejudge
 from geo.references import RefKind, read_reference
 from geo.report import ImportReport
 from storage.refs import RefStore
@@ -51,39 +56,67 @@ def import_file(
     jurisdiction: Jurisdiction | None = None,
     accept_partial: bool = False,
     source_name: str | None = None,
+    workers: int | None = None,
     progress: Progress = no_progress,
 ) -> tuple[dict[str, Any], bool]:
-    """Import a batch. Nothing is written unless the whole file is read and checked first."""
+    """Import a batch. Nothing is written unless the whole file is read and checked first.
+
+    ``workers``: processes for in-file duplicates and hints of a large file (default
+    ``$TUBAN_IMPORT_WORKERS``, else one per core up to 2; 1 keeps it all in this process).
+    """
     path = Path(path)
     sha = file_sha256(path) if path.exists() else ""
     existing = store.find_batch(sha, meta) if sha else None
     if existing is not None:  # same delivery again: skip the read entirely
         return existing, False
     refs = RefStore(store.engine)
-    parcels = read_parcels(
-        path,
-        layer=layer,
-        encoding=encoding,
-        crs=crs,
-        field_map=field_map,
-        jurisdiction=county_of(refs, jurisdiction),
-        accept_partial=accept_partial,
-        progress=progress,
-    )
-    if source_name:
-        parcels = type(parcels)(
-            parcels.frame, source_name, parcels.source_crs, parcels.encoding, parcels.report
+    job = Prejudge(meta.programme.value, workers=import_workers() if workers is None else workers)
+    ref_set: ReferenceSet | None = None
+    ref_seconds = 0.0
+
+    def start_prejudge(codes: np.ndarray, geoms: np.ndarray) -> None:
+        # In-file duplicates and hints are started on the worker processes as soon as the
+        # geometries are reprojected; the references are loaded first so the workers inherit
+        # them.
+        nonlocal ref_set, ref_seconds
+        t = time.perf_counter()
+        ref_set = refs.reference_set(_bounds(geoms))
+        ref_seconds = time.perf_counter() - t
+        job.start(codes, geoms, ref_set)
+
+    with job:  # no worker outlives the import, whatever happens
+        parcels = read_parcels(
+            path,
+            layer=layer,
+            encoding=encoding,
+            crs=crs,
+            field_map=field_map,
+            jurisdiction=county_of(refs, jurisdiction),
+            accept_partial=accept_partial,
+            defer_duplicates=start_prejudge,
+            progress=progress,
         )
-        parcels.report.file = source_name
-    report = parcels.report
-    frame = parcels.frame
-    t0 = time.perf_counter()
-    progress("预判", 0, len(frame))
-    ref_set = refs.reference_set(parcels.bounds)
-    hints = compute_hints(
-        frame.geometry.to_numpy(), frame["area_m2"].to_numpy(), meta.programme.value, ref_set
-    )
-    report.seconds["hints"] = time.perf_counter() - t0
+        if source_name:
+            parcels = type(parcels)(
+                parcels.frame, source_name, parcels.source_crs, parcels.encoding, parcels.report
+            )
+            parcels.report.file = source_name
+        report = parcels.report
+        frame = parcels.frame
+        t0 = time.perf_counter()
+        progress("预判", 0, len(frame))
+        done = job.finish(
+            frame["area_m2"].to_numpy(), progress=lambda rows: progress("预判", rows, len(frame))
+        )
+    assert ref_set is not None
+    set_duplicates(parcels, done.dup_of, done.why)
+    hints = done.hints
+    # Each step's own seconds; with workers they overlapped each other and the area and
+    # attribute work, and "prejudge" is the wall time from their start to their end.
+    report.seconds["duplicates"] = done.seconds["duplicates"]
+    report.seconds["hints"] = ref_seconds + done.seconds["hints"]
+    report.seconds["prejudge"] = done.seconds["wall"]
+    report.seconds["prejudge_wait"] = time.perf_counter() - t0
     report.hints = _hint_summary(hints)
     outside = hints["outside_share"].fillna(0).to_numpy() > 1e-3
     report.outside = [
@@ -123,6 +156,22 @@ def import_file(
     report.created = created
     progress("写入", len(frame), len(frame))
     return batch, created
+
+
+def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def import_workers() -> int:
+    """``$TUBAN_IMPORT_WORKERS`` (0 or 1 turns the worker processes off), else up to 2."""
+    text = os.environ.get("TUBAN_IMPORT_WORKERS", "").strip()
+    if not text:
+        return min(2, os.cpu_count() or 1)
+    try:
+        return max(1, int(text))
+    except ValueError:
+        raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {text!r}") from None
 
 
 def _hint_summary(h) -> dict[str, int]:  # type: ignore[no-untyped-def]
