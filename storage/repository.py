@@ -15,7 +15,6 @@ from sqlalchemy import Engine, and_, bindparam, func, or_, select
 
 from geo.errors import DuplicateBatch, InvalidValue, NotFound, VersionConflict
 from geo.hints import HINT_COLUMNS
-from geo.indicators import CASE_COLUMNS, PAYMENT_COLUMNS
 from geo.layers import ParcelLayer
 from geo.linking import Link
 from geo.model import (
@@ -29,9 +28,9 @@ from geo.model import (
     to_jsonable,
 )
 from geo.workflow import apply, replay
-from storage import daily_counts, enforcement
+from storage import daily_counts, enforcement, facts
 from storage.bulk import bind_constant, indexes_deferred, insert_rows, to_json
-from storage.tables import batches, case_events, cases, payments, reissues
+from storage.tables import batches, case_events, cases, reissues
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
 
@@ -609,32 +608,12 @@ class CaseStore:
     # --- indicator input ----------------------------------------------------------------------
 
     def cases_frame(self) -> pd.DataFrame:
-        """One row per case with the columns the indicator engine reads."""
-        special = {"case_id": cases.c.id, "period": batches.c.period, "due_on": batches.c.due_on}
-        q = select(
-            *[(special[c] if c in special else cases.c[c]).label(c) for c in CASE_COLUMNS]
-        ).join(batches, batches.c.id == cases.c.batch_id)
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
+        """One row per case with the columns the indicator engine reads (storage.facts)."""
+        return facts.live_facts(self.engine)
 
     def payments_frame(self) -> pd.DataFrame:
-        """Payments, one row per programme of the 图斑 their enforcement covers."""
-        q = (
-            select(
-                payments.c.id.label("payment_id"),
-                payments.c.enforcement_id,
-                cases.c.programme,
-                payments.c.amount_yuan,
-                payments.c.receipt_no,
-                payments.c.paid_on,
-            )
-            .join(cases, cases.c.enforcement_id == payments.c.enforcement_id)
-            .distinct()
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return pd.DataFrame(rows, columns=list(PAYMENT_COLUMNS))
+        """Payments, one row per programme/period/township their enforcement covers."""
+        return facts.payments_frame(self.engine)
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
