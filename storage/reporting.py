@@ -253,7 +253,7 @@ def build_report(
         live_projects.append(live)
         if frozen_values is not None and p.id in frozen_values:
             frozen = dict(live)
-            frozen["rows"] = _frozen_rows(live["rows"], frozen_values[p.id]["rows"])
+            frozen["rows"] = frozen_rows(live["rows"], frozen_values[p.id]["rows"])
             frozen["warnings"] = [
                 v["warning"] for r in frozen["rows"] for v in r["values"] if v.get("warning")
             ]
@@ -275,7 +275,7 @@ def build_report(
     ) | {"goal_version": goal_version}
 
 
-def _frozen_rows(live_rows: list[dict], frozen_rows: list[dict]) -> list[dict]:
+def frozen_rows(live_rows: list[dict], frozen_rows: list[dict]) -> list[dict]:
     """The live rows' text and notes with the snapshot's values in place of the live ones."""
     by_no = {r["row_no"]: r for r in frozen_rows}
     out = []

@@ -39,7 +39,7 @@ from geo.roles import BOOKKEEPER_ROLES
 from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
-from storage.reporting import IndicatorSource, build_report, take_snapshot
+from storage.reporting import IndicatorSource, build_report, frozen_rows, take_snapshot
 from storage.snapshots import SnapshotStore
 from storage.users import User
 
@@ -129,10 +129,7 @@ def indicators(
     ids = {(r.row.row_no, v.metric): v.case_ids for r in rows for v in r.values} if drill else {}
     if frozen is not None:
         kept = {p["id"]: p for p in frozen["projects"]}.get(proj.id, {"rows": []})
-        by_no = {r["row_no"]: r for r in kept["rows"]}
-        for r in entry["rows"]:
-            if r["row_no"] in by_no:
-                r["values"] = by_no[r["row_no"]]["values"]
+        entry["rows"] = frozen_rows(entry["rows"], kept["rows"])
     return IndicatorsPublic(
         project=_project_public(proj),
         unit_code=book.unit_code,
