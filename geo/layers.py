@@ -210,8 +210,8 @@ def _normalise(
         _note_duplicates(report, keep + 1, codes, dup_of, why)
     kept_attrs = [c for c in attr_cols if c not in (cols["code"], cols["xzqdm"])]
     report.attributes_kept = kept_attrs
-    attributes = json_lines(frame, kept_attrs)
-    if any("\ufffd" in a for a in attributes):
+    attributes = json_column(frame, kept_attrs)
+    if attributes.str.contains("\ufffd", regex=False).any():
         report.warnings.append(
             "属性中含有无法解码的字符（\ufffd），编码可能不对，可用 --encoding 指定"
         )
@@ -430,6 +430,19 @@ def json_lines(frame: pd.DataFrame, columns: list[str]) -> list[str]:
             sub[c] = [_jsonable(v) for v in sub[c].tolist()]
     text = sub.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
     return text.splitlines()
+
+
+def json_column(frame: pd.DataFrame, columns: list[str], step: int = 100_000) -> pd.Series:
+    """``json_lines`` as a text column, built a slice of rows at a time: a million rows of JSON
+    as Python strings (and the one long string they are split from) would add ~0.4 GB to an
+    import's peak; as Arrow-backed text they take a fraction of that."""
+    parts = [
+        pd.Series(json_lines(frame.iloc[s0 : s0 + step], columns), dtype="str")
+        for s0 in range(0, len(frame), step)
+    ]
+    if not parts:
+        return pd.Series([], dtype="str")
+    return pd.concat(parts, ignore_index=True)
 
 
 def jsonable_records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:

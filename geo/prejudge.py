@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo.hints import ReferenceSet, compute_hints
-from geo.linking import duplicates_in_file
+from geo.linking import code_repeats, duplicates_in_file
 
 # Below this many 图斑 the workers are not worth a fork: measured on 2 cores, they cost 0.09 s
 # at 2 000 图斑, break even near 5 000, save 0.05 s at 10 000 and 0.2 s at 20 000.
@@ -106,8 +106,11 @@ class Prejudge:
             or "fork" not in multiprocessing.get_all_start_methods()
         ):
             return
+        # Same-code repeats are found here, before the fork: the workers then never read the
+        # code strings, whose pages they would copy (hashing a string writes its cached hash).
+        repeats = code_repeats(codes)
         with _FORK_LOCK:
-            _JOB = (codes, self._geoms, self.programme, refs)
+            _JOB = (repeats, self._geoms, self.programme, refs)
             # Frozen objects are never scanned by the workers' garbage collector, which would
             # otherwise write to (and so copy) every page of the parent's objects it visits.
             gc.freeze()
@@ -175,6 +178,8 @@ class Prejudge:
         """Stop the workers (at once, if tasks are still running: their results are no longer
         wanted) and wait for them to exit."""
         pool, self._pool = self._pool, None
+        # The layer's arrays are the caller's to keep or free from here on.
+        self._codes = self._geoms = self._refs = None  # type: ignore[assignment]
         if pool is None:
             return
         if self._pending:
@@ -198,10 +203,10 @@ def _worker_start() -> None:
 def _task(
     kind: str, s0: int, s1: int, area_m2: np.ndarray | None
 ) -> tuple[str, int, object, float]:
-    codes, geoms, programme, refs = _JOB  # type: ignore[misc]
+    repeats, geoms, programme, refs = _JOB  # type: ignore[misc]
     t0 = time.perf_counter()
     if kind == "duplicates":
-        result: object = duplicates_in_file(codes, geoms)
+        result: object = duplicates_in_file(None, geoms, repeats=repeats)
     else:
         result = compute_hints(geoms[s0:s1], area_m2, programme, refs)
     return kind, s0, result, time.perf_counter() - t0

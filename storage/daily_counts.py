@@ -11,7 +11,7 @@ kept incrementally.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,7 +150,7 @@ def book_issued(
     day: date,
     programme: str,
     period: str,
-    townships: np.ndarray | None,
+    townships: Sequence[str | None] | None,
     n: int,
 ) -> None:
     """Count an import's new 图斑 (their township codes, or None) as issued on ``day``."""

@@ -18,6 +18,7 @@ from geo.crs import Jurisdiction
 from geo.hints import ReferenceSet
 from geo.layers import Progress, no_progress, read_parcels, set_duplicates
 from geo.linking import link_to_existing
+from geo.memory import release_free_memory
 from geo.prejudge import Prejudge
 from geo.references import RefKind, read_reference
 from geo.report import ImportReport
@@ -79,6 +80,7 @@ def import_file(
         # geometries are reprojected; the references are loaded first so the workers inherit
         # them.
         nonlocal ref_set, ref_seconds
+        release_free_memory()  # what reading and reprojecting freed
         t = time.perf_counter()
         ref_set = refs.reference_set(_bounds(geoms))
         ref_seconds = time.perf_counter() - t
@@ -109,6 +111,7 @@ def import_file(
             frame["area_m2"].to_numpy(), progress=lambda rows: progress("预判", rows, len(frame))
         )
     assert ref_set is not None
+    hint_layers, ref_set = ref_set.versions, None  # the references are not needed any more
     set_duplicates(parcels, done.dup_of, done.why)
     hints = done.hints
     # Each step's own seconds; with workers they overlapped each other and the area and
@@ -141,6 +144,8 @@ def import_file(
     index = fresh.nonzero()[0]
     links = [type(k)(int(index[k.row]), k.case_id, k.kind, k.reason, k.iou) for k in links]
     report.seconds["link"] = time.perf_counter() - t0
+    del done, candidates
+    release_free_memory()  # the write's peak is the import's: start it from what is in use
     progress("写入", 0, len(frame))
     batch, created = store.import_batch(
         parcels,
@@ -150,7 +155,7 @@ def import_file(
         now=now,
         links=links,
         hints=hints,
-        hint_layers=ref_set.versions,
+        hint_layers=hint_layers,
         progress=progress,
     )
     report.created = created

@@ -50,58 +50,44 @@ FEATURE_COLUMNS = (
 )
 
 
-def _feature_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The stored columns of a parcel frame as numpy arrays, converted once per batch (a text
-    column backed by Arrow converts its whole length on every ``to_numpy``)."""
-    return {
-        "code": frame["code"].to_numpy(dtype=object),
-        "xzqdm": frame["xzqdm"].to_numpy(dtype=object),
-        "attributes": frame["attributes"].to_numpy(dtype=object),  # already JSON text
-        "geometry": frame.geometry.to_numpy(),
-        "area_m2": frame["area_m2"].to_numpy(dtype=float),
-        "area_mu": frame["area_mu"].to_numpy(dtype=float),
-        "delivered_land_class": _optional_text(frame, "delivered_land_class"),
-    }
+def _values(col: pd.Series, idx: np.ndarray) -> list[Any]:
+    """Rows ``idx`` of a column as plain Python values, None for missing.
+
+    Taken a slice at a time: a text column backed by Arrow makes a new Python string for every
+    value it hands out, and all of a million-row batch's at once cost several hundred MB.
+    """
+    part = col.iloc[idx]
+    if part.dtype != object and not part.isna().any():
+        return part.tolist()
+    part = part.astype(object)
+    return part.where(part.notna(), None).tolist()
 
 
-def _optional_text(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A text column as an object array with None (not NaN) for missing values."""
-    if column not in frame:
-        return np.full(len(frame), None, dtype=object)
-    values = frame[column].to_numpy(dtype=object)
-    return np.where(pd.isna(values), None, values)
-
-
-def _feature_columns(arrays: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, list[Any]]:
-    """Storage values of rows ``idx``, column by column (numpy takes, no per-row pandas)."""
-    geoms = arrays["geometry"][idx]
+def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
+    """Storage values of rows ``idx``, column by column (takes of whole columns, no per-row
+    pandas)."""
+    geoms = frame.geometry.to_numpy()[idx]
     b = shapely.bounds(geoms)
     return {
-        "code": arrays["code"][idx].tolist(),
-        "xzqdm": arrays["xzqdm"][idx].tolist(),
-        "attributes": arrays["attributes"][idx].tolist(),
+        "code": _values(frame["code"], idx),
+        "xzqdm": _values(frame["xzqdm"], idx),
+        "attributes": _values(frame["attributes"], idx),  # already JSON text
         "geom": shapely.to_wkb(geoms).tolist(),
         "minx": b[:, 0].tolist(),
         "miny": b[:, 1].tolist(),
         "maxx": b[:, 2].tolist(),
         "maxy": b[:, 3].tolist(),
-        "area_m2": arrays["area_m2"][idx].tolist(),
-        "area_mu": arrays["area_mu"][idx].tolist(),
+        "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
+        "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
     }
 
 
-def _hint_arrays(hints: pd.DataFrame | None) -> dict[str, np.ndarray]:
-    """Each hint column as an object array with None for missing, converted once per batch."""
+def _hint_columns(hints: pd.DataFrame | None, idx: np.ndarray) -> dict[str, list[Any]]:
+    """Hint values of rows ``idx``, column by column; the villages list as JSON text."""
     if hints is None:
         return {}
-    out = {}
-    for c in HINT_COLUMNS:
-        col = hints[c].astype(object)
-        values = col.where(col.notna(), None).to_numpy()
-        # np.str_ and np.float64 subclass str and float, so drivers take them as they are.
-        if c == "villages":
-            values = np.array([None if v is None else to_json(v) for v in values], dtype=object)
-        out[c] = values
+    out = {c: _values(hints[c], idx) for c in HINT_COLUMNS}
+    out["villages"] = [None if v is None else to_json(v) for v in out["villages"]]
     return out
 
 
@@ -244,13 +230,13 @@ class CaseStore:
                 )
             report = layer.report
             report.imported = int(is_new.sum())
-            feature_values = _feature_arrays(frame)
             row_no = frame["row"].to_numpy()
+            code_col = frame["code"]
             for k in links or []:
                 report.links.append(
                     {
                         "row": int(row_no[k.row]),
-                        "code": feature_values["code"][k.row],
+                        "code": code_col.iloc[k.row],
                         "linked_case_id": k.case_id,
                         "reason": f"{k.kind}_{k.reason}",
                         "iou": k.iou,
@@ -290,45 +276,49 @@ class CaseStore:
                 "updated_at": bind_constant(conn, cases, "updated_at", now),
             }
             new_idx = np.flatnonzero(is_new)
-            hint_values = _hint_arrays(hints)
+            land_class = (
+                frame["delivered_land_class"]
+                if "delivered_land_class" in frame
+                else pd.Series(None, index=frame.index, dtype=object)
+            )
             # Rows are built and written a slice at a time: a million at once would hold
-            # several hundred MB of tuples, WKB and JSON besides the geometries themselves.
+            # several hundred MB of tuples, strings, WKB and JSON besides the geometries.
             with indexes_deferred(conn, cases, len(new_idx)):
                 for s0 in range(0, len(new_idx), WRITE_CHUNK):
                     idx = new_idx[s0 : s0 + WRITE_CHUNK]
-                    feats = _feature_columns(feature_values, idx)
-                    feats.update({c: v[idx].tolist() for c, v in hint_values.items()})
-                    feats["delivered_land_class"] = feature_values["delivered_land_class"][
-                        idx
-                    ].tolist()
+                    feats = _feature_columns(frame, idx)
+                    feats.update(_hint_columns(hints, idx))
+                    feats["delivered_land_class"] = _values(land_class, idx)
                     columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
                     insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
+                    del feats, columns
                     progress("写入", s0 + len(idx), n)
-            town = hint_values.get("township_code")
             daily_counts.book_issued(
                 conn,
                 day=meta.issued_on,
                 programme=meta.programme.value,
                 period=meta.period,
-                townships=None if town is None else town[new_idx],
+                townships=None if hints is None else _values(hints["township_code"], new_idx),
                 n=len(new_idx),
             )
-            del hint_values
             # Only the new cases that other rows point at need their ids read back.
-            all_codes = feature_values["code"]
             roots = np.unique(dup_of[dup_of >= 0])
-            wanted = set(all_codes[roots].tolist()) | set(all_codes[list(site_of)].tolist())
+            sites = np.array(sorted(site_of), dtype=int)
+            wanted = set(_values(code_col, roots)) | set(_values(code_col, sites))
             ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
             rows_no = row_no.tolist()
 
+            re_idx = np.flatnonzero(~is_new)
+            re_feats = _feature_columns(frame, re_idx)
+            # A reissue's case: its link's, else (an in-file duplicate) its root row's new case.
+            root_code = dict(zip(roots.tolist(), _values(code_col, roots), strict=True))
+
             def case_of(i: int) -> int:
                 if i in reissue_of:
                     return reissue_of[i].case_id
-                return ids[all_codes[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
+                return ids[root_code[i]] if dup_of[i] < 0 else case_of(int(dup_of[i]))
 
-            re_idx = np.flatnonzero(~is_new)
-            re_feats = _feature_columns(feature_values, re_idx)
             re_rows = []
             for k, i in enumerate(re_idx.tolist()):
                 link = reissue_of.get(i)
