@@ -232,11 +232,12 @@ class CaseStore:
             report.imported = int(is_new.sum())
             row_no = frame["row"].to_numpy()
             code_col = frame["code"]
-            for k in links or []:
+            link_codes = _values(code_col, np.array([k.row for k in links or []], dtype=int))
+            for k, code in zip(links or [], link_codes, strict=True):
                 report.links.append(
                     {
                         "row": int(row_no[k.row]),
-                        "code": code_col.iloc[k.row],
+                        "code": code,
                         "linked_case_id": k.case_id,
                         "reason": f"{k.kind}_{k.reason}",
                         "iou": k.iou,
