@@ -1,20 +1,14 @@
-"""Helpers an import uses to bound its memory or to use both cores give what their plain versions
-give."""
+"""Helpers that an import uses to bound its memory give what their plain versions give."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
-import shapely
 from hypothesis import given
 from hypothesis import strategies as st
-from pyproj import CRS, Transformer
 
-from geo import layers, slices
 from geo.layers import json_column, json_lines
 from geo.linking import code_repeats
-from tests import factories
 
 
 def _frame() -> pd.DataFrame:
@@ -54,30 +48,3 @@ def _repeats_by_dict(codes: list) -> list[int]:
 def test_code_repeats_points_at_the_first_row_with_the_code(codes):
     got = code_repeats(np.array(codes, dtype=object)).tolist()
     assert got == _repeats_by_dict(codes)
-
-
-def test_slices_on_threads_come_back_in_order_and_raise():
-    n = slices.THREADED_MIN_ROWS + 12_345
-    got = slices.map_slices(lambda a, b: np.arange(a, b) * 2, n, step=1000)
-    assert np.concatenate(got).tolist() == (np.arange(n) * 2).tolist()
-
-    def fail(a: int, b: int) -> None:
-        if a >= 20_000:
-            raise ValueError(f"slice {a}")
-
-    with pytest.raises(ValueError, match="slice"):
-        slices.map_slices(fail, n, step=1000)
-
-
-def test_threaded_reprojection_equals_one_pass():
-    n = slices.THREADED_MIN_ROWS + 5_000
-    rng = np.random.default_rng(3)
-    x = factories.FENGRUN_X + rng.uniform(0, 20_000, n)
-    y = factories.FENGRUN_Y + rng.uniform(0, 20_000, n)
-    geoms = shapely.box(x, y, x + 50, y + 30)
-    t = Transformer.from_crs(4527, 4490, always_xy=True)
-    want = shapely.transform(geoms, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
-    source = geoms.copy()
-    got = layers._to_cgcs2000(source, CRS.from_epsg(4527))
-    assert shapely.equals_exact(got, want, tolerance=0).all()
-    assert all(g is None for g in source)  # each source slice was let go as it was done
