@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from geo.slices import map_slices
-
 POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 PUNCTUAL = (shapely.GeometryType.POINT,)
 
@@ -46,7 +44,7 @@ def clean_geometries(geoms: np.ndarray, *, allow_points: bool = False) -> CleanR
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     polygonal = np.isin(types, POLYGONAL)
     punctual = np.isin(types, PUNCTUAL) & allow_points
-    valid = np.concatenate(map_slices(lambda a, b: shapely.is_valid(geoms[a:b]), len(geoms)))
+    valid = shapely.is_valid(geoms)
     area = shapely.area(geoms)
     # Vectorised triage; only the (few) problem rows are visited one by one.
     for i in np.flatnonzero(missing):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from geo.geometry import clean_geometries
 from geo.linking import duplicates_in_file
 from geo.readers import RawLayer, open_source, read_raw
 from geo.report import ImportReport, RowNote
-from geo.slices import map_slices
 
 # Everything Tuban manages lies in China; a reprojected 图斑 outside this box means the file's
 # CRS is wrong, and storing it would put the case on the wrong continent.
@@ -263,24 +261,18 @@ def _note_duplicates(
         )
 
 
-def _to_cgcs2000(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Reproject to EPSG:4490 slice by slice (on two threads), releasing each source slice as
-    it goes, so only one full copy of the geometries is alive at a time."""
+def _to_cgcs2000(geoms: np.ndarray, crs: CRS, step: int = 100_000) -> np.ndarray:
+    """Reproject to EPSG:4490 slice by slice, releasing each source slice as it goes, so only
+    one full copy of the geometries is alive at a time."""
     if crs.equals(CGCS2000):
         return geoms
+    t = Transformer.from_crs(crs, CGCS2000, always_xy=True)
     out = np.empty(len(geoms), dtype=object)
-    local = threading.local()  # a Transformer is not to be shared between threads
-
-    def one(s0: int, s1: int) -> None:
-        if not hasattr(local, "t"):
-            local.t = Transformer.from_crs(crs, CGCS2000, always_xy=True)
-        t = local.t
-        out[s0:s1] = shapely.transform(
-            geoms[s0:s1], lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+    for s0 in range(0, len(geoms), step):
+        out[s0 : s0 + step] = shapely.transform(
+            geoms[s0 : s0 + step], lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))
         )
-        geoms[s0:s1] = None
-
-    map_slices(one, len(geoms))
+        geoms[s0 : s0 + step] = None
     return out
 
 
