@@ -646,7 +646,9 @@ class MemoryCgroup:
     def available(cls) -> str | None:
         if (cls.V1 / "memory.limit_in_bytes").exists():
             return None if os.access(cls.V1, os.W_OK) else f"{cls.V1} is not writable (root?)"
-        controllers = cls.V2 / "cgroup.controllers"
+        # v2: a new group under the root gets memory.max only if the root hands the controller
+        # down to its children.
+        controllers = cls.V2 / "cgroup.subtree_control"
         if controllers.exists() and "memory" in controllers.read_text().split():
             return None if os.access(cls.V2, os.W_OK) else f"{cls.V2} is not writable (root?)"
         return "no cgroup memory controller on this machine"
@@ -658,7 +660,9 @@ class MemoryCgroup:
         self.path.mkdir()
         if self.v2:
             (self.path / "memory.max").write_text(str(self.limit))
-            (self.path / "memory.swap.max").write_text("0")
+            swap = self.path / "memory.swap.max"
+            if swap.exists():
+                swap.write_text("0")
         else:
             (self.path / "memory.limit_in_bytes").write_text(str(self.limit))
             swap = self.path / "memory.memsw.limit_in_bytes"
