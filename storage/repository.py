@@ -305,7 +305,8 @@ class CaseStore:
             # Only the new cases that other rows point at need their ids read back.
             roots = np.unique(dup_of[dup_of >= 0])
             sites = np.array(sorted(site_of), dtype=int)
-            wanted = set(_values(code_col, roots)) | set(_values(code_col, sites))
+            root_code = dict(zip(roots.tolist(), _values(code_col, roots), strict=True))
+            wanted = set(root_code.values()) | set(_values(code_col, sites))
             ids = self._ids_of(conn, batch_id, sorted(wanted))
             self._set_sites(conn, batch_id, frame, site_of, ids)
             rows_no = row_no.tolist()
@@ -313,7 +314,6 @@ class CaseStore:
             re_idx = np.flatnonzero(~is_new)
             re_feats = _feature_columns(frame, re_idx)
             # A reissue's case: its link's, else (an in-file duplicate) its root row's new case.
-            root_code = dict(zip(roots.tolist(), _values(code_col, roots), strict=True))
 
             def case_of(i: int) -> int:
                 if i in reissue_of:
