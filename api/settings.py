@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     imagery_tiles: dict[str, dict[str, str]] = {}
     # At most this many 图斑 per map request; above it the map asks to zoom in.
     feature_limit: int = 3000
+    # Processes finding an import's in-file duplicates and hints when it has 20 000 图斑 or
+    # more (TUBAN_IMPORT_WORKERS); unset: one per core, up to 2; 0 or 1: all in one process.
+    import_workers: int | None = None
 
     def jurisdiction(self) -> Jurisdiction:
         return Jurisdiction(self.county_code, self.county_name, self.county_bbox)

@@ -18,6 +18,7 @@ import shapely
 
 from api.settings import REPO_ROOT
 from geo import testing
+from geo.batch import BatchMeta
 from geo.model import Programme
 from storage.blobs import BlobStore
 from storage.expenditures import ExpenditureStore
@@ -25,7 +26,7 @@ from storage.goalbooks import GoalBookStore
 from storage.imports import import_file, import_reference
 from storage.indicator_notes import NoteStore
 from storage.photo_store import PhotoStore
-from storage.repository import BatchMeta, CaseStore
+from storage.repository import CaseStore
 from storage.users import UserStore
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"

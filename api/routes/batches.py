@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from api.deps import ClockDep, SettingsDep, StoreDep
 from api.schemas import BatchesPublic, BatchImported, BatchPublic
 from api.security import CurrentUser, require, user_store
+from geo.batch import BatchMeta
 from geo.errors import InvalidValue, NotFound
 from geo.fields import field_map_from
 from geo.model import Judgment, Programme, State
 from geo.roles import Role, sees_all
 from storage.imports import import_file
-from storage.repository import BatchMeta, CaseStore
+from storage.repository import CaseStore
 from storage.tables import cases, reissues
 from storage.users import User, UserStore
 
@@ -100,6 +101,7 @@ async def import_batch(
             field_map=mapping,
             jurisdiction=settings.jurisdiction(),
             accept_partial=accept_partial,
+            workers=settings.import_workers,
         )
     return BatchImported(
         **BatchPublic.from_row(row).model_dump(), created=created, report=row.get("report")
