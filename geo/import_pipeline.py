@@ -31,7 +31,6 @@ from geo.crs import Jurisdiction
 from geo.errors import InvalidGeometry, InvalidValue, MissingField
 from geo.fields import REQUIRED, display_name, resolve_fields
 from geo.geometry import clean_geometries
-from geo.hints import HINT_COLUMNS
 from geo.layers import ParcelLayer, crs_label, json_column, resolve_crs, set_duplicates
 from geo.linking import Link, duplicates_in_file, link_to_existing
 from geo.memory import map_in_slices
@@ -61,8 +60,8 @@ class ReadOptions:
 class Normalised:
     """A raw layer with its fields recognised and its CRS decided, still in source coordinates.
 
-    ``frame`` holds the source attributes (no geometry); ``geoms`` the geometries, X/Y already
-    swapped back when the file had them swapped.
+    ``frame`` holds the source attributes (no geometry), ``geoms`` the geometries as read;
+    ``swap_xy``: the file has X and Y the wrong way round (``repair`` swaps them back).
     """
 
     frame: pd.DataFrame
@@ -72,6 +71,7 @@ class Normalised:
     xzqdm: np.ndarray
     geoms: np.ndarray | None
     crs: CRS
+    swap_xy: bool
     name: str
     driver: str
     encoding: str
@@ -142,17 +142,15 @@ def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Norm
             )
     report.fields = dict(cols)
     src_crs, swap = resolve_crs(frame, options.crs, options.jurisdiction, report, name)
-    geoms = frame.geometry.to_numpy()
-    if swap:
-        geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
     out = Normalised(
         frame=pd.DataFrame(frame.drop(columns="geometry")),
         cols=cols,
         attr_cols=attr_cols,
         codes=_text_column(frame[cols["code"]]),
         xzqdm=_text_column(frame[cols["xzqdm"]]),
-        geoms=geoms,
+        geoms=frame.geometry.to_numpy(),
         crs=src_crs,
+        swap_xy=swap,
         name=name,
         driver=raw.driver,
         encoding=raw.encoding,
@@ -162,13 +160,16 @@ def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Norm
 
 
 def repair(fields: Normalised, report: ImportReport) -> Repaired:
-    """Stage 3: force 2D, repair invalid rings, refuse rows without a usable geometry or key.
+    """Stage 3: X/Y put right, 2D forced, invalid rings repaired; rows without a usable
+    geometry or key are listed as rejected.
 
     Takes ``fields.geoms`` over (leaving None there): only one copy of the geometries should be
     alive at a time, and at a million 图斑 each copy costs about half a gigabyte.
     """
     t0 = time.perf_counter()
     geoms, fields.geoms = fields.geoms, None
+    if fields.swap_xy:
+        geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
     cleaned = clean_geometries(geoms, allow_points=fields.driver in ("CSV", "XLSX"))
     del geoms
     rejected = dict(cleaned.rejected)
@@ -266,7 +267,9 @@ def describe(located: Located, area_m2: np.ndarray, report: ImportReport) -> Par
 
 
 def find_duplicates(layer: ParcelLayer) -> None:
-    """Stage 7a, in this process: mark the rows that repeat an earlier row of the same file."""
+    """Stage 7, in this process: mark the rows that repeat an earlier row of the same file.
+
+    Its twin is ``geo.hints.compute_hints``; ``geo.prejudge`` runs both on worker processes."""
     t0 = time.perf_counter()
     dup_of, why = duplicates_in_file(
         layer.frame["code"].to_numpy(), layer.frame.geometry.to_numpy()
@@ -302,8 +305,7 @@ def summarise(layer: ParcelLayer, hints: pd.DataFrame) -> None:
 
 
 def hint_summary(h: pd.DataFrame) -> dict[str, int]:
-    """How many 图斑 each kind of hint concerns (columns: ``geo.hints.HINT_COLUMNS``)."""
-    assert set(HINT_COLUMNS) <= set(h.columns)
+    """How many 图斑 each kind of hint concerns (``h``: ``geo.hints.compute_hints``' frame)."""
     approval = h["approval_share"].fillna(0)
     return {
         "located": int(h["township_code"].notna().sum()),
@@ -313,7 +315,7 @@ def hint_summary(h: pd.DataFrame) -> dict[str, int]:
         "permit_outside": int((h["permit_relation"] == "outside").sum()),
         "approval_covered": int((approval >= 0.999).sum()),
         "approval_partial": int(((approval > 0.001) & (approval < 0.999)).sum()),
-        "outside_county": int((h["outside_share"].fillna(0) > 0.001).sum()),
+        "outside_county": int((h["outside_share"].fillna(0) > OUTSIDE_LISTED).sum()),
     }
 
 

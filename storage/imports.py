@@ -95,11 +95,13 @@ def import_file(
     summarise(parcels, judged.hints)
     progress("预判", len(parcels), len(parcels))
     t0 = time.perf_counter()  # "link" counts the store's query too, as it always has
-    codes = parcels.frame["code"].tolist()
-    links = link(parcels, store.link_candidates(parcels.bounds, codes, programme), programme)
+    codes = parcels.frame["code"].tolist()  # a million of them: gone once the query is built
+    candidates = store.link_candidates(parcels.bounds, codes, programme)
+    del codes
+    links = link(parcels, candidates, programme)
     parcels.report.seconds["link"] = time.perf_counter() - t0
     batch = Prepared(parcels, meta, sha, links, judged.hints, hint_layers)
-    del judged, codes
+    del judged, candidates
     release_free_memory()  # the write's peak is the import's: start it from what is in use
     progress("写入", 0, len(parcels))
     row, created = write_batch(store.engine, batch, actor=actor, now=now, progress=progress)
