@@ -21,6 +21,7 @@ from api.routes import (
     goals,
     health,
     indicators,
+    meta,
     notes,
     photos,
     references,
@@ -76,6 +77,8 @@ def create_app(
     add_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
+    # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.
+    app.include_router(meta.router)
     # Everything else needs a logged-in user; routes narrow it further by role.
     signed_in = [Depends(current_user)]
     for r in (

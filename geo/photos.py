@@ -45,6 +45,17 @@ FLAGS = (
     "before_imagery",
     "after_deadline",
 )
+# Each flag in a few words, for lists and the event log (the checks' own notes say more).
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "no_position": ("照片没有拍摄位置（GPS）", "no position (GPS) in the photo"),
+    "far_from_polygon": ("拍摄位置离图斑较远", "taken far from the 图斑"),
+    "no_direction": ("照片没有拍摄方向", "no direction in the photo"),
+    "magnetic_north": ("拍摄方向以磁北为准", "direction relative to magnetic north"),
+    "not_facing": ("拍摄方向未朝向图斑", "not facing the 图斑"),
+    "no_time": ("照片没有拍摄时间", "no time in the photo"),
+    "before_imagery": ("拍摄时间早于卫片影像时间", "taken before the imagery"),
+    "after_deadline": ("拍摄时间晚于核查截止日期", "taken after the verification deadline"),
+}
 
 _NOT_IMAGE = "文件不是 JPEG/PNG 图片"
 _DATETIME = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")

@@ -1,0 +1,106 @@
+"""The workflow's vocabulary for clients: states, actions, roles, reasons, guards, fields."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from geo.vocabulary import vocabulary
+
+router = APIRouter(prefix="/api", tags=["meta"])
+
+
+class Labelled(BaseModel):
+    code: str
+    label: str
+    label_en: str
+
+
+class ProgrammeMeta(Labelled):
+    workflow: str
+
+
+class WorkflowMeta(BaseModel):
+    states: list[str]
+    transitions: list[dict[str, str]]
+
+
+class StateMeta(Labelled):
+    final: bool
+
+
+class JudgmentMeta(Labelled):
+    reasons: list[Labelled]
+
+
+class ActionField(BaseModel):
+    name: str
+    kind: str
+    required: bool
+    label: str
+    label_en: str
+    in_form: bool
+
+
+class ActionMeta(Labelled):
+    roles: list[str]
+    assigned_only: bool
+    controlled_reason: bool
+    fields: list[ActionField]
+
+
+class FieldMeta(BaseModel):
+    label: str
+    label_en: str
+
+
+class FieldKindMeta(BaseModel):
+    pattern: str | None
+
+
+class Guards(BaseModel):
+    min_evidence_photos: int
+    resubmit_needs_note_after: int
+
+
+class LandClass(BaseModel):
+    code: str
+    label: str
+
+
+class MetaPublic(BaseModel):
+    """``geo.vocabulary.vocabulary()``; ``version`` changes whenever any of it does."""
+
+    version: str
+    programmes: list[ProgrammeMeta]
+    workflows: dict[str, WorkflowMeta]
+    states: list[StateMeta]
+    judgments: list[JudgmentMeta]
+    actions: list[ActionMeta]
+    roles: list[Labelled]
+    fields: dict[str, FieldMeta]
+    field_kinds: dict[str, FieldKindMeta]
+    guards: Guards
+    photo_flags: list[Labelled]
+    land_classes: list[LandClass]
+
+
+@cache
+def _meta() -> MetaPublic:
+    # The vocabulary is code, not data in the store: it cannot change while the process runs.
+    return MetaPublic.model_validate(vocabulary())
+
+
+@router.get("/meta", operation_id="meta-get", response_model=MetaPublic)
+def meta(request: Request, response: Response) -> MetaPublic | Response:
+    """The vocabulary with an ETag: a client holding the same version gets 304, keeps its copy."""
+    m = _meta()
+    etag = f'"{m.version}"'
+    # Revalidate every time (cheap 304) so a new release's rules reach a cached client at once.
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return m
