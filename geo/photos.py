@@ -18,6 +18,7 @@ from PIL import Image, ImageFile, ImageOps
 from PIL.ExifTags import GPS, IFD, Base
 from pyproj import CRS, Transformer
 from pyproj.enums import TransformDirection
+from shapely.geometry.base import BaseGeometry
 
 from geo.area import CGCS2000, GEOD
 from geo.errors import InvalidPayload
@@ -106,6 +107,7 @@ class PhotoCheck:
     notes: list[str] = field(default_factory=list)
 
     def flag(self, code: str, note: str) -> None:
+        """Record one failed check: its stable flag code and the note shown to users."""
         self.flags.append(code)
         self.notes.append(note)
 
@@ -288,7 +290,7 @@ def _offset(value: Any) -> tzinfo | None:
 
 def check_photo(
     info: PhotoInfo,
-    polygon: shapely.Geometry,
+    polygon: BaseGeometry,
     *,
     imagery_date: date | None,
     deadline: date | None,
@@ -354,7 +356,7 @@ def _true_direction(info: PhotoInfo, check: PhotoCheck) -> float | None:
 
 def _check_place(
     info: PhotoInfo,
-    polygon: shapely.Geometry,
+    polygon: BaseGeometry,
     direction: float | None,
     check: PhotoCheck,
     max_distance_m: float,
@@ -387,7 +389,7 @@ def _check_place(
         )
 
 
-def _distance_m(polygon: shapely.Geometry, lon: float, lat: float) -> float:
+def _distance_m(polygon: BaseGeometry, lon: float, lat: float) -> float:
     """Geodesic metres on the CGCS2000 ellipsoid from (lon, lat) to the polygon's nearest point.
 
     The nearest point is found in an azimuthal equidistant projection centred on the photo,
@@ -407,7 +409,7 @@ def _distance_m(polygon: shapely.Geometry, lon: float, lat: float) -> float:
 
 
 def _bearings(
-    polygon: shapely.Geometry, lon: float, lat: float, point: shapely.Point
+    polygon: BaseGeometry, lon: float, lat: float, point: shapely.Point
 ) -> np.ndarray:
     """Geodesic forward azimuths (0–360°) from the photo to the polygon's convex-hull vertices.
 
