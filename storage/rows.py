@@ -8,10 +8,10 @@ from sqlalchemy import CursorResult
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
-    """The primary key the single-row INSERT behind ``result`` created."""
+    """The integer primary key the single-row INSERT behind ``result`` created."""
     key = result.inserted_primary_key
-    # SQLAlchemy types this Optional: it is None only for statements that are not a
-    # single-row INSERT, which would be a programming error here, not bad input.
-    if key is None:
-        raise TypeError("inserted_id needs the result of a single-row INSERT")
+    # SQLAlchemy types the key Optional: it is None (or holds None) for an INSERT that created
+    # no row it can name, e.g. INSERT ... SELECT. Here that is a programming error.
+    if key is None or key[0] is None:
+        raise RuntimeError("inserted_id needs a single-row INSERT that created a key")
     return int(key[0])
