@@ -7,16 +7,17 @@ import { api, configureAuth } from './api.js';
 import { createLoginScreen, roleText, session } from './auth.js';
 import { announce, fill, h } from './dom.js';
 import { createIndicatorsView } from './indicators.js';
+import { STATE_COLOURS, colourFor, fmt2 } from './labels.js';
 import {
-  ACTION_LABELS, FINAL_STATES, PROGRAMME_LABELS, STATE_COLOURS, colourFor, fmt2, stateLabel,
-} from './labels.js';
+  actionLabel, isFinal, labelPairs, loadMeta, programmeLabel, stateLabel, statesWith,
+} from './meta.js';
 import { createBasemap } from './basemap.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
 import { createOutbox } from './outbox.js';
 import { createBatchOverlays } from './overlays.js';
 import { createFinder } from './finder.js';
-import { initLanguage } from './i18n.js';
+import { addPhrases, initLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
@@ -48,6 +49,11 @@ const els = {
   tabs: [...document.querySelectorAll('[role="tab"]')],
 };
 
+// The workflow's vocabulary before anything is drawn: every label and rule the page shows comes
+// from it (offline: the copy kept from the last visit).
+const vocabulary = await loadMeta();
+addPhrases(labelPairs());
+
 let batches = [];
 let currentBatch = null;
 let caseToken = 0;
@@ -78,7 +84,7 @@ function writeHash(changes) {
 function batchName(id) {
   const b = batches.find((x) => String(x.id) === String(id));
   if (!b) return null;
-  return `${b.period ?? ''} ${b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme}`.trim();
+  return `${b.period ?? ''} ${b.programme_label || programmeLabel(b.programme)}`.trim();
 }
 
 const currentUser = () => session.user;
@@ -90,7 +96,7 @@ function today() {
 
 /** Past its batch's due date and not finished (the rule of GET /api/overdue). */
 function isOverdue(props) {
-  if (FINAL_STATES.has(props.state)) return false;
+  if (isFinal(props.state)) return false;
   const b = batches.find((x) => String(x.id) === String(props.batch_id)) || currentBatch;
   return Boolean(b && b.due_on && b.due_on < today());
 }
@@ -173,7 +179,7 @@ const outbox = createOutbox({
       panel.show(updated);
       extent.showSaved(updated);
     }
-    panel.status(`网络已恢复，离线填写的“${ACTION_LABELS[item.action] || item.action}”（图斑 ${item.code || item.case_id}）已自动提交。当前状态：${stateLabel(updated.state, updated.state_label)}。`);
+    panel.status(`网络已恢复，离线填写的“${actionLabel(item.action)}”（图斑 ${item.code || item.case_id}）已自动提交。当前状态：${stateLabel(updated.state, updated.state_label)}。`);
     afterChange();
   },
 });
@@ -203,7 +209,7 @@ createImportForm($('importer'), api, {
 });
 
 function batchLabel(b) {
-  const programme = b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme;
+  const programme = b.programme_label || programmeLabel(b.programme);
   const n = b.feature_count ?? 0;
   const repeated = typeof b.new_cases === 'number' && b.new_cases < n ? `，重复下发 ${n - b.new_cases}` : '';
   return `${b.period ?? ''} ${programme} (${n}${repeated})`.trim();
@@ -507,7 +513,7 @@ function afterChange() {
 }
 
 async function runAction(c, { action, payload, merge = [] }) {
-  const label = ACTION_LABELS[action] || action;
+  const label = actionLabel(action);
   try {
     let updated;
     let extra = '';
@@ -611,8 +617,9 @@ async function recordPayment(c, enforcement, payload) {
 
 /** 合并立案 choices: the other approved illegal 图斑 of the batch in view. */
 function mergeCandidates(c) {
+  const fileable = statesWith('file', c.programme);
   return mapView.features()
-    .filter((f) => f.state === 'approved' && f.judgment === 'illegal' && String(f.id) !== String(c.id))
+    .filter((f) => fileable.includes(f.state) && f.judgment === 'illegal' && String(f.id) !== String(c.id))
     .sort((a, b) => String(a.code ?? a.id).localeCompare(String(b.code ?? b.id), 'zh-CN', { numeric: true }))
     .map((f) => ({ id: f.id, code: f.code, township_name: f.township_name }));
 }
@@ -678,6 +685,9 @@ els.caseSelect.addEventListener('change', () => {
 });
 
 async function boot() {
+  if (vocabulary.source === 'none') {
+    announce(els.globalAlert, `无法加载业务词汇（状态、操作等的名称）：${vocabulary.error?.message || ''}。请检查网络后刷新页面。`);
+  }
   const initialView = hashParams().get('view');
   const tab = els.tabs.find((t) => t.dataset.view === initialView && !t.hidden);
   selectTab(tab || els.tabs[0]);

@@ -19,7 +19,8 @@ import { trendChart } from './dashboard-chart.js';
 import { createGoalEditor } from './dashboard-goals.js';
 import { evidenceList, noteForm } from './dashboard-notes.js';
 import { downloadsSection, snapshotForm } from './dashboard-tools.js';
-import { fmt2, formatDateTime, stateLabel } from './labels.js';
+import { fmt2, formatDateTime } from './labels.js';
+import { stateLabel } from './meta.js';
 
 /** Preferred order; projects the API lists beyond these follow in API order. */
 const PROJECT_ORDER = ['mining_enforcement', 'land_change_survey', 'planning'];
