@@ -72,7 +72,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("app-actions.js", "illegal"): "merge candidates for 合并立案",
     # Controls the panel places by action: the photo upload, the extent tool of the verify form,
     # the 登记缴款 form for those who may penalise, and the note that names the unblocking step.
-    ("panel.js", "add_photo"): "the upload control is add_photo",
+    ("panel-photos.js", "add_photo"): "the upload control is add_photo",
+    ("panel.js", "add_photo"): "add_photo is the upload control, not a form",
     ("panel.js", "verify"): "the extent tool belongs to the verify form",
     ("panel.js", "penalise"): "payments are recorded by those who may penalise",
     ("panel.js", "annotate"): "the blocked note names the step that lifts it",
