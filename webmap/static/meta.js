@@ -68,12 +68,17 @@ function writeCache(storage, m) {
  * Load the vocabulary: the cached copy is revalidated by its version (304 keeps it); offline,
  * the cached copy is used as it is. Resolves to {meta, source: 'network'|'cache'|'none', error}.
  */
-export async function loadMeta({ fetchFn = globalThis.fetch, storage = globalThis.localStorage, url = 'api/meta' } = {}) {
+export async function loadMeta({
+  fetchFn = globalThis.fetch, storage = globalThis.localStorage, url = 'api/meta', timeoutMs = 8000,
+} = {}) {
   const cached = storage ? readCache(storage) : null;
   const headers = { Accept: 'application/json' };
   if (cached) headers['If-None-Match'] = `"${cached.version}"`;
+  // A connection that hangs (a weak signal in the field) must not keep the page from starting.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const response = await fetchFn(url, { headers, cache: 'no-cache' });
+    const response = await fetchFn(url, { headers, cache: 'no-cache', signal: abort.signal });
     if (response.status === 304 && cached) return { meta: setMeta(cached.meta), source: 'cache' };
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const fresh = await response.json();
@@ -83,6 +88,8 @@ export async function loadMeta({ fetchFn = globalThis.fetch, storage = globalThi
   } catch (error) {
     if (cached) return { meta: setMeta(cached.meta), source: 'cache', error };
     return { meta: setMeta(EMPTY), source: 'none', error };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -96,3 +96,22 @@ test('offline, the last vocabulary seen is used; without one, codes show as they
   assert.equal(none.source, 'none');
   assert.equal(reasonLabel('unlicensed_mining'), 'unlicensed_mining');
 });
+
+test('a connection that hangs gives up after the timeout and uses the cached copy', async () => {
+  const storage = memoryStorage();
+  await loadMeta({ fetchFn: async () => response(200, META), storage });
+  const hanging = (url, { signal }) => new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+  });
+  setMeta(null);
+  const r = await loadMeta({ fetchFn: hanging, storage, timeoutMs: 20 });
+  assert.equal(r.source, 'cache');
+  assert.equal(stateLabel('closed'), '已结案');
+});
+
+test('an answer that is not a vocabulary is not kept', async () => {
+  const storage = memoryStorage();
+  const r = await loadMeta({ fetchFn: async () => response(200, { hello: 'world' }), storage });
+  assert.equal(r.source, 'none');
+  assert.equal(storage.getItem('tuban.meta'), null);
+});
