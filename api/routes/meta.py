@@ -13,29 +13,41 @@ router = APIRouter(prefix="/api", tags=["meta"])
 
 
 class Labelled(BaseModel):
+    """A code with its zh-CN and English labels."""
+
     code: str
     label: str
     label_en: str
 
 
 class ProgrammeMeta(Labelled):
+    """A programme and the workflow its 图斑 follow."""
+
     workflow: str
 
 
 class WorkflowMeta(BaseModel):
+    """One workflow: its states in order and its (state, action) → state table."""
+
     states: list[str]
     transitions: list[dict[str, str]]
 
 
 class StateMeta(Labelled):
+    """A case state; ``final`` ones are never overdue."""
+
     final: bool
 
 
 class JudgmentMeta(Labelled):
+    """A verification judgment and its controlled reasons."""
+
     reasons: list[Labelled]
 
 
 class ActionField(BaseModel):
+    """One payload field of an action; ``in_form`` is false where it is not typed in."""
+
     name: str
     kind: str
     required: bool
@@ -45,6 +57,8 @@ class ActionField(BaseModel):
 
 
 class ActionMeta(Labelled):
+    """A case action: who may take it, whether it is limited to assigned 图斑, its fields."""
+
     roles: list[str]
     assigned_only: bool
     controlled_reason: bool
@@ -52,20 +66,28 @@ class ActionMeta(Labelled):
 
 
 class FieldMeta(BaseModel):
+    """A payload key's labels, for the event history."""
+
     label: str
     label_en: str
 
 
 class FieldKindMeta(BaseModel):
+    """What the server accepts for a kind of field (a pattern where one applies)."""
+
     pattern: str | None
 
 
 class Guards(BaseModel):
+    """The workflow's thresholds."""
+
     min_evidence_photos: int
     resubmit_needs_note_after: int
 
 
 class LandClass(BaseModel):
+    """A common 三调 land-class code and its name."""
+
     code: str
     label: str
 
