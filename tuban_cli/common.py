@@ -27,10 +27,19 @@ DbOpt = Annotated[
 def services_for(db: Path | None) -> Services:
     """The database of ``--db`` (else of the environment), opened as the API opens it."""
     # Imported here so that `tuban --help` does not load the stores.
+    from pydantic import ValidationError
+
     from runtime.compose import build
     from runtime.settings import load_settings
 
-    return build(load_settings(db))
+    try:
+        settings = load_settings(db)
+    except ValidationError as exc:  # a TUBAN_* variable that does not parse
+        for e in exc.errors():
+            name = f"TUBAN_{str(e['loc'][0]).upper()}" if e["loc"] else "TUBAN_*"
+            typer.secho(f"设置错误 {name}：{e['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    return build(settings)
 
 
 def fail(exc: TubanError) -> None:
