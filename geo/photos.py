@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -22,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.area import CGCS2000, GEOD
 from geo.errors import InvalidPayload
+from geo.localtime import LOCAL_TZ
 
 MAX_BYTES = 20 * 1024 * 1024
 # Pillow format name -> MIME type. Phones that embed a depth map or preview write MPO, which
@@ -31,7 +31,6 @@ ALLOWED_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"
 # small file cannot expand into gigabytes of pixels (decompression bomb).
 MAX_PIXELS = 60_000_000
 THUMB_SIZE = 320
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Magnetic declination around 唐山 (west, about −7° in 2019–2025 per the World Magnetic
 # Model); a magnetic bearing plus this is a true bearing.
 MAGNETIC_DECLINATION_DEG = -7.0
@@ -305,7 +304,7 @@ def check_photo(
     polygon : the 图斑 in EPSG:4490 (x = longitude). Phone GPS is WGS84; the two frames differ
         by well under a metre (domain.md §4), far below GPS error, so no datum shift is applied.
     imagery_date : date of the 后时相 imagery; a photo from an earlier day cannot show the change.
-    deadline : the batch's due date; compared with the photo's Asia/Shanghai calendar day.
+    deadline : the batch's due date; compared with the photo's local (LOCAL_TZ) calendar day.
     max_distance_m : geodesic distance beyond which the photo is flagged ``far_from_polygon``.
     fov_tolerance_deg : how far the camera may point beside the polygon's bearing range, for
         the lens's field of view and compass error.

@@ -100,6 +100,7 @@ async def import_batch(
             field_map=mapping,
             jurisdiction=settings.jurisdiction(),
             accept_partial=accept_partial,
+            workers=settings.import_workers,
         )
     return BatchImported(
         **BatchPublic.from_row(row).model_dump(), created=created, report=row.get("report")
