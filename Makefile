@@ -7,6 +7,12 @@ PORT ?= 8000
 
 .PHONY: demo test lint bench clean
 
+# The web map's dev tools (ESLint), from webmap/package-lock.json; again when the lock changes.
+NODE_STAMP := webmap/node_modules/.installed-stamp
+$(NODE_STAMP): webmap/package.json webmap/package-lock.json
+	cd webmap && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -16,8 +22,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/tuban demo --host $(HOST) --port $(PORT)
 
-# pytest exits 5 when it collected nothing; that must fail, not pass quietly.
-test: $(STAMP)
+# The web map's unit tests (Node's test runner, no DOM), then pytest. pytest exits 5 when it
+# collected nothing; that must fail, not pass quietly.
+test: $(STAMP) $(NODE_STAMP)
+	node --test webmap/tests/
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
@@ -26,8 +34,9 @@ N ?= 100000
 bench: $(STAMP)
 	$(PY) benchmarks/import_bench.py --n $(N) --timeout 1200
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check geo storage api reports webmap tuban_cli tests sample_data benchmarks
+	cd webmap && npx --no-install eslint .
 
 clean:
 	rm -rf $(VENV) tuban-data .pytest_cache .hypothesis

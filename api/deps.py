@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 
-from api.settings import Settings
 from geo.errors import NotFound
 from geo.goals import GoalBook
-from storage.blobs import BlobStore
+from runtime.compose import Services
+from runtime.settings import Settings
 from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
@@ -26,18 +24,6 @@ def get_store(request: Request) -> CaseStore:
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def evidence_dir(settings: Settings) -> Path:
-    """Evidence files of goal-table rows live beside the photos (tuban-data/evidence)."""
-    return Path(settings.photos_dir).parent / "evidence"
-
-
-def open_goal_books(engine: Engine, goals_dir: Path, now: datetime) -> GoalBookStore:
-    """The goal-book store, seeded from the YAML files for years it does not hold yet."""
-    books = GoalBookStore(engine)
-    books.seed_from_dir(goals_dir, actor="system", now=now)
-    return books
 
 
 def get_goal_book_store(request: Request) -> GoalBookStore:
@@ -65,13 +51,17 @@ def book_for(books: dict[int, GoalBook], year: int | None) -> GoalBook:
     return books[year]
 
 
+def get_services(request: Request) -> Services:
+    """Everything runtime.compose built for this app."""
+    return request.app.state.services
+
+
 def get_expenditures(request: Request) -> ExpenditureStore:
-    return ExpenditureStore(request.app.state.store.engine)
+    return get_services(request).expenditures
 
 
 def get_notes(request: Request) -> NoteStore:
-    state = request.app.state
-    return NoteStore(state.store.engine, BlobStore(evidence_dir(state.settings)))
+    return get_services(request).notes()
 
 
 def get_clock(request: Request) -> Callable[[], datetime]:

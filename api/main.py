@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import open_goal_books
 from api.errors import add_exception_handlers
 from api.routes import (
     auth,
@@ -21,6 +19,7 @@ from api.routes import (
     goals,
     health,
     indicators,
+    meta,
     notes,
     photos,
     references,
@@ -28,54 +27,37 @@ from api.routes import (
     webmap,
     work,
 )
-from api.security import HASHER, current_user
-from api.settings import Settings
-from geo.goals import GoalBook, load_goals
-from storage.blobs import BlobStore
-from storage.engine import make_engine, migrate
-from storage.photo_store import PhotoStore
-from storage.repository import CaseStore
-from storage.users import UserStore
+from api.security import current_user
+from runtime.compose import Clock, build, utc_now
+from runtime.settings import Settings
 
 WEBMAP_STATIC = Path(__file__).resolve().parent.parent / "webmap" / "static"
 
 
-def load_goal_books(goals_dir: Path) -> dict[int, GoalBook]:
-    books = [load_goals(p) for p in sorted(Path(goals_dir).glob("*.yaml"))]
-    return {b.year: b for b in books}
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] = _utc_now
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     """Build the app for ``settings``; the database schema is migrated on start-up."""
-    settings = settings or Settings()
+    services = build(settings, clock=clock)
+    services.seed_goal_books()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        app.state.store.engine.dispose()
+        services.engine.dispose()
 
     app = FastAPI(title="Tuban 图斑", version="0.1.0", lifespan=lifespan)
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    app.state.settings = settings
-    app.state.store = CaseStore(engine)
-    app.state.goal_book_store = open_goal_books(engine, settings.goals_dir, clock())
-    app.state.clock = clock
-    app.state.users = UserStore(engine, HASHER)
-    app.state.photos = PhotoStore(engine, BlobStore(settings.photos_dir))
+    app.state.services = services
+    # Shortcuts the routes and their dependencies read; the same objects as in services.
+    app.state.settings = services.settings
+    app.state.store = services.cases
+    app.state.goal_book_store = services.goal_books
+    app.state.clock = services.clock
+    app.state.users = services.users
+    app.state.photos = services.photos
     add_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
+    # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.
+    app.include_router(meta.router)
     # Everything else needs a logged-in user; routes narrow it further by role.
     signed_in = [Depends(current_user)]
     for r in (
@@ -93,6 +75,6 @@ def create_app(
         webmap.router,
     ):
         app.include_router(r, dependencies=signed_in)
-    if settings.serve_webmap and WEBMAP_STATIC.is_dir():
+    if services.settings.serve_webmap and WEBMAP_STATIC.is_dir():
         app.mount("/", StaticFiles(directory=WEBMAP_STATIC, html=True), name="webmap")
     return app

@@ -1,20 +1,15 @@
-"""Password hashing (argon2) and the current user, for every API call."""
+"""The current user of every API call, and what their roles let them do."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from argon2 import PasswordHasher
 from fastapi import Depends, Request
 
 from geo.errors import NotFound
 from geo.model import Action
 from geo.roles import ASSIGNED_ONLY, Role, may_act, sees_all
 from storage.users import AuthError, Forbidden, User, UserStore
-
-# argon2id with the library's defaults (RFC 9106 low-memory profile): slow enough to hurt an
-# attacker with a stolen database, fast enough (tens of ms) for a county office's logins.
-HASHER = PasswordHasher()
 
 
 def user_store(request: Request) -> UserStore:

@@ -149,9 +149,9 @@ def phase_full(args: argparse.Namespace) -> dict:
     """storage.imports.import_file on the parcels, quiet progress."""
     from sqlalchemy import func, select
 
-    from api.settings import Settings
     from geo.batch import BatchMeta
     from geo.model import Programme
+    from runtime.settings import Settings
     from storage.imports import import_file
     from storage.repository import CaseStore
     from storage.tables import cases, reissues

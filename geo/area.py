@@ -7,9 +7,18 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 CGCS2000 = CRS.from_epsg(4490)
+
+
+def _ellipsoid_of(crs: CRS) -> Geod:
+    geod = crs.get_geod()
+    if geod is None:  # pyproj types it Optional: an engineering CRS has no ellipsoid
+        raise ValueError(f"{crs.name} has no ellipsoid")
+    return geod
+
+
 # CGCS2000's ellipsoid (a=6378137, 1/f=298.257222101); the Gauss projection is conformal, not
 # equal-area, so plane areas from delivery files are only informative.
-GEOD: Geod = CGCS2000.get_geod()  # type: ignore[assignment]
+GEOD = _ellipsoid_of(CGCS2000)
 
 M2_PER_MU = 10000 / 15
 SLICE = 100_000  # 1 亩 = 666.67 m²; round only when presenting

@@ -27,6 +27,8 @@ _MONTH_END = {"mar": (3, 31), "jun": (6, 30), "oct": (10, 31), "dec": (12, 31)}
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """Planned against actual spending at one checkpoint (3月底, 6月底, 10月底, 12月底)."""
+
     checkpoint: str  # mar / jun / oct / dec
     label: str  # 3月底 …
     date: date
@@ -38,6 +40,7 @@ class Checkpoint:
 
 
 def checkpoint_date(year: int, checkpoint: str) -> date:
+    """The last day of a checkpoint's month (``"jun"`` → 30 June) in ``year``."""
     month, day = _MONTH_END[checkpoint]
     return date(year, month, day)
 

@@ -61,10 +61,12 @@ class Jurisdiction:
 
     @property
     def center(self) -> tuple[float, float]:
+        """Centre of the county's bounding box, lon/lat."""
         minx, miny, maxx, maxy = self.bounds
         return (minx + maxx) / 2, (miny + maxy) / 2
 
     def contains_bounds(self, b: tuple[float, float, float, float], margin_deg: float) -> bool:
+        """Whether lon/lat bounds ``b`` lie inside the county's, widened by ``margin_deg``."""
         minx, miny, maxx, maxy = self.bounds
         return (
             b[0] >= minx - margin_deg
@@ -76,6 +78,8 @@ class Jurisdiction:
 
 @dataclass(frozen=True)
 class CrsGuess:
+    """A guessed CRS, whether X and Y are swapped, and the reason shown to the user (zh)."""
+
     crs: CRS
     swap_xy: bool
     reason: str
@@ -139,6 +143,7 @@ def guess_crs(bounds: tuple[float, float, float, float], where: Jurisdiction) ->
 def to_lonlat_bounds(
     bounds: tuple[float, float, float, float], crs: CRS, swap_xy: bool
 ) -> tuple[float, float, float, float]:
+    """Bounds in ``crs`` (X/Y swapped first if ``swap_xy``) as lon/lat bounds in EPSG:4490."""
     minx, miny, maxx, maxy = bounds
     if swap_xy:
         minx, miny, maxx, maxy = miny, minx, maxy, maxx

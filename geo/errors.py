@@ -21,6 +21,8 @@ class TubanError(Exception):
 
 
 class NotFound(TubanError):
+    """The thing asked for (a 图斑, user, goal book, snapshot, …) does not exist."""
+
     code = "NOT_FOUND"
 
 
@@ -31,26 +33,38 @@ class ImportError_(TubanError):
 
 
 class UnreadableFile(ImportError_):
+    """The file is missing, not a readable layer, or an archive too large or malformed to open."""
+
     code = "IMPORT_UNREADABLE"
 
 
 class MissingCRS(ImportError_):
+    """The layer has no usable CRS and none could be guessed from its coordinates."""
+
     code = "IMPORT_NO_CRS"
 
 
 class MissingField(ImportError_):
+    """A required field (图斑编号, …) is not among the layer's columns, even through aliases."""
+
     code = "IMPORT_MISSING_FIELD"
 
 
 class InvalidGeometry(ImportError_):
+    """A feature's geometry is empty, not a polygon, of zero area or beyond repair."""
+
     code = "IMPORT_INVALID_GEOMETRY"
 
 
 class InvalidValue(ImportError_):
+    """A value cannot be used: an empty layer, a bad date, an unknown role, a short password."""
+
     code = "IMPORT_INVALID_VALUE"
 
 
 class DuplicateBatch(ImportError_):
+    """A batch or reference layer of the same name was imported before with other content."""
+
     code = "IMPORT_DUPLICATE_BATCH"
 
 
@@ -73,6 +87,8 @@ class VersionConflict(TubanError):
 
 
 class UnknownMetric(TubanError):
+    """An indicator (指标) name that the indicator table does not define."""
+
     code = "INDICATOR_UNKNOWN_METRIC"
 
 

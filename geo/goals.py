@@ -30,6 +30,8 @@ class GoalFileError(InvalidPayload):
 
 @dataclass(frozen=True)
 class IndicatorRow:
+    """One row of a goal table: 一级/二级/三级指标, 指标值, basis and the metrics it is bound to."""
+
     level1: str
     level2: str
     level3: str
@@ -46,6 +48,8 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class Project:
+    """One project's goal table (绩效目标表): budget, spending plan, goals and indicator rows."""
+
     id: str
     name: str
     year: int
@@ -60,6 +64,7 @@ class Project:
     table_unit: str = ""
 
     def row(self, row_no: int) -> IndicatorRow:
+        """The indicator row with this stable ``row_no``; NotFound otherwise."""
         for r in self.indicators:
             if r.row_no == row_no:
                 return r
@@ -78,6 +83,7 @@ class GoalBook:
     currency_unit: str = "元"
 
     def project(self, project_id: str) -> Project:
+        """The project with this id; NotFound otherwise."""
         for p in self.projects:
             if p.id == project_id:
                 return p

@@ -167,7 +167,7 @@ def repair(fields: Normalised, report: ImportReport) -> Repaired:
     alive at a time, and at a million 图斑 each copy costs about half a gigabyte.
     """
     t0 = time.perf_counter()
-    geoms, fields.geoms = fields.geoms, None
+    geoms, fields.geoms = _handed_on(fields.geoms, "repair"), None
     if fields.swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
     cleaned = clean_geometries(geoms, allow_points=fields.driver in ("CSV", "XLSX"))
@@ -188,7 +188,7 @@ def reproject(fixed: Repaired, report: ImportReport, *, accept_partial: bool) ->
     """
     t0 = time.perf_counter()
     f = fixed.fields
-    geoms, fixed.geoms = fixed.geoms, None
+    geoms, fixed.geoms = _handed_on(fixed.geoms, "reproject"), None
     lonlat = _to_cgcs2000(geoms, f.crs)
     del geoms
     rejected = fixed.rejected
@@ -354,6 +354,12 @@ def read_parcels(
     parcels = describe(located, measure_area(located, report), report)
     find_duplicates(parcels)
     return parcels
+
+
+def _handed_on(geoms: np.ndarray | None, stage: str) -> np.ndarray:
+    if geoms is None:  # a stage run twice on one input: its geometries went to the first run
+        raise ValueError(f"{stage}: the geometries of this input were already handed on")
+    return geoms
 
 
 def _to_cgcs2000(geoms: np.ndarray, crs: CRS) -> np.ndarray:

@@ -24,6 +24,7 @@ import pandas as pd
 from geo.area import M2_PER_MU
 from geo.errors import UnknownMetric
 from geo.goals import IndicatorRow, Project
+from geo.localtime import LOCAL_TZ_NAME
 from geo.model import Judgment, Programme, State
 from geo.workflow import MIN_EVIDENCE_PHOTOS
 
@@ -64,7 +65,8 @@ PAYMENT_COLUMNS = (
 GROUP_KEYS = ("programme", "period", "township_code")
 
 # Deadlines are local calendar days; timestamps are stored in UTC.
-LOCAL_TZ = "Asia/Shanghai"
+# A zone name, not a ZoneInfo: pandas' tz_convert and storage take it as text.
+LOCAL_TZ = LOCAL_TZ_NAME
 _LOCAL = ZoneInfo(LOCAL_TZ)
 
 # 令第15号: leaders are accountable when illegally occupied 耕地 reaches 15% of the 耕地 taken by

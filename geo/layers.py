@@ -58,6 +58,7 @@ class ParcelLayer:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) of the layer, in degrees."""
         minx, miny, maxx, maxy = self.frame.total_bounds
         return float(minx), float(miny), float(maxx), float(maxy)
 

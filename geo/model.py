@@ -21,6 +21,10 @@ class Programme(StrEnum):
         return PROGRAMME_LABELS[self]
 
     @property
+    def label_en(self) -> str:
+        return PROGRAMME_LABELS_EN[self]
+
+    @property
     def is_weipian(self) -> bool:
         """卫片执法 (mining and land) share one workflow; 变更调查 has its own."""
         return self is not Programme.CHANGE_SURVEY
@@ -31,14 +35,21 @@ PROGRAMME_LABELS = {
     Programme.LAND: "土地卫片",
     Programme.CHANGE_SURVEY: "土地变更调查",
 }
+PROGRAMME_LABELS_EN = {
+    Programme.MINING: "Mining (satellite)",
+    Programme.LAND: "Land (satellite)",
+    Programme.CHANGE_SURVEY: "Land change survey",
+}
 
 
 class State(StrEnum):
+    """Where a case stands; declared in workflow order (clients list them so)."""
+
     ISSUED = "issued"
     # 卫片执法
     VERIFIED = "verified"
-    APPROVED = "approved"
     REWORK = "rework"
+    APPROVED = "approved"
     FILED = "filed"
     PENALISED = "penalised"
     RECTIFIED = "rectified"
@@ -52,6 +63,15 @@ class State(StrEnum):
     @property
     def label(self) -> str:
         return STATE_LABELS[self]
+
+    @property
+    def label_en(self) -> str:
+        return STATE_LABELS_EN[self]
+
+    @property
+    def is_final(self) -> bool:
+        """Finished: never overdue, nothing left to do."""
+        return self in FINAL_STATES
 
 
 STATE_LABELS = {
@@ -68,6 +88,21 @@ STATE_LABELS = {
     State.PASSED: "省级通过",
     State.RETURNED: "省级退回",
 }
+STATE_LABELS_EN = {
+    State.ISSUED: "Issued",
+    State.VERIFIED: "Verified",
+    State.APPROVED: "Approved",
+    State.REWORK: "Returned for rework",
+    State.FILED: "Filed",
+    State.PENALISED: "Penalised",
+    State.RECTIFIED: "Rectified",
+    State.CLOSED: "Closed",
+    State.EVIDENCE_COLLECTED: "Evidence collected",
+    State.SUBMITTED: "Submitted",
+    State.PASSED: "Passed (province)",
+    State.RETURNED: "Returned (province)",
+}
+FINAL_STATES = frozenset({State.CLOSED, State.PASSED})
 
 
 class Judgment(StrEnum):
@@ -77,7 +112,15 @@ class Judgment(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"legal": "合法", "illegal": "违法", "other": "其他"}[self.value]
+        return JUDGMENT_LABELS[self]
+
+    @property
+    def label_en(self) -> str:
+        return JUDGMENT_LABELS_EN[self]
+
+
+JUDGMENT_LABELS = {Judgment.LEGAL: "合法", Judgment.ILLEGAL: "违法", Judgment.OTHER: "其他"}
+JUDGMENT_LABELS_EN = {Judgment.LEGAL: "legal", Judgment.ILLEGAL: "illegal", Judgment.OTHER: "other"}
 
 
 # Controlled reasons for each judgment (docs/domain.md §1); counties may extend them.
@@ -108,6 +151,36 @@ VERIFY_REASONS: dict[Judgment, dict[str, str]] = {
         "out_of_jurisdiction": "不在本辖区",
     },
 }
+# English beside the zh labels above, for the web map's English mode.
+VERIFY_REASONS_EN: dict[str, str] = {
+    "approved": "approved land use",
+    "facility_farmland": "facility farmland (registered)",
+    "temporary_use": "temporary land use",
+    "pre_existing": "pre-existing (before the earlier imagery)",
+    "permitted_mining": "licensed mining (within the permit)",
+    "built_before_approval": "built before approval",
+    "used_before_approval": "used before approval",
+    "illegal_occupation": "illegal occupation of land",
+    "exceed_approval": "more land used than approved",
+    "illegal_transfer": "illegal transfer",
+    "farmland_damage": "farmland destroyed",
+    "unlicensed_mining": "mining without a licence",
+    "beyond_boundary_mining": "mining beyond the permit boundary",
+    "mining_under_exploration": "mining under an exploration licence",
+    "destructive_mining": "destructive mining",
+    "pseudo_change": "pseudo-change",
+    "agri_restructure": "agricultural restructuring",
+    "unchanged": "unchanged on the ground",
+    "out_of_jurisdiction": "outside this jurisdiction",
+}
+
+
+def reason_label(code: str | None) -> str | None:
+    """The zh label of a controlled verification reason, whatever the judgment."""
+    for reasons in VERIFY_REASONS.values():
+        if code in reasons:
+            return reasons[code]
+    return None
 
 
 class Action(StrEnum):
@@ -130,6 +203,10 @@ class Action(StrEnum):
     def label(self) -> str:
         return ACTION_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return ACTION_LABELS_EN[self]
+
 
 ACTION_LABELS = {
     Action.VERIFY: "核查",
@@ -146,6 +223,22 @@ ACTION_LABELS = {
     Action.ANNOTATE: "审核批注",
     Action.ADD_PHOTO: "上传照片",
     Action.REOPEN: "重新立案",
+}
+ACTION_LABELS_EN = {
+    Action.VERIFY: "Verify",
+    Action.FILE: "File",
+    Action.PENALISE: "Penalise",
+    Action.RECTIFY: "Rectify",
+    Action.CLOSE: "Close",
+    Action.COLLECT_EVIDENCE: "Evidence",
+    Action.SUBMIT: "Submit",
+    Action.PASS: "Passed (province)",
+    Action.RETURN: "Returned (province)",
+    Action.APPROVE: "Approve",
+    Action.RETURN_VERIFICATION: "Return",
+    Action.ANNOTATE: "Annotate",
+    Action.ADD_PHOTO: "Upload photos",
+    Action.REOPEN: "Reopen",
 }
 
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -18,9 +17,11 @@ from PIL import Image, ImageFile, ImageOps
 from PIL.ExifTags import GPS, IFD, Base
 from pyproj import CRS, Transformer
 from pyproj.enums import TransformDirection
+from shapely.geometry.base import BaseGeometry
 
 from geo.area import CGCS2000, GEOD
 from geo.errors import InvalidPayload
+from geo.localtime import LOCAL_TZ
 
 MAX_BYTES = 20 * 1024 * 1024
 # Pillow format name -> MIME type. Phones that embed a depth map or preview write MPO, which
@@ -30,7 +31,6 @@ ALLOWED_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"
 # small file cannot expand into gigabytes of pixels (decompression bomb).
 MAX_PIXELS = 60_000_000
 THUMB_SIZE = 320
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Magnetic declination around 唐山 (west, about −7° in 2019–2025 per the World Magnetic
 # Model); a magnetic bearing plus this is a true bearing.
 MAGNETIC_DECLINATION_DEG = -7.0
@@ -45,6 +45,17 @@ FLAGS = (
     "before_imagery",
     "after_deadline",
 )
+# Each flag in a few words, for lists and the event log (the checks' own notes say more).
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "no_position": ("照片没有拍摄位置（GPS）", "no position (GPS) in the photo"),
+    "far_from_polygon": ("拍摄位置离图斑较远", "taken far from the 图斑"),
+    "no_direction": ("照片没有拍摄方向", "no direction in the photo"),
+    "magnetic_north": ("拍摄方向以磁北为准", "direction relative to magnetic north"),
+    "not_facing": ("拍摄方向未朝向图斑", "not facing the 图斑"),
+    "no_time": ("照片没有拍摄时间", "no time in the photo"),
+    "before_imagery": ("拍摄时间早于卫片影像时间", "taken before the imagery"),
+    "after_deadline": ("拍摄时间晚于核查截止日期", "taken after the verification deadline"),
+}
 
 _NOT_IMAGE = "文件不是 JPEG/PNG 图片"
 _DATETIME = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")
@@ -95,6 +106,7 @@ class PhotoCheck:
     notes: list[str] = field(default_factory=list)
 
     def flag(self, code: str, note: str) -> None:
+        """Record one failed check: its stable flag code and the note shown to users."""
         self.flags.append(code)
         self.notes.append(note)
 
@@ -277,7 +289,7 @@ def _offset(value: Any) -> tzinfo | None:
 
 def check_photo(
     info: PhotoInfo,
-    polygon: shapely.Geometry,
+    polygon: BaseGeometry,
     *,
     imagery_date: date | None,
     deadline: date | None,
@@ -292,7 +304,7 @@ def check_photo(
     polygon : the 图斑 in EPSG:4490 (x = longitude). Phone GPS is WGS84; the two frames differ
         by well under a metre (domain.md §4), far below GPS error, so no datum shift is applied.
     imagery_date : date of the 后时相 imagery; a photo from an earlier day cannot show the change.
-    deadline : the batch's due date; compared with the photo's Asia/Shanghai calendar day.
+    deadline : the batch's due date; compared with the photo's local (LOCAL_TZ) calendar day.
     max_distance_m : geodesic distance beyond which the photo is flagged ``far_from_polygon``.
     fov_tolerance_deg : how far the camera may point beside the polygon's bearing range, for
         the lens's field of view and compass error.
@@ -343,7 +355,7 @@ def _true_direction(info: PhotoInfo, check: PhotoCheck) -> float | None:
 
 def _check_place(
     info: PhotoInfo,
-    polygon: shapely.Geometry,
+    polygon: BaseGeometry,
     direction: float | None,
     check: PhotoCheck,
     max_distance_m: float,
@@ -376,7 +388,7 @@ def _check_place(
         )
 
 
-def _distance_m(polygon: shapely.Geometry, lon: float, lat: float) -> float:
+def _distance_m(polygon: BaseGeometry, lon: float, lat: float) -> float:
     """Geodesic metres on the CGCS2000 ellipsoid from (lon, lat) to the polygon's nearest point.
 
     The nearest point is found in an azimuthal equidistant projection centred on the photo,
@@ -396,7 +408,7 @@ def _distance_m(polygon: shapely.Geometry, lon: float, lat: float) -> float:
 
 
 def _bearings(
-    polygon: shapely.Geometry, lon: float, lat: float, point: shapely.Point
+    polygon: BaseGeometry, lon: float, lat: float, point: shapely.Point
 ) -> np.ndarray:
     """Geodesic forward azimuths (0–360°) from the photo to the polygon's convex-hull vertices.
 

@@ -24,6 +24,8 @@ from geo.report import ImportReport, RowNote
 
 
 class RefKind(StrEnum):
+    """The kinds of reference layer a county can import; the value is stored and sent."""
+
     TOWNSHIP = "township"
     VILLAGE = "village"
     FARMLAND = "farmland"  # 永久基本农田
@@ -33,6 +35,7 @@ class RefKind(StrEnum):
 
     @property
     def label(self) -> str:
+        """The kind's zh-CN name (村界, 永久基本农田, …)."""
         return REF_LABELS[self]
 
 
@@ -58,6 +61,8 @@ REF_FIELDS: dict[RefKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class RefLayer:
+    """A reference layer as read: its kind, its features in EPSG:4490 and the import report."""
+
     kind: RefKind
     frame: gpd.GeoDataFrame  # columns: ident, label, attributes, geometry (EPSG:4490)
     report: ImportReport

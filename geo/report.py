@@ -9,6 +9,8 @@ from typing import Any
 
 @dataclass
 class RowNote:
+    """Why one source record was repaired or rejected, by its record number and 图斑编号."""
+
     row: int  # 1-based record number in the source
     code: str | None
     reason: str
@@ -16,6 +18,8 @@ class RowNote:
 
 @dataclass
 class ImportReport:
+    """Everything an import tells its user; stored with the batch, shown as JSON or HTML."""
+
     file: str
     driver: str = ""
     layer: str | None = None
@@ -40,6 +44,7 @@ class ImportReport:
     created: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-able dict (what the batch row stores)."""
         # Shallow on purpose: asdict deep-copies every link dict, seconds at 100k links.
         d = {f: getattr(self, f) for f in self.__dataclass_fields__}
         d["repaired"] = [asdict(r) for r in self.repaired]
@@ -48,6 +53,7 @@ class ImportReport:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ImportReport:
+        """A report back from ``to_dict``'s output; keys it does not know are dropped."""
         d = dict(d)
         d["repaired"] = [RowNote(**r) for r in d.get("repaired", [])]
         d["rejected"] = [RowNote(**r) for r in d.get("rejected", [])]

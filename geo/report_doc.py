@@ -88,6 +88,7 @@ def row_entry(row: IndicatorRow, values: Iterable[MetricValue], note: Any | None
 
 
 def spending_entry(c: Checkpoint) -> dict[str, Any]:
+    """One spending checkpoint as a document entry (the date as ISO text)."""
     out = asdict(c)
     out["date"] = c.date.isoformat()
     return out
@@ -104,6 +105,7 @@ def project_entry(
     trend: Sequence[dict[str, Any]] = (),
     maps: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """One project's table in the document: its goal data, row values, notes and spending."""
     notes = notes or {}
     entries = [row_entry(r.row, r.values, notes.get(r.row.row_no)) for r in rows]
     warnings = [v["warning"] for e in entries for v in e["values"] if v["warning"]]
@@ -188,10 +190,11 @@ def differences(
         fb = b[1]["display"] if b else "—"
         ln = n[1]["display"] if n else "—"
         if fb != ln:
-            src = (n or b)[1]
+            # The key came from one side at least, so when live lacks it the snapshot has it.
+            project, src = n if n is not None else before[key]
             out.append(
                 {
-                    "project": (n or b)[0],
+                    "project": project,
                     "row_no": key[1],
                     "level3": src["level3"],
                     "metric": key[2],

@@ -19,6 +19,10 @@ class Role(StrEnum):
     def label(self) -> str:
         return ROLE_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return ROLE_LABELS_EN[self]
+
 
 ROLE_LABELS = {
     Role.VERIFIER: "外业核查员",
@@ -26,6 +30,13 @@ ROLE_LABELS = {
     Role.REVIEWER: "审核人",
     Role.VIEWER: "统计/报告",
     Role.ADMIN: "管理员",
+}
+ROLE_LABELS_EN = {
+    Role.VERIFIER: "field verifier",
+    Role.ENFORCER: "enforcement officer",
+    Role.REVIEWER: "reviewer",
+    Role.VIEWER: "statistics/viewer",
+    Role.ADMIN: "administrator",
 }
 
 # Who may take each case action. Admins may do everything, so a bureau with few staff is never

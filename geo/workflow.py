@@ -106,7 +106,10 @@ _GUARDS: dict[Action, Callable[[Case], str | None]] = {
 
 # 三调 codes: two digits, or four characters where the last two may carry letters (05H1, 08H2),
 # optionally suffixed with K (0307K: convertible cropland kept as 可调整 land).
-_LAND_CLASS = re.compile(r"^\d{2}([0-9A-Z]{2}K?)?$")
+# Written case-insensitively because input is upper-cased before the check; the web map uses the
+# same pattern for the browser's own check.
+LAND_CLASS_PATTERN = r"\d{2}([0-9A-Za-z]{2}[Kk]?)?"
+_LAND_CLASS = re.compile(f"^{LAND_CLASS_PATTERN}$")
 
 
 def _text(v: Any) -> str:
@@ -218,54 +221,79 @@ def _polygon(v: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Field:
+class FieldKind:
+    """How a payload value is parsed, and what kind of input the web map offers for it."""
+
+    name: str
     parse: Callable[[Any], Any]
+    pattern: str | None = None  # the accepted text, for the browser's own check
+
+
+TEXT = FieldKind("text", _text)
+DATE = FieldKind("date", _date)
+MONEY = FieldKind("money", _money)
+AREA = FieldKind("area", _area)
+SHA256 = FieldKind("sha256", _sha256)
+COUNT = FieldKind("count", _count)
+LAND_CLASS = FieldKind("land_class", _land_class, pattern=LAND_CLASS_PATTERN)
+FLAG = FieldKind("flag", _flag)
+JUDGMENT = FieldKind("judgment", _judgment)
+POLYGON = FieldKind("polygon", _polygon)
+LIST = FieldKind("list", lambda v: list(v))
+
+
+@dataclass(frozen=True)
+class _Field:
+    kind: FieldKind
     required: bool = False
+
+    def parse(self, value: Any) -> Any:
+        return self.kind.parse(value)
 
 
 PAYLOADS: dict[Action, dict[str, _Field]] = {
     Action.VERIFY: {
-        "judgment": _Field(_judgment, True),
-        "reason": _Field(_text, True),
-        "land_class": _Field(_land_class),
-        "illegal_area_m2": _Field(_area),
-        "illegal_geometry": _Field(_polygon),
-        "note": _Field(_text),
+        "judgment": _Field(JUDGMENT, True),
+        "reason": _Field(TEXT, True),
+        "land_class": _Field(LAND_CLASS),
+        "illegal_area_m2": _Field(AREA),
+        "illegal_geometry": _Field(POLYGON),
+        "note": _Field(TEXT),
     },
     Action.FILE: {
-        "case_no": _Field(_text, True),
-        "filed_on": _Field(_date, True),
-        "offender": _Field(_text),
-        "enforcement_id": _Field(_count),
+        "case_no": _Field(TEXT, True),
+        "filed_on": _Field(DATE, True),
+        "offender": _Field(TEXT),
+        "enforcement_id": _Field(COUNT),
     },
     Action.PENALISE: {
-        "decision_no": _Field(_text),
-        "fine_yuan": _Field(_money, True),
-        "confiscation_yuan": _Field(_money),
-        "receipt_no": _Field(_text),
-        "paid_on": _Field(_date),
+        "decision_no": _Field(TEXT),
+        "fine_yuan": _Field(MONEY, True),
+        "confiscation_yuan": _Field(MONEY),
+        "receipt_no": _Field(TEXT),
+        "paid_on": _Field(DATE),
     },
     Action.RECTIFY: {
-        "rectified_on": _Field(_date, True),
-        "demolished_m2": _Field(_area),
-        "reclaimed_m2": _Field(_area),
-        "permit_no": _Field(_text),
-        "note": _Field(_text),
+        "rectified_on": _Field(DATE, True),
+        "demolished_m2": _Field(AREA),
+        "reclaimed_m2": _Field(AREA),
+        "permit_no": _Field(TEXT),
+        "note": _Field(TEXT),
     },
-    Action.CLOSE: {"note": _Field(_text)},
+    Action.CLOSE: {"note": _Field(TEXT)},
     Action.COLLECT_EVIDENCE: {
-        "land_class_before": _Field(_land_class, True),
-        "land_class_after": _Field(_land_class, True),
-        "note": _Field(_text),
+        "land_class_before": _Field(LAND_CLASS, True),
+        "land_class_after": _Field(LAND_CLASS, True),
+        "note": _Field(TEXT),
     },
     Action.SUBMIT: {},
-    Action.PASS: {"land_class_ok": _Field(_flag)},
-    Action.RETURN: {"reason": _Field(_text, True), "land_class_ok": _Field(_flag)},
-    Action.APPROVE: {"note": _Field(_text)},
-    Action.RETURN_VERIFICATION: {"reason": _Field(_text, True)},
-    Action.ANNOTATE: {"note": _Field(_text, True)},
-    Action.ADD_PHOTO: {"sha256": _Field(_sha256, True), "flags": _Field(lambda v: list(v))},
-    Action.REOPEN: {"reason": _Field(_text, True)},
+    Action.PASS: {"land_class_ok": _Field(FLAG)},
+    Action.RETURN: {"reason": _Field(TEXT, True), "land_class_ok": _Field(FLAG)},
+    Action.APPROVE: {"note": _Field(TEXT)},
+    Action.RETURN_VERIFICATION: {"reason": _Field(TEXT, True)},
+    Action.ANNOTATE: {"note": _Field(TEXT, True)},
+    Action.ADD_PHOTO: {"sha256": _Field(SHA256, True), "flags": _Field(LIST)},
+    Action.REOPEN: {"reason": _Field(TEXT, True)},
 }
 
 

@@ -145,6 +145,7 @@ def banner(doc: dict[str, Any]) -> str:
 
 
 def scope_text(doc: dict[str, Any]) -> str:
+    """The report's scope line: 全区 or a township, the year or one quarter of it."""
     scope = doc["scope"] or {}
     place = scope.get("township_name") or "全区"
     quarter = scope.get("quarter")
@@ -158,10 +159,12 @@ def money(value: float | None) -> str:
 
 
 def pct(value: float | None) -> str:
+    """A percentage with two decimals, without the % sign; empty when unknown."""
     return "" if value is None else f"{value:.2f}"
 
 
 def signed(value: float | None) -> str:
+    """A deviation in percentage points with its sign (+1.50, -2.00); empty when unknown."""
     return "" if value is None else f"{value:+.2f}"
 
 
@@ -224,6 +227,7 @@ def numbered(items: list[str]) -> list[str]:
 
 
 def has_maps(project: dict[str, Any]) -> bool:
+    """Whether any of a project's map layers has a feature to draw."""
     return any((fc or {}).get("features") for fc in (project["maps"] or {}).values())
 
 

@@ -335,6 +335,7 @@ def build_document(doc: dict[str, Any]) -> Any:
 
 
 def render_docx(doc: dict[str, Any]) -> bytes:
+    """The report document as a Word (.docx) file."""
     buf = io.BytesIO()
     build_document(doc).save(buf)
     return buf.getvalue()

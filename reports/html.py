@@ -123,4 +123,5 @@ def html_page(doc: dict[str, Any], *, for_print: bool = False) -> str:
 
 
 def render_html(doc: dict[str, Any]) -> bytes:
+    """The report document as a self-contained HTML page, UTF-8 encoded."""
     return html_page(doc).encode("utf-8")

@@ -21,6 +21,7 @@ def _offline_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def render_pdf(doc: dict[str, Any]) -> bytes:
+    """The report document as a PDF, rendered offline from its print HTML by WeasyPrint."""
     from PIL import ImageFile
     from weasyprint import HTML
 

@@ -12,12 +12,15 @@ import math
 from collections.abc import Callable, Iterable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from webmap.report_maps import ILLEGAL_COLOR, OVERDUE_COLOR, bounds, count_color, features
+
+if TYPE_CHECKING:  # Pillow is imported only when a PNG is drawn
+    from PIL.ImageFont import FreeTypeFont
 
 FONT = "'Noto Sans CJK SC',sans-serif"
 CJK_FONT_FILES = (
@@ -116,7 +119,7 @@ def svg_map(maps: dict[str, Any], width: int = 640, height: int = 440,
             f'font-family="{FONT}" fill="#222">' + "".join(body) + "</svg>")
 
 
-def _font(size: int):  # type: ignore[no-untyped-def]
+def _font(size: int) -> FreeTypeFont | None:
     from PIL import ImageFont
 
     for path in CJK_FONT_FILES:

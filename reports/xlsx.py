@@ -328,6 +328,7 @@ def build_workbook(doc: dict[str, Any]) -> Workbook:
 
 
 def render_xlsx(doc: dict[str, Any]) -> bytes:
+    """The report document as an Excel (.xlsx) workbook."""
     buf = io.BytesIO()
     build_workbook(doc).save(buf)
     return buf.getvalue()

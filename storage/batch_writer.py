@@ -172,7 +172,7 @@ def _insert_batch(
     new_count = int(plan.is_new.sum())
     layer.report.imported = new_count
     minx, miny, maxx, maxy = layer.bounds
-    batch_id = conn.execute(
+    key = conn.execute(
         batches.insert().values(
             programme=meta.programme.value,
             period=meta.period,
@@ -194,9 +194,10 @@ def _insert_batch(
             imported_by=actor,
             hint_layers=batch.hint_layers,
         )
-    ).inserted_primary_key[0]
-    layer.report.batch_id = batch_id
-    return int(batch_id)
+    ).inserted_primary_key
+    assert key is not None  # an INSERT of one row always has its key
+    layer.report.batch_id = batch_id = int(key[0])
+    return batch_id
 
 
 def _insert_cases(

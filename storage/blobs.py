@@ -31,6 +31,7 @@ class BlobStore:
         self.root = Path(root)
 
     def path(self, sha: str) -> Path:
+        """Where blob ``sha`` lives (whether or not it exists); InvalidBlobId for a non-hash."""
         _check(sha)
         return self.root / sha[:2] / sha[2:4] / sha
 
@@ -40,6 +41,7 @@ class BlobStore:
         return self.root / "thumbs" / sha[:2] / sha[2:4] / f"{sha}.jpg"
 
     def exists(self, sha: str) -> bool:
+        """Whether blob ``sha`` is stored."""
         return self.path(sha).is_file()
 
     def put(self, data: bytes) -> str:
@@ -51,6 +53,7 @@ class BlobStore:
         return sha
 
     def get(self, sha: str) -> bytes:
+        """The bytes of blob ``sha``; NotFound if it is not stored."""
         try:
             return self.path(sha).read_bytes()
         except FileNotFoundError:

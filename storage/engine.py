@@ -6,12 +6,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def sqlite_url(path: str | Path) -> str:
+    """The SQLAlchemy URL of a SQLite file, with ``~`` expanded and the path made absolute."""
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
 
@@ -21,7 +24,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")  # readers never block the single writer
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -37,6 +40,7 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config() -> Config:
+    """An Alembic config pointing at this package's migrations (no alembic.ini needed)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -57,7 +61,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         daily_counts.rebuild(engine)
 
 
-def _has_table(conn, name: str) -> bool:
+def _has_table(conn: Connection, name: str) -> bool:
     from sqlalchemy import inspect
 
     return inspect(conn).has_table(name)

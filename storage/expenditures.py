@@ -10,10 +10,13 @@ from sqlalchemy import Engine, func, select
 
 from geo.errors import InvalidPayload
 from storage.goalbooks import GoalBookStore
+from storage.rows import inserted_id
 from storage.tables import expenditures
 
 
 class InvalidExpenditure(InvalidPayload):
+    """A spending row or correction that cannot be recorded (amount, date, purpose, target)."""
+
     code = "EXPENDITURE_INVALID"
 
 
@@ -34,6 +37,8 @@ def _amount(value: Any) -> float:
 
 
 class ExpenditureStore:
+    """The 支出 ledger: rows are only appended, checked against the year's goal book."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.goals = GoalBookStore(engine)
@@ -67,20 +72,22 @@ class ExpenditureStore:
         with self.engine.begin() as conn:
             if amount < 0 or corrects_id is not None:
                 self._check_correction(conn, year, project_id, amount, corrects_id)
-            new_id = conn.execute(
-                expenditures.insert().values(
-                    year=year,
-                    project_id=project_id,
-                    spent_on=spent_on,
-                    amount_yuan=amount,
-                    purpose=purpose,
-                    voucher_no=voucher,
-                    corrects_id=corrects_id,
-                    recorded_by=actor,
-                    recorded_at=now,
+            new_id = inserted_id(
+                conn.execute(
+                    expenditures.insert().values(
+                        year=year,
+                        project_id=project_id,
+                        spent_on=spent_on,
+                        amount_yuan=amount,
+                        purpose=purpose,
+                        voucher_no=voucher,
+                        corrects_id=corrects_id,
+                        recorded_by=actor,
+                        recorded_at=now,
+                    )
                 )
-            ).inserted_primary_key[0]
-            row = conn.execute(select(expenditures).where(expenditures.c.id == new_id)).first()
+            )
+            row = conn.execute(select(expenditures).where(expenditures.c.id == new_id)).one()
         return dict(row._mapping)
 
     @staticmethod

@@ -16,6 +16,8 @@ from storage.tables import goal_books
 
 
 class GoalVersionConflict(VersionConflict):
+    """Another save of the year's goal book came first; the caller must reload and redo."""
+
     code = "GOALS_VERSION_CONFLICT"
 
 
@@ -25,6 +27,8 @@ def _canonical(doc: Any, source: str) -> tuple[GoalBook, dict[str, Any]]:
 
 
 class GoalBookStore:
+    """Versioned goal books (绩效目标表), one series per year; a version is never changed."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -125,14 +129,17 @@ class GoalBookStore:
         return row.doc, _record(row)
 
     def latest(self, year: int) -> tuple[GoalBook, int]:
+        """The year's newest goal book and its version; NotFound if the year has none."""
         doc, rec = self.doc(year)
         return _parse_stored(doc, rec), rec["version"]
 
     def get(self, year: int, version: int) -> GoalBook:
+        """One stored version of the year's goal book; NotFound otherwise."""
         doc, rec = self.doc(year, version)
         return _parse_stored(doc, rec)
 
     def years(self) -> list[int]:
+        """The years that have a goal book, ascending."""
         with self.engine.connect() as conn:
             q = select(goal_books.c.year).distinct().order_by(goal_books.c.year)
             return [r.year for r in conn.execute(q)]

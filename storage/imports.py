@@ -134,7 +134,8 @@ def _prepare(
         job.start(located.codes, located.geoms, ref_set)
         parcels = describe(located, measure_area(located, report), report)
         del located
-        hint_layers, ref_set = ref_set.versions, None  # the workers hold their own copy
+        hint_layers = ref_set.versions
+        del ref_set  # the workers hold their own copy
         n = len(parcels)
         t0 = time.perf_counter()
         progress("预判", 0, n)

@@ -33,19 +33,27 @@ EVIDENCE_TYPES = {
 
 
 class InvalidNote(InvalidPayload):
+    """A note that cannot be stored: text too long, or an actual value on a computed row."""
+
     code = "NOTE_INVALID"
 
 
 class EvidenceRejected(InvalidPayload):
+    """An evidence file refused: empty, too large, or not PDF/JPG/PNG/DOCX/XLSX by content."""
+
     code = "EVIDENCE_REJECTED"
 
 
 class NoteConflict(VersionConflict):
+    """Someone changed the row's note since the caller read it (its ``seq`` moved on)."""
+
     code = "NOTE_VERSION_CONFLICT"
 
 
 @dataclass(frozen=True)
 class Note:
+    """One version (``seq``) of what staff wrote beside a goal-table row."""
+
     year: int
     project_id: str
     row_no: int
@@ -57,6 +65,7 @@ class Note:
     updated_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
+        """The note's fields as a dict (for JSON)."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -104,6 +113,8 @@ def _clean(text: str | None, name: str) -> str | None:
 
 
 class NoteStore:
+    """Notes beside goal-table rows, append-only per row, with evidence files in ``blobs``."""
+
     def __init__(self, engine: Engine, blobs: BlobStore) -> None:
         self.engine = engine
         self.blobs = blobs

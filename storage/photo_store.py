@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from geo.fields import FIELD_ALIASES
 from geo.photos import check_photo, inspect_photo, make_thumbnail
 from storage.blobs import BlobStore
 from storage.repository import apply_in
+from storage.rows import inserted_id
 from storage.tables import batches, cases, photos
 
 
@@ -31,6 +33,8 @@ def imagery_date(attributes: dict[str, Any]) -> date | None:
 
 
 class PhotoStore:
+    """Photo records in the database; the image bytes and thumbnails live in ``blobs``."""
+
     def __init__(self, engine: Engine, blobs: BlobStore) -> None:
         self.engine = engine
         self.blobs = blobs
@@ -79,36 +83,40 @@ class PhotoStore:
                 expected_version=expected_version,
                 payload={"sha256": info.sha256, "flags": check.flags},
             )
-            pid = conn.execute(
-                photos.insert().values(
-                    case_id=case_id,
-                    sha256=info.sha256,
-                    filename=filename[:300],
-                    mime=info.mime,
-                    size=len(data),
-                    width=info.width,
-                    height=info.height,
-                    taken_at=info.taken_at,
-                    lon=info.lon,
-                    lat=info.lat,
-                    direction=info.direction,
-                    direction_ref=info.direction_ref,
-                    distance_m=check.distance_m,
-                    faces_polygon=check.faces_polygon,
-                    flags=check.flags,
-                    notes=check.notes,
-                    uploaded_by=actor,
-                    uploaded_at=now,
+            pid = inserted_id(
+                conn.execute(
+                    photos.insert().values(
+                        case_id=case_id,
+                        sha256=info.sha256,
+                        filename=filename[:300],
+                        mime=info.mime,
+                        size=len(data),
+                        width=info.width,
+                        height=info.height,
+                        taken_at=info.taken_at,
+                        lon=info.lon,
+                        lat=info.lat,
+                        direction=info.direction,
+                        direction_ref=info.direction_ref,
+                        distance_m=check.distance_m,
+                        faces_polygon=check.faces_polygon,
+                        flags=check.flags,
+                        notes=check.notes,
+                        uploaded_by=actor,
+                        uploaded_at=now,
+                    )
                 )
-            ).inserted_primary_key[0]
-            return dict(conn.execute(select(photos).where(photos.c.id == pid)).first()._mapping)
+            )
+            return dict(conn.execute(select(photos).where(photos.c.id == pid)).one()._mapping)
 
     def list(self, case_id: int) -> list[dict[str, Any]]:
+        """The photo records of a 图斑, in upload order."""
         with self.engine.connect() as conn:
             q = select(photos).where(photos.c.case_id == case_id).order_by(photos.c.id)
             return [dict(r._mapping) for r in conn.execute(q)]
 
-    def by_hash(self, sha256: str) -> list[dict[str, Any]]:
+    # builtins.list: inside this class, a bare ``list`` names the method above.
+    def by_hash(self, sha256: str) -> builtins.list[dict[str, Any]]:
         """Every case record of this photo (the same picture may be evidence for several)."""
         with self.engine.connect() as conn:
             q = select(photos).where(photos.c.sha256 == sha256).order_by(photos.c.id)

@@ -9,10 +9,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from geo.errors import Conflict, InvalidPayload, NotFound
+from storage.rows import inserted_id
 from storage.tables import indicator_snapshots
 
 
 class SnapshotStore:
+    """Named, dated snapshots (快照) of a year's indicator table; a name is unique per year."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -27,6 +30,7 @@ class SnapshotStore:
         actor: str,
         now: datetime,
     ) -> dict[str, Any]:
+        """Freeze ``projects`` (the indicator table as of ``as_of``) under a label; returns it."""
         label = (label or "").strip()
         if not label or len(label) > 100:
             raise InvalidPayload("快照名称须为 1–100 个字", field="label")
@@ -43,14 +47,13 @@ class SnapshotStore:
         }
         try:
             with self.engine.begin() as conn:
-                new_id = conn.execute(
-                    indicator_snapshots.insert().values(**row)
-                ).inserted_primary_key[0]
+                new_id = inserted_id(conn.execute(indicator_snapshots.insert().values(**row)))
         except IntegrityError:
             raise Conflict(f"{year} 年已有名为“{label}”的快照", year=year, label=label) from None
         return {"id": new_id, **row}
 
     def list(self, year: int | None = None) -> list[dict[str, Any]]:
+        """Snapshots (without their frozen tables), oldest reporting date first."""
         cols = [c for c in indicator_snapshots.c if c.name != "projects"]
         q = select(*cols).order_by(indicator_snapshots.c.as_of, indicator_snapshots.c.id)
         if year is not None:
@@ -59,6 +62,7 @@ class SnapshotStore:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def get(self, snapshot_id: int) -> dict[str, Any]:
+        """One snapshot with its frozen table; NotFound otherwise."""
         q = select(indicator_snapshots).where(indicator_snapshots.c.id == snapshot_id)
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
@@ -67,6 +71,7 @@ class SnapshotStore:
         return dict(row._mapping)
 
     def count(self) -> int:
+        """How many snapshots exist, over all years."""
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(indicator_snapshots)).scalar_one()
 

@@ -19,6 +19,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        """To the database: converted to UTC; a naive datetime is refused, not guessed."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -26,6 +27,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        """From the database: aware and in UTC (SQLite's naive values are UTC by construction)."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

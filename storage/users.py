@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, or_, select, update
 
 from geo.errors import InvalidValue, NotFound, TubanError
 from geo.roles import Role, roles_of
+from storage.rows import inserted_id
 from storage.tables import assignments, cases, sessions, users
 
 SESSION_TTL = timedelta(hours=12)
 
 
 class AuthError(TubanError):
+    """No valid session: wrong name or password, or the login expired or was revoked."""
+
     code = "AUTH_REQUIRED"
 
 
 class Forbidden(TubanError):
+    """Logged in, but the user's roles or assigned 图斑 do not allow this."""
+
     code = "FORBIDDEN"
 
 
 @dataclass(frozen=True)
 class User:
+    """An account as the rest of the system sees it: who, which roles, which townships."""
+
     id: int
     username: str
     display_name: str
@@ -52,6 +60,7 @@ def _user(row: Any) -> User:
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 under which a session token is stored; the token itself never is."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -73,6 +82,7 @@ class UserStore:
         by: str,
         now: datetime,
     ) -> User:
+        """Create an active account; names are unique, passwords at least 8 characters."""
         username = username.strip()
         if not username or len(password) < 8:
             raise InvalidValue("用户名不能为空，密码至少 8 位", field="password")
@@ -87,22 +97,25 @@ class UserStore:
         with self.engine.begin() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 raise InvalidValue(f"用户名 {username} 已存在", field="username")
-            uid = conn.execute(
-                users.insert().values(
-                    username=username,
-                    display_name=display_name.strip() or username,
-                    password_hash=self.hasher.hash(password),
-                    roles=rs,
-                    townships=sorted(set(townships or [])),
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                    updated_by=by,
+            uid = inserted_id(
+                conn.execute(
+                    users.insert().values(
+                        username=username,
+                        display_name=display_name.strip() or username,
+                        password_hash=self.hasher.hash(password),
+                        roles=rs,
+                        townships=sorted(set(townships or [])),
+                        active=True,
+                        created_at=now,
+                        updated_at=now,
+                        updated_by=by,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
         return self.get(uid)
 
     def get(self, user_id: int) -> User:
+        """The user with this id, active or not; NotFound otherwise."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.id == user_id)).first()
         if row is None:
@@ -110,10 +123,12 @@ class UserStore:
         return _user(row)
 
     def list(self) -> list[User]:
+        """Every user, deactivated ones included, in order of creation."""
         with self.engine.connect() as conn:
             return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
 
     def update(self, user_id: int, *, by: str, now: datetime, **changes: Any) -> User:
+        """Change roles, townships, name, active flag or password; the last two end sessions."""
         values: dict[str, Any] = {"updated_at": now, "updated_by": by}
         if "roles" in changes and changes["roles"] is not None:
             values["roles"] = sorted(r.value for r in roles_of(changes["roles"]))
@@ -140,6 +155,7 @@ class UserStore:
     # --- sessions -----------------------------------------------------------------------------
 
     def login(self, username: str, password: str, *, now: datetime) -> tuple[str, User]:
+        """Check the password and open a session: the new token (shown once) and the user."""
         from argon2.exceptions import VerificationError
 
         with self.engine.connect() as conn:
@@ -166,6 +182,7 @@ class UserStore:
         return token, _user(row)
 
     def user_for_token(self, token: str, *, now: datetime) -> User:
+        """The active user behind a live session token; AuthError if there is none."""
         q = (
             select(users)
             .join(sessions, sessions.c.user_id == users.c.id)
@@ -183,6 +200,7 @@ class UserStore:
         return _user(row)
 
     def logout(self, token: str) -> None:
+        """Revoke the session of this token (a no-op if it is unknown)."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(sessions)
@@ -192,7 +210,8 @@ class UserStore:
 
     # --- assignments --------------------------------------------------------------------------
 
-    def assign(self, case_ids: list[int], user_id: int, *, by: str, now: datetime) -> int:
+    def assign(self, case_ids: Sequence[int], user_id: int, *, by: str, now: datetime) -> int:
+        """Give these 图斑 to a verifier, replacing earlier assignments; returns how many."""
         user = self.get(user_id)
         if Role.VERIFIER not in user.roles:
             raise InvalidValue(f"{user.display_name} 不是外业核查员，不能分派图斑", field="user_id")
@@ -207,12 +226,13 @@ class UserStore:
             )
         return len(case_ids)
 
-    def visible_clause(self, user: User):  # type: ignore[no-untyped-def]
+    def visible_clause(self, user: User) -> ColumnElement[bool]:
         """SQL condition on ``cases`` for what a verifier may see: assigned by hand or township."""
         by_hand = select(assignments.c.case_id).where(assignments.c.user_id == user.id)
         return or_(cases.c.id.in_(by_hand), cases.c.township_code.in_(list(user.townships)))
 
     def assignee(self, case_id: int) -> dict[str, Any] | None:
+        """The verifier a 图斑 was assigned to by hand (``id``, ``display_name``), if any."""
         q = (
             select(users.c.id, users.c.display_name)
             .join(assignments, assignments.c.user_id == users.c.id)
@@ -223,11 +243,13 @@ class UserStore:
         return dict(row._mapping) if row else None
 
     def visible_case_ids(self, user: User) -> set[int]:
+        """Ids of the 图斑 a verifier may see (see ``visible_clause``)."""
         with self.engine.connect() as conn:
             q = select(cases.c.id).where(self.visible_clause(user))
             return set(conn.execute(q).scalars())
 
     def may_see(self, user: User, case_id: int) -> bool:
+        """Whether a verifier may see this 图斑 (see ``visible_clause``)."""
         with self.engine.connect() as conn:
             q = select(cases.c.id).where(and_(cases.c.id == case_id, self.visible_clause(user)))
             return conn.execute(q).first() is not None

@@ -143,3 +143,27 @@ def test_user_add_list_and_passwd(tmp_path):
         app, ["user", "passwd", "wanglei", "--password", "new secret 2", "--db", str(db)]
     )
     assert pw.exit_code == 0, pw.output
+
+
+def test_a_setting_that_does_not_parse_exits_2_naming_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUBAN_IMPORT_WORKERS", "two")
+    r = runner.invoke(app, ["ref", "list", "--db", str(tmp_path / "s.sqlite")])
+    assert r.exit_code == 2
+    assert "设置错误 TUBAN_IMPORT_WORKERS" in r.output and "应为整数" in r.output
+
+
+def test_import_takes_its_worker_count_from_the_settings(tmp_path, monkeypatch):
+    import storage.imports
+    from geo.errors import TubanError
+
+    seen = {}
+
+    def fake_import(store, path, meta, **kw):
+        seen.update(kw)
+        raise TubanError("stop here")
+
+    monkeypatch.setattr(storage.imports, "import_file", fake_import)
+    monkeypatch.setenv("TUBAN_IMPORT_WORKERS", "0")
+    src = factories.write(factories.squares(1), tmp_path / "one.gpkg")
+    r = runner.invoke(app, ["import", str(src), *META, "--db", str(tmp_path / "w.sqlite")])
+    assert r.exit_code == 2 and seen["workers"] == 1  # 0 turns the workers off, as 1 does

@@ -1,5 +1,6 @@
-"""The code keeps the shape issue 11 gave it: short functions, no environment reads below the
-service layer, and an import pipeline whose stages never reach back into the store."""
+"""The code keeps the shape issue 11 gave it: short functions, and an import pipeline whose
+stages never reach back into the store. (That no module but Settings reads the environment is
+tests/test_architecture.py's ``test_environment_is_read_only_through_settings``.)"""
 
 from __future__ import annotations
 
@@ -39,20 +40,6 @@ def long_functions(path: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
     ]
 
 
-def environment_reads(path: Path) -> list[int]:
-    """Lines of ``path`` that read the process environment (``os.environ``, ``os.getenv``,
-    ``from os import environ/getenv``)."""
-    lines = []
-    for node in ast.walk(_tree(path)):
-        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
-            if isinstance(node.value, ast.Name) and node.value.id == "os":
-                lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module == "os":
-            if {a.name for a in node.names} & {"environ", "getenv"}:
-                lines.append(node.lineno)
-    return lines
-
-
 def imported_modules(path: Path) -> set[str]:
     """Every module ``path`` imports, anywhere in it (also inside functions)."""
     names: set[str] = set()
@@ -69,16 +56,6 @@ def test_no_function_is_longer_than_80_lines():
         str(p.relative_to(ROOT)): found
         for p in _sources("geo", "storage", "api")
         if (found := long_functions(p))
-    }
-    assert offenders == {}
-
-
-def test_geo_and_storage_read_no_environment():
-    """Settings are read once, by the service layer, and passed down as arguments."""
-    offenders = {
-        str(p.relative_to(ROOT)): found
-        for p in _sources("geo", "storage")
-        if (found := environment_reads(p))
     }
     assert offenders == {}
 
@@ -107,7 +84,7 @@ def test_no_stage_takes_a_callback():
 
 
 def test_the_checks_catch_what_they_look_for(tmp_path):
-    """The helpers above find a long function and an environment read when there is one."""
+    """The helpers above find a long function and an import when there is one."""
     body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
     src = tmp_path / "bad.py"
     src.write_text(
@@ -116,5 +93,4 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
         encoding="utf-8",
     )
     assert long_functions(src) == [f"long ({MAX_FUNCTION_LINES + 1})"]
-    assert environment_reads(src) == [2, MAX_FUNCTION_LINES + 7]
     assert "os" in imported_modules(src)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 from typer.testing import CliRunner
 
-from api.settings import DEFAULT_GOALS_DIR
 from geo.goals import load_goals, parse_goals
+from runtime.settings import DEFAULT_GOALS_DIR
 from tuban_cli.main import app
 
 runner = CliRunner()

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from api.settings import DEFAULT_GOALS_DIR, REPO_ROOT
 from geo.goals import load_goals
+from runtime.settings import DEFAULT_GOALS_DIR, REPO_ROOT
 from storage.engine import make_engine, migrate, sqlite_url
 from storage.repository import CaseStore
 from tuban_cli.demo import load_batches as load_demo
@@ -73,16 +73,16 @@ def test_goal_tables_transcribe_the_seed():
 
 
 def test_demo_history_is_consistent_with_the_event_log(tmp_path):
-    from storage.blobs import BlobStore
-    from storage.photo_store import PhotoStore
+    from runtime.compose import build
+    from runtime.settings import Settings
     from tuban_cli.demo import play_history
 
-    engine = make_engine(sqlite_url(tmp_path / "h.sqlite"))
-    migrate(engine)
-    store = CaseStore(engine)
+    services = build(
+        Settings(database_url=sqlite_url(tmp_path / "h.sqlite"), photos_dir=tmp_path / "photos")
+    )
+    store, engine = services.cases, services.engine
     load_demo(store)
-    photos = PhotoStore(engine, BlobStore(tmp_path / "photos"))
-    added = play_history(store, photos, seed=7)
+    added = play_history(services, seed=7)
     assert added == store.counts()["events"] > 300
     states, actors = Counter(), set()
     for b in store.list_batches():

@@ -1,4 +1,4 @@
-"""What every ``tuban`` command shares: settings, the store, errors, progress and reports."""
+"""What every ``tuban`` command shares: its services, errors, progress and reports."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.settings import Settings
 from geo.errors import TubanError
 from geo.report import ImportReport
+
+if TYPE_CHECKING:
+    from runtime.compose import Services
 
 DbOpt = Annotated[
     Path | None,
@@ -22,29 +24,22 @@ DbOpt = Annotated[
 ]
 
 
-def settings_for(db: Path | None) -> Settings:
-    if db is None:
-        return Settings()
-    db.parent.mkdir(parents=True, exist_ok=True)
-    # Photos and reports live beside the database file they belong to.
-    return Settings(
-        database_url=f"sqlite:///{db.resolve()}",
-        photos_dir=db.parent / "photos",
-        reports_dir=db.parent / "reports",
-    )
+def services_for(db: Path | None) -> Services:
+    """The database of ``--db`` (else of the environment), opened as the API opens it."""
+    # Imported here so that `tuban --help` does not load the stores.
+    from pydantic import ValidationError
 
+    from runtime.compose import build
+    from runtime.settings import load_settings
 
-def store_for(settings: Settings):  # type: ignore[no-untyped-def]
-    from storage.engine import make_engine, migrate
-    from storage.repository import CaseStore
-
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    return CaseStore(engine)
+    try:
+        settings = load_settings(db)
+    except ValidationError as exc:  # a TUBAN_* variable that does not parse
+        for e in exc.errors():
+            name = f"TUBAN_{str(e['loc'][0]).upper()}" if e["loc"] else "TUBAN_*"
+            typer.secho(f"设置错误 {name}：{e['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    return build(settings)
 
 
 def fail(exc: TubanError) -> None:

@@ -11,33 +11,35 @@ import io
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 
-from api.settings import REPO_ROOT
 from geo import testing
 from geo.batch import BatchMeta
+from geo.localtime import LOCAL_TZ
 from geo.model import Programme
-from storage.blobs import BlobStore
+from runtime.compose import Clock, Services, utc_now
+from runtime.settings import REPO_ROOT
 from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.imports import import_file, import_reference
 from storage.indicator_notes import NoteStore
 from storage.photo_store import PhotoStore
+from storage.reporting import QUARTER_ENDS, take_snapshot
 from storage.repository import CaseStore
 from storage.users import UserStore
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"
 REF_MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "reference_layers.json"
-LOCAL = ZoneInfo("Asia/Shanghai")
 VERIFIERS = ["王磊（示例）", "李娜（示例）", "张伟（示例）"]
 OFFICERS = ["赵强（示例）", "陈静（示例）"]
 REVIEWER = "孙丽（示例）"
 
 
-def load_references(store: CaseStore, manifest: Path = REF_MANIFEST) -> list[tuple[dict, bool]]:
+def load_references(
+    store: CaseStore, manifest: Path = REF_MANIFEST, *, clock: Clock = utc_now
+) -> list[tuple[dict, bool]]:
     """Import the sample reference layers (boundaries first: they define the county)."""
     if not manifest.exists():
         return []
@@ -52,14 +54,16 @@ def load_references(store: CaseStore, manifest: Path = REF_MANIFEST) -> list[tup
             name=item["name"],
             version=str(item["version"]),
             actor="demo",
-            now=datetime.now(UTC),
+            now=clock(),
             layer=item.get("layer"),
         )
         out.append((row, created))
     return out
 
 
-def load_batches(store: CaseStore, manifest: Path = MANIFEST) -> list[tuple[dict, bool]]:
+def load_batches(
+    store: CaseStore, manifest: Path = MANIFEST, *, clock: Clock = utc_now
+) -> list[tuple[dict, bool]]:
     """Import every batch of the sample manifest (idempotent); return (batch, created) pairs."""
     out = []
     for item in json.loads(manifest.read_text(encoding="utf-8")):
@@ -76,7 +80,7 @@ def load_batches(store: CaseStore, manifest: Path = MANIFEST) -> list[tuple[dict
                 manifest.parent.parent / item["path"],
                 meta,
                 actor="demo",
-                now=datetime.now(UTC),
+                now=clock(),
                 layer=item.get("layer"),
             )
         )
@@ -86,7 +90,7 @@ def load_batches(store: CaseStore, manifest: Path = MANIFEST) -> list[tuple[dict
 def _at(day: date, rng: np.random.Generator) -> datetime:
     """A working-hours moment on ``day``, local time, as UTC."""
     t = time(int(rng.integers(8, 18)), int(rng.integers(0, 60)))
-    return datetime.combine(day, t, LOCAL).astimezone(UTC)
+    return datetime.combine(day, t, LOCAL_TZ).astimezone(UTC)
 
 
 class _Case:
@@ -244,16 +248,17 @@ def _change_survey(
         c.act("collect_evidence", who, day + timedelta(days=5), **classes)
 
 
-def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
+def play_history(services: Services, seed: int = 2019) -> int:
     """Apply a seeded synthetic 2019 history to a freshly loaded demo store; return events added.
 
     Besides the case events this stores the 2019 goal tables and records the year's spending
     and a few notes beside goal-table rows (they are not case events).
     """
     rng = np.random.default_rng(seed)
-    load_goal_books(store)
-    record_spending(store)
-    record_notes(store, BlobStore(photos.blobs.root.parent / "evidence"))
+    store, photos = services.cases, services.photos
+    load_goal_books(services.goal_books, clock=services.clock)
+    record_spending(services.expenditures)
+    record_notes(services.notes())
     before = store.counts()["events"]
     for batch in store.list_batches():
         for row in store.features(batch["id"]):
@@ -263,24 +268,20 @@ def play_history(store: CaseStore, photos: PhotoStore, seed: int = 2019) -> int:
                 _change_survey(store, photos, row, batch, rng)
             else:
                 _weipian(store, row, batch, rng)
-    take_quarter_snapshots(store)
+    take_quarter_snapshots(services)
     return store.counts()["events"] - before
 
 
 QUARTER_LABELS = ("第一季度", "第二季度", "第三季度")
 
 
-def take_quarter_snapshots(store: CaseStore, year: int = 2019) -> int:
+def take_quarter_snapshots(services: Services, year: int = 2019) -> int:
     """Freeze the values at the first three quarter ends, as the bureau does when it reports,
     so the demo shows frozen figures and how the live ones moved on since."""
-    from storage.goalbooks import GoalBookStore
-    from storage.reporting import QUARTER_ENDS, IndicatorSource, take_snapshot
-    from storage.snapshots import SnapshotStore
-
-    book, version = GoalBookStore(store.engine).latest(year)
-    snapshots = SnapshotStore(store.engine)
+    book, version = services.goal_books.latest(year)
+    snapshots = services.snapshots
     have = {s["label"] for s in snapshots.list(year)}
-    source = IndicatorSource(store.engine)
+    source = services.indicators
     taken = 0
     for (m, d), name in zip(QUARTER_ENDS, QUARTER_LABELS, strict=False):
         label = f"{year}年{name}（示例）"
@@ -295,7 +296,7 @@ def take_quarter_snapshots(store: CaseStore, year: int = 2019) -> int:
             label=label,
             as_of=end,
             actor=BOOKKEEPER,
-            now=datetime.combine(end + timedelta(days=5), time(9), LOCAL),
+            now=datetime.combine(end + timedelta(days=5), time(9), LOCAL_TZ),
         )
         taken += 1
     return taken
@@ -334,14 +335,15 @@ SPENDING_2019: list[tuple[str, str, float, str, str | None, int | None]] = [
 ]
 
 
-def load_goal_books(store: CaseStore, path: Path = GOALS_YAML) -> tuple[int, int, bool]:
+def load_goal_books(
+    books: GoalBookStore, path: Path = GOALS_YAML, *, clock: Clock = utc_now
+) -> tuple[int, int, bool]:
     """Store the sample goal tables (a no-op when the same document is already the latest)."""
-    return GoalBookStore(store.engine).import_file(path, actor="demo", now=datetime.now(UTC))
+    return books.import_file(path, actor="demo", now=clock())
 
 
-def record_spending(store: CaseStore, year: int = 2019) -> int:
+def record_spending(spend: ExpenditureStore, year: int = 2019) -> int:
     """Record the sample spending once (nothing when the year already has spending)."""
-    spend = ExpenditureStore(store.engine)
     if spend.list(year):
         return 0
     ids: list[int] = []
@@ -356,7 +358,7 @@ def record_spending(store: CaseStore, year: int = 2019) -> int:
             voucher,
             None if corrects is None else ids[corrects],
             actor=BOOKKEEPER,
-            now=datetime.combine(day, time(16, 30), LOCAL).astimezone(UTC),
+            now=datetime.combine(day, time(16, 30), LOCAL_TZ).astimezone(UTC),
         )
         ids.append(row["id"])
     return len(ids)
@@ -377,12 +379,11 @@ def evidence_png() -> bytes:
     return out.getvalue()
 
 
-def record_notes(store: CaseStore, evidence: BlobStore, year: int = 2019) -> int:
+def record_notes(notes: NoteStore, year: int = 2019) -> int:
     """A few notes beside goal-table rows: 满意度 actual values, one with evidence, a reason."""
-    notes = NoteStore(store.engine, evidence)
     if notes.current(year, "mining_enforcement"):
         return 0
-    now = datetime(2019, 12, 27, 10, 0, tzinfo=LOCAL).astimezone(UTC)
+    now = datetime(2019, 12, 27, 10, 0, tzinfo=LOCAL_TZ).astimezone(UTC)
     notes.put(
         year,
         "mining_enforcement",
@@ -430,11 +431,13 @@ DEMO_USERS = [
 ]
 
 
-def create_users(users: UserStore, townships: list[str]) -> list[tuple[str, str, str]]:
+def create_users(
+    users: UserStore, townships: list[str], *, clock: Clock = utc_now
+) -> list[tuple[str, str, str]]:
     """The demo's accounts (only when the store has none); returns (username, password, roles)."""
     if users.list():
         return []
-    now = datetime.now(UTC)
+    now = clock()
     out = []
     for username, name, password, roles in DEMO_USERS:
         towns = townships if "verifier" in roles else []

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
 from geo.errors import TubanError
-from tuban_cli.common import DbOpt, fail, settings_for, store_for
+from geo.localtime import LOCAL_TZ, local_today
+from tuban_cli.common import DbOpt, fail, services_for
 
 goals_app = typer.Typer(help="绩效目标表：按年度导入、导出、查看版本", no_args_is_help=True)
-LOCAL = ZoneInfo("Asia/Shanghai")
 spend_app = typer.Typer(help="预算执行：记录和查看项目支出", no_args_is_help=True)
 
 
@@ -23,9 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _books(db: Path | None):  # type: ignore[no-untyped-def]
-    from storage.goalbooks import GoalBookStore
-
-    return GoalBookStore(store_for(settings_for(db)).engine)
+    return services_for(db).goal_books
 
 
 @goals_app.command("import")
@@ -36,8 +33,11 @@ def goals_import(
     db: DbOpt = None,
 ) -> None:
     """Store a goal YAML as the next version of its year (an identical file adds nothing)."""
+    services = services_for(db)
     try:
-        year, version, created = _books(db).import_file(path, actor="cli", now=datetime.now(UTC))
+        year, version, created = services.goal_books.import_file(
+            path, actor="cli", now=services.clock()
+        )
     except TubanError as exc:
         fail(exc)
     if created:
@@ -78,7 +78,7 @@ def goals_versions(year: Annotated[int, typer.Argument()], db: DbOpt = None) -> 
         raise typer.Exit(1)
     for r in rows:
         note = f"  {r['note']}" if r["note"] else ""
-        at = r["created_at"].astimezone(LOCAL)
+        at = r["created_at"].astimezone(LOCAL_TZ)
         typer.echo(f"第 {r['version']} 版  {at:%Y-%m-%d %H:%M}  {r['created_by']}{note}")
 
 
@@ -95,11 +95,9 @@ def spend_add(
     db: DbOpt = None,
 ) -> None:
     """Record one spending row (or a correction of an earlier one)."""
-    from storage.expenditures import ExpenditureStore
-
-    store = ExpenditureStore(store_for(settings_for(db)).engine)
+    services = services_for(db)
     try:
-        row = store.add(
+        row = services.expenditures.add(
             year,
             project,
             on.date(),
@@ -108,7 +106,7 @@ def spend_add(
             voucher,
             corrects,
             actor=actor,
-            now=datetime.now(UTC),
+            now=services.clock(),
         )
     except TubanError as exc:
         fail(exc)
@@ -125,16 +123,16 @@ def spend_list(
 ) -> None:
     """List spending rows and, per project, cumulative spending against the plan."""
     from geo.budget import execution
-    from storage.expenditures import ExpenditureStore
 
-    store = ExpenditureStore(store_for(settings_for(db)).engine)
+    services = services_for(db)
+    store = services.expenditures
     try:
         book = store.goals.latest(year)[0]
         projects = [book.project(project)] if project else list(book.projects)
     except TubanError as exc:
         fail(exc)
     rows = store.list(year, project)
-    today = datetime.now(LOCAL).date()
+    today = local_today(services.clock())
     for p in projects:
         mine = [r for r in rows if r["project_id"] == p.id]
         total = p.budget.get("total") or 0

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.settings import Settings
 from geo.errors import TubanError
 from geo.model import Programme
 from geo.references import RefKind
+from runtime.settings import Settings, load_settings
 from tuban_cli import goals_cmd, report_cmd
-from tuban_cli.common import DbOpt, fail, progress_bar, settings_for, store_for, write_report
+from tuban_cli.common import DbOpt, fail, progress_bar, services_for, write_report
 
 app = typer.Typer(
     help="图斑 Tuban：卫片执法与土地变更调查的图斑案件与绩效指标", no_args_is_help=True
@@ -63,26 +63,26 @@ def import_cmd(
     from geo.fields import load_field_map
     from storage.imports import import_file
 
-    settings = settings_for(db)
     meta = BatchMeta(programme, period, authority, issued_on.date(), due_on.date())
     try:
         mapping = load_field_map(field_map) if field_map else None
-        store = store_for(settings)
+        services = services_for(db)
+        settings = services.settings
         with progress_bar(not quiet) as progress:
             row, created = import_file(
-                store,
+                services.cases,
                 path,
                 meta,
                 actor="cli",
-                now=datetime.now(UTC),
+                now=services.clock(),
                 layer=layer,
                 encoding=encoding,
                 crs=crs,
                 field_map=mapping,
                 jurisdiction=settings.jurisdiction(),
                 accept_partial=accept_partial,
-                workers=settings.import_workers,
                 progress=progress,
+                workers=settings.import_workers,
             )
     except TubanError as exc:
         fail(exc)
@@ -131,20 +131,20 @@ def ref_import(
     """Import a named, versioned reference layer used for the automatic hints."""
     from storage.imports import import_reference
 
-    settings = settings_for(db)
     try:
+        services = services_for(db)
         row, created, _ = import_reference(
-            store_for(settings),
+            services.cases,
             path,
             kind,
             name=name,
             version=version,
             actor="cli",
-            now=datetime.now(UTC),
+            now=services.clock(),
             layer=layer,
             encoding=encoding,
             crs=crs,
-            jurisdiction=settings.jurisdiction(),
+            jurisdiction=services.settings.jurisdiction(),
         )
     except TubanError as exc:
         fail(exc)
@@ -158,21 +158,11 @@ def ref_import(
 @ref_app.command("list")
 def ref_list(db: DbOpt = None) -> None:
     """List the reference layers and their versions."""
-    from storage.refs import RefStore
-
-    store = store_for(settings_for(db))
-    for r in RefStore(store.engine).list_layers():
+    for r in services_for(db).refs.list_layers():
         typer.echo(
             f"#{r['id']} {RefKind(r['kind']).label} “{r['name']}” {r['version']}："
             f"{r['feature_count']} 个要素（{r['imported_at']:%Y-%m-%d}）"
         )
-
-
-def _users(db: Path | None):  # type: ignore[no-untyped-def]
-    from api.security import HASHER
-    from storage.users import UserStore
-
-    return UserStore(store_for(settings_for(db)).engine, HASHER)
 
 
 @user_app.command("add")
@@ -192,15 +182,16 @@ def user_add(
     """Add an account; passwords are stored as argon2 hashes."""
     if password is None:
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    services = services_for(db)
     try:
-        u = _users(db).add(
+        u = services.users.add(
             username=username,
             display_name=name or username,
             password=password,
             roles=role,
             townships=township or [],
             by="cli",
-            now=datetime.now(UTC),
+            now=services.clock(),
         )
     except TubanError as exc:
         fail(exc)
@@ -210,7 +201,7 @@ def user_add(
 @user_app.command("list")
 def user_list(db: DbOpt = None) -> None:
     """List accounts."""
-    for u in _users(db).list():
+    for u in services_for(db).users.list():
         state = "" if u.active else "（已停用）"
         towns = f" 乡镇 {','.join(u.townships)}" if u.townships else ""
         typer.echo(
@@ -226,7 +217,8 @@ def user_passwd(
     db: DbOpt = None,
 ) -> None:
     """Set a new password (ends the account's sessions)."""
-    users = _users(db)
+    services = services_for(db)
+    users = services.users
     match = [u for u in users.list() if u.username == username]
     if not match:
         typer.secho(f"没有账号 {username}", fg="red", err=True)
@@ -234,7 +226,7 @@ def user_passwd(
     if password is None:
         password = typer.prompt("新密码", hide_input=True, confirmation_prompt=True)
     try:
-        users.update(match[0].id, by="cli", now=datetime.now(UTC), password=password)
+        users.update(match[0].id, by="cli", now=services.clock(), password=password)
     except TubanError as exc:
         fail(exc)
     typer.echo(f"已更新 {username} 的密码")
@@ -256,7 +248,7 @@ def serve(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Serve the API and the web map."""
-    _serve(settings_for(db), host, port)
+    _serve(load_settings(db), host, port)
 
 
 @app.command()
@@ -270,35 +262,29 @@ def demo(
     ] = True,
 ) -> None:
     """Load the synthetic 丰润区 2019 data into the embedded store and serve it."""
-    from api.security import HASHER
-    from storage.blobs import BlobStore
-    from storage.photo_store import PhotoStore
-    from storage.refs import RefStore
-    from storage.users import UserStore
     from tuban_cli.demo import create_users, load_batches, load_references, play_history
 
-    settings = settings_for(db)
-    store = store_for(settings)
+    services = services_for(db)
+    store = services.cases
     try:
-        for row, created in load_references(store):
+        for row, created in load_references(store, clock=services.clock):
             verb = "已导入" if created else "已存在"
             label = RefKind(row["kind"]).label
             typer.echo(f"{verb} 参考图层 {label}：{row['feature_count']} 个要素")
-        for row, created in load_batches(store):
+        for row, created in load_batches(store, clock=services.clock):
             _print_batch(row, created)
     except TubanError as exc:
         fail(exc)
     if history and store.counts()["events"] == 0:
-        photos = PhotoStore(store.engine, BlobStore(settings.photos_dir))
-        n = play_history(store, photos)
+        n = play_history(services)
         typer.echo(f"已生成 2019 年示例办理记录 {n} 条（操作人标注“示例”）")
-    refs = RefStore(store.engine)
+    refs = services.refs
     towns = refs.current().get(RefKind.TOWNSHIP)
     codes = sorted(set(refs.frame(towns["id"])["ident"])) if towns else []
-    for username, password, name in create_users(UserStore(store.engine, HASHER), codes):
+    for username, password, name in create_users(services.users, codes, clock=services.clock):
         typer.echo(f"演示账号  {name}：{username} / {password}")
     if serve_:
-        _serve(settings, host, port)
+        _serve(services.settings, host, port)
 
 
 @app.command()
@@ -314,9 +300,8 @@ def export(
     from geo.area import CGCS2000
     from geo.model import State
 
-    store = store_for(settings_for(db))
     try:
-        rows = store.features(batch_id)
+        rows = services_for(db).cases.features(batch_id)
     except TubanError as exc:
         fail(exc)
     frame = gpd.GeoDataFrame(
@@ -339,7 +324,7 @@ def export(
 @app.command("db-upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Create or migrate the database schema to the latest revision."""
-    store_for(settings_for(db))
+    services_for(db)
     typer.echo("数据库结构已是最新")
 
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
 from geo.errors import TubanError
-from tuban_cli.common import DbOpt, fail, settings_for, store_for
+from tuban_cli.common import DbOpt, fail, services_for
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 FORMATS = ("text", "json", "xlsx", "html", "pdf", "docx")
 snapshot_app = typer.Typer(help="冻结某一报告日的指标值（快照）", no_args_is_help=True)
 
@@ -24,20 +22,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _context(db: Path | None, year: int | None):  # type: ignore[no-untyped-def]
-    from api.deps import evidence_dir
-    from api.routes.indicators import ReportSources
-    from storage.blobs import BlobStore
-    from storage.expenditures import ExpenditureStore
-    from storage.goalbooks import GoalBookStore
-    from storage.indicator_notes import NoteStore
-    from storage.reporting import IndicatorSource
-    from storage.snapshots import SnapshotStore
-
-    settings = settings_for(db)
-    store = store_for(settings)
-    books = GoalBookStore(store.engine)
-    books.seed_from_dir(settings.goals_dir, actor="system", now=datetime.now(LOCAL))
-    latest = books.latest_books()
+    services = services_for(db)
+    services.seed_goal_books()
+    latest = services.goal_books.latest_books()
     if not latest:
         typer.secho("库中没有绩效目标表（tuban goals import FILE）", fg="red", err=True)
         raise typer.Exit(2)
@@ -45,15 +32,7 @@ def _context(db: Path | None, year: int | None):  # type: ignore[no-untyped-def]
     if year not in latest:
         typer.secho(f"没有 {year} 年的绩效目标表，已有：{sorted(latest)}", fg="red", err=True)
         raise typer.Exit(2)
-    sources = ReportSources(
-        books=books,
-        counts=IndicatorSource(store.engine),
-        expenditures=ExpenditureStore(store.engine),
-        notes=NoteStore(store.engine, BlobStore(evidence_dir(settings))),
-        snapshots=SnapshotStore(store.engine),
-        clock=lambda: datetime.now(LOCAL),
-    )
-    return settings, latest[year], sources
+    return services, latest[year], services.report_sources()
 
 
 def report(
@@ -76,7 +55,7 @@ def report(
     db: DbOpt = None,
 ) -> None:
     """Goal tables with their values: live, as of a day, per township or quarter, or frozen."""
-    from api.routes.indicators import ReportQuery, report_document
+    from storage.report_document import ReportQuery, report_document
 
     if fmt not in FORMATS:
         typer.secho(f"--format 应为 {'/'.join(FORMATS)}", fg="red", err=True)
@@ -84,7 +63,7 @@ def report(
     if kind not in ("self_evaluation", "targets"):
         typer.secho("--kind 应为 self_evaluation 或 targets", fg="red", err=True)
         raise typer.Exit(2)
-    settings, book, sources = _context(db, year)
+    services, book, sources = _context(db, year)
     try:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:
@@ -109,7 +88,7 @@ def report(
 
         data = render(doc, fmt)
     what = "绩效自评" if kind == "self_evaluation" else "绩效目标"
-    target = out or Path(settings.reports_dir) / f"{book.year}年{what}.{fmt}"
+    target = out or Path(services.settings.reports_dir) / f"{book.year}年{what}.{fmt}"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     typer.echo(f"已写出 {target}（{len(data) / 1024:,.0f} KB）")
@@ -154,7 +133,7 @@ def snapshot_take(
     """Freeze every project's values as of a reporting date."""
     from storage.reporting import take_snapshot
 
-    _, book, sources = _context(db, year)
+    services, book, sources = _context(db, year)
     _, version = sources.books.latest(book.year)
     try:
         saved = take_snapshot(
@@ -165,7 +144,7 @@ def snapshot_take(
             label=label,
             as_of=date.fromisoformat(as_of),
             actor=actor,
-            now=datetime.now(LOCAL),
+            now=services.clock(),
         )
     except TubanError as exc:
         fail(exc)
@@ -175,10 +154,7 @@ def snapshot_take(
 @snapshot_app.command("list")
 def snapshot_list(year: Annotated[int | None, typer.Option()] = None, db: DbOpt = None) -> None:
     """List the snapshots."""
-    from storage.snapshots import SnapshotStore
-
-    store = store_for(settings_for(db))
-    for s in SnapshotStore(store.engine).list(year):
+    for s in services_for(db).snapshots.list(year):
         typer.echo(
             f"#{s['id']}  {s['year']}  {s['label']}  截至 {s['as_of']}  "
             f"{s['taken_by']} 于 {s['taken_at']:%Y-%m-%d %H:%M} 冻结"

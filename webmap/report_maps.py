@@ -45,6 +45,7 @@ def count_color(count: float | None, max_count: float | None) -> str:
 
 
 def features(fc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The features of a GeoJSON FeatureCollection that have a geometry (none for None)."""
     return [f for f in (fc or {}).get("features", []) if f.get("geometry")]
 
 

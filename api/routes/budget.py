@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -12,12 +11,12 @@ from pydantic import BaseModel, Field
 from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, book_for
 from api.security import require
 from geo.budget import execution
+from geo.localtime import local_today  # checkpoints are local calendar days
 from geo.roles import BOOKKEEPER_ROLES
 from storage.users import User
 
 router = APIRouter(prefix="/api", tags=["budget"])
 Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
-LOCAL = ZoneInfo("Asia/Shanghai")  # checkpoints are local calendar days
 
 
 class ExpenditureCreate(BaseModel):
@@ -57,10 +56,6 @@ def create_expenditure(
         actor=user.actor,
         now=clock(),
     )
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(LOCAL).date()
 
 
 @router.get("/budget", operation_id="budget-get")

@@ -7,11 +7,8 @@ case ids behind each number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -19,7 +16,6 @@ from pydantic import BaseModel, Field
 
 from api.deps import (
     ClockDep,
-    ExpendituresDep,
     GoalBooksDep,
     GoalBookStoreDep,
     NotesDep,
@@ -33,30 +29,25 @@ from api.schemas import (
     ProjectsPublic,
 )
 from api.security import require
-from geo.goals import GoalBook, Project
+from geo.goals import Project
+from geo.localtime import local_today
 from geo.report_doc import project_entry
 from geo.roles import BOOKKEEPER_ROLES
-from storage.expenditures import ExpenditureStore
-from storage.goalbooks import GoalBookStore
-from storage.indicator_notes import NoteStore
-from storage.reporting import IndicatorSource, build_report, frozen_rows, take_snapshot
+from storage.report_document import ReportQuery, ReportSources, past_day, report_document
+from storage.reporting import IndicatorSource, frozen_rows, take_snapshot
 from storage.snapshots import SnapshotStore
 from storage.users import User
 
 router = APIRouter(prefix="/api", tags=["indicators"])
-LOCAL = ZoneInfo("Asia/Shanghai")
 Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
 
 
 def get_source(request: Request) -> IndicatorSource:
-    state = request.app.state
-    if getattr(state, "indicator_source", None) is None:
-        state.indicator_source = IndicatorSource(state.store.engine)
-    return state.indicator_source
+    return request.app.state.services.indicators
 
 
 def get_snapshots(request: Request) -> SnapshotStore:
-    return SnapshotStore(request.app.state.store.engine)
+    return request.app.state.services.snapshots
 
 
 SourceDep = Annotated[IndicatorSource, Depends(get_source)]
@@ -69,12 +60,7 @@ Period = Annotated[str | None, Query(description="issuing period, e.g. 2019Q3")]
 
 
 def _today(clock) -> date:
-    return clock().astimezone(LOCAL).date()
-
-
-def _past(as_of: date | None, today: date) -> date | None:
-    """A day before today, or None for live values (today and later are the live state)."""
-    return as_of if as_of is not None and as_of < today else None
+    return local_today(clock())
 
 
 def _project_public(p: Project) -> ProjectPublic:
@@ -120,7 +106,7 @@ def indicators(
     proj = book.project(project)
     now = clock()
     today = _today(clock)
-    day = _past(as_of, today)
+    day = past_day(as_of, today)
     frozen = snapshots.get(snapshot) if snapshot is not None else None
     if frozen is not None:
         day = frozen["as_of"]
@@ -182,7 +168,7 @@ def trend(
     """Each bound metric at the end of every quarter up to today (or ``as_of``)."""
     book = book_for(books, year)
     proj = book.project(project)
-    day = _past(as_of, _today(clock)) or _today(clock)
+    day = past_day(as_of, _today(clock)) or _today(clock)
     return {
         "project": proj.id,
         "year": book.year,
@@ -243,65 +229,12 @@ def create_snapshot(
 
 # --- reports -------------------------------------------------------------------------------------
 
-Kind = Literal["self_evaluation", "targets"]
-
-
-@dataclass(frozen=True)
-class ReportSources:
-    """Everything a report is assembled from (the CLI builds one too)."""
-
-    books: GoalBookStore
-    counts: IndicatorSource
-    expenditures: ExpenditureStore
-    notes: NoteStore
-    snapshots: SnapshotStore
-    clock: Callable[[], datetime]
-
-
-@dataclass
-class ReportQuery:
-    """Which report: its kind, and live / as of a day / a snapshot, for which scope."""
-
-    kind: Kind = "self_evaluation"
-    as_of: date | None = None
-    township: str | None = None
-    period: str | None = None
-    snapshot: int | None = None
-
-
-def get_report_sources(
-    book_store: GoalBookStoreDep,
-    source: SourceDep,
-    expenditures: ExpendituresDep,
-    notes: NotesDep,
-    snapshots: SnapshotsDep,
-    clock: ClockDep,
-) -> ReportSources:
-    return ReportSources(book_store, source, expenditures, notes, snapshots, clock)
+def get_report_sources(request: Request) -> ReportSources:
+    return request.app.state.services.report_sources()
 
 
 SourcesDep = Annotated[ReportSources, Depends(get_report_sources)]
 QueryDep = Annotated[ReportQuery, Depends()]
-
-
-def report_document(book: GoalBook, src: ReportSources, q: ReportQuery, *, maps: bool) -> dict:
-    _, version = src.books.latest(book.year)
-    today = _today(src.clock)
-    return build_report(
-        src.counts,
-        book,
-        goal_version=version,
-        spending_rows={p.id: src.expenditures.list(book.year, p.id) for p in book.projects},
-        notes={p.id: src.notes.current(book.year, p.id) for p in book.projects},
-        today=today,
-        now=src.clock().astimezone(LOCAL),
-        kind=q.kind,
-        as_of=_past(q.as_of, today),
-        township=q.township,
-        period=q.period,
-        snapshot=src.snapshots.get(q.snapshot) if q.snapshot is not None else None,
-        with_maps=maps,
-    )
 
 
 @router.get("/report", operation_id="report-document")

@@ -6,7 +6,6 @@ import io
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, UploadFile
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from api.deps import ClockDep, StoreDep
 from api.security import CurrentUser, require, user_store
 from geo.errors import InvalidValue, TubanError
+from geo.localtime import local_today
 from geo.model import Programme
 from geo.roles import Role
 from storage import worklists
@@ -23,11 +23,10 @@ from storage.tables import cases
 from storage.users import User, UserStore
 
 router = APIRouter(prefix="/api", tags=["work"])
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 def _today(clock) -> date:  # type: ignore[no-untyped-def]
-    return clock().astimezone(LOCAL).date()
+    return local_today(clock())
 
 
 @router.get("/tasks", operation_id="work-tasks")

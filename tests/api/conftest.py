@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import DEFAULT_GOALS_DIR, Settings
+from runtime.settings import DEFAULT_GOALS_DIR, Settings
 from tests.conftest import NOW
 
 ROLES = ("admin", "verifier", "enforcer", "reviewer", "viewer")

@@ -123,7 +123,7 @@ def test_no_goal_tables_gives_empty_project_list(tmp_path):
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from api.settings import Settings
+    from runtime.settings import Settings
 
     s = Settings(database_url=f"sqlite:///{tmp_path / 'x.sqlite'}", goals_dir=tmp_path)
     app = create_app(s)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from api.settings import DEFAULT_GOALS_DIR
 from geo.goals import load_goals, parse_goals
+from runtime.settings import DEFAULT_GOALS_DIR
 
 
 def _latest(client) -> dict:

@@ -203,3 +203,41 @@ def test_phone_panel_is_a_bottom_sheet(
     assert vbox is not None and vbox["x"] >= 0 and vbox["x"] + vbox["width"] <= 390, vbox
     page.screenshot(path=artifacts / "phone-3-indicators.png")
     probe.assert_clean()
+
+
+def test_event_history_shows_labels_not_codes_in_chinese_and_english(
+    desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    """A controlled reason reaches the history as its label (无证开采), never as its code."""
+    page, probe = desktop
+    batch = pick_mining_batch(server_url)
+    open_batch(page, server_url, batch["id"], user=VERIFIER)
+    # The vocabulary came from GET /api/meta (and is the server's current version).
+    meta = get_json(f"{server_url}/api/meta")
+    assert page.evaluate("window.tubanMap.vocabulary.version") == meta["version"]
+    case_id = first_case_in_state(page, "issued")
+    click_case(page, case_id)
+    panel = page.get_by_test_id("case-panel")
+    page.get_by_test_id("verify-judgment").select_option("illegal")
+    page.get_by_test_id("verify-reason").select_option("unlicensed_mining")
+    page.get_by_test_id("verify-submit").click()
+    wait_case(page, case_id, state="verified")
+
+    events = panel.get_by_test_id("case-events")
+    events.wait_for()
+    text = events.inner_text()
+    assert "无证开采" in text and "unlicensed_mining" not in text, text
+    assert "违法" in text and "illegal" not in text, text
+    page.screenshot(path=artifacts / "desktop-7-history-zh.png")
+
+    page.get_by_test_id("lang-switch").click()
+    try:
+        page.wait_for_function("document.documentElement.lang === 'en'")
+        text = events.inner_text()
+        assert "mining without a licence" in text, text
+        assert "unlicensed_mining" not in text and "无证开采" not in text, text
+        page.screenshot(path=artifacts / "desktop-8-history-en.png")
+    finally:
+        page.get_by_test_id("lang-switch").click()
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    probe.assert_clean()

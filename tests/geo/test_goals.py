@@ -6,7 +6,6 @@ import copy
 
 import pytest
 
-from api.settings import DEFAULT_GOALS_DIR
 from geo.goals import (
     GoalFileError,
     goals_to_dict,
@@ -16,6 +15,7 @@ from geo.goals import (
     read_goal_doc,
 )
 from geo.indicators import METRICS
+from runtime.settings import DEFAULT_GOALS_DIR
 
 SAMPLE = DEFAULT_GOALS_DIR / "fengrun-2019.yaml"
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from api.settings import DEFAULT_GOALS_DIR
 from geo.budget import execution
 from geo.errors import NotFound
+from runtime.settings import DEFAULT_GOALS_DIR
 from storage.expenditures import ExpenditureStore, InvalidExpenditure
 from storage.goalbooks import GoalBookStore
 from tests.conftest import NOW

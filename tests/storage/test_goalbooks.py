@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from api.settings import DEFAULT_GOALS_DIR
 from geo.errors import NotFound
 from geo.goals import GoalFileError, goals_to_dict, load_goals, read_goal_doc
+from runtime.settings import DEFAULT_GOALS_DIR
 from storage.goalbooks import GoalBookStore, GoalVersionConflict
 from tests.conftest import NOW
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from api.settings import DEFAULT_GOALS_DIR
 from geo import testing
 from geo.errors import NotFound
+from runtime.settings import DEFAULT_GOALS_DIR
 from storage.blobs import BlobStore
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import (

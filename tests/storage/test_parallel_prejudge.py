@@ -16,13 +16,13 @@ import shapely
 from shapely import affinity, box
 
 import geo.prejudge
-from api.settings import Settings
 from geo.batch import BatchMeta
 from geo.hints import compute_hints
 from geo.import_pipeline import read_parcels
 from geo.linking import duplicates_in_file
 from geo.model import Programme
 from geo.prejudge import Prejudge, WorkerFailed, prejudge
+from runtime.settings import Settings
 from storage.imports import import_file, import_reference
 from storage.refs import RefStore
 from tests import factories
@@ -219,7 +219,7 @@ def test_the_setting_turns_workers_off(store, tmp_path, few_rows, monkeypatch):
     assert seen == [os.getpid()]  # computed here, not in a worker
     assert batch["feature_count"] == N
     monkeypatch.setenv("TUBAN_IMPORT_WORKERS", "two")
-    with pytest.raises(ValueError, match="import_workers"):
+    with pytest.raises(ValueError, match="TUBAN_IMPORT_WORKERS"):
         Settings()
 
 

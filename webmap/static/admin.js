@@ -9,7 +9,7 @@
 
 import { announce, fill, h } from './dom.js';
 import { zhValidity } from './forms.js';
-import { ROLE_LABELS, ROLE_ORDER } from './labels.js';
+import { roleLabel, roles as roleCodes } from './meta.js';
 
 async function loadTownships(api) {
   try {
@@ -92,7 +92,7 @@ export function createAdminView(root, api, { getUser }) {
       });
     }
     const roles = Array.isArray(u.role_labels) && u.role_labels.length
-      ? u.role_labels : (u.roles || []).map((r) => ROLE_LABELS[r] || r);
+      ? u.role_labels : (u.roles || []).map(roleLabel);
     return h('tr', {
       'data-testid': 'user-row', 'data-username': u.username, 'data-user-id': String(u.id),
       'data-active': String(Boolean(u.active)), class: u.active ? '' : 'inactive',
@@ -133,9 +133,9 @@ export function createAdminView(root, api, { getUser }) {
     });
     zhValidity(username, { label: '用户名' });
     zhValidity(password, { label: '初始密码' });
-    const roleBoxes = ROLE_ORDER.map((r) => h('div', { class: 'check' },
+    const roleBoxes = roleCodes().map((r) => h('div', { class: 'check' },
       h('input', { type: 'checkbox', id: `u-role-${r}`, name: 'roles', value: r, 'data-testid': `user-role-${r}` }),
-      h('label', { for: `u-role-${r}` }, ROLE_LABELS[r])));
+      h('label', { for: `u-role-${r}` }, roleLabel(r))));
     const roleNote = h('small', { class: 'hint', id: 'u-roles-hint' }, '至少选择一个角色；管理员可办理所有操作。');
     const townBoxes = (townships || []).map(([code, name]) => h('div', { class: 'check' },
       h('input', { type: 'checkbox', id: `u-town-${code}`, name: 'townships', value: code, 'data-testid': `user-township-${code}` }),

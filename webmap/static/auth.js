@@ -3,7 +3,7 @@
 // The server decides every permission; the checks here only keep unusable forms away.
 
 import { announce, h } from './dom.js';
-import { ACTION_ROLES, ROLE_LABELS } from './labels.js';
+import { roleLabel, rolesFor } from './meta.js';
 
 const TOKEN_KEY = 'tuban.token';
 const USER_KEY = 'tuban.user';
@@ -65,10 +65,10 @@ export function hasRole(user, ...roles) {
   return mine.has('admin') || roles.some((r) => mine.has(r));
 }
 
-/** May the user take this case action (docs/api.md role table)? */
+/** May the user take this case action (the roles GET /api/meta lists for it)? */
 export function mayTake(user, action) {
-  const roles = ACTION_ROLES[action];
-  return roles ? hasRole(user, ...roles) : hasRole(user);
+  const roles = rolesFor(action);
+  return roles.length ? hasRole(user, ...roles) : hasRole(user);
 }
 
 /** "外业核查员、审核人" */
@@ -76,7 +76,7 @@ export function roleText(user) {
   if (!user) return '';
   const labels = Array.isArray(user.role_labels) && user.role_labels.length
     ? user.role_labels
-    : (user.roles || []).map((r) => ROLE_LABELS[r] || r);
+    : (user.roles || []).map(roleLabel);
   return labels.join('、');
 }
 

@@ -119,7 +119,7 @@ export function spendForm({ year, project, api, onSaved, status, error }) {
  * spending form (kept by the dashboard across renders) or null; error speaks in the
  * dashboard's message box.
  */
-export function budgetSection(entry, { project, year, asOf, api, form, error }) {
+export function budgetSection(entry, { project, year, asOf, api, form }) {
   const listBox = h('div', {}, h('p', { class: 'muted' }, '正在加载…'));
   const details = h('details', { class: 'spend-details' }, h('summary', {}, '支出明细'), listBox);
   details.addEventListener('toggle', async () => {

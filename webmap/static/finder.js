@@ -6,7 +6,7 @@
 // "filter-state", "filter-township", "filter-clear".
 
 import { announce, fill, h } from './dom.js';
-import { PROGRAMME_LABELS, STATE_LABELS, statesFor } from './labels.js';
+import { programmeLabel, programmes, stateLabel, statesFor } from './meta.js';
 
 const DEBOUNCE_MS = 300;
 
@@ -28,7 +28,7 @@ export function createFinder(root, { api, onOpen, onFilter }) {
 
   const programme = h('select', { id: 'filter-programme', 'data-testid': 'filter-programme' },
     h('option', { value: '' }, '全部项目'),
-    Object.entries(PROGRAMME_LABELS).map(([v, l]) => h('option', { value: v }, l)));
+    programmes().map((p) => h('option', { value: p.code }, p.label)));
   const state = h('select', { id: 'filter-state', 'data-testid': 'filter-state' });
   const township = h('select', { id: 'filter-township', 'data-testid': 'filter-township' },
     h('option', { value: '' }, '全部乡镇'));
@@ -54,9 +54,9 @@ export function createFinder(root, { api, onOpen, onFilter }) {
   root.replaceChildren(form, toggle, panel);
 
   function fillStates(prog) {
-    const list = prog ? statesFor(prog) : [...new Set([...statesFor('mining'), ...statesFor('change_survey')])];
+    const list = statesFor(prog);
     const keep = state.value;
-    fill(state, h('option', { value: '' }, '全部状态'), list.map((s) => h('option', { value: s }, STATE_LABELS[s] || s)));
+    fill(state, h('option', { value: '' }, '全部状态'), list.map((s) => h('option', { value: s }, stateLabel(s))));
     state.value = list.includes(keep) ? keep : '';
     filters.state = state.value;
   }
@@ -84,8 +84,8 @@ export function createFinder(root, { api, onOpen, onFilter }) {
         type: 'button', class: 'search-result', 'data-testid': 'search-result',
         'data-case-id': String(r.case_id), 'data-batch-id': String(r.batch_id),
         onclick: () => open(r),
-      }, h('strong', {}, r.code), ` · ${r.period || ''} ${r.programme_label || PROGRAMME_LABELS[r.programme] || ''}`,
-      ` · ${r.state_label || STATE_LABELS[r.state] || r.state}`, where ? h('span', { class: 'muted' }, ` · ${where}`) : null));
+      }, h('strong', {}, r.code), ` · ${r.period || ''} ${r.programme_label || programmeLabel(r.programme)}`,
+      ` · ${stateLabel(r.state, r.state_label)}`, where ? h('span', { class: 'muted' }, ` · ${where}`) : null));
     }), more ? h('li', { class: 'muted search-more' }, '结果较多，仅列出前 50 个，请输入更完整的编号。') : null,
     list.length ? null : h('li', { class: 'muted' }, '没有找到匹配的图斑。'));
     results.hidden = false;

@@ -1,130 +1,29 @@
-// Action forms: one <form> per allowed action the signed-in user may take, built from a small
-// field table that mirrors the payload columns of docs/api.md. The server records the
-// signed-in user as the actor, so there is no actor field.
+// Action forms: one <form> per allowed action the signed-in user may take, built from the
+// action's payload fields in GET /api/meta (form-model.js). The server records the signed-in
+// user as the actor, so there is no actor field.
 // Test hooks: data-testid="<action>-form|-submit" and "<action>-<field>" (e.g. verify-judgment,
 // penalise-decision-no); the 合并立案 choices are "file-merge" with one checkbox per 图斑
 // (data-testid="file-merge-<case id>"); the payment form is "payment-form" / "payment-<field>".
 
 import { fill, h } from './dom.js';
-import { ACTION_LABELS, LAND_CLASSES, VERIFY_REASONS } from './labels.js';
+import { LAND_CLASS_LIST, formDef, payloadFrom, today } from './form-model.js';
+import { actionLabel, fieldLabel, landClasses } from './meta.js';
 
-export function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-const LAND_CLASS_LIST = 'land-classes';
-
-const LAND_CLASS = {
-  type: 'text',
-  required: true,
-  pattern: '\\d{2}([0-9A-Za-z]{2}[Kk]?)?',
-  hint: '三调地类编码，如 0103 旱地、0602 采矿用地；可从列表选择',
-  list: LAND_CLASS_LIST,
-  inputmode: 'text',
-  landClass: true,
-};
+export { today };
 
 const MONEY = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
-const AREA = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
 
-/** Per-action form definition: submit text and fields. */
-export const ACTION_FORMS = {
-  verify: {
-    submit: '提交核查',
+/** 登记缴款 (POST /api/enforcements/{id}/payments): not a case action, so its fields are here. */
+export function paymentForm() {
+  return {
+    submit: '登记缴款',
     fields: [
-      {
-        name: 'judgment', label: '核查结论', type: 'select', required: true,
-        options: [['legal', '合法'], ['illegal', '违法'], ['other', '其他']],
-      },
-      {
-        // The controlled reason list depends on the judgment chosen above.
-        name: 'reason', label: '判定理由', type: 'select', required: true,
-        options: [], dependsOn: 'judgment', optionsBy: VERIFY_REASONS,
-      },
-      { name: 'land_class', label: '实地地类', ...LAND_CLASS, required: false },
-      {
-        name: 'illegal_area_m2', label: '实测违法面积(m²)', ...AREA,
-        hint: '与图斑面积不同时填写',
-      },
-      { name: 'note', label: '备注', type: 'textarea' },
+      { name: 'amount_yuan', label: fieldLabel('amount_yuan'), required: true, ...MONEY },
+      { name: 'receipt_no', label: fieldLabel('receipt_no'), type: 'text', required: true },
+      { name: 'paid_on', label: fieldLabel('paid_on'), type: 'date', required: true, initial: today },
     ],
-  },
-  approve: {
-    submit: '审核通过',
-    fields: [{ name: 'note', label: '审核意见', type: 'textarea' }],
-  },
-  return_verification: {
-    submit: '退回重核',
-    fields: [{ name: 'reason', label: '退回原因', type: 'textarea', required: true }],
-  },
-  annotate: {
-    submit: '保存批注',
-    intro: '退回两次及以上的图斑，须有审核批注后核查员才能再次提交核查。',
-    fields: [{ name: 'note', label: '批注', type: 'textarea', required: true }],
-  },
-  file: {
-    submit: '立案',
-    fields: [
-      { name: 'case_no', label: '案号', type: 'text', required: true },
-      { name: 'filed_on', label: '立案日期', type: 'date', required: true, initial: today },
-      { name: 'offender', label: '当事人', type: 'text', hint: '单位名称或个人姓名' },
-    ],
-  },
-  penalise: {
-    submit: '登记处罚',
-    fields: [
-      { name: 'decision_no', label: '处罚决定书号', type: 'text' },
-      { name: 'fine_yuan', label: '罚款金额(元)', required: true, ...MONEY },
-      { name: 'confiscation_yuan', label: '没收金额(元)', ...MONEY },
-      { name: 'receipt_no', label: '票据号', type: 'text', hint: '已缴款时填写，同时登记一笔缴款' },
-      { name: 'paid_on', label: '缴款日期', type: 'date' },
-    ],
-  },
-  rectify: {
-    submit: '登记整改',
-    fields: [
-      { name: 'rectified_on', label: '整改日期', type: 'date', required: true, initial: today },
-      { name: 'demolished_m2', label: '拆除面积(m²)', ...AREA },
-      { name: 'reclaimed_m2', label: '复垦面积(m²)', ...AREA },
-      { name: 'permit_no', label: '补办手续文号', type: 'text' },
-      { name: 'note', label: '备注', type: 'textarea' },
-    ],
-  },
-  close: {
-    submit: '结案',
-    fields: [{ name: 'note', label: '审核意见', type: 'textarea' }],
-  },
-  reopen: {
-    submit: '重新立案',
-    fields: [{ name: 'reason', label: '重新立案原因', type: 'textarea', required: true, hint: '如：复查发现已复建' }],
-  },
-  collect_evidence: {
-    submit: '提交举证',
-    fields: [
-      { name: 'land_class_before', label: '前地类', ...LAND_CLASS },
-      { name: 'land_class_after', label: '后地类', ...LAND_CLASS },
-      { name: 'note', label: '备注', type: 'textarea' },
-    ],
-  },
-  submit: { submit: '提交省级审核', intro: '提交前须至少有 2 张举证照片。', fields: [] },
-  pass: { submit: '省级通过', fields: [] },
-  return: {
-    submit: '省级退回',
-    fields: [{ name: 'reason', label: '退回原因', type: 'textarea', required: true }],
-  },
-};
-
-/** 登记缴款 (POST /api/enforcements/{id}/payments). */
-export const PAYMENT_FORM = {
-  submit: '登记缴款',
-  fields: [
-    { name: 'amount_yuan', label: '缴款金额(元)', required: true, ...MONEY },
-    { name: 'receipt_no', label: '票据号', type: 'text', required: true },
-    { name: 'paid_on', label: '缴款日期', type: 'date', required: true, initial: today },
-  ],
-};
+  };
+}
 
 /** Browser validation bubbles in Chinese, whatever the browser's own language. */
 export function zhValidity(input, field = {}) {
@@ -148,12 +47,10 @@ export function zhValidity(input, field = {}) {
 function landClassList() {
   if (!document.getElementById(LAND_CLASS_LIST)) {
     document.body.append(h('datalist', { id: LAND_CLASS_LIST },
-      LAND_CLASSES.map(([code, name]) => h('option', { value: code, label: `${code} ${name}` }, `${code} ${name}`))));
+      landClasses().map(([code, name]) => h('option', { value: code, label: `${code} ${name}` }, `${code} ${name}`))));
   }
   return LAND_CLASS_LIST;
 }
-
-const LAND_CLASS_NAMES = new Map(LAND_CLASSES);
 
 function control(key, field) {
   const id = `f-${key}-${field.name}`;
@@ -192,7 +89,8 @@ function control(key, field) {
     hint = h('small', { id: `${id}-hint`, class: 'hint', 'aria-live': 'polite' }, name, field.hint);
     input.addEventListener('input', () => {
       const code = input.value.trim().toUpperCase();
-      name.textContent = LAND_CLASS_NAMES.has(code) ? `${code} ${LAND_CLASS_NAMES.get(code)}。` : '';
+      const known = new Map(landClasses());
+      name.textContent = known.has(code) ? `${code} ${known.get(code)}。` : '';
     });
   }
   return h('div', { class: 'field' },
@@ -201,21 +99,9 @@ function control(key, field) {
     hint);
 }
 
-/** Read the form into an API payload: trimmed, empty optional fields omitted, numbers typed. */
+/** Read the form into an API payload (form-model.js payloadFrom). */
 function payloadOf(form, fields) {
-  const payload = {};
-  for (const field of fields) {
-    const raw = form.elements[field.name].value.trim();
-    if (raw === '') continue;
-    if (field.type === 'number') {
-      payload[field.name] = field.integer ? parseInt(raw, 10) : Number(raw);
-    } else if (field.landClass) {
-      payload[field.name] = raw.toUpperCase();
-    } else {
-      payload[field.name] = raw;
-    }
-  }
-  return payload;
+  return payloadFrom(formValues(form, fields), fields);
 }
 
 // --- drafts: what is typed into a form is kept on this device until it is sent -------------
@@ -279,7 +165,7 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
     const target = form.elements[f.name];
     const refill = () => {
       fill(target, h('option', { value: '' }, '请选择'),
-        (f.optionsBy[source.value] || []).map(([value, label]) => h('option', { value }, label)));
+        f.optionsFor(source.value).map(([value, label]) => h('option', { value }, label)));
     };
     source.addEventListener('change', refill);
     form.addEventListener('reset', () => setTimeout(refill));
@@ -358,8 +244,8 @@ function mergeChooser(candidates) {
  * payload.illegal_geometry. options.draftKey: keep a draft (see buildForm).
  */
 export function actionForm(action, onSubmit, { mergeCandidates = null, extent = null, draftKey = null } = {}) {
-  const def = ACTION_FORMS[action] || { submit: ACTION_LABELS[action] || action, fields: [] };
-  const title = ACTION_LABELS[action] || action;
+  const def = formDef(action);
+  const title = actionLabel(action);
   const merge = action === 'file' ? mergeChooser(mergeCandidates) : null;
   return buildForm(action, title, def, (input) => {
     const geometry = extent ? extent.geometry() : null;

@@ -7,10 +7,10 @@
 
 import { announce, h } from './dom.js';
 import { today, zhValidity } from './forms.js';
-import { PROGRAMME_LABELS } from './labels.js';
+import { programmes } from './meta.js';
 
 const FIELDS = [
-  { name: 'programme', label: '项目', type: 'select', required: true, options: Object.entries(PROGRAMME_LABELS) },
+  { name: 'programme', label: '项目', type: 'select', required: true, options: () => programmes().map((p) => [p.code, p.label]) },
   { name: 'period', label: '时期', type: 'text', required: true, hint: '如 2019Q3（季度）或 2019（年度）', pattern: '\\d{4}(Q[1-4])?' },
   { name: 'authority', label: '下发单位', type: 'text', required: true, value: '河北省自然资源厅' },
   { name: 'issued_on', label: '下发日期', type: 'date', required: true, value: today },
@@ -39,7 +39,7 @@ export function createImportForm(root, api, { onImported }) {
     const id = `import-${f.name.replace(/_/g, '-')}`;
     const input = f.type === 'select'
       ? h('select', { id, name: f.name, required: f.required, 'data-testid': id },
-        h('option', { value: '' }, '请选择'), f.options.map(([v, l]) => h('option', { value: v }, l)))
+        h('option', { value: '' }, '请选择'), f.options().map(([v, l]) => h('option', { value: v }, l)))
       : h('input', {
         id, name: f.name, type: f.type, required: f.required, pattern: f.pattern, 'data-testid': id,
         'aria-describedby': f.hint ? `${id}-hint` : null, autocomplete: 'off',

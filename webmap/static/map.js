@@ -5,8 +5,9 @@
 
 import { fill, h } from './dom.js';
 import {
-  ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind, stateLabel, statesFor,
+  ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
+import { judgmentLabel, stateLabel, statesFor } from './meta.js';
 
 const L = window.L;
 
@@ -41,7 +42,7 @@ function place(props) {
 function describe(props, overdue) {
   const where = place(props);
   return `图斑 ${props.code ?? props.case_id}，${stateLabel(props.state, props.state_label)}` +
-    (props.judgment === 'illegal' ? '，违法' : '') + (overdue ? '，已逾期' : '') +
+    (props.judgment === 'illegal' ? `，${judgmentLabel(props.judgment)}` : '') + (overdue ? '，已逾期' : '') +
     (props.reissue_of_batch ? '，重复下发' : '') +
     (where ? `，位于${where}` : '');
 }
@@ -53,7 +54,7 @@ function tooltipContent(props, batchName, overdue) {
   return h('div', { class: 'map-tip' },
     h('strong', {}, `图斑 ${props.code ?? props.case_id}`),
     h('div', {}, stateLabel(props.state, props.state_label),
-      props.judgment === 'illegal' ? h('span', { class: 'tip-illegal' }, ' · 违法') : null,
+      props.judgment === 'illegal' ? h('span', { class: 'tip-illegal' }, ` · ${judgmentLabel(props.judgment)}`) : null,
       overdue ? h('span', { class: 'tip-overdue' }, ' · 逾期') : null),
     where ? h('div', { 'data-testid': 'tip-place' }, where) : null,
     props.reissue_of_batch

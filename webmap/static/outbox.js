@@ -8,34 +8,13 @@
 // "outbox-alert" with one "outbox-problem" per refused item (data-case-id, data-code).
 
 import { h } from './dom.js';
-import { ACTION_LABELS } from './labels.js';
-
-function keyFor(user) {
-  return `tuban.outbox.${user ? user.username : ''}`;
-}
-
-function load(user) {
-  try {
-    return JSON.parse(localStorage.getItem(keyFor(user)) || '[]');
-  } catch {
-    return [];
-  }
-}
-
-function save(user, items) {
-  try {
-    localStorage.setItem(keyFor(user), JSON.stringify(items));
-  } catch {
-    /* storage full: the queue lasts as long as the page */
-  }
-}
+import { draftValues } from './form-model.js';
+import { drainQueue, enqueue, loadQueue } from './outbox-queue.js';
+import { actionLabel } from './meta.js';
 
 /** Back into the form's draft (forms.js), so reopening the case shows what was filled in. */
 function restoreDraft(user, item) {
-  const values = {};
-  for (const [k, v] of Object.entries(item.payload || {})) {
-    if (k !== 'illegal_geometry') values[k] = v === null || v === undefined ? '' : String(v);
-  }
+  const values = draftValues(item.payload);
   try {
     localStorage.setItem(`tuban.draft.${user.username}.${item.case_id}.${item.action}`,
       JSON.stringify({ at: item.queued_at, values }));
@@ -45,7 +24,7 @@ function restoreDraft(user, item) {
 }
 
 function problemText(item, err) {
-  const label = ACTION_LABELS[item.action] || item.action;
+  const label = actionLabel(item.action);
   const head = `图斑 ${item.code || item.case_id} 离线填写的“${label}”未能提交：`;
   if (err.code === 'CASE_VERSION_CONFLICT') {
     return `${head}离线期间该图斑已被他人修改（${err.message}）。您填写的内容已恢复到表单中，请打开该图斑核对最新状态后再提交。`;
@@ -68,7 +47,7 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
 
   function pending() {
     const user = getUser();
-    return user ? load(user) : [];
+    return user ? loadQueue(localStorage, user) : [];
   }
 
   function render() {
@@ -88,36 +67,25 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
   }
 
   function add(item) {
-    const user = getUser();
-    const items = load(user);
-    items.push({ ...item, queued_at: new Date().toISOString() });
-    save(user, items);
+    const n = enqueue(localStorage, getUser(), item);
     render();
-    return items.length;
+    return n;
   }
 
   async function flushOnce() {
     const user = getUser();
     if (!user) return;
-    let items = load(user);
-    while (items.length) {
-      const item = items[0];
-      try {
-        const updated = await api.postAction(item.case_id, {
-          action: item.action, payload: item.payload, expected_version: item.expected_version,
-        });
-        items = load(user).filter((x) => x.queued_at !== item.queued_at || x.case_id !== item.case_id);
-        save(user, items);
-        onSent(item, updated);
-      } catch (err) {
-        if (err.code === 'NETWORK_ERROR' || err.status === 401 || err.status >= 500) break; // try later
-        items = load(user).filter((x) => x.queued_at !== item.queued_at || x.case_id !== item.case_id);
-        save(user, items);
+    const send = (item) => api.postAction(item.case_id, {
+      action: item.action, payload: item.payload, expected_version: item.expected_version,
+    });
+    await drainQueue(localStorage, user, send, {
+      onSent,
+      onRefused: (item, err) => {
         restoreDraft(user, item);
         problems.push({ item, text: problemText(item, err) });
-      }
-      render();
-    }
+      },
+      onStep: render,
+    });
     render();
   }
 

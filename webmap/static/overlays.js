@@ -7,7 +7,8 @@
 // "batch-toggle-<id>"; drawn paths carry data-overlay-batch and data-case-id.
 
 import { fill, h } from './dom.js';
-import { PROGRAMME_LABELS, colourFor } from './labels.js';
+import { colourFor } from './labels.js';
+import { programmeLabel } from './meta.js';
 
 const L = window.L;
 const PANE = 'tuban-overlays';
@@ -15,7 +16,7 @@ const DEBOUNCE_MS = 300;
 const PAD = 0.25;
 
 function label(b) {
-  return `${b.period ?? ''} ${b.programme_label || PROGRAMME_LABELS[b.programme] || b.programme}`.trim();
+  return `${b.period ?? ''} ${b.programme_label || programmeLabel(b.programme)}`.trim();
 }
 
 /**

@@ -2,14 +2,18 @@
 // Facts, 自动预判, 下发记录, 照片 (with the upload control), 立案案件 (with 登记缴款), the action
 // forms the signed-in user may use, attributes and the event history.
 
-import { hasRole, mayTake } from './auth.js';
+import { mayTake } from './auth.js';
 import { announce, fill, h } from './dom.js';
-import { PAYMENT_FORM, actionForm, buildForm } from './forms.js';
+import { actionForm, buildForm, paymentForm } from './forms.js';
+import { photosSection } from './panel-photos.js';
 import {
-  ACTION_LABELS, ACTION_ROLES, ATTRIBUTE_LABELS, HINT_WARN_PATTERN, PAYLOAD_LABELS, PHOTO_FLAG_LABELS,
-  PROGRAMME_LABELS, ROLE_LABELS, colourFor, fmt2, formatArea, formatDate, formatDateTime,
-  formatPayloadValue, formatYuan, issuanceReasonLabel, judgmentLabel, stateLabel,
+  ATTRIBUTE_LABELS, HINT_WARN_PATTERN, colourFor, fmt2, formatArea, formatDate, formatDateTime,
+  formatYuan, issuanceReasonLabel,
 } from './labels.js';
+import {
+  actionLabel, fieldLabel, guards, judgmentLabel, payloadValue, programmeLabel,
+  roleLabel, rolesFor, stateLabel, statesWith,
+} from './meta.js';
 
 function row(term, value, testid) {
   return [h('dt', {}, term), h('dd', { 'data-testid': testid }, value)];
@@ -102,7 +106,7 @@ function siteCasesSection(c, { onOpenCase }) {
         'data-testid': 'site-case-link',
         'data-case-id': String(sc.id),
         onclick: onOpenCase ? (e) => { e.preventDefault(); onOpenCase(sc.id, sc.batch_id ?? null); } : null,
-      }, `${PROGRAMME_LABELS[sc.programme] || sc.programme || ''} · ${sc.code ?? sc.id}`),
+      }, `${programmeLabel(sc.programme)} · ${sc.code ?? sc.id}`),
       ' · ', h('span', { class: 'state-chip' },
         h('span', { class: 'swatch', style: `background:${colourFor(sc.state)}` }),
         stateLabel(sc.state, sc.state_label))))));
@@ -118,7 +122,7 @@ function eventItem(ev) {
   const payload = Object.entries(ev.payload || {}).filter(([, v]) => v !== null && v !== '');
   return h('li', { class: 'event' },
     h('div', { class: 'event-head' },
-      h('strong', {}, ev.action_label || ACTION_LABELS[ev.action] || ev.action),
+      h('strong', {}, ev.action_label || actionLabel(ev.action)),
       ' · ', ev.actor || '—',
       h('time', { datetime: ev.at || '' }, ' · ', formatDateTime(ev.at))),
     before || after
@@ -126,108 +130,8 @@ function eventItem(ev) {
       : null,
     payload.length
       ? h('dl', { class: 'event-payload' }, payload.map(([k, v]) =>
-        [h('dt', {}, PAYLOAD_LABELS[k] || k), h('dd', {}, formatPayloadValue(k, v))]))
+        [h('dt', {}, fieldLabel(k)), h('dd', {}, payloadValue(k, v))]))
       : null);
-}
-
-// --- 照片 ------------------------------------------------------------------------------------
-
-/** Photos attach while the field work is open (docs/api.md, add_photo). */
-const PHOTO_STATES = {
-  weipian: ['issued', 'rework', 'verified'],
-  change_survey: ['issued', 'returned', 'evidence_collected'],
-};
-
-function photoStateOpen(c) {
-  if ((c.allowed_actions || []).includes('add_photo')) return true;
-  const states = c.programme === 'change_survey' ? PHOTO_STATES.change_survey : PHOTO_STATES.weipian;
-  return states.includes(c.state);
-}
-
-/** [{flag, text}] from a photo's flags and notes (notes: a list, a map by flag, or text). */
-function photoWarnings(p) {
-  const flags = Array.isArray(p.flags) ? p.flags : [];
-  const notes = p.notes;
-  if (notes && typeof notes === 'object' && !Array.isArray(notes)) {
-    return flags.map((f) => ({ flag: f, text: notes[f] || PHOTO_FLAG_LABELS[f] || f }));
-  }
-  const list = Array.isArray(notes) ? notes.filter(Boolean).map(String)
-    : (typeof notes === 'string' && notes.trim() ? notes.split(/[；;\n]+/).map((x) => x.trim()).filter(Boolean) : []);
-  if (list.length === flags.length) return flags.map((f, i) => ({ flag: f, text: list[i] }));
-  if (list.length) return list.map((text, i) => ({ flag: flags[i] || '', text }));
-  return flags.map((f) => ({ flag: f, text: PHOTO_FLAG_LABELS[f] || f }));
-}
-
-function distanceText(p) {
-  if (typeof p.distance_m !== 'number' || !Number.isFinite(p.distance_m)) return '拍摄位置未知';
-  if (p.distance_m <= 0) return '在图斑内拍摄';
-  return `距图斑 ${p.distance_m < 10 ? p.distance_m.toFixed(1) : Math.round(p.distance_m)} 米`;
-}
-
-function photoItem(p, loadThumb, photoHref) {
-  const warnings = photoWarnings(p);
-  const img = h('img', {
-    class: 'photo-thumb', alt: `照片 ${p.filename || ''}`.trim(), width: 96, height: 72,
-    loading: 'lazy', 'data-testid': 'photo-thumb',
-  });
-  if (p.thumb_url || p.url) loadThumb(img, p.thumb_url || p.url);
-  const meta = [
-    p.taken_at ? h('div', {}, '拍摄时间：', h('time', { datetime: p.taken_at, 'data-testid': 'photo-taken' }, formatDateTime(p.taken_at))) : h('div', { class: 'muted' }, '拍摄时间未知'),
-    h('div', { 'data-testid': 'photo-distance' }, distanceText(p)),
-    typeof p.direction === 'number' ? h('div', {}, `拍摄方向：${Math.round(p.direction)}°${p.direction_ref === 'M' ? '（磁北）' : ''}`) : null,
-    p.uploaded_by ? h('div', { class: 'muted' }, `上传：${p.uploaded_by}${p.uploaded_at ? ` · ${formatDateTime(p.uploaded_at)}` : ''}`) : null,
-  ];
-  return h('li', {
-    class: warnings.length ? 'photo flagged' : 'photo',
-    'data-testid': 'photo',
-    'data-photo-id': String(p.id ?? p.sha256 ?? ''),
-    'data-flags': (p.flags || []).join(' '),
-  },
-  p.url
-    ? h('a', { href: photoHref(p.url), target: '_blank', rel: 'noopener', class: 'photo-link', title: '在新标签页查看原图' }, img,
-      h('span', { class: 'visually-hidden' }, '（查看原图，在新标签页打开）'))
-    : img,
-  h('div', { class: 'photo-meta' },
-    h('div', { class: 'photo-name' }, p.filename || '照片'),
-    meta,
-    warnings.length
-      ? h('ul', { class: 'photo-flags' }, warnings.map((w) => h('li', {
-        class: 'photo-flag', 'data-testid': 'photo-flag', 'data-flag': w.flag,
-      }, h('span', { 'aria-hidden': 'true' }, '⚠ '), h('span', { class: 'visually-hidden' }, '注意：'), w.text)))
-      : h('div', { class: 'photo-ok', 'data-testid': 'photo-ok' }, '✓ 位置、方向、时间检查无异常')));
-}
-
-function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpload }) {
-  const photos = Array.isArray(c.photos) ? c.photos : [];
-  const canUpload = hasRole(user, 'verifier', 'reviewer') && photoStateOpen(c);
-  let upload = null;
-  if (canUpload) {
-    const input = h('input', {
-      id: 'photo-input', type: 'file', accept: 'image/jpeg,image/png', capture: 'environment', multiple: true,
-      'data-testid': 'photo-input', 'aria-describedby': 'photo-input-hint',
-    });
-    input.addEventListener('change', () => {
-      const files = [...input.files];
-      if (files.length) onUpload(c, files, input);
-    });
-    upload = h('div', { class: 'field photo-upload' },
-      h('label', { for: 'photo-input' }, '上传照片'),
-      input,
-      h('small', { id: 'photo-input-hint', class: 'hint' },
-        'JPEG 或 PNG，单张不超过 20 MB，可多选；手机上可直接拍照。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。'));
-  }
-  const results = lastUpload && String(lastUpload.caseId) === String(c.id) ? lastUpload.results : [];
-  const failed = results.filter((r) => !r.ok);
-  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-photos' },
-    h('h3', { id: 'sec-photos' }, `照片（${photos.length} 张）`),
-    photos.length
-      ? h('ul', { class: 'photos', 'data-testid': 'case-photos' }, photos.map((p) => photoItem(p, loadThumb, photoHref)))
-      : h('p', { class: 'muted', 'data-testid': 'case-photos-empty' }, '暂无照片'),
-    failed.length
-      ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
-        failed.map((r) => h('li', { 'data-testid': 'photo-error' }, `“${r.name}”未能上传：${r.message}`)))
-      : null,
-    upload);
 }
 
 // --- 立案案件 --------------------------------------------------------------------------------
@@ -243,12 +147,12 @@ function enforcementSection(c, { user, onPayment, onOpenCase }) {
     class: 'panel-section', 'aria-labelledby': 'sec-enforcement', 'data-testid': 'case-enforcement',
     'data-enforcement-id': String(e.id ?? ''),
   },
-  h('h3', { id: 'sec-enforcement' }, '立案案件'),
+  h('h3', { id: 'sec-enforcement' }, fieldLabel('enforcement_id')),
   h('dl', { class: 'facts' },
-    row('案号', e.case_no || '—', 'enf-case-no'),
-    row('当事人', e.offender || '—', 'enf-offender'),
-    row('立案日期', formatDate(e.filed_on), 'enf-filed-on'),
-    e.decision_no ? row('处罚决定书号', e.decision_no, 'enf-decision-no') : null,
+    row(fieldLabel('case_no'), e.case_no || '—', 'enf-case-no'),
+    row(fieldLabel('offender'), e.offender || '—', 'enf-offender'),
+    row(fieldLabel('filed_on'), formatDate(e.filed_on), 'enf-filed-on'),
+    e.decision_no ? row(fieldLabel('decision_no'), e.decision_no, 'enf-decision-no') : null,
     row('罚款', money(e.fine_yuan), 'enf-fine'),
     e.confiscation_yuan ? row('没收', money(e.confiscation_yuan), 'enf-confiscation') : null,
     row('已缴', money(e.paid_yuan), 'enf-paid'),
@@ -265,7 +169,7 @@ function enforcementSection(c, { user, onPayment, onOpenCase }) {
   h('h4', {}, `缴款记录（${payments.length} 笔）`),
   payments.length
     ? h('table', { class: 'attr-table payments', 'data-testid': 'enf-payments' },
-      h('thead', {}, h('tr', {}, ['缴款日期', '金额(元)', '票据号', '登记人'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, [fieldLabel('paid_on'), '金额(元)', fieldLabel('receipt_no'), '登记人'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, payments.map((p) => h('tr', { 'data-testid': 'payment' },
         h('td', {}, formatDate(p.paid_on)),
         h('td', { class: 'num' }, fmt2(p.amount_yuan)),
@@ -273,25 +177,28 @@ function enforcementSection(c, { user, onPayment, onOpenCase }) {
         h('td', {}, p.recorded_by || '—')))))
     : h('p', { class: 'muted' }, '暂无缴款'),
   mayTake(user, 'penalise') && e.id !== undefined && e.id !== null
-    ? buildForm('payment', '登记缴款', PAYMENT_FORM, ({ payload }) => onPayment(c, e, payload))
+    ? buildForm('payment', '登记缴款', paymentForm(), ({ payload }) => onPayment(c, e, payload))
     : null);
 }
 
 // --- 办理 ------------------------------------------------------------------------------------
 
-function rolesFor(action) {
-  return (ACTION_ROLES[action] || []).map((r) => ROLE_LABELS[r] || r).join('或');
+function roleNames(action) {
+  return rolesFor(action).map(roleLabel).join('或');
 }
 
 /** Why a next step is not offered yet (the server leaves it out of allowed_actions). */
 function blockedNotes(c) {
   const notes = [];
   const m = c.milestones || {};
+  const g = guards();
   const photos = Array.isArray(c.photos) ? c.photos.length : (m.photo_count ?? 0);
-  if (c.programme === 'change_survey' && c.state === 'evidence_collected' && photos < 2) {
-    notes.push(`提交省级审核前须至少有 2 张举证照片（现有 ${photos} 张）。`);
+  const inState = (action) => statesWith(action, c.programme).includes(c.state);
+  if (inState('submit') && photos < g.min_evidence_photos) {
+    notes.push(`提交省级审核前须至少有 ${g.min_evidence_photos} 张举证照片（现有 ${photos} 张）。`);
   }
-  if (c.state === 'rework' && (m.review_returns ?? 0) >= 2 && !m.reviewer_note) {
+  // A case that may be annotated is in rework; after enough returns it needs the note.
+  if (inState('annotate') && (m.review_returns ?? 0) >= g.resubmit_needs_note_after && !m.reviewer_note) {
     notes.push(`该图斑已被审核退回 ${m.review_returns} 次，须审核人先作“审核批注”，核查员才能再次提交核查。`);
   }
   return notes;
@@ -315,7 +222,7 @@ function actionsSection(c, { user, onAction, mergeCandidates, extentTool }) {
     theirs.length
       ? h('p', { class: 'muted', 'data-testid': 'others-actions' },
         `${forms.length ? '另有' : '当前'}可办理的操作需由其他角色办理：`,
-        theirs.map((a) => `${ACTION_LABELS[a] || a}（${rolesFor(a) || '管理员'}）`).join('、'), '。')
+        theirs.map((a) => `${actionLabel(a)}（${roleNames(a) || roleLabel('admin')}）`).join('、'), '。')
       : null,
     blocked.map((text) => h('p', { class: 'blocked-note', 'data-testid': 'action-blocked' }, text)),
     !allowed.length && !blocked.length ? h('p', { class: 'muted' }, '当前状态下没有可办理的操作。') : null);
@@ -333,7 +240,7 @@ export function createPanel(root, {
   onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
   batchName = () => null, currentBatchId = () => null, getUser = () => null,
   mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
-  extentTool = null, imagery = () => null, sheetUrl = null,
+  extentTool = null, imagery = () => null,
 }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, '图斑详情');
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': '关闭详情', 'data-testid': 'panel-close' }, '×');
@@ -399,10 +306,10 @@ export function createPanel(root, {
           h('span', { class: 'swatch', style: `background:${colourFor(c.state)}` }),
           stateLabel(c.state, c.state_label)), 'case-state'),
         !weipian ? null
-          : row('核查结论', h('span', { class: c.judgment === 'illegal' ? 'judgment illegal' : 'judgment' },
+          : row(fieldLabel('judgment'), h('span', { class: c.judgment === 'illegal' ? 'judgment illegal' : 'judgment' },
             c.judgment_label || judgmentLabel(c.judgment)), 'case-judgment'),
         c.assignee ? row('核查员', c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
-        row('项目', PROGRAMME_LABELS[c.programme] || c.programme || '—', 'case-programme')),
+        row('项目', programmeLabel(c.programme) || '—', 'case-programme')),
       hintsSection(c),
       imagery(c),
       actionsSection(c, { user, onAction, mergeCandidates, extentTool }),

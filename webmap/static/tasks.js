@@ -6,7 +6,8 @@
 
 import { hasRole } from './auth.js';
 import { announce, fill, h } from './dom.js';
-import { PROGRAMME_LABELS, colourFor, formatDate, stateLabel } from './labels.js';
+import { colourFor, formatDate } from './labels.js';
+import { programmeLabel, stateLabel } from './meta.js';
 
 function taskItem(t, onOpen) {
   const overdue = Boolean(t.overdue);
@@ -27,7 +28,7 @@ function taskItem(t, onOpen) {
     h('span', { class: 'state-chip' },
       h('span', { class: 'swatch', style: `background:${colourFor(t.state)}` }),
       stateLabel(t.state, t.state_label)),
-    h('span', {}, PROGRAMME_LABELS[t.programme] || t.programme || ''),
+    h('span', {}, programmeLabel(t.programme)),
     h('span', { class: overdue ? 'due overdue' : 'due' }, `期限 ${formatDate(t.due_on)}`),
     t.township_name ? h('span', {}, t.township_name) : null));
 }

@@ -15,7 +15,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-HINT_COLUMNS = [
+HINT_COLUMNS: list[tuple[str, sa.types.TypeEngine | type[sa.types.TypeEngine]]] = [
     ("site_id", sa.Integer),
     ("township_code", sa.String(32)),
     ("township_name", sa.String(100)),
@@ -37,8 +37,8 @@ def _bbox() -> list[sa.Column]:
 
 
 def upgrade() -> None:
-    for name, type_ in (("new_cases", sa.Integer), ("report", sa.JSON), ("hint_layers", sa.JSON)):
-        op.add_column("batches", sa.Column(name, type_))
+    for name, kind in (("new_cases", sa.Integer), ("report", sa.JSON), ("hint_layers", sa.JSON)):
+        op.add_column("batches", sa.Column(name, kind))
     for name, type_ in HINT_COLUMNS:
         op.add_column("cases", sa.Column(name, type_))
     # NULL site_id: the case is its own site (no mass UPDATE on import); partial index.

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 MONEY = sa.Numeric(14, 2, asdecimal=False)
-CASE_COLUMNS = [
+CASE_COLUMNS: list[sa.Column] = [
     sa.Column("reviewed_at", UTCDateTime),
     sa.Column("review_returns", sa.Integer, nullable=False, server_default="0"),
     sa.Column("approved_first_time", sa.Boolean),

@@ -1,9 +1,10 @@
-"""Service settings, read from TUBAN_* environment variables once, in create_app's caller."""
+"""Settings: every TUBAN_* environment variable, read here and nowhere else."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.crs import Jurisdiction
@@ -45,9 +46,36 @@ class Settings(BaseSettings):
     imagery_tiles: dict[str, dict[str, str]] = {}
     # At most this many 图斑 per map request; above it the map asks to zoom in.
     feature_limit: int = 3000
-    # Processes finding an import's in-file duplicates and hints when it has 20 000 图斑 or
-    # more (TUBAN_IMPORT_WORKERS); unset: one per core, up to 2; 0 or 1: all in one process.
+    # Processes for in-file duplicates and hints of a large import (0 or 1: none besides the
+    # importer itself); unset lets the importer choose (one per core, up to 2).
     import_workers: int | None = None
 
+    @field_validator("import_workers", mode="before")
+    @classmethod
+    def _workers(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return max(1, int(str(value).strip()))
+        except ValueError:
+            raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {value!r}") from None
+
     def jurisdiction(self) -> Jurisdiction:
+        """The county a CRS guess must land in."""
         return Jurisdiction(self.county_code, self.county_name, self.county_bbox)
+
+    def evidence_dir(self) -> Path:
+        """Evidence files of goal-table rows live beside the photos (tuban-data/evidence)."""
+        return Path(self.photos_dir).parent / "evidence"
+
+
+def load_settings(db_file: Path | None = None) -> Settings:
+    """Settings from the environment; with ``db_file``, that SQLite file and, beside it, the
+    photos and reports belonging to it (the CLI's ``--db``)."""
+    if db_file is None:
+        return Settings()
+    return Settings(
+        database_url=f"sqlite:///{db_file.resolve()}",
+        photos_dir=db_file.parent / "photos",
+        reports_dir=db_file.parent / "reports",
+    )

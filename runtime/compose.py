@@ -1,0 +1,115 @@
+"""Build the engine, every store, the password hasher and the clock from Settings, in one place.
+
+The API's ``create_app`` and every ``tuban`` command start here, so both see the same database
+the same way: migrated on open, photos and evidence where the settings put them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from runtime.settings import Settings, load_settings
+from storage.blobs import BlobStore
+from storage.engine import make_engine, migrate
+from storage.expenditures import ExpenditureStore
+from storage.goalbooks import GoalBookStore
+from storage.indicator_notes import NoteStore
+from storage.photo_store import PhotoStore
+from storage.refs import RefStore
+from storage.report_document import ReportSources
+from storage.reporting import IndicatorSource
+from storage.repository import CaseStore
+from storage.snapshots import SnapshotStore
+from storage.users import UserStore
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock: an aware UTC instant (tests pass their own clock to ``build``)."""
+    return datetime.now(UTC)
+
+
+def password_hasher() -> PasswordHasher:
+    """argon2id with the library's defaults (RFC 9106 low-memory profile).
+
+    Slow enough to hurt an attacker with a stolen database, fast enough (tens of ms) for a
+    county office's logins.
+    """
+    return PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Services:
+    """One database's stores, opened for ``settings``, and the clock they are used with."""
+
+    settings: Settings
+    engine: Engine
+    cases: CaseStore
+    goal_books: GoalBookStore
+    users: UserStore
+    photos: PhotoStore
+    expenditures: ExpenditureStore
+    snapshots: SnapshotStore
+    refs: RefStore
+    # Counts are cached in memory by the store's generation: one per process is enough.
+    indicators: IndicatorSource
+    clock: Clock
+
+    def notes(self) -> NoteStore:
+        """Notes beside goal-table rows; the evidence directory is read from the settings now,
+        so a changed ``photos_dir`` moves it too."""
+        return NoteStore(self.engine, BlobStore(self.settings.evidence_dir()))
+
+    def report_sources(self) -> ReportSources:
+        """What a report document is assembled from."""
+        return ReportSources(
+            books=self.goal_books,
+            counts=self.indicators,
+            expenditures=self.expenditures,
+            notes=self.notes(),
+            snapshots=self.snapshots,
+            clock=self.clock,
+        )
+
+    def seed_goal_books(self) -> list[int]:
+        """Store the goal YAML files of ``settings.goals_dir`` for years not held yet."""
+        return self.goal_books.seed_from_dir(
+            self.settings.goals_dir, actor="system", now=self.clock()
+        )
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The engine of ``settings.database_url``, its schema migrated to the latest revision."""
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Services:
+    """Open the database of ``settings`` (the environment's when None) and every store on it."""
+    settings = settings or load_settings()
+    engine = open_engine(settings)
+    return Services(
+        settings=settings,
+        engine=engine,
+        cases=CaseStore(engine),
+        goal_books=GoalBookStore(engine),
+        users=UserStore(engine, password_hasher()),
+        photos=PhotoStore(engine, BlobStore(settings.photos_dir)),
+        expenditures=ExpenditureStore(engine),
+        snapshots=SnapshotStore(engine),
+        refs=RefStore(engine),
+        indicators=IndicatorSource(engine),
+        clock=clock,
+    )

@@ -1,0 +1,161 @@
+// Case work from the panel: actions (kept in the outbox when the connection drops), 合并立案,
+// photo uploads, 登记缴款, and the thumbnails fetched with the token. Failures in plain words.
+
+import { fmt2 } from './labels.js';
+import { actionLabel, stateLabel, statesWith } from './meta.js';
+
+/** The server refuses photos above this (docs/api.md); checked here to spare a phone upload. */
+const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+
+/** An action's failure in plain words. */
+function actionError(label, err) {
+  if (err.status === 403 || err.code === 'FORBIDDEN') {
+    return `您没有权限办理“${label}”：${err.message}`;
+  }
+  if (err.status === 404) return `“${label}”未能办理：${err.message}（该图斑不存在或未分派给您）`;
+  return `“${label}”未能办理：${err.message}`;
+}
+
+/** Plain words for one photo that did not upload. */
+function photoError(err) {
+  if (err.status === 403) return `您没有权限上传照片（${err.message}）`;
+  if (err.status === 413) return '文件太大（单张不超过 20 MB）';
+  return err.message;
+}
+
+const byCode = (a, b) => String(a.code ?? a.id).localeCompare(String(b.code ?? b.id), 'zh-CN', { numeric: true });
+
+/** createCaseWork(ctx) → {runAction, uploadPhotos, recordPayment, mergeCandidates, loadThumb} */
+export function createCaseWork(ctx) {
+  const { api, mapView, panel, extent } = ctx;
+
+  function done(updated) {
+    mapView.updateCase(updated);
+    ctx.updateCaseOption(updated);
+    extent.stop();
+    panel.show(updated);
+    extent.showSaved(updated);
+  }
+
+  /** 合并立案: one 立案 case over this 图斑 and the chosen others, all or none. */
+  async function fileTogether(c, payload, merge) {
+    const enf = await api.createEnforcement({
+      case_no: payload.case_no,
+      filed_on: payload.filed_on,
+      offender: payload.offender ?? null,
+      case_ids: [c.id, ...merge].map(Number),
+    });
+    for (const x of enf.cases || []) mapView.updateCase({ id: x.id, state: x.state, state_label: x.state_label });
+    const updated = await api.getCase(c.id);
+    return { updated, extra: `本案共 ${(enf.cases || []).length || merge.length + 1} 个图斑。` };
+  }
+
+  async function refused(c, label, err) {
+    let text = actionError(label, err);
+    const conflict = err.code === 'CASE_VERSION_CONFLICT';
+    if (conflict || err.code === 'CASE_INVALID_TRANSITION') {
+      try {
+        await ctx.reloadCase(c.id);
+        text += conflict
+          ? '。已重新载入该图斑的最新状态，请核对后再办理。'
+          : '。已自动载入该图斑的最新状态。';
+      } catch {
+        /* keep the original message */
+      }
+    }
+    panel.error(text);
+    return false;
+  }
+
+  async function runAction(c, { action, payload, merge = [] }) {
+    const label = actionLabel(action);
+    try {
+      const { updated, extra } = action === 'file' && merge.length
+        ? await fileTogether(c, payload, merge)
+        : { updated: await api.postAction(c.id, { action, payload, expected_version: c.version }), extra: '' };
+      done(updated);
+      panel.status(`办理成功：${label}。当前状态：${stateLabel(updated.state, updated.state_label)}。${extra}`);
+      ctx.afterChange();
+      return true;
+    } catch (err) {
+      if (err.status === 401) return false; // back at the login screen
+      if (err.code === 'NETWORK_ERROR' && !merge.length) {
+        // Lost the connection in the field: keep it on this device and send it when back online.
+        const n = ctx.outbox.add({
+          case_id: c.id, batch_id: c.batch_id, code: c.code, action, payload, expected_version: c.version,
+        });
+        panel.status(`网络已断开，“${label}”已保存在本机，恢复网络后自动提交（共 ${n} 项待提交）。`);
+        return 'queued';
+      }
+      return refused(c, label, err);
+    }
+  }
+
+  /** Upload each file in turn; a failure does not stop the others. */
+  async function uploadPhotos(c, files) {
+    const results = [];
+    for (const file of files) {
+      if (file.size > MAX_PHOTO_BYTES) {
+        results.push({ name: file.name, ok: false, message: `文件太大（${fmt2(file.size / 1048576)} MB，单张不超过 20 MB）` });
+        continue;
+      }
+      try {
+        const photo = await api.uploadPhoto(c.id, file);
+        results.push({ name: file.name, ok: true, photo });
+      } catch (err) {
+        if (err.status === 401) return results;
+        results.push({ name: file.name, ok: false, code: err.code, message: photoError(err) });
+      }
+    }
+    if (results.some((r) => r.ok)) {
+      try {
+        await ctx.reloadCase(c.id);
+      } catch {
+        /* the upload summary still shows */
+      }
+      ctx.afterChange();
+    }
+    return results;
+  }
+
+  async function recordPayment(c, enforcement, payload) {
+    try {
+      await api.addPayment(enforcement.id, payload);
+      await ctx.reloadCase(c.id, { keepMessages: false });
+      panel.status(`已登记缴款 ${fmt2(payload.amount_yuan)} 元${payload.receipt_no ? `（票据号 ${payload.receipt_no}）` : ''}。`);
+      ctx.afterChange();
+      return true;
+    } catch (err) {
+      if (err.status !== 401) {
+        panel.error(err.status === 403 ? `您没有权限登记缴款：${err.message}` : `未能登记缴款：${err.message}`);
+      }
+      return false;
+    }
+  }
+
+  /** 合并立案 choices: the other illegal 图斑 in view that may be filed now. */
+  function mergeCandidates(c) {
+    const fileable = statesWith('file', c.programme);
+    return mapView.features()
+      .filter((f) => fileable.includes(f.state) && f.judgment === 'illegal' && String(f.id) !== String(c.id))
+      .sort(byCode)
+      .map((f) => ({ id: f.id, code: f.code, township_name: f.township_name }));
+  }
+
+  /** Photo thumbnails are fetched with the token (an <img src> would not send it). */
+  function loadThumb(img, path) {
+    api.photoBlobUrl(path).then((src) => {
+      img.addEventListener('load', () => {
+        img.dataset.loaded = 'true';
+        URL.revokeObjectURL(src);
+      }, { once: true });
+      img.addEventListener('error', () => URL.revokeObjectURL(src), { once: true });
+      img.src = src;
+    }).catch(() => {
+      img.dataset.loaded = 'false';
+      img.alt = `${img.alt}（缩略图无法加载）`;
+    });
+  }
+
+  return { runAction, uploadPhotos, recordPayment, mergeCandidates, loadThumb };
+}

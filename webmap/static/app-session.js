@@ -1,0 +1,166 @@
+// Signing in and out, and loading everything for the signed-in user: the batches, the one the
+// hash names (and its case), reference layers, batch overlays, tasks and indicators.
+
+import { configureAuth } from './api.js';
+import { createLoginScreen, roleText, session } from './auth.js';
+import { announce, h } from './dom.js';
+import { createBatchOverlays } from './overlays.js';
+import { createReferenceLayers } from './refs.js';
+import { findBatch, hashParams, state } from './app-state.js';
+
+/** createSession(ctx, {vocabulary}) → {start()} */
+export function createSession(ctx, { vocabulary }) {
+  const { api, els } = ctx;
+
+  function layers() {
+    if (ctx.refs) return;
+    ctx.refs = createReferenceLayers(ctx.mapView.map, api, {
+      onChange: (entries) => ctx.mapView.legend.setRefs(entries),
+    });
+    ctx.overlays = createBatchOverlays(ctx.mapView.map, api, {
+      onOpen: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
+      onChange: (entries) => ctx.mapView.legend.setOverlays(entries),
+    });
+  }
+
+  function noBatches(text) {
+    els.batchSelect.replaceChildren(h('option', { value: '' }, text));
+    state.resolveReady(null);
+  }
+
+  async function boot() {
+    if (vocabulary.source === 'none') {
+      announce(els.globalAlert, `无法加载业务词汇（状态、操作等的名称）：${vocabulary.error?.message || ''}。请检查网络后刷新页面。`);
+    }
+    ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
+    ctx.indicators.refresh();
+    ctx.tasks.refresh();
+    api.config().then((cfg) => { state.config = cfg || {}; }).catch(() => { state.config = {}; })
+      .finally(() => ctx.basemap.load(state.config));
+    ctx.outbox.render();
+    ctx.outbox.flush();
+    layers();
+    try {
+      state.batches = (await api.batches()).data || [];
+    } catch (err) {
+      if (err.status === 401) return;
+      announce(els.globalAlert, `无法加载批次列表：${err.message}`);
+      noBatches('加载失败');
+      return;
+    }
+    if (!state.batches.length) {
+      noBatches('暂无批次');
+      els.batchSelect.disabled = true;
+      return;
+    }
+    ctx.fillBatchSelect();
+    els.batchSelect.disabled = false;
+    ctx.overlays.setBatches(state.batches, null);
+    const wanted = findBatch(hashParams().get('batch')) ? hashParams().get('batch') : null;
+    const wantedCase = hashParams().get('case');
+    await ctx.loadBatch(wanted ?? state.batches[0].id);
+    if (wantedCase) await ctx.showCase(wantedCase, wanted);
+  }
+
+  function showUser(user) {
+    els.userName.textContent = user.display_name || user.username;
+    els.userName.title = user.username;
+    els.userRoles.textContent = roleText(user);
+    els.adminTab.hidden = !(user.roles || []).includes('admin');
+  }
+
+  /** Show the app for a signed-in user and (re)load everything; the hash picks batch, case, view. */
+  async function enter(user) {
+    state.signedIn = true;
+    document.body.dataset.auth = 'in';
+    showUser(user);
+    login.hide();
+    els.headerControls.hidden = false;
+    els.userBox.hidden = false;
+    els.main.hidden = false;
+    announce(els.globalAlert, '');
+    ctx.admin.clear();
+    ctx.mapView.invalidate();
+    try {
+      await boot();
+    } catch (err) {
+      if (err.status !== 401) announce(els.globalAlert, `页面加载出错：${err.message}`);
+      state.resolveReady(null);
+    }
+  }
+
+  /** Back to the login screen; the hash is left alone so signing in again returns to it. */
+  function leave({ message = '', name = '' } = {}) {
+    state.signedIn = false;
+    document.body.dataset.auth = 'out';
+    ctx.forget();
+    ctx.panel.hide();
+    document.body.classList.remove('panel-open');
+    els.headerControls.hidden = true;
+    els.userBox.hidden = true;
+    els.main.hidden = true;
+    els.tasksBadge.hidden = true;
+    ctx.tasks.clear();
+    ctx.admin.clear();
+    ctx.outbox.clearProblems();
+    els.netBox.hidden = true;
+    announce(els.globalAlert, '');
+    state.resolveReady(null);
+    login.show({ message, name });
+  }
+
+  const login = createLoginScreen(els.login, {
+    api,
+    onLogin: async ({ token, user }) => {
+      session.set(token, user);
+      await enter(user);
+    },
+  });
+
+  configureAuth({
+    getToken: () => session.token,
+    onUnauthorized: () => {
+      if (!state.signedIn) return;
+      const name = session.user ? session.user.username : '';
+      session.clear();
+      leave({ message: '登录已失效，请重新登录。登录后将回到刚才的页面。', name });
+    },
+  });
+
+  els.logout.addEventListener('click', async () => {
+    const name = session.user ? session.user.username : '';
+    els.logout.disabled = true;
+    try {
+      await api.logout();
+    } catch {
+      /* signed out locally whatever the server says */
+    } finally {
+      els.logout.disabled = false;
+    }
+    session.clear();
+    leave({ message: '已退出登录。', name });
+  });
+
+  async function start() {
+    if (!session.token) {
+      leave();
+      return;
+    }
+    try {
+      const user = await api.me(); // roles may have changed since the last visit
+      session.setUser(user);
+      await enter(user);
+    } catch (err) {
+      if (err.status === 401) return; // onUnauthorized showed the login screen
+      if (session.user) {
+        await enter(session.user);
+        announce(els.globalAlert, `无法确认登录信息：${err.message}`);
+      } else {
+        session.clear();
+        leave({ message: err.message });
+      }
+    }
+  }
+
+  return { start };
+}

@@ -1,0 +1,168 @@
+// The goal table's rows: per row the target, actual values with status chips, deviation, trend
+// chart, reason and evidence, the note form (统计), and the drill-down to the 图斑 behind a value.
+
+import { fill, h } from './dom.js';
+import { explain } from './dashboard-api.js';
+import { trendChart } from './dashboard-chart.js';
+import { COLUMNS, STATUS, deviationText, numberText, worst } from './dashboard-format.js';
+import { evidenceList, noteForm } from './dashboard-notes.js';
+import { stateLabel } from './meta.js';
+
+const DRILL_PAGE = 20;
+/** Text from the goal book and the server stays as written when the page is in English. */
+const DATA = { 'data-no-translate': true };
+const cellLabel = (i) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, COLUMNS[i]);
+
+/**
+ * createGoalTable(view) → {rows(project, result, trendBy, notes), reset({keepDrill}), dropDrillData()}.
+ * view: {api, root, controls, year(), mayWrite(), notes(), render(), refresh(opts), generation(),
+ * status, error, onOpenCase}.
+ */
+export function createGoalTable(view) {
+  const { api, root, controls, status, error, onOpenCase } = view;
+  let openNote = null; // row_no whose note form is open
+  let drill = null; // {row, metric, shown}
+  let drillData = null; // {key, result}
+  const noteForms = new Map(); // row_no → form kept across renders (typing survives a refresh)
+
+  function toggleDrill(rowNo, metric) {
+    drill = drill && drill.row === rowNo && drill.metric === metric ? null : { row: rowNo, metric, shown: DRILL_PAGE };
+    view.render();
+    if (drill) root.querySelector('[data-testid="drill-box"]')?.focus();
+  }
+
+  function caseItem(id) {
+    const text = h('span', {}, `图斑 ${id}`);
+    const li = h('li', {}, h('button', {
+      type: 'button', class: 'link-button', 'data-testid': 'drill-case', 'data-case-id': id,
+      title: '在地图上打开该图斑',
+      onclick: () => onOpenCase && onOpenCase(id),
+    }, text));
+    api.getCase(id).then((c) => {
+      const place = c.hints && c.hints.township_name ? ` · ${c.hints.township_name}` : '';
+      text.textContent = `${c.code ?? id} · ${stateLabel(c.state, c.state_label)}${place}`;
+    }).catch(() => { /* the id still opens it */ });
+    return li;
+  }
+
+  function drillList(box, project, row, v, result) {
+    const r = (result.rows || []).find((x) => x.row_no === row.row_no);
+    const ids = ((r && r.values) || []).find((x) => x.metric === drill.metric)?.case_ids || [];
+    const shown = ids.slice(0, drill.shown);
+    fill(box,
+      h('p', { 'data-testid': 'drill-count', 'data-count': String(ids.length) },
+        ids.length ? `“${v.label}”背后共 ${ids.length} 个图斑（${controls.describe()}）。点击在地图上打开：` : `“${v.label}”背后没有图斑。`),
+      shown.length ? h('ul', { class: 'drill-list' }, shown.map(caseItem)) : null,
+      ids.length > shown.length ? h('button', {
+        type: 'button', 'data-testid': 'drill-more',
+        onclick: () => { drill.shown += DRILL_PAGE; fill(box.parentNode, drillBox(project, row)); },
+      }, `再显示 ${Math.min(DRILL_PAGE, ids.length - shown.length)} 个（还有 ${ids.length - shown.length} 个）`) : null,
+      h('button', { type: 'button', class: 'drill-close', onclick: () => toggleDrill(row.row_no, drill.metric) }, '关闭清单'));
+  }
+
+  function drillBox(project, row) {
+    const v = (row.values || []).find((x) => x.metric === drill.metric);
+    const box = h('div', { class: 'drill-box', 'data-testid': 'drill-box', tabindex: '-1', 'aria-label': `“${v ? v.label : ''}”背后的图斑` },
+      h('p', { class: 'muted' }, '正在加载图斑清单…'));
+    const key = JSON.stringify([project, controls.scope()]);
+    if (drillData && drillData.key === key) {
+      drillList(box, project, row, v, drillData.result);
+    } else {
+      const mine = view.generation();
+      api.indicators(project, view.year(), controls.scope(), { drill: true }).then((result) => {
+        drillData = { key, result };
+        if (mine === view.generation() && box.isConnected) drillList(box, project, row, v, result);
+      }).catch((err) => {
+        if (err.status !== 401) fill(box, h('p', { class: 'alert' }, explain('加载图斑清单', err)));
+      });
+    }
+    return box;
+  }
+
+  function valueBlock(project, row, v) {
+    const [statusText, statusClass] = STATUS[v.status] || STATUS.none;
+    const open = drill && drill.row === row.row_no && drill.metric === v.metric;
+    const valueSpan = h('span', {
+      class: 'value-display',
+      'data-testid': `ind-${project}-${v.metric}`,
+      'data-value': v.value ?? '', 'data-numerator': v.numerator ?? '', 'data-denominator': v.denominator ?? '',
+      'data-status': v.status || 'none', ...DATA,
+    }, v.display ?? numberText(v.value, v.unit));
+    const drillButton = h('button', {
+      type: 'button', class: 'link-button drill-button', 'data-testid': `drill-${row.row_no}-${v.metric}`,
+      'aria-expanded': String(Boolean(open)), 'aria-label': `查看“${v.label}”背后的图斑`,
+      onclick: () => toggleDrill(row.row_no, v.metric),
+    }, open ? '收起图斑清单' : '图斑清单');
+    return h('div', { class: `value status-${statusClass}`, 'data-metric': v.metric },
+      h('span', { class: 'value-label', ...DATA }, v.label),
+      h('span', { class: 'value-line' },
+        h('span', { class: `chip chip-${statusClass}`, title: statusText }, statusText),
+        valueSpan),
+      v.warning ? h('strong', { class: /耕地/.test(v.warning) ? 'value-warning critical' : 'value-warning' }, '⚠ ', v.warning) : null,
+      drillButton);
+  }
+
+  function noteRow(project, r) {
+    let form = noteForms.get(r.row_no);
+    if (!form) {
+      form = noteForm(r, () => view.notes().get(r.row_no), {
+        year: view.year(), project, api, status, error,
+        onSaved: async (rowNo, { close = false, fresh = false } = {}) => {
+          if (close || fresh) noteForms.delete(rowNo);
+          if (close) openNote = null;
+          await view.refresh({ keepMessages: true });
+        },
+      });
+      form.addEventListener('close', () => { openNote = null; noteForms.delete(r.row_no); view.render(); });
+      noteForms.set(r.row_no, form);
+    }
+    return h('tr', { class: 'note-row' }, h('td', { colspan: COLUMNS.length }, form));
+  }
+
+  function rowView(project, r, trendBy, notes) {
+    const values = r.values || [];
+    const note = notes.get(r.row_no);
+    const numericTargets = values.filter((v) => v.target_value !== null && v.target_value !== undefined);
+    const editing = view.mayWrite() && openNote === r.row_no;
+    const editButton = view.mayWrite() ? h('button', {
+      type: 'button', class: 'note-edit', 'data-testid': `note-edit-${r.row_no}`, 'aria-expanded': String(editing),
+      onclick: () => { openNote = editing ? null : r.row_no; view.render(); },
+    }, editing ? '收起' : (r.qualitative ? '填写实际值与说明' : '填写偏差原因')) : null;
+    const tr = h('tr', { 'data-testid': `row-${r.row_no}`, 'data-row': r.row_no, class: `status-${worst(values)}` },
+      h('th', { scope: 'row', class: 'ind-name' }, cellLabel(0),
+        h('small', { class: 'muted block', ...DATA }, `${r.level1 || ''}${r.level2 ? ` · ${r.level2}` : ''}`),
+        h('span', { class: 'level3', ...DATA }, r.level3 || r.description || ''),
+        r.description && r.description !== r.level3 ? h('small', { class: 'muted block', ...DATA }, r.description) : null),
+      h('td', { class: 'target' }, cellLabel(1), h('span', DATA, r.target || '—'),
+        numericTargets.map((v) => h('small', { class: 'block target-num', ...DATA }, `${v.label}：${numberText(v.target_value, v.unit)}`))),
+      h('td', { class: 'actual' }, cellLabel(2), values.length
+        ? values.map((v) => valueBlock(project, r, v))
+        : h('span', { 'data-testid': `actual-${project}-${r.row_no}`, class: r.actual ? '' : 'muted', ...(r.actual ? DATA : {}) }, r.actual || '未填写（定性指标）')),
+      h('td', { class: 'deviation' }, cellLabel(3), values.length
+        ? values.map((v) => h('div', { class: `dev dev-${v.status || 'none'}` }, deviationText(v) ?? h('span', { class: 'muted' }, '—')))
+        : h('span', { class: 'muted' }, '—')),
+      h('td', { class: 'trend-cell' }, cellLabel(4), values.map((v) => (trendBy.get(v.metric)
+        ? trendChart(trendBy.get(v.metric), { target: v.target_value }) : null))),
+      h('td', { class: 'reason' }, cellLabel(5),
+        h('span', { 'data-testid': `reason-${project}-${r.row_no}`, class: r.reason ? '' : 'muted', ...DATA }, r.reason || '—'),
+        evidenceList(note && note.evidence, { api, error }),
+        editButton));
+    const extra = [];
+    if (drill && drill.row === r.row_no) extra.push(h('tr', { class: 'drill-row' }, h('td', { colspan: COLUMNS.length }, drillBox(project, r))));
+    if (editing) extra.push(noteRow(project, r));
+    return [tr, ...extra];
+  }
+
+  return {
+    rows: (project, result, trendBy, notes) => (result.rows || []).map((r) => rowView(project, r, trendBy, notes)),
+    /** After a change of scope: no drill-down open (and, for another project, no note form). */
+    reset({ all = false } = {}) {
+      drill = null;
+      if (all) {
+        openNote = null;
+        noteForms.clear();
+      }
+    },
+    dropDrillData() { drillData = null; },
+  };
+}

@@ -1,0 +1,116 @@
+// What an action's form holds, DOM-free: the fields come from the action's payload spec in
+// GET /api/meta (names, kinds, required, labels); only presentation is written here (input
+// widget per kind, hints, submit wording, initial values), keyed by kind, field or action.
+
+import {
+  actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindPattern, reasonsFor, stateLabel,
+  targetOf,
+} from './meta.js';
+
+/** Today on this device, YYYY-MM-DD. */
+export function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export const LAND_CLASS_LIST = 'land-classes';
+const NUMBER = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
+
+/** The input widget of each payload kind. */
+const WIDGETS = {
+  text: { type: 'text' },
+  date: { type: 'date' },
+  area: NUMBER,
+  money: NUMBER,
+  count: { type: 'number', min: 0, step: '1', inputmode: 'numeric', integer: true },
+  land_class: {
+    type: 'text', list: LAND_CLASS_LIST, inputmode: 'text', landClass: true,
+    hint: '三调地类编码，如 0103 旱地、0602 采矿用地；可从列表选择',
+  },
+};
+
+/** Free text that is usually more than a line. */
+const LONG_TEXT = new Set(['note', 'reason']);
+
+/** Per-field presentation: hints, and the day a date starts at. */
+const FIELD_HINTS = {
+  illegal_area_m2: { hint: '与图斑面积不同时填写' },
+  offender: { hint: '单位名称或个人姓名' },
+  filed_on: { initial: today },
+  rectified_on: { initial: today },
+};
+
+/** Per-action presentation: the submit button's words and the hints that differ by action. */
+const ACTIONS = {
+  verify: { submit: '提交核查' },
+  // The button names where the case goes.
+  return_verification: { submit: () => stateLabel(targetOf('return_verification')) },
+  annotate: {
+    submit: '保存批注',
+    intro: (g) => `退回 ${g.resubmit_needs_note_after} 次及以上的图斑，须有审核批注后核查员才能再次提交核查。`,
+  },
+  penalise: { submit: '登记处罚', hints: { receipt_no: '已缴款时填写，同时登记一笔缴款' } },
+  rectify: { submit: '登记整改' },
+  reopen: { hints: { reason: '如：复查发现已复建' } },
+  collect_evidence: { submit: '提交举证' },
+  submit: {
+    submit: '提交省级审核',
+    intro: (g) => `提交前须至少有 ${g.min_evidence_photos} 张举证照片。`,
+  },
+};
+
+function fieldDef(action, f, controlled) {
+  const def = {
+    name: f.name, label: f.label, required: f.required, kind: f.kind,
+    ...(WIDGETS[f.kind] || WIDGETS.text),
+    ...(FIELD_HINTS[f.name] || {}),
+  };
+  const hint = ACTIONS[action]?.hints?.[f.name];
+  if (hint) def.hint = hint;
+  if (f.kind === 'land_class') def.pattern = kindPattern(f.kind);
+  if (f.kind === 'judgment') {
+    def.type = 'select';
+    def.options = judgments().map((j) => [j.code, j.label]);
+  } else if (f.name === 'reason' && controlled) {
+    // The controlled reason list depends on the judgment chosen.
+    Object.assign(def, { type: 'select', options: [], dependsOn: 'judgment', optionsFor: reasonsFor });
+  } else if (f.kind === 'text' && LONG_TEXT.has(f.name)) {
+    def.type = 'textarea';
+  }
+  return def;
+}
+
+/** {submit, intro, fields} of an action's form. */
+export function formDef(action) {
+  const p = ACTIONS[action] || {};
+  const controlled = hasControlledReason(action);
+  const submit = typeof p.submit === 'function' ? p.submit() : p.submit;
+  return {
+    submit: submit || actionLabel(action),
+    intro: p.intro ? p.intro(guards()) : null,
+    fields: fieldsFor(action).map((f) => fieldDef(action, f, controlled)),
+  };
+}
+
+/** The API payload from the form's raw values: trimmed, empty ones left out, numbers typed. */
+export function payloadFrom(values, fields) {
+  const payload = {};
+  for (const field of fields) {
+    const raw = String(values[field.name] ?? '').trim();
+    if (raw === '') continue;
+    if (field.type === 'number') payload[field.name] = field.integer ? parseInt(raw, 10) : Number(raw);
+    else if (field.landClass) payload[field.name] = raw.toUpperCase();
+    else payload[field.name] = raw;
+  }
+  return payload;
+}
+
+/** A payload as the draft of its form: every value as the text an input holds. */
+export function draftValues(payload, skip = ['illegal_geometry']) {
+  const values = {};
+  for (const [k, v] of Object.entries(payload || {})) {
+    if (!skip.includes(k)) values[k] = v === null || v === undefined ? '' : String(v);
+  }
+  return values;
+}

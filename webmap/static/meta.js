@@ -1,0 +1,237 @@
+// The workflow's vocabulary (GET /api/meta, built by geo/vocabulary.py): states, actions, which
+// role may take which action, controlled reasons, guard thresholds, payload fields, with their
+// zh-CN and English labels. The page holds no copy of them: it asks the server once at start-up
+// and keeps the answer in localStorage by version, so the field app still works offline with
+// the last vocabulary it saw (revalidated with If-None-Match: an unchanged one costs a 304).
+// DOM-free: the lookups are importable in Node (webmap/tests/).
+
+import { fmt2 } from './labels.js';
+
+const KEY = 'tuban.meta';
+
+const EMPTY = {
+  version: '', programmes: [], workflows: {}, states: [], judgments: [], actions: [], roles: [],
+  fields: {}, field_kinds: {}, guards: {}, photo_flags: [], land_classes: [],
+};
+
+let meta = EMPTY;
+let index = build(EMPTY);
+
+function byCode(list) {
+  return new Map((list || []).map((x) => [x.code, x]));
+}
+
+function build(m) {
+  const reasons = new Map();
+  for (const j of m.judgments || []) for (const r of j.reasons || []) reasons.set(r.code, r);
+  return {
+    programmes: byCode(m.programmes),
+    states: byCode(m.states),
+    judgments: byCode(m.judgments),
+    actions: byCode(m.actions),
+    roles: byCode(m.roles),
+    flags: byCode(m.photo_flags),
+    reasons,
+  };
+}
+
+/** Use this vocabulary from now on (the shape of GET /api/meta). */
+export function setMeta(next) {
+  meta = { ...EMPTY, ...(next || {}) };
+  index = build(meta);
+  return meta;
+}
+
+/** The vocabulary in use (the GET /api/meta document; empty until loaded). */
+export function currentMeta() {
+  return meta;
+}
+
+function readCache(storage) {
+  try {
+    const saved = JSON.parse(storage.getItem(KEY) || 'null');
+    return saved && saved.version && saved.meta ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeCache(storage, m) {
+  try {
+    storage.setItem(KEY, JSON.stringify({ version: m.version, meta: m }));
+  } catch {
+    /* storage full or disabled: the vocabulary lasts as long as the page */
+  }
+}
+
+/**
+ * Load the vocabulary: the cached copy is revalidated by its version (304 keeps it); offline,
+ * the cached copy is used as it is. Resolves to {meta, source: 'network'|'cache'|'none', error}.
+ */
+export async function loadMeta({
+  fetchFn = globalThis.fetch, storage = globalThis.localStorage, url = 'api/meta', timeoutMs = 8000,
+} = {}) {
+  const cached = storage ? readCache(storage) : null;
+  const headers = { Accept: 'application/json' };
+  if (cached) headers['If-None-Match'] = `"${cached.version}"`;
+  // A connection that hangs (a weak signal in the field) must not keep the page from starting.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const response = await fetchFn(url, { headers, cache: 'no-cache', signal: abort.signal });
+    if (response.status === 304 && cached) return { meta: setMeta(cached.meta), source: 'cache' };
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const fresh = await response.json();
+    if (!fresh || !fresh.version || !Array.isArray(fresh.states)) throw new Error('not a vocabulary');
+    if (storage) writeCache(storage, fresh);
+    return { meta: setMeta(fresh), source: 'network' };
+  } catch (error) {
+    if (cached) return { meta: setMeta(cached.meta), source: 'cache', error };
+    return { meta: setMeta(EMPTY), source: 'none', error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// --- lookups: a code without a label is shown as the code, never dropped -----------------------
+
+export function programmes() {
+  return meta.programmes.map((p) => ({ code: p.code, label: p.label }));
+}
+
+export function programmeLabel(code) {
+  return index.programmes.get(code)?.label || code || '';
+}
+
+/** The API's own *_label wins when a response carries one. */
+export function stateLabel(state, fallback) {
+  return fallback || index.states.get(state)?.label || state || '—';
+}
+
+function workflowOf(programme) {
+  const p = index.programmes.get(programme);
+  return p ? meta.workflows[p.workflow] : null;
+}
+
+/** States in workflow order for a programme; every programme's when none is given. */
+export function statesFor(programme) {
+  if (programme) return [...(workflowOf(programme)?.states || [])];
+  const all = [];
+  for (const w of Object.values(meta.workflows)) for (const s of w.states) if (!all.includes(s)) all.push(s);
+  return all;
+}
+
+/** States of a programme from which `action` may be taken. */
+export function statesWith(action, programme) {
+  const w = workflowOf(programme);
+  return w ? [...new Set(w.transitions.filter((t) => t.action === action).map((t) => t.from))] : [];
+}
+
+/** The state an action leads to (the first transition naming it), or null. */
+export function targetOf(action) {
+  for (const w of Object.values(meta.workflows)) {
+    const t = w.transitions.find((x) => x.action === action);
+    if (t) return t.to;
+  }
+  return null;
+}
+
+/** A finished case is never overdue. */
+export function isFinal(state) {
+  return Boolean(index.states.get(state)?.final);
+}
+
+export function judgments() {
+  return meta.judgments.map((j) => ({ code: j.code, label: j.label }));
+}
+
+export function judgmentLabel(judgment) {
+  return judgment ? index.judgments.get(judgment)?.label || judgment : '未核查';
+}
+
+/** Controlled reasons of a judgment: [[code, label]]. */
+export function reasonsFor(judgment) {
+  return (index.judgments.get(judgment)?.reasons || []).map((r) => [r.code, r.label]);
+}
+
+export function reasonLabel(code) {
+  return index.reasons.get(code)?.label || code;
+}
+
+export function actionLabel(action) {
+  return index.actions.get(action)?.label || action;
+}
+
+/** Role codes that may take an action (admins may take every action, see auth.js). */
+export function rolesFor(action) {
+  return [...(index.actions.get(action)?.roles || [])];
+}
+
+/** Does the action's reason come from the judgment's controlled list? */
+export function hasControlledReason(action) {
+  return Boolean(index.actions.get(action)?.controlled_reason);
+}
+
+export function roles() {
+  return meta.roles.map((r) => r.code);
+}
+
+export function roleLabel(role) {
+  return index.roles.get(role)?.label || role;
+}
+
+/** The payload fields a person fills in for an action, in the server's order. */
+export function fieldsFor(action) {
+  return (index.actions.get(action)?.fields || []).filter((f) => f.in_form).map((f) => ({ ...f }));
+}
+
+export function fieldLabel(name) {
+  return meta.fields[name]?.label || name;
+}
+
+/** The server's pattern for a field kind (e.g. the 三调 land-class code), or null. */
+export function kindPattern(kind) {
+  return meta.field_kinds[kind]?.pattern || null;
+}
+
+export function photoFlagLabel(flag) {
+  return index.flags.get(flag)?.label || flag;
+}
+
+/** Common 三调 land classes: [[code, name]]. */
+export function landClasses() {
+  return meta.land_classes.map((c) => [c.code, c.label]);
+}
+
+/** {min_evidence_photos, resubmit_needs_note_after} */
+export function guards() {
+  return { ...meta.guards };
+}
+
+const MONEY_KEYS = new Set(['fine_yuan', 'confiscation_yuan', 'amount_yuan']);
+
+/** A payload value for the event history: every code by its label, money with two decimals. */
+export function payloadValue(key, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (key === 'judgment') return judgmentLabel(value);
+  if (key === 'reason') return reasonLabel(value);
+  if (MONEY_KEYS.has(key)) return fmt2(value);
+  if (key === 'sha256') return String(value).slice(0, 12);
+  if (key === 'flags' && Array.isArray(value)) return value.map(photoFlagLabel).join('；') || '无';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Every label's [zh, en] pair, for the English layer (i18n.js). */
+export function labelPairs() {
+  const pairs = [];
+  const add = (x) => { if (x && x.label && x.label_en) pairs.push([x.label, x.label_en]); };
+  // States first: where an action and a state share a zh word (审核通过) the state's English wins.
+  for (const group of ['states', 'programmes', 'judgments', 'roles', 'actions', 'photo_flags']) {
+    for (const x of meta[group] || []) add(x);
+  }
+  for (const j of meta.judgments) for (const r of j.reasons || []) add(r);
+  for (const a of meta.actions) for (const f of a.fields || []) add(f);
+  for (const f of Object.values(meta.fields)) add(f);
+  return pairs;
+}

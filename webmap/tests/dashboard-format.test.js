@@ -1,0 +1,30 @@
+// dashboard-format.js and bbox.js: the dashboard's number words and the view's box maths.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { contains, grow } from '../static/bbox.js';
+import { deviationText, numberText, sortProjects, worst } from '../static/dashboard-format.js';
+
+test('values and deviations in words', () => {
+  assert.equal(numberText(null, '%'), '—');
+  assert.equal(numberText(87.5, '%'), '87.50%');
+  assert.equal(numberText(1200, '元'), '1,200.00 元');
+  assert.equal(deviationText({ deviation: 2.5, unit: '%' }), '+2.50 个百分点');
+  assert.equal(deviationText({ deviation: -3, unit: '个' }), '-3 个');
+  assert.equal(deviationText({ deviation: null }), null);
+});
+
+test('a row shows its worst status; known projects come first', () => {
+  assert.equal(worst([{ status: 'met' }, { status: 'warn' }, {}]), 'warn');
+  assert.equal(worst([]), 'none');
+  const ids = sortProjects([{ id: 'x' }, { id: 'planning' }, { id: 'mining_enforcement' }]).map((p) => p.id);
+  assert.deepEqual(ids, ['mining_enforcement', 'planning', 'x']);
+});
+
+test('the fetched box is the view grown outward and covers it', () => {
+  const view = [118.1, 39.8, 118.2, 39.9];
+  const box = grow(view, 0.25);
+  assert.ok(contains(box, view));
+  assert.ok(!contains(view, box));
+  assert.deepEqual(grow(view, 0.25), box, 'the same view gives the same URL');
+});

@@ -1,0 +1,54 @@
+// form-model.js: an action's form from its meta fields, and the payload read back from it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, test } from 'node:test';
+
+import { draftValues, formDef, payloadFrom } from '../static/form-model.js';
+import { setMeta } from '../static/meta.js';
+
+const META = JSON.parse(readFileSync(new URL('./fixtures/meta.json', import.meta.url), 'utf8'));
+
+before(() => setMeta(META));
+
+test('the verify form: judgment select, reasons that follow it, the server pattern', () => {
+  const def = formDef('verify');
+  assert.equal(def.submit, '提交核查');
+  const byName = Object.fromEntries(def.fields.map((f) => [f.name, f]));
+  assert.equal(byName.judgment.type, 'select');
+  assert.deepEqual(byName.judgment.options.map(([code]) => code), META.judgments.map((j) => j.code));
+  assert.equal(byName.reason.dependsOn, 'judgment');
+  assert.ok(byName.reason.optionsFor('illegal').some(([code]) => code === 'unlicensed_mining'));
+  const landClass = META.field_kinds.land_class.pattern;
+  assert.equal(byName.land_class.pattern, landClass);
+  assert.equal(byName.note.type, 'textarea');
+  assert.ok(!('illegal_geometry' in byName), 'drawn on the map, not typed');
+});
+
+test('required flags, submit wording and guard thresholds come from meta', () => {
+  const required = (action) => formDef(action).fields.filter((f) => f.required).map((f) => f.name);
+  for (const a of META.actions) {
+    const expected = a.fields.filter((f) => f.in_form && f.required).map((f) => f.name);
+    assert.deepEqual(required(a.code), expected, a.code);
+  }
+  assert.equal(formDef('approve').submit, '审核通过');
+  assert.equal(formDef('return_verification').submit, '退回重核');
+  assert.match(formDef('submit').intro, new RegExp(`至少有 ${META.guards.min_evidence_photos} 张`));
+  setMeta({ ...META, guards: { ...META.guards, min_evidence_photos: 5 } });
+  assert.match(formDef('submit').intro, /至少有 5 张/);
+  setMeta(META);
+});
+
+test('the payload: trimmed, empties left out, numbers typed, land classes upper-cased', () => {
+  const fields = formDef('verify').fields;
+  const payload = payloadFrom({
+    judgment: 'illegal', reason: ' unlicensed_mining ', land_class: '0602k', illegal_area_m2: '12.5', note: '  ',
+  }, fields);
+  assert.deepEqual(payload, {
+    judgment: 'illegal', reason: 'unlicensed_mining', land_class: '0602K', illegal_area_m2: 12.5,
+  });
+});
+
+test('a queued payload goes back into its draft as text', () => {
+  assert.deepEqual(draftValues({ fine_yuan: 500, note: null, illegal_geometry: { type: 'Polygon' } }),
+    { fine_yuan: '500', note: '' });
+});
