@@ -14,7 +14,7 @@ def _references() -> list[tuple[Path, str, str | None]]:
     refs = []
     for pkg in SOURCES:
         for p in (ROOT / pkg).rglob("*"):
-            if p.suffix not in {".py", ".js", ".md"} or "vendor" in p.parts:
+            if p.suffix not in {".py", ".js", ".md"} or {"vendor", "node_modules"} & set(p.parts):
                 continue
             for m in pattern.finditer(p.read_text(encoding="utf-8")):
                 if m.group(0).startswith("docs/") or m.group(2):
