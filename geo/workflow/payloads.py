@@ -150,6 +150,7 @@ class _Field:
     required: bool = False
 
     def parse(self, value: Any) -> Any:
+        """The value parsed by this field's kind (raises ``ValueError``)."""
         return self.kind.parse(value)
 
 

@@ -46,6 +46,7 @@ RESUBMIT_NEEDS_NOTE_AFTER = 2  # a 图斑 returned this often needs a reviewer n
 
 
 def transitions_for(programme: Programme) -> dict[tuple[State, Action], State]:
+    """The (state, action) -> state table of ``programme``'s workflow."""
     return WEIPIAN_TRANSITIONS if programme.is_weipian else CHANGE_SURVEY_TRANSITIONS
 
 
