@@ -97,6 +97,7 @@ def apply(
     Examples
     --------
     >>> from datetime import datetime
+    >>> from geo.model import Programme
     >>> c = Case(id=1, programme=Programme.MINING)
     >>> c2, ev = apply(c, "verify", actor="张三", at=datetime(2019, 5, 1),
     ...                payload={"judgment": "illegal", "reason": "unlicensed_mining"})
