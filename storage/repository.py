@@ -18,7 +18,6 @@ from geo.hints import HINT_COLUMNS
 from geo.layers import ParcelLayer
 from geo.linking import Link
 from geo.model import (
-    Action,
     Case,
     Event,
     Judgment,
@@ -113,12 +112,8 @@ def apply_in(
             expected_version=expected_version,
             current_version=case.version,
         )
-    payload = dict(payload or {})
-    if action == Action.FILE.value:
-        payload["enforcement_id"] = enforcement.open_for(conn, payload, actor=actor, now=now)
     new, ev = apply(case, action, actor=actor, at=now, payload=payload)
-    if ev.action is Action.PENALISE:
-        enforcement.record_penalty(conn, case, ev.payload, actor=actor, now=now)
+    new, ev = enforcement.carry_out(conn, case, new, ev, now=now)
     changed = {k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()}
     res = conn.execute(
         cases.update()
