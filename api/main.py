@@ -58,7 +58,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        app.state.store.engine.dispose()
+        app.state.store.dispose()
 
     app = FastAPI(title="Tuban 图斑", version="0.1.0", lifespan=lifespan)
     if settings.database_url.startswith("sqlite:///"):

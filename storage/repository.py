@@ -170,6 +170,10 @@ class CaseStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def dispose(self) -> None:
+        """Close the engine's pooled connections (at shutdown)."""
+        self.engine.dispose()
+
     # --- batches ------------------------------------------------------------------------------
 
     def import_batch(

@@ -18,15 +18,14 @@ UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
 def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
+    from api.deps import get_stores
     from api.routes.photos import photo_public
-    from storage import enforcement
 
     row = store.get_case_row(case_id)
     case = case_from_row(row)
     enf = None
     if case.enforcement_id:
-        with store.engine.connect() as conn:
-            enf = enforcement.summary(conn, case.enforcement_id)
+        enf = get_stores(request).enforcements.get(case.enforcement_id)
     return CasePublic.build(
         row,
         case,

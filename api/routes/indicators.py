@@ -23,7 +23,9 @@ from api.deps import (
     GoalBooksDep,
     GoalBookStoreDep,
     NotesDep,
+    PagingDep,
     book_for,
+    get_stores,
 )
 from api.schemas import (
     IndicatorRowPublic,
@@ -31,6 +33,11 @@ from api.schemas import (
     MetricPublic,
     ProjectPublic,
     ProjectsPublic,
+    ReportDocumentPublic,
+    SnapshotDetailPublic,
+    SnapshotPublic,
+    SnapshotsPublic,
+    TrendPublic,
 )
 from api.security import require
 from geo.goals import GoalBook, Project
@@ -49,14 +56,11 @@ Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
 
 
 def get_source(request: Request) -> IndicatorSource:
-    state = request.app.state
-    if getattr(state, "indicator_source", None) is None:
-        state.indicator_source = IndicatorSource(state.store.engine)
-    return state.indicator_source
+    return get_stores(request).indicators
 
 
 def get_snapshots(request: Request) -> SnapshotStore:
-    return SnapshotStore(request.app.state.store.engine)
+    return get_stores(request).snapshots
 
 
 SourceDep = Annotated[IndicatorSource, Depends(get_source)]
@@ -94,11 +98,15 @@ def _project_public(p: Project) -> ProjectPublic:
 
 
 @router.get("/projects", operation_id="projects-list")
-def list_projects(books: GoalBooksDep, year: int | None = None) -> ProjectsPublic:
+def list_projects(
+    books: GoalBooksDep, paging: PagingDep, year: int | None = None
+) -> ProjectsPublic:
+    """The projects of a year's goal book (the latest year by default)."""
     if not books and year is None:
         return ProjectsPublic(data=[], count=0)
-    data = [_project_public(p) for p in book_for(books, year).projects]
-    return ProjectsPublic(data=data, count=len(data))
+    projects = book_for(books, year).projects
+    data = [_project_public(p) for p in paging.slice(projects)]
+    return ProjectsPublic(data=data, count=len(projects), next=paging.next_url(len(projects)))
 
 
 @router.get("/indicators", operation_id="indicators-get")
@@ -178,16 +186,18 @@ def trend(
     as_of: AsOf = None,
     township: Township = None,
     period: Period = None,
-) -> dict:
+) -> TrendPublic:
     """Each bound metric at the end of every quarter up to today (or ``as_of``)."""
     book = book_for(books, year)
     proj = book.project(project)
     day = _past(as_of, _today(clock)) or _today(clock)
-    return {
-        "project": proj.id,
-        "year": book.year,
-        "series": source.trend(proj, today=day, township=township, period=period),
-    }
+    return TrendPublic.model_validate(
+        {
+            "project": proj.id,
+            "year": book.year,
+            "series": source.trend(proj, today=day, township=township, period=period),
+        }
+    )
 
 
 # --- snapshots ----------------------------------------------------------------------------------
@@ -204,14 +214,19 @@ def _snapshot_public(s: dict) -> dict:
 
 
 @router.get("/snapshots", operation_id="snapshots-list")
-def list_snapshots(snapshots: SnapshotsDep, year: int | None = None) -> dict:
-    data = [_snapshot_public(s) for s in snapshots.list(year)]
-    return {"data": data, "count": len(data)}
+def list_snapshots(
+    snapshots: SnapshotsDep, paging: PagingDep, year: int | None = None
+) -> SnapshotsPublic:
+    """Frozen reporting dates, oldest first (without their values)."""
+    rows = snapshots.list(year)
+    data = [SnapshotPublic.model_validate(_snapshot_public(s)) for s in paging.slice(rows)]
+    return SnapshotsPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.get("/snapshots/{snapshot_id}", operation_id="snapshots-get")
-def get_snapshot(snapshot_id: int, snapshots: SnapshotsDep) -> dict:
-    return snapshots.get(snapshot_id)
+def get_snapshot(snapshot_id: int, snapshots: SnapshotsDep) -> SnapshotDetailPublic:
+    """A snapshot with every project's frozen values."""
+    return SnapshotDetailPublic.model_validate(snapshots.get(snapshot_id))
 
 
 @router.post("/snapshots", status_code=201, operation_id="snapshots-create")
@@ -223,7 +238,7 @@ def create_snapshot(
     source: SourceDep,
     snapshots: SnapshotsDep,
     clock: ClockDep,
-) -> dict:
+) -> SnapshotPublic:
     """Freeze every project's values of a year as of a reporting date (统计/admin)."""
     book = book_for(books, body.year)
     _, version = book_store.latest(book.year)
@@ -238,7 +253,7 @@ def create_snapshot(
         actor=user.actor,
         now=clock(),
     )
-    return _snapshot_public(saved)
+    return SnapshotPublic.model_validate(_snapshot_public(saved))
 
 
 # --- reports -------------------------------------------------------------------------------------
@@ -311,9 +326,11 @@ def report(
     q: QueryDep,
     year: int | None = None,
     maps: bool = False,
-) -> dict:
+) -> ReportDocumentPublic:
     """The whole report document as JSON (what the XLSX/HTML/PDF/Word files are made from)."""
-    return report_document(book_for(books, year), src, q, maps=maps)
+    return ReportDocumentPublic.model_validate(
+        report_document(book_for(books, year), src, q, maps=maps)
+    )
 
 
 @router.get("/reports/{year}.{fmt}", operation_id="report-file")
