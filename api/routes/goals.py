@@ -83,7 +83,12 @@ def put_goal_book(
     return GoalSavedPublic(year=year, version=version, created=created)
 
 
-@router.get("/goals/{year}/export.yaml", operation_id="goals-export")
+@router.get(
+    "/goals/{year}/export.yaml",
+    operation_id="goals-export",
+    response_class=Response,
+    responses={200: {"content": {"application/yaml": {}}}},
+)
 def export_goal_book(year: int, books: GoalBookStoreDep, version: int | None = None) -> Response:
     """The goal book as YAML, ready to edit and import again (``tuban goals import``)."""
     doc, record = books.doc(year, version)

@@ -333,7 +333,7 @@ def report(
     )
 
 
-@router.get("/reports/{year}.{fmt}", operation_id="report-file")
+@router.get("/reports/{year}.{fmt}", operation_id="report-file", response_class=Response)
 def report_file(
     year: int,
     fmt: Literal["xlsx", "html", "pdf", "docx"],
