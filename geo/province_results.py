@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 
 import pandas as pd
@@ -52,7 +53,7 @@ def read_table(raw: bytes, name: str) -> pd.DataFrame:
             df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False)
         else:
             df = pd.read_csv(io.StringIO(_decode(raw)), dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         raise InvalidValue(f"无法读取省级核查结果：{exc}", file=name) from None
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     for col in REQUIRED_COLUMNS:
