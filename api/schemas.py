@@ -511,9 +511,13 @@ class ReportDocumentPublic(BaseModel):
 
 
 class EvidenceFilePublic(BaseModel):
-    model_config = ConfigDict(extra="allow")  # the stored file record, plus its URL
-
     sha256: str
+    filename: str
+    type: str
+    mime: str
+    size: int
+    uploaded_by: str
+    uploaded_at: str  # ISO 8601, as stored with the note
     url: str
 
 

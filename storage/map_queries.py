@@ -100,33 +100,47 @@ class MapView:
         Its own 图斑 come first (by case id), then those it re-issued (in file order;
         ``reissue_of_batch`` names where the case began); ``limit``/``offset`` page that order.
         """
+        return self.page(batch_id=batch_id, where=where, limit=limit, offset=offset)[0]
+
+    def page(
+        self,
+        *,
+        batch_id: int,
+        where: FeatureFilter | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """``features`` and how many match in all (numberMatched), counted once."""
         f = where or FeatureFilter()
         with self.engine.connect() as conn:
             _check_batch(conn, batch_id)
-            n_own = None if limit is None and offset == 0 else _counts(conn, batch_id, f)[0]
+            n_own, n_again = _counts(conn, batch_id, f)
             rows: list[dict[str, Any]] = []
-            own = select(cases).where(_own(batch_id, f)).order_by(cases.c.id)
-            if n_own is None or offset < n_own:
+            if offset < n_own and limit != 0:
+                own = select(cases).where(_own(batch_id, f)).order_by(cases.c.id)
                 rows = [dict(r._mapping) for r in conn.execute(own.offset(offset).limit(limit))]
             left = None if limit is None else limit - len(rows)
-            if left is not None and left <= 0:
-                return rows
-            skip = 0 if n_own is None else max(offset - n_own, 0)
-            again = (
-                select(
-                    *[c for c in cases.c if c.name not in _REISSUE_OWN],
-                    *[reissues.c[n] for n in _REISSUE_OWN],
-                    reissues.c.reason.label("reissue_reason"),
-                )
-                .join(cases, cases.c.id == reissues.c.case_id)
-                .where(reissues.c.id.in_(_first_reissues(batch_id, f)))
-                .order_by(reissues.c.id)
-                .offset(skip)
-                .limit(left)
+            if n_again and (left is None or left > 0):
+                rows += self._reissued(conn, batch_id, f, max(offset - n_own, 0), left)
+            return rows, n_own + n_again
+
+    @staticmethod
+    def _reissued(
+        conn: Any, batch_id: int, f: FeatureFilter, skip: int, limit: int | None
+    ) -> list[dict[str, Any]]:
+        again = (
+            select(
+                *[c for c in cases.c if c.name not in _REISSUE_OWN],
+                *[reissues.c[n] for n in _REISSUE_OWN],
+                reissues.c.reason.label("reissue_reason"),
             )
-            for r in conn.execute(again):
-                rows.append({**dict(r._mapping), "reissue_of_batch": r.batch_id})
-            return rows
+            .join(cases, cases.c.id == reissues.c.case_id)
+            .where(reissues.c.id.in_(_first_reissues(batch_id, f)))
+            .order_by(reissues.c.id)
+            .offset(skip)
+            .limit(limit)
+        )
+        return [{**dict(r._mapping), "reissue_of_batch": r.batch_id} for r in conn.execute(again)]
 
     def summary(self, *, batch_id: int, visible: Any | None) -> dict[str, Any]:
         """Counts of the batch's 图斑 (those ``visible``) by state and by township."""

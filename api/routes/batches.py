@@ -28,6 +28,7 @@ from storage.users import User, UserStore
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 GEOJSON = "application/geo+json"
 MAX_FEATURES = 1_000_000  # a page of the map's features: the whole of the largest batch
+LIMIT_HELP = "features per page (default: the server's feature_limit); 0: numberMatched only"
 
 # Hints small enough to travel with every feature, for styling and tooltips.
 FEATURE_HINTS = (
@@ -195,7 +196,7 @@ def geojson_page(
     """One page of features in the OGC API - Features style: numberMatched, numberReturned and
     a ``next`` link (also as ``next``, like every other list of the API; null on the last)."""
     nxt = None
-    if offset + limit < matched:
+    if 0 < limit and offset + limit < matched:
         nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
     links = [{"rel": "next", "type": GEOJSON, "href": nxt}] if nxt else []
     members = {
@@ -226,25 +227,25 @@ def features(
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     state: Annotated[str | None, Query(description="states, comma-separated")] = None,
     township: Annotated[str | None, Query(description="township codes, comma-separated")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=MAX_FEATURES)] = None,
+    limit: Annotated[int | None, Query(ge=0, le=MAX_FEATURES, description=LIMIT_HELP)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The batch's 图斑 meeting bbox and the filters, as GeoJSON, a page at a time.
 
     A page holds ``limit`` features (default: the server's feature_limit); ``numberMatched``
     says how many meet the query in all, so a map looking at the whole province can ask to
-    zoom in. A verifier's map shows only what is assigned to them.
+    zoom in (``limit=0`` asks only that, read from the bounding-box index without touching a
+    geometry). A verifier's map shows only what is assigned to them.
     """
-    cap = limit or settings.feature_limit
+    cap = settings.feature_limit if limit is None else limit
     where = FeatureFilter(
         bbox=parse_bbox(bbox),
         states=_csv(state),
         townships=_csv(township),
         visible=visibility(users, user),
     )
-    # Counted first on the bounding-box index; geometries are read for this page only.
-    matched = stores.map.count(batch_id=batch_id, where=where)
-    rows = stores.map.features(batch_id=batch_id, where=where, limit=cap, offset=offset)
+    # Counted on the bounding-box index; geometries are read for this page only.
+    rows, matched = stores.map.page(batch_id=batch_id, where=where, limit=cap, offset=offset)
     return geojson_page(
         request,
         spatial.geometries([r["geom"] for r in rows]),

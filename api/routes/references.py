@@ -71,7 +71,9 @@ def features(
     request: Request,
     stores: StoresDep,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_FEATURES)] = MAX_FEATURES,
+    limit: Annotated[int, Query(ge=0, le=MAX_FEATURES, description="0: numberMatched only")] = (
+        MAX_FEATURES
+    ),
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The layer's features meeting bbox, as GeoJSON pages (numberMatched, ``next``)."""

@@ -110,17 +110,42 @@ export async function getAllPages(path, params = {}, { signal, max = Infinity, l
   return { ...first, data: data.slice(0, max), next: null };
 }
 
+let configOnce = null; // GET /api/config, asked once per page
+
+function config() {
+  if (!configOnce) {
+    configOnce = request('GET', 'api/config').catch((err) => {
+      configOnce = null; // ask again next time
+      throw err;
+    });
+  }
+  return configOnce;
+}
+
 /**
- * The 图斑 of a batch in view, for the map: one page of at most the server's feature_limit.
- * When more match, the page is not drawn: `truncated` is set, `features` emptied and `total`
+ * The 图斑 of a batch in view, for the map: all of them, or none when more than the server's
+ * feature_limit are in view. Then `truncated` is set, `features` is empty and `total`
  * (numberMatched) tells the user how many there are, so the map asks them to zoom in.
+ *
+ * The count comes first (limit=0: numberMatched from the bounding-box index, no geometry read),
+ * so a view over the whole province costs no more than counting it.
  */
 async function viewFeatures(batchId, params, { signal } = {}) {
-  const fc = await request('GET', `api/batches/${encodeURIComponent(batchId)}/features`,
-    { params, signal });
-  const truncated = fc.next !== null && fc.next !== undefined;
+  const path = `api/batches/${encodeURIComponent(batchId)}/features`;
+  const cap = (await config().catch(() => ({}))).feature_limit;
+  if (!cap) {
+    const fc = await request('GET', path, { params, signal }); // the server's own cap
+    const truncated = fc.next !== null && fc.next !== undefined;
+    return { ...fc, total: fc.numberMatched, truncated, features: truncated ? [] : fc.features };
+  }
+  const hits = await request('GET', path, { params: { ...params, limit: 0 }, signal });
+  const view = { ...hits, total: hits.numberMatched, limit: cap, truncated: false };
+  if (hits.numberMatched > cap) return { ...view, truncated: true, features: [] };
+  if (hits.numberMatched === 0) return view;
+  const fc = await request('GET', path, { params: { ...params, limit: cap }, signal });
+  const truncated = Boolean(fc.next); // more appeared since the count
   return {
-    ...fc, total: fc.numberMatched, truncated, features: truncated ? [] : fc.features,
+    ...fc, total: fc.numberMatched, limit: cap, truncated, features: truncated ? [] : fc.features,
   };
 }
 
@@ -155,7 +180,7 @@ export const api = {
       .then((res) => ({ ...res, more: res.next !== null })),
   caseExtent: (caseId) => request('GET', `api/cases/${id(caseId)}/extent`),
   caseSheetUrl: (caseId) => url(`api/cases/${id(caseId)}/sheet`).href,
-  config: () => request('GET', 'api/config'),
+  config: () => config(),
   importBatch: (form) => request('POST', 'api/batches', { form }),
   getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
   postAction: (caseId, body) => request('POST', `api/cases/${id(caseId)}/actions`, { body }),
