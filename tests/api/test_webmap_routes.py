@@ -89,3 +89,11 @@ def test_case_sheet_uses_the_vendored_leaflet_only(client, tmp_path):
     assert r.status_code == 200 and "单案卡片" in r.text and "130208KS2019Q3" in r.text
     assert "../../../vendor/leaflet/leaflet.js" in r.text
     assert not re.findall(r"""(?:src|href)=["']?https?://""", r.text), "nothing from a CDN"
+
+
+def test_features_limit_zero_answers_the_count_alone(client, tmp_path):
+    b = _batch(client, tmp_path)
+    fc = client.get(f"/api/batches/{b['id']}/features", params={"limit": 0}).json()
+    assert fc["numberMatched"] == 5 and fc["numberReturned"] == 0 and fc["features"] == []
+    assert fc["next"] is None and fc["links"] == []
+    assert client.get(f"/api/batches/{b['id']}/features", params={"limit": -1}).status_code == 422
