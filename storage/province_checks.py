@@ -26,7 +26,7 @@ def apply_results(
         q = select(cases.c.code, cases.c.id).where(
             cases.c.programme == Programme.CHANGE_SURVEY.value
         )
-        ids = dict(conn.execute(q).tuples().all())
+        ids: dict[str, int] = dict(conn.execute(q).all())
     applied, skipped = 0, []
     for res in results:
         if res.code not in ids:

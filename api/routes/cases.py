@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from api.deps import ClockDep, StoreDep
+from api.deps import ClockDep, StoreDep, get_stores
 from api.schemas import ActionRequest, CasePublic
 from api.security import CurrentUser, check_action, check_visible, user_store
 from geo.errors import InvalidPayload
@@ -18,7 +18,6 @@ UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
 def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
-    from api.deps import get_stores
     from api.routes.photos import photo_public
 
     row = store.get_case_row(case_id)
