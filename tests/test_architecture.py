@@ -42,7 +42,10 @@ CONSTRUCTORS = {
     "NoteStore",
     "SnapshotStore",
     "IndicatorSource",
-    # lead: add "RefStore" once api/routes/references.py takes it from a dependency (property 5)
+    "RefStore",
+    "MapView",
+    "WorkLists",
+    "EnforcementStore",
 }
 FRONT_DOORS = ("api", "tuban_cli")
 # Python code, not the tests and benchmarks that may name a zone of their own.
