@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, false, func, or_, select
 
-from geo.model import Judgment, Programme, State
+from geo.model import FINAL_STATES, Judgment, Programme, State
 from geo.roles import Role, sees_all
 from storage.tables import batches, cases
 from storage.users import User, UserStore
 
 WEIPIAN = [Programme.MINING.value, Programme.LAND.value]
 CHANGE = Programme.CHANGE_SURVEY.value
-FINAL = [State.CLOSED.value, State.PASSED.value]
+FINAL = sorted(s.value for s in FINAL_STATES)
 
 
 def _in(states: list[State]) -> Any:
