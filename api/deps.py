@@ -1,12 +1,14 @@
-"""Annotated dependencies: the store, the goal books, settings and the clock."""
+"""Annotated dependencies: the stores, the goal books, settings, the clock and paging."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from starlette.datastructures import URL
 
 from geo.errors import NotFound
 from geo.goals import GoalBook
@@ -16,6 +18,8 @@ from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
 from storage.repository import CaseStore
+
+T = TypeVar("T")
 
 
 def get_store(request: Request) -> CaseStore:
@@ -75,3 +79,42 @@ GoalBookStoreDep = Annotated[GoalBookStore, Depends(get_goal_book_store)]
 ExpendituresDep = Annotated[ExpenditureStore, Depends(get_expenditures)]
 NotesDep = Annotated[NoteStore, Depends(get_notes)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+# Every list endpoint pages the same way: a default page big enough for the web map's lists,
+# and a maximum that keeps one answer small.
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a list: ``limit`` items from ``offset``, and the request to link onwards."""
+
+    limit: int
+    offset: int
+    url: URL
+
+    def next_url(self, count: int) -> str | None:
+        """The URL of the next page (same query, offset moved on), or None on the last page."""
+        if self.offset + self.limit >= count:
+            return None
+        return str(self.url.include_query_params(limit=self.limit, offset=self.offset + self.limit))
+
+    def slice(self, items: Sequence[T]) -> list[T]:
+        """This page of a list already in memory (the short lists: batches, users, …)."""
+        return list(items[self.offset : self.offset + self.limit])
+
+
+def get_paging(
+    request: Request,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"items per page (≤ {MAX_LIMIT})")
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+) -> Paging:
+    return Paging(limit=limit, offset=offset, url=request.url)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]

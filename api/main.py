@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        services.engine.dispose()
+        services.close()
 
     app = FastAPI(title="Tuban 图斑", version="0.1.0", lifespan=lifespan)
     app.state.services = services

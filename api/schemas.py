@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from geo.model import Case, Event, Programme
 from geo.workflow import allowed_actions, needs_reviewer_note
+from storage.spatial import bbox_of
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: its items, how many there are in all, and the next page's URL
+    (null on the last page). Every list endpoint answers with one (see api.deps.Paging)."""
+
+    data: list[T]
+    count: int
+    next: str | None = None
 
 
 class BatchPublic(BaseModel):
@@ -35,7 +47,7 @@ class BatchPublic(BaseModel):
         return cls(
             **{k: r[k] for k in cls.model_fields if k in r},
             programme_label=p.label,
-            bbox=[r["minx"], r["miny"], r["maxx"], r["maxy"]],
+            bbox=bbox_of(r),
         )
 
 
@@ -44,9 +56,8 @@ class BatchImported(BatchPublic):
     report: dict[str, Any] | None = None
 
 
-class BatchesPublic(BaseModel):
-    data: list[BatchPublic]
-    count: int
+class BatchesPublic(Page[BatchPublic]):
+    pass
 
 
 class EventPublic(BaseModel):
@@ -200,9 +211,8 @@ class ProjectPublic(BaseModel):
     programmes: list[Programme]
 
 
-class ProjectsPublic(BaseModel):
-    data: list[ProjectPublic]
-    count: int
+class ProjectsPublic(Page[ProjectPublic]):
+    pass
 
 
 class IndicatorsPublic(BaseModel):
@@ -240,10 +250,337 @@ class RefLayerPublic(BaseModel):
         return cls(
             **{k: r[k] for k in cls.model_fields if k in r},
             kind_label=RefKind(r["kind"]).label,
-            bbox=[r["minx"], r["miny"], r["maxx"], r["maxy"]],
+            bbox=bbox_of(r),
         )
 
 
-class RefLayersPublic(BaseModel):
-    data: list[RefLayerPublic]
-    count: int
+class RefLayersPublic(Page[RefLayerPublic]):
+    pass
+
+
+class ImportReportPublic(BaseModel):
+    """An import's report (geo.report.ImportReport): what was read, repaired, refused, linked."""
+
+    file: str | None = None
+    driver: str | None = None
+    layer: str | None = None
+    encoding: str | None = None
+    source_crs: str | None = None
+    crs_how: str | None = None
+    crs_reason: str | None = None
+    swap_xy: bool | None = None
+    fields: dict[str, str] | None = None
+    attributes_kept: list[str] | None = None
+    read: int | None = None
+    imported: int | None = None
+    points: int | None = None
+    repaired: list[dict[str, Any]] | None = None
+    rejected: list[dict[str, Any]] | None = None
+    links: list[dict[str, Any]] | None = None
+    outside: list[dict[str, Any]] | None = None
+    hints: dict[str, Any] | None = None
+    warnings: list[str] | None = None
+    seconds: dict[str, float] | None = None
+    batch_id: int | None = None
+    created: bool | None = None
+
+
+# --- the web map's helpers ------------------------------------------------------------------
+
+
+class BasemapPublic(BaseModel):
+    url: str
+    attribution: str
+    subdomains: str
+    max_zoom: int
+
+
+class ConfigPublic(BaseModel):
+    basemap: BasemapPublic | None
+    feature_limit: int
+    imagery_tiles: dict[str, dict[str, str]] = Field(description="before/after tiles by period")
+    local_tiles: bool
+
+
+class SearchHitPublic(BaseModel):
+    case_id: int
+    batch_id: int
+    code: str
+    programme: str
+    programme_label: str
+    state: str
+    state_label: str
+    township_name: str | None
+    village_name: str | None
+    period: str
+    bbox: list[float]
+
+
+class SearchHitsPublic(Page[SearchHitPublic]):
+    pass
+
+
+class TownshipCount(BaseModel):
+    code: str | None
+    name: str | None
+    n: int
+
+
+class BatchSummaryPublic(BaseModel):
+    batch_id: int
+    total: int
+    states: dict[str, int]
+    townships: list[TownshipCount]
+
+
+class CaseExtentPublic(BaseModel):
+    case_id: int
+    batch_id: int
+    bbox: list[float]
+    geometry: dict[str, Any] = Field(description="GeoJSON geometry")
+
+
+# --- work lists and the province's results ----------------------------------------------------
+
+
+class TaskPublic(BaseModel):
+    case_id: int
+    batch_id: int
+    code: str
+    programme: str
+    state: str
+    state_label: str
+    township_name: str | None
+    due_on: date
+    overdue: bool
+
+
+class TasksPublic(Page[TaskPublic]):
+    pass
+
+
+class SkippedRow(BaseModel):
+    row: int
+    code: str
+    reason: str | None
+
+
+class ProvinceChecksPublic(BaseModel):
+    applied: int
+    skipped: list[SkippedRow]
+
+
+# --- 立案 cases ------------------------------------------------------------------------------
+
+
+class PaymentPublic(BaseModel):
+    id: int
+    enforcement_id: int
+    amount_yuan: float
+    receipt_no: str | None
+    paid_on: date | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class EnforcementCasePublic(BaseModel):
+    id: int
+    code: str
+    state: str
+    state_label: str
+    batch_id: int
+
+
+class EnforcementPublic(BaseModel):
+    id: int
+    case_no: str
+    offender: str | None
+    filed_on: date
+    decision_no: str | None
+    fine_yuan: float | None
+    confiscation_yuan: float | None
+    created_by: str
+    created_at: datetime
+    paid_yuan: float
+    outstanding_yuan: float
+    payments: list[PaymentPublic]
+    cases: list[EnforcementCasePublic]
+
+
+# --- photos and assignments ---------------------------------------------------------------------
+
+
+class PhotoPublic(BaseModel):
+    id: int
+    case_id: int
+    sha256: str
+    filename: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    lon: float | None
+    lat: float | None
+    direction: float | None
+    direction_ref: str | None
+    distance_m: float | None
+    faces_polygon: bool | None
+    flags: list[Any] | dict[str, Any] | None
+    notes: list[Any] | dict[str, Any] | None
+    uploaded_by: str
+    uploaded_at: datetime
+    url: str
+    thumb_url: str
+
+
+class AssignedPublic(BaseModel):
+    assigned: int
+    user_id: int
+
+
+# --- goal books, snapshots, notes, spending -----------------------------------------------------
+
+
+class GoalVersionPublic(BaseModel):
+    year: int
+    version: int
+    created_by: str
+    created_at: datetime
+    note: str | None
+
+
+class GoalVersionsPublic(Page[GoalVersionPublic]):
+    pass
+
+
+class GoalBookPublic(GoalVersionPublic):
+    doc: dict[str, Any] = Field(description="the goal document (docs/goals.md)")
+
+
+class GoalSavedPublic(BaseModel):
+    year: int
+    version: int
+    created: bool
+
+
+class SnapshotPublic(BaseModel):
+    id: int
+    year: int
+    label: str
+    as_of: date
+    goal_version: int
+    taken_by: str
+    taken_at: datetime
+
+
+class SnapshotsPublic(Page[SnapshotPublic]):
+    pass
+
+
+class SnapshotDetailPublic(SnapshotPublic):
+    projects: list[dict[str, Any]] = Field(description="each project's frozen rows")
+
+
+class TrendPoint(BaseModel):
+    period: str
+    as_of: date
+    value: float | None
+
+
+class TrendSeries(BaseModel):
+    metric: str
+    label: str
+    unit: str
+    points: list[TrendPoint]
+
+
+class TrendPublic(BaseModel):
+    project: str
+    year: int
+    series: list[TrendSeries]
+
+
+class ReportDocumentPublic(BaseModel):
+    """The report document (storage.reporting.build_report): what every report file is made
+    from. Its sections are documented in docs/reports.md; they are passed through whole."""
+
+    model_config = ConfigDict(extra="allow")
+
+    computed_at: str  # ISO 8601, local time
+
+
+class EvidenceFilePublic(BaseModel):
+    sha256: str
+    filename: str
+    type: str
+    mime: str
+    size: int
+    uploaded_by: str
+    uploaded_at: str  # ISO 8601, as stored with the note
+    url: str
+
+
+class NotePublic(BaseModel):
+    year: int
+    project_id: str
+    row_no: int
+    seq: int
+    actual_text: str | None
+    reason: str | None
+    evidence: list[EvidenceFilePublic]
+    updated_by: str
+    updated_at: datetime
+
+
+class NotesPublic(Page[NotePublic]):
+    year: int | None = None
+    project: str | None = None
+
+
+class ExpenditurePublic(BaseModel):
+    id: int
+    year: int
+    project_id: str
+    spent_on: date
+    amount_yuan: float
+    purpose: str
+    voucher_no: str | None
+    corrects_id: int | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ExpendituresPublic(Page[ExpenditurePublic]):
+    total_yuan: float
+
+
+class CheckpointPublic(BaseModel):
+    """Spending against the plan at one of the four checkpoints (geo.budget.Checkpoint)."""
+
+    checkpoint: str
+    label: str
+    date: date
+    planned_pct: float | None
+    actual_yuan: float | None
+    actual_pct: float | None
+    deviation_pct: float | None
+    planned_carried: bool = False
+
+
+class BudgetProjectPublic(BaseModel):
+    project: str
+    name: str
+    budget_yuan: float | None
+    spent_yuan: float
+    spent_pct: float | None
+    checkpoints: list[CheckpointPublic]
+
+
+class BudgetPublic(Page[BudgetProjectPublic]):
+    year: int
+    as_of: date
+
+
+class StatusPublic(BaseModel):
+    status: str

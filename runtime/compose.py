@@ -6,27 +6,33 @@ the same way: migrated on open, photos and evidence where the settings put them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from geo.province_results import ProvinceResult
 from runtime.settings import Settings, load_settings
 from storage.blobs import BlobStore
+from storage.enforcement_cases import EnforcementStore
 from storage.engine import make_engine, migrate
 from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
+from storage.map_queries import MapView
 from storage.photo_store import PhotoStore
+from storage.province_checks import apply_results
 from storage.refs import RefStore
 from storage.report_document import ReportSources
 from storage.reporting import IndicatorSource
 from storage.repository import CaseStore
 from storage.snapshots import SnapshotStore
 from storage.users import UserStore
+from storage.worklists import WorkLists
 
 Clock = Callable[[], datetime]
 
@@ -58,6 +64,9 @@ class Services:
     expenditures: ExpenditureStore
     snapshots: SnapshotStore
     refs: RefStore
+    map: MapView
+    worklists: WorkLists
+    enforcements: EnforcementStore
     # Counts are cached in memory by the store's generation: one per process is enough.
     indicators: IndicatorSource
     clock: Clock
@@ -77,6 +86,16 @@ class Services:
             snapshots=self.snapshots,
             clock=self.clock,
         )
+
+    def apply_province_results(
+        self, results: Iterable[ProvinceResult], *, actor: str, now: datetime
+    ) -> dict[str, Any]:
+        """Record the province's check results (storage.province_checks.apply_results)."""
+        return apply_results(self.engine, results, actor=actor, now=now)
+
+    def close(self) -> None:
+        """Close the engine's pooled connections (at shutdown)."""
+        self.engine.dispose()
 
     def seed_goal_books(self) -> list[int]:
         """Store the goal YAML files of ``settings.goals_dir`` for years not held yet."""
@@ -110,6 +129,9 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Servic
         expenditures=ExpenditureStore(engine),
         snapshots=SnapshotStore(engine),
         refs=RefStore(engine),
+        map=MapView(engine),
+        worklists=WorkLists(engine),
+        enforcements=EnforcementStore(engine),
         indicators=IndicatorSource(engine),
         clock=clock,
     )

@@ -30,6 +30,7 @@ from geo.indicators import (
     record_flags,
 )
 from geo.model import Case
+from geo.workflow.history import issued_like, running_milestones
 from storage.tables import batches, case_events, cases, indicator_daily
 
 _TZ = ZoneInfo(LOCAL_TZ)
@@ -253,7 +254,7 @@ def rebuild(engine: Engine) -> int:
             ).all(),
             columns=[
                 "case_id", "programme", "period", "due_on", "township_code", "area_m2",
-                "land_class_before", "filed_on_now", "approved_now", "land_ok_now",
+                "land_class_before", "filed_on", "approved_first_time", "land_class_ok",
             ],
         )  # fmt: skip
         ev = pd.DataFrame(
@@ -279,31 +280,14 @@ def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> list[dict[str, Any]
     if ev.empty:
         return []
     ev["at"] = pd.to_datetime(ev["at"], utc=True)
-    df = ev.merge(static, on="case_id", how="left")
+    # the milestones and payload fields as each event left them (geo.workflow's map)
+    df = running_milestones(ev.merge(static, on="case_id", how="left"))
     g = df.groupby("case_id", sort=False)
-
-    def carried(action: str | tuple[str, ...]) -> pd.Series:
-        hit = df["action"].isin([action] if isinstance(action, str) else list(action))
-        return df["at"].where(hit).groupby(df["case_id"]).ffill()
-
-    verified = df["action"] == "verify"
-    df["judgment"] = df["judgment"].where(verified).groupby(df["case_id"]).ffill()
-    df["judgment"] = df["judgment"].astype(object).where(df["judgment"].notna(), None)
-    df["verified_at"] = carried("verify")
-    df["evidence_at"] = carried("collect_evidence")
-    df["submitted_at"] = carried("submit")
-    df["checked_at"] = carried(("pass", "return"))
-    filed = (df["action"] == "file").groupby(df["case_id"]).cummax()
-    df["filed_on"] = df["filed_on_now"].where(filed, None)
-    approved = (df["action"] == "approve").groupby(df["case_id"]).cummax()
-    df["approved_first_time"] = df["approved_now"].where(approved, None)
-    df["land_class_ok"] = df["land_ok_now"].where(df["checked_at"].notna(), None)
-    df["photo_count"] = (df["action"] == "add_photo").astype(int).groupby(df["case_id"]).cumsum()
     flags = _flags(df)
     first = (g.cumcount() == 0).to_numpy()
     prev = np.vstack([np.zeros((1, flags.shape[1]), np.int64), flags[:-1]])
     # before a case's first event it is freshly issued: it meets no condition yet
-    prev[first] = _flags(_issued_like(df.loc[first]))
+    prev[first] = _flags(issued_like(df.loc[first]))
     delta = flags - prev
     i, j = np.nonzero(delta)
     names = np.array(FLAG_NAMES, dtype=object)[j]
@@ -326,17 +310,6 @@ def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> list[dict[str, Any]
         {**dict(zip(_KEY, k, strict=True)), "n": int(v), "area_m2": float(a)}
         for *k, v, a in agg.itertuples(index=False, name=None)
     ]
-
-
-def _issued_like(df: pd.DataFrame) -> pd.DataFrame:
-    blank = df.copy()
-    for c in ("judgment", "filed_on", "approved_first_time", "land_class_ok"):
-        blank[c] = None
-    for c in ("verified_at", "evidence_at", "submitted_at", "checked_at"):
-        blank[c] = pd.NaT
-    blank["state"] = "issued"
-    blank["photo_count"] = 0
-    return blank
 
 
 def is_empty(engine: Engine) -> bool:

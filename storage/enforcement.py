@@ -7,30 +7,34 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from geo.errors import InvalidPayload, NotFound
-from geo.model import Case, State
+from geo.errors import NotFound
+from geo.model import Action, Case, Event, State
+from geo.workflow import (
+    OpenEnforcement,
+    RecordedEnforcement,
+    RecordPenalty,
+    SetDecision,
+    effects_of,
+    parse_payload,
+    penalty_writes,
+    with_enforcement,
+)
 from storage.tables import cases, enforcements, payments
 
 
-def open_for(conn: Any, payload: dict[str, Any], *, actor: str, now: datetime) -> int:
-    """The enforcement a 立案 joins: the one with this case number, or a new one."""
-    case_no = str(payload.get("case_no") or "").strip()
-    if not case_no:
-        return 0  # the workflow refuses the missing case number with a clear message
-    row = conn.execute(select(enforcements).where(enforcements.c.case_no == case_no)).first()
+def open_enforcement(conn: Any, request: OpenEnforcement, *, actor: str, now: datetime) -> int:
+    """Carry out a 立案's request: the enforcement with its case number, or a new one."""
+    row = conn.execute(
+        select(enforcements.c.id).where(enforcements.c.case_no == request.case_no)
+    ).first()
     if row is not None:
         return int(row.id)
-    filed_on = payload.get("filed_on")
-    try:
-        filed = filed_on if isinstance(filed_on, date) else date.fromisoformat(str(filed_on))
-    except ValueError:
-        return 0  # the workflow reports the malformed date
     return int(
         conn.execute(
             enforcements.insert().values(
-                case_no=case_no,
-                offender=payload.get("offender"),
-                filed_on=filed,
+                case_no=request.case_no,
+                offender=request.offender,
+                filed_on=request.filed_on,
                 created_by=actor,
                 created_at=now,
             )
@@ -38,37 +42,64 @@ def open_for(conn: Any, payload: dict[str, Any], *, actor: str, now: datetime) -
     )
 
 
-def record_penalty(
-    conn: Any, case: Case, data: dict[str, Any], *, actor: str, now: datetime
-) -> None:
-    """Record the decision once per enforcement, and a receipted payment once per receipt."""
-    if case.enforcement_id is None:
-        raise InvalidPayload("该图斑没有关联的立案案件", field="enforcement_id", case_id=case.id)
-    enf = conn.execute(select(enforcements).where(enforcements.c.id == case.enforcement_id)).first()
+def open_for(conn: Any, payload: dict[str, Any], *, actor: str, now: datetime) -> int:
+    """The enforcement a 立案 payload opens or joins (its fields checked by the workflow)."""
+    data = parse_payload(Action.FILE, payload)
+    request = OpenEnforcement(data["case_no"], data["filed_on"], data.get("offender"))
+    return open_enforcement(conn, request, actor=actor, now=now)
+
+
+def recorded(conn: Any, enforcement_id: int) -> RecordedEnforcement:
+    """The enforcement as the fine-consistency rule reads it."""
+    enf = conn.execute(
+        select(enforcements.c.id, enforcements.c.case_no, enforcements.c.fine_yuan).where(
+            enforcements.c.id == enforcement_id
+        )
+    ).first()
     if enf is None:
-        raise NotFound(f"没有立案案件 {case.enforcement_id}", enforcement_id=case.enforcement_id)
-    decision = {k: data.get(k) for k in ("decision_no", "fine_yuan", "confiscation_yuan")}
-    if enf.fine_yuan is None:
-        conn.execute(enforcements.update().where(enforcements.c.id == enf.id).values(**decision))
-    elif float(enf.fine_yuan) != float(decision["fine_yuan"] or 0):
-        # Several 图斑 share one decision; a different amount would be a second, conflicting one.
-        raise InvalidPayload(
-            f"案件 {enf.case_no} 已记录罚款 {enf.fine_yuan:,.2f} 元，"
-            f"与本次 {decision['fine_yuan']} 不一致",
-            field="fine_yuan",
-            enforcement_id=enf.id,
-        )
-    receipt = data.get("receipt_no")
-    if receipt and data.get("fine_yuan"):
-        add_payment(
-            conn,
-            enf.id,
-            amount=float(data["fine_yuan"]),
-            receipt_no=receipt,
-            paid_on=data.get("paid_on"),
-            actor=actor,
-            now=now,
-        )
+        raise NotFound(f"没有立案案件 {enforcement_id}", enforcement_id=enforcement_id)
+    fine = None if enf.fine_yuan is None else float(enf.fine_yuan)
+    return RecordedEnforcement(int(enf.id), enf.case_no, fine)
+
+
+def record_penalty(conn: Any, penalty: RecordPenalty, *, actor: str, now: datetime) -> None:
+    """Carry out a penalty's writes, as geo.workflow.penalty_writes decides them."""
+    for write in penalty_writes(recorded(conn, penalty.enforcement_id), penalty):
+        if isinstance(write, SetDecision):
+            conn.execute(
+                enforcements.update()
+                .where(enforcements.c.id == write.enforcement_id)
+                .values(
+                    decision_no=write.decision_no,
+                    fine_yuan=write.fine_yuan,
+                    confiscation_yuan=write.confiscation_yuan,
+                )
+            )
+        else:
+            add_payment(
+                conn,
+                write.enforcement_id,
+                amount=write.amount_yuan,
+                receipt_no=write.receipt_no,
+                paid_on=write.paid_on,
+                actor=actor,
+                now=now,
+            )
+
+
+def carry_out(
+    conn: Any, before: Case, after: Case, event: Event, *, now: datetime
+) -> tuple[Case, Event]:
+    """Carry out the requests an applied action makes (geo.workflow.effects_of), in order;
+    returns the case and event as they stand then (a 立案 learns its enforcement id)."""
+    actor = event.actor
+    for request in effects_of(before, event):
+        if isinstance(request, OpenEnforcement):
+            eid = open_enforcement(conn, request, actor=actor, now=now)
+            after, event = with_enforcement(after, event, eid)
+        else:
+            record_penalty(conn, request, actor=actor, now=now)
+    return after, event
 
 
 def add_payment(

@@ -9,6 +9,7 @@ Both use plain SQL without per-value type processing, which at scale costs more 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,15 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from geo.indicators import CASE_COLUMNS, LOCAL_TZ, PAYMENT_COLUMNS
+from geo.model import Action
+from geo.workflow.history import settle
+from geo.workflow.milestones import (
+    MILESTONES,
+    Milestone,
+    Tally,
+    as_of_milestones,
+    undo_columns,
+)
 
 _TZ = ZoneInfo(LOCAL_TZ)
 _TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "checked_at")
@@ -55,37 +65,81 @@ FROM cases c JOIN batches b ON b.id = c.batch_id
 {where}
 """
 
-# One grouped pass over the events before the cutoff. Milestones are the times of the events
-# that set them; a close undone by a later reopen does not count.
+# One grouped pass over the events before the cutoff, one aggregate per milestone of
+# geo.workflow.MILESTONES (see as_of_sql). Payload fields with no event of their own come from
+# the case and count once the milestone that set them had happened (geo.workflow.KNOWN_AFTER).
 _AS_OF = """
-SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
-       h.last_state, h.last_judgment, h.verified_at, c.filed_on, h.filed_at, h.closed_at,
-       h.close_seq, h.reopen_seq, h.evidence_at, h.submitted_at, h.checked_at,
-       coalesce(h.returns, 0), c.enforcement_id, c.approved_first_time, h.approved_at,
-       c.land_class_ok, coalesce(h.photos, 0), c.area_m2, c.delivered_land_class
+SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name, c.filed_on,
+       c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
+       c.delivered_land_class, {milestones}
 FROM cases c
 JOIN batches b ON b.id = c.batch_id
 LEFT JOIN (
-    SELECT e.case_id,
-           max({state_tag}) AS last_state,
-           max(CASE WHEN e.action = 'verify' THEN {judgment_tag} END) AS last_judgment,
-           max(CASE WHEN e.action = 'verify' THEN {at} END) AS verified_at,
-           max(CASE WHEN e.action = 'file' THEN {at} END) AS filed_at,
-           max(CASE WHEN e.action = 'close' THEN {at} END) AS closed_at,
-           max(CASE WHEN e.action = 'close' THEN e.seq END) AS close_seq,
-           max(CASE WHEN e.action = 'reopen' THEN e.seq END) AS reopen_seq,
-           max(CASE WHEN e.action = 'collect_evidence' THEN {at} END) AS evidence_at,
-           max(CASE WHEN e.action = 'submit' THEN {at} END) AS submitted_at,
-           max(CASE WHEN e.action IN ('pass', 'return') THEN {at} END) AS checked_at,
-           sum(CASE WHEN e.action = 'return' THEN 1 ELSE 0 END) AS returns,
-           sum(CASE WHEN e.action = 'add_photo' THEN 1 ELSE 0 END) AS photos,
-           max(CASE WHEN e.action = 'approve' THEN {at} END) AS approved_at
+    SELECT e.case_id, {aggregates}
     FROM case_events e
     WHERE e.at < :cutoff
     GROUP BY e.case_id
 ) h ON h.case_id = c.id
 WHERE b.issued_on <= :day {and_where}
 """
+_AS_OF_STATIC = [
+    "case_id", "programme", "period", "due_on", "township_code", "township_name", "filed_on",
+    "enforcement_id", "approved_first_time", "land_class_ok", "area_m2", "land_class_before",
+]  # fmt: skip
+_CODE = re.compile(r"[a-z_]+")
+
+
+def _is(actions: tuple[Action, ...]) -> str:
+    """SQL for "the event is one of these actions"; the codes are the enum's, checked plain."""
+    codes = [a.value for a in actions]
+    if not all(_CODE.fullmatch(c) for c in codes):  # pragma: no cover - the enum is fixed
+        raise ValueError(f"unexpected action code in {codes}")
+    if len(codes) == 1:
+        return f"e.action = '{codes[0]}'"
+    return "e.action IN (" + ", ".join(f"'{c}'" for c in codes) + ")"
+
+
+def _aggregates(dialect: str, m: Milestone) -> list[str]:
+    """The grouped aggregates that read milestone ``m`` from a case's events."""
+    when = _is(m.actions)
+    if m.tally is Tally.COUNT:
+        out = [f"sum(CASE WHEN {when} THEN 1 ELSE 0 END) AS {m.name}"]
+    elif m.tally is Tally.LATEST:
+        tag = _tagged(dialect, f"e.{m.source}")
+        out = [f"max({tag}) AS {m.name}" if m.every_action
+               else f"max(CASE WHEN {when} THEN {tag} END) AS {m.name}"]  # fmt: skip
+    else:
+        out = [f"max(CASE WHEN {when} THEN {_ts(dialect, 'e.at')} END) AS {m.name}"]
+    if m.undone_by is not None:
+        done, undone = undo_columns(m)
+        out.append(f"max(CASE WHEN {when} THEN e.seq END) AS {done}")
+        out.append(f"max(CASE WHEN {_is((m.undone_by,))} THEN e.seq END) AS {undone}")
+    return out
+
+
+def _as_of_columns(milestones: tuple[Milestone, ...]) -> list[str]:
+    """The subquery's columns, in order: each milestone, then its undo sequence numbers."""
+    out = []
+    for m in milestones:
+        out.append(m.name)
+        if m.undone_by is not None:
+            out.extend(undo_columns(m))
+    return out
+
+
+def as_of_sql(dialect: str, milestones: tuple[Milestone, ...] = MILESTONES) -> tuple[str, list]:
+    """The as-of query compiled from the milestone map, and the names of its columns."""
+    ms = as_of_milestones(milestones)
+    aggregates = [a for m in ms for a in _aggregates(dialect, m)]
+    counts = {m.name for m in ms if m.tally is Tally.COUNT}
+    names = _as_of_columns(ms)
+    selected = [f"coalesce(h.{n}, 0)" if n in counts else f"h.{n}" for n in names]
+    sql = _AS_OF.format(
+        milestones=", ".join(selected),
+        aggregates=",\n           ".join(aggregates),
+        and_where="{and_where}",
+    )
+    return sql, [*_AS_OF_STATIC, *names]
 
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
@@ -138,13 +192,6 @@ _LIVE_NAMES = [
     "checked_at", "returned_count", "enforcement_id", "approved_first_time", "land_class_ok",
     "photo_count", "area_m2", "land_class_before",
 ]  # fmt: skip
-_AS_OF_NAMES = [
-    "case_id", "programme", "period", "due_on", "township_code", "township_name", "last_state",
-    "last_judgment", "verified_at", "filed_on", "filed_at", "closed_at", "close_seq",
-    "reopen_seq", "evidence_at", "submitted_at", "checked_at", "returned_count",
-    "enforcement_id", "approved_first_time", "approved_at", "land_class_ok", "photo_count",
-    "area_m2", "land_class_before",
-]  # fmt: skip
 
 
 def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) -> pd.DataFrame:
@@ -156,29 +203,19 @@ def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) 
     """
     d = engine.dialect.name
     cond, params = _where(township_code)
-    sql = _AS_OF.format(
-        state_tag=_tagged(d, "e.state"),
-        judgment_tag=_tagged(d, "e.judgment"),
-        at=_ts(d, "e.at"),
-        and_where=f"AND {cond}" if cond else "",
-    )
+    template, names = as_of_sql(d)
+    sql = template.format(and_where=f"AND {cond}" if cond else "")
     cutoff = end_of_day_utc(day)
     params = {**params, "cutoff": _bind_ts(d, cutoff), "day": day.isoformat()}
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(_bind(sql, d), params).fetchall()
-    df = _frame(rows, _AS_OF_NAMES)
-    _timestamps(df, (*_TIMESTAMPS, "filed_at", "approved_at"))
-    df["state"] = _untag(df["last_state"]).fillna("issued")
-    df["judgment"] = _untag(df["last_judgment"])
-    reopened = df["reopen_seq"].notna() & (
-        df["reopen_seq"].fillna(-1).astype(float) > df["close_seq"].fillna(-1).astype(float)
-    )
-    df.loc[reopened, "closed_at"] = pd.NaT
-    filed = df["filed_at"].notna()
-    df["filed_on"] = df["filed_on"].where(filed, None)
-    df["enforcement_id"] = df["enforcement_id"].where(filed, None)
-    df["approved_first_time"] = df["approved_first_time"].where(df["approved_at"].notna(), None)
-    df["land_class_ok"] = df["land_class_ok"].where(df["checked_at"].notna(), None)
+    df = _frame(rows, names)
+    ms = as_of_milestones(MILESTONES)
+    _timestamps(df, tuple(m.name for m in ms if m.tally is Tally.AT))
+    for m in ms:
+        if m.tally is Tally.LATEST:
+            df[m.name] = _untag(df[m.name])
+    settle(df)
     return _finish(df)
 
 
@@ -212,8 +249,6 @@ def generation(engine: Engine) -> tuple:
 
 def _bind(sql: str, dialect: str) -> str:
     """Named parameters in the driver's own style (exec_driver_sql passes SQL through)."""
-    import re
-
     if dialect == "postgresql":
         return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
     return sql

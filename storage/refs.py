@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
-import shapely
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, func, select
 
 from geo.area import CGCS2000
 from geo.errors import DuplicateBatch, NotFound
 from geo.hints import ReferenceSet
 from geo.references import RefKind, RefLayer
+from storage import spatial
 from storage.tables import ref_features, ref_layers
 
 
@@ -51,7 +51,6 @@ class RefStore:
                     layer_id=row.id,
                 )
             frame = layer.frame
-            minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
             layer_id = conn.execute(
                 ref_layers.insert().values(
                     kind=layer.kind.value,
@@ -62,40 +61,24 @@ class RefStore:
                     source_crs=layer.report.source_crs,
                     encoding=layer.report.encoding,
                     feature_count=len(frame),
-                    minx=minx,
-                    miny=miny,
-                    maxx=maxx,
-                    maxy=maxy,
+                    **spatial.extent_values(frame.total_bounds),
                     imported_at=now,
                     imported_by=actor,
                     report=layer.report.to_dict(),
                 )
             ).inserted_primary_key[0]
-            geoms = frame.geometry.to_numpy()
-            b = shapely.bounds(geoms)
-            wkb = shapely.to_wkb(geoms)
+            stored = spatial.geometry_values(frame.geometry.to_numpy())
+            columns = {
+                "ident": frame["ident"].tolist(),
+                "label": frame["label"].tolist(),
+                "attributes": frame["attributes"].tolist(),
+                **stored,
+            }
             conn.execute(
                 ref_features.insert(),
                 [
-                    {
-                        "layer_id": layer_id,
-                        "ident": i,
-                        "label": lb,
-                        "attributes": a,
-                        "geom": g,
-                        "minx": x0,
-                        "miny": y0,
-                        "maxx": x1,
-                        "maxy": y1,
-                    }
-                    for i, lb, a, g, (x0, y0, x1, y1) in zip(
-                        frame["ident"].tolist(),
-                        frame["label"].tolist(),
-                        frame["attributes"].tolist(),
-                        wkb.tolist(),
-                        b.tolist(),
-                        strict=True,
-                    )
+                    {"layer_id": layer_id, **dict(zip(columns, values, strict=True))}
+                    for values in zip(*columns.values(), strict=True)
                 ],
             )
             row = conn.execute(select(ref_layers).where(ref_layers.c.id == layer_id)).first()
@@ -114,38 +97,49 @@ class RefStore:
         return out
 
     def frame(
-        self, layer_id: int, bbox: tuple[float, float, float, float] | None = None
+        self,
+        layer_id: int,
+        bbox: tuple[float, float, float, float] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> gpd.GeoDataFrame:
+        """The layer's features meeting ``bbox`` in import order; ``limit``/``offset`` page."""
         q = select(
             ref_features.c.ident,
             ref_features.c.label,
             ref_features.c.attributes,
             ref_features.c.geom,
-        ).where(ref_features.c.layer_id == layer_id)
-        if bbox is not None:
-            minx, miny, maxx, maxy = bbox
-            q = q.where(
-                and_(
-                    ref_features.c.maxx >= minx,
-                    ref_features.c.minx <= maxx,
-                    ref_features.c.maxy >= miny,
-                    ref_features.c.miny <= maxy,
-                )
-            )
+        ).where(ref_features.c.layer_id == layer_id, spatial.overlaps(ref_features, bbox))
         with self.engine.connect() as conn:
-            exists = conn.execute(select(ref_layers.c.id).where(ref_layers.c.id == layer_id))
-            if exists.first() is None:
-                raise NotFound(f"没有参考图层 {layer_id}", layer_id=layer_id)
-            rows = conn.execute(q.order_by(ref_features.c.id)).all()
+            self._check(conn, layer_id)
+            rows = conn.execute(q.order_by(ref_features.c.id).offset(offset).limit(limit)).all()
         return gpd.GeoDataFrame(
             {
                 "ident": [r.ident for r in rows],
                 "label": [r.label for r in rows],
                 "attributes": [r.attributes for r in rows],
             },
-            geometry=shapely.from_wkb([r.geom for r in rows]) if rows else [],
+            geometry=spatial.geometries([r.geom for r in rows]),
             crs=CGCS2000,
         )
+
+    def count(self, layer_id: int, bbox: tuple[float, float, float, float] | None = None) -> int:
+        """How many of the layer's features meet ``bbox`` (an index count, no geometry read)."""
+        q = (
+            select(func.count())
+            .select_from(ref_features)
+            .where(ref_features.c.layer_id == layer_id, spatial.overlaps(ref_features, bbox))
+        )
+        with self.engine.connect() as conn:
+            self._check(conn, layer_id)
+            return int(conn.execute(q).scalar_one())
+
+    @staticmethod
+    def _check(conn: Any, layer_id: int) -> None:
+        exists = conn.execute(select(ref_layers.c.id).where(ref_layers.c.id == layer_id))
+        if exists.first() is None:
+            raise NotFound(f"没有参考图层 {layer_id}", layer_id=layer_id)
 
     def reference_set(self, bbox: tuple[float, float, float, float] | None = None) -> ReferenceSet:
         """Current layers (only features meeting ``bbox``; boundaries always whole)."""

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, select
 from geo.budget import execution
 from geo.goals import GoalBook, Project
 from geo.indicators import RowValue, compute_project, project_cases
+from geo.model import FINAL_STATES, Judgment
 from geo.references import RefKind
 from geo.report_doc import differences, document, project_entry
 from storage import daily_counts, facts
@@ -164,11 +165,15 @@ def report_maps(
     base = select(*cols).join(batches, batches.c.id == cases.c.batch_id)
     with engine.connect() as conn:
         illegal = conn.execute(
-            base.where(and_(*scope, cases.c.judgment == "illegal")).limit(MAP_LIMIT)
+            base.where(and_(*scope, cases.c.judgment == Judgment.ILLEGAL.value)).limit(MAP_LIMIT)
         ).all()
         overdue = conn.execute(
             base.where(
-                and_(*scope, batches.c.due_on < today, cases.c.state.not_in(["closed", "passed"]))
+                and_(
+                    *scope,
+                    batches.c.due_on < today,
+                    cases.c.state.not_in(sorted(s.value for s in FINAL_STATES)),
+                )
             ).limit(MAP_LIMIT)
         ).all()
     ill = _features(illegal, ["case_id", "code", "township_name", "state", "area_mu"])

@@ -6,15 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from geo.batch import BatchMeta
 from geo.errors import NotFound, VersionConflict
 from geo.model import (
-    Action,
     Case,
     Event,
     Judgment,
@@ -24,7 +21,7 @@ from geo.model import (
     to_jsonable,
 )
 from geo.workflow import apply, replay
-from storage import daily_counts, enforcement, facts
+from storage import daily_counts, enforcement, facts, map_queries, spatial
 from storage.batch_writer import batch_row, find_batch
 from storage.tables import batches, case_events, cases, reissues
 
@@ -53,12 +50,8 @@ def apply_in(
             expected_version=expected_version,
             current_version=case.version,
         )
-    payload = dict(payload or {})
-    if action == Action.FILE.value:
-        payload["enforcement_id"] = enforcement.open_for(conn, payload, actor=actor, now=now)
     new, ev = apply(case, action, actor=actor, at=now, payload=payload)
-    if ev.action is Action.PENALISE:
-        enforcement.record_penalty(conn, case, ev.payload, actor=actor, now=now)
+    new, ev = enforcement.carry_out(conn, case, new, ev, now=now)
     changed = {k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()}
     res = conn.execute(
         cases.update()
@@ -105,16 +98,8 @@ class CaseStore:
         self, bounds: tuple[float, float, float, float], codes: list[str], programme: str
     ) -> pd.DataFrame:
         """Existing cases a new batch could repeat: overlapping its extent, or same codes."""
-        minx, miny, maxx, maxy = bounds
         cols = [cases.c.id, cases.c.code, cases.c.programme, cases.c.geom]
-        near = select(*cols).where(
-            and_(
-                cases.c.maxx >= minx,
-                cases.c.minx <= maxx,
-                cases.c.maxy >= miny,
-                cases.c.miny <= maxy,
-            )
-        )
+        near = select(*cols).where(spatial.overlaps(cases, bounds))
         rows: dict[int, Any] = {}
         with self.engine.connect() as conn:
             for r in conn.execute(near):
@@ -132,9 +117,7 @@ class CaseStore:
                 "id": [r.id for r in rows.values()],
                 "code": [r.code for r in rows.values()],
                 "programme": [r.programme for r in rows.values()],
-                "geometry": shapely.from_wkb([r.geom for r in rows.values()])
-                if rows
-                else np.array([], dtype=object),
+                "geometry": spatial.geometries([r.geom for r in rows.values()]),
             }
         )
 
@@ -165,36 +148,10 @@ class CaseStore:
 
         A 图斑 this batch re-issued appears with its own geometry and code but the state of the
         case it joined (``reissue_of_batch`` says where that case began). In-file duplicates are
-        left out: they are the same case, drawn once.
+        left out: they are the same case, drawn once. (storage.map_queries filters and pages.)
         """
-
-        def in_bbox(t):  # type: ignore[no-untyped-def]
-            if bbox is None:
-                return True
-            minx, miny, maxx, maxy = bbox
-            return and_(t.c.maxx >= minx, t.c.minx <= maxx, t.c.maxy >= miny, t.c.miny <= maxy)
-
-        own = select(cases).where(cases.c.batch_id == batch_id, in_bbox(cases))
-        feature_cols = ("code", "xzqdm", "attributes", "geom", "area_m2", "area_mu")
-        again = (
-            select(
-                *[c for c in cases.c if c.name not in feature_cols],
-                *[reissues.c[n] for n in feature_cols],
-                reissues.c.reason.label("reissue_reason"),
-            )
-            .join(cases, cases.c.id == reissues.c.case_id)
-            .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id, in_bbox(reissues))
-        )
-        with self.engine.connect() as conn:
-            if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
-                raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
-            rows = [dict(r._mapping) for r in conn.execute(own.order_by(cases.c.id))]
-            seen = {r["id"] for r in rows}
-            for r in conn.execute(again.order_by(reissues.c.id)):
-                if r.id not in seen:
-                    seen.add(r.id)
-                    rows.append({**dict(r._mapping), "reissue_of_batch": r.batch_id})
-            return rows
+        where = map_queries.FeatureFilter(bbox=bbox)
+        return map_queries.MapView(self.engine).features(batch_id=batch_id, where=where)
 
     def issuances(self, case_id: int) -> list[dict[str, Any]]:
         """Every time this case's 图斑 was issued: first its own batch, then re-issues."""

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, false, or_, select
+from sqlalchemy import Engine, and_, false, func, or_, select
 
-from geo.model import Judgment, Programme, State
+from geo.model import FINAL_STATES, Judgment, Programme, State
 from geo.roles import Role, sees_all
 from storage.tables import batches, cases
 from storage.users import User, UserStore
 
 WEIPIAN = [Programme.MINING.value, Programme.LAND.value]
 CHANGE = Programme.CHANGE_SURVEY.value
-FINAL = [State.CLOSED.value, State.PASSED.value]
+FINAL = sorted(s.value for s in FINAL_STATES)
 
 
 def _in(states: list[State]) -> Any:
@@ -53,8 +53,8 @@ def _role_clause(role: Role) -> Any:
     return false()
 
 
-def _rows(engine: Engine, where: Any, today: date, limit: int) -> list[dict[str, Any]]:
-    q = (
+def _query(where: Any, today: date) -> Any:
+    return (
         select(
             cases.c.id.label("case_id"),
             cases.c.batch_id,
@@ -67,29 +67,49 @@ def _rows(engine: Engine, where: Any, today: date, limit: int) -> list[dict[str,
         .join(batches, batches.c.id == cases.c.batch_id)
         .where(where)
         .order_by((batches.c.due_on < today).desc(), batches.c.due_on, cases.c.id)
-        .limit(limit)
     )
-    with engine.connect() as conn:
-        out = []
-        for r in conn.execute(q):
-            d = dict(r._mapping)
-            d["state_label"] = State(d["state"]).label
-            d["overdue"] = d["due_on"] < today
-            out.append(d)
-        return out
 
 
-def tasks(
-    engine: Engine, users: UserStore, user: User, *, today: date, limit: int = 2000
-) -> list[dict[str, Any]]:
-    roles = set(user.roles)
-    if Role.ADMIN in roles:
-        roles |= {Role.VERIFIER, Role.REVIEWER, Role.ENFORCER}
-    where = or_(*[_role_clause(r) for r in roles]) if roles else false()
-    if not sees_all(user.roles):
-        where = and_(where, users.visible_clause(user))
-    return _rows(engine, where, today, limit)
+class WorkLists:
+    """Each person's open 图斑 and everything overdue, overdue first, a page at a time."""
 
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
-def overdue(engine: Engine, *, today: date, limit: int = 5000) -> list[dict[str, Any]]:
-    return _rows(engine, and_(batches.c.due_on < today, cases.c.state.not_in(FINAL)), today, limit)
+    def _page(
+        self, where: Any, today: date, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        q = _query(where, today).offset(offset).limit(limit)
+        counted = (
+            select(func.count())
+            .select_from(cases.join(batches, batches.c.id == cases.c.batch_id))
+            .where(where)
+        )
+        with self.engine.connect() as conn:
+            out = []
+            for r in conn.execute(q):
+                d = dict(r._mapping)
+                d["state_label"] = State(d["state"]).label
+                d["overdue"] = d["due_on"] < today
+                out.append(d)
+            return out, int(conn.execute(counted).scalar_one())
+
+    def tasks(
+        self, *, users: UserStore, user: User, today: date, limit: int, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The open 图斑 waiting for ``user``'s roles (a verifier's: only those they see);
+        returns (one page, how many in all)."""
+        roles = set(user.roles)
+        if Role.ADMIN in roles:
+            roles |= {Role.VERIFIER, Role.REVIEWER, Role.ENFORCER}
+        where = or_(*[_role_clause(r) for r in roles]) if roles else false()
+        if not sees_all(user.roles):
+            where = and_(where, users.visible_clause(user))
+        return self._page(where, today, limit, offset)
+
+    def overdue(
+        self, *, today: date, limit: int, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Unfinished 图斑 past their batch's due date; returns (one page, how many in all)."""
+        where = and_(batches.c.due_on < today, cases.c.state.not_in(FINAL))
+        return self._page(where, today, limit, offset)

@@ -14,8 +14,7 @@ def _references() -> list[tuple[Path, str, str | None]]:
     refs = []
     for pkg in SOURCES:
         for p in (ROOT / pkg).rglob("*"):
-            skip = {"vendor", "node_modules"}  # third-party code, installed by make test
-            if p.suffix not in {".py", ".js", ".md"} or skip & set(p.parts) or not p.is_file():
+            if p.suffix not in {".py", ".js", ".md"} or {"vendor", "node_modules"} & set(p.parts):
                 continue
             for m in pattern.finditer(p.read_text(encoding="utf-8")):
                 if m.group(0).startswith("docs/") or m.group(2):

@@ -8,25 +8,27 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import shapely
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
 
-from api.deps import ClockDep, SettingsDep, StoreDep
-from api.schemas import BatchesPublic, BatchImported, BatchPublic
+from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.geojson import feature_collection
+from api.schemas import BatchesPublic, BatchImported, BatchPublic, ImportReportPublic
 from api.security import CurrentUser, require, user_store
 from geo.batch import BatchMeta
 from geo.errors import InvalidValue, NotFound
 from geo.fields import field_map_from
 from geo.model import Judgment, Programme, State
-from geo.roles import Role, sees_all
+from geo.roles import Role
+from storage import spatial
 from storage.imports import import_file
-from storage.repository import CaseStore
-from storage.tables import cases, reissues
+from storage.map_queries import FeatureFilter, visibility
 from storage.users import User, UserStore
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
+GEOJSON = "application/geo+json"
+MAX_FEATURES = 1_000_000  # a page of the map's features: the whole of the largest batch
+LIMIT_HELP = "features per page (default: the server's feature_limit); 0: numberMatched only"
 
 # Hints small enough to travel with every feature, for styling and tooltips.
 FEATURE_HINTS = (
@@ -40,9 +42,11 @@ FEATURE_HINTS = (
 
 
 @router.get("", operation_id="batches-list")
-def list_batches(store: StoreDep) -> BatchesPublic:
-    data = [BatchPublic.from_row(r) for r in store.list_batches()]
-    return BatchesPublic(data=data, count=len(data))
+def list_batches(store: StoreDep, paging: PagingDep) -> BatchesPublic:
+    """Every imported batch, by period and programme."""
+    rows = store.list_batches()
+    data = [BatchPublic.from_row(r) for r in paging.slice(rows)]
+    return BatchesPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 ACCEPTED = {".gpkg", ".geojson", ".json", ".zip", ".kml", ".kmz", ".csv", ".xlsx"}
@@ -120,9 +124,10 @@ def _field_map(text: str | None) -> dict[str, str] | None:
     return field_map_from(raw, source="field_map")
 
 
-@router.get("/{batch_id}/report", operation_id="batches-report")
-def batch_report(batch_id: int, store: StoreDep) -> dict:
-    return store.get_batch(batch_id).get("report") or {}
+@router.get("/{batch_id}/report", operation_id="batches-report", response_model_exclude_unset=True)
+def batch_report(batch_id: int, store: StoreDep) -> ImportReportPublic:
+    """The import report stored with the batch (empty for a batch imported without one)."""
+    return ImportReportPublic.model_validate(store.get_batch(batch_id).get("report") or {})
 
 
 @router.get(
@@ -154,114 +159,100 @@ def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
     return minx, miny, maxx, maxy
 
 
+def _csv(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def _properties(r: dict[str, Any]) -> dict[str, Any]:
+    """What travels with each feature: its case, labels, and the hints used for styling."""
+    judgment = Judgment(r["judgment"]) if r["judgment"] else None
+    return {
+        "case_id": r["id"],
+        "batch_id": r["batch_id"],
+        "programme": r["programme"],
+        "code": r["code"],
+        "xzqdm": r["xzqdm"],
+        "state": r["state"],
+        "state_label": State(r["state"]).label,
+        "judgment": judgment.value if judgment else None,
+        "judgment_label": judgment.label if judgment else None,
+        "area_m2": r["area_m2"],
+        "area_mu": r["area_mu"],
+        "version": r["version"],
+        **{k: r.get(k) for k in FEATURE_HINTS},
+        "reissue_of_batch": r.get("reissue_of_batch"),
+    }
+
+
+def geojson_page(
+    request: Request,
+    geometries: Any,
+    properties: list[dict[str, Any]],
+    *,
+    ids: list[int] | None,
+    matched: int,
+    limit: int,
+    offset: int,
+) -> Response:
+    """One page of features in the OGC API - Features style: numberMatched, numberReturned and
+    a ``next`` link (also as ``next``, like every other list of the API; null on the last)."""
+    nxt = None
+    if 0 < limit and offset + limit < matched:
+        nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
+    links = [{"rel": "next", "type": GEOJSON, "href": nxt}] if nxt else []
+    members = {
+        "numberMatched": matched,
+        "numberReturned": len(properties),
+        "limit": limit,
+        "offset": offset,
+        "next": nxt,
+        "links": links,
+    }
+    body = feature_collection(geometries, properties, ids=ids, members=members)
+    return Response(body, media_type=GEOJSON)
+
+
 @router.get(
     "/{batch_id}/features",
     operation_id="batches-features",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {GEOJSON: {}}}},
 )
 def features(
     batch_id: int,
-    store: StoreDep,
+    request: Request,
+    services: ServicesDep,
     settings: SettingsDep,
     user: CurrentUser,
     users: Annotated[UserStore, Depends(user_store)],
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     state: Annotated[str | None, Query(description="states, comma-separated")] = None,
     township: Annotated[str | None, Query(description="township codes, comma-separated")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    limit: Annotated[int | None, Query(ge=0, le=MAX_FEATURES, description=LIMIT_HELP)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    """The batch's 图斑 meeting bbox and the filters, as GeoJSON.
+    """The batch's 图斑 meeting bbox and the filters, as GeoJSON, a page at a time.
 
-    The collection also carries ``total`` (how many match). When more than ``limit`` match
-    (default: the server's feature_limit) it carries no features and ``truncated: true``, so a
-    map looking at the whole province asks to zoom in instead of drawing everything.
+    A page holds ``limit`` features (default: the server's feature_limit); ``numberMatched``
+    says how many meet the query in all, so a map looking at the whole province can ask to
+    zoom in (``limit=0`` asks only that, read from the bounding-box index without touching a
+    geometry). A verifier's map shows only what is assigned to them.
     """
-    box = parse_bbox(bbox)
-    cap = limit or settings.feature_limit
-    visible = None if sees_all(user.roles) else users.visible_clause(user)
-    # Count first: a view over the whole province is answered without reading any geometry.
-    counted = _count(store, batch_id, box, _csv(state or ""), _csv(township or ""), visible)
-    if counted > cap:
-        return Response(
-            f'{{"type":"FeatureCollection","total":{counted},"limit":{cap},'
-            '"truncated":true,"features":[]}',
-            media_type="application/geo+json",
-        )
-    rows = store.features(batch_id, box)
-    if not sees_all(user.roles):  # a verifier's map shows only what is assigned to them
-        mine = users.visible_case_ids(user)
-        rows = [r for r in rows if r["id"] in mine]
-    if state:
-        wanted = set(_csv(state))
-        rows = [r for r in rows if r["state"] in wanted]
-    if township:
-        towns = set(_csv(township))
-        rows = [r for r in rows if r.get("township_code") in towns]
-    head = f'{{"type":"FeatureCollection","total":{len(rows)},"limit":{cap}'
-    if len(rows) > cap:
-        return Response(
-            head + ',"truncated":true,"features":[]}', media_type="application/geo+json"
-        )
-    geoms = shapely.to_geojson(shapely.from_wkb([r["geom"] for r in rows])) if rows else []
-    parts = []
-    for r, g in zip(rows, geoms, strict=True):
-        judgment = Judgment(r["judgment"]) if r["judgment"] else None
-        props = {
-            "case_id": r["id"],
-            "batch_id": r["batch_id"],
-            "programme": r["programme"],
-            "code": r["code"],
-            "xzqdm": r["xzqdm"],
-            "state": r["state"],
-            "state_label": State(r["state"]).label,
-            "judgment": judgment.value if judgment else None,
-            "judgment_label": judgment.label if judgment else None,
-            "area_m2": r["area_m2"],
-            "area_mu": r["area_mu"],
-            "version": r["version"],
-            **{k: r.get(k) for k in FEATURE_HINTS},
-            "reissue_of_batch": r.get("reissue_of_batch"),
-        }
-        parts.append(
-            f'{{"type":"Feature","id":{r["id"]},"geometry":{g},'
-            f'"properties":{json.dumps(props, ensure_ascii=False)}}}'
-        )
-    body = head + ',"truncated":false,"features":[' + ",".join(parts) + "]}"
-    return Response(body, media_type="application/geo+json")
-
-
-def _count(
-    store: CaseStore,
-    batch_id: int,
-    box: tuple[float, float, float, float] | None,
-    states: list[str],
-    towns: list[str],
-    visible: Any,
-) -> int:
-    """How many of the batch's 图斑 (own and re-issued) meet the box and filters: an index
-    count on the bounding-box columns, no geometry read."""
-
-    def where(t: Any) -> list[Any]:
-        conds = [cases.c.state.in_(states)] if states else []
-        if towns:
-            conds.append(cases.c.township_code.in_(towns))
-        if visible is not None:
-            conds.append(visible)
-        if box is not None:
-            minx, miny, maxx, maxy = box
-            conds += [t.c.maxx >= minx, t.c.minx <= maxx, t.c.maxy >= miny, t.c.miny <= maxy]
-        return conds
-
-    own = select(func.count()).select_from(cases).where(cases.c.batch_id == batch_id, *where(cases))
-    again = (
-        select(func.count())
-        .select_from(reissues.join(cases, cases.c.id == reissues.c.case_id))
-        .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id, *where(reissues))
+    cap = settings.feature_limit if limit is None else limit
+    where = FeatureFilter(
+        bbox=parse_bbox(bbox),
+        states=_csv(state),
+        townships=_csv(township),
+        visible=visibility(users, user),
     )
-    with store.engine.connect() as conn:
-        return int(conn.execute(own).scalar_one()) + int(conn.execute(again).scalar_one())
-
-
-def _csv(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
+    # Counted on the bounding-box index; geometries are read for this page only.
+    rows, matched = services.map.page(batch_id=batch_id, where=where, limit=cap, offset=offset)
+    return geojson_page(
+        request,
+        spatial.geometries([r["geom"] for r in rows]),
+        [_properties(r) for r in rows],
+        ids=[r["id"] for r in rows],
+        matched=matched,
+        limit=cap,
+        offset=offset,
+    )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, book_for
+from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, PagingDep, book_for
+from api.schemas import BudgetPublic, ExpenditurePublic, ExpendituresPublic
 from api.security import require
 from geo.budget import execution
 from geo.localtime import local_today  # checkpoints are local calendar days
@@ -31,21 +33,32 @@ class ExpenditureCreate(BaseModel):
 
 @router.get("/expenditures", operation_id="expenditures-list")
 def list_expenditures(
-    books: GoalBooksDep, store: ExpendituresDep, year: int | None = None, project: str | None = None
-) -> dict:
+    books: GoalBooksDep,
+    store: ExpendituresDep,
+    paging: PagingDep,
+    year: int | None = None,
+    project: str | None = None,
+) -> ExpendituresPublic:
+    """Spending rows of a year (or one project); ``total_yuan`` sums them all, not the page."""
     book = book_for(books, year)
     if project is not None:
         book.project(project)
-    data = store.list(book.year, project)
-    total = round(sum(r["amount_yuan"] for r in data), 2)
-    return {"data": data, "count": len(data), "total_yuan": total}
+    rows = store.list(book.year, project)
+    total = round(sum(r["amount_yuan"] for r in rows), 2)
+    return ExpendituresPublic(
+        data=[ExpenditurePublic.model_validate(r) for r in paging.slice(rows)],
+        count=len(rows),
+        next=paging.next_url(len(rows)),
+        total_yuan=total,
+    )
 
 
 @router.post("/expenditures", status_code=201, operation_id="expenditures-create")
 def create_expenditure(
     body: ExpenditureCreate, user: Bookkeeper, store: ExpendituresDep, clock: ClockDep
-) -> dict:
-    return store.add(
+) -> ExpenditurePublic:
+    """Record a spending row (a negative one corrects an earlier row)."""
+    saved = store.add(
         body.year,
         body.project_id,
         body.spent_on,
@@ -56,6 +69,7 @@ def create_expenditure(
         actor=user.actor,
         now=clock(),
     )
+    return ExpenditurePublic.model_validate(saved)
 
 
 @router.get("/budget", operation_id="budget-get")
@@ -63,17 +77,18 @@ def budget_execution(
     books: GoalBooksDep,
     store: ExpendituresDep,
     clock: ClockDep,
+    paging: PagingDep,
     year: int | None = None,
     project: str | None = None,
     as_of: date | None = None,
-) -> dict:
+) -> BudgetPublic:
     """Per project: budget, spending up to ``as_of`` (default today) and the four checkpoints."""
     book = book_for(books, year)
     as_of = as_of or local_today(clock())
     projects = [book.project(project)] if project is not None else list(book.projects)
     rows = store.list(book.year, project)
     data = []
-    for p in projects:
+    for p in paging.slice(projects):
         spent = [(r["spent_on"], r["amount_yuan"]) for r in rows if r["project_id"] == p.id]
         total = p.budget.get("total")
         spent_yuan = round(sum(a for d, a in spent if d <= as_of), 2)
@@ -84,7 +99,17 @@ def budget_execution(
                 "budget_yuan": total,
                 "spent_yuan": spent_yuan,
                 "spent_pct": round(100 * spent_yuan / total, 2) if total else None,
-                "checkpoints": execution(p.spending_plan, total, spent, book.year, as_of),
+                "checkpoints": [
+                    asdict(c) for c in execution(p.spending_plan, total, spent, book.year, as_of)
+                ],
             }
         )
-    return {"year": book.year, "as_of": as_of, "data": data, "count": len(data)}
+    return BudgetPublic.model_validate(
+        {
+            "year": book.year,
+            "as_of": as_of,
+            "data": data,
+            "count": len(projects),
+            "next": paging.next_url(len(projects)),
+        }
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from api.deps import ClockDep, StoreDep
+from api.deps import ClockDep, StoreDep, get_services
 from api.schemas import ActionRequest, CasePublic
 from api.security import CurrentUser, check_action, check_visible, user_store
 from geo.errors import InvalidPayload
@@ -19,14 +19,12 @@ UsersDep = Annotated[UserStore, Depends(user_store)]
 
 def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
     from api.routes.photos import photo_public
-    from storage import enforcement
 
     row = store.get_case_row(case_id)
     case = case_from_row(row)
     enf = None
     if case.enforcement_id:
-        with store.engine.connect() as conn:
-            enf = enforcement.summary(conn, case.enforcement_id)
+        enf = get_services(request).enforcements.get(case.enforcement_id)
     return CasePublic.build(
         row,
         case,

@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.deps import ClockDep, StoreDep
+from api.deps import ClockDep, ServicesDep
+from api.schemas import EnforcementPublic
 from api.security import require
 from geo.roles import Role
-from storage import enforcement
-from storage.repository import apply_in
 from storage.users import User
 
 router = APIRouter(prefix="/api/enforcements", tags=["enforcements"])
@@ -33,42 +32,38 @@ class PaymentCreate(BaseModel):
 
 
 @router.post("", status_code=201, operation_id="enforcements-create")
-def create(body: EnforcementCreate, user: Enforcer, store: StoreDep, clock: ClockDep) -> dict:
+def create(
+    body: EnforcementCreate, user: Enforcer, services: ServicesDep, clock: ClockDep
+) -> EnforcementPublic:
     """File every listed 图斑 under one 立案 case: all of them or none."""
-    now = clock()
     payload = {
         "case_no": body.case_no,
         "filed_on": body.filed_on.isoformat(),
         "offender": body.offender,
     }
-    with store.engine.begin() as conn:
-        for cid in dict.fromkeys(body.case_ids):
-            apply_in(
-                conn, cid, "file", actor=user.actor, payload=payload, expected_version=None, now=now
-            )
-        eid = enforcement.open_for(conn, payload, actor=user.actor, now=now)
-        return enforcement.summary(conn, eid)
+    saved = services.enforcements.file(
+        case_ids=body.case_ids, payload=payload, actor=user.actor, now=clock()
+    )
+    return EnforcementPublic.model_validate(saved)
 
 
 @router.get("/{enforcement_id}", operation_id="enforcements-get")
-def get(enforcement_id: int, store: StoreDep) -> dict:
-    with store.engine.connect() as conn:
-        return enforcement.summary(conn, enforcement_id)
+def get(enforcement_id: int, services: ServicesDep) -> EnforcementPublic:
+    """The 立案 case with its 图斑 and payments."""
+    return EnforcementPublic.model_validate(services.enforcements.get(enforcement_id))
 
 
 @router.post("/{enforcement_id}/payments", status_code=201, operation_id="enforcements-pay")
 def pay(
-    enforcement_id: int, body: PaymentCreate, user: Enforcer, store: StoreDep, clock: ClockDep
-) -> dict:
-    with store.engine.begin() as conn:
-        enforcement.summary(conn, enforcement_id)  # 404 for an unknown case
-        enforcement.add_payment(
-            conn,
-            enforcement_id,
-            amount=body.amount_yuan,
-            receipt_no=body.receipt_no,
-            paid_on=body.paid_on,
-            actor=user.actor,
-            now=clock(),
-        )
-        return enforcement.summary(conn, enforcement_id)
+    enforcement_id: int, body: PaymentCreate, user: Enforcer, services: ServicesDep, clock: ClockDep
+) -> EnforcementPublic:
+    """Record a receipted payment (the same receipt twice is one payment)."""
+    saved = services.enforcements.pay(
+        enforcement_id,
+        amount=body.amount_yuan,
+        receipt_no=body.receipt_no,
+        paid_on=body.paid_on,
+        actor=user.actor,
+        now=clock(),
+    )
+    return EnforcementPublic.model_validate(saved)

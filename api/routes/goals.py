@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response
 
-from api.deps import ClockDep, GoalBookStoreDep
+from api.deps import ClockDep, GoalBookStoreDep, PagingDep
+from api.schemas import GoalBookPublic, GoalSavedPublic, GoalVersionPublic, GoalVersionsPublic
 from api.security import require
 from geo.goals import GoalFileError, goals_to_yaml, parse_goals
 from geo.roles import Role
@@ -17,24 +18,28 @@ Admin = Annotated[User, Depends(require(Role.ADMIN))]
 
 
 @router.get("/goals", operation_id="goals-list")
-def list_goal_books(books: GoalBookStoreDep) -> dict:
+def list_goal_books(books: GoalBookStoreDep, paging: PagingDep) -> GoalVersionsPublic:
     """Every year with a goal book, and its latest version."""
-    data = books.latest_records()
-    return {"data": data, "count": len(data)}
+    rows = books.latest_records()
+    data = [GoalVersionPublic.model_validate(r) for r in paging.slice(rows)]
+    return GoalVersionsPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.get("/goals/{year}", operation_id="goals-get")
-def get_goal_book(year: int, books: GoalBookStoreDep, version: int | None = None) -> dict:
+def get_goal_book(year: int, books: GoalBookStoreDep, version: int | None = None) -> GoalBookPublic:
+    """A year's goal document, its latest version or the one asked for."""
     doc, record = books.doc(year, version)
-    return {**record, "doc": doc}
+    return GoalBookPublic.model_validate({**record, "doc": doc})
 
 
 @router.get("/goals/{year}/versions", operation_id="goals-versions")
-def goal_book_versions(year: int, books: GoalBookStoreDep) -> dict:
-    data = books.versions(year)
-    if not data:
+def goal_book_versions(year: int, books: GoalBookStoreDep, paging: PagingDep) -> GoalVersionsPublic:
+    """Every version of a year's goal book, oldest first."""
+    rows = books.versions(year)
+    if not rows:
         books.doc(year)  # raises the 404 naming the year
-    return {"data": data, "count": len(data)}
+    data = [GoalVersionPublic.model_validate(r) for r in paging.slice(rows)]
+    return GoalVersionsPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.put("/goals/{year}", operation_id="goals-put")
@@ -45,7 +50,7 @@ def put_goal_book(
     books: GoalBookStoreDep,
     clock: ClockDep,
     response: Response,
-) -> dict:
+) -> GoalSavedPublic:
     """Save an edited goal book as the next version of ``year``.
 
     ``base_version`` (the version the edit started from; 0 for a new year) is required: if
@@ -75,10 +80,15 @@ def put_goal_book(
     )
     created = version != base  # an unchanged document keeps the version it was based on
     response.status_code = 201 if created else 200
-    return {"year": year, "version": version, "created": created}
+    return GoalSavedPublic(year=year, version=version, created=created)
 
 
-@router.get("/goals/{year}/export.yaml", operation_id="goals-export")
+@router.get(
+    "/goals/{year}/export.yaml",
+    operation_id="goals-export",
+    response_class=Response,
+    responses={200: {"content": {"application/yaml": {}}}},
+)
 def export_goal_book(year: int, books: GoalBookStoreDep, version: int | None = None) -> Response:
     """The goal book as YAML, ready to edit and import again (``tuban goals import``)."""
     doc, record = books.doc(year, version)

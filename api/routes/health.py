@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter
 
+from api.schemas import StatusPublic
+
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", operation_id="health-check")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> StatusPublic:
+    return StatusPublic(status="ok")

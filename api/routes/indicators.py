@@ -19,7 +19,9 @@ from api.deps import (
     GoalBooksDep,
     GoalBookStoreDep,
     NotesDep,
+    PagingDep,
     book_for,
+    get_services,
 )
 from api.schemas import (
     IndicatorRowPublic,
@@ -27,6 +29,11 @@ from api.schemas import (
     MetricPublic,
     ProjectPublic,
     ProjectsPublic,
+    ReportDocumentPublic,
+    SnapshotDetailPublic,
+    SnapshotPublic,
+    SnapshotsPublic,
+    TrendPublic,
 )
 from api.security import require
 from geo.goals import Project
@@ -43,11 +50,11 @@ Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
 
 
 def get_source(request: Request) -> IndicatorSource:
-    return request.app.state.services.indicators
+    return get_services(request).indicators
 
 
 def get_snapshots(request: Request) -> SnapshotStore:
-    return request.app.state.services.snapshots
+    return get_services(request).snapshots
 
 
 SourceDep = Annotated[IndicatorSource, Depends(get_source)]
@@ -80,11 +87,15 @@ def _project_public(p: Project) -> ProjectPublic:
 
 
 @router.get("/projects", operation_id="projects-list")
-def list_projects(books: GoalBooksDep, year: int | None = None) -> ProjectsPublic:
+def list_projects(
+    books: GoalBooksDep, paging: PagingDep, year: int | None = None
+) -> ProjectsPublic:
+    """The projects of a year's goal book (the latest year by default)."""
     if not books and year is None:
         return ProjectsPublic(data=[], count=0)
-    data = [_project_public(p) for p in book_for(books, year).projects]
-    return ProjectsPublic(data=data, count=len(data))
+    projects = book_for(books, year).projects
+    data = [_project_public(p) for p in paging.slice(projects)]
+    return ProjectsPublic(data=data, count=len(projects), next=paging.next_url(len(projects)))
 
 
 @router.get("/indicators", operation_id="indicators-get")
@@ -164,16 +175,18 @@ def trend(
     as_of: AsOf = None,
     township: Township = None,
     period: Period = None,
-) -> dict:
+) -> TrendPublic:
     """Each bound metric at the end of every quarter up to today (or ``as_of``)."""
     book = book_for(books, year)
     proj = book.project(project)
     day = past_day(as_of, _today(clock)) or _today(clock)
-    return {
-        "project": proj.id,
-        "year": book.year,
-        "series": source.trend(proj, today=day, township=township, period=period),
-    }
+    return TrendPublic.model_validate(
+        {
+            "project": proj.id,
+            "year": book.year,
+            "series": source.trend(proj, today=day, township=township, period=period),
+        }
+    )
 
 
 # --- snapshots ----------------------------------------------------------------------------------
@@ -190,14 +203,19 @@ def _snapshot_public(s: dict) -> dict:
 
 
 @router.get("/snapshots", operation_id="snapshots-list")
-def list_snapshots(snapshots: SnapshotsDep, year: int | None = None) -> dict:
-    data = [_snapshot_public(s) for s in snapshots.list(year)]
-    return {"data": data, "count": len(data)}
+def list_snapshots(
+    snapshots: SnapshotsDep, paging: PagingDep, year: int | None = None
+) -> SnapshotsPublic:
+    """Frozen reporting dates, oldest first (without their values)."""
+    rows = snapshots.list(year)
+    data = [SnapshotPublic.model_validate(_snapshot_public(s)) for s in paging.slice(rows)]
+    return SnapshotsPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.get("/snapshots/{snapshot_id}", operation_id="snapshots-get")
-def get_snapshot(snapshot_id: int, snapshots: SnapshotsDep) -> dict:
-    return snapshots.get(snapshot_id)
+def get_snapshot(snapshot_id: int, snapshots: SnapshotsDep) -> SnapshotDetailPublic:
+    """A snapshot with every project's frozen values."""
+    return SnapshotDetailPublic.model_validate(snapshots.get(snapshot_id))
 
 
 @router.post("/snapshots", status_code=201, operation_id="snapshots-create")
@@ -209,7 +227,7 @@ def create_snapshot(
     source: SourceDep,
     snapshots: SnapshotsDep,
     clock: ClockDep,
-) -> dict:
+) -> SnapshotPublic:
     """Freeze every project's values of a year as of a reporting date (统计/admin)."""
     book = book_for(books, body.year)
     _, version = book_store.latest(book.year)
@@ -224,10 +242,11 @@ def create_snapshot(
         actor=user.actor,
         now=clock(),
     )
-    return _snapshot_public(saved)
+    return SnapshotPublic.model_validate(_snapshot_public(saved))
 
 
 # --- reports -------------------------------------------------------------------------------------
+
 
 def get_report_sources(request: Request) -> ReportSources:
     return request.app.state.services.report_sources()
@@ -244,12 +263,14 @@ def report(
     q: QueryDep,
     year: int | None = None,
     maps: bool = False,
-) -> dict:
+) -> ReportDocumentPublic:
     """The whole report document as JSON (what the XLSX/HTML/PDF/Word files are made from)."""
-    return report_document(book_for(books, year), src, q, maps=maps)
+    return ReportDocumentPublic.model_validate(
+        report_document(book_for(books, year), src, q, maps=maps)
+    )
 
 
-@router.get("/reports/{year}.{fmt}", operation_id="report-file")
+@router.get("/reports/{year}.{fmt}", operation_id="report-file", response_class=Response)
 def report_file(
     year: int,
     fmt: Literal["xlsx", "html", "pdf", "docx"],

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import ClockDep, GoalBooksDep, NotesDep, book_for
+from api.deps import ClockDep, GoalBooksDep, NotesDep, PagingDep, book_for
+from api.schemas import NotePublic, NotesPublic
 from api.security import require
 from geo.roles import BOOKKEEPER_ROLES
 from storage.indicator_notes import MAX_EVIDENCE_BYTES, MAX_TEXT, EvidenceRejected, Note
@@ -29,25 +30,44 @@ class NoteUpdate(BaseModel):
     expected_seq: int | None = Field(default=None, description="the seq you read; 0 for none")
 
 
-def note_public(n: Note) -> dict:
-    return {
-        **n.to_dict(),
-        "evidence": [{**f, "url": f"/api/evidence/{f['sha256']}"} for f in n.evidence],
-    }
+def note_public(n: Note) -> NotePublic:
+    return NotePublic.model_validate(
+        {
+            **n.to_dict(),
+            "evidence": [{**f, "url": f"/api/evidence/{f['sha256']}"} for f in n.evidence],
+        }
+    )
 
 
 @router.get("/indicator-notes", operation_id="notes-list")
-def list_notes(books: GoalBooksDep, notes: NotesDep, project: str, year: int | None = None) -> dict:
+def list_notes(
+    books: GoalBooksDep,
+    notes: NotesDep,
+    paging: PagingDep,
+    project: str,
+    year: int | None = None,
+) -> NotesPublic:
+    """The current note of each row of a project's goal table."""
     book = book_for(books, year)
     book.project(project)
-    data = [note_public(n) for n in notes.current(book.year, project).values()]
-    return {"year": book.year, "project": project, "data": data, "count": len(data)}
+    rows = list(notes.current(book.year, project).values())
+    return NotesPublic(
+        year=book.year,
+        project=project,
+        data=[note_public(n) for n in paging.slice(rows)],
+        count=len(rows),
+        next=paging.next_url(len(rows)),
+    )
 
 
 @router.get("/indicator-notes/{year}/{project}/{row_no}/history", operation_id="notes-history")
-def note_history(year: int, project: str, row_no: int, notes: NotesDep) -> dict:
-    data = [note_public(n) for n in notes.history(year, project, row_no)]
-    return {"data": data, "count": len(data)}
+def note_history(
+    year: int, project: str, row_no: int, notes: NotesDep, paging: PagingDep
+) -> NotesPublic:
+    """Every version of a row's note, oldest first."""
+    rows = notes.history(year, project, row_no)
+    data = [note_public(n) for n in paging.slice(rows)]
+    return NotesPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.put("/indicator-notes/{year}/{project}/{row_no}", operation_id="notes-put")
@@ -59,7 +79,7 @@ def put_note(
     user: Bookkeeper,
     notes: NotesDep,
     clock: ClockDep,
-) -> dict:
+) -> NotePublic:
     """Append a new version of the row's note (fields left out stay as they were)."""
     note = notes.put(
         year,
@@ -88,7 +108,7 @@ async def upload_evidence(
     user: Bookkeeper,
     notes: NotesDep,
     clock: ClockDep,
-) -> dict:
+) -> NotePublic:
     """Attach a PDF, JPG, PNG, Word (.docx) or Excel (.xlsx) file to the row."""
     data = await file.read(MAX_EVIDENCE_BYTES + 1)
     name = file.filename or "evidence"

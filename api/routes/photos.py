@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from api.deps import ClockDep
+from api.schemas import PhotoPublic
 from api.security import CurrentUser, check_action, check_visible, user_store
 from geo.errors import NotFound
 from geo.photos import MAX_BYTES, PhotoRejected
@@ -27,6 +28,7 @@ PhotosDep = Annotated[PhotoStore, Depends(photo_store)]
 
 
 def photo_public(p: dict) -> dict:
+    """A photo record with the URLs of the image and its thumbnail."""
     return {
         **p,
         "url": f"/api/photos/{p['sha256']}",
@@ -42,7 +44,8 @@ async def upload(
     users: UsersDep,
     store: PhotosDep,
     clock: ClockDep,
-) -> dict:
+) -> PhotoPublic:
+    """Upload an evidence photo; its EXIF position, direction and time are checked."""
     check_visible(user, case_id, users)
     check_action(user, "add_photo", case_id, users)
     data = await file.read(MAX_BYTES + 1)
@@ -51,7 +54,8 @@ async def upload(
         raise PhotoRejected(
             f"照片超过 {MAX_BYTES >> 20} MB 上限", file=name, reason="too_large", size=len(data)
         )
-    return photo_public(store.add(case_id, data, name, actor=user.actor, now=clock()))
+    saved = store.add(case_id, data, name, actor=user.actor, now=clock())
+    return PhotoPublic.model_validate(photo_public(saved))
 
 
 def _visible_photo(sha256: str, store: PhotoStore, user: User, users: UserStore) -> dict:

@@ -6,26 +6,26 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-import shapely
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
-from api.deps import ClockDep, SettingsDep, StoreDep
-from api.routes.batches import parse_bbox, save_upload
+from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.routes.batches import GEOJSON, MAX_FEATURES, geojson_page, parse_bbox, save_upload
 from api.schemas import RefLayerPublic, RefLayersPublic
 from api.security import require
 from geo.references import RefKind
 from geo.roles import Role
 from storage.imports import import_reference
-from storage.refs import RefStore
 from storage.users import User
 
 router = APIRouter(prefix="/api/references", tags=["references"])
 
 
 @router.get("", operation_id="references-list")
-def list_layers(store: StoreDep) -> RefLayersPublic:
-    data = [RefLayerPublic.from_row(r) for r in RefStore(store.engine).list_layers()]
-    return RefLayersPublic(data=data, count=len(data))
+def list_layers(services: ServicesDep, paging: PagingDep) -> RefLayersPublic:
+    """Every imported reference layer version, by kind then import time."""
+    rows = services.refs.list_layers()
+    data = [RefLayerPublic.from_row(r) for r in paging.slice(rows)]
+    return RefLayersPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.post("", status_code=201, operation_id="references-import")
@@ -64,17 +64,32 @@ async def import_layer(
     "/{layer_id}/features",
     operation_id="references-features",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {GEOJSON: {}}}},
 )
-def features(layer_id: int, store: StoreDep, bbox: str | None = None) -> Response:
-    import json
-
-    frame = RefStore(store.engine).frame(layer_id, parse_bbox(bbox))
-    geoms = shapely.to_geojson(frame.geometry.to_numpy()) if len(frame) else []
-    parts = [
-        f'{{"type":"Feature","geometry":{g},"properties":'
-        f"{json.dumps({'ident': i, 'label': lb}, ensure_ascii=False)}}}"
-        for g, i, lb in zip(geoms, frame["ident"], frame["label"], strict=True)
+def features(
+    layer_id: int,
+    request: Request,
+    services: ServicesDep,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    limit: Annotated[int, Query(ge=0, le=MAX_FEATURES, description="0: numberMatched only")] = (
+        MAX_FEATURES
+    ),
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The layer's features meeting bbox, as GeoJSON pages (numberMatched, ``next``)."""
+    box = parse_bbox(bbox)
+    matched = services.refs.count(layer_id, box)
+    frame = services.refs.frame(layer_id, box, limit=limit, offset=offset)
+    props = [
+        {"ident": i, "label": lb}
+        for i, lb in zip(frame["ident"].tolist(), frame["label"].tolist(), strict=True)
     ]
-    body = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
-    return Response(body, media_type="application/geo+json")
+    return geojson_page(
+        request,
+        frame.geometry.to_numpy(),
+        props,
+        ids=None,
+        matched=matched,
+        limit=limit,
+        offset=offset,
+    )

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.deps import ClockDep
+from api.deps import ClockDep, PagingDep
 from api.routes.auth import UserPublic
+from api.schemas import AssignedPublic, Page
 from api.security import require, user_store
 from geo.roles import Role
 from storage.users import User, UserStore
@@ -35,9 +36,8 @@ class UserUpdate(BaseModel):
     active: bool | None = None
 
 
-class UsersPublic(BaseModel):
-    data: list[UserPublic]
-    count: int
+class UsersPublic(Page[UserPublic]):
+    pass
 
 
 class AssignRequest(BaseModel):
@@ -46,9 +46,11 @@ class AssignRequest(BaseModel):
 
 
 @router.get("/users", operation_id="users-list")
-def list_users(admin: Admin, users: UsersDep) -> UsersPublic:
-    data = [UserPublic.of(u) for u in users.list()]
-    return UsersPublic(data=data, count=len(data))
+def list_users(admin: Admin, users: UsersDep, paging: PagingDep) -> UsersPublic:
+    """Every account, active or not."""
+    rows = users.list()
+    data = [UserPublic.of(u) for u in paging.slice(rows)]
+    return UsersPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
 @router.post("/users", status_code=201, operation_id="users-create")
@@ -76,6 +78,9 @@ def update_user(
 
 
 @router.post("/assignments", operation_id="assignments-create")
-def assign(body: AssignRequest, who: Dispatcher, users: UsersDep, clock: ClockDep) -> dict:
+def assign(
+    body: AssignRequest, who: Dispatcher, users: UsersDep, clock: ClockDep
+) -> AssignedPublic:
+    """Assign 图斑 to a verifier (replacing earlier assignments of those 图斑)."""
     n = users.assign(body.case_ids, body.user_id, by=who.actor, now=clock())
-    return {"assigned": n, "user_id": body.user_id}
+    return AssignedPublic(assigned=n, user_id=body.user_id)

@@ -132,4 +132,4 @@ def test_no_goal_tables_gives_empty_project_list(tmp_path):
     )
     with TestClient(app) as c:
         c.headers.update(token_for(c, "v"))
-        assert c.get("/api/projects").json() == {"data": [], "count": 0}
+        assert c.get("/api/projects").json() == {"data": [], "count": 0, "next": None}

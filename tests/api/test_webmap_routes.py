@@ -17,12 +17,20 @@ def _batch(client, tmp_path, n=5):
     return r.json()
 
 
-def test_features_cap_says_truncated_and_total(client, tmp_path):
+def test_features_page_says_matched_and_links_the_next_page(client, tmp_path):
     b = _batch(client, tmp_path)
-    fc = client.get(f"/api/batches/{b['id']}/features", params={"limit": 3}).json()
-    assert fc["truncated"] is True and fc["total"] == 5 and fc["features"] == []
-    fc = client.get(f"/api/batches/{b['id']}/features", params={"limit": 5}).json()
-    assert fc["truncated"] is False and fc["total"] == 5 and len(fc["features"]) == 5
+    url = f"/api/batches/{b['id']}/features"
+    fc = client.get(url, params={"limit": 3}).json()
+    # Above the limit: the first page, the total to ask the user to zoom in, and a next link.
+    assert fc["numberMatched"] == 5 and fc["numberReturned"] == 3 and len(fc["features"]) == 3
+    assert fc["next"] is not None and fc["links"] == [
+        {"rel": "next", "type": "application/geo+json", "href": fc["next"]}
+    ]
+    rest = client.get(fc["next"]).json()
+    assert rest["numberMatched"] == 5 and rest["numberReturned"] == 2 and rest["next"] is None
+    assert len({f["id"] for f in fc["features"] + rest["features"]}) == 5
+    fc = client.get(url, params={"limit": 5}).json()
+    assert fc["next"] is None and fc["numberMatched"] == 5 and len(fc["features"]) == 5
 
 
 def test_features_filter_by_state(client, tmp_path):
@@ -37,8 +45,8 @@ def test_features_filter_by_state(client, tmp_path):
     verified = client.get(url, params={"state": "verified"}).json()
     assert [f["id"] for f in verified["features"]] == [ids[0]]
     both = client.get(url, params={"state": "verified,issued"}).json()
-    assert both["total"] == 5
-    assert client.get(url, params={"township": "nowhere"}).json()["total"] == 0
+    assert both["numberMatched"] == 5
+    assert client.get(url, params={"township": "nowhere"}).json()["numberMatched"] == 0
     summary = client.get(f"/api/batches/{b['id']}/summary").json()
     assert summary["total"] == 5 and summary["states"] == {"issued": 4, "verified": 1}
 
@@ -51,7 +59,8 @@ def test_search_by_code_puts_exact_match_first_and_hides_others_from_verifiers(
     assert hits["data"][0]["code"] == "130208KS2019Q3002" and hits["count"] == 1
     assert hits["data"][0]["batch_id"] == b["id"] and hits["data"][0]["state_label"] == "已下发"
     assert client.get("/api/search", params={"q": "KS2019Q3"}).json()["count"] == 5
-    assert client.get("/api/search", params={"q": "KS", "limit": 2}).json()["more"] is True
+    two = client.get("/api/search", params={"q": "KS", "limit": 2}).json()
+    assert two["next"] is not None and len(two["data"]) == 2 and two["count"] == 5
     # The test verifier has no townships and nothing assigned: finds nothing.
     assert as_role("verifier").get("/api/search", params={"q": "KS"}).json()["count"] == 0
     assert client.get("/api/search").status_code == 422
@@ -80,3 +89,11 @@ def test_case_sheet_uses_the_vendored_leaflet_only(client, tmp_path):
     assert r.status_code == 200 and "单案卡片" in r.text and "130208KS2019Q3" in r.text
     assert "../../../vendor/leaflet/leaflet.js" in r.text
     assert not re.findall(r"""(?:src|href)=["']?https?://""", r.text), "nothing from a CDN"
+
+
+def test_features_limit_zero_answers_the_count_alone(client, tmp_path):
+    b = _batch(client, tmp_path)
+    fc = client.get(f"/api/batches/{b['id']}/features", params={"limit": 0}).json()
+    assert fc["numberMatched"] == 5 and fc["numberReturned"] == 0 and fc["features"] == []
+    assert fc["next"] is None and fc["links"] == []
+    assert client.get(f"/api/batches/{b['id']}/features", params={"limit": -1}).status_code == 422

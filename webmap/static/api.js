@@ -90,6 +90,65 @@ export async function request(method, path, options = {}) {
   }
 }
 
+/**
+ * Every item of a paged list (GET answering {data, count, next}): follows `next` page by page
+ * and returns the first page's members (count, totals…) with `data` holding all the items and
+ * `next` null. `max` stops early (the list is then cut at that many items, as a cap).
+ * The next page is asked for with `next`'s query on the same `path`, so the app keeps working
+ * behind a proxy that mounts it under a sub-path (the server names its own URL in `next`).
+ */
+export async function getAllPages(path, params = {}, { signal, max = Infinity, limit = 1000 } = {}) {
+  const first = await request('GET', path, { params: { ...params, limit }, signal });
+  const data = [...(first.data || [])];
+  let next = first.next;
+  while (next && data.length < max) {
+    const query = Object.fromEntries(new URL(next, document.baseURI).searchParams);
+    const page = await request('GET', path, { params: query, signal });
+    data.push(...(page.data || []));
+    next = page.next;
+  }
+  return { ...first, data: data.slice(0, max), next: null };
+}
+
+let configOnce = null; // GET /api/config, asked once per page
+
+function config() {
+  if (!configOnce) {
+    configOnce = request('GET', 'api/config').catch((err) => {
+      configOnce = null; // ask again next time
+      throw err;
+    });
+  }
+  return configOnce;
+}
+
+/**
+ * The 图斑 of a batch in view, for the map: all of them, or none when more than the server's
+ * feature_limit are in view. Then `truncated` is set, `features` is empty and `total`
+ * (numberMatched) tells the user how many there are, so the map asks them to zoom in.
+ *
+ * The count comes first (limit=0: numberMatched from the bounding-box index, no geometry read),
+ * so a view over the whole province costs no more than counting it.
+ */
+async function viewFeatures(batchId, params, { signal } = {}) {
+  const path = `api/batches/${encodeURIComponent(batchId)}/features`;
+  const cap = (await config().catch(() => ({}))).feature_limit;
+  if (!cap) {
+    const fc = await request('GET', path, { params, signal }); // the server's own cap
+    const truncated = fc.next !== null && fc.next !== undefined;
+    return { ...fc, total: fc.numberMatched, truncated, features: truncated ? [] : fc.features };
+  }
+  const hits = await request('GET', path, { params: { ...params, limit: 0 }, signal });
+  const view = { ...hits, total: hits.numberMatched, limit: cap, truncated: false };
+  if (hits.numberMatched > cap) return { ...view, truncated: true, features: [] };
+  if (hits.numberMatched === 0) return view;
+  const fc = await request('GET', path, { params: { ...params, limit: cap }, signal });
+  const truncated = Boolean(fc.next); // more appeared since the count
+  return {
+    ...fc, total: fc.numberMatched, limit: cap, truncated, features: truncated ? [] : fc.features,
+  };
+}
+
 /** Fetch an image with the token and hand back an object URL (revoke it when done). */
 async function blobUrl(path, { signal } = {}) {
   const response = await send('GET', path, { signal });
@@ -104,21 +163,24 @@ export const api = {
     request('POST', 'api/auth/login', { body: { username, password }, login: true }),
   logout: () => request('POST', 'api/auth/logout'),
   me: () => request('GET', 'api/auth/me'),
-  users: () => request('GET', 'api/users'),
+  users: () => getAllPages('api/users'),
   addUser: (body) => request('POST', 'api/users', { body }),
   updateUser: (userId, body) => request('PATCH', `api/users/${id(userId)}`, { body }),
-  tasks: () => request('GET', 'api/tasks'),
-  overdue: () => request('GET', 'api/overdue'),
+  // Work lists stop where they always did: a person's 2000 oldest tasks, 5000 overdue 图斑.
+  tasks: () => getAllPages('api/tasks', {}, { max: 2000 }),
+  overdue: () => getAllPages('api/overdue', {}, { max: 5000 }),
   // --- batches and cases ---
-  batches: () => request('GET', 'api/batches'),
+  batches: () => getAllPages('api/batches'),
   /** params: {bbox: 'minlon,minlat,maxlon,maxlat', state, township, limit} */
-  features: (batchId, params = {}, { signal } = {}) =>
-    request('GET', `api/batches/${id(batchId)}/features`, { params, signal }),
+  features: (batchId, params = {}, { signal } = {}) => viewFeatures(batchId, params, { signal }),
   batchSummary: (batchId) => request('GET', `api/batches/${id(batchId)}/summary`),
-  search: (q, programme = null) => request('GET', 'api/search', { params: { q, programme } }),
+  /** The first 50 hits; `more` says there are others (narrow the search). */
+  search: (q, programme = null) =>
+    request('GET', 'api/search', { params: { q, programme, limit: 50 } })
+      .then((res) => ({ ...res, more: res.next !== null })),
   caseExtent: (caseId) => request('GET', `api/cases/${id(caseId)}/extent`),
   caseSheetUrl: (caseId) => url(`api/cases/${id(caseId)}/sheet`).href,
-  config: () => request('GET', 'api/config'),
+  config: () => config(),
   importBatch: (form) => request('POST', 'api/batches', { form }),
   getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
   postAction: (caseId, body) => request('POST', `api/cases/${id(caseId)}/actions`, { body }),
@@ -133,12 +195,12 @@ export const api = {
   getEnforcement: (enfId) => request('GET', `api/enforcements/${id(enfId)}`),
   addPayment: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/payments`, { body }),
   // --- reference layers, reports, indicators ---
-  references: () => request('GET', 'api/references'),
+  references: () => getAllPages('api/references'),
   referenceFeatures: (layerId, bbox, { signal } = {}) =>
     request('GET', `api/references/${id(layerId)}/features`,
       { params: bbox ? { bbox: bbox.join(',') } : {}, signal }),
   reportUrl: (batchId) => url(`api/batches/${id(batchId)}/report.html`).href,
   photoUrl: (path) => url(path).href,
-  projects: () => request('GET', 'api/projects'),
+  projects: () => getAllPages('api/projects'),
   indicators: (project, year) => request('GET', 'api/indicators', { params: { project, year } }),
 };

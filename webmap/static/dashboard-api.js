@@ -2,7 +2,7 @@
 // the indicator routes). Report files and evidence are fetched with the bearer token and
 // handed to the browser as a download, so a failure shows in words instead of a JSON page.
 
-import { request, send } from './api.js';
+import { getAllPages, request, send } from './api.js';
 
 const id = encodeURIComponent;
 
@@ -45,22 +45,22 @@ async function download(path, params, fallback) {
 }
 
 export const dashboardApi = {
-  projects: (year) => request('GET', 'api/projects', { params: { year } }),
+  projects: (year) => getAllPages('api/projects', { year }),
   indicators: (project, year, s = {}, { drill = false } = {}) =>
     request('GET', 'api/indicators', { params: { project, year, ...scope(s), drill: drill ? 'true' : null } }),
   trend: (project, year, township) =>
     request('GET', 'api/indicators/trend', { params: { project, year, township: township || null } }),
-  snapshots: (year) => request('GET', 'api/snapshots', { params: { year } }),
+  snapshots: (year) => getAllPages('api/snapshots', { year }),
   takeSnapshot: (body) => request('POST', 'api/snapshots', { body }),
   /** The report document (JSON); a snapshot's carries `differences` from the live values. */
   report: (year, s = {}) => request('GET', 'api/report', { params: { year, ...scope(s) } }),
   downloadReport: (year, fmt, kind, s = {}) =>
     download(`api/reports/${id(year)}.${fmt}`, { kind, ...scope(s) }, `${year}-${kind}.${fmt}`),
   budget: (year, project, asOf) =>
-    request('GET', 'api/budget', { params: { year, project, as_of: asOf || null } }),
-  expenditures: (year, project) => request('GET', 'api/expenditures', { params: { year, project } }),
+    getAllPages('api/budget', { year, project, as_of: asOf || null }),
+  expenditures: (year, project) => getAllPages('api/expenditures', { year, project }),
   addExpenditure: (body) => request('POST', 'api/expenditures', { body }),
-  notes: (year, project) => request('GET', 'api/indicator-notes', { params: { year, project } }),
+  notes: (year, project) => getAllPages('api/indicator-notes', { year, project }),
   putNote: (year, project, rowNo, body) =>
     request('PUT', `api/indicator-notes/${id(year)}/${id(project)}/${id(rowNo)}`, { body }),
   uploadEvidence: (year, project, rowNo, file) => {
@@ -71,7 +71,7 @@ export const dashboardApi = {
   downloadEvidence: (sha256, name) => download(`api/evidence/${id(sha256)}`, {}, name),
   goals: (year) => request('GET', `api/goals/${id(year)}`),
   saveGoals: (year, body) => request('PUT', `api/goals/${id(year)}`, { body }),
-  references: () => request('GET', 'api/references'),
+  references: () => getAllPages('api/references'),
   referenceFeatures: (layerId) => request('GET', `api/references/${id(layerId)}/features`),
   getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
 };

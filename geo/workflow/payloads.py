@@ -1,0 +1,232 @@
+"""Action payloads: which fields each action takes, and how each kind of value is parsed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import shapely
+import shapely.geometry
+
+from geo.errors import InvalidPayload
+from geo.model import VERIFY_REASONS, Action, Judgment
+
+# 三调 codes: two digits, or four characters where the last two may carry letters (05H1, 08H2),
+# optionally suffixed with K (0307K: convertible cropland kept as 可调整 land).
+# Written case-insensitively because input is upper-cased before the check; the web map uses the
+# same pattern for the browser's own check.
+LAND_CLASS_PATTERN = r"\d{2}([0-9A-Za-z]{2}[Kk]?)?"
+_LAND_CLASS = re.compile(f"^{LAND_CLASS_PATTERN}$")
+
+
+def _text(v: Any) -> str:
+    s = str(v).strip()
+    if not s:
+        raise ValueError("不能为空")
+    return s
+
+
+def _date(v: Any) -> date:
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v).strip())
+    except ValueError:
+        raise ValueError(f"日期格式应为 YYYY-MM-DD，收到 {v!r}") from None
+
+
+def _money(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"应为金额数字，收到 {v!r}") from None
+    if not x >= 0:  # also rejects NaN
+        raise ValueError("金额不能为负数")
+    return round(x, 2)
+
+
+def _area(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"应为面积数字（平方米），收到 {v!r}") from None
+    if not x >= 0:
+        raise ValueError("面积不能为负数")
+    return round(x, 2)
+
+
+def _sha256(v: Any) -> str:
+    s = str(v).strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", s):
+        raise ValueError("应为照片内容的 SHA-256")
+    return s
+
+
+def _count(v: Any) -> int:
+    try:
+        n = int(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"应为整数，收到 {v!r}") from None
+    if n < 0:
+        raise ValueError("不能为负数")
+    return n
+
+
+def _land_class(v: Any) -> str:
+    s = str(v).strip().upper()
+    if not _LAND_CLASS.match(s):
+        raise ValueError(f"不是有效的三调地类编码：{v!r}")
+    return s
+
+
+_TRUE = {"true", "1", "yes", "y", "是", "正确", "对", "通过"}
+_FALSE = {"false", "0", "no", "n", "否", "错误", "不正确", "错"}
+
+
+def _flag(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError(f"应为 是/否：{v}")
+
+
+def _judgment(v: Any) -> Judgment:
+    try:
+        return Judgment(str(v).strip())
+    except ValueError:
+        raise ValueError(f"核查结论应为 legal/illegal/other，收到 {v!r}") from None
+
+
+def _polygon(v: Any) -> dict[str, Any]:
+    """A drawn extent as GeoJSON (EPSG:4490 lon/lat): must be a valid polygon in China."""
+    try:
+        geom = shapely.geometry.shape(v)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）") from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）")
+    if not geom.is_valid:
+        raise ValueError(f"范围线自相交或无效：{shapely.is_valid_reason(geom)}")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (73 <= minx <= maxx <= 136 and 3 <= miny <= maxy <= 54):
+        raise ValueError("范围线坐标应为 CGCS2000 经纬度")
+    return shapely.geometry.mapping(geom)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """How a payload value is parsed, and what kind of input the web map offers for it."""
+
+    name: str
+    parse: Callable[[Any], Any]
+    pattern: str | None = None  # the accepted text, for the browser's own check
+
+
+TEXT = FieldKind("text", _text)
+DATE = FieldKind("date", _date)
+MONEY = FieldKind("money", _money)
+AREA = FieldKind("area", _area)
+SHA256 = FieldKind("sha256", _sha256)
+COUNT = FieldKind("count", _count)
+LAND_CLASS = FieldKind("land_class", _land_class, pattern=LAND_CLASS_PATTERN)
+FLAG = FieldKind("flag", _flag)
+JUDGMENT = FieldKind("judgment", _judgment)
+POLYGON = FieldKind("polygon", _polygon)
+LIST = FieldKind("list", lambda v: list(v))
+
+
+@dataclass(frozen=True)
+class _Field:
+    kind: FieldKind
+    required: bool = False
+
+    def parse(self, value: Any) -> Any:
+        """The value parsed by this field's kind (raises ``ValueError``)."""
+        return self.kind.parse(value)
+
+
+PAYLOADS: dict[Action, dict[str, _Field]] = {
+    Action.VERIFY: {
+        "judgment": _Field(JUDGMENT, True),
+        "reason": _Field(TEXT, True),
+        "land_class": _Field(LAND_CLASS),
+        "illegal_area_m2": _Field(AREA),
+        "illegal_geometry": _Field(POLYGON),
+        "note": _Field(TEXT),
+    },
+    Action.FILE: {
+        "case_no": _Field(TEXT, True),
+        "filed_on": _Field(DATE, True),
+        "offender": _Field(TEXT),
+        "enforcement_id": _Field(COUNT),
+    },
+    Action.PENALISE: {
+        "decision_no": _Field(TEXT),
+        "fine_yuan": _Field(MONEY, True),
+        "confiscation_yuan": _Field(MONEY),
+        "receipt_no": _Field(TEXT),
+        "paid_on": _Field(DATE),
+    },
+    Action.RECTIFY: {
+        "rectified_on": _Field(DATE, True),
+        "demolished_m2": _Field(AREA),
+        "reclaimed_m2": _Field(AREA),
+        "permit_no": _Field(TEXT),
+        "note": _Field(TEXT),
+    },
+    Action.CLOSE: {"note": _Field(TEXT)},
+    Action.COLLECT_EVIDENCE: {
+        "land_class_before": _Field(LAND_CLASS, True),
+        "land_class_after": _Field(LAND_CLASS, True),
+        "note": _Field(TEXT),
+    },
+    Action.SUBMIT: {},
+    Action.PASS: {"land_class_ok": _Field(FLAG)},
+    Action.RETURN: {"reason": _Field(TEXT, True), "land_class_ok": _Field(FLAG)},
+    Action.APPROVE: {"note": _Field(TEXT)},
+    Action.RETURN_VERIFICATION: {"reason": _Field(TEXT, True)},
+    Action.ANNOTATE: {"note": _Field(TEXT, True)},
+    Action.ADD_PHOTO: {"sha256": _Field(SHA256, True), "flags": _Field(LIST)},
+    Action.REOPEN: {"reason": _Field(TEXT, True)},
+}
+
+
+def _check_reason(data: dict[str, Any]) -> None:
+    allowed = VERIFY_REASONS[data["judgment"]]
+    if data["reason"] not in allowed:
+        choices = "、".join(f"{k}（{v}）" for k, v in allowed.items())
+        raise InvalidPayload(
+            f"“{data['judgment'].label}”的理由应为：{choices}",
+            field="reason",
+            allowed=list(allowed),
+        )
+
+
+def parse_payload(action: Action, payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate and normalise an action's payload; unknown keys and empty optionals are dropped."""
+    spec = PAYLOADS[action]
+    raw = {k: v for k, v in (payload or {}).items() if v is not None and v != ""}
+    out: dict[str, Any] = {}
+    for name, fld in spec.items():
+        if name not in raw:
+            if fld.required:
+                raise InvalidPayload(
+                    f"“{action.label}”缺少必填项 {name}", field=name, action=action
+                )
+            continue
+        try:
+            out[name] = fld.parse(raw[name])
+        except ValueError as exc:
+            raise InvalidPayload(f"{name}：{exc}", field=name, action=action) from None
+    if action is Action.VERIFY:
+        _check_reason(out)
+    return out

@@ -1,0 +1,102 @@
+"""Which actions each state allows, per programme, and the guards that can still refuse them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from geo.model import Action, Case, Judgment, Programme, State
+
+# (state, action) -> next state, one table per workflow. Guards that depend on more than the
+# state (the judgment) live in _GUARDS so the table stays readable as a diagram.
+WEIPIAN_TRANSITIONS: dict[tuple[State, Action], State] = {
+    (State.ISSUED, Action.VERIFY): State.VERIFIED,
+    (State.REWORK, Action.VERIFY): State.VERIFIED,
+    (State.VERIFIED, Action.APPROVE): State.APPROVED,
+    (State.VERIFIED, Action.RETURN_VERIFICATION): State.REWORK,
+    (State.REWORK, Action.ANNOTATE): State.REWORK,
+    (State.APPROVED, Action.FILE): State.FILED,
+    (State.APPROVED, Action.CLOSE): State.CLOSED,
+    (State.FILED, Action.PENALISE): State.PENALISED,
+    (State.PENALISED, Action.RECTIFY): State.RECTIFIED,
+    (State.RECTIFIED, Action.CLOSE): State.CLOSED,
+    # The next quarter's imagery shows the site rebuilt: enforcement starts again, history kept.
+    (State.RECTIFIED, Action.REOPEN): State.FILED,
+    (State.CLOSED, Action.REOPEN): State.FILED,
+    # Photos attach while the field judgment is still open.
+    (State.ISSUED, Action.ADD_PHOTO): State.ISSUED,
+    (State.REWORK, Action.ADD_PHOTO): State.REWORK,
+    (State.VERIFIED, Action.ADD_PHOTO): State.VERIFIED,
+}
+
+CHANGE_SURVEY_TRANSITIONS: dict[tuple[State, Action], State] = {
+    (State.ISSUED, Action.COLLECT_EVIDENCE): State.EVIDENCE_COLLECTED,
+    (State.RETURNED, Action.COLLECT_EVIDENCE): State.EVIDENCE_COLLECTED,
+    (State.EVIDENCE_COLLECTED, Action.COLLECT_EVIDENCE): State.EVIDENCE_COLLECTED,
+    (State.EVIDENCE_COLLECTED, Action.SUBMIT): State.SUBMITTED,
+    (State.SUBMITTED, Action.PASS): State.PASSED,
+    (State.SUBMITTED, Action.RETURN): State.RETURNED,
+    (State.ISSUED, Action.ADD_PHOTO): State.ISSUED,
+    (State.RETURNED, Action.ADD_PHOTO): State.RETURNED,
+    (State.EVIDENCE_COLLECTED, Action.ADD_PHOTO): State.EVIDENCE_COLLECTED,
+}
+
+# Evidence rules that vary by province and year (docs/domain.md): counties set them.
+MIN_EVIDENCE_PHOTOS = 2
+RESUBMIT_NEEDS_NOTE_AFTER = 2  # a 图斑 returned this often needs a reviewer note to go again
+
+
+def transitions_for(programme: Programme) -> dict[tuple[State, Action], State]:
+    """The (state, action) -> state table of ``programme``'s workflow."""
+    return WEIPIAN_TRANSITIONS if programme.is_weipian else CHANGE_SURVEY_TRANSITIONS
+
+
+def _guard_file(case: Case) -> str | None:
+    if case.judgment is not Judgment.ILLEGAL:
+        return "只有核查结论为“违法”的图斑才能立案"
+    return None
+
+
+def _guard_close(case: Case) -> str | None:
+    if case.state is State.APPROVED and case.judgment is Judgment.ILLEGAL:
+        return "违法图斑须经立案、处罚、整改后才能结案"
+    return None
+
+
+def needs_reviewer_note(case: Case) -> bool:
+    """Returned often enough that a reviewer must annotate before it can be verified again."""
+    return case.review_returns >= RESUBMIT_NEEDS_NOTE_AFTER and not case.reviewer_note
+
+
+def _guard_verify(case: Case) -> str | None:
+    if needs_reviewer_note(case):
+        return f"该图斑已被退回 {case.review_returns} 次，须审核人批注后才能重新提交"
+    return None
+
+
+def _guard_submit(case: Case) -> str | None:
+    if case.photo_count < MIN_EVIDENCE_PHOTOS:
+        return f"举证照片 {case.photo_count} 张，至少需要 {MIN_EVIDENCE_PHOTOS} 张"
+    return None
+
+
+def _guard_reopen(case: Case) -> str | None:
+    if case.judgment is not Judgment.ILLEGAL:
+        return "只有违法图斑可以重新立案"
+    return None
+
+
+_GUARDS: dict[Action, Callable[[Case], str | None]] = {
+    Action.FILE: _guard_file,
+    Action.CLOSE: _guard_close,
+    Action.VERIFY: _guard_verify,
+    Action.SUBMIT: _guard_submit,
+    Action.REOPEN: _guard_reopen,
+}
+
+
+def allowed_actions(case: Case) -> list[Action]:
+    """Actions that would succeed on this case now (ignoring payload)."""
+    table = transitions_for(case.programme)
+    return [
+        a for (s, a) in table if s is case.state and (a not in _GUARDS or _GUARDS[a](case) is None)
+    ]

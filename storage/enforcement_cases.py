@@ -1,0 +1,59 @@
+"""立案 cases as a whole: filing several 图斑 under one case number, reading it, its payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from storage import enforcement
+from storage.repository import apply_in
+
+
+class EnforcementStore:
+    """Reads and writes of 立案 cases, each in its own transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get(self, enforcement_id: int) -> dict[str, Any]:
+        """The case with its payments and 图斑 (NotFound for an unknown id)."""
+        with self.engine.connect() as conn:
+            return enforcement.summary(conn, enforcement_id)
+
+    def file(
+        self, *, case_ids: list[int], payload: dict[str, Any], actor: str, now: datetime
+    ) -> dict[str, Any]:
+        """File every listed 图斑 under one 立案 case: all of them or none."""
+        with self.engine.begin() as conn:
+            for cid in dict.fromkeys(case_ids):
+                apply_in(
+                    conn, cid, "file", actor=actor, payload=payload, expected_version=None, now=now
+                )
+            eid = enforcement.open_for(conn, payload, actor=actor, now=now)
+            return enforcement.summary(conn, eid)
+
+    def pay(
+        self,
+        enforcement_id: int,
+        *,
+        amount: float,
+        receipt_no: str,
+        paid_on: date,
+        actor: str,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Record a receipted payment (the same receipt twice is one) and return the case."""
+        with self.engine.begin() as conn:
+            enforcement.summary(conn, enforcement_id)  # NotFound for an unknown case
+            enforcement.add_payment(
+                conn,
+                enforcement_id,
+                amount=amount,
+                receipt_no=receipt_no,
+                paid_on=paid_on,
+                actor=actor,
+                now=now,
+            )
+            return enforcement.summary(conn, enforcement_id)

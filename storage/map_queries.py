@@ -1,0 +1,227 @@
+"""The web map's reads of a batch: its 图斑 in a box (counted and paged), counts by state and
+township, and search by 图斑编号 or place name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, func, or_, select, union_all
+
+from geo.errors import NotFound
+from geo.roles import sees_all
+from storage import spatial
+from storage.spatial import Box
+from storage.tables import batches, cases, reissues
+from storage.users import User, UserStore
+
+# A re-issued 图斑 shows its own geometry and code with the state of the case it joined.
+_REISSUE_OWN = ("code", "xzqdm", "attributes", "geom", "area_m2", "area_mu")
+
+
+def visibility(users: UserStore, user: User) -> Any | None:
+    """The condition on ``cases`` limiting ``user`` to their own 图斑; None for who sees all."""
+    return None if sees_all(user.roles) else users.visible_clause(user)
+
+
+@dataclass(frozen=True)
+class FeatureFilter:
+    """Which of a batch's 图斑 a view wants: a box, states, townships, and what the user sees."""
+
+    bbox: Box | None = None
+    states: Sequence[str] = ()
+    townships: Sequence[str] = ()
+    visible: Any | None = None  # from visibility()
+
+    def on(self, table: Any) -> list[Any]:
+        """The conditions, the box taken on ``table`` (cases, or reissues for their own shape)."""
+        conds = [spatial.overlaps(table, self.bbox)]
+        if self.states:
+            conds.append(cases.c.state.in_(list(self.states)))
+        if self.townships:
+            conds.append(cases.c.township_code.in_(list(self.townships)))
+        if self.visible is not None:
+            conds.append(self.visible)
+        return conds
+
+
+def _own(batch_id: int, f: FeatureFilter) -> Any:
+    return and_(cases.c.batch_id == batch_id, *f.on(cases))
+
+
+def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
+    """The first re-issue (in file order) of each earlier case this batch issued again.
+
+    In-file duplicates are left out: they are the same case, drawn once.
+    """
+    return (
+        select(func.min(reissues.c.id))
+        .join(cases, cases.c.id == reissues.c.case_id)
+        .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id, *f.on(reissues))
+        .group_by(reissues.c.case_id)
+    )
+
+
+def _check_batch(conn: Any, batch_id: int) -> None:
+    if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
+        raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
+
+
+def _counts(conn: Any, batch_id: int, f: FeatureFilter) -> tuple[int, int]:
+    own = select(func.count()).select_from(cases).where(_own(batch_id, f))
+    again = select(func.count()).select_from(_first_reissues(batch_id, f).subquery())
+    return int(conn.execute(own).scalar_one()), int(conn.execute(again).scalar_one())
+
+
+class MapView:
+    """The web map's queries on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def count(self, *, batch_id: int, where: FeatureFilter) -> int:
+        """How many of the batch's 图斑 (own and re-issued) meet ``where``: an index count on the
+        bounding-box columns, no geometry read."""
+        with self.engine.connect() as conn:
+            _check_batch(conn, batch_id)
+            return sum(_counts(conn, batch_id, where))
+
+    def features(
+        self,
+        *,
+        batch_id: int,
+        where: FeatureFilter | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The batch's 图斑 meeting ``where`` with their case state, a page at a time.
+
+        Its own 图斑 come first (by case id), then those it re-issued (in file order;
+        ``reissue_of_batch`` names where the case began); ``limit``/``offset`` page that order.
+        """
+        return self.page(batch_id=batch_id, where=where, limit=limit, offset=offset)[0]
+
+    def page(
+        self,
+        *,
+        batch_id: int,
+        where: FeatureFilter | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """``features`` and how many match in all (numberMatched), counted once."""
+        f = where or FeatureFilter()
+        with self.engine.connect() as conn:
+            _check_batch(conn, batch_id)
+            n_own, n_again = _counts(conn, batch_id, f)
+            rows: list[dict[str, Any]] = []
+            if offset < n_own and limit != 0:
+                own = select(cases).where(_own(batch_id, f)).order_by(cases.c.id)
+                rows = [dict(r._mapping) for r in conn.execute(own.offset(offset).limit(limit))]
+            left = None if limit is None else limit - len(rows)
+            if n_again and (left is None or left > 0):
+                rows += self._reissued(conn, batch_id, f, max(offset - n_own, 0), left)
+            return rows, n_own + n_again
+
+    @staticmethod
+    def _reissued(
+        conn: Any, batch_id: int, f: FeatureFilter, skip: int, limit: int | None
+    ) -> list[dict[str, Any]]:
+        again = (
+            select(
+                *[c for c in cases.c if c.name not in _REISSUE_OWN],
+                *[reissues.c[n] for n in _REISSUE_OWN],
+                reissues.c.reason.label("reissue_reason"),
+            )
+            .join(cases, cases.c.id == reissues.c.case_id)
+            .where(reissues.c.id.in_(_first_reissues(batch_id, f)))
+            .order_by(reissues.c.id)
+            .offset(skip)
+            .limit(limit)
+        )
+        return [{**dict(r._mapping), "reissue_of_batch": r.batch_id} for r in conn.execute(again)]
+
+    def summary(self, *, batch_id: int, visible: Any | None) -> dict[str, Any]:
+        """Counts of the batch's 图斑 (those ``visible``) by state and by township."""
+        cols = (cases.c.id, cases.c.state, cases.c.township_code, cases.c.township_name)
+        own = select(*cols).where(cases.c.batch_id == batch_id)
+        again = (
+            select(*cols)
+            .join(reissues, reissues.c.case_id == cases.c.id)
+            .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id)
+        )
+        if visible is not None:
+            own, again = own.where(visible), again.where(visible)
+        both = union_all(own, again.distinct()).subquery()
+        stmt = select(
+            both.c.state, both.c.township_code, both.c.township_name, func.count().label("n")
+        ).group_by(both.c.state, both.c.township_code, both.c.township_name)
+        states: dict[str, int] = {}
+        towns: dict[str, dict[str, Any]] = {}
+        total = 0
+        with self.engine.connect() as conn:
+            _check_batch(conn, batch_id)
+            for r in conn.execute(stmt):
+                states[r.state] = states.get(r.state, 0) + r.n
+                key = r.township_code or ""
+                t = towns.setdefault(
+                    key, {"code": r.township_code, "name": r.township_name, "n": 0}
+                )
+                t["n"] += r.n
+                total += r.n
+        return {
+            "batch_id": batch_id,
+            "total": total,
+            "states": states,
+            "townships": sorted(towns.values(), key=lambda t: (t["code"] is None, t["code"] or "")),
+        }
+
+    def search(
+        self,
+        *,
+        text: str,
+        programme: str | None,
+        batch_id: int | None,
+        visible: Any | None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Cases whose 图斑编号, village or township name contains ``text``, exact codes first;
+        returns (one page of rows, how many match)."""
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        where = [
+            or_(
+                cases.c.code.like(like),
+                cases.c.village_name.like(like),
+                cases.c.township_name.like(like),
+            )
+        ]
+        if programme is not None:
+            where.append(cases.c.programme == programme)
+        if batch_id is not None:
+            where.append(cases.c.batch_id == batch_id)
+        if visible is not None:
+            where.append(visible)
+        stmt = (
+            select(
+                cases.c.id,
+                cases.c.batch_id,
+                cases.c.code,
+                cases.c.programme,
+                cases.c.state,
+                cases.c.township_name,
+                cases.c.village_name,
+                batches.c.period,
+                *spatial.bbox_columns(cases),
+            )
+            .join(batches, batches.c.id == cases.c.batch_id)
+            .where(and_(*where))
+            .order_by((cases.c.code == text).desc(), cases.c.code, cases.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        counted = select(func.count()).select_from(cases).where(and_(*where))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+            return rows, int(conn.execute(counted).scalar_one())

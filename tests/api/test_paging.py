@@ -1,0 +1,222 @@
+"""A typed, paged API: every JSON route declares a model, and every list pages the same way."""
+
+from __future__ import annotations
+
+import typing
+
+import geopandas as gpd
+import pytest
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from shapely import box
+
+from api.deps import MAX_LIMIT
+from api.schemas import Page
+from tests import factories
+from tests.api.conftest import token_for, upload
+
+
+def _routes(app) -> list[APIRoute]:
+    """Every API route of the app, looking into included routers (newer FastAPI keeps them
+    as one entry of app.routes each)."""
+    out, todo = [], list(app.routes)
+    while todo:
+        r = todo.pop(0)
+        if isinstance(r, APIRoute):
+            out.append(r)
+        inner = getattr(r, "original_router", None) or r
+        todo += [x for x in getattr(inner, "routes", []) if x is not r]
+    return out
+
+
+def _json(route: APIRoute) -> bool:
+    """Whether the route answers JSON (not a file, a page, GeoJSON or an empty 204)."""
+    cls = route.response_class
+    default = getattr(cls, "value", cls)  # FastAPI wraps the default in DefaultPlaceholder
+    return default is JSONResponse and route.status_code != 204
+
+
+def _untyped(model) -> bool:
+    origin = typing.get_origin(model) or model
+    return model is None or model is typing.Any or origin in (dict, list)
+
+
+def test_every_json_route_declares_a_response_model(app):
+    routes = [r for r in _routes(app) if _json(r)]
+    assert len(routes) > 40
+    untyped = sorted(f"{sorted(r.methods)} {r.path}" for r in routes if _untyped(r.response_model))
+    assert untyped == []
+
+
+def test_the_others_say_what_they_answer(app):
+    """Routes outside the JSON models are files, pages, GeoJSON pages or an empty 204."""
+    others = {r.operation_id for r in _routes(app) if not _json(r)}
+    assert others == {
+        "auth-logout",
+        "batches-features",
+        "batches-report-html",
+        "evidence-get",
+        "goals-export",
+        "photos-get",
+        "photos-thumb",
+        "references-features",
+        "report-file",
+        "webmap-case-sheet",
+        "webmap-chip",
+        "webmap-tile",
+    }
+
+
+def _lists(app) -> dict[str, APIRoute]:
+    out = {}
+    for r in _routes(app):
+        model = r.response_model
+        if isinstance(model, type) and issubclass(model, Page):
+            out[r.operation_id] = r
+    return out
+
+
+def test_every_list_takes_limit_and_offset(app):
+    lists = _lists(app)
+    assert len(lists) >= 14
+    for op, route in lists.items():
+        names = {p.name for p in route.dependant.query_params}
+        for dep in route.dependant.dependencies:
+            names |= {p.name for p in dep.query_params}
+        assert {"limit", "offset"} <= names, op
+
+
+@pytest.fixture
+def filled(client, app, clock, tmp_path):
+    """Two or more of everything a list endpoint lists."""
+    for i, period in enumerate(("2019Q3", "2019Q4")):
+        f = factories.squares(3)
+        f["TBBH"] = [f"130208KS{period}{k:03d}" for k in range(3)]
+        path = factories.write(f, tmp_path / f"ks{i}.gpkg")
+        assert upload(client, path, period=period).status_code == 201
+    x, y = factories.FENGRUN_X, factories.FENGRUN_Y
+    for k, version in enumerate(("2019", "2020")):
+        farm = gpd.GeoDataFrame(
+            {"JBNTTBBH": [f"JB{k}"], "DLBM": ["0101"]},
+            geometry=[box(x, y, x + 50, y + 100)],
+            crs="EPSG:4527",
+        )
+        path = factories.write(farm, tmp_path / f"farm{k}.gpkg")
+        with path.open("rb") as fh:
+            r = client.post(
+                "/api/references",
+                files={"file": (path.name, fh)},
+                data={"kind": "farmland", "name": "永久基本农田", "version": version},
+            )
+        assert r.status_code == 201, r.text
+    for label, day in (("一季度", "2019-03-31"), ("二季度", "2019-06-30")):
+        body = {"year": 2019, "label": label, "as_of": day}
+        assert client.post("/api/snapshots", json=body).status_code == 201
+    for row_no, reason in ((5, "原因一"), (5, "原因二"), (6, "原因三")):
+        r = client.put(
+            f"/api/indicator-notes/2019/mining_enforcement/{row_no}", json={"reason": reason}
+        )
+        assert r.status_code == 200, r.text
+    for amount in (100, 200):
+        body = {
+            "year": 2019,
+            "project_id": "planning",
+            "spent_on": "2019-03-20",
+            "amount_yuan": amount,
+            "purpose": "服务费",
+        }
+        assert client.post("/api/expenditures", json=body).status_code == 201
+    clock.advance(days=60)  # past the batches' due date: everything is overdue
+    client.headers.update(token_for(client, "admin"))  # the old session expired meanwhile
+    return client
+
+
+# Each list endpoint with its path and query filled in, and the fewest items it must hold.
+LISTS = {
+    "batches-list": ("/api/batches", 2),
+    "references-list": ("/api/references", 2),
+    "users-list": ("/api/users", 5),
+    "work-tasks": ("/api/tasks", 3),
+    "work-overdue": ("/api/overdue", 3),
+    "webmap-search": ("/api/search?q=KS2019", 3),
+    "projects-list": ("/api/projects?year=2019", 2),
+    "snapshots-list": ("/api/snapshots?year=2019", 2),
+    "goals-list": ("/api/goals", 1),
+    "goals-versions": ("/api/goals/2019/versions", 1),
+    "notes-list": ("/api/indicator-notes?year=2019&project=mining_enforcement", 2),
+    "notes-history": ("/api/indicator-notes/2019/mining_enforcement/5/history", 2),
+    "expenditures-list": ("/api/expenditures?year=2019", 2),
+    "budget-get": ("/api/budget?year=2019", 2),
+}
+
+
+def test_the_table_covers_every_list(app):
+    assert set(LISTS) == set(_lists(app))
+
+
+@pytest.mark.parametrize("op", sorted(LISTS))
+def test_list_pages_follow_next_to_the_last(filled, op):
+    path, fewest = LISTS[op]
+    sep = "&" if "?" in path else "?"
+    got = filled.get(path)
+    assert got.status_code == 200, got.text
+    whole = got.json()
+    assert whole["count"] >= fewest and whole["next"] is None
+    assert len(whole["data"]) == whole["count"]
+    page = filled.get(f"{path}{sep}limit=1").json()
+    seen = []
+    while True:
+        assert len(page["data"]) <= 1 and page["count"] == whole["count"]
+        seen += page["data"]
+        if page["next"] is None:
+            break
+        page = filled.get(page["next"]).json()
+    assert seen == whole["data"]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", f"limit={MAX_LIMIT + 1}", "offset=-1", "limit=x"], ids=str
+)
+def test_paging_refuses_bad_values_clearly(client, query):
+    r = client.get(f"/api/batches?{query}")
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]
+
+
+def test_an_offset_past_the_end_is_an_empty_last_page(client, squares_gpkg):
+    assert upload(client, squares_gpkg).status_code == 201
+    page = client.get("/api/batches?offset=5").json()
+    assert page == {"data": [], "count": 1, "next": None}
+
+
+def test_reference_features_page_like_batch_features(client, tmp_path):
+    x, y = factories.FENGRUN_X, factories.FENGRUN_Y
+    farm = gpd.GeoDataFrame(
+        {"JBNTTBBH": ["A", "B", "C"], "DLBM": ["0101"] * 3},
+        geometry=[box(x + 100 * k, y, x + 100 * k + 50, y + 100) for k in range(3)],
+        crs="EPSG:4527",
+    )
+    path = factories.write(farm, tmp_path / "farm.gpkg")
+    with path.open("rb") as fh:
+        layer = client.post(
+            "/api/references",
+            files={"file": ("farm.gpkg", fh)},
+            data={"kind": "farmland", "name": "农田", "version": "1"},
+        ).json()
+    url = f"/api/references/{layer['id']}/features"
+    whole = client.get(url).json()
+    assert whole["numberMatched"] == 3 and whole["next"] is None
+    first = client.get(url, params={"limit": 2}).json()
+    assert first["numberReturned"] == 2 and first["next"]
+    rest = client.get(first["next"]).json()
+    assert rest["next"] is None
+    idents = [f["properties"]["ident"] for f in first["features"] + rest["features"]]
+    assert idents == ["A", "B", "C"]
+
+
+def test_a_verifier_pages_only_through_their_own(client, as_role, tmp_path, app):
+    f = factories.squares(4)
+    assert upload(client, factories.write(f, tmp_path / "ks.gpkg")).status_code == 201
+    v = as_role("verifier")  # no townships, nothing assigned
+    assert v.get("/api/tasks").json() == {"data": [], "count": 0, "next": None}
+    assert client.get("/api/tasks?limit=3").json()["count"] == 4
