@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from geo.batch import BatchMeta
@@ -18,7 +17,7 @@ from geo.hints import HINT_COLUMNS
 from geo.layers import ParcelLayer, Progress, no_progress
 from geo.linking import Link
 from geo.model import State
-from storage import daily_counts
+from storage import daily_counts, spatial
 from storage.bulk import bind_constant, indexes_deferred, insert_rows, to_json
 from storage.tables import batches, cases, reissues
 
@@ -29,11 +28,8 @@ FEATURE_COLUMNS = (
     "code",
     "xzqdm",
     "attributes",
-    "geom",
-    "minx",
-    "miny",
-    "maxx",
-    "maxy",
+    spatial.GEOMETRY_COLUMN,
+    *spatial.BBOX_COLUMNS,
     "area_m2",
     "area_mu",
 )
@@ -171,7 +167,6 @@ def _insert_batch(
     layer, meta = batch.layer, batch.meta
     new_count = int(plan.is_new.sum())
     layer.report.imported = new_count
-    minx, miny, maxx, maxy = layer.bounds
     key = conn.execute(
         batches.insert().values(
             programme=meta.programme.value,
@@ -186,10 +181,7 @@ def _insert_batch(
             feature_count=len(layer.frame),
             new_cases=new_count,
             area_m2=float(layer.frame["area_m2"].to_numpy()[plan.is_new].sum()),
-            minx=minx,
-            miny=miny,
-            maxx=maxx,
-            maxy=maxy,
+            **spatial.extent_values(layer.bounds),
             imported_at=now,
             imported_by=actor,
             hint_layers=batch.hint_layers,
@@ -341,17 +333,11 @@ def _values(col: pd.Series, idx: np.ndarray) -> list[Any]:
 def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
     """Storage values of rows ``idx``, column by column (takes of whole columns, no per-row
     pandas)."""
-    geoms = frame.geometry.to_numpy()[idx]
-    b = shapely.bounds(geoms)
     return {
         "code": _values(frame["code"], idx),
         "xzqdm": _values(frame["xzqdm"], idx),
         "attributes": _values(frame["attributes"], idx),  # already JSON text
-        "geom": shapely.to_wkb(geoms).tolist(),
-        "minx": b[:, 0].tolist(),
-        "miny": b[:, 1].tolist(),
-        "maxx": b[:, 2].tolist(),
-        "maxy": b[:, 3].tolist(),
+        **spatial.geometry_values(frame.geometry.to_numpy()[idx]),  # geom and its bbox
         "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
         "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
     }
