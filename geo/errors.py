@@ -16,6 +16,7 @@ class TubanError(Exception):
         self.details = {k: v for k, v in details.items() if v is not None}
 
     def __str__(self) -> str:
+        """The message, followed by its details as ``key=value`` when there are any."""
         where = ", ".join(f"{k}={v}" for k, v in self.details.items())
         return f"{self.message} ({where})" if where else self.message
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,6 +128,7 @@ AREA_FLAGS = ("farmland_taken", "farmland_illegal")
 
 
 def counts_columns() -> list[str]:
+    """The columns of a counts frame: group keys, ``issued``, each flag, each flagged area."""
     return [*GROUP_KEYS, "issued", *FLAGS, *(f"{f}_m2" for f in AREA_FLAGS)]
 
 
@@ -171,6 +173,15 @@ def _is_null(v: Any) -> bool:
     return v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
 
 
+def _done_by(done_at: Any, due_on: Any) -> bool:
+    """``_on_or_before_due`` for one case: a UTC timestamp against a local due date."""
+    if _is_null(done_at):
+        return False
+    if not isinstance(done_at, datetime):
+        raise TypeError(f"a milestone timestamp should be a datetime, got {done_at!r}")
+    return bool(done_at.astimezone(_LOCAL).date() <= due_on)
+
+
 def _cond_holds(rec: Mapping[str, Any], c: Cond) -> bool:
     v = rec.get(c.column)
     match c.op:
@@ -189,8 +200,7 @@ def _cond_holds(rec: Mapping[str, Any], c: Cond) -> bool:
         case "is_true":
             return v is True or (not isinstance(v, bool) and v == 1)
         case "on_time":
-            due = rec.get("due_on")
-            return not _is_null(v) and v.astimezone(_LOCAL).date() <= due
+            return _done_by(v, rec.get("due_on"))
     raise ValueError(f"unknown condition {c.op}")  # pragma: no cover - FLAGS are fixed
 
 
@@ -203,13 +213,13 @@ def record_flags(rec: Mapping[str, Any]) -> dict[str, bool]:
 def aggregate(cases: pd.DataFrame) -> pd.DataFrame:
     """The counts frame of a per-case frame (what storage computes in SQL)."""
     keyed = cases.loc[:, list(GROUP_KEYS)].astype(object).where(cases[list(GROUP_KEYS)].notna())
-    data = {k: keyed[k].fillna("") for k in GROUP_KEYS}
+    data: dict[str, pd.Series | np.ndarray] = {k: keyed[k].fillna("") for k in GROUP_KEYS}
     data["issued"] = np.ones(len(cases), dtype=np.int64)
-    for name in FLAGS:
-        data[name] = flag_mask(cases, name).astype(np.int64)
+    flags = {name: flag_mask(cases, name).astype(np.int64) for name in FLAGS}
+    data.update(flags)
     area = pd.to_numeric(cases["area_m2"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     for name in AREA_FLAGS:
-        data[f"{name}_m2"] = np.where(data[name] > 0, area, 0.0)
+        data[f"{name}_m2"] = np.where(flags[name] > 0, area, 0.0)
     frame = pd.DataFrame(data)
     out = frame.groupby(list(GROUP_KEYS), as_index=False, sort=True).sum()
     return out.loc[:, counts_columns()]
@@ -220,6 +230,8 @@ def aggregate(cases: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class MetricValue:
+    """One metric's value with its display text (zh), its parts and its unit."""
+
     metric: str
     label: str
     value: float | None
@@ -239,6 +251,8 @@ class MetricValue:
 
 @dataclass(frozen=True)
 class RowValue:
+    """A goal-table row with the value of each metric bound to it, in the row's order."""
+
     row: IndicatorRow
     values: tuple[MetricValue, ...]
 
@@ -316,6 +330,13 @@ METRIC_DEFS: tuple[Metric, ...] = (
 METRICS: dict[str, Metric] = {m.name: m for m in METRIC_DEFS}
 
 
+def _counted_flag(m: Metric) -> str:
+    """The flag a metric counts; only the money metrics count none."""
+    if m.num is None:
+        raise ValueError(f"metric {m.name} ({m.kind}) names no flag to count")
+    return m.num
+
+
 def _pct(n: float, d: float) -> float | None:
     return round(100.0 * n / d, 2) if d else None
 
@@ -337,7 +358,7 @@ def _evaluate(
     if m.kind == "money_count":
         _, n, _ = _money(m, payments)
         return float(n), f"{n} 笔", n, None, None
-    n = int(counts[m.num])
+    n = int(counts[_counted_flag(m)])
     if m.kind == "count":
         return float(n), f"{n} {m.unit}", n, None, None
     if m.kind == "of_issued":
@@ -369,7 +390,7 @@ def _metric_ids(m: Metric, cases: pd.DataFrame | None, payments: pd.DataFrame) -
     if m.kind in ("money", "money_count"):
         mask = cases["enforcement_id"].isin(_money(m, payments)[2]).to_numpy(dtype=bool)
     else:
-        mask = flag_mask(cases, m.num)
+        mask = flag_mask(cases, _counted_flag(m))
     return cases["case_id"].to_numpy()[mask].astype(np.int64, copy=False)
 
 
@@ -388,7 +409,9 @@ def _totals(facts: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame | None]:
     return totals, (facts if per_case else None)
 
 
-def _value(m: Metric, totals: pd.Series, paid: pd.DataFrame, cases: pd.DataFrame | None):
+def _value(
+    m: Metric, totals: pd.Series, paid: pd.DataFrame, cases: pd.DataFrame | None
+) -> MetricValue:
     value, display, num, den, warning = _evaluate(m, totals, paid)
     return MetricValue(
         m.name,
@@ -490,8 +513,10 @@ def compute_project(
 
 
 def empty_cases() -> pd.DataFrame:
+    """A per-case frame with no cases (``CASE_COLUMNS``, all object columns)."""
     return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_COLUMNS})
 
 
 def empty_payments() -> pd.DataFrame:
+    """A payments frame with no payments (``PAYMENT_COLUMNS``, all object columns)."""
     return pd.DataFrame({c: pd.Series(dtype=object) for c in PAYMENT_COLUMNS})

@@ -18,10 +18,12 @@ class Programme(StrEnum):
 
     @property
     def label(self) -> str:
+        """The zh-CN name shown to users."""
         return PROGRAMME_LABELS[self]
 
     @property
     def label_en(self) -> str:
+        """The English name, for the web map's English mode."""
         return PROGRAMME_LABELS_EN[self]
 
     @property
@@ -62,10 +64,12 @@ class State(StrEnum):
 
     @property
     def label(self) -> str:
+        """The zh-CN name shown to users."""
         return STATE_LABELS[self]
 
     @property
     def label_en(self) -> str:
+        """The English name, for the web map's English mode."""
         return STATE_LABELS_EN[self]
 
     @property
@@ -106,16 +110,20 @@ FINAL_STATES = frozenset({State.CLOSED, State.PASSED})
 
 
 class Judgment(StrEnum):
+    """The field verdict on a 图斑: 合法, 违法 or 其他 (a pseudo-change, nothing changed, …)."""
+
     LEGAL = "legal"
     ILLEGAL = "illegal"
     OTHER = "other"
 
     @property
     def label(self) -> str:
+        """The zh-CN name shown to users."""
         return JUDGMENT_LABELS[self]
 
     @property
     def label_en(self) -> str:
+        """The English name, for the web map's English mode."""
         return JUDGMENT_LABELS_EN[self]
 
 
@@ -184,6 +192,8 @@ def reason_label(code: str | None) -> str | None:
 
 
 class Action(StrEnum):
+    """What a person may do to a case; ``geo.workflow`` says from which states."""
+
     VERIFY = "verify"
     FILE = "file"
     PENALISE = "penalise"
@@ -201,10 +211,12 @@ class Action(StrEnum):
 
     @property
     def label(self) -> str:
+        """The zh-CN name shown to users."""
         return ACTION_LABELS[self]
 
     @property
     def label_en(self) -> str:
+        """The English name, for the web map's English mode."""
         return ACTION_LABELS_EN[self]
 
 
@@ -289,6 +301,7 @@ class Case:
     land_class_ok: bool | None = None
 
     def replace(self, **changes: Any) -> Case:
+        """A copy with ``changes`` applied; the case itself is frozen."""
         return dataclasses.replace(self, **changes)
 
     def milestones(self) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from geo.model import Action
 
 
 class Role(StrEnum):
+    """A person's job in the bureau; a user may hold several."""
+
     VERIFIER = "verifier"
     ENFORCER = "enforcer"
     REVIEWER = "reviewer"
@@ -17,10 +19,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
+        """The zh-CN name shown to users."""
         return ROLE_LABELS[self]
 
     @property
     def label_en(self) -> str:
+        """The English name, for the web map's English mode."""
         return ROLE_LABELS_EN[self]
 
 
@@ -67,10 +71,12 @@ ASSIGNED_ONLY = frozenset({Action.VERIFY, Action.COLLECT_EVIDENCE, Action.ADD_PH
 
 
 def roles_of(values: Iterable[str]) -> frozenset[Role]:
+    """Role names as roles; an unknown name raises ``ValueError``."""
     return frozenset(Role(v) for v in values)
 
 
 def may_act(roles: Iterable[Role], action: Action) -> bool:
+    """Whether someone holding ``roles`` may take ``action`` (admins may take any)."""
     rs = frozenset(roles)
     return Role.ADMIN in rs or bool(rs & ACTION_ROLES[action])
 

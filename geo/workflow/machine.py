@@ -28,6 +28,11 @@ def _geometry_area(gj: dict[str, Any]) -> float:
     return round(float(ellipsoidal_area_m2([shapely.geometry.shape(gj)])[0]), 2)
 
 
+# The payload fields a penalty and a rectification copy onto the case as they are.
+_PENALTY_FIELDS = ("decision_no", "fine_yuan", "confiscation_yuan", "receipt_no", "paid_on")
+_RECTIFY_FIELDS = ("rectified_on", "demolished_m2", "reclaimed_m2", "permit_no")
+
+
 def _payload_effects(case: Case, action: Action, data: dict[str, Any]) -> dict[str, Any]:
     """The fields an action sets from its payload (milestone stamps come from the map)."""
     match action:
@@ -50,11 +55,9 @@ def _payload_effects(case: Case, action: Action, data: dict[str, Any]) -> dict[s
                 "enforcement_id": data.get("enforcement_id"),
             }
         case Action.PENALISE:
-            keys = ("decision_no", "fine_yuan", "confiscation_yuan", "receipt_no", "paid_on")
-            return {k: data.get(k) for k in keys}
+            return {k: data.get(k) for k in _PENALTY_FIELDS}
         case Action.RECTIFY:
-            keys = ("rectified_on", "demolished_m2", "reclaimed_m2", "permit_no")
-            return {k: data.get(k) for k in keys}
+            return {k: data.get(k) for k in _RECTIFY_FIELDS}
         case Action.APPROVE:
             return {"approved_first_time": case.review_returns == 0}
         case Action.RETURN_VERIFICATION:

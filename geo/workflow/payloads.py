@@ -119,7 +119,7 @@ def _polygon(v: Any) -> dict[str, Any]:
     minx, miny, maxx, maxy = geom.bounds
     if not (73 <= minx <= maxx <= 136 and 3 <= miny <= maxy <= 54):
         raise ValueError("范围线坐标应为 CGCS2000 经纬度")
-    return shapely.geometry.mapping(geom)  # type: ignore[return-value]
+    return shapely.geometry.mapping(geom)
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,14 @@ def test_flags_of_one_record_equal_the_frame_evaluation(rec):
     assert record_flags(rec) == {f: bool(flag_mask(one, f)[0]) for f in FLAGS}
 
 
+def test_a_record_timestamp_that_is_not_a_datetime_is_refused_by_name():
+    """On-time flags read a UTC datetime; an ISO string is a caller's bug, said plainly."""
+    from geo.indicators import record_flags
+
+    with pytest.raises(TypeError, match="should be a datetime"):
+        record_flags({"verified_at": "2019-11-01T10:00:00+00:00", "due_on": DUE})
+
+
 def test_complete_evidence_needs_the_photos_a_submission_needs():
     df = frame(
         [
