@@ -75,7 +75,6 @@ _ACTION_FIELD_LABELS: dict[tuple[Action, str], tuple[str, str]] = {
 _NOT_IN_FORM = {"illegal_geometry", "enforcement_id", "sha256", "flags", "land_class_ok"}
 
 
-
 def _labelled(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "label": zh, "label_en": en, **extra}
 
@@ -128,9 +127,7 @@ def _content() -> dict[str, Any]:
             _labelled(p.value, p.label, p.label_en, workflow=_workflow_key(p)) for p in Programme
         ],
         "workflows": {_workflow_key(p): _workflow(p) for p in Programme},
-        "states": [
-            _labelled(s.value, s.label, s.label_en, final=s in FINAL_STATES) for s in State
-        ],
+        "states": [_labelled(s.value, s.label, s.label_en, final=s in FINAL_STATES) for s in State],
         "judgments": [
             _labelled(
                 j.value,
