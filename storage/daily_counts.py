@@ -19,6 +19,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from geo.indicators import (
     AREA_FLAGS,
@@ -39,25 +43,32 @@ _KEY = ("day", "programme", "period", "township_code", "flag")
 
 
 def local_day(at: datetime) -> date:
+    """The bureau's calendar day (local time) of a timestamp: the day its counts go to."""
     return at.astimezone(_TZ).date()
+
+
+def _added(excluded: ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]) -> dict[str, Any]:
+    """The stored counts plus those of the row that met a conflict (``excluded``)."""
+    return {
+        "n": indicator_daily.c.n + excluded.n,
+        "area_m2": indicator_daily.c.area_m2 + excluded.area_m2,
+    }
+
+
+def _adding_insert(dialect: str) -> Insert:
+    """An INSERT of day rows that adds onto the row already stored under the same key."""
+    # The two dialects spell ON CONFLICT alike, but each with its own Insert class.
+    if dialect == "postgresql":
+        pg = postgresql.insert(indicator_daily)
+        return pg.on_conflict_do_update(index_elements=list(_KEY), set_=_added(pg.excluded))
+    lite = sqlite.insert(indicator_daily)
+    return lite.on_conflict_do_update(index_elements=list(_KEY), set_=_added(lite.excluded))
 
 
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(indicator_daily)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={
-            "n": indicator_daily.c.n + stmt.excluded.n,
-            "area_m2": indicator_daily.c.area_m2 + stmt.excluded.area_m2,
-        },
-    )
-    conn.execute(stmt, rows)
+    conn.execute(_adding_insert(conn.dialect.name), rows)
 
 
 def _facts(case: Case, static: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,5 +324,6 @@ def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> list[dict[str, Any]
 
 
 def is_empty(engine: Engine) -> bool:
+    """Whether no day has any counts booked yet."""
     with engine.connect() as conn:
         return conn.execute(select(indicator_daily.c.day).limit(1)).first() is None

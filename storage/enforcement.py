@@ -137,6 +137,7 @@ def add_payment(
 
 
 def summary(conn: Any, enforcement_id: int) -> dict[str, Any]:
+    """A 立案 case with its payments, its 图斑, the receipted sum paid and what is still owed."""
     row = conn.execute(select(enforcements).where(enforcements.c.id == enforcement_id)).first()
     if row is None:
         raise NotFound(f"没有立案案件 {enforcement_id}", enforcement_id=enforcement_id)

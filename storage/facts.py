@@ -10,12 +10,14 @@ Both use plain SQL without per-value type processing, which at scale costs more 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 
 from geo.indicators import CASE_COLUMNS, LOCAL_TZ, PAYMENT_COLUMNS
 from geo.model import Action
@@ -142,7 +144,7 @@ def as_of_sql(dialect: str, milestones: tuple[Milestone, ...] = MILESTONES) -> t
     return sql, [*_AS_OF_STATIC, *names]
 
 
-def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Sequence[Row[Any]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
 

@@ -13,6 +13,7 @@ from geo.errors import DuplicateBatch, NotFound
 from geo.hints import ReferenceSet
 from geo.references import RefKind, RefLayer
 from storage import spatial
+from storage.rows import inserted_id
 from storage.tables import ref_features, ref_layers
 
 
@@ -51,22 +52,24 @@ class RefStore:
                     layer_id=row.id,
                 )
             frame = layer.frame
-            layer_id = conn.execute(
-                ref_layers.insert().values(
-                    kind=layer.kind.value,
-                    name=name,
-                    version=version,
-                    source_name=source_name,
-                    source_sha256=source_sha256,
-                    source_crs=layer.report.source_crs,
-                    encoding=layer.report.encoding,
-                    feature_count=len(frame),
-                    **spatial.extent_values(frame.total_bounds),
-                    imported_at=now,
-                    imported_by=actor,
-                    report=layer.report.to_dict(),
+            layer_id = inserted_id(
+                conn.execute(
+                    ref_layers.insert().values(
+                        kind=layer.kind.value,
+                        name=name,
+                        version=version,
+                        source_name=source_name,
+                        source_sha256=source_sha256,
+                        source_crs=layer.report.source_crs,
+                        encoding=layer.report.encoding,
+                        feature_count=len(frame),
+                        **spatial.extent_values(frame.total_bounds.tolist()),
+                        imported_at=now,
+                        imported_by=actor,
+                        report=layer.report.to_dict(),
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             stored = spatial.geometry_values(frame.geometry.to_numpy())
             columns = {
                 "ident": frame["ident"].tolist(),
@@ -81,10 +84,11 @@ class RefStore:
                     for values in zip(*columns.values(), strict=True)
                 ],
             )
-            row = conn.execute(select(ref_layers).where(ref_layers.c.id == layer_id)).first()
-            return dict(row._mapping), True
+            stored_row = conn.execute(select(ref_layers).where(ref_layers.c.id == layer_id)).one()
+            return dict(stored_row._mapping), True
 
     def list_layers(self) -> list[dict[str, Any]]:
+        """Every stored layer version, by kind, oldest import first."""
         with self.engine.connect() as conn:
             q = select(ref_layers).order_by(ref_layers.c.kind, ref_layers.c.imported_at)
             return [dict(r._mapping) for r in conn.execute(q)]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import shapely
 import shapely.geometry
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import ColumnElement, Engine, Row, and_, select
 
 from geo.budget import execution
 from geo.goals import GoalBook, Project
@@ -23,7 +24,7 @@ from geo.indicators import RowValue, compute_project, project_cases
 from geo.model import FINAL_STATES, Judgment
 from geo.references import RefKind
 from geo.report_doc import differences, document, project_entry
-from storage import daily_counts, facts
+from storage import daily_counts, facts, spatial
 from storage.refs import RefStore
 from storage.snapshots import SnapshotStore, info
 from storage.tables import batches, cases
@@ -115,6 +116,7 @@ class IndicatorSource:
 
 
 def township_name(engine: Engine, code: str) -> str:
+    """A township's name as its 图斑 record it; the code itself when none does."""
     with engine.connect() as conn:
         name = conn.execute(
             select(cases.c.township_name).where(cases.c.township_code == code).limit(1)
@@ -122,8 +124,8 @@ def township_name(engine: Engine, code: str) -> str:
     return name or code
 
 
-def _features(rows: list[Any], props: list[str]) -> dict[str, Any]:
-    geoms = shapely.from_wkb([r.geom for r in rows]) if rows else []
+def _features(rows: Sequence[Row[Any]], props: list[str]) -> dict[str, Any]:
+    geoms = spatial.geometries([r.geom for r in rows])
     feats = []
     for r, g in zip(rows, geoms, strict=True):
         g = shapely.simplify(g, 0.00002, preserve_topology=True)
@@ -146,7 +148,7 @@ def report_maps(
 ) -> dict[str, Any]:
     """Townships with their illegal counts, the illegal 图斑 and the overdue ones."""
     progs = [p.value for p in project.programmes]
-    scope = [
+    scope: list[ColumnElement[bool]] = [
         cases.c.programme.in_(progs),
         batches.c.period.like(f"{project.year}%"),
     ]
@@ -183,7 +185,7 @@ def report_maps(
     return {"townships": _townships(engine, illegal), "illegal": ill, "overdue": late}
 
 
-def _townships(engine: Engine, illegal: list[Any]) -> dict[str, Any]:
+def _townships(engine: Engine, illegal: Sequence[Row[Any]]) -> dict[str, Any]:
     refs = RefStore(engine)
     layer = refs.current().get(RefKind.TOWNSHIP)
     if layer is None:
@@ -244,17 +246,18 @@ def build_report(
     for p in book.projects:
         spent = [(r["spent_on"], float(r["amount_yuan"])) for r in spending_rows.get(p.id, [])]
         checkpoints = execution(p.spending_plan, p.budget.get("total"), spent, book.year, day)
-        common = dict(
+        trend = source.trend(p, today=day, township=township, period=period) if with_trend else ()
+        maps = report_maps(engine, p, today=day, township=township) if with_maps else {}
+        rows, _ = source.rows(p, as_of=as_of, township=township, period=period)
+        live = project_entry(
+            p,
+            rows,
             notes=notes.get(p.id, {}),
             spending=checkpoints,
             spent_total=sum(a for d, a in spent if d <= day),
-            trend=source.trend(p, today=day, township=township, period=period)
-            if with_trend
-            else (),
-            maps=report_maps(engine, p, today=day, township=township) if with_maps else {},
+            trend=trend,
+            maps=maps,
         )
-        rows, _ = source.rows(p, as_of=as_of, township=township, period=period)
-        live = project_entry(p, rows, **common)
         live_projects.append(live)
         if frozen_values is not None and p.id in frozen_values:
             frozen = dict(live)
@@ -266,14 +269,14 @@ def build_report(
         else:
             projects.append(live)
     diffs = differences(projects, live_projects) if snapshot is not None else []
-    name = township_name(engine, township) if township else None
+    place = (township, township_name(engine, township)) if township else None
     return document(
         book,
         projects,
         kind=kind,
         as_of=day,
         computed_at=now,
-        township=(township, name) if township else None,
+        township=place,
         period=period,
         snapshot=info(snapshot) if snapshot is not None else None,
         differences=diffs,

@@ -27,10 +27,6 @@ MYPY_DEBT = frozenset(
         "geo/prejudge.py",
         "geo/readers.py",
         "storage/bulk.py",
-        "storage/daily_counts.py",
-        "storage/facts.py",
-        "storage/refs.py",
-        "storage/reporting.py",
     }
 )
 
@@ -59,10 +55,6 @@ DOCSTRING_DEBT = frozenset(
         "geo/prejudge.py",
         "geo/readers.py",
         "storage/bulk.py",
-        "storage/daily_counts.py",
-        "storage/enforcement.py",
-        "storage/refs.py",
-        "storage/reporting.py",
         "storage/repository.py",
         "tuban_cli/common.py",
         "tuban_cli/goals_cmd.py",
