@@ -407,9 +407,7 @@ def _distance_m(polygon: BaseGeometry, lon: float, lat: float) -> float:
     return float(GEOD.inv(lon, lat, near_lon, near_lat)[2])
 
 
-def _bearings(
-    polygon: BaseGeometry, lon: float, lat: float, point: shapely.Point
-) -> np.ndarray:
+def _bearings(polygon: BaseGeometry, lon: float, lat: float, point: shapely.Point) -> np.ndarray:
     """Geodesic forward azimuths (0–360°) from the photo to the polygon's convex-hull vertices.
 
     When the photo stands inside the hull but outside the polygon (a notch, a hole, between
