@@ -520,7 +520,7 @@ class GoalVersionsPublic(Page[GoalVersionPublic]):
 class GoalBookPublic(GoalVersionPublic):
     """A goal book version with its document."""
 
-    doc: dict[str, Any] = Field(description="the goal document (docs/goals.md)")
+    doc: dict[str, Any] = Field(description="the goal document, as in sample_data/goals/*.yaml")
 
 
 class GoalSavedPublic(BaseModel):

@@ -149,9 +149,11 @@ def phase_full(args: argparse.Namespace) -> dict:
     """storage.imports.import_file on the parcels, quiet progress."""
     from sqlalchemy import func, select
 
+    from geo.batch import BatchMeta
     from geo.model import Programme
+    from runtime.settings import Settings
     from storage.imports import import_file
-    from storage.repository import BatchMeta, CaseStore
+    from storage.repository import CaseStore
     from storage.tables import cases, reissues
 
     engine = _engine(args.store)
@@ -164,6 +166,7 @@ def phase_full(args: argparse.Namespace) -> dict:
         profiler = cProfile.Profile()
     if args.lines:
         lines = _line_profiler()
+    workers = Settings().import_workers  # TUBAN_IMPORT_WORKERS, as the CLI reads it
     tracker = _StageTracker(workers_memory=args.memory_run)
     reset_peak()
     rss0 = rss_mb()
@@ -175,7 +178,13 @@ def phase_full(args: argparse.Namespace) -> dict:
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     tracker.start()
     batch, created = import_file(
-        store, args.path, meta, actor="bench", now=NOW, progress=tracker.progress
+        store,
+        args.path,
+        meta,
+        actor="bench",
+        now=NOW,
+        workers=workers,
+        progress=tracker.progress,
     )
     tracker.stop()
     kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -237,8 +246,13 @@ def phase_full(args: argparse.Namespace) -> dict:
 LINE_TARGETS = (
     ("storage.imports", "import_file"),
     ("storage.imports", "file_sha256"),
-    ("geo.layers", "read_parcels"),
-    ("geo.layers", "_normalise"),
+    ("storage.imports", "_prepare"),
+    ("storage.imports", "_locate"),
+    ("geo.import_pipeline", "read"),
+    ("geo.import_pipeline", "normalise"),
+    ("geo.import_pipeline", "repair"),
+    ("geo.import_pipeline", "reproject"),
+    ("geo.import_pipeline", "describe"),
     ("geo.readers", "_read_vector"),
     ("geo.geometry", "clean_geometries"),
     ("geo.linking", "duplicates_in_file"),
@@ -246,9 +260,11 @@ LINE_TARGETS = (
     ("geo.hints", "compute_hints"),
     ("geo.hints", "_pairs"),
     ("geo.area", "ellipsoidal_area_m2"),
-    ("storage.repository", "CaseStore.import_batch"),
-    ("storage.repository", "CaseStore._set_sites"),
-    ("storage.repository", "_feature_columns"),
+    ("storage.batch_writer", "write_batch"),
+    ("storage.batch_writer", "_insert_cases"),
+    ("storage.batch_writer", "_insert_reissues"),
+    ("storage.batch_writer", "_set_sites"),
+    ("storage.batch_writer", "_feature_columns"),
     ("storage.refs", "RefStore.reference_set"),
 )
 

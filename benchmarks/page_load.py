@@ -55,10 +55,11 @@ def build_store(n: int, tmp: Path) -> tuple[Path, int, list[float]]:
     from argon2 import PasswordHasher
     from make_data import make_parcels
 
+    from geo.batch import BatchMeta
     from geo.model import Programme
     from storage.engine import make_engine, migrate
     from storage.imports import import_file
-    from storage.repository import BatchMeta, CaseStore
+    from storage.repository import CaseStore
     from storage.users import UserStore
 
     src = tmp / f"tuban-{n}.gpkg"

@@ -4,7 +4,6 @@ the store already holds, then write it in one transaction."""
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,16 +13,28 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geo.batch import BatchMeta
 from geo.crs import Jurisdiction
-from geo.hints import ReferenceSet
-from geo.layers import Progress, no_progress, read_parcels, set_duplicates
-from geo.linking import link_to_existing
+from geo.import_pipeline import (
+    Located,
+    ReadOptions,
+    describe,
+    link,
+    measure_area,
+    normalise,
+    read,
+    repair,
+    reproject,
+    summarise,
+)
+from geo.layers import ParcelLayer, Progress, no_progress, set_duplicates
 from geo.memory import release_free_memory
-from geo.prejudge import Prejudge
+from geo.prejudge import Prejudge, Prejudged
 from geo.references import RefKind, read_reference
 from geo.report import ImportReport
+from storage.batch_writer import Prepared, find_batch, write_batch
 from storage.refs import RefStore
-from storage.repository import BatchMeta, CaseStore
+from storage.repository import CaseStore
 
 
 def file_sha256(path: Path) -> str:
@@ -62,138 +73,107 @@ def import_file(
 ) -> tuple[dict[str, Any], bool]:
     """Import a batch. Nothing is written unless the whole file is read and checked first.
 
-    ``workers``: processes for in-file duplicates and hints of a large file (default
-    ``$TUBAN_IMPORT_WORKERS``, else one per core up to 2; 1 keeps it all in this process).
+    The stages are geo's (``geo.import_pipeline``); this function feeds them the store's data
+    (reference layers, existing cases) and writes the result (``storage.batch_writer``).
+    ``workers``: processes for in-file duplicates and hints of a large file (the callers pass
+    the ``TUBAN_IMPORT_WORKERS`` setting; None: one per core, up to 2; 1 keeps it all in this
+    process).
     """
     path = Path(path)
     sha = file_sha256(path) if path.exists() else ""
-    existing = store.find_batch(sha, meta) if sha else None
+    existing = find_batch(store.engine, sha, meta) if sha else None
     if existing is not None:  # same delivery again: skip the read entirely
         return existing, False
     refs = RefStore(store.engine)
-    job = Prejudge(meta.programme.value, workers=import_workers() if workers is None else workers)
-    ref_set: ReferenceSet | None = None
-    ref_seconds = 0.0
+    where = county_of(refs, jurisdiction)
+    options = ReadOptions(layer, encoding, crs, field_map, where, accept_partial)
+    programme = meta.programme.value
+    parcels, judged, hint_layers = _prepare(path, options, refs, programme, workers, progress)
+    if source_name:
+        parcels = _renamed(parcels, source_name)
+    set_duplicates(parcels, judged.dup_of, judged.why)
+    summarise(parcels, judged.hints)
+    progress("预判", len(parcels), len(parcels))
+    t0 = time.perf_counter()  # "link" counts the store's query too, as it always has
+    codes = parcels.frame["code"].tolist()  # a million of them: gone once the query is built
+    candidates = store.link_candidates(parcels.bounds, codes, programme)
+    del codes
+    links = link(parcels, candidates, programme)
+    parcels.report.seconds["link"] = time.perf_counter() - t0
+    batch = Prepared(parcels, meta, sha, links, judged.hints, hint_layers)
+    del judged, candidates
+    release_free_memory()  # the write's peak is the import's: start it from what is in use
+    progress("写入", 0, len(parcels))
+    row, created = write_batch(store.engine, batch, actor=actor, now=now, progress=progress)
+    parcels.report.created = created
+    progress("写入", len(parcels), len(parcels))
+    return row, created
 
-    def start_prejudge(codes: np.ndarray, geoms: np.ndarray) -> None:
-        # In-file duplicates and hints are started on the worker processes as soon as the
-        # geometries are reprojected; the references are loaded first so the workers inherit
-        # them.
-        nonlocal ref_set, ref_seconds
+
+def _prepare(
+    path: Path,
+    options: ReadOptions,
+    refs: RefStore,
+    programme: str,
+    workers: int | None,
+    progress: Progress,
+) -> tuple[ParcelLayer, Prejudged, dict[str, Any]]:
+    """The stages up to ``describe`` run here, while in-file duplicates and hints run on forked
+    workers (``geo.prejudge``) from the moment the geometries are in EPSG:4490.
+
+    This is the memory concern wrapped around geo's stages: what the workers need is loaded
+    before the fork (so they inherit it), freed heap is handed back before it, and each stage's
+    input is let go as soon as the next stage has its output.
+    """
+    with Prejudge(programme, workers=workers) as job:  # no worker outlives the import
+        located, report = _locate(path, options, progress)
         release_free_memory()  # what reading and reprojecting freed
         t = time.perf_counter()
-        ref_set = refs.reference_set(_bounds(geoms))
+        ref_set = refs.reference_set(_bounds(located.geoms))
         ref_seconds = time.perf_counter() - t
-        job.start(codes, geoms, ref_set)
-
-    with job:  # no worker outlives the import, whatever happens
-        parcels = read_parcels(
-            path,
-            layer=layer,
-            encoding=encoding,
-            crs=crs,
-            field_map=field_map,
-            jurisdiction=county_of(refs, jurisdiction),
-            accept_partial=accept_partial,
-            defer_duplicates=start_prejudge,
-            progress=progress,
-        )
-        if source_name:
-            parcels = type(parcels)(
-                parcels.frame, source_name, parcels.source_crs, parcels.encoding, parcels.report
-            )
-            parcels.report.file = source_name
-        report = parcels.report
-        frame = parcels.frame
+        job.start(located.codes, located.geoms, ref_set)
+        parcels = describe(located, measure_area(located, report), report)
+        del located
+        hint_layers = ref_set.versions
+        del ref_set  # the workers hold their own copy
+        n = len(parcels)
         t0 = time.perf_counter()
-        progress("预判", 0, len(frame))
-        done = job.finish(
-            frame["area_m2"].to_numpy(), progress=lambda rows: progress("预判", rows, len(frame))
-        )
-    assert ref_set is not None
-    hint_layers, ref_set = ref_set.versions, None  # the references are not needed any more
-    set_duplicates(parcels, done.dup_of, done.why)
-    hints = done.hints
+        progress("预判", 0, n)
+        area = parcels.frame["area_m2"].to_numpy()
+        done = job.finish(area, progress=lambda rows: progress("预判", rows, n))
     # Each step's own seconds; with workers they overlapped each other and the area and
     # attribute work, and "prejudge" is the wall time from their start to their end.
     report.seconds["duplicates"] = done.seconds["duplicates"]
     report.seconds["hints"] = ref_seconds + done.seconds["hints"]
     report.seconds["prejudge"] = done.seconds["wall"]
     report.seconds["prejudge_wait"] = time.perf_counter() - t0
-    report.hints = _hint_summary(hints)
-    outside = hints["outside_share"].fillna(0).to_numpy() > 1e-3
-    report.outside = [
-        {"row": int(r), "code": c, "outside_share": float(s)}
-        for r, c, s in zip(
-            frame["row"][outside],
-            frame["code"][outside],
-            hints["outside_share"][outside],
-            strict=True,
-        )
-    ]
-    progress("预判", len(frame), len(frame))
-    t0 = time.perf_counter()
-    candidates = store.link_candidates(parcels.bounds, frame["code"].tolist(), meta.programme.value)
-    fresh = (frame["dup_of"] < 0).to_numpy()
-    links = link_to_existing(
-        frame["code"].to_numpy()[fresh],
-        frame.geometry.to_numpy()[fresh],
-        meta.programme.value,
-        candidates,
+    return parcels, done, hint_layers
+
+
+def _locate(path: Path, options: ReadOptions, progress: Progress) -> tuple[Located, ImportReport]:
+    """read → normalise → repair → reproject, each stage's input let go once it is used."""
+    progress("读取", 0, 1)
+    raw, report = read(path, options)
+    progress("读取", 1, 1)
+    fields = normalise(raw, report, options)
+    del raw  # its geometries are the ones ``repair`` cleans: one copy alive at a time
+    fixed = repair(fields, report)
+    del fields
+    progress("校验", 1, 1)
+    return reproject(fixed, report, accept_partial=options.accept_partial), report
+
+
+def _renamed(parcels: ParcelLayer, source_name: str) -> ParcelLayer:
+    """The layer under the name the user gave the file (an upload's temporary name is not it)."""
+    parcels.report.file = source_name
+    return ParcelLayer(
+        parcels.frame, source_name, parcels.source_crs, parcels.encoding, parcels.report
     )
-    index = fresh.nonzero()[0]
-    links = [type(k)(int(index[k.row]), k.case_id, k.kind, k.reason, k.iou) for k in links]
-    report.seconds["link"] = time.perf_counter() - t0
-    del done, candidates
-    release_free_memory()  # the write's peak is the import's: start it from what is in use
-    progress("写入", 0, len(frame))
-    batch, created = store.import_batch(
-        parcels,
-        meta,
-        source_sha256=sha,
-        actor=actor,
-        now=now,
-        links=links,
-        hints=hints,
-        hint_layers=hint_layers,
-        progress=progress,
-    )
-    report.created = created
-    progress("写入", len(frame), len(frame))
-    return batch, created
 
 
 def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     return float(minx), float(miny), float(maxx), float(maxy)
-
-
-def import_workers() -> int:
-    """``$TUBAN_IMPORT_WORKERS`` (0 or 1 turns the worker processes off), else up to 2."""
-    text = os.environ.get("TUBAN_IMPORT_WORKERS", "").strip()
-    if not text:
-        return min(2, os.cpu_count() or 1)
-    try:
-        return max(1, int(text))
-    except ValueError:
-        raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {text!r}") from None
-
-
-def _hint_summary(h) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return {
-        "located": int(h["township_code"].notna().sum()),
-        "on_farmland": int((h["farmland_m2"].fillna(0) > 0.5).sum()),
-        "permit_inside": int((h["permit_relation"] == "inside").sum()),
-        "permit_partly_outside": int((h["permit_relation"] == "partly_outside").sum()),
-        "permit_outside": int((h["permit_relation"] == "outside").sum()),
-        "approval_covered": int((h["approval_share"].fillna(0) >= 0.999).sum()),
-        "approval_partial": int(
-            (
-                (h["approval_share"].fillna(0) > 0.001) & (h["approval_share"].fillna(0) < 0.999)
-            ).sum()
-        ),
-        "outside_county": int((h["outside_share"].fillna(0) > 0.001).sum()),
-    }
 
 
 def county_of(refs: RefStore, fallback: Jurisdiction | None) -> Jurisdiction | None:
@@ -221,6 +201,7 @@ def import_reference(
     crs: str | None = None,
     jurisdiction: Jurisdiction | None = None,
 ) -> tuple[dict[str, Any], bool, ImportReport]:
+    """Import a named, versioned reference layer (villages, farmland, permits …) of ``kind``."""
     path = Path(path)
     refs = RefStore(store.engine)
     ref = read_reference(

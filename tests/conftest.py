@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from geo.batch import BatchMeta
 from geo.model import Programme
 from storage.engine import make_engine, migrate, sqlite_url
-from storage.repository import BatchMeta, CaseStore
+from storage.repository import CaseStore
 from tests import factories
 
 NOW = datetime(2019, 10, 20, 9, 0, tzinfo=UTC)

@@ -28,12 +28,15 @@ MYPY_DEBT = frozenset(
         "geo/prejudge.py",
         "geo/readers.py",
         "geo/workflow.py",
+        # geo/workflow became a package while this list was written; its two findings came
+        # with it (lead: settle with the workflow and hygiene owners).
+        "geo/workflow/machine.py",
+        "geo/workflow/payloads.py",
         "storage/bulk.py",
         "storage/daily_counts.py",
         "storage/facts.py",
         "storage/refs.py",
         "storage/reporting.py",
-        "storage/repository.py",
     }
 )
 
@@ -43,7 +46,6 @@ DOCSTRING_DEBT = frozenset(
         "geo/fields.py",
         "geo/hints.py",
         "geo/indicators.py",
-        "geo/layers.py",
         "geo/linking.py",
         "geo/model.py",
         "geo/prejudge.py",
@@ -53,7 +55,6 @@ DOCSTRING_DEBT = frozenset(
         "storage/bulk.py",
         "storage/daily_counts.py",
         "storage/enforcement.py",
-        "storage/imports.py",
         "storage/refs.py",
         "storage/reporting.py",
         "storage/repository.py",

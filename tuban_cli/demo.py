@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from geo import testing
+from geo.batch import BatchMeta
 from geo.localtime import LOCAL_TZ
 from geo.model import Programme
 from runtime.compose import Clock, Services, utc_now
@@ -26,7 +27,7 @@ from storage.imports import import_file, import_reference
 from storage.indicator_notes import NoteStore
 from storage.photo_store import PhotoStore
 from storage.reporting import QUARTER_ENDS, take_snapshot
-from storage.repository import BatchMeta, CaseStore
+from storage.repository import CaseStore
 from storage.users import UserStore
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"

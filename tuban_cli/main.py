@@ -59,9 +59,9 @@ def import_cmd(
     db: DbOpt = None,
 ) -> None:
     """Import one issued batch of 图斑 (all or nothing; re-running the same file is a no-op)."""
+    from geo.batch import BatchMeta
     from geo.fields import load_field_map
     from storage.imports import import_file
-    from storage.repository import BatchMeta
 
     meta = BatchMeta(programme, period, authority, issued_on.date(), due_on.date())
     try:

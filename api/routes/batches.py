@@ -15,6 +15,7 @@ from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
 from api.geojson import feature_collection
 from api.schemas import BatchesPublic, BatchImported, BatchPublic, ImportReportPublic
 from api.security import CurrentUser, require, user_store
+from geo.batch import BatchMeta
 from geo.errors import InvalidValue, NotFound
 from geo.fields import field_map_from
 from geo.model import Judgment, Programme, State
@@ -22,7 +23,6 @@ from geo.roles import Role
 from storage import spatial
 from storage.imports import import_file
 from storage.map_queries import FeatureFilter, visibility
-from storage.repository import BatchMeta
 from storage.users import User, UserStore
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])

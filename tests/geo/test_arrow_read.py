@@ -12,7 +12,8 @@ import pytest
 import shapely
 
 from geo import readers
-from geo.layers import json_lines, read_parcels
+from geo.import_pipeline import read_parcels
+from geo.layers import json_lines
 from tests import factories
 
 

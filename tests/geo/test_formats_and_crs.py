@@ -12,7 +12,7 @@ import shapely
 from geo.crs import Jurisdiction
 from geo.errors import InvalidValue, MissingCRS, UnreadableFile
 from geo.fields import load_field_map
-from geo.layers import read_parcels
+from geo.import_pipeline import read_parcels
 from tests import factories
 
 FENGRUN = Jurisdiction("130208", "丰润区", (117.89, 39.60, 118.29, 40.05))

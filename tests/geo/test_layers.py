@@ -10,7 +10,7 @@ import pytest
 from pyproj import Geod
 
 from geo.errors import InvalidGeometry, InvalidValue, MissingCRS, MissingField, UnreadableFile
-from geo.layers import read_parcels
+from geo.import_pipeline import read_parcels
 from tests import factories
 
 

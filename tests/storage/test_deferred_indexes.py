@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, text
 
+from storage import batch_writer as writer_module
 from storage import bulk
-from storage import repository as repo_module
 from storage.engine import make_engine, migrate, sqlite_url
 from storage.imports import import_file
 from storage.repository import CaseStore
@@ -68,7 +68,7 @@ def test_large_import_keeps_every_index_as_it_was(store, mining_meta, tmp_path, 
 
         return Wrap()
 
-    monkeypatch.setattr(repo_module, "indexes_deferred", spy)
+    monkeypatch.setattr(writer_module, "indexes_deferred", spy)
     before = _indexes(store)
     batch, created = import_file(
         store, _layer_with_duplicates(tmp_path, 60), mining_meta, actor="t", now=NOW
@@ -113,12 +113,12 @@ def test_failed_write_leaves_indexes_and_rows_as_they_were(
     store, mining_meta, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(bulk, "DEFER_MIN_ROWS", 10)
-    monkeypatch.setattr(repo_module, "WRITE_CHUNK", 20)
+    monkeypatch.setattr(writer_module, "WRITE_CHUNK", 20)
     first = factories.write(factories.squares(3), tmp_path / "first.gpkg")
     import_file(store, first, mining_meta, actor="t", now=NOW)
     before, counts = _indexes(store), store.counts()
     calls = []
-    real = repo_module.insert_rows
+    real = writer_module.insert_rows
 
     def fail_second_slice(conn, table, columns, rows):
         calls.append(table.name)
@@ -126,7 +126,7 @@ def test_failed_write_leaves_indexes_and_rows_as_they_were(
             raise RuntimeError("disk full")
         return real(conn, table, columns, rows)
 
-    monkeypatch.setattr(repo_module, "insert_rows", fail_second_slice)
+    monkeypatch.setattr(writer_module, "insert_rows", fail_second_slice)
     big = factories.write(factories.grid(60), tmp_path / "big.gpkg")
     meta = dataclasses.replace(mining_meta, period="2019Q4")
     with pytest.raises(RuntimeError, match="disk full"):

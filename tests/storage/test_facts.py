@@ -152,8 +152,8 @@ DAYS = (date(2019, 10, 14), date(2019, 10, 21), date(2019, 10, 31), None)
 
 
 def test_import_stores_the_delivered_land_class_before(store, tmp_path):
+    from geo.batch import BatchMeta
     from geo.model import Programme
-    from storage.repository import BatchMeta
     from tests import factories
 
     f = factories.squares(3)

@@ -8,10 +8,10 @@ import geopandas as gpd
 import pytest
 from shapely import box
 
+from geo.batch import BatchMeta
 from geo.model import Programme
 from storage.imports import import_file, import_reference
 from storage.refs import RefStore
-from storage.repository import BatchMeta
 from tests import factories
 from tests.conftest import NOW
 

@@ -16,14 +16,15 @@ import shapely
 from shapely import affinity, box
 
 import geo.prejudge
+from geo.batch import BatchMeta
 from geo.hints import compute_hints
-from geo.layers import read_parcels
+from geo.import_pipeline import read_parcels
 from geo.linking import duplicates_in_file
 from geo.model import Programme
-from geo.prejudge import WorkerFailed, prejudge
-from storage.imports import import_file, import_reference, import_workers
+from geo.prejudge import Prejudge, WorkerFailed, prejudge
+from runtime.settings import Settings
+from storage.imports import import_file, import_reference
 from storage.refs import RefStore
-from storage.repository import BatchMeta
 from tests import factories
 from tests.conftest import NOW
 
@@ -199,9 +200,11 @@ def test_a_killed_worker_is_a_clear_error_and_stores_nothing(
 
 def test_the_setting_turns_workers_off(store, tmp_path, few_rows, monkeypatch):
     monkeypatch.delenv("TUBAN_IMPORT_WORKERS", raising=False)
-    assert import_workers() == min(2, os.cpu_count() or 1)
+    assert Settings().import_workers is None
+    assert Prejudge("mining", workers=None).workers == min(2, os.cpu_count() or 1)
     monkeypatch.setenv("TUBAN_IMPORT_WORKERS", "1")
-    assert import_workers() == 1
+    workers = Settings().import_workers
+    assert workers == 1
     seen = []
     real = geo.prejudge.compute_hints
 
@@ -210,12 +213,14 @@ def test_the_setting_turns_workers_off(store, tmp_path, few_rows, monkeypatch):
         return real(*a, **k)
 
     monkeypatch.setattr(geo.prejudge, "compute_hints", spy)
-    batch, _ = import_file(store, parcels_file(tmp_path), meta(), actor="t", now=NOW)
+    batch, _ = import_file(
+        store, parcels_file(tmp_path), meta(), actor="t", now=NOW, workers=workers
+    )
     assert seen == [os.getpid()]  # computed here, not in a worker
     assert batch["feature_count"] == N
     monkeypatch.setenv("TUBAN_IMPORT_WORKERS", "two")
     with pytest.raises(ValueError, match="TUBAN_IMPORT_WORKERS"):
-        import_workers()
+        Settings()
 
 
 def test_small_files_stay_in_one_process():

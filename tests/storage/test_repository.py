@@ -43,9 +43,9 @@ def test_bad_file_leaves_store_unchanged(store, mining_meta, squares_gpkg, tmp_p
 
 
 def test_database_failure_mid_insert_rolls_back(store, mining_meta, squares_gpkg, monkeypatch):
-    from storage import repository
+    from storage import batch_writer
 
-    real = repository.insert_rows
+    real = batch_writer.insert_rows
     calls = []
 
     def failing_after_cases(conn, table, columns, rows):
@@ -54,7 +54,7 @@ def test_database_failure_mid_insert_rolls_back(store, mining_meta, squares_gpkg
         if table.name == "reissues":
             raise RuntimeError("disk full")  # ... then the write fails
 
-    monkeypatch.setattr(repository, "insert_rows", failing_after_cases)
+    monkeypatch.setattr(batch_writer, "insert_rows", failing_after_cases)
     with pytest.raises(RuntimeError):
         import_file(store, squares_gpkg, mining_meta, actor="t", now=NOW)
     assert calls == ["cases", "reissues"]

@@ -12,9 +12,9 @@ import pytest
 import shapely
 from sqlalchemy import select
 
-import storage.repository as repo_module
+import storage.batch_writer as writer_module
 from geo.hints import compute_hints
-from geo.layers import read_parcels
+from geo.import_pipeline import read_parcels
 from storage.imports import import_file
 from storage.refs import RefStore
 from storage.tables import cases, reissues
@@ -25,7 +25,7 @@ from tests.storage.test_parallel_prejudge import load_references, meta, parcels_
 
 @pytest.mark.parametrize("chunk", [7, 1000])
 def test_rows_written_in_slices_hold_their_own_values(store, tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(repo_module, "WRITE_CHUNK", chunk)
+    monkeypatch.setattr(writer_module, "WRITE_CHUNK", chunk)
     load_references(store, tmp_path)
     src = gpd.read_file(parcels_file(tmp_path, n=300))
     # A delivered 前时相地类 on some rows, missing on others, and a Chinese attribute.

@@ -1,0 +1,352 @@
+"""The import's write stage: a prepared batch stored as cases and reissues, in one transaction."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, select
+
+from geo.batch import BatchMeta
+from geo.errors import DuplicateBatch, NotFound
+from geo.hints import HINT_COLUMNS
+from geo.layers import ParcelLayer, Progress, no_progress
+from geo.linking import Link
+from geo.model import State
+from storage import daily_counts, spatial
+from storage.bulk import bind_constant, indexes_deferred, insert_rows, to_json
+from storage.tables import batches, cases, reissues
+
+# New cases are converted and inserted this many at a time: a million at once would hold
+# several hundred MB of tuples, strings, WKB and JSON besides the geometries.
+WRITE_CHUNK = 100_000
+FEATURE_COLUMNS = (
+    "code",
+    "xzqdm",
+    "attributes",
+    spatial.GEOMETRY_COLUMN,
+    *spatial.BBOX_COLUMNS,
+    "area_m2",
+    "area_mu",
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the write stage stores: the layer, its links to earlier cases, its hints."""
+
+    layer: ParcelLayer
+    meta: BatchMeta
+    source_sha256: str
+    links: list[Link]
+    hints: pd.DataFrame | None = None
+    hint_layers: dict[str, Any] | None = None
+
+
+@dataclass
+class _Plan:
+    """Which rows become new cases, and which join a case as reissues (by row of the layer)."""
+
+    is_new: np.ndarray
+    dup_of: np.ndarray
+    reissue_of: dict[int, Link]
+    site_of: dict[int, Link]
+
+
+def write_batch(
+    engine: Engine, batch: Prepared, *, actor: str, now: datetime, progress: Progress = no_progress
+) -> tuple[dict[str, Any], bool]:
+    """Store a batch: new 图斑 as cases, re-issued ones as reissues of their case.
+
+    One transaction: a failure anywhere leaves the store as it was. Returns (batch row,
+    created); the same file again for the same programme and period changes nothing.
+    """
+    batch.meta.validate()
+    started = time.perf_counter()
+    plan = _plan(batch)
+    with engine.begin() as conn:
+        existing = existing_batch_id(conn, batch.source_sha256, batch.meta)
+        if existing is not None:
+            return batch_row(conn, existing), False
+        _refuse_same_name(conn, batch)
+        _note_links(batch)
+        batch_id = _insert_batch(conn, batch, plan, actor=actor, now=now)
+        new_idx = np.flatnonzero(plan.is_new)
+        _insert_cases(conn, batch, batch_id, new_idx, now=now, progress=progress)
+        _book_issued(conn, batch, new_idx)
+        ids = _ids_of(conn, batch_id, _codes_read_back(batch.layer.frame, plan))
+        _set_sites(conn, batch.layer.frame, plan.site_of, ids)
+        _insert_reissues(conn, batch, batch_id, plan, ids)
+        # Stored once, inside the transaction, so a batch never exists without its report.
+        report = batch.layer.report
+        report.seconds["write"] = time.perf_counter() - started
+        report.created = True
+        conn.execute(
+            batches.update().where(batches.c.id == batch_id).values(report=report.to_dict())
+        )
+        return batch_row(conn, batch_id), True
+
+
+def find_batch(engine: Engine, source_sha256: str, meta: BatchMeta) -> dict[str, Any] | None:
+    """The batch already imported from this exact file for this programme and period."""
+    with engine.connect() as conn:
+        bid = existing_batch_id(conn, source_sha256, meta)
+        return None if bid is None else batch_row(conn, bid)
+
+
+def existing_batch_id(conn: Connection, source_sha256: str, meta: BatchMeta) -> int | None:
+    """Id of the batch imported from the file with this hash for the same programme and period."""
+    return conn.execute(
+        select(batches.c.id).where(
+            batches.c.source_sha256 == source_sha256,
+            batches.c.programme == meta.programme.value,
+            batches.c.period == meta.period,
+        )
+    ).scalar()
+
+
+def batch_row(conn: Connection, batch_id: int) -> dict[str, Any]:
+    """The ``batches`` row as a dict; ``NotFound`` if there is none."""
+    row = conn.execute(select(batches).where(batches.c.id == batch_id)).first()
+    if row is None:
+        raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
+    return dict(row._mapping)
+
+
+def _plan(batch: Prepared) -> _Plan:
+    n = len(batch.layer.frame)
+    reissue_of = {k.row: k for k in batch.links if k.kind == "reissue"}
+    site_of = {k.row: k for k in batch.links if k.kind == "site"}
+    dup_of = batch.layer.frame["dup_of"].to_numpy()
+    is_new = (dup_of < 0) & ~np.isin(np.arange(n), list(reissue_of))
+    return _Plan(is_new, dup_of, reissue_of, site_of)
+
+
+def _refuse_same_name(conn: Connection, batch: Prepared) -> None:
+    """A different file under the same name for the same programme and period is refused."""
+    meta, name = batch.meta, batch.layer.source_name
+    clash = conn.execute(
+        select(batches.c.id).where(
+            batches.c.programme == meta.programme.value,
+            batches.c.period == meta.period,
+            batches.c.source_name == name,
+        )
+    ).first()
+    if clash is not None:
+        raise DuplicateBatch(
+            f"{meta.period} {meta.programme.label} 已导入过同名但内容不同的文件",
+            file=name,
+            batch_id=clash.id,
+        )
+
+
+def _note_links(batch: Prepared) -> None:
+    """Each link to an earlier case, in the report."""
+    frame, report = batch.layer.frame, batch.layer.report
+    row_no = frame["row"].to_numpy()
+    codes = _values(frame["code"], np.array([k.row for k in batch.links], dtype=int))
+    for k, code in zip(batch.links, codes, strict=True):
+        report.links.append(
+            {
+                "row": int(row_no[k.row]),
+                "code": code,
+                "linked_case_id": k.case_id,
+                "reason": f"{k.kind}_{k.reason}",
+                "iou": k.iou,
+            }
+        )
+
+
+def _insert_batch(
+    conn: Connection, batch: Prepared, plan: _Plan, *, actor: str, now: datetime
+) -> int:
+    layer, meta = batch.layer, batch.meta
+    new_count = int(plan.is_new.sum())
+    layer.report.imported = new_count
+    key = conn.execute(
+        batches.insert().values(
+            programme=meta.programme.value,
+            period=meta.period,
+            authority=meta.authority,
+            issued_on=meta.issued_on,
+            due_on=meta.due_on,
+            source_name=layer.source_name,
+            source_sha256=batch.source_sha256,
+            source_crs=layer.source_crs,
+            encoding=layer.encoding,
+            feature_count=len(layer.frame),
+            new_cases=new_count,
+            area_m2=float(layer.frame["area_m2"].to_numpy()[plan.is_new].sum()),
+            **spatial.extent_values(layer.bounds),
+            imported_at=now,
+            imported_by=actor,
+            hint_layers=batch.hint_layers,
+        )
+    ).inserted_primary_key
+    assert key is not None  # an INSERT of one row always has its key
+    layer.report.batch_id = batch_id = int(key[0])
+    return batch_id
+
+
+def _insert_cases(
+    conn: Connection,
+    batch: Prepared,
+    batch_id: int,
+    new_idx: np.ndarray,
+    *,
+    now: datetime,
+    progress: Progress,
+) -> None:
+    """The new cases, a slice of ``WRITE_CHUNK`` rows at a time."""
+    frame, n = batch.layer.frame, len(batch.layer.frame)
+    const = {
+        "batch_id": batch_id,
+        "programme": batch.meta.programme.value,
+        "state": State.ISSUED.value,
+        "version": 0,
+        "returned_count": 0,
+        "updated_at": bind_constant(conn, cases, "updated_at", now),
+    }
+    land_class = (
+        frame["delivered_land_class"]
+        if "delivered_land_class" in frame
+        else pd.Series(None, index=frame.index, dtype=object)
+    )
+    with indexes_deferred(conn, cases, len(new_idx)):
+        for s0 in range(0, len(new_idx), WRITE_CHUNK):
+            idx = new_idx[s0 : s0 + WRITE_CHUNK]
+            feats = _feature_columns(frame, idx)
+            feats.update(_hint_columns(batch.hints, idx))
+            feats["delivered_land_class"] = _values(land_class, idx)
+            columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
+            insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
+            del feats, columns
+            progress("写入", s0 + len(idx), n)
+
+
+def _book_issued(conn: Connection, batch: Prepared, new_idx: np.ndarray) -> None:
+    hints, meta = batch.hints, batch.meta
+    daily_counts.book_issued(
+        conn,
+        day=meta.issued_on,
+        programme=meta.programme.value,
+        period=meta.period,
+        townships=None if hints is None else _values(hints["township_code"], new_idx),
+        n=len(new_idx),
+    )
+
+
+def _codes_read_back(frame: pd.DataFrame, plan: _Plan) -> dict[int, str]:
+    """Codes of the new cases whose ids are needed (by row): the rows other rows repeat, and
+    the rows on another programme's site. Only these are read back."""
+    roots = np.unique(plan.dup_of[plan.dup_of >= 0])
+    sites = np.array(sorted(plan.site_of), dtype=int)
+    rows = np.concatenate([roots, sites]).astype(int)
+    return dict(zip(rows.tolist(), _values(frame["code"], rows), strict=True))
+
+
+def _ids_of(conn: Connection, batch_id: int, codes: dict[int, str]) -> dict[int, int]:
+    """Case id by row, for the rows of ``codes``."""
+    wanted = sorted(set(codes.values()))
+    by_code: dict[str, int] = {}
+    for i in range(0, len(wanted), 500):
+        q = select(cases.c.code, cases.c.id).where(
+            cases.c.batch_id == batch_id, cases.c.code.in_(wanted[i : i + 500])
+        )
+        by_code.update(dict(conn.execute(q).all()))
+    return {row: by_code[c] for row, c in codes.items() if c in by_code}
+
+
+def _set_sites(
+    conn: Connection, frame: pd.DataFrame, site_of: dict[int, Link], ids: dict[int, int]
+) -> None:
+    """New cases on the site of another programme's case share its site_id; others own one."""
+    if not site_of:
+        return
+    linked = [k.case_id for k in site_of.values()]
+    sites = dict(
+        conn.execute(select(cases.c.id, cases.c.site_id).where(cases.c.id.in_(linked))).all()
+    )
+    updates = [
+        {"cid": ids[row], "site": sites.get(k.case_id) or k.case_id}
+        for row, k in site_of.items()
+        if row in ids
+    ]
+    if updates:
+        conn.execute(
+            cases.update().where(cases.c.id == bindparam("cid")).values(site_id=bindparam("site")),
+            updates,
+        )
+
+
+def _insert_reissues(
+    conn: Connection, batch: Prepared, batch_id: int, plan: _Plan, ids: dict[int, int]
+) -> None:
+    """Rows that repeat a case: re-issued from an earlier batch, or an in-file duplicate."""
+    frame = batch.layer.frame
+    rows_no = frame["row"].to_numpy().tolist()
+    re_idx = np.flatnonzero(~plan.is_new)
+    feats = _feature_columns(frame, re_idx)
+
+    def case_of(i: int) -> int:
+        # Its link's case, else (an in-file duplicate) its root row's new case.
+        if i in plan.reissue_of:
+            return plan.reissue_of[i].case_id
+        return ids[i] if plan.dup_of[i] < 0 else case_of(int(plan.dup_of[i]))
+
+    rows = []
+    for k, i in enumerate(re_idx.tolist()):
+        link = plan.reissue_of.get(i)
+        rows.append(
+            (
+                batch_id,
+                case_of(i),
+                rows_no[i],
+                *(feats[c][k] for c in FEATURE_COLUMNS),
+                f"reissue_{link.reason}" if link else "in_file_duplicate",
+                link.iou if link else None,
+            )
+        )
+    with indexes_deferred(conn, reissues, len(rows)):
+        insert_rows(
+            conn, reissues, ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"], rows
+        )
+
+
+def _values(col: pd.Series, idx: np.ndarray) -> list[Any]:
+    """Rows ``idx`` of a column as plain Python values, None for missing.
+
+    Taken a slice at a time: a text column backed by Arrow makes a new Python string for every
+    value it hands out, and all of a million-row batch's at once cost several hundred MB.
+    """
+    part = col.iloc[idx]
+    if part.dtype != object and not part.isna().any():
+        return part.tolist()
+    part = part.astype(object)
+    return part.where(part.notna(), None).tolist()
+
+
+def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
+    """Storage values of rows ``idx``, column by column (takes of whole columns, no per-row
+    pandas)."""
+    return {
+        "code": _values(frame["code"], idx),
+        "xzqdm": _values(frame["xzqdm"], idx),
+        "attributes": _values(frame["attributes"], idx),  # already JSON text
+        **spatial.geometry_values(frame.geometry.to_numpy()[idx]),  # geom and its bbox
+        "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
+        "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
+    }
+
+
+def _hint_columns(hints: pd.DataFrame | None, idx: np.ndarray) -> dict[str, list[Any]]:
+    """Hint values of rows ``idx``, column by column; the villages list as JSON text."""
+    if hints is None:
+        return {}
+    out = {c: _values(hints[c], idx) for c in HINT_COLUMNS}
+    out["villages"] = [None if v is None else to_json(v) for v in out["villages"]]
+    return out
