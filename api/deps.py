@@ -23,14 +23,17 @@ T = TypeVar("T")
 
 
 def get_store(request: Request) -> CaseStore:
+    """The 图斑 case store the app was built with."""
     return request.app.state.store
 
 
 def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
     return request.app.state.settings
 
 
 def get_goal_book_store(request: Request) -> GoalBookStore:
+    """The goal book store: every saved version of every year."""
     return request.app.state.goal_book_store
 
 
@@ -61,14 +64,17 @@ def get_services(request: Request) -> Services:
 
 
 def get_expenditures(request: Request) -> ExpenditureStore:
+    """The store of recorded spending rows (支出)."""
     return get_services(request).expenditures
 
 
 def get_notes(request: Request) -> NoteStore:
+    """The store of goal-table row notes and their evidence files."""
     return get_services(request).notes()
 
 
 def get_clock(request: Request) -> Callable[[], datetime]:
+    """The app's clock (create_app's ``clock``): called for the current time."""
     return request.app.state.clock
 
 
@@ -114,6 +120,8 @@ def get_paging(
     ] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
 ) -> Paging:
+    """The page a list endpoint was asked for: ``limit`` (1 to MAX_LIMIT, default DEFAULT_LIMIT)
+    items from ``offset``; other values are refused with 422."""
     return Paging(limit=limit, offset=offset, url=request.url)
 
 

@@ -28,6 +28,7 @@ STATUS_CODES: dict[type[e.TubanError], int] = {
 
 
 def envelope(code: str, message: str, details: dict | None = None) -> dict:
+    """The body every failure answers with: ``{"error": {"code", "message", "details"}}``."""
     return {"error": {"code": code, "message": message, "details": to_jsonable(details or {})}}
 
 
@@ -61,6 +62,8 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def add_exception_handlers(app: FastAPI) -> None:
+    """Answer Tuban errors (status from STATUS_CODES, else 500), request validation errors (422) and
+    HTTP errors in the one envelope."""
     app.add_exception_handler(e.TubanError, _tuban_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

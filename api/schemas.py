@@ -24,6 +24,9 @@ class Page(BaseModel, Generic[T]):
 
 
 class BatchPublic(BaseModel):
+    """An imported batch of issued 图斑: programme, period, issuing authority and dates, source
+    file, size and extent."""
+
     id: int
     programme: Programme
     programme_label: str
@@ -43,6 +46,7 @@ class BatchPublic(BaseModel):
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> BatchPublic:
+        """The public view of a stored batch row, with the programme's label and the bbox."""
         p = Programme(r["programme"])
         return cls(
             **{k: r[k] for k in cls.model_fields if k in r},
@@ -52,15 +56,20 @@ class BatchPublic(BaseModel):
 
 
 class BatchImported(BatchPublic):
+    """An import's answer: the batch, whether this import created it (false: the same file was
+    imported before) and the import report."""
+
     created: bool
     report: dict[str, Any] | None = None
 
 
 class BatchesPublic(Page[BatchPublic]):
-    pass
+    """One page of batches."""
 
 
 class EventPublic(BaseModel):
+    """One step of a case's history: the action, who took it and when, and what it changed."""
+
     seq: int
     action: str
     action_label: str
@@ -72,6 +81,9 @@ class EventPublic(BaseModel):
 
 
 class CasePublic(BaseModel):
+    """A 图斑 case as the API shows it: state, judgment, milestones, hints, evidence, 立案 case,
+    assignee, the actions its state allows now, and its history."""
+
     id: int
     batch_id: int
     programme: Programme
@@ -110,6 +122,8 @@ class CasePublic(BaseModel):
         enforcement: dict[str, Any] | None,
         assignee: dict[str, Any] | None,
     ) -> CasePublic:
+        """The public view of a case from its stored row, its domain case, events and the records
+        attached to it."""
         from geo.hints import HINT_COLUMNS, hint_notes
         from geo.model import Action, to_jsonable
 
@@ -168,6 +182,9 @@ class ActionRequest(BaseModel):
 
 
 class MetricPublic(BaseModel):
+    """One value of a goal-table row: the metric's value with numerator and denominator, the target,
+    the deviation and its status (met, behind, warn or none)."""
+
     metric: str
     label: str
     value: float | None
@@ -183,6 +200,9 @@ class MetricPublic(BaseModel):
 
 
 class IndicatorRowPublic(BaseModel):
+    """One row of a goal table: its three levels, target and basis, and the actual values with 偏差
+    and 偏差原因."""
+
     row_no: int = 0
     level1: str
     level2: str
@@ -198,6 +218,9 @@ class IndicatorRowPublic(BaseModel):
 
 
 class ProjectPublic(BaseModel):
+    """A project of a year's goal book: budget, purpose, spending plan, goals and the programmes it
+    counts."""
+
     id: str
     name: str
     code: str | None
@@ -212,10 +235,13 @@ class ProjectPublic(BaseModel):
 
 
 class ProjectsPublic(Page[ProjectPublic]):
-    pass
+    """One page of a goal book's projects."""
 
 
 class IndicatorsPublic(BaseModel):
+    """A project's goal table with its values, live or frozen, and the day, township and period they
+    were counted for."""
+
     project: ProjectPublic
     unit_code: str
     unit_name: str
@@ -231,6 +257,9 @@ class IndicatorsPublic(BaseModel):
 
 
 class RefLayerPublic(BaseModel):
+    """One imported version of a reference layer (乡镇, 永久基本农田, 采矿权, …): source file, size
+    and extent."""
+
     id: int
     kind: str
     kind_label: str
@@ -245,6 +274,7 @@ class RefLayerPublic(BaseModel):
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> RefLayerPublic:
+        """The public view of a stored layer row, with the kind's label and the bbox."""
         from geo.references import RefKind
 
         return cls(
@@ -255,7 +285,7 @@ class RefLayerPublic(BaseModel):
 
 
 class RefLayersPublic(Page[RefLayerPublic]):
-    pass
+    """One page of reference layer versions."""
 
 
 class ImportReportPublic(BaseModel):
@@ -289,6 +319,8 @@ class ImportReportPublic(BaseModel):
 
 
 class BasemapPublic(BaseModel):
+    """The tile source the web map draws its basemap from."""
+
     url: str
     attribution: str
     subdomains: str
@@ -296,6 +328,9 @@ class BasemapPublic(BaseModel):
 
 
 class ConfigPublic(BaseModel):
+    """The server settings the web map needs: basemap, features per page, imagery tiles, and whether
+    the server has local tiles."""
+
     basemap: BasemapPublic | None
     feature_limit: int
     imagery_tiles: dict[str, dict[str, str]] = Field(description="before/after tiles by period")
@@ -303,6 +338,8 @@ class ConfigPublic(BaseModel):
 
 
 class SearchHitPublic(BaseModel):
+    """A case found by a search, with what it takes to label it and zoom to it."""
+
     case_id: int
     batch_id: int
     code: str
@@ -317,16 +354,20 @@ class SearchHitPublic(BaseModel):
 
 
 class SearchHitsPublic(Page[SearchHitPublic]):
-    pass
+    """One page of search hits."""
 
 
 class TownshipCount(BaseModel):
+    """How many of a batch's 图斑 lie in one township (code and name null: in none known)."""
+
     code: str | None
     name: str | None
     n: int
 
 
 class BatchSummaryPublic(BaseModel):
+    """Counts of a batch's 图斑, of those the caller sees: in all, by state and by township."""
+
     batch_id: int
     total: int
     states: dict[str, int]
@@ -334,6 +375,8 @@ class BatchSummaryPublic(BaseModel):
 
 
 class CaseExtentPublic(BaseModel):
+    """Where a case lies: its bbox and GeoJSON geometry."""
+
     case_id: int
     batch_id: int
     bbox: list[float]
@@ -344,6 +387,8 @@ class CaseExtentPublic(BaseModel):
 
 
 class TaskPublic(BaseModel):
+    """An open 图斑 on a work list, with its due date and whether it is overdue."""
+
     case_id: int
     batch_id: int
     code: str
@@ -356,16 +401,20 @@ class TaskPublic(BaseModel):
 
 
 class TasksPublic(Page[TaskPublic]):
-    pass
+    """One page of a work list."""
 
 
 class SkippedRow(BaseModel):
+    """A row of the province's results that was not applied, and why."""
+
     row: int
     code: str
     reason: str | None
 
 
 class ProvinceChecksPublic(BaseModel):
+    """What recording the province's results did: rows applied, and rows skipped with reasons."""
+
     applied: int
     skipped: list[SkippedRow]
 
@@ -374,6 +423,8 @@ class ProvinceChecksPublic(BaseModel):
 
 
 class PaymentPublic(BaseModel):
+    """One receipted payment on a 立案 case, in 元."""
+
     id: int
     enforcement_id: int
     amount_yuan: float
@@ -384,6 +435,8 @@ class PaymentPublic(BaseModel):
 
 
 class EnforcementCasePublic(BaseModel):
+    """A 图斑 filed under a 立案 case, with its state."""
+
     id: int
     code: str
     state: str
@@ -392,6 +445,9 @@ class EnforcementCasePublic(BaseModel):
 
 
 class EnforcementPublic(BaseModel):
+    """A 立案 case: number, offender, decision, fine and confiscation, what is paid and outstanding
+    (元), its payments and its 图斑."""
+
     id: int
     case_no: str
     offender: str | None
@@ -411,6 +467,9 @@ class EnforcementPublic(BaseModel):
 
 
 class PhotoPublic(BaseModel):
+    """An evidence photo: file facts, EXIF time, position and direction, its checks against the
+    图斑, the uploader, and the image and thumbnail URLs."""
+
     id: int
     case_id: int
     sha256: str
@@ -435,6 +494,8 @@ class PhotoPublic(BaseModel):
 
 
 class AssignedPublic(BaseModel):
+    """An assignment's result: how many 图斑 went to which user."""
+
     assigned: int
     user_id: int
 
@@ -443,6 +504,8 @@ class AssignedPublic(BaseModel):
 
 
 class GoalVersionPublic(BaseModel):
+    """One version of a year's goal book: who saved it, when, and why."""
+
     year: int
     version: int
     created_by: str
@@ -451,20 +514,28 @@ class GoalVersionPublic(BaseModel):
 
 
 class GoalVersionsPublic(Page[GoalVersionPublic]):
-    pass
+    """One page of goal book versions."""
 
 
 class GoalBookPublic(GoalVersionPublic):
+    """A goal book version with its document."""
+
     doc: dict[str, Any] = Field(description="the goal document, as in sample_data/goals/*.yaml")
 
 
 class GoalSavedPublic(BaseModel):
+    """A saved goal book: year and version, and whether a new version was created (false: the same
+    as the version it was based on)."""
+
     year: int
     version: int
     created: bool
 
 
 class SnapshotPublic(BaseModel):
+    """A frozen reporting date: label, the day frozen, the goal book version used, who took it and
+    when."""
+
     id: int
     year: int
     label: str
@@ -475,20 +546,26 @@ class SnapshotPublic(BaseModel):
 
 
 class SnapshotsPublic(Page[SnapshotPublic]):
-    pass
+    """One page of snapshots."""
 
 
 class SnapshotDetailPublic(SnapshotPublic):
+    """A snapshot with every project's frozen values."""
+
     projects: list[dict[str, Any]] = Field(description="each project's frozen rows")
 
 
 class TrendPoint(BaseModel):
+    """A metric's value at the end of one quarter."""
+
     period: str
     as_of: date
     value: float | None
 
 
 class TrendSeries(BaseModel):
+    """One metric's values, quarter by quarter."""
+
     metric: str
     label: str
     unit: str
@@ -496,6 +573,8 @@ class TrendSeries(BaseModel):
 
 
 class TrendPublic(BaseModel):
+    """A project's bound metrics at the end of each quarter up to the day asked for."""
+
     project: str
     year: int
     series: list[TrendSeries]
@@ -511,6 +590,8 @@ class ReportDocumentPublic(BaseModel):
 
 
 class EvidenceFilePublic(BaseModel):
+    """An evidence file attached to a goal-table row's note, with its download URL."""
+
     sha256: str
     filename: str
     type: str
@@ -522,6 +603,9 @@ class EvidenceFilePublic(BaseModel):
 
 
 class NotePublic(BaseModel):
+    """One version of the note beside a goal-table row: actual value, 偏差原因, evidence, who wrote
+    it and when."""
+
     year: int
     project_id: str
     row_no: int
@@ -534,11 +618,15 @@ class NotePublic(BaseModel):
 
 
 class NotesPublic(Page[NotePublic]):
+    """One page of notes; ``year`` and ``project`` name their table (null for a row's history)."""
+
     year: int | None = None
     project: str | None = None
 
 
 class ExpenditurePublic(BaseModel):
+    """One recorded spending row (支出) in 元; ``corrects_id`` names the row it corrects."""
+
     id: int
     year: int
     project_id: str
@@ -552,6 +640,8 @@ class ExpenditurePublic(BaseModel):
 
 
 class ExpendituresPublic(Page[ExpenditurePublic]):
+    """One page of spending rows, with ``total_yuan`` over all of them."""
+
     total_yuan: float
 
 
@@ -569,6 +659,8 @@ class CheckpointPublic(BaseModel):
 
 
 class BudgetProjectPublic(BaseModel):
+    """One project's budget execution: budget, spent so far (元 and %), and the four checkpoints."""
+
     project: str
     name: str
     budget_yuan: float | None
@@ -578,9 +670,13 @@ class BudgetProjectPublic(BaseModel):
 
 
 class BudgetPublic(Page[BudgetProjectPublic]):
+    """One page of the projects' budget execution in a year, as of a day."""
+
     year: int
     as_of: date
 
 
 class StatusPublic(BaseModel):
+    """A liveness answer: ``status`` is ``"ok"``."""
+
     status: str

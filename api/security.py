@@ -13,10 +13,13 @@ from storage.users import AuthError, Forbidden, User, UserStore
 
 
 def user_store(request: Request) -> UserStore:
+    """The account store the app was built with."""
     return request.app.state.users
 
 
 def bearer_token(request: Request) -> str | None:
+    """The request's session token: an ``Authorization: Bearer`` header's, else the ``tuban_token``
+    cookie's; None when there is none."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip() or None
@@ -24,6 +27,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def current_user(request: Request, users: Annotated[UserStore, Depends(user_store)]) -> User:
+    """The signed-in user of the request; AuthError (401) without a token or with an unknown or
+    expired one."""
     token = bearer_token(request)
     if not token:
         raise AuthError("请先登录")

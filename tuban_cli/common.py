@@ -43,6 +43,8 @@ def services_for(db: Path | None) -> Services:
 
 
 def fail(exc: TubanError) -> None:
+    """Print a Tuban error to stderr (code, message, details; at most 20 rejected rows) and exit
+    with status 2."""
     typer.secho(f"错误 [{exc.code}] {exc.message}", fg="red", err=True)
     for k, v in exc.details.items():
         if k == "rejected" and isinstance(v, list):
@@ -80,6 +82,8 @@ def progress_bar(enabled: bool = True) -> Iterator:  # type: ignore[type-arg]
 
 
 def write_report(report: ImportReport, directory: Path, stem: str) -> tuple[Path, Path]:
+    """Write an import report as ``<stem>.json`` and ``<stem>.html`` in ``directory``; returns both
+    paths."""
     directory.mkdir(parents=True, exist_ok=True)
     js, page = directory / f"{stem}.json", directory / f"{stem}.html"
     js.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")

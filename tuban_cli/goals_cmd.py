@@ -17,6 +17,7 @@ spend_app = typer.Typer(help="预算执行：记录和查看项目支出", no_ar
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``tuban goals`` and ``tuban spend`` to ``app``."""
     app.add_typer(goals_app, name="goals")
     app.add_typer(spend_app, name="spend")
 

@@ -17,6 +17,7 @@ snapshot_app = typer.Typer(help="冻结某一报告日的指标值（快照）",
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``tuban report`` and ``tuban snapshot`` to ``app``."""
     app.command()(report)
     app.add_typer(snapshot_app, name="snapshot")
 

@@ -15,11 +15,16 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 class LoginRequest(BaseModel):
+    """A sign-in attempt: user name and password."""
+
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
 class UserPublic(BaseModel):
+    """An account as the API shows it: name, roles with their zh labels, townships and whether it is
+    active (never the password)."""
+
     id: int
     username: str
     display_name: str
@@ -30,6 +35,7 @@ class UserPublic(BaseModel):
 
     @classmethod
     def of(cls, u) -> UserPublic:  # type: ignore[no-untyped-def]
+        """The public view of a stored user, roles sorted by value."""
         roles = sorted(u.roles, key=lambda r: r.value)
         return cls(
             id=u.id,
@@ -43,6 +49,8 @@ class UserPublic(BaseModel):
 
 
 class LoginResponse(BaseModel):
+    """A successful sign-in: the bearer token and its user."""
+
     token: str
     user: UserPublic
 
@@ -54,6 +62,12 @@ def login(
     clock: ClockDep,
     users: Annotated[UserStore, Depends(user_store)],
 ) -> LoginResponse:
+    """Sign in with user name and password: a bearer token and the user.
+
+    It also sets the same token as the HttpOnly ``tuban_token`` cookie (12 h) for pages opened
+    directly. A wrong user name or password, or an inactive account, gets 401 with one and the
+    same message.
+    """
     token, user = users.login(body.username, body.password, now=clock())
     # The cookie serves pages opened directly (report links); the SPA sends the bearer token.
     response.set_cookie("tuban_token", token, httponly=True, samesite="strict", max_age=12 * 3600)
@@ -64,6 +78,10 @@ def login(
 def logout(
     request: Request, user: CurrentUser, users: Annotated[UserStore, Depends(user_store)]
 ) -> Response:
+    """Sign out: the request's token stops working and the cookie is cleared (204).
+
+    Needs a signed-in user (401 otherwise).
+    """
     token = bearer_token(request)
     if token:
         users.logout(token)
@@ -74,4 +92,5 @@ def logout(
 
 @router.get("/me", operation_id="auth-me")
 def me(user: CurrentUser) -> UserPublic:
+    """The signed-in user; 401 when the request carries no valid token."""
     return UserPublic.of(user)

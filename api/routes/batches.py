@@ -89,6 +89,14 @@ async def import_batch(
     field_map: Annotated[str | None, Form(description='JSON, e.g. {"图斑编号": "编号"}')] = None,
     accept_partial: Annotated[bool, Form()] = False,
 ) -> BatchImported:
+    """Import a file of issued 图斑 as a new batch (admin only).
+
+    Nothing is stored unless the whole file is read and checked; rows that fail the checks refuse
+    the file (400, listed in ``details``) unless ``accept_partial`` imports the good rows and
+    reports the rest. The same file again for the same programme and period returns the stored
+    batch with ``created`` false; another file of the same name for the same programme and period
+    gets 409. Files over the upload limit or of an unreadable type get 400.
+    """
     mapping = _field_map(field_map)
     with tempfile.TemporaryDirectory(prefix="tuban-upload-") as tmp:
         dest = await save_upload(file, Path(tmp), settings.max_upload_mb)
@@ -134,6 +142,7 @@ def batch_report(batch_id: int, store: StoreDep) -> ImportReportPublic:
     "/{batch_id}/report.html", operation_id="batches-report-html", response_class=HTMLResponse
 )
 def batch_report_html(batch_id: int, store: StoreDep) -> HTMLResponse:
+    """The batch's import report as an HTML page; 404 when the batch has none."""
     from geo.report import ImportReport
 
     rep = store.get_batch(batch_id).get("report")
@@ -144,10 +153,13 @@ def batch_report_html(batch_id: int, store: StoreDep) -> HTMLResponse:
 
 @router.get("/{batch_id}", operation_id="batches-get")
 def get_batch(batch_id: int, store: StoreDep) -> BatchPublic:
+    """One batch by id; 404 when there is none."""
     return BatchPublic.from_row(store.get_batch(batch_id))
 
 
 def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+    """``minlon,minlat,maxlon,maxlat`` as four floats (None when empty); InvalidValue when it does
+    not parse or a minimum exceeds its maximum."""
     if not bbox:
         return None
     try:

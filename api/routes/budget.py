@@ -22,6 +22,9 @@ Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
 
 
 class ExpenditureCreate(BaseModel):
+    """A spending row to record: project, day, amount in 元 and purpose; a negative amount corrects
+    the row named by ``corrects_id``."""
+
     year: int
     project_id: str = Field(min_length=1, max_length=64)
     spent_on: date

@@ -55,6 +55,12 @@ def get_case(
     response: Response,
     request: Request,
 ) -> CasePublic:
+    """One 图斑 case: state, milestones, hints, photos, 立案 case, assignee and history.
+
+    ``allowed_actions`` are those its state allows now, whoever asks. The ``ETag`` header carries
+    its version, for ``If-Match`` on the next action. A verifier gets 404 for a 图斑 neither
+    assigned to them nor in their townships.
+    """
     check_visible(user, case_id, users)
     case = _public(store, case_id, request)
     response.headers["ETag"] = f'"{case.version}"'

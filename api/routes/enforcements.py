@@ -19,6 +19,8 @@ Enforcer = Annotated[User, Depends(require(Role.ENFORCER))]
 
 
 class EnforcementCreate(BaseModel):
+    """A 立案 case to file: case number, filing day, offender, and the 图斑 it covers (1 to 500)."""
+
     case_no: str = Field(min_length=1, max_length=100)
     filed_on: date
     offender: str | None = Field(default=None, max_length=200)
@@ -26,6 +28,8 @@ class EnforcementCreate(BaseModel):
 
 
 class PaymentCreate(BaseModel):
+    """A receipted payment on a 立案 case: amount in 元 (above 0), receipt number, day paid."""
+
     amount_yuan: float = Field(gt=0)
     receipt_no: str = Field(min_length=1, max_length=100)
     paid_on: date

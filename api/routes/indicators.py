@@ -50,10 +50,12 @@ Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
 
 
 def get_source(request: Request) -> IndicatorSource:
+    """The app's indicator counts (storage.reporting.IndicatorSource)."""
     return get_services(request).indicators
 
 
 def get_snapshots(request: Request) -> SnapshotStore:
+    """The store of frozen snapshots."""
     return get_services(request).snapshots
 
 
@@ -113,6 +115,9 @@ def indicators(
     snapshot: Annotated[int | None, Query(description="show this snapshot's frozen values")] = None,
     drill: Annotated[bool, Query(description="include the case ids behind each value")] = False,
 ) -> IndicatorsPublic:
+    """A project's goal table with its values: live, as they stood at the end of ``as_of``, for one
+    township or issuing period, or a snapshot's frozen values (``snapshot``). ``drill=true`` adds
+    the case ids behind each value. An unknown year, project or snapshot gets 404."""
     book = book_for(books, year)
     proj = book.project(project)
     now = clock()
@@ -193,6 +198,9 @@ def trend(
 
 
 class SnapshotCreate(BaseModel):
+    """A reporting date to freeze: the year, a label, and the day whose values are kept (a day after
+    today is taken as today)."""
+
     year: int
     label: str = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
     as_of: date = Field(description="freeze the values as they stood at the end of this day")
@@ -249,6 +257,7 @@ def create_snapshot(
 
 
 def get_report_sources(request: Request) -> ReportSources:
+    """What report documents are built from (storage.report_document.ReportSources)."""
     return request.app.state.services.report_sources()
 
 

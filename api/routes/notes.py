@@ -20,6 +20,9 @@ Bookkeeper = Annotated[User, Depends(require(*BOOKKEEPER_ROLES))]
 
 
 class NoteUpdate(BaseModel):
+    """A new version of a row's note: fields left out keep their value; ``expected_seq`` refuses
+    (409) the change when someone else changed the note since."""
+
     actual_text: str | None = Field(
         default=None, max_length=MAX_TEXT, description="qualitative rows: the actual value"
     )
@@ -31,6 +34,7 @@ class NoteUpdate(BaseModel):
 
 
 def note_public(n: Note) -> NotePublic:
+    """The API view of a note, each evidence file with its download URL."""
     return NotePublic.model_validate(
         {
             **n.to_dict(),
@@ -122,5 +126,6 @@ async def upload_evidence(
 
 @router.get("/evidence/{sha256}", operation_id="evidence-get", response_class=FileResponse)
 def get_evidence(sha256: str, notes: NotesDep) -> FileResponse:
+    """An evidence file by its SHA-256, under its original name and type; 404 when unknown."""
     f = notes.evidence_file(sha256)
     return FileResponse(notes.blobs.path(sha256), media_type=f["mime"], filename=f["filename"])

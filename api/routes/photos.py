@@ -21,6 +21,7 @@ UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
 def photo_store(request: Request) -> PhotoStore:
+    """The photo store the app was built with."""
     return request.app.state.photos
 
 
@@ -68,11 +69,13 @@ def _visible_photo(sha256: str, store: PhotoStore, user: User, users: UserStore)
 
 @router.get("/photos/{sha256}", operation_id="photos-get", response_class=FileResponse)
 def get_photo(sha256: str, store: PhotosDep, user: CurrentUser, users: UsersDep) -> FileResponse:
+    """A photo by its SHA-256, for a user who may see a case it is evidence for; 404 otherwise."""
     p = _visible_photo(sha256, store, user, users)
     return FileResponse(store.blobs.path(sha256), media_type=p["mime"])
 
 
 @router.get("/photos/{sha256}/thumb", operation_id="photos-thumb", response_class=FileResponse)
 def get_thumb(sha256: str, store: PhotosDep, user: CurrentUser, users: UsersDep) -> FileResponse:
+    """A photo's JPEG thumbnail; the same 404 as the photo for a user who may not see it."""
     _visible_photo(sha256, store, user, users)
     return FileResponse(store.blobs.thumbnail_path(sha256), media_type="image/jpeg")

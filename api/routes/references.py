@@ -42,6 +42,11 @@ async def import_layer(
     encoding: Annotated[str | None, Form()] = None,
     crs: Annotated[str | None, Form()] = None,
 ) -> RefLayerPublic:
+    """Import a reference layer file as a version of ``kind`` (admin only).
+
+    The same file again changes nothing; another file under a stored name and version gets 409;
+    unreadable files or files over the upload limit get 400.
+    """
     with tempfile.TemporaryDirectory(prefix="tuban-upload-") as tmp:
         dest = await save_upload(file, Path(tmp), settings.max_upload_mb)
         row, _, _ = import_reference(

@@ -21,6 +21,9 @@ Dispatcher = Annotated[User, Depends(require(Role.ADMIN, Role.REVIEWER))]
 
 
 class UserCreate(BaseModel):
+    """A new account: user name, password (8 characters or more), one role or more, and the
+    townships (乡镇代码) whose 图斑 it sees as a verifier."""
+
     username: str = Field(min_length=1, max_length=64)
     display_name: str = Field(default="", max_length=100)
     password: str = Field(min_length=8, max_length=256)
@@ -29,6 +32,8 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    """Changes to an account; fields left out stay as they are."""
+
     display_name: str | None = Field(default=None, max_length=100)
     password: str | None = Field(default=None, min_length=8, max_length=256)
     roles: list[Role] | None = None
@@ -37,10 +42,12 @@ class UserUpdate(BaseModel):
 
 
 class UsersPublic(Page[UserPublic]):
-    pass
+    """One page of accounts."""
 
 
 class AssignRequest(BaseModel):
+    """图斑 to assign (1 to 10 000 case ids) and the verifier who gets them."""
+
     user_id: int
     case_ids: list[int] = Field(min_length=1, max_length=10_000)
 
@@ -55,6 +62,11 @@ def list_users(admin: Admin, users: UsersDep, paging: PagingDep) -> UsersPublic:
 
 @router.post("/users", status_code=201, operation_id="users-create")
 def create_user(body: UserCreate, admin: Admin, users: UsersDep, clock: ClockDep) -> UserPublic:
+    """Create an account (admin only).
+
+    A password under 8 characters or no role is refused with 422; a user name already taken, or
+    one of spaces only, with 400.
+    """
     u = users.add(
         username=body.username,
         display_name=body.display_name or body.username,
@@ -71,6 +83,10 @@ def create_user(body: UserCreate, admin: Admin, users: UsersDep, clock: ClockDep
 def update_user(
     user_id: int, body: UserUpdate, admin: Admin, users: UsersDep, clock: ClockDep
 ) -> UserPublic:
+    """Change an account's display name, password, roles, townships or active flag (admin only).
+
+    Fields left out stay as they are. An unknown user gets 404; a password under 8 characters 422.
+    """
     changes = body.model_dump(exclude_none=True)
     if "roles" in changes:
         changes["roles"] = [r.value for r in body.roles or []]
