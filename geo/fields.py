@@ -31,11 +31,13 @@ REQUIRED = ("code", "xzqdm")
 
 
 def display_name(canonical: str) -> str:
+    """The field as the report names it: its first alias with two more in brackets."""
     aliases = FIELD_ALIASES[canonical]
     return f"{aliases[0]} ({'/'.join(aliases[1:3])})"
 
 
 def canonical_key(key: str) -> str | None:
+    """The canonical field a source column name stands for, or None when none matches."""
     k = key.strip().casefold()
     for canonical, aliases in FIELD_ALIASES.items():
         if k == canonical or k in {a.casefold() for a in aliases}:

@@ -42,9 +42,11 @@ class ReferenceSet:
     versions: dict[str, dict] = field(default_factory=dict)  # kind -> {id, name, version}
 
     def get(self, kind: RefKind):  # type: ignore[no-untyped-def]
+        """The loaded layer of ``kind``, or None."""
         return self.layers.get(kind)
 
     def boundary(self) -> shapely.Geometry | None:
+        """The union of the township layer (the county's extent), or None without one."""
         towns = self.get(RefKind.TOWNSHIP)
         if towns is None or len(towns) == 0:
             return None

@@ -145,6 +145,8 @@ def duplicates_in_file(
 
 @dataclass(frozen=True)
 class Link:
+    """A new row matched to an existing case: join it (reissue) or share its site."""
+
     row: int  # index into the new layer
     case_id: int  # the existing case it matches
     kind: str  # "reissue" (same programme: join the case) or "site" (other programme)

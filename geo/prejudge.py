@@ -39,6 +39,8 @@ class WorkerFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Prejudged:
+    """What the duplicate and hint stages found for a layer, with their timings."""
+
     dup_of: np.ndarray  # index of the earlier row each row repeats, or -1
     why: list[str]  # "same_code" | "overlap" | ""
     hints: pd.DataFrame  # geo.hints.HINT_COLUMNS, one row per 图斑
@@ -96,6 +98,7 @@ class Prejudge:
         self.close()
 
     def start(self, codes: np.ndarray, geoms: np.ndarray, refs: ReferenceSet) -> None:
+        """Hand the rows and reference layers to the workers (forked here) and start them."""
         global _JOB
         self._t0 = time.perf_counter()
         self._codes, self._geoms, self._refs = codes, np.asarray(geoms, dtype=object), refs

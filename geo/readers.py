@@ -105,6 +105,7 @@ def open_source(path: Path) -> Iterator[tuple[Path, str]]:
 def read_raw(
     path: Path, name: str, *, layer: str | None = None, encoding: str | None = None
 ) -> RawLayer:
+    """Read a file's first (or named) layer as Arrow columns and raw geometries."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise UnreadableFile("文件不存在", file=name)

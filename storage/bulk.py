@@ -18,6 +18,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def to_json(value: Any) -> str | None:
+    """``value`` as JSON text for a JSON column, None stays NULL."""
     return None if value is None else _ENCODER.encode(value)
 
 

@@ -129,10 +129,12 @@ class CaseStore:
         return batch_row(conn, batch_id)
 
     def get_batch(self, batch_id: int) -> dict[str, Any]:
+        """The batch row with its counts; NotFound when there is none."""
         with self.engine.connect() as conn:
             return self._batch(conn, batch_id)
 
     def list_batches(self) -> list[dict[str, Any]]:
+        """Every batch, by period, programme and id."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(batches).order_by(batches.c.period, batches.c.programme, batches.c.id)
@@ -195,6 +197,7 @@ class CaseStore:
             return [dict(r._mapping) for r in conn.execute(q.order_by(cases.c.id))]
 
     def get_case_row(self, case_id: int) -> dict[str, Any]:
+        """The ``cases`` row as a dict; NotFound when there is none."""
         with self.engine.connect() as conn:
             row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
         if row is None:
@@ -202,9 +205,11 @@ class CaseStore:
         return dict(row._mapping)
 
     def get_case(self, case_id: int) -> Case:
+        """The workflow's Case for ``case_id``."""
         return case_from_row(self.get_case_row(case_id))
 
     def events(self, case_id: int) -> list[Event]:
+        """The case's event log, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(case_events)
@@ -268,6 +273,7 @@ class CaseStore:
         return facts.payments_frame(self.engine)
 
     def counts(self) -> dict[str, int]:
+        """How many batches, cases and events the store holds."""
         with self.engine.connect() as conn:
             return {
                 "batches": conn.execute(select(func.count()).select_from(batches)).scalar_one(),
