@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ import pandas as pd
 from geo.area import M2_PER_MU
 from geo.errors import UnknownMetric
 from geo.goals import IndicatorRow, Project
+from geo.localtime import LOCAL_TZ as _LOCAL
 from geo.localtime import LOCAL_TZ_NAME
 from geo.model import Judgment, Programme, State
 from geo.workflow import MIN_EVIDENCE_PHOTOS
@@ -68,7 +68,6 @@ GROUP_KEYS = ("programme", "period", "township_code")
 # Deadlines are local calendar days; timestamps are stored in UTC.
 # A zone name, not a ZoneInfo: pandas' tz_convert and storage take it as text.
 LOCAL_TZ = LOCAL_TZ_NAME
-_LOCAL = ZoneInfo(LOCAL_TZ)
 
 # 令第15号: leaders are accountable when illegally occupied 耕地 reaches 15% of the 耕地 taken by
 # new construction in a year; warn from 80% of that line so there is time to act.

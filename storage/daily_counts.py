@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from geo import localtime
 from geo.indicators import (
     AREA_FLAGS,
     FLAGS,
@@ -37,7 +37,7 @@ from geo.model import Case
 from geo.workflow.history import issued_like, running_milestones
 from storage.tables import batches, case_events, cases, indicator_daily
 
-_TZ = ZoneInfo(LOCAL_TZ)
+_TZ = localtime.LOCAL_TZ
 FLAG_NAMES = tuple(FLAGS)
 _KEY = ("day", "programme", "period", "township_code", "flag")
 

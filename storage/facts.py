@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Row
 
-from geo.indicators import CASE_COLUMNS, LOCAL_TZ, PAYMENT_COLUMNS
+from geo import localtime
+from geo.indicators import CASE_COLUMNS, PAYMENT_COLUMNS
 from geo.model import Action
 from geo.workflow.history import settle
 from geo.workflow.milestones import (
@@ -30,7 +31,7 @@ from geo.workflow.milestones import (
     undo_columns,
 )
 
-_TZ = ZoneInfo(LOCAL_TZ)
+_TZ = localtime.LOCAL_TZ
 _TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "checked_at")
 
 
