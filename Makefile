@@ -35,7 +35,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/import_bench.py --n $(N) --timeout 1200
 
 lint: $(STAMP) $(NODE_STAMP)
-	$(VENV)/bin/ruff check geo storage api reports webmap tuban_cli tests sample_data benchmarks
+	$(VENV)/bin/ruff check geo storage runtime api reports webmap tuban_cli tests sample_data benchmarks
+	$(VENV)/bin/mypy
 	cd webmap && npx --no-install eslint .
 
 clean:

@@ -97,8 +97,8 @@ def resolve_fields(
             continue
         names = aliases + tuple((extra_aliases or {}).get(canonical, ()))
         for a in names:
-            col = folded.get(a.casefold())
-            if col is not None and col not in found.values():
-                found[canonical] = col
+            match = folded.get(a.casefold())
+            if match is not None and match not in found.values():
+                found[canonical] = match
                 break
     return found

@@ -165,7 +165,9 @@ def _locate(geoms: np.ndarray, area_m2: np.ndarray, refs: ReferenceSet, out: pd.
         pi, ri, inter = _pairs(geoms, villages.geometry.to_numpy(), area_m2, only_shared=True)
         best = _largest(n, pi, ri, inter)
         _assign(out, np.arange(n), best, villages, "village_code", "village_name")
-        out["villages"] = _spans(n, pi, ri, inter, area_m2, villages)
+        out["villages"] = pd.Series(
+            _spans(n, pi, ri, inter, area_m2, villages), index=out.index, dtype=object
+        )
         if towns is not None and len(towns):
             # Villages nest in townships: a 图斑 inside one village is in that village's
             # township, which saves a spatial test per 图斑 against large township polygons.

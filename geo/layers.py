@@ -54,7 +54,7 @@ class ParcelLayer:
 
     def attributes(self, i: int) -> dict[str, Any]:
         """The source attributes of row ``i``."""
-        return json.loads(self.frame["attributes"].iat[i])
+        return json.loads(str(self.frame["attributes"].iat[i]))
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

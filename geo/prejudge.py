@@ -166,10 +166,10 @@ class Prejudge:
                     ) from exc
                 seconds[kind] += secs
                 if kind == "duplicates":
-                    dup = result  # type: ignore[assignment]
+                    dup = result
                 else:
-                    parts[s0] = result  # type: ignore[assignment]
-                    done_rows += len(result)  # type: ignore[arg-type]
+                    parts[s0] = result
+                    done_rows += len(result)
                     if progress:
                         progress(done_rows)
         assert dup is not None
@@ -211,5 +211,6 @@ def _task(
     if kind == "duplicates":
         result: object = duplicates_in_file(None, geoms, repeats=repeats)
     else:
+        assert area_m2 is not None  # hint tasks are always submitted with their slice of areas
         result = compute_hints(geoms[s0:s1], area_m2, programme, refs)
     return kind, s0, result, time.perf_counter() - t0

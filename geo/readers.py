@@ -151,7 +151,7 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
             enc_note = f"{encoding} (the {enc_note} does not match the .dbf bytes)"
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
-    extra = {}
+    extra: dict[str, tuple[str, ...]] = {}
     if info.get("driver") in ("KML", "LIBKML"):
         # KML keeps the 图斑编号 in the placemark name.
         extra = {"code": ("name",)}
@@ -249,7 +249,7 @@ def _read_table(path: Path, name: str, *, layer: str | None, encoding: str | Non
             )
         xs = _numbers(df, pair[0], name)
         ys = _numbers(df, pair[1], name)
-        geoms = shapely.points(xs, ys)
+        geoms = np.asarray(shapely.points(xs, ys), dtype=object)
         df = df.drop(columns=list(pair))
         notes.append(f"仅有中心点坐标（{pair[0]}, {pair[1]}），图斑按点导入，面积取自面积字段")
     return RawLayer(

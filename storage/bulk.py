@@ -24,7 +24,7 @@ def to_json(value: Any) -> str | None:
 
 def bind_constant(conn: Connection, table: Table, column: str, value: Any) -> Any:
     """``value`` as the driver should receive it for ``table.column`` (e.g. UTC timestamps)."""
-    proc = table.c[column].type._cached_bind_processor(conn.dialect)  # type: ignore[attr-defined]
+    proc = table.c[column].type._cached_bind_processor(conn.dialect)
     return proc(value) if proc else value
 
 
@@ -37,6 +37,7 @@ def insert_rows(
     cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
+        assert raw is not None  # a checked-out connection always holds its DBAPI connection
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
@@ -64,7 +65,7 @@ def indexes_deferred(conn: Connection, table: Table, incoming: int) -> Iterator[
     Yields whether the indexes were deferred.
     """
     raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
-    if raw is None or incoming < DEFER_MIN_ROWS or not raw.in_transaction:  # type: ignore[union-attr]
+    if raw is None or incoming < DEFER_MIN_ROWS or not raw.in_transaction:
         yield False
         return
     stored = conn.exec_driver_sql(f'SELECT max(rowid) FROM "{table.name}"').scalar() or 0
