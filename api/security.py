@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from geo.errors import NotFound
 from geo.model import Action
-from geo.roles import ASSIGNED_ONLY, Role, may_act, sees_all
+from geo.roles import ASSIGNED_ONLY, Role, may_act
 from storage.users import AuthError, Forbidden, User, UserStore
+from storage.visibility import Scope, Visibility
 
 
 def user_store(request: Request) -> UserStore:
@@ -38,6 +38,14 @@ def current_user(request: Request, users: Annotated[UserStore, Depends(user_stor
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def current_scope(user: CurrentUser) -> Scope:
+    """The 图斑 the signed-in user may see (storage.visibility: the one rule every read applies)."""
+    return Scope.of(user)
+
+
+ScopeDep = Annotated[Scope, Depends(current_scope)]
+
+
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency admitting users holding any of ``roles`` (admins always)."""
 
@@ -60,11 +68,10 @@ def check_action(user: User, action: str, case_id: int, users: UserStore) -> Non
         raise Forbidden(
             f"{'、'.join(r.label for r in user.roles)}不能执行“{act.label}”", action=act.value
         )
-    if act in ASSIGNED_ONLY and not sees_all(user.roles) and not users.may_see(user, case_id):
+    if act in ASSIGNED_ONLY and not Visibility(users.engine).sees(Scope.of(user), case_id):
         raise Forbidden("该图斑未分派给您", case_id=case_id)
 
 
 def check_visible(user: User, case_id: int, users: UserStore) -> None:
     """Verifiers see only their 图斑; to them others do not exist (404, not 403)."""
-    if not sees_all(user.roles) and not users.may_see(user, case_id):
-        raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
+    Visibility(users.engine).require(Scope.of(user), case_id)

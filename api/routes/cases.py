@@ -12,25 +12,28 @@ from api.security import CurrentUser, check_action, check_visible, user_store
 from geo.errors import InvalidPayload
 from storage.repository import CaseStore, case_from_row
 from storage.users import UserStore
+from storage.visibility import Scope
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
-def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
+def _public(store: CaseStore, case_id: int, request: Request, scope: Scope) -> CasePublic:
+    """The case as the API shows it; other 图斑 it names (same site, same 立案) only if in
+    ``scope``."""
     from api.routes.photos import photo_public
 
     row = store.get_case_row(case_id)
     case = case_from_row(row)
     enf = None
     if case.enforcement_id:
-        enf = get_services(request).enforcements.get(case.enforcement_id)
+        enf = get_services(request).enforcements.get(case.enforcement_id, scope)
     return CasePublic.build(
         row,
         case,
         store.events(case_id),
         issuances=store.issuances(case_id),
-        site_cases=store.site_cases(case_id),
+        site_cases=store.site_cases(case_id, scope),
         photos=[photo_public(p) for p in request.app.state.photos.list(case_id)],
         enforcement=enf,
         assignee=request.app.state.users.assignee(case_id),
@@ -62,7 +65,7 @@ def get_case(
     assigned to them nor in their townships.
     """
     check_visible(user, case_id, users)
-    case = _public(store, case_id, request)
+    case = _public(store, case_id, request, Scope.of(user))
     response.headers["ETag"] = f'"{case.version}"'
     return case
 
@@ -95,6 +98,6 @@ def act(
         expected_version=expected,
         now=clock(),
     )
-    case = _public(store, case_id, request)
+    case = _public(store, case_id, request, Scope.of(user))
     response.headers["ETag"] = f'"{case.version}"'
     return case

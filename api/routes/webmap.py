@@ -21,13 +21,13 @@ from api.schemas import (
     SearchHitPublic,
     SearchHitsPublic,
 )
-from api.security import CurrentUser, check_visible, user_store
+from api.security import CurrentUser, ScopeDep, check_visible, user_store
 from geo.errors import NotFound
 from geo.model import Programme, State
 from storage import spatial
-from storage.map_queries import visibility
 from storage.spatial import bbox_of
 from storage.users import UserStore
+from storage.visibility import Scope
 
 router = APIRouter(prefix="/api", tags=["webmap"])
 UsersDep = Annotated[UserStore, Depends(user_store)]
@@ -57,8 +57,7 @@ def config(settings: SettingsDep) -> ConfigPublic:
 @router.get("/search", operation_id="webmap-search")
 def search(
     services: ServicesDep,
-    user: CurrentUser,
-    users: UsersDep,
+    scope: ScopeDep,
     paging: PagingDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     programme: Programme | None = None,
@@ -72,7 +71,7 @@ def search(
         text=q.strip(),
         programme=programme.value if programme is not None else None,
         batch_id=batch,
-        visible=visibility(users, user),
+        scope=scope,
         limit=paging.limit,
         offset=paging.offset,
     )
@@ -96,14 +95,12 @@ def search(
 
 
 @router.get("/batches/{batch_id}/summary", operation_id="webmap-batch-summary")
-def batch_summary(
-    batch_id: int, services: ServicesDep, user: CurrentUser, users: UsersDep
-) -> BatchSummaryPublic:
+def batch_summary(batch_id: int, services: ServicesDep, scope: ScopeDep) -> BatchSummaryPublic:
     """Counts of the batch's 图斑 (those the user sees) by state and by township.
 
     The map draws only the 图斑 in view; the legend and the township filter use these.
     """
-    summary = services.map.summary(batch_id=batch_id, visible=visibility(users, user))
+    summary = services.map.summary(batch_id=batch_id, scope=scope)
     return BatchSummaryPublic.model_validate(summary)
 
 
@@ -155,6 +152,6 @@ def case_sheet(
     from webmap.case_sheet import render_sheet
 
     check_visible(user, case_id, users)
-    case = _public(store, case_id, request).model_dump(mode="json")
+    case = _public(store, case_id, request, Scope.of(user)).model_dump(mode="json")
     geom = store.get_case_row(case_id)[spatial.GEOMETRY_COLUMN]
     return HTMLResponse(render_sheet(case, geom))
