@@ -46,6 +46,18 @@ def current_scope(user: CurrentUser) -> Scope:
 ScopeDep = Annotated[Scope, Depends(current_scope)]
 
 
+def sees_everything(user: CurrentUser) -> User:
+    """A dependency admitting who may see every 图斑: for pages that name them all (an import
+    report lists each rejected, repaired and linked 图斑 of a file) and cannot be cut to a
+    scope without losing their meaning."""
+    if not Scope.of(user).everything:
+        raise Forbidden("该页面列出全部图斑，外业核查员只能查看分派给自己的图斑")
+    return user
+
+
+SeesEverything = Annotated[User, Depends(sees_everything)]
+
+
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency admitting users holding any of ``roles`` (admins always)."""
 
