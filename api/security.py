@@ -70,7 +70,15 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
     return check
 
 
-def check_action(user: User, action: str, case_id: int, users: UserStore) -> None:
+def get_visibility(request: Request) -> Visibility:
+    """The visibility rule on the app's database."""
+    return request.app.state.services.visibility()
+
+
+VisibilityDep = Annotated[Visibility, Depends(get_visibility)]
+
+
+def check_action(user: User, action: str, case_id: int, visibility: Visibility) -> None:
     """May ``user`` take ``action`` on this case? Verifiers only on what is assigned to them."""
     try:
         act = Action(action)
@@ -80,10 +88,10 @@ def check_action(user: User, action: str, case_id: int, users: UserStore) -> Non
         raise Forbidden(
             f"{'、'.join(r.label for r in user.roles)}不能执行“{act.label}”", action=act.value
         )
-    if act in ASSIGNED_ONLY and not Visibility(users.engine).sees(Scope.of(user), case_id):
+    if act in ASSIGNED_ONLY and not visibility.sees(Scope.of(user), case_id):
         raise Forbidden("该图斑未分派给您", case_id=case_id)
 
 
-def check_visible(user: User, case_id: int, users: UserStore) -> None:
+def check_visible(user: User, case_id: int, visibility: Visibility) -> None:
     """Verifiers see only their 图斑; to them others do not exist (404, not 403)."""
-    Visibility(users.engine).require(Scope.of(user), case_id)
+    visibility.require(Scope.of(user), case_id)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from api.deps import ClockDep, StoreDep, get_services
 from api.schemas import ActionRequest, CasePublic
-from api.security import CurrentUser, check_action, check_visible, user_store
+from api.security import CurrentUser, VisibilityDep, check_action, check_visible
 from geo.errors import InvalidPayload
 from storage.repository import CaseStore, case_from_row
-from storage.users import UserStore
 from storage.visibility import Scope
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
-UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
 def _public(store: CaseStore, case_id: int, request: Request, scope: Scope) -> CasePublic:
@@ -54,7 +52,7 @@ def get_case(
     case_id: int,
     store: StoreDep,
     user: CurrentUser,
-    users: UsersDep,
+    visibility: VisibilityDep,
     response: Response,
     request: Request,
 ) -> CasePublic:
@@ -64,7 +62,7 @@ def get_case(
     its version, for ``If-Match`` on the next action. A verifier gets 404 for a 图斑 neither
     assigned to them nor in their townships.
     """
-    check_visible(user, case_id, users)
+    check_visible(user, case_id, visibility)
     case = _public(store, case_id, request, Scope.of(user))
     response.headers["ETag"] = f'"{case.version}"'
     return case
@@ -77,14 +75,14 @@ def act(
     store: StoreDep,
     clock: ClockDep,
     user: CurrentUser,
-    users: UsersDep,
+    visibility: VisibilityDep,
     response: Response,
     request: Request,
     if_match: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
     """Apply an action as the signed-in user; a stale version (body or If-Match) gets 409."""
-    check_visible(user, case_id, users)
-    check_action(user, body.action, case_id, users)
+    check_visible(user, case_id, visibility)
+    check_action(user, body.action, case_id, visibility)
     if body.action == "add_photo":
         # Only the upload route may record a photo: it stores and checks the file first, so
         # the photo count behind the evidence rule always has real photos behind it.

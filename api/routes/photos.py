@@ -9,15 +9,13 @@ from fastapi.responses import FileResponse
 
 from api.deps import ClockDep
 from api.schemas import PhotoPublic
-from api.security import CurrentUser, ScopeDep, check_action, check_visible, user_store
+from api.security import CurrentUser, ScopeDep, VisibilityDep, check_action, check_visible
 from geo.errors import NotFound
 from geo.photos import MAX_BYTES, PhotoRejected
 from storage.photo_store import PhotoStore
-from storage.users import UserStore
 from storage.visibility import Scope
 
 router = APIRouter(prefix="/api", tags=["photos"])
-UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
 def photo_store(request: Request) -> PhotoStore:
@@ -42,13 +40,13 @@ async def upload(
     case_id: int,
     file: Annotated[UploadFile, File()],
     user: CurrentUser,
-    users: UsersDep,
+    visibility: VisibilityDep,
     store: PhotosDep,
     clock: ClockDep,
 ) -> PhotoPublic:
     """Upload an evidence photo; its EXIF position, direction and time are checked."""
-    check_visible(user, case_id, users)
-    check_action(user, "add_photo", case_id, users)
+    check_visible(user, case_id, visibility)
+    check_action(user, "add_photo", case_id, visibility)
     data = await file.read(MAX_BYTES + 1)
     name = file.filename or "photo"
     if len(data) > MAX_BYTES:
