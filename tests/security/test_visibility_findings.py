@@ -39,6 +39,7 @@ def test_enforcement_of_another_verifiers_case_is_not_found(world):
 
 def test_indicator_drill_down_names_only_visible_cases(world):
     params = {"project": "mining_enforcement", "year": 2019, "drill": "true"}
+
     def ids(role):
         body = world.clients[role].get("/api/indicators", params=params).json()
         return {i for row in body["rows"] for v in row["values"] for i in v["case_ids"] or []}
@@ -46,3 +47,38 @@ def test_indicator_drill_down_names_only_visible_cases(world):
     assert world.ids["theirs"] in ids("admin")  # the drill-down does name cases
     assert ids("verifier") <= {world.ids["mine"]}
     assert world.ids["mine"] in ids("verifier")
+
+
+def test_a_shared_filing_shows_only_the_verifiers_own_parcels(world):
+    """One 立案 may cover 图斑 of several verifiers: reading it through one's own 图斑 (the case,
+    its printable sheet, the 立案 itself) must not list the others'.
+
+    Runs last in this module: it files ``spare``.
+    """
+    admin, v = world.clients["admin"], world.clients["verifier"]
+    spare, mine = world.ids["spare"], world.ids["mine"]
+    for action in ("verify", "approve"):
+        payload = (
+            {"judgment": "illegal", "reason": "unlicensed_mining"} if action == "verify" else {}
+        )
+        r = admin.post(f"/api/cases/{spare}/actions", json={"action": action, "payload": payload})
+        assert r.status_code == 200, r.text
+    shared = admin.get(f"/api/enforcements/{world.enforcements['mine']}").json()["case_no"]
+    r = admin.post(
+        f"/api/cases/{spare}/actions",
+        json={"action": "file", "payload": {"case_no": shared, "filed_on": "2019-12-01"}},
+    )
+    assert r.status_code == 200, r.text
+    enf = admin.get(f"/api/enforcements/{world.enforcements['mine']}").json()
+    assert {c["id"] for c in enf["cases"]} == {mine, spare}  # the filing is shared
+    spare_code = world.codes["spare"]
+    for path in (
+        f"/api/cases/{mine}",
+        f"/api/cases/{mine}/sheet",
+        f"/api/enforcements/{world.enforcements['mine']}",
+    ):
+        got = v.get(path)
+        assert got.status_code == 200, (path, got.text)
+        assert spare_code not in got.text, path
+    own = v.get(f"/api/enforcements/{world.enforcements['mine']}").json()
+    assert [c["id"] for c in own["cases"]] == [mine]

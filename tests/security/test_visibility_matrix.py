@@ -177,12 +177,8 @@ PROBES: dict[str, Probe] = {
     "GET /api/evidence/{sha256}": Probe("GET", "/api/evidence/" + "0" * 64, ok=404),
     # reference layers: the county's geography, not personal (see docs/roles.md)
     "GET /api/references": Probe("GET", "/api/references"),
-    "POST /api/references": Probe(
-        "POST", "/api/references", allowed=frozenset({"admin"}), ok=422
-    ),
-    "GET /api/references/{layer_id}/features": Probe(
-        "GET", "/api/references/999/features", ok=404
-    ),
+    "POST /api/references": Probe("POST", "/api/references", allowed=frozenset({"admin"}), ok=422),
+    "GET /api/references/{layer_id}/features": Probe("GET", "/api/references/999/features", ok=404),
     # accounts: only the admin lists or changes them
     "GET /api/users": Probe("GET", "/api/users", allowed=frozenset({"admin"})),
     "POST /api/users": Probe("POST", "/api/users", allowed=frozenset({"admin"}), ok=422, json={}),

@@ -9,9 +9,9 @@ stands past the batch's due date, so every unfinished 图斑 is overdue.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -111,7 +111,9 @@ def build_world(database_url: str, tmp: Path) -> World:
     batch = _ok(upload(admin, factories.write(factories.squares(3), tmp / "ks.gpkg")))["id"]
     feats = _ok(admin.get(f"/api/batches/{batch}/features"))["features"]
     ids = dict(zip(("mine", "theirs", "spare"), (f["id"] for f in feats), strict=True))
-    codes = {k: next(f["properties"]["code"] for f in feats if f["id"] == v) for k, v in ids.items()}
+    codes = {
+        k: next(f["properties"]["code"] for f in feats if f["id"] == v) for k, v in ids.items()
+    }
     geoms = {f["id"]: shape(f["geometry"]) for f in feats}
     users = {u["username"]: u["id"] for u in _ok(admin.get("/api/users"))["data"]}
     for who, which in (("verifier", "mine"), ("v2", "theirs")):
