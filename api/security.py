@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from geo.errors import NotFound
 from geo.model import Action
-from geo.roles import ASSIGNED_ONLY, Role, may_act, sees_all
+from geo.roles import ASSIGNED_ONLY, Role, may_act
 from storage.users import AuthError, Forbidden, User, UserStore
+from storage.visibility import Scope, Visibility
 
 
 def user_store(request: Request) -> UserStore:
@@ -38,6 +38,26 @@ def current_user(request: Request, users: Annotated[UserStore, Depends(user_stor
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def current_scope(user: CurrentUser) -> Scope:
+    """The 图斑 the signed-in user may see (storage.visibility: the one rule every read applies)."""
+    return Scope.of(user)
+
+
+ScopeDep = Annotated[Scope, Depends(current_scope)]
+
+
+def sees_everything(user: CurrentUser) -> User:
+    """A dependency admitting who may see every 图斑: for pages that name them all (an import
+    report lists each rejected, repaired and linked 图斑 of a file) and cannot be cut to a
+    scope without losing their meaning."""
+    if not Scope.of(user).everything:
+        raise Forbidden("该页面列出全部图斑，外业核查员只能查看分派给自己的图斑")
+    return user
+
+
+SeesEverything = Annotated[User, Depends(sees_everything)]
+
+
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency admitting users holding any of ``roles`` (admins always)."""
 
@@ -50,7 +70,15 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
     return check
 
 
-def check_action(user: User, action: str, case_id: int, users: UserStore) -> None:
+def get_visibility(request: Request) -> Visibility:
+    """The visibility rule on the app's database."""
+    return request.app.state.services.visibility()
+
+
+VisibilityDep = Annotated[Visibility, Depends(get_visibility)]
+
+
+def check_action(user: User, action: str, case_id: int, visibility: Visibility) -> None:
     """May ``user`` take ``action`` on this case? Verifiers only on what is assigned to them."""
     try:
         act = Action(action)
@@ -60,11 +88,10 @@ def check_action(user: User, action: str, case_id: int, users: UserStore) -> Non
         raise Forbidden(
             f"{'、'.join(r.label for r in user.roles)}不能执行“{act.label}”", action=act.value
         )
-    if act in ASSIGNED_ONLY and not sees_all(user.roles) and not users.may_see(user, case_id):
+    if act in ASSIGNED_ONLY and not visibility.sees(Scope.of(user), case_id):
         raise Forbidden("该图斑未分派给您", case_id=case_id)
 
 
-def check_visible(user: User, case_id: int, users: UserStore) -> None:
+def check_visible(user: User, case_id: int, visibility: Visibility) -> None:
     """Verifiers see only their 图斑; to them others do not exist (404, not 403)."""
-    if not sees_all(user.roles) and not users.may_see(user, case_id):
-        raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
+    visibility.require(Scope.of(user), case_id)

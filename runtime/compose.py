@@ -32,6 +32,7 @@ from storage.reporting import IndicatorSource
 from storage.repository import CaseStore
 from storage.snapshots import SnapshotStore
 from storage.users import UserStore
+from storage.visibility import Visibility
 from storage.worklists import WorkLists
 
 Clock = Callable[[], datetime]
@@ -75,6 +76,10 @@ class Services:
         """Notes beside goal-table rows; the evidence directory is read from the settings now,
         so a changed ``photos_dir`` moves it too."""
         return NoteStore(self.engine, BlobStore(self.settings.evidence_dir()))
+
+    def visibility(self) -> Visibility:
+        """The one rule of who sees which 图斑 (storage.visibility), on this database."""
+        return Visibility(self.engine)
 
     def report_sources(self) -> ReportSources:
         """What a report document is assembled from."""

@@ -20,6 +20,7 @@ from geo.workflow import (
     with_enforcement,
 )
 from storage.tables import cases, enforcements, payments
+from storage.visibility import EVERYTHING, Scope
 
 
 def open_enforcement(conn: Any, request: OpenEnforcement, *, actor: str, now: datetime) -> int:
@@ -136,18 +137,22 @@ def add_payment(
     )
 
 
-def summary(conn: Any, enforcement_id: int) -> dict[str, Any]:
-    """A 立案 case with its payments, its 图斑, the receipted sum paid and what is still owed."""
+def summary(conn: Any, enforcement_id: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
+    """A 立案 case with its payments, its 图斑, the receipted sum paid and what is still owed.
+
+    Only the 图斑 in ``scope`` are listed; a case none of whose 图斑 is in it is not found, as if
+    it did not exist (its offender and fine are personal data of other people's 图斑).
+    """
     row = conn.execute(select(enforcements).where(enforcements.c.id == enforcement_id)).first()
-    if row is None:
+    parcels = conn.execute(
+        select(cases.c.id, cases.c.code, cases.c.state, cases.c.batch_id)
+        .where(scope.where(cases.c.enforcement_id == enforcement_id))
+        .order_by(cases.c.id)
+    ).all()
+    if row is None or not (parcels or scope.everything):
         raise NotFound(f"没有立案案件 {enforcement_id}", enforcement_id=enforcement_id)
     paid = conn.execute(
         select(payments).where(payments.c.enforcement_id == enforcement_id).order_by(payments.c.id)
-    ).all()
-    parcels = conn.execute(
-        select(cases.c.id, cases.c.code, cases.c.state, cases.c.batch_id)
-        .where(cases.c.enforcement_id == enforcement_id)
-        .order_by(cases.c.id)
     ).all()
     total = conn.execute(
         select(func.coalesce(func.sum(payments.c.amount_yuan), 0)).where(

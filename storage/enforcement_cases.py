@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from storage import enforcement
 from storage.repository import apply_in
+from storage.visibility import EVERYTHING, Scope
 
 
 class EnforcementStore:
@@ -17,10 +18,11 @@ class EnforcementStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def get(self, enforcement_id: int) -> dict[str, Any]:
-        """The case with its payments and 图斑 (NotFound for an unknown id)."""
+    def get(self, enforcement_id: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
+        """The case with its payments and the 图斑 of it in ``scope``; NotFound for an unknown
+        id, and for a case none of whose 图斑 is in ``scope``."""
         with self.engine.connect() as conn:
-            return enforcement.summary(conn, enforcement_id)
+            return enforcement.summary(conn, enforcement_id, scope)
 
     def file(
         self, *, case_ids: list[int], payload: dict[str, Any], actor: str, now: datetime

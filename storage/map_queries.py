@@ -10,19 +10,13 @@ from typing import Any
 from sqlalchemy import Engine, Select, and_, func, or_, select, union_all
 
 from geo.errors import NotFound
-from geo.roles import sees_all
 from storage import spatial
 from storage.spatial import Box
 from storage.tables import batches, cases, reissues
-from storage.users import User, UserStore
+from storage.visibility import EVERYTHING, Scope
 
 # A re-issued 图斑 shows its own geometry and code with the state of the case it joined.
 _REISSUE_OWN = ("code", "xzqdm", "attributes", "geom", "area_m2", "area_mu")
-
-
-def visibility(users: UserStore, user: User) -> Any | None:
-    """The condition on ``cases`` limiting ``user`` to their own 图斑; None for who sees all."""
-    return None if sees_all(user.roles) else users.visible_clause(user)
 
 
 @dataclass(frozen=True)
@@ -32,7 +26,7 @@ class FeatureFilter:
     bbox: Box | None = None
     states: Sequence[str] = ()
     townships: Sequence[str] = ()
-    visible: Any | None = None  # from visibility()
+    scope: Scope = EVERYTHING
 
     def on(self, table: Any) -> list[Any]:
         """The conditions, the box taken on ``table`` (cases, or reissues for their own shape)."""
@@ -41,8 +35,9 @@ class FeatureFilter:
             conds.append(cases.c.state.in_(list(self.states)))
         if self.townships:
             conds.append(cases.c.township_code.in_(list(self.townships)))
-        if self.visible is not None:
-            conds.append(self.visible)
+        visible = self.scope.clause()
+        if visible is not None:
+            conds.append(visible)
         return conds
 
 
@@ -142,8 +137,8 @@ class MapView:
         )
         return [{**dict(r._mapping), "reissue_of_batch": r.batch_id} for r in conn.execute(again)]
 
-    def summary(self, *, batch_id: int, visible: Any | None) -> dict[str, Any]:
-        """Counts of the batch's 图斑 (those ``visible``) by state and by township."""
+    def summary(self, *, batch_id: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
+        """Counts of the batch's 图斑 (those in ``scope``) by state and by township."""
         cols = (cases.c.id, cases.c.state, cases.c.township_code, cases.c.township_name)
         own = select(*cols).where(cases.c.batch_id == batch_id)
         again = (
@@ -151,6 +146,7 @@ class MapView:
             .join(reissues, reissues.c.case_id == cases.c.id)
             .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id)
         )
+        visible = scope.clause()
         if visible is not None:
             own, again = own.where(visible), again.where(visible)
         both = union_all(own, again.distinct()).subquery()
@@ -183,7 +179,7 @@ class MapView:
         text: str,
         programme: str | None,
         batch_id: int | None,
-        visible: Any | None,
+        scope: Scope = EVERYTHING,
         limit: int,
         offset: int = 0,
     ) -> tuple[list[dict[str, Any]], int]:
@@ -201,6 +197,7 @@ class MapView:
             where.append(cases.c.programme == programme)
         if batch_id is not None:
             where.append(cases.c.batch_id == batch_id)
+        visible = scope.clause()
         if visible is not None:
             where.append(visible)
         stmt = (

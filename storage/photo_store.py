@@ -17,6 +17,7 @@ from storage.blobs import BlobStore
 from storage.repository import apply_in
 from storage.rows import inserted_id
 from storage.tables import batches, cases, photos
+from storage.visibility import EVERYTHING, Scope
 
 
 def imagery_date(attributes: dict[str, Any]) -> date | None:
@@ -116,8 +117,13 @@ class PhotoStore:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     # builtins.list: inside this class, a bare ``list`` names the method above.
-    def by_hash(self, sha256: str) -> builtins.list[dict[str, Any]]:
-        """Every case record of this photo (the same picture may be evidence for several)."""
+    def by_hash(self, sha256: str, scope: Scope = EVERYTHING) -> builtins.list[dict[str, Any]]:
+        """Every record of this photo for a case in ``scope`` (the same picture may be evidence
+        for several cases)."""
         with self.engine.connect() as conn:
-            q = select(photos).where(photos.c.sha256 == sha256).order_by(photos.c.id)
+            q = (
+                select(photos)
+                .where(photos.c.sha256 == sha256, *scope.on(photos.c.case_id))
+                .order_by(photos.c.id)
+            )
             return [dict(r._mapping) for r in conn.execute(q)]

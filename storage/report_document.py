@@ -18,6 +18,7 @@ from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
 from storage.reporting import IndicatorSource, build_report
 from storage.snapshots import SnapshotStore
+from storage.visibility import EVERYTHING, Scope
 
 Kind = Literal["self_evaluation", "targets"]
 
@@ -55,8 +56,11 @@ def past_day(as_of: date | None, today: date) -> date | None:
     return as_of if as_of is not None and as_of < today else None
 
 
-def report_document(book: GoalBook, src: ReportSources, q: ReportQuery, *, maps: bool) -> dict:
-    """The whole report of ``book`` as a JSON-ready document (the files are rendered from it)."""
+def report_document(
+    book: GoalBook, src: ReportSources, q: ReportQuery, *, maps: bool, scope: Scope = EVERYTHING
+) -> dict:
+    """The whole report of ``book`` as a JSON-ready document (the files are rendered from it);
+    its maps draw only the 图斑 in ``scope``."""
     _, version = src.books.latest(book.year)
     now = src.clock()
     today = local_today(now)
@@ -74,4 +78,5 @@ def report_document(book: GoalBook, src: ReportSources, q: ReportQuery, *, maps:
         period=q.period,
         snapshot=src.snapshots.get(q.snapshot) if q.snapshot is not None else None,
         with_maps=maps,
+        scope=scope,
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 import shapely.geometry
@@ -28,6 +30,7 @@ from storage import daily_counts, facts, spatial
 from storage.refs import RefStore
 from storage.snapshots import SnapshotStore, info
 from storage.tables import batches, cases
+from storage.visibility import EVERYTHING, Scope
 
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 _QUARTER = timedelta(days=92)
@@ -78,12 +81,20 @@ class IndicatorSource:
         township: str | None = None,
         period: str | None = None,
         drill: bool = False,
+        scope: Scope = EVERYTHING,
     ) -> tuple[list[RowValue], int]:
-        """The project's rows with values, and how many 图斑 they cover."""
+        """The project's rows with values, and how many 图斑 they cover.
+
+        The values are the bureau's, whoever asks; the drill-down's case ids are only those in
+        ``scope`` (a verifier learns which of their own 图斑 count, not which others do).
+        """
         data, paid = self.frames(as_of, per_case=drill)
         rows = compute_project(project, data, paid, township=township, period=period)
         scoped = project_cases(project, data, township=township, period=period)
         n = len(scoped) if drill else int(scoped["issued"].sum())
+        if drill and not scope.everything:
+            with self.engine.connect() as conn:
+                rows = _drill_within(rows, scope.case_ids(conn) or set())
         return rows, n
 
     def trend(
@@ -115,6 +126,15 @@ class IndicatorSource:
         return list(series.values())
 
 
+def _drill_within(rows: list[RowValue], visible: set[int]) -> list[RowValue]:
+    """``rows`` with each value's drill-down ids cut to ``visible``; the values stay as they are."""
+    keep = np.fromiter(visible, np.int64, count=len(visible))
+    return [
+        replace(r, values=tuple(replace(v, ids=v.ids[np.isin(v.ids, keep)]) for v in r.values))
+        for r in rows
+    ]
+
+
 def township_name(engine: Engine, code: str) -> str:
     """A township's name as its 图斑 record it; the code itself when none does."""
     with engine.connect() as conn:
@@ -144,16 +164,23 @@ def _plain(v: Any) -> Any:
 
 
 def report_maps(
-    engine: Engine, project: Project, *, today: date, township: str | None = None
+    engine: Engine,
+    project: Project,
+    *,
+    today: date,
+    township: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> dict[str, Any]:
-    """Townships with their illegal counts, the illegal 图斑 and the overdue ones."""
+    """Townships with their illegal counts, the illegal 图斑 and the overdue ones: those of
+    ``scope`` (the maps name each 图斑, so a verifier's report draws only their own)."""
     progs = [p.value for p in project.programmes]
-    scope: list[ColumnElement[bool]] = [
+    conds: list[ColumnElement[bool]] = [
         cases.c.programme.in_(progs),
         batches.c.period.like(f"{project.year}%"),
     ]
     if township is not None:
-        scope.append(cases.c.township_code == township)
+        conds.append(cases.c.township_code == township)
+    conds += scope.conditions()
     cols = [
         cases.c.id.label("case_id"),
         cases.c.code,
@@ -167,12 +194,12 @@ def report_maps(
     base = select(*cols).join(batches, batches.c.id == cases.c.batch_id)
     with engine.connect() as conn:
         illegal = conn.execute(
-            base.where(and_(*scope, cases.c.judgment == Judgment.ILLEGAL.value)).limit(MAP_LIMIT)
+            base.where(and_(*conds, cases.c.judgment == Judgment.ILLEGAL.value)).limit(MAP_LIMIT)
         ).all()
         overdue = conn.execute(
             base.where(
                 and_(
-                    *scope,
+                    *conds,
                     batches.c.due_on < today,
                     cases.c.state.not_in(sorted(s.value for s in FINAL_STATES)),
                 )
@@ -229,6 +256,7 @@ def build_report(
     snapshot: dict[str, Any] | None = None,
     with_maps: bool = True,
     with_trend: bool = True,
+    scope: Scope = EVERYTHING,
 ) -> dict[str, Any]:
     """The report document of a goal book: live (as of ``as_of`` or today) or a snapshot's.
 
@@ -247,7 +275,9 @@ def build_report(
         spent = [(r["spent_on"], float(r["amount_yuan"])) for r in spending_rows.get(p.id, [])]
         checkpoints = execution(p.spending_plan, p.budget.get("total"), spent, book.year, day)
         trend = source.trend(p, today=day, township=township, period=period) if with_trend else ()
-        maps = report_maps(engine, p, today=day, township=township) if with_maps else {}
+        maps = (
+            report_maps(engine, p, today=day, township=township, scope=scope) if with_maps else {}
+        )
         rows, _ = source.rows(p, as_of=as_of, township=township, period=period)
         live = project_entry(
             p,

@@ -24,6 +24,7 @@ from geo.workflow import apply, replay
 from storage import daily_counts, enforcement, facts, map_queries, spatial
 from storage.batch_writer import batch_row, find_batch
 from storage.tables import batches, case_events, cases, reissues
+from storage.visibility import EVERYTHING, Scope
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
 
@@ -186,13 +187,15 @@ class CaseStore:
             first = [{**dict(r._mapping), "reason": "first"} for r in conn.execute(q_first)]
             return first + [dict(r._mapping) for r in conn.execute(q_again)]
 
-    def site_cases(self, case_id: int) -> list[dict[str, Any]]:
-        """Other programmes' cases on the same site as this one."""
+    def site_cases(self, case_id: int, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
+        """Other programmes' cases on the same site as this one, of those in ``scope``."""
         site_of = func.coalesce(cases.c.site_id, cases.c.id)  # NULL: the case is its own site
         site = select(site_of).where(cases.c.id == case_id).scalar_subquery()
         q = select(
             cases.c.id, cases.c.batch_id, cases.c.programme, cases.c.code, cases.c.state
-        ).where(or_(cases.c.site_id == site, cases.c.id == site), cases.c.id != case_id)
+        ).where(
+            scope.where(or_(cases.c.site_id == site, cases.c.id == site), cases.c.id != case_id)
+        )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q.order_by(cases.c.id))]
 

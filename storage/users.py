@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, or_, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from geo.errors import InvalidValue, NotFound, TubanError
 from geo.roles import Role, roles_of
 from storage.rows import inserted_id
-from storage.tables import assignments, cases, sessions, users
+from storage.tables import assignments, sessions, users
 
 SESSION_TTL = timedelta(hours=12)
 
@@ -226,11 +226,6 @@ class UserStore:
             )
         return len(case_ids)
 
-    def visible_clause(self, user: User) -> ColumnElement[bool]:
-        """SQL condition on ``cases`` for what a verifier may see: assigned by hand or township."""
-        by_hand = select(assignments.c.case_id).where(assignments.c.user_id == user.id)
-        return or_(cases.c.id.in_(by_hand), cases.c.township_code.in_(list(user.townships)))
-
     def assignee(self, case_id: int) -> dict[str, Any] | None:
         """The verifier a 图斑 was assigned to by hand (``id``, ``display_name``), if any."""
         q = (
@@ -241,15 +236,3 @@ class UserStore:
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
         return dict(row._mapping) if row else None
-
-    def visible_case_ids(self, user: User) -> set[int]:
-        """Ids of the 图斑 a verifier may see (see ``visible_clause``)."""
-        with self.engine.connect() as conn:
-            q = select(cases.c.id).where(self.visible_clause(user))
-            return set(conn.execute(q).scalars())
-
-    def may_see(self, user: User, case_id: int) -> bool:
-        """Whether a verifier may see this 图斑 (see ``visible_clause``)."""
-        with self.engine.connect() as conn:
-            q = select(cases.c.id).where(and_(cases.c.id == case_id, self.visible_clause(user)))
-            return conn.execute(q).first() is not None

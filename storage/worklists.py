@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import Engine, and_, false, func, or_, select
 
 from geo.model import FINAL_STATES, Judgment, Programme, State
-from geo.roles import Role, sees_all
+from geo.roles import Role
 from storage.tables import batches, cases
-from storage.users import User, UserStore
+from storage.users import User
+from storage.visibility import EVERYTHING, Scope
 
 WEIPIAN = [Programme.MINING.value, Programme.LAND.value]
 CHANGE = Programme.CHANGE_SURVEY.value
@@ -95,21 +96,20 @@ class WorkLists:
             return out, int(conn.execute(counted).scalar_one())
 
     def tasks(
-        self, *, users: UserStore, user: User, today: date, limit: int, offset: int = 0
+        self, *, user: User, today: date, limit: int, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
-        """The open 图斑 waiting for ``user``'s roles (a verifier's: only those they see);
-        returns (one page, how many in all)."""
+        """The open 图斑 waiting for ``user``'s roles, of those in the user's scope (a
+        verifier's own); returns (one page, how many in all)."""
         roles = set(user.roles)
         if Role.ADMIN in roles:
             roles |= {Role.VERIFIER, Role.REVIEWER, Role.ENFORCER}
         where = or_(*[_role_clause(r) for r in roles]) if roles else false()
-        if not sees_all(user.roles):
-            where = and_(where, users.visible_clause(user))
-        return self._page(where, today, limit, offset)
+        return self._page(Scope.of(user).where(where), today, limit, offset)
 
     def overdue(
-        self, *, today: date, limit: int, offset: int = 0
+        self, *, today: date, limit: int, offset: int = 0, scope: Scope = EVERYTHING
     ) -> tuple[list[dict[str, Any]], int]:
-        """Unfinished 图斑 past their batch's due date; returns (one page, how many in all)."""
-        where = and_(batches.c.due_on < today, cases.c.state.not_in(FINAL))
+        """Unfinished 图斑 past their batch's due date, of those in ``scope``; returns (one page,
+        how many in all)."""
+        where = scope.where(batches.c.due_on < today, cases.c.state.not_in(FINAL))
         return self._page(where, today, limit, offset)

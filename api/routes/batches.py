@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
 from api.geojson import feature_collection
 from api.schemas import BatchesPublic, BatchImported, BatchPublic, ImportReportPublic
-from api.security import CurrentUser, require, user_store
+from api.security import ScopeDep, SeesEverything, require
 from geo.batch import BatchMeta
 from geo.errors import InvalidValue, NotFound
 from geo.fields import field_map_from
@@ -22,8 +22,8 @@ from geo.model import Judgment, Programme, State
 from geo.roles import Role
 from storage import spatial
 from storage.imports import import_file
-from storage.map_queries import FeatureFilter, visibility
-from storage.users import User, UserStore
+from storage.map_queries import FeatureFilter
+from storage.users import User
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 GEOJSON = "application/geo+json"
@@ -133,16 +133,18 @@ def _field_map(text: str | None) -> dict[str, str] | None:
 
 
 @router.get("/{batch_id}/report", operation_id="batches-report", response_model_exclude_unset=True)
-def batch_report(batch_id: int, store: StoreDep) -> ImportReportPublic:
-    """The import report stored with the batch (empty for a batch imported without one)."""
+def batch_report(batch_id: int, store: StoreDep, user: SeesEverything) -> ImportReportPublic:
+    """The import report stored with the batch (empty for a batch imported without one); 403 for
+    a verifier, since it names every 图斑 of the file."""
     return ImportReportPublic.model_validate(store.get_batch(batch_id).get("report") or {})
 
 
 @router.get(
     "/{batch_id}/report.html", operation_id="batches-report-html", response_class=HTMLResponse
 )
-def batch_report_html(batch_id: int, store: StoreDep) -> HTMLResponse:
-    """The batch's import report as an HTML page; 404 when the batch has none."""
+def batch_report_html(batch_id: int, store: StoreDep, user: SeesEverything) -> HTMLResponse:
+    """The batch's import report as an HTML page; 404 when the batch has none, 403 for a
+    verifier."""
     from geo.report import ImportReport
 
     rep = store.get_batch(batch_id).get("report")
@@ -235,8 +237,7 @@ def features(
     request: Request,
     services: ServicesDep,
     settings: SettingsDep,
-    user: CurrentUser,
-    users: Annotated[UserStore, Depends(user_store)],
+    scope: ScopeDep,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     state: Annotated[str | None, Query(description="states, comma-separated")] = None,
     township: Annotated[str | None, Query(description="township codes, comma-separated")] = None,
@@ -255,7 +256,7 @@ def features(
         bbox=parse_bbox(bbox),
         states=_csv(state),
         townships=_csv(township),
-        visible=visibility(users, user),
+        scope=scope,
     )
     # Counted on the bounding-box index; geometries are read for this page only.
     rows, matched = services.map.page(batch_id=batch_id, where=where, limit=cap, offset=offset)

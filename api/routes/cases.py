@@ -4,33 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from api.deps import ClockDep, StoreDep, get_services
 from api.schemas import ActionRequest, CasePublic
-from api.security import CurrentUser, check_action, check_visible, user_store
+from api.security import CurrentUser, VisibilityDep, check_action, check_visible
 from geo.errors import InvalidPayload
 from storage.repository import CaseStore, case_from_row
-from storage.users import UserStore
+from storage.visibility import Scope
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
-UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
-def _public(store: CaseStore, case_id: int, request: Request) -> CasePublic:
+def _public(store: CaseStore, case_id: int, request: Request, scope: Scope) -> CasePublic:
+    """The case as the API shows it; other 图斑 it names (same site, same 立案) only if in
+    ``scope``."""
     from api.routes.photos import photo_public
 
     row = store.get_case_row(case_id)
     case = case_from_row(row)
     enf = None
     if case.enforcement_id:
-        enf = get_services(request).enforcements.get(case.enforcement_id)
+        enf = get_services(request).enforcements.get(case.enforcement_id, scope)
     return CasePublic.build(
         row,
         case,
         store.events(case_id),
         issuances=store.issuances(case_id),
-        site_cases=store.site_cases(case_id),
+        site_cases=store.site_cases(case_id, scope),
         photos=[photo_public(p) for p in request.app.state.photos.list(case_id)],
         enforcement=enf,
         assignee=request.app.state.users.assignee(case_id),
@@ -51,7 +52,7 @@ def get_case(
     case_id: int,
     store: StoreDep,
     user: CurrentUser,
-    users: UsersDep,
+    visibility: VisibilityDep,
     response: Response,
     request: Request,
 ) -> CasePublic:
@@ -61,8 +62,8 @@ def get_case(
     its version, for ``If-Match`` on the next action. A verifier gets 404 for a 图斑 neither
     assigned to them nor in their townships.
     """
-    check_visible(user, case_id, users)
-    case = _public(store, case_id, request)
+    check_visible(user, case_id, visibility)
+    case = _public(store, case_id, request, Scope.of(user))
     response.headers["ETag"] = f'"{case.version}"'
     return case
 
@@ -74,14 +75,14 @@ def act(
     store: StoreDep,
     clock: ClockDep,
     user: CurrentUser,
-    users: UsersDep,
+    visibility: VisibilityDep,
     response: Response,
     request: Request,
     if_match: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
     """Apply an action as the signed-in user; a stale version (body or If-Match) gets 409."""
-    check_visible(user, case_id, users)
-    check_action(user, body.action, case_id, users)
+    check_visible(user, case_id, visibility)
+    check_action(user, body.action, case_id, visibility)
     if body.action == "add_photo":
         # Only the upload route may record a photo: it stores and checks the file first, so
         # the photo count behind the evidence rule always has real photos behind it.
@@ -95,6 +96,6 @@ def act(
         expected_version=expected,
         now=clock(),
     )
-    case = _public(store, case_id, request)
+    case = _public(store, case_id, request, Scope.of(user))
     response.headers["ETag"] = f'"{case.version}"'
     return case

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ServicesDep
 from api.schemas import EnforcementPublic
-from api.security import require
+from api.security import ScopeDep, require
 from geo.roles import Role
 from storage.users import User
 
@@ -52,9 +52,10 @@ def create(
 
 
 @router.get("/{enforcement_id}", operation_id="enforcements-get")
-def get(enforcement_id: int, services: ServicesDep) -> EnforcementPublic:
-    """The 立案 case with its 图斑 and payments."""
-    return EnforcementPublic.model_validate(services.enforcements.get(enforcement_id))
+def get(enforcement_id: int, services: ServicesDep, scope: ScopeDep) -> EnforcementPublic:
+    """The 立案 case with its payments and those of its 图斑 the user may see; 404 for a verifier
+    none of whose 图斑 it covers."""
+    return EnforcementPublic.model_validate(services.enforcements.get(enforcement_id, scope))
 
 
 @router.post("/{enforcement_id}/payments", status_code=201, operation_id="enforcements-pay")

@@ -35,7 +35,7 @@ from api.schemas import (
     SnapshotsPublic,
     TrendPublic,
 )
-from api.security import require
+from api.security import ScopeDep, require
 from geo.goals import Project
 from geo.localtime import local_today
 from geo.report_doc import project_entry
@@ -107,6 +107,7 @@ def indicators(
     notes: NotesDep,
     snapshots: SnapshotsDep,
     clock: ClockDep,
+    scope: ScopeDep,
     project: Annotated[str, Query(examples=["mining_enforcement"])],
     year: int | None = None,
     as_of: AsOf = None,
@@ -117,7 +118,8 @@ def indicators(
 ) -> IndicatorsPublic:
     """A project's goal table with its values: live, as they stood at the end of ``as_of``, for one
     township or issuing period, or a snapshot's frozen values (``snapshot``). ``drill=true`` adds
-    the case ids behind each value. An unknown year, project or snapshot gets 404."""
+    the case ids behind each value (a verifier: only those of their own 图斑; the values are the
+    bureau's for everyone). An unknown year, project or snapshot gets 404."""
     book = book_for(books, year)
     proj = book.project(project)
     now = clock()
@@ -126,7 +128,9 @@ def indicators(
     frozen = snapshots.get(snapshot) if snapshot is not None else None
     if frozen is not None:
         day = frozen["as_of"]
-    rows, n = source.rows(proj, as_of=day, township=township, period=period, drill=drill)
+    rows, n = source.rows(
+        proj, as_of=day, township=township, period=period, drill=drill, scope=scope
+    )
     entry = project_entry(proj, rows, notes=notes.current(book.year, proj.id))
     ids = {(r.row.row_no, v.metric): v.case_ids for r in rows for v in r.values} if drill else {}
     if frozen is not None:
@@ -270,12 +274,13 @@ def report(
     books: GoalBooksDep,
     src: SourcesDep,
     q: QueryDep,
+    scope: ScopeDep,
     year: int | None = None,
     maps: bool = False,
 ) -> ReportDocumentPublic:
     """The whole report document as JSON (what the XLSX/HTML/PDF/Word files are made from)."""
     return ReportDocumentPublic.model_validate(
-        report_document(book_for(books, year), src, q, maps=maps)
+        report_document(book_for(books, year), src, q, maps=maps, scope=scope)
     )
 
 
@@ -286,11 +291,12 @@ def report_file(
     books: GoalBooksDep,
     src: SourcesDep,
     q: QueryDep,
+    scope: ScopeDep,
 ) -> Response:
     """The report as a file: 绩效自评表 or 绩效目标表 in XLSX, HTML, PDF or Word."""
     from reports import FORMATS, render
 
-    doc = report_document(book_for(books, year), src, q, maps=fmt != "xlsx")
+    doc = report_document(book_for(books, year), src, q, maps=fmt != "xlsx", scope=scope)
     stamp = datetime.fromisoformat(doc["computed_at"]).strftime("%Y%m%d")
     what = "绩效自评" if q.kind == "self_evaluation" else "绩效目标"
     name = f"{year}年{what}-{'快照' if q.snapshot else stamp}.{fmt}"

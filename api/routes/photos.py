@@ -9,15 +9,13 @@ from fastapi.responses import FileResponse
 
 from api.deps import ClockDep
 from api.schemas import PhotoPublic
-from api.security import CurrentUser, check_action, check_visible, user_store
+from api.security import CurrentUser, ScopeDep, VisibilityDep, check_action, check_visible
 from geo.errors import NotFound
 from geo.photos import MAX_BYTES, PhotoRejected
-from geo.roles import sees_all
 from storage.photo_store import PhotoStore
-from storage.users import User, UserStore
+from storage.visibility import Scope
 
 router = APIRouter(prefix="/api", tags=["photos"])
-UsersDep = Annotated[UserStore, Depends(user_store)]
 
 
 def photo_store(request: Request) -> PhotoStore:
@@ -42,13 +40,13 @@ async def upload(
     case_id: int,
     file: Annotated[UploadFile, File()],
     user: CurrentUser,
-    users: UsersDep,
+    visibility: VisibilityDep,
     store: PhotosDep,
     clock: ClockDep,
 ) -> PhotoPublic:
     """Upload an evidence photo; its EXIF position, direction and time are checked."""
-    check_visible(user, case_id, users)
-    check_action(user, "add_photo", case_id, users)
+    check_visible(user, case_id, visibility)
+    check_action(user, "add_photo", case_id, visibility)
     data = await file.read(MAX_BYTES + 1)
     name = file.filename or "photo"
     if len(data) > MAX_BYTES:
@@ -59,23 +57,22 @@ async def upload(
     return PhotoPublic.model_validate(photo_public(saved))
 
 
-def _visible_photo(sha256: str, store: PhotoStore, user: User, users: UserStore) -> dict:
+def _visible_photo(sha256: str, store: PhotoStore, scope: Scope) -> dict:
     """The photo's record, if the user may see at least one case it is evidence for."""
-    for p in store.by_hash(sha256):
-        if sees_all(user.roles) or users.may_see(user, p["case_id"]):
-            return p
+    for p in store.by_hash(sha256, scope):
+        return p
     raise NotFound("没有该照片", sha256=sha256)
 
 
 @router.get("/photos/{sha256}", operation_id="photos-get", response_class=FileResponse)
-def get_photo(sha256: str, store: PhotosDep, user: CurrentUser, users: UsersDep) -> FileResponse:
+def get_photo(sha256: str, store: PhotosDep, scope: ScopeDep) -> FileResponse:
     """A photo by its SHA-256, for a user who may see a case it is evidence for; 404 otherwise."""
-    p = _visible_photo(sha256, store, user, users)
+    p = _visible_photo(sha256, store, scope)
     return FileResponse(store.blobs.path(sha256), media_type=p["mime"])
 
 
 @router.get("/photos/{sha256}/thumb", operation_id="photos-thumb", response_class=FileResponse)
-def get_thumb(sha256: str, store: PhotosDep, user: CurrentUser, users: UsersDep) -> FileResponse:
+def get_thumb(sha256: str, store: PhotosDep, scope: ScopeDep) -> FileResponse:
     """A photo's JPEG thumbnail; the same 404 as the photo for a user who may not see it."""
-    _visible_photo(sha256, store, user, users)
+    _visible_photo(sha256, store, scope)
     return FileResponse(store.blobs.thumbnail_path(sha256), media_type="image/jpeg")

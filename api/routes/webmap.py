@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import shapely
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import PagingDep, ServicesDep, SettingsDep, StoreDep
@@ -21,16 +21,15 @@ from api.schemas import (
     SearchHitPublic,
     SearchHitsPublic,
 )
-from api.security import CurrentUser, check_visible, user_store
+from api.security import CurrentUser, ScopeDep, VisibilityDep, check_visible
 from geo.errors import NotFound
 from geo.model import Programme, State
 from storage import spatial
-from storage.map_queries import visibility
 from storage.spatial import bbox_of
-from storage.users import UserStore
+from storage.visibility import Scope
 
 router = APIRouter(prefix="/api", tags=["webmap"])
-UsersDep = Annotated[UserStore, Depends(user_store)]
+
 
 TILE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
 
@@ -57,8 +56,7 @@ def config(settings: SettingsDep) -> ConfigPublic:
 @router.get("/search", operation_id="webmap-search")
 def search(
     services: ServicesDep,
-    user: CurrentUser,
-    users: UsersDep,
+    scope: ScopeDep,
     paging: PagingDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     programme: Programme | None = None,
@@ -72,7 +70,7 @@ def search(
         text=q.strip(),
         programme=programme.value if programme is not None else None,
         batch_id=batch,
-        visible=visibility(users, user),
+        scope=scope,
         limit=paging.limit,
         offset=paging.offset,
     )
@@ -96,14 +94,12 @@ def search(
 
 
 @router.get("/batches/{batch_id}/summary", operation_id="webmap-batch-summary")
-def batch_summary(
-    batch_id: int, services: ServicesDep, user: CurrentUser, users: UsersDep
-) -> BatchSummaryPublic:
+def batch_summary(batch_id: int, services: ServicesDep, scope: ScopeDep) -> BatchSummaryPublic:
     """Counts of the batch's 图斑 (those the user sees) by state and by township.
 
     The map draws only the 图斑 in view; the legend and the township filter use these.
     """
-    summary = services.map.summary(batch_id=batch_id, visible=visibility(users, user))
+    summary = services.map.summary(batch_id=batch_id, scope=scope)
     return BatchSummaryPublic.model_validate(summary)
 
 
@@ -133,10 +129,10 @@ def tile(z: int, x: int, y: int, ext: str, settings: SettingsDep) -> FileRespons
 
 @router.get("/cases/{case_id}/extent", operation_id="webmap-case-extent")
 def case_extent(
-    case_id: int, store: StoreDep, user: CurrentUser, users: UsersDep
+    case_id: int, store: StoreDep, user: CurrentUser, visibility: VisibilityDep
 ) -> CaseExtentPublic:
     """Where a case lies (its first issuance): bbox and GeoJSON geometry, to zoom the map there."""
-    check_visible(user, case_id, users)
+    check_visible(user, case_id, visibility)
     row = store.get_case_row(case_id)
     return CaseExtentPublic(
         case_id=case_id,
@@ -148,13 +144,13 @@ def case_extent(
 
 @router.get("/cases/{case_id}/sheet", operation_id="webmap-case-sheet", response_class=HTMLResponse)
 def case_sheet(
-    case_id: int, store: StoreDep, user: CurrentUser, users: UsersDep, request: Request
+    case_id: int, store: StoreDep, user: CurrentUser, visibility: VisibilityDep, request: Request
 ) -> HTMLResponse:
     """A printable one-page sheet of a 图斑 case, with its map drawn by the vendored Leaflet."""
     from api.routes.cases import _public
     from webmap.case_sheet import render_sheet
 
-    check_visible(user, case_id, users)
-    case = _public(store, case_id, request).model_dump(mode="json")
+    check_visible(user, case_id, visibility)
+    case = _public(store, case_id, request, Scope.of(user)).model_dump(mode="json")
     geom = store.get_case_row(case_id)[spatial.GEOMETRY_COLUMN]
     return HTMLResponse(render_sheet(case, geom))

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, File, UploadFile
 
 from api.deps import ClockDep, PagingDep, ServicesDep
 from api.schemas import ProvinceChecksPublic, TaskPublic, TasksPublic
-from api.security import CurrentUser, require, user_store
+from api.security import CurrentUser, ScopeDep, require
 from geo.localtime import local_today
 from geo.province_results import MAX_BYTES, parse_results
 from geo.roles import Role
-from storage.users import User, UserStore
+from storage.users import User
 
 router = APIRouter(prefix="/api", tags=["work"])
 
@@ -28,12 +28,12 @@ def tasks(
     user: CurrentUser,
     services: ServicesDep,
     clock: ClockDep,
-    users: Annotated[UserStore, Depends(user_store)],
     paging: PagingDep,
 ) -> TasksPublic:
-    """The open 图斑 waiting for the signed-in user's roles, overdue first."""
+    """The open 图斑 waiting for the signed-in user's roles, overdue first (a verifier's: only
+    those assigned to them or in their townships)."""
     rows, count = services.worklists.tasks(
-        users=users, user=user, today=_today(clock), limit=paging.limit, offset=paging.offset
+        user=user, today=_today(clock), limit=paging.limit, offset=paging.offset
     )
     data = [TaskPublic.model_validate(r) for r in rows]
     return TasksPublic(data=data, count=count, next=paging.next_url(count))
@@ -41,11 +41,12 @@ def tasks(
 
 @router.get("/overdue", operation_id="work-overdue")
 def overdue(
-    user: CurrentUser, services: ServicesDep, clock: ClockDep, paging: PagingDep
+    scope: ScopeDep, services: ServicesDep, clock: ClockDep, paging: PagingDep
 ) -> TasksPublic:
-    """Every unfinished 图斑 past its batch's due date."""
+    """Every unfinished 图斑 past its batch's due date that the user may see (a verifier: their
+    own)."""
     rows, count = services.worklists.overdue(
-        today=_today(clock), limit=paging.limit, offset=paging.offset
+        today=_today(clock), limit=paging.limit, offset=paging.offset, scope=scope
     )
     data = [TaskPublic.model_validate(r) for r in rows]
     return TasksPublic(data=data, count=count, next=paging.next_url(count))

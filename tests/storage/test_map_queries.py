@@ -73,7 +73,7 @@ def test_an_unknown_batch_is_not_found(store):
     for call in (
         lambda: view.count(batch_id=99, where=FeatureFilter()),
         lambda: view.features(batch_id=99),
-        lambda: view.summary(batch_id=99, visible=None),
+        lambda: view.summary(batch_id=99),
     ):
         with pytest.raises(NotFound):
             call()
@@ -81,7 +81,7 @@ def test_an_unknown_batch_is_not_found(store):
 
 def test_search_pages_and_counts(store, q4):
     view = MapView(store.engine)
-    rows, n = view.search(text="A", programme=None, batch_id=None, visible=None, limit=1)
+    rows, n = view.search(text="A", programme=None, batch_id=None, limit=1)
     assert n == 1 and rows[0]["code"] == "A"
-    rows, n = view.search(text="", programme="mining", batch_id=q4, visible=None, limit=2)
+    rows, n = view.search(text="", programme="mining", batch_id=q4, limit=2)
     assert n == 2 and [r["code"] for r in rows] == ["C", "D"]  # the batch's own cases
