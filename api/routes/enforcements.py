@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -30,7 +31,7 @@ class EnforcementCreate(BaseModel):
 class PaymentCreate(BaseModel):
     """A receipted payment on a 立案 case: amount in 元 (above 0), receipt number, day paid."""
 
-    amount_yuan: float = Field(gt=0)
+    amount_yuan: Decimal = Field(gt=0, le=10**10, max_digits=14, decimal_places=2)
     receipt_no: str = Field(min_length=1, max_length=100)
     paid_on: date
 
