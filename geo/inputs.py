@@ -38,7 +38,8 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _control_chars(s: str, *, multiline: bool) -> list[str]:
-    allowed = {"\n", "\t"} if multiline else set()
+    # A carriage return comes with Windows line ends (\r\n), which clean_text turns into \n.
+    allowed = {"\n", "\r", "\t"} if multiline else set()
     return [ch for ch in s if unicodedata.category(ch) == "Cc" and ch not in allowed]
 
 

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, PagingDep, book_for
-from api.schemas import BudgetPublic, ExpenditurePublic, ExpendituresPublic
+from api.schemas import (
+    BudgetPublic,
+    ExpenditurePublic,
+    ExpendituresPublic,
+    SafeName,
+    SafeStr,
+)
 from api.security import require
 from geo.budget import execution
 from geo.localtime import local_today  # checkpoints are local calendar days
@@ -26,10 +32,10 @@ class ExpenditureCreate(BaseModel):
     the row named by ``corrects_id``."""
 
     year: int
-    project_id: str = Field(min_length=1, max_length=64)
+    project_id: SafeName = Field(min_length=1, max_length=64)
     spent_on: date
     amount_yuan: float = Field(description="元；负数为冲减更正，须给出 corrects_id")
-    purpose: str = Field(min_length=1, max_length=2000)
+    purpose: SafeStr = Field(min_length=1, max_length=2000)
     voucher_no: str | None = Field(default=None, max_length=100)
     corrects_id: int | None = None
 

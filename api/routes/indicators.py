@@ -30,6 +30,7 @@ from api.schemas import (
     ProjectPublic,
     ProjectsPublic,
     ReportDocumentPublic,
+    SafeName,
     SnapshotDetailPublic,
     SnapshotPublic,
     SnapshotsPublic,
@@ -202,7 +203,7 @@ class SnapshotCreate(BaseModel):
     today is taken as today)."""
 
     year: int
-    label: str = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
+    label: SafeName = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
     as_of: date = Field(description="freeze the values as they stood at the end of this day")
 
 

@@ -147,11 +147,21 @@ def penalty_writes(
     return out
 
 
-def _not_before(later: str, later_on: date | None, earlier: str, earlier_on: date | None) -> None:
-    if later_on is not None and earlier_on is not None and later_on < earlier_on:
+# The words of the dates the order rules compare, for their messages.
+_DATE_WORDS = {
+    "issued_on": "图斑下发日期",
+    "filed_on": "立案日期",
+    "decided_on": "处罚决定日期",
+    "paid_on": "缴款日期",
+    "rectified_on": "整改日期",
+}
+
+
+def _not_before(field: str, on: date | None, earlier: str, earlier_on: date | None) -> None:
+    if on is not None and earlier_on is not None and on < earlier_on:
         raise InvalidPayload(
-            f"{later} {later_on} 早于{earlier} {earlier_on}，日期先后不对",
-            field=later,
+            f"{_DATE_WORDS[field]} {on} 早于{_DATE_WORDS[earlier]} {earlier_on}，日期先后不对",
+            field=field,
             earlier=earlier_on.isoformat(),
         )
 
@@ -163,22 +173,22 @@ def check_dates(
     known), the decision on or after 立案, payment on or after the decision (or 立案 when no
     decision date is given), rectification on or after 立案. Raises ``InvalidPayload``."""
     if action is Action.FILE:
-        _not_before("立案日期", data.get("filed_on"), "图斑下发日期", issued_on)
+        _not_before("filed_on", data.get("filed_on"), "issued_on", issued_on)
     elif action is Action.PENALISE:
         decided = data.get("decided_on")
-        _not_before("处罚决定日期", decided, "立案日期", before.filed_on)
+        _not_before("decided_on", decided, "filed_on", before.filed_on)
         if decided is not None:
-            _not_before("缴款日期", data.get("paid_on"), "处罚决定日期", decided)
+            _not_before("paid_on", data.get("paid_on"), "decided_on", decided)
         else:
-            _not_before("缴款日期", data.get("paid_on"), "立案日期", before.filed_on)
+            _not_before("paid_on", data.get("paid_on"), "filed_on", before.filed_on)
     elif action is Action.RECTIFY:
-        _not_before("整改日期", data.get("rectified_on"), "立案日期", before.filed_on)
+        _not_before("rectified_on", data.get("rectified_on"), "filed_on", before.filed_on)
 
 
 def check_payment_date(recorded: RecordedEnforcement, paid_on: date | None) -> None:
     """A payment on a 立案 case is not dated before the case was filed (the decision it pays
     cannot predate the filing). Raises ``InvalidPayload``."""
-    _not_before("缴款日期", paid_on, "立案日期", recorded.filed_on)
+    _not_before("paid_on", paid_on, "filed_on", recorded.filed_on)
 
 
 def payment_of(
