@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import envelope
-from geo.inputs import INT64_MAX, INT64_MIN, MAX_NOTE, text_problem
+from geo.inputs import INT64_MAX, INT64_MIN, MAX_COUNT, MAX_NOTE, text_problem
 
 # The longest string any field takes: goal documents carry the longest texts (a few thousand
 # characters); ten times the longest note leaves room without letting megabytes through.
@@ -170,3 +172,34 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replay
+
+
+def _declared_ints(request: Request) -> list[tuple[str, str, str]]:
+    """(where, name, raw text) of each path and query parameter the route declares an int."""
+    out = []
+    pending = [getattr(request.scope.get("route"), "dependant", None)]
+    while pending:  # the route's own parameters and those of its dependencies (paging, …)
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        pending.extend(dependant.dependencies)
+        for where, params, values in (
+            ("path", dependant.path_params, request.path_params),
+            ("query", dependant.query_params, request.query_params),
+        ):
+            for p in params:
+                raw = values.get(p.alias)
+                if raw is not None and "int" in str(p.field_info.annotation):
+                    out.append((where, p.alias, str(raw)))
+    return out
+
+
+def bounded_ints(request: Request) -> None:
+    """An app-wide dependency: each path or query integer fits the store's 32-bit columns (ids,
+    years, pages), so an out-of-range one is a 422, not a PostgreSQL error answered as 500."""
+    for where, name, raw in _declared_ints(request):
+        if _DIGITS.fullmatch(raw.strip()) and not -MAX_COUNT - 1 <= int(raw) <= MAX_COUNT:
+            msg = f"应在 {-MAX_COUNT - 1} 到 {MAX_COUNT} 之间（整数超出范围）"
+            raise RequestValidationError(
+                [{"loc": (where, name), "msg": msg, "type": "value_error"}]
+            )

@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
-from api.input_guard import InputGuard
+from api.input_guard import InputGuard, bounded_ints
 from api.routes import (
     auth,
     batches,
@@ -45,7 +45,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         yield
         services.close()
 
-    app = FastAPI(title="Tuban 图斑", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Tuban 图斑",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(bounded_ints)],  # path/query integers fit 32-bit columns
+    )
     app.state.services = services
     # Shortcuts the routes and their dependencies read; the same objects as in services.
     app.state.settings = services.settings

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from geo.inputs import MAX_NAME, MAX_NOTE, text_problem
+from geo.inputs import MAX_COUNT, MAX_NAME, MAX_NOTE, text_problem
 from geo.model import Case, Event, Programme
 from geo.workflow import allowed_actions, needs_reviewer_note
 from storage.spatial import bbox_of
@@ -35,6 +35,9 @@ def _safe_name(s: str) -> str:
 # the length further with Field(max_length=…).
 SafeStr = Annotated[str, AfterValidator(_safe_text)]
 SafeName = Annotated[str, AfterValidator(_safe_name)]
+# An id, year or version: the store's INTEGER columns hold 32 bits, and PostgreSQL answers a
+# larger number compared with one by an error, not by "no such row".
+DbInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -201,7 +204,7 @@ class ActionRequest(BaseModel):
 
     action: SafeName = Field(examples=["verify"])
     payload: dict[str, Any] = Field(default_factory=dict, examples=[{"judgment": "illegal"}])
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: DbInt | None = None
 
 
 class MetricPublic(BaseModel):

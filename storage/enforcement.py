@@ -109,7 +109,7 @@ def add_payment(
     conn: Any,
     enforcement_id: int,
     *,
-    amount: Decimal,
+    amount: Decimal | float | int,
     receipt_no: str | None,
     paid_on: date | None,
     actor: str,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, PagingDep, book_for
 from api.schemas import (
     BudgetPublic,
+    DbInt,
     ExpenditurePublic,
     ExpendituresPublic,
     SafeName,
@@ -31,13 +32,13 @@ class ExpenditureCreate(BaseModel):
     """A spending row to record: project, day, amount in 元 and purpose; a negative amount corrects
     the row named by ``corrects_id``."""
 
-    year: int
+    year: DbInt
     project_id: SafeName = Field(min_length=1, max_length=64)
     spent_on: date
     amount_yuan: float = Field(description="元；负数为冲减更正，须给出 corrects_id")
     purpose: SafeStr = Field(min_length=1, max_length=2000)
     voucher_no: str | None = Field(default=None, max_length=100)
-    corrects_id: int | None = None
+    corrects_id: DbInt | None = None
 
 
 @router.get("/expenditures", operation_id="expenditures-list")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ServicesDep
-from api.schemas import EnforcementPublic, SafeName
+from api.schemas import DbInt, EnforcementPublic, SafeName
 from api.security import require
 from geo.roles import Role
 from storage.users import User
@@ -25,7 +25,7 @@ class EnforcementCreate(BaseModel):
     case_no: SafeName = Field(min_length=1, max_length=100)
     filed_on: date
     offender: SafeName | None = Field(default=None, max_length=200)
-    case_ids: list[int] = Field(min_length=1, max_length=500)
+    case_ids: list[DbInt] = Field(min_length=1, max_length=500)
 
 
 class PaymentCreate(BaseModel):

@@ -24,6 +24,7 @@ from api.deps import (
     get_services,
 )
 from api.schemas import (
+    DbInt,
     IndicatorRowPublic,
     IndicatorsPublic,
     MetricPublic,
@@ -202,7 +203,7 @@ class SnapshotCreate(BaseModel):
     """A reporting date to freeze: the year, a label, and the day whose values are kept (a day after
     today is taken as today)."""
 
-    year: int
+    year: DbInt
     label: SafeName = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
     as_of: date = Field(description="freeze the values as they stood at the end of this day")
 

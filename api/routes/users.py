@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, PagingDep
 from api.routes.auth import UserPublic
-from api.schemas import AssignedPublic, Page, SafeName
+from api.schemas import AssignedPublic, DbInt, Page, SafeName
 from api.security import require, user_store
 from geo.roles import Role
 from storage.users import User, UserStore
@@ -48,8 +48,8 @@ class UsersPublic(Page[UserPublic]):
 class AssignRequest(BaseModel):
     """图斑 to assign (1 to 10 000 case ids) and the verifier who gets them."""
 
-    user_id: int
-    case_ids: list[int] = Field(min_length=1, max_length=10_000)
+    user_id: DbInt
+    case_ids: list[DbInt] = Field(min_length=1, max_length=10_000)
 
 
 @router.get("/users", operation_id="users-list")
