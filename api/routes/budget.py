@@ -37,7 +37,7 @@ class ExpenditureCreate(BaseModel):
     spent_on: date
     amount_yuan: float = Field(description="元；负数为冲减更正，须给出 corrects_id")
     purpose: SafeStr = Field(min_length=1, max_length=2000)
-    voucher_no: str | None = Field(default=None, max_length=100)
+    voucher_no: SafeName | None = Field(default=None, max_length=100)
     corrects_id: DbInt | None = None
 
 
