@@ -194,12 +194,24 @@ def _declared_ints(request: Request) -> list[tuple[str, str, str]]:
     return out
 
 
-def bounded_ints(request: Request) -> None:
-    """An app-wide dependency: each path or query integer fits the store's 32-bit columns (ids,
-    years, pages), so an out-of-range one is a 422, not a PostgreSQL error answered as 500."""
+async def checked_params(request: Request) -> None:
+    """An app-wide dependency, run once the route is known: each path or query integer the route
+    declares fits the store's 32-bit columns (ids, years, pages), so an out-of-range one is a
+    422, not a PostgreSQL error answered as 500; and the text fields of a multipart form (an
+    upload's programme, authority, …), which the middleware leaves alone, pass the guard."""
     for where, name, raw in _declared_ints(request):
         if _DIGITS.fullmatch(raw.strip()) and not -MAX_COUNT - 1 <= int(raw) <= MAX_COUNT:
             msg = f"应在 {-MAX_COUNT - 1} 到 {MAX_COUNT} 之间（整数超出范围）"
             raise RequestValidationError(
                 [{"loc": (where, name), "msg": msg, "type": "value_error"}]
             )
+    if _content_type(request.scope) == "multipart/form-data":
+        form = await request.form()  # already parsed for the route: Starlette keeps it
+        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        try:
+            check_params("form", fields)
+        except Refused as exc:
+            loc = tuple(exc.where.split(".", 1))
+            raise RequestValidationError(
+                [{"loc": loc, "msg": exc.problem, "type": "value_error"}]
+            ) from None

@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
-from api.input_guard import InputGuard, bounded_ints
+from api.input_guard import InputGuard, checked_params
 from api.routes import (
     auth,
     batches,
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         title="Tuban 图斑",
         version="0.1.0",
         lifespan=lifespan,
-        dependencies=[Depends(bounded_ints)],  # path/query integers fit 32-bit columns
+        dependencies=[Depends(checked_params)],  # ints fit the columns; form text
     )
     app.state.services = services
     # Shortcuts the routes and their dependencies read; the same objects as in services.

@@ -219,3 +219,11 @@ def test_the_limits_are_published_for_the_web_map(anon):
     assert meta["field_kinds"]["money"]["maximum"] == 10**10
     assert meta["field_kinds"]["name"]["max_length"] == 200
     assert date.fromisoformat(meta["field_kinds"]["date"]["minimum"]) == date(2000, 1, 1)
+
+
+def test_a_nul_in_an_upload_form_field_is_refused(client, squares_gpkg):
+    r = upload(client, squares_gpkg, authority="河北省\x00自然资源厅")
+    _refused(r, "authority", "U+0000")
+    r = upload(client, squares_gpkg, period="2019Q3\u202e")
+    assert r.status_code == 422, r.text
+    assert client.get("/api/batches").json()["count"] == 0
