@@ -16,7 +16,7 @@ from typing import Any
 
 # Lengths in characters after NFC normalisation.
 MAX_NOTE = 2000  # free text: notes, reasons
-MAX_NAME = 200  # one-line text: names, case/decision/receipt/permit numbers, offenders
+MAX_NAME = 100  # one line: names, numbers of cases, decisions, receipts (VARCHAR(100))
 MAX_MONEY_YUAN = Decimal(10) ** 10  # 一百亿元: above any fine a county decides
 FEN = Decimal("0.01")
 EARLIEST_DATE = date(2000, 1, 1)  # no 图斑 or enforcement in Tuban's scope predates this

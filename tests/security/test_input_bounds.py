@@ -217,7 +217,7 @@ def test_the_limits_are_published_for_the_web_map(anon):
     meta = anon.get("/api/meta").json()
     assert meta["input_limits"]["max_note"] == 2000
     assert meta["field_kinds"]["money"]["maximum"] == 10**10
-    assert meta["field_kinds"]["name"]["max_length"] == 200
+    assert meta["field_kinds"]["name"]["max_length"] == 100
     assert date.fromisoformat(meta["field_kinds"]["date"]["minimum"]) == date(2000, 1, 1)
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from geo import inputs
@@ -94,3 +94,48 @@ def test_text_is_normalised_and_one_line_fields_refuse_line_breaks():
     for bad in ("a\nb", "a\u202eb", "a\x1bb", "a\ud800"):
         with pytest.raises(ValueError):
             inputs.clean_name(bad)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=st.text(max_size=120) | st.sampled_from(["", "a\x00b", "\ud800", "\u202e", "案" * 101]),
+    note=st.text(min_size=95, max_size=105) | st.text(max_size=5),
+    fine=st.decimals(allow_nan=True, allow_infinity=True) | st.floats() | st.integers(),
+)
+@example(name="案" * 100, note="某" * 100, fine="9999999999.99")
+@example(name="案" * 101, note="x", fine=1)
+def test_what_the_rules_accept_is_stored_and_read_back_unchanged(store, name, note, fine):
+    """Text and money that pass geo.inputs go into a real row on both backends and come back
+    the same (a NUL or surrogate that slipped through would fail here on PostgreSQL)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete, select
+
+    from storage.tables import enforcements
+
+    try:
+        row = {
+            "case_no": inputs.clean_name(name),
+            "offender": inputs.clean_name(note),
+            "fine_yuan": inputs.money(fine),
+        }
+    except ValueError:
+        return
+    with store.engine.begin() as conn:
+        conn.execute(delete(enforcements))
+        conn.execute(
+            enforcements.insert().values(
+                **row,
+                filed_on=date(2019, 10, 16),
+                created_by="t",
+                created_at=datetime(2019, 10, 20, tzinfo=UTC),
+            )
+        )
+        back = conn.execute(
+            select(enforcements.c.case_no, enforcements.c.offender, enforcements.c.fine_yuan)
+        ).one()
+    assert dict(back._mapping) == row
