@@ -29,7 +29,6 @@ from geo.inputs import INT64_MAX, INT64_MIN, MAX_COUNT, MAX_NOTE, text_problem
 # characters); ten times the longest note leaves room without letting megabytes through.
 MAX_STRING = 10 * MAX_NOTE
 _DIGITS = re.compile(r"[+-]?\d+")
-_JSON_TYPES = ("application/json",)
 _FORM_TYPES = ("application/x-www-form-urlencoded",)
 
 
@@ -111,6 +110,12 @@ def _content_type(scope: Scope) -> str:
     return ""
 
 
+def _is_json(kind: str) -> bool:
+    # What FastAPI reads as JSON: any media type whose subtype is json or ends in +json.
+    subtype = kind.partition("/")[2]
+    return subtype == "json" or subtype.endswith("+json")
+
+
 def _refusal(exc: Refused) -> JSONResponse:
     problems = [{"field": exc.where, "message": exc.problem}]
     body = envelope("VALIDATION_ERROR", f"请求参数有误：{exc}", {"problems": problems})
@@ -118,12 +123,14 @@ def _refusal(exc: Refused) -> JSONResponse:
 
 
 def _check_body(kind: str, body: bytes) -> None:
-    if kind in _JSON_TYPES and body.strip():
+    if _is_json(kind) and body.strip():
         try:
             # Python's parser keeps what JSON forbids or a store cannot hold (NaN, 1e400 as
             # inf, 2**70, "\ud800"), so each can be named and refused here.
             doc = json.loads(body)
-        except (ValueError, RecursionError):
+        except RecursionError:
+            raise Refused("body", "JSON 嵌套层数过多") from None
+        except ValueError:
             return  # not JSON: FastAPI answers 422 for it itself
         check_json("body", doc)
     elif kind in _FORM_TYPES:
@@ -147,7 +154,7 @@ class InputGuard:
         try:
             check_path(unquote(scope.get("raw_path", b"").decode("latin-1")) or scope["path"])
             check_params("query", _query_pairs(scope))
-            if kind in _JSON_TYPES or kind in _FORM_TYPES:
+            if _is_json(kind) or kind in _FORM_TYPES:
                 messages = await _read_all(receive)
                 _check_body(kind, b"".join(m.get("body", b"") for m in messages))
         except Refused as exc:

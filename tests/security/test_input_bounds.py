@@ -155,6 +155,8 @@ def test_integers_above_64_bits_are_refused_in_a_body_and_in_a_path(client, file
         f'{{"action": "close", "payload": {{}}, "expected_version": {huge}}}',
     )
     _refused(body, "64")
+    nested = _raw(client, f"/api/cases/{filed}/actions", "[" * 100_000 + "]" * 100_000)
+    _refused(nested, "嵌套")
     _refused(client.get(f"/api/cases/{huge}"), "64")
     _refused(client.get(f"/api/cases/{2**40}"), "case_id")
     _refused(
@@ -187,6 +189,12 @@ def test_a_nul_is_refused_in_the_login_and_in_a_note(client, anon, filed):
     _refused(login, "U+0000")
     pw = anon.post("/api/auth/login", json={"username": "admin", "password": "p\x00"})
     _refused(pw, "U+0000")
+    vendor_json = anon.post(
+        "/api/auth/login",
+        content=json.dumps({"username": "ad\x00min", "password": "x"}).encode(),
+        headers={"Content-Type": "application/vnd.tuban+json; charset=utf-8"},
+    )
+    _refused(vendor_json, "U+0000")
     form = anon.post("/api/auth/login", data={"username": "ad\x00min", "password": "x"})
     assert form.status_code == 422
     note = _act(client, filed, "rectify", rectified_on="2019-10-19", note="拆除\x00完毕")
