@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
+from api.input_guard import InputGuard, checked_params
 from api.routes import (
     auth,
     batches,
@@ -44,7 +45,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         yield
         services.close()
 
-    app = FastAPI(title="Tuban 图斑", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Tuban 图斑",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(checked_params)],  # ints fit the columns; form text
+    )
     app.state.services = services
     # Shortcuts the routes and their dependencies read; the same objects as in services.
     app.state.settings = services.settings
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.users = services.users
     app.state.photos = services.photos
     add_exception_handlers(app)
+    app.add_middleware(InputGuard)  # NUL, surrogates, huge numbers: 422 before any route
     app.include_router(health.router)
     app.include_router(auth.router)
     # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.

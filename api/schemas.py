@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from geo.inputs import MAX_COUNT, MAX_NAME, MAX_NOTE, text_problem
 from geo.model import Case, Event, Programme
 from geo.workflow import allowed_actions, needs_reviewer_note
 from storage.spatial import bbox_of
 
 T = TypeVar("T")
+
+
+def _safe_text(s: str) -> str:
+    problem = text_problem(s, max_len=MAX_NOTE)
+    if problem:
+        raise ValueError(problem)
+    return s
+
+
+def _safe_name(s: str) -> str:
+    problem = text_problem(s, max_len=MAX_NAME, multiline=False)
+    if problem:
+        raise ValueError(problem)
+    return s
+
+
+# Request strings (geo.inputs.text_problem): SafeStr is free text (line breaks and tabs allowed,
+# at most MAX_NOTE characters), SafeName one line (a name, number or code, at most MAX_NAME). Both
+# refuse NUL, lone surrogates, bidi overrides and other control characters; a model may bound
+# the length further with Field(max_length=…).
+SafeStr = Annotated[str, AfterValidator(_safe_text)]
+SafeName = Annotated[str, AfterValidator(_safe_name)]
+# An id, year or version: the store's INTEGER columns hold 32 bits, and PostgreSQL answers a
+# larger number compared with one by an error, not by "no such row".
+DbInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -176,9 +202,9 @@ class CasePublic(BaseModel):
 class ActionRequest(BaseModel):
     """The actor is the signed-in user; a client-sent ``actor`` is ignored."""
 
-    action: str = Field(examples=["verify"])
+    action: SafeName = Field(examples=["verify"])
     payload: dict[str, Any] = Field(default_factory=dict, examples=[{"judgment": "illegal"}])
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: DbInt | None = None
 
 
 class MetricPublic(BaseModel):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 from geo.area import M2_PER_MU
 from geo.errors import UnknownMetric
 from geo.goals import IndicatorRow, Project
+from geo.inputs import to_fen
 from geo.localtime import LOCAL_TZ as _LOCAL
 from geo.localtime import LOCAL_TZ_NAME
 from geo.model import Judgment, Programme, State
@@ -340,11 +342,12 @@ def _pct(n: float, d: float) -> float | None:
     return round(100.0 * n / d, 2) if d else None
 
 
-def _money(m: Metric, payments: pd.DataFrame) -> tuple[float, int, pd.Series]:
+def _money(m: Metric, payments: pd.DataFrame) -> tuple[Decimal, int, pd.Series]:
     paid = payments.drop_duplicates("payment_id")
     has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
-    total = float(paid.loc[has, "amount_yuan"].astype(float).sum())
-    return total, int(has.sum()), paid.loc[has, "enforcement_id"]
+    # Summed in whole 分 as integers: a float sum drifts (0.1 + 0.2), a Decimal of 分 does not.
+    fen = sum(to_fen(a) for a in paid.loc[has, "amount_yuan"])
+    return Decimal(fen) / 100, int(has.sum()), paid.loc[has, "enforcement_id"]
 
 
 def _evaluate(
@@ -353,7 +356,7 @@ def _evaluate(
     """value, display, numerator, denominator, warning."""
     if m.kind == "money":
         total, n, _ = _money(m, payments)
-        return round(total, 2), f"¥{total:,.2f}（{n} 笔有票据）", total, None, None
+        return float(total), f"¥{total:,.2f}（{n} 笔有票据）", float(total), None, None
     if m.kind == "money_count":
         _, n, _ = _money(m, payments)
         return float(n), f"{n} 笔", n, None, None

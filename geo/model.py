@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -355,7 +356,10 @@ def coerce_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Milestone values as JSON: enums to their value, dates to ISO strings."""
+    """Milestone values as JSON: enums to their value, dates to ISO strings, money (Decimal of
+    whole 分) to a number, which prints back as the same two decimals."""
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, datetime | date):

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from geo import workflow
+from geo import inputs, workflow
 from geo.land_classes import COMMON_LAND_CLASSES
 from geo.model import (
     FINAL_STATES,
@@ -39,6 +39,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "offender": ("当事人", "Offender"),
     "enforcement_id": ("立案案件", "Enforcement case"),
     "decision_no": ("处罚决定书号", "Decision no."),
+    "decided_on": ("处罚决定日期", "Decision date"),
     "fine_yuan": ("罚款金额(元)", "Fine (yuan)"),
     "confiscation_yuan": ("没收金额(元)", "Confiscation (yuan)"),
     "receipt_no": ("票据号", "Receipt no."),
@@ -81,7 +82,7 @@ def _labelled(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
 
 def _kinds() -> dict[str, dict[str, Any]]:
     kinds = {f.kind.name: f.kind for spec in workflow.PAYLOADS.values() for f in spec.values()}
-    return {name: {"pattern": k.pattern} for name, k in sorted(kinds.items())}
+    return {name: k.limits() for name, k in sorted(kinds.items())}
 
 
 def _action(action: Action) -> dict[str, Any]:
@@ -144,6 +145,7 @@ def _content() -> dict[str, Any]:
         "roles": [_labelled(r.value, r.label, r.label_en) for r in Role],
         "fields": {k: {"label": zh, "label_en": en} for k, (zh, en) in FIELD_LABELS.items()},
         "field_kinds": _kinds(),
+        "input_limits": inputs.LIMITS,
         "guards": {
             "min_evidence_photos": workflow.MIN_EVIDENCE_PHOTOS,
             "resubmit_needs_note_after": workflow.RESUBMIT_NEEDS_NOTE_AFTER,

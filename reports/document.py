@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from geo.errors import TubanError
@@ -153,9 +154,15 @@ def scope_text(doc: dict[str, Any]) -> str:
     return f"范围：{place}，{period}"
 
 
-def money(value: float | None) -> str:
-    """Amounts as the seed writes them: 400000.00, empty when unknown."""
-    return "" if value is None else f"{value:.2f}"
+def money(value: Decimal | float | None) -> str:
+    """Amounts as the seed writes them: 400000.00, exact to the 分 (half up, as a Decimal, so
+    0.125 is 0.13 and not a float's 0.12); empty when unknown or not a finite number."""
+    if value is None:
+        return ""
+    amount = Decimal(str(value))
+    if not amount.is_finite():
+        return ""
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
 
 
 def pct(value: float | None) -> str:

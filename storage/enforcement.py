@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from geo.errors import NotFound
 from geo.model import Action, Case, Event, State
@@ -53,14 +54,16 @@ def open_for(conn: Any, payload: dict[str, Any], *, actor: str, now: datetime) -
 def recorded(conn: Any, enforcement_id: int) -> RecordedEnforcement:
     """The enforcement as the fine-consistency rule reads it."""
     enf = conn.execute(
-        select(enforcements.c.id, enforcements.c.case_no, enforcements.c.fine_yuan).where(
-            enforcements.c.id == enforcement_id
-        )
+        select(
+            enforcements.c.id,
+            enforcements.c.case_no,
+            enforcements.c.fine_yuan,
+            enforcements.c.filed_on,
+        ).where(enforcements.c.id == enforcement_id)
     ).first()
     if enf is None:
         raise NotFound(f"没有立案案件 {enforcement_id}", enforcement_id=enforcement_id)
-    fine = None if enf.fine_yuan is None else float(enf.fine_yuan)
-    return RecordedEnforcement(int(enf.id), enf.case_no, fine)
+    return RecordedEnforcement(int(enf.id), enf.case_no, enf.fine_yuan, enf.filed_on)
 
 
 def record_penalty(conn: Any, penalty: RecordPenalty, *, actor: str, now: datetime) -> None:
@@ -107,7 +110,7 @@ def add_payment(
     conn: Any,
     enforcement_id: int,
     *,
-    amount: float,
+    amount: Decimal | float | int,
     receipt_no: str | None,
     paid_on: date | None,
     actor: str,
@@ -127,7 +130,7 @@ def add_payment(
         conn.execute(
             payments.insert().values(
                 enforcement_id=enforcement_id,
-                amount_yuan=round(amount, 2),
+                amount_yuan=amount,
                 receipt_no=receipt_no,
                 paid_on=paid_on,
                 recorded_by=actor,
@@ -154,16 +157,12 @@ def summary(conn: Any, enforcement_id: int, scope: Scope = EVERYTHING) -> dict[s
     paid = conn.execute(
         select(payments).where(payments.c.enforcement_id == enforcement_id).order_by(payments.c.id)
     ).all()
-    total = conn.execute(
-        select(func.coalesce(func.sum(payments.c.amount_yuan), 0)).where(
-            payments.c.enforcement_id == enforcement_id,
-            payments.c.receipt_no.is_not(None),
-        )
-    ).scalar_one()
+    # Summed here, exactly: SQLite would add the amounts as floats.
+    total = sum((p.amount_yuan for p in paid if p.receipt_no is not None), Decimal("0.00"))
     return {
         **dict(row._mapping),
-        "paid_yuan": float(total),
-        "outstanding_yuan": max(float(row.fine_yuan or 0) - float(total), 0.0),
+        "paid_yuan": total,
+        "outstanding_yuan": max((row.fine_yuan or Decimal(0)) - total, Decimal("0.00")),
         "payments": [dict(p._mapping) for p in paid],
         "cases": [{**dict(c._mapping), "state_label": State(c.state).label} for c in parcels],
     }

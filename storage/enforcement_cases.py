@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
 
+from geo.localtime import local_today
+from geo.workflow import payment_of
 from storage import enforcement
 from storage.repository import apply_in
 from storage.visibility import EVERYTHING, Scope
@@ -40,21 +43,23 @@ class EnforcementStore:
         self,
         enforcement_id: int,
         *,
-        amount: float,
+        amount: Decimal | float | str,
         receipt_no: str,
-        paid_on: date,
+        paid_on: date | str,
         actor: str,
         now: datetime,
     ) -> dict[str, Any]:
-        """Record a receipted payment (the same receipt twice is one) and return the case."""
+        """Record a receipted payment (the same receipt twice is one) and return the case; the
+        amount, receipt and date are checked by geo.workflow.payment_of (InvalidPayload)."""
         with self.engine.begin() as conn:
-            enforcement.summary(conn, enforcement_id)  # NotFound for an unknown case
+            recorded = enforcement.recorded(conn, enforcement_id)  # NotFound for an unknown case
+            payment = payment_of(recorded, amount, receipt_no, paid_on, today=local_today(now))
             enforcement.add_payment(
                 conn,
                 enforcement_id,
-                amount=amount,
-                receipt_no=receipt_no,
-                paid_on=paid_on,
+                amount=payment.amount_yuan,
+                receipt_no=payment.receipt_no,
+                paid_on=payment.paid_on,
                 actor=actor,
                 now=now,
             )

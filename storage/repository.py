@@ -51,7 +51,10 @@ def apply_in(
             expected_version=expected_version,
             current_version=case.version,
         )
-    new, ev = apply(case, action, actor=actor, at=now, payload=payload)
+    issued_on = conn.execute(
+        select(batches.c.issued_on).where(batches.c.id == row.batch_id)
+    ).scalar_one_or_none()
+    new, ev = apply(case, action, actor=actor, at=now, payload=payload, issued_on=issued_on)
     new, ev = enforcement.carry_out(conn, case, new, ev, now=now)
     changed = {k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()}
     res = conn.execute(

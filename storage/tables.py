@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-from storage.types import UTCDateTime
+from storage.types import Money, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -91,7 +91,7 @@ cases = Table(
     Column("verified_at", UTCDateTime),
     Column("case_no", String(100)),
     Column("filed_on", Date),
-    Column("fine_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("fine_yuan", Money()),
     Column("receipt_no", String(100)),
     Column("paid_on", Date),
     Column("rectified_on", Date),
@@ -127,7 +127,7 @@ cases = Table(
     Column("reviewer_note", Text),
     Column("photo_count", Integer, nullable=False, server_default="0"),
     Column("decision_no", String(100)),
-    Column("confiscation_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("confiscation_yuan", Money()),
     Column("demolished_m2", Float),
     Column("reclaimed_m2", Float),
     Column("permit_no", String(100)),
@@ -273,8 +273,8 @@ enforcements = Table(
     Column("offender", String(200)),
     Column("filed_on", Date, nullable=False),
     Column("decision_no", String(100)),
-    Column("fine_yuan", Numeric(14, 2, asdecimal=False)),
-    Column("confiscation_yuan", Numeric(14, 2, asdecimal=False)),
+    Column("fine_yuan", Money()),
+    Column("confiscation_yuan", Money()),
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -285,7 +285,7 @@ payments = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("enforcement_id", ForeignKey("enforcements.id"), nullable=False, index=True),
-    Column("amount_yuan", Numeric(14, 2, asdecimal=False), nullable=False),
+    Column("amount_yuan", Money(), nullable=False),
     Column("receipt_no", String(100)),
     Column("paid_on", Date),
     Column("recorded_by", String(100), nullable=False),

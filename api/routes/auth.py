@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep
+from api.schemas import SafeName, SafeStr
 from api.security import CurrentUser, bearer_token, user_store
 from storage.users import UserStore
 
@@ -17,8 +18,8 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 class LoginRequest(BaseModel):
     """A sign-in attempt: user name and password."""
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: SafeName = Field(min_length=1, max_length=64)
+    password: SafeStr = Field(min_length=1, max_length=256)
 
 
 class UserPublic(BaseModel):

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, PagingDep, book_for
-from api.schemas import BudgetPublic, ExpenditurePublic, ExpendituresPublic
+from api.schemas import (
+    BudgetPublic,
+    DbInt,
+    ExpenditurePublic,
+    ExpendituresPublic,
+    SafeName,
+    SafeStr,
+)
 from api.security import require
 from geo.budget import execution
 from geo.localtime import local_today  # checkpoints are local calendar days
@@ -25,13 +32,13 @@ class ExpenditureCreate(BaseModel):
     """A spending row to record: project, day, amount in 元 and purpose; a negative amount corrects
     the row named by ``corrects_id``."""
 
-    year: int
-    project_id: str = Field(min_length=1, max_length=64)
+    year: DbInt
+    project_id: SafeName = Field(min_length=1, max_length=64)
     spent_on: date
     amount_yuan: float = Field(description="元；负数为冲减更正，须给出 corrects_id")
-    purpose: str = Field(min_length=1, max_length=2000)
-    voucher_no: str | None = Field(default=None, max_length=100)
-    corrects_id: int | None = None
+    purpose: SafeStr = Field(min_length=1, max_length=2000)
+    voucher_no: SafeName | None = Field(default=None, max_length=100)
+    corrects_id: DbInt | None = None
 
 
 @router.get("/expenditures", operation_id="expenditures-list")

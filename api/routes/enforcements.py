@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ServicesDep
-from api.schemas import EnforcementPublic
+from api.schemas import DbInt, EnforcementPublic, SafeName
 from api.security import ScopeDep, require
 from geo.roles import Role
 from storage.users import User
@@ -21,17 +22,17 @@ Enforcer = Annotated[User, Depends(require(Role.ENFORCER))]
 class EnforcementCreate(BaseModel):
     """A 立案 case to file: case number, filing day, offender, and the 图斑 it covers (1 to 500)."""
 
-    case_no: str = Field(min_length=1, max_length=100)
+    case_no: SafeName = Field(min_length=1, max_length=100)
     filed_on: date
-    offender: str | None = Field(default=None, max_length=200)
-    case_ids: list[int] = Field(min_length=1, max_length=500)
+    offender: SafeName | None = Field(default=None, max_length=200)
+    case_ids: list[DbInt] = Field(min_length=1, max_length=500)
 
 
 class PaymentCreate(BaseModel):
     """A receipted payment on a 立案 case: amount in 元 (above 0), receipt number, day paid."""
 
-    amount_yuan: float = Field(gt=0)
-    receipt_no: str = Field(min_length=1, max_length=100)
+    amount_yuan: Decimal = Field(gt=0, le=10**10, max_digits=14, decimal_places=2)
+    receipt_no: SafeName = Field(min_length=1, max_length=100)
     paid_on: date
 
 

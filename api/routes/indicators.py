@@ -24,12 +24,14 @@ from api.deps import (
     get_services,
 )
 from api.schemas import (
+    DbInt,
     IndicatorRowPublic,
     IndicatorsPublic,
     MetricPublic,
     ProjectPublic,
     ProjectsPublic,
     ReportDocumentPublic,
+    SafeName,
     SnapshotDetailPublic,
     SnapshotPublic,
     SnapshotsPublic,
@@ -205,8 +207,8 @@ class SnapshotCreate(BaseModel):
     """A reporting date to freeze: the year, a label, and the day whose values are kept (a day after
     today is taken as today)."""
 
-    year: int
-    label: str = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
+    year: DbInt
+    label: SafeName = Field(min_length=1, max_length=100, examples=["2019年第三季度"])
     as_of: date = Field(description="freeze the values as they stood at the end of this day")
 
 

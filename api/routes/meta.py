@@ -73,9 +73,24 @@ class FieldMeta(BaseModel):
 
 
 class FieldKindMeta(BaseModel):
-    """What the server accepts for a kind of field (a pattern where one applies)."""
+    """What the server accepts for a kind of field: a pattern, a length in characters, a range
+    (numbers; the earliest ISO day for dates), each where one applies (geo.inputs)."""
 
     pattern: str | None
+    max_length: int | None = None
+    minimum: float | str | None = None
+    maximum: float | None = None
+
+
+class InputLimits(BaseModel):
+    """The bounds of geo.inputs: longest note and name, largest amount, earliest day, and the
+    largest count."""
+
+    max_note: int
+    max_name: int
+    max_money_yuan: int
+    earliest_date: str
+    max_count: int
 
 
 class Guards(BaseModel):
@@ -104,6 +119,7 @@ class MetaPublic(BaseModel):
     roles: list[Labelled]
     fields: dict[str, FieldMeta]
     field_kinds: dict[str, FieldKindMeta]
+    input_limits: InputLimits
     guards: Guards
     photo_flags: list[Labelled]
     land_classes: list[LandClass]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, PagingDep
 from api.routes.auth import UserPublic
-from api.schemas import AssignedPublic, Page
+from api.schemas import AssignedPublic, DbInt, Page, SafeName
 from api.security import require, user_store
 from geo.roles import Role
 from storage.users import User, UserStore
@@ -25,7 +25,7 @@ class UserCreate(BaseModel):
     townships (乡镇代码) whose 图斑 it sees as a verifier."""
 
     username: str = Field(min_length=1, max_length=64)
-    display_name: str = Field(default="", max_length=100)
+    display_name: SafeName = Field(default="", max_length=100)
     password: str = Field(min_length=8, max_length=256)
     roles: list[Role] = Field(min_length=1)
     townships: list[str] = Field(default_factory=list)
@@ -34,7 +34,7 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     """Changes to an account; fields left out stay as they are."""
 
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: SafeName | None = Field(default=None, max_length=100)
     password: str | None = Field(default=None, min_length=8, max_length=256)
     roles: list[Role] | None = None
     townships: list[str] | None = None
@@ -48,8 +48,8 @@ class UsersPublic(Page[UserPublic]):
 class AssignRequest(BaseModel):
     """图斑 to assign (1 to 10 000 case ids) and the verifier who gets them."""
 
-    user_id: int
-    case_ids: list[int] = Field(min_length=1, max_length=10_000)
+    user_id: DbInt
+    case_ids: list[DbInt] = Field(min_length=1, max_length=10_000)
 
 
 @router.get("/users", operation_id="users-list")

@@ -8,11 +8,20 @@ storage.enforcement only reads and writes.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
+from geo import inputs
 from geo.errors import InvalidPayload
+from geo.inputs import to_fen
 from geo.model import Action, Case, Event
+
+# Money is an exact Decimal of whole 分 (geo.inputs.money); stored amounts may come back as
+# float, int or Decimal depending on the backend, so the rules compare whole 分.
+Money = Decimal | float | int
 
 
 @dataclass(frozen=True)
@@ -29,9 +38,9 @@ class RecordPenalty:
     """A penalty decision on an enforcement, with its receipt if paid on the spot."""
 
     enforcement_id: int
-    fine_yuan: float
+    fine_yuan: Money
     decision_no: str | None = None
-    confiscation_yuan: float | None = None
+    confiscation_yuan: Money | None = None
     receipt_no: str | None = None
     paid_on: date | None = None
 
@@ -42,7 +51,8 @@ class RecordedEnforcement:
 
     id: int
     case_no: str
-    fine_yuan: float | None
+    fine_yuan: Money | None
+    filed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -51,8 +61,8 @@ class SetDecision:
 
     enforcement_id: int
     decision_no: str | None
-    fine_yuan: float
-    confiscation_yuan: float | None
+    fine_yuan: Money
+    confiscation_yuan: Money | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class RecordPayment:
     """Append a receipted payment (the same receipt twice is one payment)."""
 
     enforcement_id: int
-    amount_yuan: float
+    amount_yuan: Money
     receipt_no: str
     paid_on: date | None
 
@@ -101,13 +111,13 @@ def with_enforcement(case: Case, event: Event, enforcement_id: int) -> tuple[Cas
     )
 
 
-def check_fine(recorded: RecordedEnforcement, fine_yuan: float | None) -> None:
+def check_fine(recorded: RecordedEnforcement, fine_yuan: Money | None) -> None:
     """The fine-consistency rule: once an enforcement has a fine, each further penalty on it
     repeats that amount. Several 图斑 share one decision; a different amount would be a
     second, conflicting one. Raises ``InvalidPayload``."""
     if recorded.fine_yuan is None:
         return
-    if float(recorded.fine_yuan) != float(fine_yuan or 0):
+    if to_fen(recorded.fine_yuan) != to_fen(fine_yuan or 0):
         raise InvalidPayload(
             f"案件 {recorded.case_no} 已记录罚款 {recorded.fine_yuan:,.2f} 元，"
             f"与本次 {fine_yuan} 不一致",
@@ -122,6 +132,7 @@ def penalty_writes(
     """What a penalty writes: its decision, unless one is on file (which it must repeat), and
     a payment when it carries a receipt for a non-zero fine."""
     check_fine(recorded, penalty.fine_yuan)
+    check_payment_date(recorded, penalty.paid_on)
     out: list[SetDecision | RecordPayment] = []
     if recorded.fine_yuan is None:
         out.append(
@@ -131,8 +142,75 @@ def penalty_writes(
         )
     if penalty.receipt_no and penalty.fine_yuan:
         out.append(
-            RecordPayment(
-                recorded.id, float(penalty.fine_yuan), penalty.receipt_no, penalty.paid_on
-            )
+            RecordPayment(recorded.id, penalty.fine_yuan, penalty.receipt_no, penalty.paid_on)
         )
     return out
+
+
+# The words of the dates the order rules compare, for their messages.
+_DATE_WORDS = {
+    "issued_on": "图斑下发日期",
+    "filed_on": "立案日期",
+    "decided_on": "处罚决定日期",
+    "paid_on": "缴款日期",
+    "rectified_on": "整改日期",
+}
+
+
+def _not_before(field: str, on: date | None, earlier: str, earlier_on: date | None) -> None:
+    if on is not None and earlier_on is not None and on < earlier_on:
+        raise InvalidPayload(
+            f"{_DATE_WORDS[field]} {on} 早于{_DATE_WORDS[earlier]} {earlier_on}，日期先后不对",
+            field=field,
+            earlier=earlier_on.isoformat(),
+        )
+
+
+def check_dates(
+    before: Case, action: Action, data: Mapping[str, Any], *, issued_on: date | None = None
+) -> None:
+    """The order of a case's dates: 立案 on or after the 图斑 was issued (when ``issued_on`` is
+    known), the decision on or after 立案, payment on or after the decision (or 立案 when no
+    decision date is given), rectification on or after 立案. Raises ``InvalidPayload``."""
+    if action is Action.FILE:
+        _not_before("filed_on", data.get("filed_on"), "issued_on", issued_on)
+    elif action is Action.PENALISE:
+        decided = data.get("decided_on")
+        _not_before("decided_on", decided, "filed_on", before.filed_on)
+        if decided is not None:
+            _not_before("paid_on", data.get("paid_on"), "decided_on", decided)
+        else:
+            _not_before("paid_on", data.get("paid_on"), "filed_on", before.filed_on)
+    elif action is Action.RECTIFY:
+        _not_before("rectified_on", data.get("rectified_on"), "filed_on", before.filed_on)
+
+
+def check_payment_date(recorded: RecordedEnforcement, paid_on: date | None) -> None:
+    """A payment on a 立案 case is not dated before the case was filed (the decision it pays
+    cannot predate the filing). Raises ``InvalidPayload``."""
+    _not_before("paid_on", paid_on, "filed_on", recorded.filed_on)
+
+
+def payment_of(
+    recorded: RecordedEnforcement, amount: Any, receipt_no: Any, paid_on: Any, *, today: date
+) -> RecordPayment:
+    """A receipted payment on ``recorded`` from what a form sent: an amount above 0 in whole 分
+    (geo.inputs.money), a receipt number, and a day neither after ``today`` nor before the case
+    was filed. Raises ``InvalidPayload`` naming the field."""
+    parsed: dict[str, Any] = {}
+    checks = (
+        ("amount_yuan", amount, inputs.money),
+        ("receipt_no", receipt_no, inputs.clean_name),
+        ("paid_on", paid_on, lambda v: inputs.a_date(v, today=today)),
+    )
+    for name, value, check in checks:
+        try:
+            parsed[name] = check(value)
+        except ValueError as exc:
+            raise InvalidPayload(f"{name}：{exc}", field=name, enforcement_id=recorded.id) from None
+    if parsed["amount_yuan"] <= 0:
+        raise InvalidPayload("amount_yuan：缴款金额应大于 0", field="amount_yuan")
+    check_payment_date(recorded, parsed["paid_on"])
+    return RecordPayment(
+        recorded.id, parsed["amount_yuan"], parsed["receipt_no"], parsed["paid_on"]
+    )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import shapely.geometry
 
 from geo.area import ellipsoidal_area_m2
 from geo.errors import InvalidPayload, InvalidTransition
+from geo.localtime import local_today
 from geo.model import Action, Case, Event
+from geo.workflow.effects import check_dates
 from geo.workflow.milestones import milestone_changes
 from geo.workflow.payloads import parse_payload
 from geo.workflow.transitions import _GUARDS, allowed_actions, transitions_for
@@ -31,6 +33,11 @@ def _geometry_area(gj: dict[str, Any]) -> float:
 # The payload fields a penalty and a rectification copy onto the case as they are.
 _PENALTY_FIELDS = ("decision_no", "fine_yuan", "confiscation_yuan", "receipt_no", "paid_on")
 _RECTIFY_FIELDS = ("rectified_on", "demolished_m2", "reclaimed_m2", "permit_no")
+
+
+def _recorded_day(at: datetime) -> date:
+    """The bureau's day an action taken at ``at`` is recorded (a naive ``at`` is local time)."""
+    return at.date() if at.tzinfo is None else local_today(at)
 
 
 def _payload_effects(case: Case, action: Action, data: dict[str, Any]) -> dict[str, Any]:
@@ -91,15 +98,18 @@ def apply(
     actor: str,
     at: datetime,
     payload: Mapping[str, Any] | None = None,
+    issued_on: date | None = None,
 ) -> tuple[Case, Event]:
     """Apply ``action`` to ``case``; return the new case and the event that records the change.
 
     Raises ``InvalidTransition`` when the action is not allowed from the current state, and
-    ``InvalidPayload`` when its payload is incomplete. The input case is never modified.
+    ``InvalidPayload`` when its payload is incomplete, out of bounds, dated after the day of
+    ``at`` or out of order with the case's dates (``issued_on``: the day the 图斑 was issued, when
+    the caller knows it). The input case is never modified.
 
     Examples
     --------
-    >>> from datetime import datetime
+    >>> from datetime import date, datetime
     >>> from geo.model import Programme
     >>> c = Case(id=1, programme=Programme.MINING)
     >>> c2, ev = apply(c, "verify", actor="张三", at=datetime(2019, 5, 1),
@@ -126,7 +136,8 @@ def apply(
     reason = guard(case) if guard else None
     if reason:
         raise InvalidTransition(reason, case_id=case.id, state=case.state, action=action)
-    data = parse_payload(action, payload)
+    data = parse_payload(action, payload, today=_recorded_day(at))
+    check_dates(case, action, data, issued_on=issued_on)
     changes = {"state": target, "version": case.version + 1, **_effects(case, action, data, at)}
     new = case.replace(**changes)
     before = {k: getattr(case, k) for k in changes}

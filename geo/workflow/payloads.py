@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import shapely
 import shapely.geometry
 
+from geo import inputs
 from geo.errors import InvalidPayload
 from geo.model import VERIFY_REASONS, Action, Judgment
 
@@ -20,65 +22,52 @@ from geo.model import VERIFY_REASONS, Action, Judgment
 # same pattern for the browser's own check.
 LAND_CLASS_PATTERN = r"\d{2}([0-9A-Za-z]{2}[Kk]?)?"
 _LAND_CLASS = re.compile(f"^{LAND_CLASS_PATTERN}$")
+# A 图斑 rarely exceeds a few km²; 10^9 m² (1 000 km²) is beyond any county's 图斑.
+MAX_AREA_M2 = 1e9
+MAX_LIST = 50  # photo flags: a handful of codes
 
 
 def _text(v: Any) -> str:
-    s = str(v).strip()
-    if not s:
-        raise ValueError("不能为空")
-    return s
+    return inputs.clean_text(v)
+
+
+def _name(v: Any) -> str:
+    return inputs.clean_name(v)
 
 
 def _date(v: Any) -> date:
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v).strip())
-    except ValueError:
-        raise ValueError(f"日期格式应为 YYYY-MM-DD，收到 {v!r}") from None
+    return inputs.a_date(v)
 
 
-def _money(v: Any) -> float:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"应为金额数字，收到 {v!r}") from None
-    if not x >= 0:  # also rejects NaN
-        raise ValueError("金额不能为负数")
-    return round(x, 2)
+def _money(v: Any) -> Decimal:
+    return inputs.money(v)
 
 
 def _area(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise ValueError(f"应为面积数字（平方米），收到 {v!r}")
     try:
         x = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"应为面积数字（平方米），收到 {v!r}") from None
-    if not x >= 0:
-        raise ValueError("面积不能为负数")
+    except (ValueError, OverflowError):
+        raise ValueError(f"应为面积数字（平方米），收到 {str(v)[:40]!r}") from None
+    if not 0 <= x <= MAX_AREA_M2:  # also refuses NaN and infinities
+        raise ValueError(f"面积应在 0 到 {MAX_AREA_M2:.0f} 平方米之间")
     return round(x, 2)
 
 
 def _sha256(v: Any) -> str:
-    s = str(v).strip().lower()
+    s = inputs.clean_name(v).lower()
     if not re.fullmatch(r"[0-9a-f]{64}", s):
         raise ValueError("应为照片内容的 SHA-256")
     return s
 
 
 def _count(v: Any) -> int:
-    try:
-        n = int(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"应为整数，收到 {v!r}") from None
-    if n < 0:
-        raise ValueError("不能为负数")
-    return n
+    return inputs.bounded_int(v)
 
 
 def _land_class(v: Any) -> str:
-    s = str(v).strip().upper()
+    s = inputs.clean_name(v).upper()
     if not _LAND_CLASS.match(s):
         raise ValueError(f"不是有效的三调地类编码：{v!r}")
     return s
@@ -91,7 +80,7 @@ _FALSE = {"false", "0", "no", "n", "否", "错误", "不正确", "错"}
 def _flag(v: Any) -> bool:
     if isinstance(v, bool):
         return v
-    s = str(v).strip().lower()
+    s = inputs.clean_name(v).lower()
     if s in _TRUE:
         return True
     if s in _FALSE:
@@ -101,7 +90,7 @@ def _flag(v: Any) -> bool:
 
 def _judgment(v: Any) -> Judgment:
     try:
-        return Judgment(str(v).strip())
+        return Judgment(inputs.clean_name(v))
     except ValueError:
         raise ValueError(f"核查结论应为 legal/illegal/other，收到 {v!r}") from None
 
@@ -110,7 +99,15 @@ def _polygon(v: Any) -> dict[str, Any]:
     """A drawn extent as GeoJSON (EPSG:4490 lon/lat): must be a valid polygon in China."""
     try:
         geom = shapely.geometry.shape(v)
-    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+    except (
+        AttributeError,
+        IndexError,
+        KeyError,
+        TypeError,
+        ValueError,
+        RecursionError,
+        shapely.errors.ShapelyError,
+    ):
         raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）") from None
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
         raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）")
@@ -129,19 +126,35 @@ class FieldKind:
     name: str
     parse: Callable[[Any], Any]
     pattern: str | None = None  # the accepted text, for the browser's own check
+    max_length: int | None = None  # characters, for text kinds
+    minimum: float | int | str | None = None  # numbers, or the earliest ISO date
+    maximum: float | int | None = None
+
+    def limits(self) -> dict[str, Any]:
+        """The bounds the web map checks before sending (what ``parse`` enforces)."""
+        bounds = {"pattern": self.pattern, "max_length": self.max_length}
+        return {**bounds, "minimum": self.minimum, "maximum": self.maximum}
 
 
-TEXT = FieldKind("text", _text)
-DATE = FieldKind("date", _date)
-MONEY = FieldKind("money", _money)
-AREA = FieldKind("area", _area)
-SHA256 = FieldKind("sha256", _sha256)
-COUNT = FieldKind("count", _count)
+def _list(v: Any) -> list[str]:
+    if not isinstance(v, list | tuple) or len(v) > MAX_LIST:
+        raise ValueError(f"应为至多 {MAX_LIST} 项的列表")
+    return [inputs.clean_name(x) for x in v]
+
+
+TEXT = FieldKind("text", _text, max_length=inputs.MAX_NOTE)
+NAME = FieldKind("name", _name, max_length=inputs.MAX_NAME)
+# A date of something that happened: not after the day it is recorded (see parse_payload).
+DATE = FieldKind("date", _date, minimum=inputs.EARLIEST_DATE.isoformat())
+MONEY = FieldKind("money", _money, minimum=0, maximum=int(inputs.MAX_MONEY_YUAN))
+AREA = FieldKind("area", _area, minimum=0, maximum=MAX_AREA_M2)
+SHA256 = FieldKind("sha256", _sha256, pattern="[0-9a-fA-F]{64}")
+COUNT = FieldKind("count", _count, minimum=0, maximum=inputs.MAX_COUNT)
 LAND_CLASS = FieldKind("land_class", _land_class, pattern=LAND_CLASS_PATTERN)
 FLAG = FieldKind("flag", _flag)
 JUDGMENT = FieldKind("judgment", _judgment)
 POLYGON = FieldKind("polygon", _polygon)
-LIST = FieldKind("list", lambda v: list(v))
+LIST = FieldKind("list", _list)
 
 
 @dataclass(frozen=True)
@@ -149,8 +162,11 @@ class _Field:
     kind: FieldKind
     required: bool = False
 
-    def parse(self, value: Any) -> Any:
-        """The value parsed by this field's kind (raises ``ValueError``)."""
+    def parse(self, value: Any, *, today: date | None = None) -> Any:
+        """The value parsed by this field's kind (raises ``ValueError``); a date may not be after
+        ``today`` when that is given."""
+        if self.kind is DATE:
+            return inputs.a_date(value, today=today)
         return self.kind.parse(value)
 
 
@@ -164,23 +180,24 @@ PAYLOADS: dict[Action, dict[str, _Field]] = {
         "note": _Field(TEXT),
     },
     Action.FILE: {
-        "case_no": _Field(TEXT, True),
+        "case_no": _Field(NAME, True),
         "filed_on": _Field(DATE, True),
-        "offender": _Field(TEXT),
+        "offender": _Field(NAME),
         "enforcement_id": _Field(COUNT),
     },
     Action.PENALISE: {
-        "decision_no": _Field(TEXT),
+        "decision_no": _Field(NAME),
+        "decided_on": _Field(DATE),
         "fine_yuan": _Field(MONEY, True),
         "confiscation_yuan": _Field(MONEY),
-        "receipt_no": _Field(TEXT),
+        "receipt_no": _Field(NAME),
         "paid_on": _Field(DATE),
     },
     Action.RECTIFY: {
         "rectified_on": _Field(DATE, True),
         "demolished_m2": _Field(AREA),
         "reclaimed_m2": _Field(AREA),
-        "permit_no": _Field(TEXT),
+        "permit_no": _Field(NAME),
         "note": _Field(TEXT),
     },
     Action.CLOSE: {"note": _Field(TEXT)},
@@ -211,8 +228,14 @@ def _check_reason(data: dict[str, Any]) -> None:
         )
 
 
-def parse_payload(action: Action, payload: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Validate and normalise an action's payload; unknown keys and empty optionals are dropped."""
+def parse_payload(
+    action: Action, payload: Mapping[str, Any] | None, *, today: date | None = None
+) -> dict[str, Any]:
+    """Validate and normalise an action's payload; unknown keys and empty optionals are dropped.
+    Dates may not be after ``today`` (the bureau's day the action is recorded) when it is given.
+    Raises ``InvalidPayload`` and nothing else."""
+    if payload is not None and not isinstance(payload, Mapping):
+        raise InvalidPayload(f"“{action.label}”的内容应为键值对象", action=action)
     spec = PAYLOADS[action]
     raw = {k: v for k, v in (payload or {}).items() if v is not None and v != ""}
     out: dict[str, Any] = {}
@@ -224,7 +247,7 @@ def parse_payload(action: Action, payload: Mapping[str, Any] | None) -> dict[str
                 )
             continue
         try:
-            out[name] = fld.parse(raw[name])
+            out[name] = fld.parse(raw[name], today=today)
         except ValueError as exc:
             raise InvalidPayload(f"{name}：{exc}", field=name, action=action) from None
     if action is Action.VERIFY:

@@ -80,9 +80,9 @@ def test_indicators_move_as_cases_change(client, squares_gpkg, clock):
     assert v0["verified_of_issued"]["denominator"] == 3
     _act(client, ids[0], "verify", 0, judgment="illegal", reason="unlicensed_mining")
     _act(client, ids[0], "approve", 1)
-    _act(client, ids[0], "file", 2, case_no="丰国土资罚〔2019〕7号", filed_on="2019-10-25")
+    _act(client, ids[0], "file", 2, case_no="丰国土资罚〔2019〕7号", filed_on="2019-10-17")
     r = _act(
-        client, ids[0], "penalise", 3, fine_yuan=20000, receipt_no="HB778", paid_on="2019-10-30"
+        client, ids[0], "penalise", 3, fine_yuan=20000, receipt_no="HB778", paid_on="2019-10-19"
     )
     assert r.status_code == 200, r.text
     clock.advance(days=60)  # after the 2019-11-30 due date (and after the session expired)

@@ -125,7 +125,7 @@ def test_one_filing_covers_several_parcels_and_fines_count_once(team):
             "/api/enforcements",
             json={
                 "case_no": "丰国土资罚〔2019〕21号",
-                "filed_on": "2019-11-02",
+                "filed_on": "2019-10-16",
                 "offender": "某石料厂",
                 "case_ids": [a, b],
             },
@@ -137,7 +137,7 @@ def test_one_filing_covers_several_parcels_and_fines_count_once(team):
         "decision_no": "丰国土资罚决〔2019〕21号",
         "fine_yuan": 90000,
         "receipt_no": "HB001",
-        "paid_on": "2019-11-20",
+        "paid_on": "2019-10-18",
     }
     ok(act(e, a, "penalise", **{**pen, "fine_yuan": 90000, "receipt_no": "HB001"}))
     conflict = act(e, b, "penalise", **{**pen, "fine_yuan": 50000})
@@ -146,7 +146,7 @@ def test_one_filing_covers_several_parcels_and_fines_count_once(team):
     ok(
         e.post(
             f"/api/enforcements/{enf['id']}/payments",
-            json={"amount_yuan": 30000, "receipt_no": "HB002", "paid_on": "2019-12-15"},
+            json={"amount_yuan": 30000, "receipt_no": "HB002", "paid_on": "2019-10-19"},
         )
     )
     summary = ok(e.get(f"/api/enforcements/{enf['id']}"))
@@ -161,7 +161,7 @@ def test_filing_is_all_or_nothing(team):
     e, a, b = team["e"], team["ids"][0], team["ids"][1]
     _approve_illegal(team, a)  # b is still issued
     r = e.post(
-        "/api/enforcements", json={"case_no": "X9", "filed_on": "2019-11-02", "case_ids": [a, b]}
+        "/api/enforcements", json={"case_no": "X9", "filed_on": "2019-10-16", "case_ids": [a, b]}
     )
     assert r.status_code == 409
     assert ok(e.get(f"/api/cases/{a}"))["state"] == "approved"
@@ -234,9 +234,9 @@ def test_province_check_results(client, as_role, tmp_path):
 def test_full_case_rebuilds_from_its_events(team, app):
     e, r, cid = team["e"], team["r"], team["ids"][0]
     _approve_illegal(team, cid)
-    ok(act(e, cid, "file", case_no="A7", filed_on="2019-11-02"))
-    ok(act(e, cid, "penalise", fine_yuan=1000, receipt_no="R7", paid_on="2019-11-09"))
-    ok(act(e, cid, "rectify", rectified_on="2019-12-01", demolished_m2=800, reclaimed_m2=750))
+    ok(act(e, cid, "file", case_no="A7", filed_on="2019-10-16"))
+    ok(act(e, cid, "penalise", fine_yuan=1000, receipt_no="R7", paid_on="2019-10-18"))
+    ok(act(e, cid, "rectify", rectified_on="2019-10-19", demolished_m2=800, reclaimed_m2=750))
     ok(act(r, cid, "close"))
     ok(act(e, cid, "reopen", reason="2020Q1 影像显示复建"))
     store = app.state.store

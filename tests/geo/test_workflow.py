@@ -22,9 +22,9 @@ T0 = datetime(2019, 10, 20, tzinfo=UTC)
 
 PAYLOADS = {
     Action.VERIFY: {"judgment": "illegal", "reason": "unlicensed_mining", "note": "现场为露天采坑"},
-    Action.FILE: {"case_no": "丰国土资罚〔2019〕12号", "filed_on": "2019-11-02"},
-    Action.PENALISE: {"fine_yuan": "35000", "receipt_no": "HB0012345", "paid_on": "2019-11-20"},
-    Action.RECTIFY: {"rectified_on": "2019-12-01"},
+    Action.FILE: {"case_no": "丰国土资罚〔2019〕12号", "filed_on": "2019-10-16"},
+    Action.PENALISE: {"fine_yuan": "35000", "receipt_no": "HB0012345", "paid_on": "2019-10-18"},
+    Action.RECTIFY: {"rectified_on": "2019-10-19"},
     Action.CLOSE: {},
     Action.COLLECT_EVIDENCE: {"land_class_before": "0103", "land_class_after": "0702"},
     Action.SUBMIT: {},
@@ -57,7 +57,7 @@ def test_illegal_mine_goes_through_review_and_enforcement_to_closure():
     assert c.version == 6
     assert c.judgment is Judgment.ILLEGAL and c.approved_first_time is True
     assert c.fine_yuan == 35000.0 and c.receipt_no == "HB0012345"
-    assert c.filed_on == date(2019, 11, 2)
+    assert c.filed_on == date(2019, 10, 16)
 
 
 def test_filing_needs_an_approved_verification():

@@ -38,7 +38,7 @@ def test_a_filing_asks_to_open_its_enforcement_and_learns_its_id():
     before = _on(State.APPROVED, judgment=Judgment.ILLEGAL)
     after, ev = apply(before, "file", actor="zf", at=T0, payload=PAYLOADS[Action.FILE])
     (req,) = effects_of(before, ev)
-    assert req == OpenEnforcement("丰国土资罚〔2019〕12号", date(2019, 11, 2), None)
+    assert req == OpenEnforcement("丰国土资罚〔2019〕12号", date(2019, 10, 16), None)
     case, ev2 = with_enforcement(after, ev, 42)
     assert case.enforcement_id == 42
     assert ev2.after["enforcement_id"] == 42 and ev2.payload["enforcement_id"] == 42
@@ -49,7 +49,7 @@ def test_a_penalty_asks_to_record_it_on_the_cases_enforcement():
     before = _on(State.FILED, judgment=Judgment.ILLEGAL, enforcement_id=3)
     _, ev = apply(before, "penalise", actor="zf", at=T0, payload=PAYLOADS[Action.PENALISE])
     assert effects_of(before, ev) == [
-        RecordPenalty(3, 35000.0, receipt_no="HB0012345", paid_on=date(2019, 11, 20))
+        RecordPenalty(3, 35000.0, receipt_no="HB0012345", paid_on=date(2019, 10, 18))
     ]
 
 

@@ -123,9 +123,9 @@ def test_case_can_be_rebuilt_from_its_events(store, mining_meta, squares_gpkg):
     steps = [
         ("verify", {"judgment": "illegal", "reason": "unlicensed_mining", "note": "越界开采"}),
         ("approve", {}),
-        ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-11-01"}),
-        ("penalise", {"fine_yuan": 12000.5, "receipt_no": "HB01", "paid_on": "2019-11-09"}),
-        ("rectify", {"rectified_on": "2019-12-01"}),
+        ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-10-16"}),
+        ("penalise", {"fine_yuan": 12000.5, "receipt_no": "HB01", "paid_on": "2019-10-18"}),
+        ("rectify", {"rectified_on": "2019-10-19"}),
         ("close", {}),
     ]
     for i, (a, p) in enumerate(steps):

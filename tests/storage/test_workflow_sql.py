@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.indicators import aggregate
+from geo.localtime import local_today
 from geo.model import Action, Case, Judgment, Programme, State
 from geo.workflow import MILESTONES, Milestone, Tally, allowed_actions
 from geo.workflow.milestones import as_of_milestones, undo_columns
@@ -93,14 +94,17 @@ def test_the_check_would_catch_a_hand_written_code():
 # --- facts as of a day agree with a replay of the event log, for random workflows ----------
 
 
-def _payload(action: Action, rnd: random.Random, case_id: int) -> dict:
+def _payload(action: Action, rnd: random.Random, case_id: int, at: datetime) -> dict:
+    """The action's payload; its dates are the day it is recorded (never in its future)."""
+    day = local_today(at).isoformat()
     if action is Action.VERIFY:
         if rnd.random() < 0.6:
             return {"judgment": "illegal", "reason": "unlicensed_mining"}
         return {"judgment": "legal", "reason": "permitted_mining"}
     if action is Action.FILE:
-        return {"case_no": f"丰罚{case_id % 2}号", "filed_on": "2019-10-30"}
-    return dict(PAYLOADS[action])
+        return {"case_no": f"丰罚{case_id % 2}号", "filed_on": day}
+    dated = {"paid_on", "rectified_on"}
+    return {k: day if k in dated else v for k, v in PAYLOADS[action].items()}
 
 
 def _walk(store, ids: list[int], rnd: random.Random) -> dict[int, list[tuple[datetime, Case]]]:
@@ -117,7 +121,7 @@ def _walk(store, ids: list[int], rnd: random.Random) -> dict[int, list[tuple[dat
         t += timedelta(hours=rnd.randint(1, 30))
         new = store.apply_action(
             cid, action.value, actor="x", now=t, expected_version=None,
-            payload=_payload(action, rnd, cid),
+            payload=_payload(action, rnd, cid, t),
         )  # fmt: skip
         current[cid] = new
         seen[cid].append((t, new))
