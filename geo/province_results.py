@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo import archive
 from geo.errors import InvalidValue
 
 # What the province writes in 结果, and the workflow action each one means.
@@ -50,6 +51,8 @@ def read_table(raw: bytes, name: str) -> pd.DataFrame:
     """The file's rows as text, header cleaned; InvalidValue naming the file or missing column."""
     try:
         if name.lower().endswith(".xlsx"):
+            # openpyxl inflates the sheets in memory, trusting the zip's directory: check it first.
+            archive.member_names(raw, name)
             df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False)
         else:
             df = pd.read_csv(io.StringIO(_decode(raw)), dtype=str, keep_default_na=False)
