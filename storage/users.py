@@ -184,7 +184,7 @@ class UserStore:
             self.hasher.verify(stored, password)
         except VerificationError:
             known = False
-        if not known:
+        if not known or row is None:
             self.throttle.failed(keys, now=now)
             raise AuthError("用户名或密码错误")
         self.throttle.succeeded(username)
