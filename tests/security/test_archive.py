@@ -12,7 +12,7 @@ import pytest
 
 from geo import archive
 from geo.archive import ArchiveRefused, ZipLimits
-from geo.errors import UnreadableFile
+from geo.errors import InvalidValue, UnreadableFile
 from geo.province_results import read_table
 from geo.readers import open_source
 from storage.indicator_notes import evidence_type
@@ -104,7 +104,7 @@ def test_an_honest_zip_is_extracted(tmp_path):
 
 def test_office_files_are_checked_before_they_are_opened(zip_bomb):
     data = zip_bomb.read_bytes()
-    with pytest.raises(UnreadableFile, match="压缩比异常"):
+    with pytest.raises(InvalidValue, match="压缩比异常"):
         read_table(data, "结果.xlsx")
     assert evidence_type(data) is None
 
