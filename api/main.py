@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
 from api.input_guard import InputGuard, checked_params
+from api.request_gate import RequestGate
 from api.routes import (
     auth,
     batches,
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.photos = services.photos
     add_exception_handlers(app)
     app.add_middleware(InputGuard)  # NUL, surrogates, huge numbers: 422 before any route
+    # Writes are checked (CSRF, session, size) before a byte of their body is read.
+    app.add_middleware(RequestGate)
     app.include_router(health.router)
     app.include_router(auth.router)
     # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.errors import InvalidValue
+from geo import archive
+from geo.errors import InvalidValue, UnreadableFile
 
 # What the province writes in 结果, and the workflow action each one means.
 RESULTS = {
@@ -46,10 +47,19 @@ def _decode(raw: bytes) -> str:
         return raw.decode("gbk")
 
 
+def _check_workbook(raw: bytes, name: str) -> None:
+    try:
+        archive.member_names(raw, name)
+    except UnreadableFile as exc:
+        raise InvalidValue(f"无法读取省级核查结果：{exc.message}", file=name) from None
+
+
 def read_table(raw: bytes, name: str) -> pd.DataFrame:
     """The file's rows as text, header cleaned; InvalidValue naming the file or missing column."""
     try:
         if name.lower().endswith(".xlsx"):
+            # openpyxl inflates the sheets in memory, trusting the zip's directory: check it first.
+            _check_workbook(raw, name)
             df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False)
         else:
             df = pd.read_csv(io.StringIO(_decode(raw)), dtype=str, keep_default_na=False)

@@ -21,18 +21,17 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from geo import archive
 from geo.encoding import guess_dbf_encoding, shapefile_encoding
 from geo.errors import InvalidValue, UnreadableFile
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
+ZIPPED_FORMATS = {".xlsx", ".kmz"}
 # Drivers read through GDAL's Arrow stream: binary formats whose text is always UTF-8, tested to
 # give the same frame as the row-by-row reader (tests/geo/test_arrow_read.py). Shapefiles stay
 # row by row: their encoding is guessed or given, and the GBK tests cover that path.
 ARROW_DRIVERS = {"GPKG", "FlatGeobuf"}
-# A delivery is a few hundred MB at most; refuse archives that would unpack to far more.
-MAX_UNZIPPED_BYTES = 4 << 30
-MAX_ZIP_MEMBERS = 20_000
 
 WKT_COLUMNS = ("wkt", "geometry", "geom", "shape", "几何", "图形", "坐标串")
 # (x column, y column) pairs in preference order; Chinese surveying names X for northing, and
@@ -66,24 +65,17 @@ class RawLayer:
 @contextmanager
 def open_source(path: Path) -> Iterator[tuple[Path, str]]:
     """Yield (a readable path, display name); a .zip is unpacked to a temporary folder."""
+    if path.suffix.lower() in ZIPPED_FORMATS:
+        # Read by GDAL or openpyxl, which trust the directory: refuse a bomb before they open it.
+        archive.open_zip(path, path.name).close()
     if path.suffix.lower() != ".zip":
         yield path, path.name
         return
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile(f"无法打开压缩包：{exc}", file=path.name) from None
-    with zf, tempfile.TemporaryDirectory(prefix="tuban-zip-") as tmp:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-            raise UnreadableFile("压缩包过大或文件过多，疑似异常文件", file=path.name)
-        safe = [
-            i
-            for i in infos
-            if not Path(i.filename).is_absolute() and ".." not in Path(i.filename).parts
-        ]
-        for i in safe:
-            zf.extract(i, tmp)
+    with (
+        archive.open_zip(path, path.name) as zf,
+        tempfile.TemporaryDirectory(prefix="tuban-zip-") as tmp,
+    ):
+        archive.extract(zf, Path(tmp), path.name)
         root = Path(tmp)
         cands = sorted(
             {

@@ -21,7 +21,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///" + str(Path("tuban-data/tuban.sqlite").resolve())
     goals_dir: Path = DEFAULT_GOALS_DIR
     serve_webmap: bool = True
+    # Request bodies, refused with 413 before they are read when the declared length is over and
+    # cut off at the ceiling when none is declared: imports of a batch or reference layer, single
+    # files (photos, evidence, province results), and every other (JSON) body.
     max_upload_mb: int = 200
+    max_file_mb: int = 30
+    max_json_kb: int = 1024
     # The county this installation serves: a CRS guessed for a file without one must put the
     # data here. A loaded township layer, when present, gives the exact extent instead.
     county_code: str = "130208"

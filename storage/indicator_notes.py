@@ -6,8 +6,6 @@ when, is kept; the newest seq is current. Evidence files are stored by content h
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from geo.errors import InvalidPayload, NotFound, VersionConflict
+from geo import archive
+from geo.errors import InvalidPayload, NotFound, UnreadableFile, VersionConflict
 from storage.blobs import BlobStore
 from storage.goalbooks import GoalBookStore
 from storage.tables import indicator_notes
@@ -79,8 +78,8 @@ def evidence_type(data: bytes) -> str | None:
         return "png"
     if data.startswith(b"PK\x03\x04"):  # Office Open XML is a zip; its parts say which kind
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
+            names = archive.member_names(data, "evidence")
+        except UnreadableFile:
             return None
         if "word/document.xml" in names:
             return "docx"

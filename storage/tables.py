@@ -400,3 +400,14 @@ indicator_notes = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("year", "project_id", "row_no", "seq"),
 )
+
+# Failed sign-ins, one row per failure and key ("user:<name>" or "addr:<client address>"), kept for
+# the throttle window: in the database so every worker process sees the same count.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_attempts_key_at", "key", "at"),
+)

@@ -11,8 +11,10 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 
+from geo import passwords
 from geo.errors import InvalidValue, NotFound, TubanError
 from geo.roles import Role, roles_of
+from storage.login_throttle import LoginThrottle, keys_for
 from storage.rows import inserted_id
 from storage.tables import assignments, sessions, users
 
@@ -70,6 +72,8 @@ class UserStore:
     def __init__(self, engine: Engine, hasher: Any) -> None:
         self.engine = engine
         self.hasher = hasher  # argon2.PasswordHasher (injected so geo/storage stay free of it)
+        self.throttle = LoginThrottle(engine)
+        self._dummy: tuple[Any, str] | None = None
 
     def add(
         self,
@@ -82,10 +86,11 @@ class UserStore:
         by: str,
         now: datetime,
     ) -> User:
-        """Create an active account; names are unique, passwords at least 8 characters."""
+        """Create an active account; names are unique, passwords pass ``geo.passwords``."""
         username = username.strip()
-        if not username or len(password) < 8:
-            raise InvalidValue("用户名不能为空，密码至少 8 位", field="password")
+        if not username:
+            raise InvalidValue("用户名不能为空", field="username")
+        passwords.check(password, username=username, display_name=display_name)
         try:
             rs = sorted(r.value for r in roles_of(roles))
         except ValueError:
@@ -139,8 +144,12 @@ class UserStore:
         if changes.get("active") is not None:
             values["active"] = bool(changes["active"])
         if changes.get("password"):
-            if len(changes["password"]) < 8:
-                raise InvalidValue("密码至少 8 位", field="password")
+            account = self.get(user_id)
+            passwords.check(
+                changes["password"],
+                username=account.username,
+                display_name=changes.get("display_name") or account.display_name,
+            )
             values["password_hash"] = self.hasher.hash(changes["password"])
         with self.engine.begin() as conn:
             res = conn.execute(update(users).where(users.c.id == user_id).values(**values))
@@ -154,20 +163,31 @@ class UserStore:
 
     # --- sessions -----------------------------------------------------------------------------
 
-    def login(self, username: str, password: str, *, now: datetime) -> tuple[str, User]:
-        """Check the password and open a session: the new token (shown once) and the user."""
+    def login(
+        self, username: str, password: str, *, now: datetime, address: str | None = None
+    ) -> tuple[str, User]:
+        """Check the password and open a session: the new token (shown once) and the user.
+
+        TooManyAttempts (429) while the user name or the client ``address`` is throttled. An
+        unknown or inactive account costs the same password check as a known one, so neither the
+        answer nor its time tells which user names exist.
+        """
         from argon2.exceptions import VerificationError
 
+        keys = keys_for(username, address)
+        self.throttle.check(keys, now=now)
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username.strip())).first()
-        # Same message whether the user exists or not: no account enumeration.
-        bad = AuthError("用户名或密码错误")
-        if row is None or not row.active:
-            raise bad
+        known = row is not None and row.active
+        stored = row.password_hash if row is not None and row.active else self._dummy_hash()
         try:
-            self.hasher.verify(row.password_hash, password)
+            self.hasher.verify(stored, password)
         except VerificationError:
-            raise bad from None
+            known = False
+        if not known or row is None:
+            self.throttle.failed(keys, now=now)
+            raise AuthError("用户名或密码错误")
+        self.throttle.succeeded(username)
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             conn.execute(
@@ -180,6 +200,12 @@ class UserStore:
                 )
             )
         return token, _user(row)
+
+    def _dummy_hash(self) -> str:
+        """A hash of a random secret made by the current hasher (same parameters, same cost)."""
+        if self._dummy is None or self._dummy[0] is not self.hasher:
+            self._dummy = (self.hasher, self.hasher.hash(secrets.token_urlsafe(16)))
+        return self._dummy[1]
 
     def user_for_token(self, token: str, *, now: datetime) -> User:
         """The active user behind a live session token; AuthError if there is none."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep
+from api.errors import envelope
 from api.schemas import SafeName, SafeStr
 from api.security import CurrentUser, bearer_token, user_store
+from storage.login_throttle import TooManyAttempts
 from storage.users import UserStore
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -56,20 +59,44 @@ class LoginResponse(BaseModel):
     user: UserPublic
 
 
-@router.post("/login", operation_id="auth-login")
+THROTTLED = {
+    429: {
+        "description": "登录失败次数过多：按 Retry-After 秒数等待后再试",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
+
+
+@router.post(
+    "/login",
+    operation_id="auth-login",
+    response_model=LoginResponse,
+    responses=THROTTLED,
+)
 def login(
     body: LoginRequest,
+    request: Request,
     response: Response,
     clock: ClockDep,
     users: Annotated[UserStore, Depends(user_store)],
-) -> LoginResponse:
+) -> LoginResponse | JSONResponse:
     """Sign in with user name and password: a bearer token and the user.
 
     It also sets the same token as the HttpOnly ``tuban_token`` cookie (12 h) for pages opened
     directly. A wrong user name or password, or an inactive account, gets 401 with one and the
-    same message.
+    same message, in the same time whether or not the user name exists. After 5 failures for a
+    user name within 15 minutes (20 for a client address), further attempts get 429 with
+    ``Retry-After`` for a delay that doubles with each failure, up to 15 minutes.
     """
-    token, user = users.login(body.username, body.password, now=clock())
+    address = request.client.host if request.client else None
+    try:
+        token, user = users.login(body.username, body.password, now=clock(), address=address)
+    except TooManyAttempts as exc:
+        return JSONResponse(
+            envelope(exc.code, exc.message, exc.details),
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     # The cookie serves pages opened directly (report links); the SPA sends the bearer token.
     response.set_cookie("tuban_token", token, httponly=True, samesite="strict", max_age=12 * 3600)
     return LoginResponse(token=token, user=UserPublic.of(user))

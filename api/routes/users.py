@@ -21,12 +21,12 @@ Dispatcher = Annotated[User, Depends(require(Role.ADMIN, Role.REVIEWER))]
 
 
 class UserCreate(BaseModel):
-    """A new account: user name, password (8 characters or more), one role or more, and the
-    townships (乡镇代码) whose 图斑 it sees as a verifier."""
+    """A new account: user name, password (10 characters or more, not common, not made from the
+    user name), one role or more, and the townships (乡镇代码) whose 图斑 it sees as a verifier."""
 
     username: str = Field(min_length=1, max_length=64)
     display_name: SafeName = Field(default="", max_length=100)
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=1, max_length=256)
     roles: list[Role] = Field(min_length=1)
     townships: list[str] = Field(default_factory=list)
 
@@ -35,7 +35,7 @@ class UserUpdate(BaseModel):
     """Changes to an account; fields left out stay as they are."""
 
     display_name: SafeName | None = Field(default=None, max_length=100)
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, min_length=1, max_length=256)
     roles: list[Role] | None = None
     townships: list[str] | None = None
     active: bool | None = None
@@ -64,7 +64,8 @@ def list_users(admin: Admin, users: UsersDep, paging: PagingDep) -> UsersPublic:
 def create_user(body: UserCreate, admin: Admin, users: UsersDep, clock: ClockDep) -> UserPublic:
     """Create an account (admin only).
 
-    A password under 8 characters or no role is refused with 422; a user name already taken, or
+    A password the policy refuses (``geo.passwords``: under 10 characters, common, or made
+    from the user's names) or no role is refused with 422; a user name already taken, or
     one of spaces only, with 400.
     """
     u = users.add(
@@ -85,7 +86,7 @@ def update_user(
 ) -> UserPublic:
     """Change an account's display name, password, roles, townships or active flag (admin only).
 
-    Fields left out stay as they are. An unknown user gets 404; a password under 8 characters 422.
+    Fields left out stay as they are. An unknown user gets 404; a password the policy refuses 422.
     """
     changes = body.model_dump(exclude_none=True)
     if "roles" in changes:
