@@ -85,7 +85,7 @@ class Break:
     stored: str
 
 
-def check_chain(case_id: int, events: Iterable[Mapping[str, Any]], version: int) -> Break | None:
+def check_chain(case_id: int, events: Iterable[Mapping[Any, Any]], version: int) -> Break | None:
     """The first broken link of one case's events (given ordered by ``seq``), else None.
 
     Each event must have ``seq`` one above the previous (from 1), ``prev_hash`` equal to the

@@ -131,7 +131,8 @@ def day_anchors(conn: Connection) -> Iterator[dict[str, Any]]:
             case_events.c.case_id, case_events.c.seq, case_events.c.hash, case_events.c.at
         ).order_by(case_events.c.at, case_events.c.id)
     )
-    prev, heads, n_events = GENESIS, set(), 0
+    prev, n_events = GENESIS, 0
+    heads: set[int] = set()
     for day, group in itertools.groupby(rows, key=lambda r: local_today(r.at)):
         moved: dict[int, tuple[int, str]] = {}
         for r in group:

@@ -224,3 +224,30 @@ def test_migration_0007_hashes_the_events_a_store_already_held(
     verdict = audit.verify(engine)
     engine.dispose()
     assert verdict.ok and verdict.events == 2
+
+
+def test_cli_verify_exits_0_with_counts_then_1_naming_the_break(tmp_path, mining_meta):
+    from typer.testing import CliRunner
+
+    from tests import factories
+    from tuban_cli.main import app
+
+    db = tmp_path / "cli.sqlite"
+    from storage.engine import make_engine, migrate, sqlite_url
+    from storage.repository import CaseStore
+
+    engine = make_engine(sqlite_url(db))
+    migrate(engine)
+    store = CaseStore(engine)
+    ids = _worked_cases(
+        store, mining_meta, factories.write(factories.squares(2), tmp_path / "k.gpkg")
+    )
+    runner = CliRunner()
+    ok = runner.invoke(app, ["audit", "verify", "--db", str(db)])
+    assert ok.exit_code == 0, ok.output
+    assert "2 个图斑，8 个事件" in ok.output and "日锚" in ok.output
+    _edit_actor(store, ids[1])
+    bad = runner.invoke(app, ["audit", "verify", "--db", str(db)])
+    engine.dispose()
+    assert bad.exit_code == 1
+    assert f"图斑 {ids[1]}，序号 2" in bad.output and "应为" in bad.output
