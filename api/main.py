@@ -15,6 +15,7 @@ from api.routes import (
     batches,
     budget,
     cases,
+    dossier,
     enforcements,
     goals,
     health,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for r in (
         batches.router,
         cases.router,
+        dossier.router,
         indicators.router,
         goals.router,
         budget.router,

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tuban_cli.common import DbOpt, services_for
+from geo.errors import TubanError
+from tuban_cli.common import DbOpt, fail, services_for
 
 audit_app = typer.Typer(help="审计：事件哈希链校验与每日锚定", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``tuban audit …`` to ``app``."""
+    """Add ``tuban audit …`` and ``tuban dossier`` to ``app``."""
     app.add_typer(audit_app, name="audit")
+    app.command("dossier")(dossier)
+
+
+def dossier(
+    case: Annotated[int, typer.Argument(help="图斑案件 id")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="输出的 PDF 文件")],
+    db: DbOpt = None,
+) -> None:
+    """Export a case's evidence dossier (PDF: timeline, judgments, enforcement, photos with
+    their checks and hashes, map, chain hash) for an administrative review or a court."""
+    from reports.dossier import render_dossier
+    from storage.dossier import dossier_source
+
+    services = services_for(db)
+    try:
+        src = dossier_source(services.photos, case, with_enforcement=True)
+    except TubanError as exc:
+        fail(exc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(render_dossier(src, now=services.clock()))
+    state = "哈希链校验通过" if src["chain"]["broken"] is None else "哈希链校验未通过"
+    typer.echo(f"已导出证据卷宗 {out}（{state}，链头 {src['chain']['head'] or '无'}）")
 
 
 @audit_app.command("verify")

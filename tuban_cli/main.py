@@ -29,7 +29,7 @@ app.add_typer(ref_app, name="ref")
 app.add_typer(user_app, name="user")
 goals_cmd.register(app)  # tuban goals …, tuban spend …
 report_cmd.register(app)  # tuban report …, tuban snapshot …
-audit_cmd.register(app)  # tuban audit verify|anchor
+audit_cmd.register(app)  # tuban audit verify|anchor, tuban dossier
 backup_cmd.register(app)  # tuban backup, tuban restore
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
