@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -60,13 +59,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _pg_args(url: str) -> tuple[list[str], dict[str, str], str]:
-    """libpq arguments, environment and schema (``search_path`` option, else public) of ``url``."""
+def _pg_args(url: str) -> tuple[list[str], str]:
+    """libpq arguments (a connection URI: no password on a command line of its own) and the
+    store's schema (the URL's ``search_path`` option, else public)."""
     u = make_url(url)
-    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
-    env = dict(os.environ)
-    if u.password:
-        env["PGPASSWORD"] = str(u.password)
     schema = "public"
     options = u.query.get("options")
     for opt in [options] if isinstance(options, str) else list(options or []):
@@ -74,7 +70,8 @@ def _pg_args(url: str) -> tuple[list[str], dict[str, str], str]:
             key, _, value = part.removeprefix("-c").partition("=")
             if key.strip() == "search_path" and value:
                 schema = value.split(",")[0].strip().strip('"')
-    return [*args, "-d", u.database or "postgres"], env, schema
+    conninfo = u.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    return ["-d", conninfo], schema
 
 
 def _dump_database(url: str, target_dir: Path) -> Path:
@@ -88,10 +85,10 @@ def _dump_database(url: str, target_dir: Path) -> Path:
             dst.close()
             src.close()
         return out
-    args, env, schema = _pg_args(url)
+    args, schema = _pg_args(url)
     out = target_dir / "tuban.pgdump"
     cmd = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "-n", schema, "-f"]
-    res = subprocess.run([*cmd, str(out), *args], env=env, capture_output=True, text=True)
+    res = subprocess.run([*cmd, str(out), *args], capture_output=True, text=True)
     if res.returncode != 0:
         raise BackupError(f"pg_dump 失败：{res.stderr.strip()}")
     return out
@@ -171,6 +168,8 @@ _PREFIXES = ("db", "photos", "evidence")
 
 def is_empty(url: str) -> bool:
     """Whether the store at ``url`` holds no case and no account (absent counts as empty)."""
+    if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
+        return True  # opening it would create it (or fail on a missing directory)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -236,14 +235,14 @@ def _load_database(url: str, db_file: Path) -> None:
             dst.close()
             src.close()
         return
-    args, env, schema = _pg_args(url)
+    args, schema = _pg_args(url)
     drop = ["psql", "-q", "-v", "ON_ERROR_STOP=1", *args, "-c"]
     sql = f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'
     if schema == "public":  # pg_dump -n public does not recreate the public schema
         sql += '; CREATE SCHEMA "public"'
-    res = subprocess.run([*drop, sql], env=env, capture_output=True, text=True)
+    res = subprocess.run([*drop, sql], capture_output=True, text=True)
     if res.returncode == 0:
         cmd = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *args]
-        res = subprocess.run([*cmd, str(db_file)], env=env, capture_output=True, text=True)
+        res = subprocess.run([*cmd, str(db_file)], capture_output=True, text=True)
     if res.returncode != 0:
         raise BackupError(f"恢复 PostgreSQL 失败：{res.stderr.strip()}")

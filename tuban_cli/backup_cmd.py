@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from geo.errors import TubanError
-from tuban_cli.common import DbOpt, fail
+from tuban_cli.common import DbOpt, fail, services_for
 
 
 def register(app: typer.Typer) -> None:
@@ -49,16 +49,15 @@ def restore(
     written, and the hash chain is verified afterwards."""
     from storage import audit
     from storage import backup as b
-    from storage.engine import make_engine
 
     store = _store(db)
     try:
         done = b.restore(store, archive, force=force)
     except TubanError as exc:
         fail(exc)
-    engine = make_engine(store.url)
-    verdict = audit.verify(engine)
-    engine.dispose()
+    services = services_for(db)  # opened as the server will open it
+    verdict = audit.verify(services.engine)
+    services.close()
     typer.echo(f"已恢复：{verdict.cases} 个图斑，{verdict.events} 个事件，{done['files']} 个文件")
     if not verdict.ok:
         typer.secho("警告：恢复后的哈希链校验未通过（tuban audit verify 查看详情）", fg="red")

@@ -62,7 +62,7 @@ def _backfill() -> None:
     for _, group in itertools.groupby((r._mapping for r in rows), key=lambda m: m["case_id"]):
         prev = GENESIS
         for ev in group:
-            digest = event_hash(prev, ev)
+            digest = event_hash(prev, dict(ev))
             updates.append({"eid": ev["id"], "p": prev, "h": digest})
             prev = digest
     if updates:
