@@ -17,6 +17,7 @@ from api.routes import (
     batches,
     budget,
     cases,
+    dossier,
     enforcements,
     goals,
     health,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for r in (
         batches.router,
         cases.router,
+        dossier.router,
         indicators.router,
         goals.router,
         budget.router,

@@ -21,7 +21,7 @@ from geo.model import (
     to_jsonable,
 )
 from geo.workflow import apply, replay
-from storage import daily_counts, enforcement, facts, map_queries, spatial
+from storage import audit, daily_counts, enforcement, facts, map_queries, spatial
 from storage.batch_writer import batch_row, find_batch
 from storage.tables import batches, case_events, cases, reissues
 from storage.visibility import EVERYTHING, Scope
@@ -65,20 +65,19 @@ def apply_in(
     if res.rowcount != 1:
         raise VersionConflict("图斑已被他人修改，请刷新后再提交", case_id=case_id)
     daily_counts.record_change(conn, row._mapping, case, new, now)
-    conn.execute(
-        case_events.insert().values(
-            case_id=case_id,
-            seq=ev.seq,
-            action=ev.action.value,
-            actor=ev.actor,
-            at=ev.at,
-            before=to_jsonable(ev.before),
-            after=to_jsonable(ev.after),
-            payload=to_jsonable(ev.payload),
-            state=changed["state"],
-            judgment=changed.get("judgment"),
-        )
-    )
+    values = {
+        "case_id": case_id,
+        "seq": ev.seq,
+        "action": ev.action.value,
+        "actor": ev.actor,
+        "at": ev.at,
+        "before": to_jsonable(ev.before),
+        "after": to_jsonable(ev.after),
+        "payload": to_jsonable(ev.payload),
+        "state": changed["state"],
+        "judgment": changed.get("judgment"),
+    }
+    conn.execute(case_events.insert().values(**values, **audit.link(conn, values)))
     return new
 
 

@@ -222,8 +222,25 @@ case_events = Table(
     # parse of every event: the state the event left, and the judgment a verification made.
     Column("state", String(32)),
     Column("judgment", String(16)),
+    # The hash chain (geo/audit_chain.py, migration 0007): the previous event's hash and this
+    # one's, written in the transaction that appends the event.
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     UniqueConstraint("case_id", "seq"),
     Index("ix_case_events_at", "at"),
+)
+
+# One row per local day: every case's chain head at the day's end, chained to the day before
+# (geo.audit_chain.anchor_digest). Written by ``tuban audit anchor`` for days that are over.
+audit_anchors = Table(
+    "audit_anchors",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("prev_digest", String(64), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("cases", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 users = Table(

@@ -13,7 +13,7 @@ from geo.errors import TubanError
 from geo.model import Programme
 from geo.references import RefKind
 from runtime.settings import Settings, load_settings
-from tuban_cli import goals_cmd, report_cmd
+from tuban_cli import audit_cmd, backup_cmd, goals_cmd, report_cmd
 from tuban_cli.common import DbOpt, fail, progress_bar, services_for, write_report
 
 app = typer.Typer(
@@ -29,6 +29,8 @@ app.add_typer(ref_app, name="ref")
 app.add_typer(user_app, name="user")
 goals_cmd.register(app)  # tuban goals …, tuban spend …
 report_cmd.register(app)  # tuban report …, tuban snapshot …
+audit_cmd.register(app)  # tuban audit verify|anchor, tuban dossier
+backup_cmd.register(app)  # tuban backup, tuban restore
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
 

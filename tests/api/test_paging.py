@@ -55,6 +55,7 @@ def test_the_others_say_what_they_answer(app):
         "auth-logout",
         "batches-features",
         "batches-report-html",
+        "cases-dossier",
         "evidence-get",
         "goals-export",
         "photos-get",
