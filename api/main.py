@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
+from api.request_log import RequestLog
 from api.routes import (
     auth,
     batches,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.users = services.users
     app.state.photos = services.photos
     add_exception_handlers(app)
+    app.add_middleware(RequestLog)  # outermost: times and logs every request
     app.include_router(health.router)
     app.include_router(auth.router)
     # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.

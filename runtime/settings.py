@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Processes for in-file duplicates and hints of a large import (0 or 1: none besides the
     # importer itself); unset lets the importer choose (one per core, up to 2).
     import_workers: int | None = None
+    # Logs are JSON lines on stderr (runtime/logging.py); the access log too unless a file is
+    # named here.
+    log_level: str = "INFO"
+    access_log: Path | None = None
 
     @field_validator("import_workers", mode="before")
     @classmethod
@@ -59,6 +63,14 @@ class Settings(BaseSettings):
             return max(1, int(str(value).strip()))
         except ValueError:
             raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {value!r}") from None
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"TUBAN_LOG_LEVEL 应为 DEBUG/INFO/WARNING/ERROR/CRITICAL，而不是 {value!r}")
+        return level
 
     def jurisdiction(self) -> Jurisdiction:
         """The county a CRS guess must land in."""
