@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     def _level(cls, value: str) -> str:
         level = value.strip().upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError(f"TUBAN_LOG_LEVEL 应为 DEBUG/INFO/WARNING/ERROR/CRITICAL，而不是 {value!r}")
+            wanted = "DEBUG/INFO/WARNING/ERROR/CRITICAL"
+            raise ValueError(f"TUBAN_LOG_LEVEL 应为 {wanted}，而不是 {value!r}")
         return level
 
     def jurisdiction(self) -> Jurisdiction:
