@@ -12,8 +12,8 @@ from geo.roles import ASSIGNED_ONLY, Role, may_act, sees_all
 from storage.users import AuthError, Forbidden, User, UserStore
 
 
-def user_store(request: Request) -> UserStore:
-    """The account store the app was built with."""
+async def user_store(request: Request) -> UserStore:
+    """The account store the app was built with (async: no thread hop for a getter)."""
     return request.app.state.users
 
 

@@ -28,6 +28,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -96,15 +97,17 @@ def pg_schema() -> tuple[str, Any]:
     return f"{PG_URL}?options=-csearch_path%3D{schema}", drop
 
 
-def prepare(backend: str, tmp: Path) -> Store:
+def prepare(backend: str, tmp: Path, from_db: Path | None = None) -> Store:
     """Load the demo into a fresh store of ``backend``; note view centres and case ids."""
-    import shapely
 
     from runtime.compose import build
     from runtime.settings import Settings
     from tuban_cli.demo import create_users, load_batches, load_references, play_history
 
     cleanup = None
+    if backend == "sqlite" and from_db is not None:
+        shutil.copy(from_db, tmp / "load.sqlite")  # a demo store made earlier: skip loading
+        return _noted(f"sqlite:///{tmp / 'load.sqlite'}", tmp, None)
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'load.sqlite'}"
     else:
@@ -119,10 +122,22 @@ def prepare(backend: str, tmp: Path) -> Store:
     towns = refs.current().get(_township_kind())
     codes = sorted(set(refs.frame(towns["id"])["ident"])) if towns else []
     create_users(services.users, codes, clock=services.clock)
+    services.close()
+    return _noted(url, tmp, cleanup)
+
+
+def _noted(url: str, tmp: Path, cleanup: Any) -> Store:
+    """The store at ``url`` with its view centres (each 图斑's centroid) and case ids."""
+    import shapely
+
+    from runtime.compose import build
+    from runtime.settings import Settings
+
+    services = build(Settings(database_url=url, photos_dir=tmp / "photos"))
     centres, case_ids, batch_ids = [], [], []
-    for batch in store.list_batches():
+    for batch in services.cases.list_batches():
         batch_ids.append(batch["id"])
-        for row in store.features(batch["id"]):
+        for row in services.cases.features(batch["id"]):
             case_ids.append(row["id"])
             c = shapely.from_wkb(row["geom"]).centroid
             centres.append((c.x, c.y))
@@ -256,17 +271,26 @@ async def _do(client: httpx.AsyncClient, kind: str, store: Store, tally: Tally) 
     return w.status_code
 
 
-async def sign_in(n: int, base: str, tally: Tally) -> tuple[httpx.AsyncClient, str]:
-    """A signed-in client for virtual user ``n``: every fifth a verifier, the rest admins."""
-    username, password = VERIFIER if n % 5 == 0 else ADMIN
-    client = httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=2))
-    started = time.perf_counter()
-    r = await client.post("/api/auth/login", json={"username": username, "password": password})
-    r.raise_for_status()
-    tally.latency["login"].append((time.perf_counter() - started) * 1000)
-    client.headers["Authorization"] = f"Bearer {r.json()['token']}"
-    client.cookies.clear()
-    return client, username
+async def sign_in(base: str, account: tuple[str, str], tally: Tally) -> str:
+    """A session token of ``account`` (one per account: a login is argon2, tens of ms of CPU
+    each, and an office signs in once a day, not 50 times at once)."""
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        started = time.perf_counter()
+        username, password = account
+        r = await client.post("/api/auth/login", json={"username": username, "password": password})
+        r.raise_for_status()
+        tally.latency["login"].append((time.perf_counter() - started) * 1000)
+        return r.json()["token"]
+
+
+def user_client(base: str, token: str) -> httpx.AsyncClient:
+    """One virtual user's connection (at most 2, as a browser tab keeps few to one host)."""
+    return httpx.AsyncClient(
+        base_url=base,
+        timeout=30,
+        limits=httpx.Limits(max_connections=2),
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 async def act(
@@ -286,15 +310,23 @@ async def act(
 async def drive(
     base: str, store: Store, users: int, seconds: float, think: float, pid: int
 ) -> Tally:
-    """Sign ``users`` virtual users in (not timed as load), then let them act for ``seconds``."""
+    """Sign in (not timed as load), then let ``users`` virtual users act for ``seconds``:
+    every fifth a verifier, the others administrators."""
     tally = Tally()
-    signed_in = await asyncio.gather(*(sign_in(i, base, tally) for i in range(users)))
+    tokens = {a[0]: await sign_in(base, a, tally) for a in (ADMIN, VERIFIER)}
+    names = [VERIFIER[0] if i % 5 == 0 else ADMIN[0] for i in range(users)]
+    clients = [user_client(base, tokens[name]) for name in names]
     tally.started = (time.perf_counter(), cpu_seconds(pid))
     until = asyncio.get_running_loop().time() + seconds
     try:
-        await asyncio.gather(*(act(c, u, store, until, think, tally) for c, u in signed_in))
+        await asyncio.gather(
+            *(
+                act(c, name, store, until, think, tally)
+                for c, name in zip(clients, names, strict=True)
+            )
+        )
     finally:
-        for client, _ in signed_in:
+        for client in clients:
             await client.aclose()
     return tally
 
@@ -332,13 +364,18 @@ def summarise(tally: Tally, wall: float) -> dict[str, dict[str, float]]:
 
 
 def run_backend(
-    backend: str, users: int, seconds: float, think: float, profile: bool = False
+    backend: str,
+    users: int,
+    seconds: float,
+    think: float,
+    profile: bool = False,
+    from_db: Path | None = None,
 ) -> dict[str, Any]:
     """Prepare, serve, load and check one backend; returns its figures."""
     with tempfile.TemporaryDirectory(prefix=f"tuban-load-{backend}-") as tmp_name:
         tmp = Path(tmp_name)
         t0 = time.perf_counter()
-        store = prepare(backend, tmp)
+        store = prepare(backend, tmp, from_db)
         print(
             f"[{backend}] demo store ready in {time.perf_counter() - t0:.0f} s: "
             f"{len(store.case_ids)} 图斑",
@@ -429,12 +466,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--profile", action="store_true", help="py-spy the server: benchmarks/out/load-*.stacks"
     )
+    ap.add_argument(
+        "--from-db", type=Path, help="SQLite: copy this demo store (tuban demo --no-serve --db)"
+    )
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out" / "load.json")
     args = ap.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     figures = []
     for backend in backends:
-        fig = run_backend(backend, args.users, args.seconds, args.think, args.profile)
+        from_db = args.from_db if backend == "sqlite" else None
+        fig = run_backend(backend, args.users, args.seconds, args.think, args.profile, from_db)
         report(fig)
         figures.append(fig)
     args.out.parent.mkdir(parents=True, exist_ok=True)

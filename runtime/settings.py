@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.crs import Jurisdiction
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Logs are JSON lines on stderr (runtime/logging.py); the access log too unless a file is
     # named here.
     log_level: str = "INFO"
+    # Threads serving the API's blocking endpoints (anyio's default is 40). Every request
+    # holds the GIL for most of its work, so beyond a few per core threads only queue for it,
+    # and their hand-offs cost more than the work (benchmarks/README.md, load benchmark).
+    worker_threads: int = Field(8, ge=1)
     access_log: Path | None = None
 
     @field_validator("import_workers", mode="before")

@@ -323,10 +323,15 @@ def _after_report_kill(
         res.problems.append("已有的办理记录被改动")
     client = server.client(timeout=300)
     snaps = client.get("/api/snapshots", params={"year": 2019})
-    labels = [s.get("label") for s in json_of(snaps)] if snaps.status_code == 200 else []
+    if snaps.status_code != 200:
+        res.problems.append(f"重启后无法列出快照：{snaps.status_code} {json_of(snaps)}")
+        return
+    body = snaps.json()
+    listed = body["data"] if isinstance(body, dict) else body
+    labels = [s["label"] for s in listed]
     if snap_acked and "崩溃测试" not in labels:
         res.problems.append("已确认的快照在重启后丢失")
-    for s in json_of(snaps) if snaps.status_code == 200 else []:
+    for s in listed:
         one = client.get(f"/api/snapshots/{s['id']}")
         if one.status_code != 200 or not one.json().get("projects"):
             res.problems.append(f"快照 {s['id']} 不完整：{one.status_code}")
