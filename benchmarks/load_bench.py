@@ -168,9 +168,18 @@ def start_server(store: Store, port: int, log: Path) -> subprocess.Popen:
         "TUBAN_LOG_LEVEL": "WARNING",
         "TUBAN_ACCESS_LOG": str(log),
     }
-    tuban = Path(sys.executable).with_name("tuban")
     proc = subprocess.Popen(
-        [str(tuban), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "tuban_cli.main",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,  # this checkout's code, whatever the environment has installed
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(log.with_suffix(".err"), "wb"),  # noqa: SIM115 - lives as long as the server
