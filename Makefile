@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench load clean
 
 # The web map's dev tools (ESLint), from webmap/package-lock.json; again when the lock changes.
 NODE_STAMP := webmap/node_modules/.installed-stamp
@@ -33,6 +33,12 @@ test: $(STAMP) $(NODE_STAMP)
 N ?= 100000
 bench: $(STAMP)
 	$(PY) benchmarks/import_bench.py --n $(N) --timeout 1200
+
+# 50 loopback users mixing map reads and case writes, 2 minutes per backend (benchmarks/README.md).
+USERS ?= 50
+LOAD_SECONDS ?= 120
+load: $(STAMP)
+	$(PY) benchmarks/load_bench.py --users $(USERS) --seconds $(LOAD_SECONDS)
 
 lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check geo storage runtime api reports webmap tuban_cli tests sample_data benchmarks

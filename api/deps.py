@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
@@ -78,14 +78,30 @@ def get_clock(request: Request) -> Callable[[], datetime]:
     return request.app.state.clock
 
 
-StoreDep = Annotated[CaseStore, Depends(get_store)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+def on_loop(getter: Callable[[Request], T]) -> Callable[[Request], Awaitable[T]]:
+    """``getter``, which only reads app state, as an async dependency.
+
+    FastAPI runs a plain ``def`` dependency on the thread pool; for a getter that hand-off
+    costs far more than the getter, and under load the event loop spent half its time on it
+    (benchmarks/README.md, load benchmark). An ``async def`` one runs inline on the loop.
+    """
+
+    async def dependency(request: Request) -> T:
+        return getter(request)
+
+    dependency.__name__ = getter.__name__
+    dependency.__doc__ = getter.__doc__
+    return dependency
+
+
+StoreDep = Annotated[CaseStore, Depends(on_loop(get_store))]
+SettingsDep = Annotated[Settings, Depends(on_loop(get_settings))]
 GoalBooksDep = Annotated[dict[int, GoalBook], Depends(get_goal_books)]
-GoalBookStoreDep = Annotated[GoalBookStore, Depends(get_goal_book_store)]
-ExpendituresDep = Annotated[ExpenditureStore, Depends(get_expenditures)]
-NotesDep = Annotated[NoteStore, Depends(get_notes)]
-ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-ServicesDep = Annotated[Services, Depends(get_services)]
+GoalBookStoreDep = Annotated[GoalBookStore, Depends(on_loop(get_goal_book_store))]
+ExpendituresDep = Annotated[ExpenditureStore, Depends(on_loop(get_expenditures))]
+NotesDep = Annotated[NoteStore, Depends(on_loop(get_notes))]
+ClockDep = Annotated[Callable[[], datetime], Depends(on_loop(get_clock))]
+ServicesDep = Annotated[Services, Depends(on_loop(get_services))]
 
 
 # Every list endpoint pages the same way: a default page big enough for the web map's lists,

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
 from api.input_guard import InputGuard, checked_params
 from api.request_gate import RequestGate
+from api.request_log import RequestLog
 from api.routes import (
     auth,
     batches,
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = services.settings.worker_threads
         yield
         services.close()
 
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(InputGuard)  # NUL, surrogates, huge numbers: 422 before any route
     # Writes are checked (CSRF, session, size) before a byte of their body is read.
     app.add_middleware(RequestGate)
+    app.add_middleware(RequestLog)  # outermost: times and logs every request
     app.include_router(health.router)
     app.include_router(auth.router)
     # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.

@@ -12,8 +12,8 @@ from storage.users import AuthError, Forbidden, User, UserStore
 from storage.visibility import Scope, Visibility
 
 
-def user_store(request: Request) -> UserStore:
-    """The account store the app was built with."""
+async def user_store(request: Request) -> UserStore:
+    """The account store the app was built with (async: no thread hop for a getter)."""
     return request.app.state.users
 
 
@@ -32,7 +32,9 @@ def current_user(request: Request, users: Annotated[UserStore, Depends(user_stor
     token = bearer_token(request)
     if not token:
         raise AuthError("请先登录")
-    return users.user_for_token(token, now=request.app.state.clock())
+    user = users.user_for_token(token, now=request.app.state.clock())
+    request.state.username = user.username  # for the access log (api/request_log.py)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -26,6 +26,7 @@ from storage.indicator_notes import NoteStore
 from storage.map_queries import MapView
 from storage.photo_store import PhotoStore
 from storage.province_checks import apply_results
+from storage.readiness import not_ready_reason
 from storage.refs import RefStore
 from storage.report_document import ReportSources
 from storage.reporting import IndicatorSource
@@ -97,6 +98,10 @@ class Services:
     ) -> dict[str, Any]:
         """Record the province's check results (storage.province_checks.apply_results)."""
         return apply_results(self.engine, results, actor=actor, now=now)
+
+    def not_ready_reason(self) -> str | None:
+        """None when the store can serve requests, else why not (storage.readiness)."""
+        return not_ready_reason(self.engine)
 
     def close(self) -> None:
         """Close the engine's pooled connections (at shutdown)."""

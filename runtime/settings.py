@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.crs import Jurisdiction
@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # Processes for in-file duplicates and hints of a large import (0 or 1: none besides the
     # importer itself); unset lets the importer choose (one per core, up to 2).
     import_workers: int | None = None
+    # Logs are JSON lines on stderr (runtime/logging.py); the access log too unless a file is
+    # named here.
+    log_level: str = "INFO"
+    # Threads serving the API's blocking endpoints (anyio's default is 40). Every request
+    # holds the GIL for most of its work, so beyond a few per core threads only queue for it,
+    # and their hand-offs cost more than the work (benchmarks/README.md, load benchmark).
+    worker_threads: int = Field(8, ge=1)
+    access_log: Path | None = None
 
     @field_validator("import_workers", mode="before")
     @classmethod
@@ -64,6 +72,15 @@ class Settings(BaseSettings):
             return max(1, int(str(value).strip()))
         except ValueError:
             raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {value!r}") from None
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            wanted = "DEBUG/INFO/WARNING/ERROR/CRITICAL"
+            raise ValueError(f"TUBAN_LOG_LEVEL 应为 {wanted}，而不是 {value!r}")
+        return level
 
     def jurisdiction(self) -> Jurisdiction:
         """The county a CRS guess must land in."""

@@ -238,9 +238,12 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from api.main import create_app
+    from runtime.logging import configure
 
+    configure(settings.log_level, settings.access_log)
     typer.echo(f"Tuban 已启动：http://{host}:{port}/  (Ctrl+C 退出)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # log_config=None keeps uvicorn off our handlers; its access log is ours (api/request_log).
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
 @app.command()
