@@ -10,11 +10,13 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
+from api.headers import SecurityHeaders
 from api.routes import (
     auth,
     batches,
     budget,
     cases,
+    docs_ui,
     enforcements,
     goals,
     health,
@@ -44,7 +46,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         yield
         services.close()
 
-    app = FastAPI(title="Tuban 图斑", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Tuban 图斑", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.add_middleware(SecurityHeaders, settings=services.settings)
     app.state.services = services
     # Shortcuts the routes and their dependencies read; the same objects as in services.
     app.state.settings = services.settings
@@ -55,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.photos = services.photos
     add_exception_handlers(app)
     app.include_router(health.router)
+    docs_ui.install(app)
     app.include_router(auth.router)
     # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.
     app.include_router(meta.router)

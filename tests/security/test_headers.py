@@ -60,7 +60,7 @@ def test_every_response_carries_the_security_headers(client, anon, paths):
 
 
 def test_api_json_is_not_cached_but_static_assets_may_be(client):
-    for path in ("/api/cases/1", "/api/batches", "/api/meta", "/api/auth/me"):
+    for path in ("/api/cases/1", "/api/batches", "/api/auth/me", "/api/no-such-route"):
         r = client.get(path)
         assert "no-store" in r.headers.get("cache-control", ""), path
     assert "no-store" not in client.get("/vendor/leaflet/leaflet.js").headers.get(
