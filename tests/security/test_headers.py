@@ -41,7 +41,8 @@ def _assert_headers(r) -> None:
 def paths(client, tmp_path):
     return [
         "/", "/index.html", "/app.js", "/style.css", "/vendor/leaflet/leaflet.js",
-        "/api/meta", "/api/cases/1", "/api/batches", "/api/auth/me", "/api/no-such-route", "/no-such-file.js",
+        "/api/meta", "/api/cases/1", "/api/batches", "/api/auth/me",
+        "/api/no-such-route", "/no-such-file.js",
         "/docs", "/openapi.json", "/healthz",
     ]
 
