@@ -23,7 +23,7 @@ def _hostile_layer(tmp_path, codes):
 
 
 def test_case_sheet_and_import_report_escape_a_hostile_province_file(client, tmp_path):
-    codes = [hostile.HTML, hostile.BREAKOUT, hostile.TEMPLATE]
+    codes = [hostile.BREAKOUT, hostile.TEMPLATE, hostile.HTML]  # the last is repaired
     r = upload(client, _hostile_layer(tmp_path, codes))
     assert r.status_code == 201, r.text
     batch = r.json()
@@ -41,7 +41,7 @@ def test_case_sheet_and_import_report_escape_a_hostile_province_file(client, tmp
     report = client.get(f"/api/batches/{batch['id']}/report.html")
     assert report.status_code == 200
     assert hostile.raw_markup(report.text) == []
-    assert "&lt;img src=x onerror=alert(1)&gt;" in report.text or "&lt;script&gt;" in report.text
+    assert "<td>&lt;img src=x onerror=alert(1)&gt;</td>" in report.text
 
 
 def test_case_sheet_escapes_every_field_it_shows():
