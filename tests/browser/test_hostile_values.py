@@ -102,3 +102,33 @@ def test_docs_run_the_vendored_swagger_ui_under_the_csp(
     page.locator(".swagger-ui .opblock").first.wait_for()
     assert violations == []
     probe.assert_clean()
+
+
+def test_downloaded_report_maps_run_under_their_own_csp(browser: Any, tmp_path: Path) -> None:
+    """The HTML report's meta CSP names its inline scripts by hash: the maps still draw, the
+    hostile tooltip text stays text, and nothing else could run."""
+    from reports.html import html_page
+    from tests.reports.docs import live_doc
+
+    doc = live_doc()
+    for p in doc["projects"]:
+        for fc in (p.get("maps") or {}).values():
+            for f in fc.get("features", []):
+                f["properties"].update(code=PAYLOADS[0], name=PAYLOADS[1])
+    path = tmp_path / "report.html"
+    path.write_text(html_page(doc), encoding="utf-8")
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        messages: list[str] = []
+        dialogs: list[str] = []
+        page.on("console", lambda m: messages.append(m.text))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(path.as_uri())
+        page.locator(".leaflet-container path.leaflet-interactive").first.wait_for()
+        page.locator(".leaflet-container path.leaflet-interactive").first.hover(force=True)
+        page.locator(".leaflet-tooltip").wait_for()
+        assert [m for m in messages if "Content Security Policy" in m] == []
+        _assert_nothing_ran(page, dialogs)
+    finally:
+        context.close()
