@@ -58,6 +58,9 @@ def test_html_report_escapes_text_and_map_tooltips():
     tips = _tooltips(page)
     assert tips and all(hostile.raw_markup(t) == [] for t in tips), tips
     assert any("&lt;img src=x onerror=alert(1)&gt;" in t for t in tips)
+    # The PDF is drawn from the print variant: static SVG maps whose labels carry the names.
+    printed = html_page(_hostile_doc(), for_print=True)
+    assert hostile.raw_markup(printed) == [] and "&lt;img src=x onerror" in printed
 
 
 def test_standalone_html_report_allows_exactly_its_own_inline_scripts():
