@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import add_exception_handlers
+from api.headers import SecurityHeaders
 from api.input_guard import InputGuard, checked_params
 from api.request_gate import RequestGate
 from api.request_log import RequestLog
@@ -19,6 +20,7 @@ from api.routes import (
     batches,
     budget,
     cases,
+    docs_ui,
     dossier,
     enforcements,
     goals,
@@ -54,6 +56,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         title="Tuban 图斑",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(checked_params)],  # ints fit the columns; form text
     )
     app.state.services = services
@@ -68,8 +72,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(InputGuard)  # NUL, surrogates, huge numbers: 422 before any route
     # Writes are checked (CSRF, session, size) before a byte of their body is read.
     app.add_middleware(RequestGate)
+    # Outside the gate, so its 401/413/403 answers carry the headers too.
+    app.add_middleware(SecurityHeaders, settings=services.settings)
     app.add_middleware(RequestLog)  # outermost: times and logs every request
     app.include_router(health.router)
+    docs_ui.install(app)
     app.include_router(auth.router)
     # The vocabulary holds no data of the bureau's; the sign-in page and offline clients need it.
     app.include_router(meta.router)

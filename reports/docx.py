@@ -36,6 +36,7 @@ from reports.document import (
     signed,
     spending_rows,
 )
+from reports.safe_text import xml_text
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -62,7 +63,8 @@ def _fonts(run_or_style: Any, name: str) -> None:
 
 def _run(par: Paragraph, text: str, font: str = BODY_FONT, size: Pt = SIZE_3,
          bold: bool = False) -> None:
-    run = par.add_run(text)
+    # A note from a form may hold control characters that XML (and so python-docx) refuses.
+    run = par.add_run(xml_text(text))
     _fonts(run, font)
     run.font.size = size
     run.bold = bold
@@ -329,8 +331,8 @@ def build_document(doc: dict[str, Any]) -> Any:
         else:
             _heading(word, f"{head}、冻结快照「{doc['snapshot']['label']}」与实时数据的差异", 1)
             _differences(word, doc)
-    word.core_properties.title = doc["title"]
-    word.core_properties.author = doc["unit_name"]
+    word.core_properties.title = xml_text(doc["title"])
+    word.core_properties.author = xml_text(doc["unit_name"])
     return word
 
 

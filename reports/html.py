@@ -101,12 +101,17 @@ def html_page(doc: dict[str, Any], *, for_print: bool = False) -> str:
         views.append(view)
         styles.extend(map_styles)
     leaflet = None
+    scripts: list[str] = []
     if any(v["maps"] for v in views) and not for_print:
         from webmap.report_maps import leaflet_inline
 
         css, js = leaflet_inline()
         leaflet = {"css": Markup(css), "js": Markup(js)}
+        scripts = [js] + [str(m["script"]) for v in views for m in v["maps"] if "script" in m]
+    from webmap.report_maps import offline_policy
+
     return _env.get_template("report.html.j2").render(
+        csp=offline_policy(scripts),
         doc=doc,
         projects=views,
         banner=banner(doc),

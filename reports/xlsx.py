@@ -24,6 +24,7 @@ from reports.document import (
     scope_text,
     spending_rows,
 )
+from reports.safe_text import looks_like_formula, xml_text
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -62,7 +63,15 @@ class _Sheet:
              center: bool = False, border: bool = True, fmt: str | None = None,
              fill: PatternFill | None = None) -> None:
         r = self.row
-        c = self.ws.cell(row=r, column=col, value=value if value != "" else None)
+        c = self.ws.cell(row=r, column=col)
+        if isinstance(value, str):
+            value = xml_text(value)
+        c.value = value if value != "" else None
+        if isinstance(value, str) and looks_like_formula(value):
+            # A note or code from a file stays text: a string cell, quote-prefixed so that
+            # editing it in Excel or LibreOffice does not turn it into a formula either.
+            c.data_type = "s"
+            c.quotePrefix = True
         c.font = Font(name=BODY_FONT, size=11, bold=bold)
         c.alignment = CENTER if center else WRAP
         if fmt:

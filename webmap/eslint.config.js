@@ -23,6 +23,21 @@ export default [
       // Modules hold one concern each: a long file or view factory is a sign to split it.
       'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
       'max-lines-per-function': ['error', { max: 200, skipBlankLines: true, skipComments: true }],
+      // Values come from province files and forms: build DOM nodes (dom.js h/fill), never HTML
+      // strings, so that no value can become markup.
+      'no-restricted-properties': ['error',
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'createContextualFragment', 'setHTMLUnsafe',
+          'parseFromString'].map((property) => ({ property, message: '用 dom.js 的 h()/fill() 生成节点，不拼 HTML。' })),
+        { object: 'document', property: 'write', message: '不要用 document.write。' },
+        { object: 'document', property: 'writeln', message: '不要用 document.write。' }],
+      'no-restricted-syntax': ['error', {
+        // Leaflet puts a string tooltip/popup into innerHTML: pass a function returning a node.
+        selector: "CallExpression[callee.property.name=/^(bindTooltip|bindPopup|setContent|setTooltipContent|setPopupContent)$/] > :matches(Literal, TemplateLiteral, BinaryExpression).arguments:first-child",
+        message: 'Leaflet 会把字符串当作 HTML：传入返回 DOM 节点的函数（dom.js h()）。',
+      }],
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
     },
   },
   {

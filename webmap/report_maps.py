@@ -9,6 +9,7 @@ No basemap tiles either (tiles=None): township outlines give the orientation.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import re
 from collections.abc import Callable
@@ -92,12 +93,14 @@ def _with_tips(fc: dict[str, Any] | None, tip: Callable[[dict[str, Any]], str], 
     """A copy whose features carry a ready-made tooltip text (and, if asked, are points).
 
     One GeoJson layer per collection keeps a map with thousands of 图斑 to a few elements;
-    the precomputed "tip" means no tooltip field can be missing from a feature.
+    the precomputed "tip" means no tooltip field can be missing from a feature. Folium's
+    GeoJsonTooltip puts it into the page as HTML (innerHTML), and a code or township name comes
+    from a province file, so the tip is HTML-escaped here.
     """
     out = []
     for f in features(fc):
         props = dict(f.get("properties") or {})
-        props["tip"] = tip(props)
+        props["tip"] = html.escape(tip(props))
         geom = f["geometry"]
         if points:
             pt = shape(geom).representative_point()
@@ -205,12 +208,35 @@ def fragment(m: folium.Map) -> MapFragment:
     return MapFragment("\n".join(styles), fig.html.render(), fig.script.render())
 
 
+def script_hash(body: str) -> str:
+    """The CSP source that allows exactly one inline script with this body."""
+    digest = hashlib.sha256(body.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def offline_policy(scripts: list[str]) -> str:
+    """The CSP of a downloaded report page: its own inline scripts (by hash) and nothing else.
+
+    A file opened from disk gets no HTTP headers, so the policy travels in a meta element. The
+    page loads nothing (default-src 'none'), sends nothing (connect-src, form-action 'none'),
+    and runs only the scripts it was written with: Leaflet and its maps' set-up.
+    """
+    allowed = " ".join(dict.fromkeys(script_hash(s) for s in scripts)) or "'none'"
+    return (
+        f"default-src 'none'; script-src {allowed}; style-src 'unsafe-inline'; "
+        "img-src data:; connect-src 'none'; object-src 'none'; base-uri 'none'; "
+        "form-action 'none'"
+    )
+
+
 def standalone_html(m: folium.Map, title: str = "地图") -> str:
     """A whole offline page holding one map (Leaflet inlined)."""
     css, js = leaflet_inline()
     part = fragment(m)
+    csp = html.escape(offline_policy([js, part.script]))
     return (
         f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         f"<title>{html.escape(title)}</title><style>{css}</style><script>{js}</script>"
         f"<style>html,body{{height:100%;margin:0}}</style>{part.style}</head>"
         f"<body>{part.html}<script>{part.script}</script></body></html>"

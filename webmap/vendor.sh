@@ -34,3 +34,21 @@ cp "$gsrc/dist/leaflet-geoman.min.js" "$gsrc/dist/leaflet-geoman.css" "$gsrc/LIC
 gversion=$(node -p "require('./$gsrc/package.json').version" 2>/dev/null || echo unknown)
 echo "$gversion" > "$gdst/VERSION"
 echo "vendored leaflet-geoman-free $gversion into $gdst"
+
+# Swagger UI for the API's /docs page (Apache-2.0); its start-up script is our own docs-init.js,
+# so the page runs no inline script under the CSP.
+ssrc=node_modules/swagger-ui-dist
+sdst=static/vendor/swagger-ui
+if [ ! -f "$ssrc/swagger-ui-bundle.js" ]; then
+  echo "vendor.sh: $ssrc missing; run 'npm ci' in webmap/ first" >&2
+  exit 1
+fi
+rm -rf "$sdst"
+mkdir -p "$sdst"
+# No source maps beside the copies: drop the comments that would ask for them.
+sed '/^\/\/# sourceMappingURL=/d' "$ssrc/swagger-ui-bundle.js" > "$sdst/swagger-ui-bundle.js"
+sed 's#/\*\# sourceMappingURL=[^*]*\*/##' "$ssrc/swagger-ui.css" > "$sdst/swagger-ui.css"
+cp "$ssrc/favicon-32x32.png" "$ssrc/LICENSE" "$ssrc/NOTICE" "$sdst/"
+sversion=$(node -p "require('./$ssrc/package.json').version" 2>/dev/null || echo unknown)
+echo "$sversion" > "$sdst/VERSION"
+echo "vendored swagger-ui-dist $sversion into $sdst"

@@ -1,5 +1,20 @@
 // Tiny DOM helpers. Everything is built with createElement/textContent, never innerHTML,
-// because attribute values come from imported source files.
+// because attribute values come from imported source files. URL attributes (href, src, …)
+// accept only http(s), blob and relative URLs: a javascript: or data: link from a file or a
+// form is dropped.
+
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster']);
+const SAFE_SCHEMES = new Set(['http', 'https', 'blob']);
+
+/** The URL if it is relative or http(s)/blob, else null (javascript:, data:, vbscript:, …). */
+export function safeUrl(value) {
+  const text = String(value);
+  // Browsers ignore control characters and spaces inside a scheme ("java\tscript:").
+  // eslint-disable-next-line no-control-regex
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text.replace(/[\u0000-\u0020]/g, ''));
+  if (!scheme) return text;
+  return SAFE_SCHEMES.has(scheme[1].toLowerCase()) ? text : null;
+}
 
 /**
  * Create an element: h('td', {class: 'x', 'data-testid': 'y', onclick: fn}, 'text', child)
@@ -13,6 +28,9 @@ export function h(tag, attrs = {}, ...children) {
       el.addEventListener(key.slice(2), value);
     } else if (key === 'class') {
       el.className = value;
+    } else if (URL_ATTRIBUTES.has(key.toLowerCase())) {
+      const url = safeUrl(value);
+      if (url !== null) el.setAttribute(key, url);
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
     }

@@ -95,7 +95,9 @@ export function createBatchOverlays(map, api, { onOpen, onChange = () => {} }) {
           fillColor: colourFor(f.properties.state), fillOpacity: 0.35, color: '#555555', weight: 1.2, dashArray: '3 3',
         }),
         onEachFeature: (f, layer) => {
-          layer.bindTooltip(`${label(e.batch)} · 图斑 ${f.properties.code}`, { sticky: true });
+          // A DOM node, not a string: Leaflet puts a string tooltip into innerHTML, and the code
+          // comes from the province's file.
+          layer.bindTooltip(() => h('span', {}, `${label(e.batch)} · 图斑 ${f.properties.code}`), { sticky: true });
           layer.on('click', () => onOpen(f.id, e.batch.id));
           layer.on('add', () => {
             const el = layer.getElement();

@@ -17,7 +17,7 @@ from geo.audit_chain import GENESIS, event_hash
 from storage.types import UTCDateTime
 
 revision = "0007_event_chain"
-down_revision = "0005"
+down_revision = "0006_login_attempts"
 branch_labels = None
 depends_on = None
 
