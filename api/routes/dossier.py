@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from api.deps import ClockDep, get_services
-from api.security import CurrentUser, check_visible, user_store
+from api.security import CurrentUser, VisibilityDep, check_visible
 from geo.roles import sees_all
-from storage.users import UserStore
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -23,7 +20,7 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 def dossier(
     case_id: int,
     user: CurrentUser,
-    users: Annotated[UserStore, Depends(user_store)],
+    visibility: VisibilityDep,
     clock: ClockDep,
     request: Request,
 ) -> Response:
@@ -34,7 +31,7 @@ def dossier(
     from reports.dossier import render_dossier
     from storage.dossier import dossier_source
 
-    check_visible(user, case_id, users)
+    check_visible(user, case_id, visibility)
     src = dossier_source(
         get_services(request).photos, case_id, with_enforcement=sees_all(user.roles)
     )

@@ -22,6 +22,8 @@ def _routes(app) -> list[APIRoute]:
     out, todo = [], list(app.routes)
     while todo:
         r = todo.pop(0)
+        if isinstance(r, APIRoute) and not r.include_in_schema:
+            continue  # /docs and its script: pages of the API's own documentation
         if isinstance(r, APIRoute):
             out.append(r)
         inner = getattr(r, "original_router", None) or r

@@ -36,7 +36,7 @@ def _worked_case(database_url, tmp_path, meta, gpkg):
     steps = [
         ("verify", {"judgment": "illegal", "reason": "unlicensed_mining", "note": HOSTILE}),
         ("approve", {}),
-        ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-11-01"}),
+        ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-10-18"}),
     ]
     for i, (action, payload) in enumerate(steps):
         store.apply_action(

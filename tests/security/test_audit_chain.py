@@ -17,8 +17,8 @@ from tests.conftest import NOW
 STEPS = [
     ("verify", {"judgment": "illegal", "reason": "unlicensed_mining", "note": "越界开采"}),
     ("approve", {}),
-    ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-11-01"}),
-    ("penalise", {"fine_yuan": 12000.5, "receipt_no": "HB01", "paid_on": "2019-11-09"}),
+    ("file", {"case_no": "丰国土资罚〔2019〕3号", "filed_on": "2019-10-18"}),
+    ("penalise", {"fine_yuan": 12000.5, "receipt_no": "HB01", "paid_on": "2019-10-20"}),
 ]
 
 

@@ -70,6 +70,7 @@ ACT_CLOSE = {"action": "close", "payload": {}}  # allowed to reviewers; a penali
 PROBES: dict[str, Probe] = {
     # public, or about the caller only
     "GET /healthz": Probe("GET", "/healthz"),
+    "GET /readyz": Probe("GET", "/readyz"),
     "POST /api/auth/login": Probe("POST", "/api/auth/login", ok=422, json={}),
     "POST /api/auth/logout": Probe("POST", "/api/auth/logout", ok=204, fresh_session=True),
     "GET /api/auth/me": Probe("GET", "/api/auth/me"),
@@ -94,6 +95,7 @@ PROBES: dict[str, Probe] = {
     "GET /api/cases/{case_id}": Probe("GET", "/api/cases/{case}"),
     "GET /api/cases/{case_id}/extent": Probe("GET", "/api/cases/{case}/extent"),
     "GET /api/cases/{case_id}/sheet": Probe("GET", "/api/cases/{case}/sheet"),
+    "GET /api/cases/{case_id}/dossier.pdf": Probe("GET", "/api/cases/{case}/dossier.pdf"),
     "POST /api/cases/{case_id}/actions": Probe(
         "POST",
         "/api/cases/{case}/actions",
