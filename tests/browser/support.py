@@ -181,17 +181,33 @@ def click_case(page: Any, case_id: str, *, tap: bool = False) -> None:
         page.mouse.click(point["x"], point["y"])
 
 
-def pick_mining_batch(server_url: str) -> dict[str, Any]:
-    """A 矿山卫片 batch inside the mining_enforcement goal table's year, with issued cases."""
+def pick_mining_batch(
+    server_url: str, *, issued_in_year: bool = False, issued_for: str | None = None
+) -> dict[str, Any]:
+    """The largest 矿山卫片 batch inside the mining_enforcement goal table's year.
+
+    ``issued_in_year`` also wants the issue day inside that year (a Q4 batch is issued the next
+    January), for a payment that must come after the issue and still count in the year;
+    ``issued_for`` wants a batch where that user still sees an issued 图斑 (earlier tests in the
+    session move cases on)."""
     projects = get_json(f"{server_url}/api/projects")["data"]
     year = next(p["year"] for p in projects if p["id"] == "mining_enforcement")
     batches = [
         b
         for b in get_json(f"{server_url}/api/batches")["data"]
-        if b["programme"] == "mining" and str(b["period"]).startswith(str(year))
+        if b["programme"] == "mining"
+        and str(b["period"]).startswith(str(year))
+        and (not issued_in_year or str(b["issued_on"]).startswith(str(year)))
     ]
-    assert batches, f"the demo data has no 矿山卫片 batch for {year}"
+    if issued_for:
+        batches = [b for b in batches if _has_issued(server_url, b["id"], issued_for)]
+    assert batches, f"the demo data has no such 矿山卫片 batch for {year}"
     return max(batches, key=lambda b: b["feature_count"])
+
+
+def _has_issued(server_url: str, batch_id: int, user: str) -> bool:
+    fc = get_json(f"{server_url}/api/batches/{batch_id}/features", user=user)
+    return any(f["properties"]["state"] == "issued" for f in fc["features"])
 
 
 def first_case_in_state(page: Any, state: str, skip: tuple[str, ...] = ()) -> str:

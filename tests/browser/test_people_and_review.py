@@ -129,7 +129,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
 ) -> None:
     page, probe = desktop
-    batch = pick_mining_batch(server_url)
+    batch = pick_mining_batch(server_url, issued_in_year=True, issued_for="hecha")
     year = mining_year(server_url)
 
     # 外业核查员: a photo taken at the 图斑, and a file that is not an image.
@@ -371,7 +371,8 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     assert box.is_checked()
     case_no = f"丰国土资罚〔{year}〕合{first}号"
     panel.get_by_test_id("file-case-no").fill(case_no)
-    panel.get_by_test_id("file-filed-on").fill(f"{year}-11-20")
+    filed_on = date.fromisoformat(batch["issued_on"]) + timedelta(days=20)  # after the issue
+    panel.get_by_test_id("file-filed-on").fill(filed_on.isoformat())
     panel.get_by_test_id("file-offender").fill("某建材公司（测试）")
     shot(page, artifacts, "enforcement-1-merge", guide=True)
     panel.get_by_test_id("file-submit").click()
@@ -389,7 +390,7 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     assert "5,000.00" in panel.get_by_test_id("enf-outstanding").inner_text()
     panel.get_by_test_id("payment-amount-yuan").fill("2000")
     panel.get_by_test_id("payment-receipt-no").fill(f"HBPART{first}")
-    panel.get_by_test_id("payment-paid-on").fill(f"{year}-12-15")
+    panel.get_by_test_id("payment-paid-on").fill((filed_on + timedelta(days=25)).isoformat())
     panel.get_by_test_id("payment-submit").click()
     page.get_by_test_id("panel-status").filter(has_text="已登记缴款").wait_for()
     panel = wait_case(page, first)

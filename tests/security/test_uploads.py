@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -55,7 +56,9 @@ def _call(app, path: str, headers: dict[str, str], wire: Wire, method: str = "PO
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    anyio.run(app, scope, wire.receive, wire.send)
+    # A thread of its own: a browser test earlier in the session may hold this thread's event loop.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(anyio.run, app, scope, wire.receive, wire.send).result()
     return wire
 
 
