@@ -24,11 +24,13 @@ def _import(page: Any, server_url: str, tmp_path: Path) -> int:
     for i, code in enumerate(PAYLOADS):
         x, y = 118.06 + i * 0.01, 39.79
         ring = [[x, y], [x + 0.003, y], [x + 0.003, y + 0.002], [x, y + 0.002], [x, y]]
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {"TBBH": code, "XZQDM": "130208", "BHLX": PAYLOADS[-1 - i]},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"TBBH": code, "XZQDM": "130208", "BHLX": PAYLOADS[-1 - i]},
+            }
+        )
     src = tmp_path / "hostile.geojson"
     src.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
     open_app(page, server_url, "admin")
@@ -77,9 +79,9 @@ def test_hostile_codes_stay_text_on_the_map_panel_and_case_sheet(
 
     sheet_url = f"{server_url}/api/cases/{features[0]['id']}/sheet"
     response = page.goto(sheet_url)
-    assert response is not None and "script-src 'self'" in response.headers[
-        "content-security-policy"
-    ]
+    assert (
+        response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+    )
     path = page.locator(".leaflet-container path").first
     path.wait_for()  # the map draws under the CSP: its data are JSON, its code a file
     path.hover(force=True)
