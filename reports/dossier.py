@@ -68,17 +68,7 @@ def dossier_html(src: dict[str, Any], *, now: datetime) -> str:
 
 
 def render_dossier(src: dict[str, Any], *, now: datetime) -> bytes:
-    """The dossier as PDF bytes, rendered offline by WeasyPrint."""
-    from PIL import ImageFile
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+    """The dossier as PDF bytes, rendered offline (data: URIs only: the thumbnails)."""
+    from reports.pdf import pdf_from_html
 
-    # As in reports/pdf.py: WeasyPrint turns on truncated-image loading process-wide.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    page = dossier_html(src, now=now)
-    # data: URIs only (the thumbnails): nothing a value could name is ever fetched.
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    pdf = HTML(string=page, url_fetcher=fetcher).write_pdf(pdf_identifier=False)
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    assert pdf is not None
-    return pdf
+    return pdf_from_html(dossier_html(src, now=now))

@@ -12,26 +12,29 @@ from typing import Any
 from reports.html import html_page
 
 
-def _offline_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    from weasyprint.urls import default_url_fetcher
+def pdf_from_html(page: str, **options: Any) -> bytes:
+    """``page`` laid out as PDF by WeasyPrint, offline: only ``data:`` URIs are ever fetched, so
+    nothing a value in the page could name (a URL, a file path) is loaded."""
+    from PIL import ImageFile
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"PDF 报告不加载外部资源：{url}")
+    # Importing or running WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; left on,
+    # a server that has rendered one PDF would then accept truncated evidence photos.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    try:
+        pdf = HTML(string=page, url_fetcher=fetcher).write_pdf(pdf_identifier=False, **options)
+    except FatalURLFetchingError as exc:
+        # A BaseException in WeasyPrint 70: left alone it would pass every `except Exception`
+        # and take the server's worker down instead of failing one request.
+        raise RuntimeError(f"PDF 不加载外部资源：{exc}") from exc
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert pdf is not None
+    return pdf
 
 
 def render_pdf(doc: dict[str, Any]) -> bytes:
-    """The report document as a PDF, rendered offline from its print HTML by WeasyPrint."""
-    from PIL import ImageFile
-    from weasyprint import HTML
-
-    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; left on, a server
-    # that has rendered one PDF would then accept truncated evidence photos. Our reports embed
-    # no raster images, so Pillow's default is put back.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    page = html_page(doc, for_print=True)
-    pdf = HTML(string=page, url_fetcher=_offline_fetcher).write_pdf(
-        pdf_identifier=False, uncompressed_pdf=False
-    )
-    assert pdf is not None
-    return pdf
+    """The report document as a PDF, rendered offline from its print HTML."""
+    return pdf_from_html(html_page(doc, for_print=True), uncompressed_pdf=False)

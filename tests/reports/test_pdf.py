@@ -82,3 +82,20 @@ def test_rendering_a_pdf_leaves_truncated_photos_refused(rendered):
     with pytest.raises(PhotoRejected):
         inspect_photo(whole[: len(whole) * 2 // 3], "cut.jpg")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_the_renderer_fetches_data_uris_and_nothing_else(tmp_path):
+    """A page that names a file or a URL fails to render instead of loading it; a data: image
+    (how the dossier embeds its thumbnails) is embedded."""
+    from reports.pdf import pdf_from_html
+
+    dot = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
+        "DwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    assert PdfReader(io.BytesIO(pdf_from_html(f'<p>图</p><img src="{dot}">'))).pages
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not for the pdf")
+    for url in (secret.as_uri(), "http://127.0.0.1:9/x.png"):
+        with pytest.raises(RuntimeError, match="不加载外部资源"):
+            pdf_from_html(f'<img src="{url}">')
