@@ -172,6 +172,9 @@ def generate(path: Path, n_cases: int, seed: int = 7) -> None:
 
 
 def _flush(con: sqlite3.Connection, cases_rows: list, ev_rows: list) -> None:
+    # The events carry no audit hashes (prev_hash/hash stay NULL): no indicator reads them, and
+    # hashing 5M events would time the chain, not the indicators. `tuban audit verify` on this
+    # store therefore names the first event of every case as unhashed; it is a benchmark store.
     con.executemany(
         "INSERT INTO cases (id, batch_id, programme, code, xzqdm, attributes, geom, minx, miny,"
         " maxx, maxy, area_m2, area_mu, state, version, judgment, verified_at, filed_on,"
