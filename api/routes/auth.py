@@ -12,6 +12,7 @@ from api.deps import ClockDep
 from api.errors import envelope
 from api.schemas import SafeName, SafeStr
 from api.security import CurrentUser, bearer_token, user_store
+from geo.roles import sees_all
 from storage.login_throttle import TooManyAttempts
 from storage.users import UserStore
 
@@ -36,6 +37,10 @@ class UserPublic(BaseModel):
     role_labels: list[str]
     townships: list[str]
     active: bool
+    sees_all: bool = Field(
+        description="Sees every 图斑 and the import reports; false for a field verifier, who sees"
+        " only the 图斑 assigned to them or in their townships (docs/roles.md)."
+    )
 
     @classmethod
     def of(cls, u) -> UserPublic:  # type: ignore[no-untyped-def]
@@ -49,6 +54,7 @@ class UserPublic(BaseModel):
             role_labels=[r.label for r in roles],
             townships=list(u.townships),
             active=u.active,
+            sees_all=sees_all(u.roles),
         )
 
 

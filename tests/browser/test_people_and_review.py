@@ -134,6 +134,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
 
     # 外业核查员: a photo taken at the 图斑, and a file that is not an image.
     open_batch(page, server_url, batch["id"], user="hecha")
+    assert page.get_by_test_id("report-link").is_hidden()  # import reports: 403 for verifiers
     case_id = first_case_in_state(page, "issued")
     lon, lat = centroid_of(server_url, batch["id"], case_id)
     taken = date.fromisoformat(batch["issued_on"]) + timedelta(days=3)

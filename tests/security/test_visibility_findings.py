@@ -82,3 +82,12 @@ def test_a_shared_filing_shows_only_the_verifiers_own_parcels(world):
         assert spare_code not in got.text, path
     own = v.get(f"/api/enforcements/{world.enforcements['mine']}").json()
     assert [c["id"] for c in own["cases"]] == [mine]
+
+
+def test_the_account_says_whether_import_reports_are_open_to_it(world):
+    """The web map shows the import-report link from ``sees_all``; the server's answer agrees."""
+    for role, client in world.clients.items():
+        sees_all = client.get("/api/auth/me").json()["sees_all"]
+        assert sees_all is (role != "verifier")
+        report = client.get(f"/api/batches/{world.batch}/report.html")
+        assert (report.status_code == 403) is (not sees_all), (role, report.status_code)

@@ -142,7 +142,8 @@ export function createViewLoader(ctx) {
     if (ctx.overlays) ctx.overlays.setCurrent(batch.id);
     els.reportLink.href = api.reportUrl(batch.id);
     els.reportLink.title = `批次“${batchLabel(batch)}”的导入报告（在新标签页打开）`;
-    els.reportLink.hidden = false;
+    // The server refuses import reports to users who do not see every 图斑 (docs/roles.md).
+    els.reportLink.hidden = !ctx.getUser()?.sees_all;
     writeHash({ batch: batch.id });
     ctx.closePanel();
     fetched = null;

@@ -58,6 +58,7 @@ const els = {
 /** Every view and every wiring function, filled in below; modules call each other through it. */
 const ctx = { api, els, refs: null, overlays: null };
 const currentUser = () => session.user;
+ctx.getUser = currentUser;
 const toMap = (id, batchId) => {
   ctx.tabs.select(ctx.tabs.byView('map'));
   ctx.showCase(id, batchId ?? null, { focus: true });
