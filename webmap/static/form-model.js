@@ -3,8 +3,8 @@
 // widget per kind, hints, submit wording, initial values), keyed by kind, field or action.
 
 import {
-  actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindPattern, reasonsFor, stateLabel,
-  targetOf,
+  actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindLimits, kindPattern, reasonsFor,
+  stateLabel, targetOf,
 } from './meta.js';
 
 /** Today on this device, YYYY-MM-DD. */
@@ -64,8 +64,11 @@ function fieldDef(action, f, controlled) {
   const def = {
     name: f.name, label: f.label, required: f.required, kind: f.kind,
     ...(WIDGETS[f.kind] || WIDGETS.text),
+    ...kindLimits(f.kind),
     ...(FIELD_HINTS[f.name] || {}),
   };
+  // The server refuses a date after its own day; the form says so before sending.
+  if (f.kind === 'date' && def.max == null) def.max = today();
   const hint = ACTIONS[action]?.hints?.[f.name];
   if (hint) def.hint = hint;
   if (f.kind === 'land_class') def.pattern = kindPattern(f.kind);

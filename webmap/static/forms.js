@@ -7,7 +7,7 @@
 
 import { fill, h } from './dom.js';
 import { LAND_CLASS_LIST, formDef, payloadFrom, today } from './form-model.js';
-import { actionLabel, fieldLabel, landClasses } from './meta.js';
+import { actionLabel, fieldLabel, kindLimits, landClasses } from './meta.js';
 
 export { today };
 
@@ -18,9 +18,12 @@ export function paymentForm() {
   return {
     submit: '登记缴款',
     fields: [
-      { name: 'amount_yuan', label: fieldLabel('amount_yuan'), required: true, ...MONEY },
-      { name: 'receipt_no', label: fieldLabel('receipt_no'), type: 'text', required: true },
-      { name: 'paid_on', label: fieldLabel('paid_on'), type: 'date', required: true, initial: today },
+      { name: 'amount_yuan', label: fieldLabel('amount_yuan'), required: true, ...MONEY, ...kindLimits('money') },
+      { name: 'receipt_no', label: fieldLabel('receipt_no'), type: 'text', required: true, ...kindLimits('name') },
+      {
+        name: 'paid_on', label: fieldLabel('paid_on'), type: 'date', required: true, initial: today,
+        ...kindLimits('date'), max: today(),
+      },
     ],
   };
 }
@@ -34,6 +37,8 @@ export function zhValidity(input, field = {}) {
     else if (v.patternMismatch) msg = `格式不正确${field.hint ? `：${field.hint}` : ''}`;
     else if (v.tooShort) msg = `至少 ${input.minLength} 个字符`;
     else if (v.rangeUnderflow) msg = `不能小于 ${input.min}`;
+    else if (v.rangeOverflow) msg = `不能大于 ${input.max}`;
+    else if (v.tooLong) msg = `最多 ${input.maxLength} 个字符`;
     else if (v.stepMismatch) msg = field.integer ? '请填写整数' : '最多两位小数';
     else if (v.badInput || v.typeMismatch) msg = '格式不正确';
     input.setCustomValidity(msg);
@@ -67,12 +72,14 @@ function control(key, field) {
       h('option', { value: '' }, '请选择'),
       field.options.map(([value, label]) => h('option', { value }, label)));
   } else if (field.type === 'textarea') {
-    input = h('textarea', { ...common, rows: 2 });
+    input = h('textarea', { ...common, rows: 2, maxlength: field.maxlength });
   } else {
     input = h('input', {
       ...common,
       type: field.type,
       min: field.min,
+      max: field.max,
+      maxlength: field.maxlength,
       step: field.step,
       pattern: field.pattern,
       inputmode: field.inputmode,

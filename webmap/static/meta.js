@@ -194,6 +194,17 @@ export function kindPattern(kind) {
   return meta.field_kinds[kind]?.pattern || null;
 }
 
+/** The server's bounds for a field kind as input attributes: {maxlength, min, max}, each only
+ * when the server sets it (a date's maximum is today: the server refuses later days). */
+export function kindLimits(kind) {
+  const k = meta.field_kinds[kind] || {};
+  const limits = {};
+  if (k.max_length != null) limits.maxlength = k.max_length;
+  if (k.minimum != null) limits.min = k.minimum;
+  if (k.maximum != null) limits.max = k.maximum;
+  return limits;
+}
+
 export function photoFlagLabel(flag) {
   return index.flags.get(flag)?.label || flag;
 }

@@ -52,3 +52,16 @@ test('a queued payload goes back into its draft as text', () => {
   assert.deepEqual(draftValues({ fine_yuan: 500, note: null, illegal_geometry: { type: 'Polygon' } }),
     { fine_yuan: '500', note: '' });
 });
+
+test('fields carry the bounds of the server: text length, money range, dates up to today', () => {
+  const byName = (action) => new Map(formDef(action).fields.map((f) => [f.name, f]));
+  const penalise = byName('penalise');
+  assert.equal(penalise.get('fine_yuan').min, META.field_kinds.money.minimum);
+  assert.equal(penalise.get('fine_yuan').max, META.field_kinds.money.maximum);
+  assert.equal(penalise.get('receipt_no').maxlength, META.field_kinds.name.max_length);
+  assert.equal(byName('verify').get('note').maxlength, META.field_kinds.text.max_length);
+  const filed = byName('file').get('filed_on');
+  assert.equal(filed.min, META.field_kinds.date.minimum);
+  assert.match(filed.max, /^\d{4}-\d{2}-\d{2}$/);
+  assert.ok(filed.max >= '2026-01-01');
+});
