@@ -19,6 +19,7 @@ from tests.browser.conftest import FEATURE_LIMIT
 from tests.browser.support import (
     PageProbe,
     get_json,
+    import_through_form,
     open_app,
     pick_mining_batch,
     post_json,
@@ -334,18 +335,12 @@ def test_admin_imports_a_batch_with_imagery_and_opens_the_case_sheet(
     src.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
 
     open_app(page, server_url, "admin")
-    page.get_by_test_id("tab-admin").click()
+    batch_id = import_through_form(
+        page, src, programme="land", period="2019Q4", authority="浏览器测试",
+        issued_on="2019-12-01", due_on="2020-01-31",
+    )  # fmt: skip
     form = page.get_by_test_id("import-form")
-    form.get_by_test_id("import-file").set_input_files(str(src))
-    form.get_by_test_id("import-programme").select_option("land")
-    form.get_by_test_id("import-period").fill("2019Q4")
-    form.get_by_test_id("import-authority").fill("浏览器测试")
-    form.get_by_test_id("import-issued-on").fill("2019-12-01")
-    form.get_by_test_id("import-due-on").fill("2020-01-31")
-    form.get_by_test_id("import-submit").click()
-    status = page.get_by_test_id("import-status").filter(has_text="个图斑")
-    status.wait_for()
-    batch_id = int(page.get_by_test_id("import-status").get_attribute("data-batch-id"))
+    status = page.get_by_test_id("import-status")
     assert "2 个图斑" in status.inner_text()
     shot(page, artifacts, "admin-3-import", guide=True)
 

@@ -8,7 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.browser.support import PageProbe, click_case, get_json, open_app, show_tab, wait_case
+from tests.browser.support import (
+    PageProbe,
+    click_case,
+    get_json,
+    import_through_form,
+    open_app,
+    show_tab,
+    wait_case,
+)
 
 # Each payload sets a flag and opens a dialog if it ever runs.
 PAYLOADS = [
@@ -34,17 +42,10 @@ def _import(page: Any, server_url: str, tmp_path: Path) -> int:
     src = tmp_path / "hostile.geojson"
     src.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
     open_app(page, server_url, "admin")
-    page.get_by_test_id("tab-admin").click()
-    form = page.get_by_test_id("import-form")
-    form.get_by_test_id("import-file").set_input_files(str(src))
-    form.get_by_test_id("import-programme").select_option("land")
-    form.get_by_test_id("import-period").fill("2018Q1")
-    form.get_by_test_id("import-authority").fill(PAYLOADS[0])
-    form.get_by_test_id("import-issued-on").fill("2018-03-01")
-    form.get_by_test_id("import-due-on").fill("2018-04-30")
-    form.get_by_test_id("import-submit").click()
-    page.get_by_test_id("import-status").filter(has_text="个图斑").wait_for()
-    return int(page.get_by_test_id("import-status").get_attribute("data-batch-id"))
+    return import_through_form(
+        page, src, programme="land", period="2018Q1", authority=PAYLOADS[0],
+        issued_on="2018-03-01", due_on="2018-04-30",
+    )  # fmt: skip
 
 
 def _assert_nothing_ran(page: Any, dialogs: list[str], injected: str = INJECTED) -> None:
