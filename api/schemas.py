@@ -479,6 +479,7 @@ class EnforcementPublic(BaseModel):
     offender: str | None
     filed_on: date
     decision_no: str | None
+    decided_on: date | None = None
     fine_yuan: float | None
     confiscation_yuan: float | None
     created_by: str

@@ -59,11 +59,14 @@ def recorded(conn: Any, enforcement_id: int) -> RecordedEnforcement:
             enforcements.c.case_no,
             enforcements.c.fine_yuan,
             enforcements.c.filed_on,
+            enforcements.c.decided_on,
         ).where(enforcements.c.id == enforcement_id)
     ).first()
     if enf is None:
         raise NotFound(f"没有立案案件 {enforcement_id}", enforcement_id=enforcement_id)
-    return RecordedEnforcement(int(enf.id), enf.case_no, enf.fine_yuan, enf.filed_on)
+    return RecordedEnforcement(
+        int(enf.id), enf.case_no, enf.fine_yuan, enf.filed_on, enf.decided_on
+    )
 
 
 def record_penalty(conn: Any, penalty: RecordPenalty, *, actor: str, now: datetime) -> None:
@@ -77,6 +80,7 @@ def record_penalty(conn: Any, penalty: RecordPenalty, *, actor: str, now: dateti
                     decision_no=write.decision_no,
                     fine_yuan=write.fine_yuan,
                     confiscation_yuan=write.confiscation_yuan,
+                    decided_on=write.decided_on,
                 )
             )
         else:

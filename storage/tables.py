@@ -290,6 +290,7 @@ enforcements = Table(
     Column("offender", String(200)),
     Column("filed_on", Date, nullable=False),
     Column("decision_no", String(100)),
+    Column("decided_on", Date),  # the penalty decision's day: no payment may predate it
     Column("fine_yuan", Money()),
     Column("confiscation_yuan", Money()),
     Column("created_by", String(100), nullable=False),

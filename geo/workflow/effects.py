@@ -43,6 +43,7 @@ class RecordPenalty:
     confiscation_yuan: Money | None = None
     receipt_no: str | None = None
     paid_on: date | None = None
+    decided_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class RecordedEnforcement:
     case_no: str
     fine_yuan: Money | None
     filed_on: date | None = None
+    decided_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SetDecision:
     decision_no: str | None
     fine_yuan: Money
     confiscation_yuan: Money | None
+    decided_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def effects_of(before: Case, event: Event) -> list[Effect]:
                 confiscation_yuan=data.get("confiscation_yuan"),
                 receipt_no=data.get("receipt_no"),
                 paid_on=data.get("paid_on"),
+                decided_on=data.get("decided_on"),
             )
         ]
     return []
@@ -132,12 +136,19 @@ def penalty_writes(
     """What a penalty writes: its decision, unless one is on file (which it must repeat), and
     a payment when it carries a receipt for a non-zero fine."""
     check_fine(recorded, penalty.fine_yuan)
+    if recorded.fine_yuan is None and penalty.decided_on is not None:
+        # The decision this penalty records is the one its receipt pays.
+        recorded = dataclasses.replace(recorded, decided_on=penalty.decided_on)
     check_payment_date(recorded, penalty.paid_on)
     out: list[SetDecision | RecordPayment] = []
     if recorded.fine_yuan is None:
         out.append(
             SetDecision(
-                recorded.id, penalty.decision_no, penalty.fine_yuan, penalty.confiscation_yuan
+                recorded.id,
+                penalty.decision_no,
+                penalty.fine_yuan,
+                penalty.confiscation_yuan,
+                penalty.decided_on,
             )
         )
     if penalty.receipt_no and penalty.fine_yuan:
@@ -186,9 +197,12 @@ def check_dates(
 
 
 def check_payment_date(recorded: RecordedEnforcement, paid_on: date | None) -> None:
-    """A payment on a 立案 case is not dated before the case was filed (the decision it pays
-    cannot predate the filing). Raises ``InvalidPayload``."""
-    _not_before("paid_on", paid_on, "filed_on", recorded.filed_on)
+    """A payment on a 立案 case is not dated before the penalty decision it pays, or, when no
+    decision date is on file, before the case was filed. Raises ``InvalidPayload``."""
+    if recorded.decided_on is not None:
+        _not_before("paid_on", paid_on, "decided_on", recorded.decided_on)
+    else:
+        _not_before("paid_on", paid_on, "filed_on", recorded.filed_on)
 
 
 def payment_of(

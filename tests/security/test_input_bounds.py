@@ -138,13 +138,25 @@ def test_a_payment_before_the_decision_or_the_filing_is_refused(client, filed):
         f"/api/enforcements/{eid}/payments",
         json={"amount_yuan": 500, "receipt_no": "R9", "paid_on": "2019-10-15"},
     )
-    _refused(pay, "paid_on", "立案日期")
+    _refused(pay, "paid_on", "处罚决定日期")
     future = client.post(
         f"/api/enforcements/{eid}/payments",
         json={"amount_yuan": 500, "receipt_no": "R9", "paid_on": "2099-10-15"},
     )
     _refused(future, "paid_on")
-    assert client.get(f"/api/enforcements/{eid}").json()["payments"] == []
+    # After the filing but before the decision it pays: the stored decision day refuses it.
+    between = client.post(
+        f"/api/enforcements/{eid}/payments",
+        json={"amount_yuan": 500, "receipt_no": "R9", "paid_on": "2019-10-16"},
+    )
+    _refused(between, "paid_on", "处罚决定日期")
+    enforcement = client.get(f"/api/enforcements/{eid}").json()
+    assert enforcement["payments"] == [] and enforcement["decided_on"] == "2019-10-17"
+    paid = client.post(
+        f"/api/enforcements/{eid}/payments",
+        json={"amount_yuan": 500, "receipt_no": "R9", "paid_on": "2019-10-17"},
+    )
+    assert paid.status_code in (200, 201), paid.text
 
 
 def test_integers_above_64_bits_are_refused_in_a_body_and_in_a_path(client, filed):

@@ -153,6 +153,7 @@ function enforcementSection(c, { user, onPayment, onOpenCase }) {
     row(fieldLabel('offender'), e.offender || '—', 'enf-offender'),
     row(fieldLabel('filed_on'), formatDate(e.filed_on), 'enf-filed-on'),
     e.decision_no ? row(fieldLabel('decision_no'), e.decision_no, 'enf-decision-no') : null,
+    e.decided_on ? row(fieldLabel('decided_on'), formatDate(e.decided_on), 'enf-decided-on') : null,
     row('罚款', money(e.fine_yuan), 'enf-fine'),
     e.confiscation_yuan ? row('没收', money(e.confiscation_yuan), 'enf-confiscation') : null,
     row('已缴', money(e.paid_yuan), 'enf-paid'),
