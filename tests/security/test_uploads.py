@@ -110,6 +110,24 @@ def test_uploads_within_the_ceiling_still_work(client, squares_gpkg):
     assert upload(client, squares_gpkg).status_code == 201
 
 
+def test_a_write_looks_its_session_up_once(app, client, squares_gpkg, monkeypatch):
+    """The gate's lookup serves the route too: one store query per request, not two."""
+    users = app.state.users
+    calls = []
+    real = users.user_for_token
+
+    def counted(token, *, now):
+        calls.append(token)
+        return real(token, now=now)
+
+    monkeypatch.setattr(users, "user_for_token", counted)
+    assert upload(client, squares_gpkg).status_code == 201
+    assert len(calls) == 1
+    calls.clear()
+    assert client.get("/api/batches").status_code == 200  # a read: only the route looks it up
+    assert len(calls) == 1
+
+
 def test_sign_in_needs_no_session_but_is_bounded(anon):
     assert token_for(anon, "viewer")
     r = anon.post("/api/auth/login", content=b"{" + b" " * (2 * MB) + b"}")
