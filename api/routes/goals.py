@@ -43,7 +43,7 @@ def goal_book_versions(year: int, books: GoalBookStoreDep, paging: PagingDep) ->
     return GoalVersionsPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
-@router.put("/goals/{year}", operation_id="goals-put", responses=errors(403))
+@router.put("/goals/{year}", operation_id="goals-put", responses=errors(403, 409))
 def put_goal_book(
     year: int,
     body: Annotated[dict[str, Any], Body(description="the whole goal document + base_version")],

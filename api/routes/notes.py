@@ -76,7 +76,9 @@ def note_history(
 
 
 @router.put(
-    "/indicator-notes/{year}/{project}/{row_no}", operation_id="notes-put", responses=errors(403)
+    "/indicator-notes/{year}/{project}/{row_no}",
+    operation_id="notes-put",
+    responses=errors(403, 409),
 )
 def put_note(
     year: int,

@@ -95,7 +95,7 @@ def update_user(
     return UserPublic.of(users.update(user_id, by=admin.actor, now=clock(), **changes))
 
 
-@router.post("/assignments", operation_id="assignments-create", responses=errors(403, 404))
+@router.post("/assignments", operation_id="assignments-create", responses=errors(400, 403, 404))
 def assign(
     body: AssignRequest, who: Dispatcher, users: UsersDep, clock: ClockDep
 ) -> AssignedPublic:
