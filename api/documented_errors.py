@@ -12,7 +12,8 @@ client (or Schemathesis) reads lists every status it can get:
 - a write: 400 for a body that cannot be parsed, 413 from the request gate's size ceiling and,
   but for signing in, 401 and 403 from the gate (no session; a forged cross-site write).
 
-Unexpected failures (500) are not documented: they are bugs.
+Unexpected failures (500) are not documented: they are bugs. Nor is the gate's answer to a GET
+that carries a body (it is checked like a write): no read takes one, so no client sends it.
 """
 
 from __future__ import annotations
