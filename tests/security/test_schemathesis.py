@@ -253,3 +253,23 @@ def test_signed_out(fuzzed: Fuzzed, subtests) -> None:
             )
     protected = {_op_id(op) for op in operations} - PUBLIC
     assert not {op for op in protected if not seen[op][401]}, "each refused at least once"
+
+
+def test_the_schema_lists_what_answers_before_the_route(anon) -> None:
+    schema = anon.get("/openapi.json").json()
+    act = schema["paths"]["/api/cases/{case_id}/actions"]["post"]["responses"]
+    assert {"200", "400", "401", "403", "404", "409", "413", "422"} <= set(act)
+    login = schema["paths"]["/api/auth/login"]["post"]["responses"]
+    assert {"400", "401", "413", "422", "429"} <= set(login) and "403" not in login
+    assert set(schema["paths"]["/healthz"]["get"]["responses"]) == {"200", "422"}
+    envelope = {"$ref": "#/components/schemas/ErrorPublic"}
+    for path, operations in schema["paths"].items():
+        for method, op in operations.items():
+            for status, answer in op["responses"].items():
+                if status.startswith("4"):  # /readyz's 503 has a body of its own
+                    assert answer["content"] == {"application/json": {"schema": envelope}}, (
+                        method,
+                        path,
+                        status,
+                    )
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
