@@ -12,6 +12,10 @@ client (or Schemathesis) reads lists every status it can get:
 - a write: 400 for a body that cannot be parsed, 413 from the request gate's size ceiling and,
   but for signing in, 401 and 403 from the gate (no session; a forged cross-site write).
 
+It also writes down the range ``api.input_guard.checked_params`` holds every integer path and
+query parameter to (the store's 32-bit columns), where the parameter declares none narrower, so
+that a value the schema calls valid is not refused with 422.
+
 Unexpected failures (500) are not documented: they are bugs. Nor is the gate's answer to a GET
 that carries a body (it is checked like a write): no read takes one, so no client sends it.
 """
@@ -24,6 +28,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from api.request_gate import BODYLESS, SIGN_IN
+from geo.inputs import MAX_COUNT
 
 
 class ErrorDetail(BaseModel):
@@ -83,11 +88,24 @@ def _add_envelope(schema: dict[str, Any]) -> None:
         components[ErrorPublic.__name__] = doc
 
 
+def _bound_integers(op: dict[str, Any]) -> None:
+    """The 32-bit range on each integer path and query parameter of ``op`` without its own."""
+    for param in op.get("parameters", []):
+        if param.get("in") not in ("path", "query"):
+            continue
+        schema = param.get("schema", {})
+        for alt in [schema, *schema.get("anyOf", [])]:
+            if alt.get("type") == "integer":
+                alt.setdefault("minimum", -MAX_COUNT - 1)
+                alt.setdefault("maximum", MAX_COUNT)
+
+
 def add_answers(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` (an OpenAPI document of the app) with the answers of the gates added."""
     _add_envelope(schema)
     for path, operations in schema.get("paths", {}).items():
         for method, op in operations.items():
+            _bound_integers(op)
             responses = op.setdefault("responses", {})
             default_422 = "HTTPValidationError" in str(responses.get("422", ""))
             for status in _answers(path, method):

@@ -282,6 +282,11 @@ def test_the_schema_lists_what_answers_before_the_route(anon) -> None:
                         status,
                     )
     assert "HTTPValidationError" not in schema["components"]["schemas"]
+    # The range the integer bounds hold ids, years and offsets to (a larger one answers 422).
+    (case_id,) = schema["paths"]["/api/cases/{case_id}"]["get"]["parameters"]
+    assert (case_id["schema"]["minimum"], case_id["schema"]["maximum"]) == (-(2**31), 2**31 - 1)
+    r = anon.get("/api/cases/2147483648")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
 def test_a_method_the_path_does_not_take_is_answered_with_allow(client) -> None:
