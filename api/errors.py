@@ -58,7 +58,10 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = "NOT_FOUND" if exc.status_code == 404 else f"HTTP_{exc.status_code}"
-    return JSONResponse(envelope(code, str(exc.detail)), status_code=exc.status_code)
+    # Its headers are part of the answer: a 405's Allow names the methods the path takes.
+    return JSONResponse(
+        envelope(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
 
 
 def add_exception_handlers(app: FastAPI) -> None:

@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import envelope
 from runtime.settings import Settings
 
 # The basemap dialog offers 天地图 (t0–t7.tianditu.gov.cn); the bureau's own tile servers come
@@ -90,8 +92,12 @@ class SecurityHeaders:
             return
         api = scope["path"].startswith("/api/")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers[name] = value
@@ -101,4 +107,14 @@ class SecurityHeaders:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette answers an unhandled error outside every middleware, in plain text and
+            # without these headers; answer it here instead, then let it propagate to be logged
+            # (the outer handler sees the answer started and sends nothing more).
+            if started:
+                raise
+            crash = JSONResponse(envelope("INTERNAL_ERROR", "服务器内部错误"), status_code=500)
+            await crash(scope, receive, send_with_headers)
+            raise

@@ -10,6 +10,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.documented_errors import document_answers, errors
 from api.errors import add_exception_handlers
 from api.headers import SecurityHeaders
 from api.input_guard import InputGuard, checked_params
@@ -97,7 +98,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         work.router,
         webmap.router,
     ):
-        app.include_router(r, dependencies=signed_in)
+        app.include_router(r, dependencies=signed_in, responses=errors(401))
+    document_answers(app)  # what the guard, the gate and the sign-in answer, in the schema
     if services.settings.serve_webmap and WEBMAP_STATIC.is_dir():
         app.mount("/", StaticFiles(directory=WEBMAP_STATIC, html=True), name="webmap")
     return app

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep
+from api.documented_errors import ENVELOPE, errors
 from api.errors import envelope
 from api.schemas import SafeName, SafeStr
 from api.security import CurrentUser, bearer_token, user_store
@@ -67,6 +68,7 @@ class LoginResponse(BaseModel):
 
 THROTTLED = {
     429: {
+        "content": ENVELOPE,
         "description": "登录失败次数过多：按 Retry-After 秒数等待后再试",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     }
@@ -77,7 +79,7 @@ THROTTLED = {
     "/login",
     operation_id="auth-login",
     response_model=LoginResponse,
-    responses=THROTTLED,
+    responses={**errors(401), **THROTTLED},
 )
 def login(
     body: LoginRequest,
@@ -124,7 +126,7 @@ def logout(
     return resp
 
 
-@router.get("/me", operation_id="auth-me")
+@router.get("/me", operation_id="auth-me", responses=errors(401))
 def me(user: CurrentUser) -> UserPublic:
     """The signed-in user; 401 when the request carries no valid token."""
     return UserPublic.of(user)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import HTMLResponse
 
 from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.documented_errors import errors
 from api.geojson import feature_collection
 from api.schemas import BatchesPublic, BatchImported, BatchPublic, ImportReportPublic
 from api.security import ScopeDep, SeesEverything, require
@@ -71,7 +72,7 @@ async def save_upload(file: UploadFile, dest_dir: Path, limit_mb: int) -> Path:
     return dest
 
 
-@router.post("", status_code=201, operation_id="batches-import")
+@router.post("", status_code=201, operation_id="batches-import", responses=errors(400, 403, 409))
 async def import_batch(
     admin: Annotated[User, Depends(require(Role.ADMIN))],
     store: StoreDep,
@@ -132,7 +133,12 @@ def _field_map(text: str | None) -> dict[str, str] | None:
     return field_map_from(raw, source="field_map")
 
 
-@router.get("/{batch_id}/report", operation_id="batches-report", response_model_exclude_unset=True)
+@router.get(
+    "/{batch_id}/report",
+    operation_id="batches-report",
+    response_model_exclude_unset=True,
+    responses=errors(403),
+)
 def batch_report(batch_id: int, store: StoreDep, user: SeesEverything) -> ImportReportPublic:
     """The import report stored with the batch (empty for a batch imported without one); 403 for
     a verifier, since it names every 图斑 of the file."""
@@ -140,7 +146,10 @@ def batch_report(batch_id: int, store: StoreDep, user: SeesEverything) -> Import
 
 
 @router.get(
-    "/{batch_id}/report.html", operation_id="batches-report-html", response_class=HTMLResponse
+    "/{batch_id}/report.html",
+    operation_id="batches-report-html",
+    response_class=HTMLResponse,
+    responses=errors(403),
 )
 def batch_report_html(batch_id: int, store: StoreDep, user: SeesEverything) -> HTMLResponse:
     """The batch's import report as an HTML page; 404 when the batch has none, 403 for a
@@ -230,7 +239,7 @@ def geojson_page(
     "/{batch_id}/features",
     operation_id="batches-features",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    responses={200: {"content": {GEOJSON: {}}}, **errors(400)},
 )
 def features(
     batch_id: int,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, PagingDep, book_for
+from api.documented_errors import errors
 from api.schemas import (
     BudgetPublic,
     DbInt,
@@ -41,7 +42,7 @@ class ExpenditureCreate(BaseModel):
     corrects_id: DbInt | None = None
 
 
-@router.get("/expenditures", operation_id="expenditures-list")
+@router.get("/expenditures", operation_id="expenditures-list", responses=errors(404))
 def list_expenditures(
     books: GoalBooksDep,
     store: ExpendituresDep,
@@ -63,7 +64,9 @@ def list_expenditures(
     )
 
 
-@router.post("/expenditures", status_code=201, operation_id="expenditures-create")
+@router.post(
+    "/expenditures", status_code=201, operation_id="expenditures-create", responses=errors(403, 404)
+)
 def create_expenditure(
     body: ExpenditureCreate, user: Bookkeeper, store: ExpendituresDep, clock: ClockDep
 ) -> ExpenditurePublic:
@@ -82,7 +85,7 @@ def create_expenditure(
     return ExpenditurePublic.model_validate(saved)
 
 
-@router.get("/budget", operation_id="budget-get")
+@router.get("/budget", operation_id="budget-get", responses=errors(404))
 def budget_execution(
     books: GoalBooksDep,
     store: ExpendituresDep,

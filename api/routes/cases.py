@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from api.deps import ClockDep, StoreDep, get_services
+from api.documented_errors import errors
 from api.schemas import ActionRequest, CasePublic
 from api.security import CurrentUser, VisibilityDep, check_action, check_visible
 from geo.errors import InvalidPayload
@@ -68,7 +69,7 @@ def get_case(
     return case
 
 
-@router.post("/{case_id}/actions", operation_id="cases-act")
+@router.post("/{case_id}/actions", operation_id="cases-act", responses=errors(403, 409))
 def act(
     case_id: int,
     body: ActionRequest,

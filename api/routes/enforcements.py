@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ServicesDep
+from api.documented_errors import errors
 from api.schemas import DbInt, EnforcementPublic, SafeName
 from api.security import ScopeDep, require
 from geo.roles import Role
@@ -36,7 +37,9 @@ class PaymentCreate(BaseModel):
     paid_on: date
 
 
-@router.post("", status_code=201, operation_id="enforcements-create")
+@router.post(
+    "", status_code=201, operation_id="enforcements-create", responses=errors(403, 404, 409)
+)
 def create(
     body: EnforcementCreate, user: Enforcer, services: ServicesDep, clock: ClockDep
 ) -> EnforcementPublic:
@@ -59,7 +62,12 @@ def get(enforcement_id: int, services: ServicesDep, scope: ScopeDep) -> Enforcem
     return EnforcementPublic.model_validate(services.enforcements.get(enforcement_id, scope))
 
 
-@router.post("/{enforcement_id}/payments", status_code=201, operation_id="enforcements-pay")
+@router.post(
+    "/{enforcement_id}/payments",
+    status_code=201,
+    operation_id="enforcements-pay",
+    responses=errors(403, 409),
+)
 def pay(
     enforcement_id: int, body: PaymentCreate, user: Enforcer, services: ServicesDep, clock: ClockDep
 ) -> EnforcementPublic:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Response
 
 from api.deps import ClockDep, GoalBookStoreDep, PagingDep
+from api.documented_errors import errors
 from api.schemas import GoalBookPublic, GoalSavedPublic, GoalVersionPublic, GoalVersionsPublic
 from api.security import require
 from geo.goals import GoalFileError, goals_to_yaml, parse_goals
@@ -42,7 +43,7 @@ def goal_book_versions(year: int, books: GoalBookStoreDep, paging: PagingDep) ->
     return GoalVersionsPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
-@router.put("/goals/{year}", operation_id="goals-put")
+@router.put("/goals/{year}", operation_id="goals-put", responses=errors(403, 409))
 def put_goal_book(
     year: int,
     body: Annotated[dict[str, Any], Body(description="the whole goal document + base_version")],

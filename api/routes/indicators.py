@@ -23,6 +23,7 @@ from api.deps import (
     book_for,
     get_services,
 )
+from api.documented_errors import errors
 from api.schemas import (
     DbInt,
     IndicatorRowPublic,
@@ -90,7 +91,7 @@ def _project_public(p: Project) -> ProjectPublic:
     )
 
 
-@router.get("/projects", operation_id="projects-list")
+@router.get("/projects", operation_id="projects-list", responses=errors(404))
 def list_projects(
     books: GoalBooksDep, paging: PagingDep, year: int | None = None
 ) -> ProjectsPublic:
@@ -102,7 +103,7 @@ def list_projects(
     return ProjectsPublic(data=data, count=len(projects), next=paging.next_url(len(projects)))
 
 
-@router.get("/indicators", operation_id="indicators-get")
+@router.get("/indicators", operation_id="indicators-get", responses=errors(400, 404))
 def indicators(
     books: GoalBooksDep,
     source: SourceDep,
@@ -176,7 +177,7 @@ def indicators(
     )
 
 
-@router.get("/indicators/trend", operation_id="indicators-trend")
+@router.get("/indicators/trend", operation_id="indicators-trend", responses=errors(400, 404))
 def trend(
     books: GoalBooksDep,
     source: SourceDep,
@@ -232,7 +233,9 @@ def get_snapshot(snapshot_id: int, snapshots: SnapshotsDep) -> SnapshotDetailPub
     return SnapshotDetailPublic.model_validate(snapshots.get(snapshot_id))
 
 
-@router.post("/snapshots", status_code=201, operation_id="snapshots-create")
+@router.post(
+    "/snapshots", status_code=201, operation_id="snapshots-create", responses=errors(403, 404, 409)
+)
 def create_snapshot(
     body: SnapshotCreate,
     user: Bookkeeper,
@@ -271,7 +274,7 @@ SourcesDep = Annotated[ReportSources, Depends(get_report_sources)]
 QueryDep = Annotated[ReportQuery, Depends()]
 
 
-@router.get("/report", operation_id="report-document")
+@router.get("/report", operation_id="report-document", responses=errors(404))
 def report(
     books: GoalBooksDep,
     src: SourcesDep,

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, GoalBooksDep, NotesDep, PagingDep, book_for
+from api.documented_errors import errors
 from api.schemas import NotePublic, NotesPublic
 from api.security import require
 from geo.roles import BOOKKEEPER_ROLES
@@ -43,7 +44,7 @@ def note_public(n: Note) -> NotePublic:
     )
 
 
-@router.get("/indicator-notes", operation_id="notes-list")
+@router.get("/indicator-notes", operation_id="notes-list", responses=errors(404))
 def list_notes(
     books: GoalBooksDep,
     notes: NotesDep,
@@ -74,7 +75,11 @@ def note_history(
     return NotesPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
-@router.put("/indicator-notes/{year}/{project}/{row_no}", operation_id="notes-put")
+@router.put(
+    "/indicator-notes/{year}/{project}/{row_no}",
+    operation_id="notes-put",
+    responses=errors(403, 409),
+)
 def put_note(
     year: int,
     project: str,
@@ -103,6 +108,7 @@ def put_note(
     "/indicator-notes/{year}/{project}/{row_no}/evidence",
     status_code=201,
     operation_id="notes-evidence-upload",
+    responses=errors(403),
 )
 async def upload_evidence(
     year: int,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from api.deps import ClockDep
+from api.documented_errors import errors
 from api.schemas import PhotoPublic
 from api.security import CurrentUser, ScopeDep, VisibilityDep, check_action, check_visible
 from geo.errors import NotFound
@@ -35,7 +36,9 @@ def photo_public(p: dict) -> dict:
     }
 
 
-@router.post("/cases/{case_id}/photos", status_code=201, operation_id="photos-upload")
+@router.post(
+    "/cases/{case_id}/photos", status_code=201, operation_id="photos-upload", responses=errors(403)
+)
 async def upload(
     case_id: int,
     file: Annotated[UploadFile, File()],

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
 from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.documented_errors import errors
 from api.routes.batches import GEOJSON, MAX_FEATURES, geojson_page, parse_bbox, save_upload
 from api.schemas import RefLayerPublic, RefLayersPublic
 from api.security import require
@@ -28,7 +29,7 @@ def list_layers(services: ServicesDep, paging: PagingDep) -> RefLayersPublic:
     return RefLayersPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
-@router.post("", status_code=201, operation_id="references-import")
+@router.post("", status_code=201, operation_id="references-import", responses=errors(400, 403, 409))
 async def import_layer(
     admin: Annotated[User, Depends(require(Role.ADMIN))],
     store: StoreDep,
@@ -69,7 +70,7 @@ async def import_layer(
     "/{layer_id}/features",
     operation_id="references-features",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    responses={200: {"content": {GEOJSON: {}}}, **errors(400)},
 )
 def features(
     layer_id: int,

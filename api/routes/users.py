@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, PagingDep
+from api.documented_errors import errors
 from api.routes.auth import UserPublic
 from api.schemas import AssignedPublic, DbInt, Page, SafeName
 from api.security import require, user_store
@@ -52,7 +53,7 @@ class AssignRequest(BaseModel):
     case_ids: list[DbInt] = Field(min_length=1, max_length=10_000)
 
 
-@router.get("/users", operation_id="users-list")
+@router.get("/users", operation_id="users-list", responses=errors(403))
 def list_users(admin: Admin, users: UsersDep, paging: PagingDep) -> UsersPublic:
     """Every account, active or not."""
     rows = users.list()
@@ -60,7 +61,7 @@ def list_users(admin: Admin, users: UsersDep, paging: PagingDep) -> UsersPublic:
     return UsersPublic(data=data, count=len(rows), next=paging.next_url(len(rows)))
 
 
-@router.post("/users", status_code=201, operation_id="users-create")
+@router.post("/users", status_code=201, operation_id="users-create", responses=errors(400, 403))
 def create_user(body: UserCreate, admin: Admin, users: UsersDep, clock: ClockDep) -> UserPublic:
     """Create an account (admin only).
 
@@ -80,7 +81,7 @@ def create_user(body: UserCreate, admin: Admin, users: UsersDep, clock: ClockDep
     return UserPublic.of(u)
 
 
-@router.patch("/users/{user_id}", operation_id="users-update")
+@router.patch("/users/{user_id}", operation_id="users-update", responses=errors(403))
 def update_user(
     user_id: int, body: UserUpdate, admin: Admin, users: UsersDep, clock: ClockDep
 ) -> UserPublic:
@@ -94,7 +95,7 @@ def update_user(
     return UserPublic.of(users.update(user_id, by=admin.actor, now=clock(), **changes))
 
 
-@router.post("/assignments", operation_id="assignments-create")
+@router.post("/assignments", operation_id="assignments-create", responses=errors(400, 403, 404))
 def assign(
     body: AssignRequest, who: Dispatcher, users: UsersDep, clock: ClockDep
 ) -> AssignedPublic:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, UploadFile
 
 from api.deps import ClockDep, PagingDep, ServicesDep
+from api.documented_errors import errors
 from api.schemas import ProvinceChecksPublic, TaskPublic, TasksPublic
 from api.security import CurrentUser, ScopeDep, require
 from geo.localtime import local_today
@@ -52,7 +53,7 @@ def overdue(
     return TasksPublic(data=data, count=count, next=paging.next_url(count))
 
 
-@router.post("/province-checks", operation_id="work-province-checks")
+@router.post("/province-checks", operation_id="work-province-checks", responses=errors(400, 403))
 async def province_checks(
     file: Annotated[
         UploadFile,

@@ -88,3 +88,23 @@ def test_docs_use_the_vendored_swagger_ui(anon):
         r = anon.get(a if a.startswith("/") else "/" + a)
         assert r.status_code == 200, a
     assert anon.get("/redoc").status_code == 404 or "https://" not in anon.get("/redoc").text
+
+
+def test_a_crash_answers_in_the_envelope_with_the_headers(app, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.routes.auth import UserPublic
+    from tests.api.conftest import token_for
+
+    def crash(cls, user):
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.headers.update(token_for(c, "admin"))
+        monkeypatch.setattr(UserPublic, "of", classmethod(crash))
+        r = c.get("/api/auth/me")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "INTERNAL_ERROR"
+    assert "a bug" not in r.text, "no internals in the answer"
+    _assert_headers(r)
+    assert "no-store" in r.headers["cache-control"]
