@@ -37,6 +37,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+# What ``text_problem`` refuses in free text, as one character class usable by pandas' regex
+# engines too: control characters but tab and line ends, and the bidi controls above.
+UNSAFE_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_UNSAFE = re.compile(UNSAFE_CHARS + "|[\ud800-\udfff]")
+
+
 def _control_chars(s: str, *, multiline: bool) -> list[str]:
     # A carriage return comes with Windows line ends (\r\n), which clean_text turns into \n.
     allowed = {"\n", "\r", "\t"} if multiline else set()
@@ -85,6 +91,19 @@ def clean_text(v: Any, *, max_len: int = MAX_NOTE, multiline: bool = True) -> st
     if problem:
         raise ValueError(problem)
     return s
+
+
+def scrub_text(s: str) -> str:
+    """``s`` with every character ``text_problem`` refuses in free text removed (NUL and other
+    control characters but tab and line ends, bidi controls, lone surrogates), in NFC.
+
+    For text that arrives in bulk and cannot be sent back for an invisible character, such as
+    a province file's attributes; what a person types is refused instead (``clean_text``).
+
+    >>> scrub_text("gpj\u202e.exe\x00"), scrub_text("Cafe\u0301")
+    ('gpj.exe', 'Café')
+    """
+    return unicodedata.normalize("NFC", _UNSAFE.sub("", s))
 
 
 def clean_name(v: Any) -> str:

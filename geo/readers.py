@@ -18,12 +18,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
+from shapely.errors import ShapelyError
 
 from geo import archive
 from geo.encoding import guess_dbf_encoding, shapefile_encoding
-from geo.errors import InvalidValue, UnreadableFile
+from geo.errors import InvalidGeometry, InvalidValue, UnreadableFile
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -134,6 +136,8 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
         info = pyogrio.read_info(path, layer=layer)
         try:
             frame = _read_frame(path, layer, encoding, arrow=info.get("driver") in ARROW_DRIVERS)
+        except ShapelyError as exc:
+            raise _unparsable(path, name, layer, encoding, exc) from None
         except UnicodeDecodeError:
             if suffix != ".shp" or enc_note.endswith("(given)"):
                 raise
@@ -149,6 +153,31 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
         extra = {"code": ("name",)}
     frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
     return RawLayer(frame, name, enc_note, str(info.get("driver")), extra)
+
+
+def _unparsable(
+    path: Path, name: str, layer: str | None, encoding: str | None, exc: Exception
+) -> InvalidGeometry:
+    """The refusal of a layer whose geometries GEOS cannot even build (a ring left open, NaN
+    coordinates), naming the first such row."""
+    try:
+        wkb = pyogrio.raw.read(path, layer=layer, encoding=encoding, columns=[])[2]
+    except (DataSourceError, DataLayerError, OSError, ValueError):
+        wkb = []
+    row = next((i + 1 for i, g in enumerate(wkb) if not _parses(g)), None)
+    where = f"第 {row} 行" if row else "图层中"
+    return InvalidGeometry(
+        f"{where}的几何无法解析（环未闭合或坐标不是有限数）：{exc}",
+        file=name, row=row, field="geometry", layer=layer,
+    )  # fmt: skip
+
+
+def _parses(wkb: bytes | None) -> bool:
+    try:
+        shapely.from_wkb(wkb)
+    except (ShapelyError, ValueError):
+        return False
+    return True
 
 
 def _read_frame(
