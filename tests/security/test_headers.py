@@ -40,20 +40,10 @@ def _assert_headers(r) -> None:
 @pytest.fixture
 def paths(client, tmp_path):
     return [
-        "/",
-        "/index.html",
-        "/app.js",
-        "/style.css",
-        "/vendor/leaflet/leaflet.js",
-        "/api/meta",
-        "/api/cases/1",
-        "/api/batches",
-        "/api/auth/me",
-        "/api/no-such-route",
-        "/no-such-file.js",
-        "/docs",
-        "/openapi.json",
-        "/healthz",
+        "/", "/index.html", "/app.js", "/style.css", "/vendor/leaflet/leaflet.js",
+        "/api/meta", "/api/cases/1", "/api/batches", "/api/auth/me",
+        "/api/no-such-route", "/no-such-file.js",
+        "/docs", "/openapi.json", "/healthz",
     ]
 
 

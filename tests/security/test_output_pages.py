@@ -47,35 +47,19 @@ def test_case_sheet_and_import_report_escape_a_hostile_province_file(client, tmp
 def test_case_sheet_escapes_every_field_it_shows():
     value = hostile.HTML + hostile.BREAKOUT + hostile.TEMPLATE
     case = {
-        "code": value,
-        "xzqdm": value,
-        "programme": value,
-        "batch_id": value,
+        "code": value, "xzqdm": value, "programme": value, "batch_id": value,
         "hints": {"township_name": value, "village_name": value},
-        "area_m2": 1.0,
-        "area_mu": 0.0015,
-        "state_label": value,
-        "judgment_label": value,
+        "area_m2": 1.0, "area_mu": 0.0015, "state_label": value, "judgment_label": value,
         "assignee": {"display_name": value},
         "milestones": {
-            "land_class": value,
-            "case_no": value,
-            "receipt_no": value,
+            "land_class": value, "case_no": value, "receipt_no": value,
             "illegal_geometry": {"type": "Point", "coordinates": [118.1, 39.83]},
         },
         "hint_notes": [value],
-        "events": [
-            {
-                "at": value,
-                "action_label": value,
-                "actor": value,
-                "before": {"state": value},
-                "after": {"state": value},
-            }
-        ],
-        "photos": [
-            {"thumb_url": '/api/photos/x/thumb"><script>alert(2)</script>', "taken_at": value}
-        ],
+        "events": [{"at": value, "action_label": value, "actor": value,
+                    "before": {"state": value}, "after": {"state": value}}],
+        "photos": [{"thumb_url": "/api/photos/x/thumb\"><script>alert(2)</script>",
+                    "taken_at": value}],
     }
     page = render_sheet(case, shapely.to_wkb(shapely.box(118.1, 39.83, 118.11, 39.84)))
     assert hostile.raw_markup(page) == []
