@@ -136,8 +136,6 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
         info = pyogrio.read_info(path, layer=layer)
         try:
             frame = _read_frame(path, layer, encoding, arrow=info.get("driver") in ARROW_DRIVERS)
-        except ShapelyError as exc:
-            raise _unparsable(path, name, layer, encoding, exc) from None
         except UnicodeDecodeError:
             if suffix != ".shp" or enc_note.endswith("(given)"):
                 raise
@@ -145,6 +143,8 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
             encoding = guess_dbf_encoding(_dbf_of(path))
             frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
             enc_note = f"{encoding} (the {enc_note} does not match the .dbf bytes)"
+    except ShapelyError as exc:
+        raise _unparsable(path, name, layer, encoding, exc) from None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
     extra: dict[str, tuple[str, ...]] = {}
