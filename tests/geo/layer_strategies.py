@@ -37,6 +37,7 @@ _TO_LONLAT = Transformer.from_crs(4527, 4490, always_xy=True)
 NASTY = (
     "\x00", "\x01", "\x07", "\x1b", "\x7f", "\x85", "\u202e", "\u202d", "\u2066", "\u2069",
     "\ufeff", "\u200b", "e\u0301", "\r\n", "\t", "\ufffd", "图斑", "违法", "😀", "'", '"', "<", "&",
+    "\ud800", "\udfff",  # lone surrogates: only escaped JSON can carry them
 )  # fmt: skip
 PROVINCE_FIELDS = ("BHLX", "JCMJ", "QSXDL", "HSXDL", "QSX", "HSX", "TBMJ", "变化类型", "备注")
 
@@ -191,9 +192,10 @@ def _to_lonlat(g: Any) -> Any:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _encodable(v: Any, encoding: str) -> Any:
-    """The value as the file's encoding can carry it (GBK has no emoji, for one)."""
-    if isinstance(v, str):
+def _encodable(v: Any, encoding: str | None) -> Any:
+    """The value as the file's encoding can carry it (GBK has no emoji, no encoding a lone
+    surrogate; None: JSON escapes, which carry anything)."""
+    if isinstance(v, str) and encoding is not None:
         return v.encode(encoding, "ignore").decode(encoding)
     return v
 
@@ -210,7 +212,7 @@ def write_delivery(d: Delivery, folder: Path) -> Path:
     geoms = [make_geometry(k, p) for k, p in d.geoms]
     if d.crs == "lonlat":
         geoms = [_to_lonlat(g) for g in geoms]
-    enc = "utf-8" if d.fmt in ("geojson", "gpkg") else d.encoding
+    enc = {"geojson": None, "gpkg": "utf-8"}.get(d.fmt, d.encoding)
     rows = [{c: _encodable(r[c], enc) for c in d.columns} for r in d.rows]
     columns = [_encodable(c, enc) for c in d.columns]
     if len(set(columns)) != len(columns) or not all(c.strip() for c in columns):
@@ -253,7 +255,8 @@ def _write_geojson(rows, geoms, d: Delivery, path: Path) -> Path:
         doc["features"].append(
             {"type": "Feature", "properties": props, "geometry": _geojson_geometry(g)}
         )
-    text = json.dumps(doc, ensure_ascii=d.encoding == "gbk", allow_nan=True)
+    # Escaped throughout: a lone surrogate can only travel as \udxxx.
+    text = json.dumps(doc, ensure_ascii=True, allow_nan=True)
     path.write_bytes(text.encode("utf-8-sig" if d.encoding == "utf-8-sig" else "utf-8"))
     return path
 
