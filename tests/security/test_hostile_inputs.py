@@ -27,15 +27,14 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from PIL.ExifTags import GPS, IFD, Base
-from sqlalchemy import select
 
 from geo import testing as photo_factory
 from geo.inputs import text_problem
 from storage.engine import make_engine
-from storage.tables import metadata
 from tests import factories
 from tests.api.conftest import upload
 from tests.security import hostile
+from tests.storage.digest import store_digest
 
 # --- polyglot photos ----------------------------------------------------------------------------
 
@@ -174,15 +173,10 @@ def _list_operations(app) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _digest(url: str) -> dict[str, list]:
+def _digest(url: str) -> str:
     engine = make_engine(url)
     try:
-        with engine.connect() as conn:
-            return {
-                t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in metadata.sorted_tables
-                if t.name not in LEFT_ALONE
-            }
+        return store_digest(engine, leave=LEFT_ALONE)
     finally:
         engine.dispose()
 

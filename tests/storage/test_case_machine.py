@@ -39,7 +39,7 @@ from storage.repository import CaseStore
 from storage.tables import case_events
 from tests import factories
 from tests.security import hostile
-from tests.storage.test_import_properties import store_digest
+from tests.storage.digest import store_digest
 
 ISSUED_ON = date(2019, 10, 15)
 START = datetime(2019, 10, 16, 1, 0, tzinfo=UTC)

@@ -10,7 +10,6 @@ key or a non-finite JSON number that SQLite would store.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -22,22 +21,12 @@ from sqlalchemy import select
 
 from geo.errors import ImportError_
 from storage.imports import import_file
-from storage.tables import cases, metadata, reissues
+from storage.tables import cases, reissues
 from tests.geo import layer_strategies as ls
+from tests.storage.digest import store_digest
 
 NOW = datetime(2019, 10, 20, 9, 0, tzinfo=UTC)
 _names = itertools.count()
-
-
-def store_digest(engine) -> str:
-    """A hash of every row of every table, in key order: equal digests, equal stores."""
-    h = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            for row in conn.execute(select(table).order_by(*order)):
-                h.update(table.name.encode() + repr(tuple(row)).encode())
-    return h.hexdigest()
 
 
 def _check_stored(store, batch) -> None:
