@@ -251,7 +251,7 @@ class CaseMachine(RuleBasedStateMachine):
 A = Action
 
 
-@pytest.mark.parametrize("steps", [25])
+@pytest.mark.parametrize("steps", [20])
 def test_the_workflow_through_the_store_keeps_its_invariants(database_url, tmp_path, steps):
     engine = make_engine(database_url)
     migrate(engine)
