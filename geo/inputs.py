@@ -100,10 +100,28 @@ def scrub_text(s: str) -> str:
     For text that arrives in bulk and cannot be sent back for an invisible character, such as
     a province file's attributes; what a person types is refused instead (``clean_text``).
 
-    >>> scrub_text("gpj\u202e.exe\x00"), scrub_text("Cafe\u0301")
+    >>> scrub_text("gpj\\u202e.exe"), scrub_text("Cafe\\u0301")
     ('gpj.exe', 'Café')
     """
     return unicodedata.normalize("NFC", _UNSAFE.sub("", s))
+
+
+def file_name(name: str, *, max_bytes: int = 200) -> str:
+    """A file's name as Tuban stores and shows it (an upload's name comes from the client):
+    ``scrub_text``-ed, trimmed, and at most ``max_bytes`` of UTF-8, cut in the stem so the
+    suffix that says what the file is survives (a file system takes 255 bytes).
+
+    >>> file_name("报告\u202egpj.exe.gpkg"), file_name("长" * 100 + ".gpkg", max_bytes=20)
+    ('报告gpj.exe.gpkg', '长长长长….gpkg')
+    """
+    s = scrub_text(name).strip()
+    if len(s.encode()) <= max_bytes:
+        return s
+    stem, dot, suffix = s.rpartition(".")
+    if not dot or len(suffix.encode()) > max_bytes // 4:
+        stem, suffix = s, ""
+    budget = max_bytes - len("…".encode()) - len(suffix.encode()) - len(dot)
+    return stem.encode()[:budget].decode("utf-8", "ignore") + "…" + dot + suffix
 
 
 def clean_name(v: Any) -> str:

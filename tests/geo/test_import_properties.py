@@ -157,3 +157,29 @@ def test_two_names_that_only_invisible_characters_told_apart_are_refused(tmp_pat
         }
         or exc.value.details["field"] == "备注"
     )
+
+
+# --- encodings: what the user names and what a .cpg says ----------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".shp", ".gpkg", ".csv"])
+@pytest.mark.parametrize("encoding", ["x" * 300, "GBK\x00", "utf-8\u202e"])
+def test_an_encoding_no_codec_knows_is_refused_naming_the_field(tmp_path, suffix, encoding):
+    path = tmp_path / f"wp{suffix}"
+    if suffix == ".csv":
+        path.write_text(f'TBBH,XZQDM,WKT\nK1,130208,"{factories.squares(1).geometry[0].wkt}"\n')
+    else:
+        factories.write(factories.squares(1), path)
+    with pytest.raises(InvalidValue) as exc:
+        read_parcels(path, encoding=encoding, crs="EPSG:4527")
+    assert exc.value.details["field"] == "encoding" and exc.value.details["file"] == path.name
+
+
+def test_what_a_cpg_says_is_noted_short_and_clean(tmp_path):
+    """The .cpg's text goes into the report and the batch row (at most 200 characters there)."""
+    path = factories.write(factories.squares(1), tmp_path / "wp.shp", encoding="UTF-8")
+    path.with_suffix(".cpg").write_text("UTF-8\u202e" + "x" * 300)
+    layer = read_parcels(path)
+    assert len(layer.encoding) <= 100 and layer.encoding.startswith(".cpg: UTF-8")
+    ls.clean_text_ok(layer.encoding)
+    assert layer.report.encoding == layer.encoding

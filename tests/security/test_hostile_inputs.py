@@ -300,3 +300,27 @@ def test_every_attribute_stays_text_in_the_xlsx_report(client, hostile_batch):
     book = load_workbook(io.BytesIO(r.content))
     assert hostile.formula_cells(book) == []
     json.dumps(hostile_batch)  # the import answer itself is plain JSON
+
+
+# --- file names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["长" * 200 + ".gpkg", "图斑\u202egpkg.exe.gpkg", "a\x07b.gpkg", "x" * 600 + ".gpkg"]
+)
+def test_an_upload_name_too_long_or_with_bidi_is_stored_clean(client, squares_gpkg, name):
+    with squares_gpkg.open("rb") as fh:
+        r = client.post(
+            "/api/batches",
+            data={
+                "programme": "mining", "period": "2019Q3", "authority": "省厅",
+                "issued_on": "2019-10-15", "due_on": "2019-11-30",
+            },
+            files={"file": (name, fh)},
+        )  # fmt: skip
+    assert r.status_code == 201, r.text[:300]
+    stored = r.json()["source_name"]
+    assert text_problem(stored, max_len=500, multiline=False) is None, stored
+    assert stored.endswith(".gpkg")
+    listed = client.get("/api/batches").json()["data"]
+    assert [b["source_name"] for b in listed] == [stored]
