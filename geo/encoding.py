@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+from geo.inputs import scrub_text
+
 
 def dbf_records_bytes(dbf: Path, limit: int = 1 << 20) -> bytes:
     """The raw record area of a dBASE file (header skipped), up to ``limit`` bytes."""
@@ -38,7 +40,9 @@ def shapefile_encoding(shp: Path) -> tuple[str | None, str]:
     """(encoding to pass to the reader or None to let GDAL use the .cpg, how it was decided)."""
     for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
         if cpg.exists():
-            return None, f".cpg: {cpg.read_text(errors='replace').strip()}"
+            # Its text is shown and stored (VARCHAR(200)): cleaned and cut, whatever it holds.
+            said = scrub_text(cpg.read_text(errors="replace")).strip()
+            return None, f".cpg: {said[:40]}{'…' if len(said) > 40 else ''}"
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
         return None, "no .dbf"

@@ -28,6 +28,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 REQUIRED = ("code", "xzqdm")
+# The longest key the store keeps (its VARCHAR columns); a longer one is refused at import
+# rather than cut, since a cut code could join another 图斑's case.
+MAX_LENGTH = {"code": 100, "xzqdm": 32}
 
 
 def display_name(canonical: str) -> str:

@@ -52,6 +52,9 @@ def clean_geometries(geoms: np.ndarray, *, allow_points: bool = False) -> CleanR
     for i in np.flatnonzero(~missing & ~polygonal & ~punctual):
         out.rejected[int(i)] = f"几何类型为 {geoms[i].geom_type}，应为面"
     for i in np.flatnonzero(~missing & polygonal & ~valid):
+        if not np.isfinite(shapely.get_coordinates(geoms[i])).all():  # GEOS cannot repair these
+            out.rejected[int(i)] = "坐标含 NaN 或无穷大"
+            continue
         reason = shapely.is_valid_reason(geoms[i])
         fixed = _polygonal_part(shapely.make_valid(geoms[i]))
         if fixed is None or shapely.area(fixed) == 0:

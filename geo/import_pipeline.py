@@ -29,17 +29,23 @@ from pyproj import CRS, Transformer
 from geo.area import CGCS2000, M2_PER_MU, ellipsoidal_area_m2
 from geo.crs import Jurisdiction
 from geo.errors import InvalidGeometry, InvalidValue, MissingField
-from geo.fields import REQUIRED, display_name, resolve_fields
+from geo.fields import MAX_LENGTH, REQUIRED, display_name, resolve_fields
 from geo.geometry import clean_geometries
 from geo.layers import ParcelLayer, crs_label, json_column, resolve_crs, set_duplicates
 from geo.linking import Link, duplicates_in_file, link_to_existing
 from geo.memory import map_in_slices
 from geo.readers import RawLayer, open_source, read_raw
 from geo.report import ImportReport, RowNote
+from geo.text_columns import scrub_frame
 
 # Everything Tuban manages lies in China; a reprojected 图斑 outside this box means the file's
 # CRS is wrong, and storing it would put the case on the wrong continent.
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+# Areas are kept to the hundredth of a m²: a smaller polygon would be stored with no area at all.
+MIN_AREA_M2 = 0.01
+# Below this many square degrees (about 10 m² in China) a polygon's area is worth measuring
+# before it is kept; larger ones cannot fall under MIN_AREA_M2.
+_SMALL_DEG2 = 1e-9
 # Share of a 图斑 outside the county above which the report lists it.
 OUTSIDE_LISTED = 1e-3
 
@@ -122,10 +128,16 @@ def read(path: Path, options: ReadOptions) -> tuple[RawLayer, ImportReport]:
 def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Normalised:
     """Stage 2: recognise the required fields and decide the source CRS (given, file, guessed)."""
     t0 = time.perf_counter()
-    frame, name = raw.frame, raw.name
-    report.read = len(frame)
-    if len(frame) == 0:
+    name = raw.name
+    report.read = len(raw.frame)
+    if len(raw.frame) == 0:
         raise InvalidValue("图层中没有任何图斑", file=name)
+    frame, scrubbed = scrub_frame(raw.frame, name)
+    if scrubbed:
+        report.warnings.append(
+            "已删除属性中的控制字符、文字方向控制字符（如 U+202E）并统一为 NFC："
+            + "、".join(f"{c}（{n} 处）" for c, n in scrubbed.items())
+        )
     attr_cols = [c for c in frame.columns if c != "geometry"]
     try:
         cols = resolve_fields(attr_cols, options.field_map, raw.extra_aliases)
@@ -173,12 +185,34 @@ def repair(fields: Normalised, report: ImportReport) -> Repaired:
     cleaned = clean_geometries(geoms, allow_points=fields.driver in ("CSV", "XLSX"))
     del geoms
     rejected = dict(cleaned.rejected)
-    for i in np.flatnonzero(fields.codes == ""):
-        rejected.setdefault(int(i), f"字段 {fields.cols['code']} 为空")
-    for i in np.flatnonzero(fields.xzqdm == ""):
-        rejected.setdefault(int(i), f"字段 {fields.cols['xzqdm']} 为空")
+    for key, values in (("code", fields.codes), ("xzqdm", fields.xzqdm)):
+        col, most = fields.cols[key], MAX_LENGTH[key]
+        for i in np.flatnonzero(values == ""):
+            rejected.setdefault(int(i), f"字段 {col} 为空")
+        lengths = np.fromiter(map(len, values), int, len(values))
+        for i in np.flatnonzero(lengths > most):
+            rejected.setdefault(int(i), f"字段 {col} 过长：{lengths[i]} 个字符，最多 {most} 个")
+    _reject_pointless_areas(fields, cleaned.geoms, rejected)
     report.seconds["validate_reproject"] += time.perf_counter() - t0
     return Repaired(fields, cleaned.geoms, cleaned.repaired, rejected)
+
+
+def _reject_pointless_areas(
+    fields: Normalised, geoms: np.ndarray, rejected: dict[int, str]
+) -> None:
+    """A 图斑 given by its centre point has only its declared area: without a finite, positive
+    one it would count as nothing in every area indicator, so the row is refused."""
+    points = np.flatnonzero(shapely.get_type_id(geoms) == 0)
+    if not len(points):
+        return
+    col = fields.cols.get("declared_area")
+    if col is None:
+        for i in points:
+            rejected.setdefault(int(i), "按中心点导入的图斑须有面积字段（如 面积/JCMJ）")
+        return
+    area = _declared_area(fields.frame, col)
+    for i in points[~(np.isfinite(area[points]) & (area[points] > 0))]:
+        rejected.setdefault(int(i), f"字段 {col} 不是正的面积：{fields.frame[col].iloc[i]!r}")
 
 
 def reproject(fixed: Repaired, report: ImportReport, *, accept_partial: bool) -> Located:
@@ -194,13 +228,17 @@ def reproject(fixed: Repaired, report: ImportReport, *, accept_partial: bool) ->
     rejected = fixed.rejected
     for i in _outside_china(lonlat):
         rejected.setdefault(int(i), f"坐标换算后不在中国境内，坐标系 {f.crs.to_string()} 可能有误")
+    for i in _too_small(lonlat, skip=rejected):
+        rejected.setdefault(int(i), f"椭球面积不足 {MIN_AREA_M2} 平方米")
     codes = f.codes
     report.repaired = [
         RowNote(i + 1, codes[i] or None, r) for i, r in sorted(fixed.repaired.items())
     ]
     report.rejected = [RowNote(i + 1, codes[i] or None, r) for i, r in sorted(rejected.items())]
-    if rejected and not accept_partial:
-        _raise_rejected(report, f.name, f.cols)
+    if rejected and (not accept_partial or len(rejected) == len(f.frame)):
+        # With every row refused there is nothing partial to accept: an empty batch would
+        # only hide that the whole file is unusable.
+        _raise_rejected(report, f.name, f.cols, none_left=len(rejected) == len(f.frame))
     keep = np.setdiff1d(np.arange(len(f.frame)), np.fromiter(rejected, int, len(rejected)))
     out = Located(
         frame=f.frame.iloc[keep],
@@ -374,18 +412,20 @@ def _to_cgcs2000(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     )
 
 
-def _raise_rejected(report: ImportReport, name: str, cols: dict[str, str]) -> None:
+def _raise_rejected(
+    report: ImportReport, name: str, cols: dict[str, str], *, none_left: bool
+) -> None:
     first = report.rejected[0]
-    field = (
-        cols["code"]
-        if "字段" in first.reason and cols["code"] in first.reason
-        else (cols["xzqdm"] if cols["xzqdm"] in first.reason else "geometry")
-    )
+    field = next((c for c in cols.values() if first.reason.startswith(f"字段 {c} ")), "geometry")
     cls = InvalidValue if field != "geometry" else InvalidGeometry
     more = f"（共 {len(report.rejected)} 行有问题）" if len(report.rejected) > 1 else ""
     raise cls(
         f"第 {first.row} 行：{first.reason}{more}；"
-        "修正后重新导入，或用 --accept-partial 只导入其余行",
+        + (
+            "没有可导入的行，修正后重新导入"
+            if none_left
+            else "修正后重新导入，或用 --accept-partial 只导入其余行"
+        ),
         file=name,
         row=first.row,
         field=field,
@@ -404,6 +444,18 @@ def _outside_china(lonlat: np.ndarray) -> np.ndarray:
         bad = ~((b[:, 0] >= minx) & (b[:, 2] <= maxx) & (b[:, 1] >= miny) & (b[:, 3] <= maxy))
     bad &= ~shapely.is_missing(lonlat)
     return np.flatnonzero(bad)
+
+
+def _too_small(lonlat: np.ndarray, skip: Mapping[int, str]) -> np.ndarray:
+    """Rows (not already in ``skip``) whose polygon has less than MIN_AREA_M2 of ellipsoidal
+    area."""
+    polygonal = np.isin(shapely.get_type_id(lonlat), (3, 6))
+    with np.errstate(invalid="ignore"):
+        small = polygonal & (shapely.area(lonlat) < _SMALL_DEG2)
+    rows = np.setdiff1d(np.flatnonzero(small), np.fromiter(skip, int, len(skip)))
+    if not len(rows):
+        return rows
+    return rows[ellipsoidal_area_m2(lonlat[rows]) < MIN_AREA_M2]
 
 
 def _declared_area(frame: pd.DataFrame, col: str | None) -> np.ndarray:

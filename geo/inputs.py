@@ -37,6 +37,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+# What ``text_problem`` refuses in free text, as one character class usable by pandas' regex
+# engines too: control characters but tab and line ends, and the bidi controls above.
+UNSAFE_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_UNSAFE = re.compile(UNSAFE_CHARS + "|[\ud800-\udfff]")
+
+
 def _control_chars(s: str, *, multiline: bool) -> list[str]:
     # A carriage return comes with Windows line ends (\r\n), which clean_text turns into \n.
     allowed = {"\n", "\r", "\t"} if multiline else set()
@@ -85,6 +91,37 @@ def clean_text(v: Any, *, max_len: int = MAX_NOTE, multiline: bool = True) -> st
     if problem:
         raise ValueError(problem)
     return s
+
+
+def scrub_text(s: str) -> str:
+    """``s`` with every character ``text_problem`` refuses in free text removed (NUL and other
+    control characters but tab and line ends, bidi controls, lone surrogates), in NFC.
+
+    For text that arrives in bulk and cannot be sent back for an invisible character, such as
+    a province file's attributes; what a person types is refused instead (``clean_text``).
+
+    >>> scrub_text("gpj\\u202e.exe"), scrub_text("Cafe\\u0301")
+    ('gpj.exe', 'Café')
+    """
+    return unicodedata.normalize("NFC", _UNSAFE.sub("", s))
+
+
+def file_name(name: str, *, max_bytes: int = 200) -> str:
+    """A file's name as Tuban stores and shows it (an upload's name comes from the client):
+    ``scrub_text``-ed, trimmed, and at most ``max_bytes`` of UTF-8, cut in the stem so the
+    suffix that says what the file is survives (a file system takes 255 bytes).
+
+    >>> file_name("报告\u202egpj.exe.gpkg"), file_name("长" * 100 + ".gpkg", max_bytes=20)
+    ('报告gpj.exe.gpkg', '长长长长….gpkg')
+    """
+    s = scrub_text(name).strip()
+    if len(s.encode()) <= max_bytes:
+        return s
+    stem, dot, suffix = s.rpartition(".")
+    if not dot or len(suffix.encode()) > max_bytes // 4:
+        stem, suffix = s, ""
+    budget = max_bytes - len("…".encode()) - len(suffix.encode()) - len(dot)
+    return stem.encode()[:budget].decode("utf-8", "ignore") + "…" + dot + suffix
 
 
 def clean_name(v: Any) -> str:

@@ -119,7 +119,11 @@ def resolve_crs(
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms[ok]))
     if where is None:
         raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义），请用 --crs 指定", file=name)
-    guess = guess_crs(bounds, where)  # type: ignore[arg-type]
+    try:
+        guess = guess_crs(bounds, where)  # type: ignore[arg-type]
+    except MissingCRS as exc:
+        exc.details.setdefault("file", name)
+        raise
     ll = to_lonlat_bounds(bounds, guess.crs, guess.swap_xy)  # type: ignore[arg-type]
     if not where.contains_bounds(ll, GUESS_MARGIN_DEG):
         raise MissingCRS(

@@ -6,6 +6,7 @@ inside a .zip. Excel and CSV lists of 图斑 carry WKT or centre coordinates in 
 
 from __future__ import annotations
 
+import codecs
 import io
 import tempfile
 import zipfile
@@ -18,12 +19,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
+from shapely.errors import ShapelyError
 
 from geo import archive
 from geo.encoding import guess_dbf_encoding, shapefile_encoding
-from geo.errors import InvalidValue, UnreadableFile
+from geo.errors import InvalidGeometry, InvalidValue, UnreadableFile
+from geo.inputs import file_name, text_problem
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -69,7 +73,7 @@ def open_source(path: Path) -> Iterator[tuple[Path, str]]:
         # Read by GDAL or openpyxl, which trust the directory: refuse a bomb before they open it.
         archive.open_zip(path, path.name).close()
     if path.suffix.lower() != ".zip":
-        yield path, path.name
+        yield path, file_name(path.name)
         return
     with (
         archive.open_zip(path, path.name) as zf,
@@ -91,7 +95,8 @@ def open_source(path: Path) -> Iterator[tuple[Path, str]]:
             raise UnreadableFile(
                 f"压缩包中应恰好有一个图层文件，找到 {len(cands)} 个", file=path.name, layers=names
             )
-        yield cands[0], f"{path.name}!{cands[0].relative_to(root)}"
+        # A batch's name (VARCHAR(500)): a member deep in folders is cut, never refused.
+        yield cands[0], file_name(f"{path.name}!{cands[0].relative_to(root)}", max_bytes=480)
 
 
 def read_raw(
@@ -101,9 +106,25 @@ def read_raw(
     suffix = path.suffix.lower()
     if not path.exists():
         raise UnreadableFile("文件不存在", file=name)
+    if encoding is not None:
+        _check_codec(encoding, name)
     if suffix in TABLE_SUFFIXES:
         return _read_table(path, name, layer=layer, encoding=encoding)
     return _read_vector(path, name, layer=layer, encoding=encoding)
+
+
+def _check_codec(encoding: str, name: str) -> None:
+    """Refuse an encoding no codec knows: GDAL would ignore it silently, Python fail late."""
+    # Python's lookup forgives a bidi override or stray punctuation in the name; GDAL would not.
+    known = text_problem(encoding, max_len=40, multiline=False) is None
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        known = False
+    if not known:
+        raise InvalidValue(
+            f"未知的编码 {encoding[:40]!r}，常用的是 UTF-8 和 GBK", file=name, field="encoding"
+        )
 
 
 def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
@@ -141,6 +162,8 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
             encoding = guess_dbf_encoding(_dbf_of(path))
             frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
             enc_note = f"{encoding} (the {enc_note} does not match the .dbf bytes)"
+    except ShapelyError as exc:
+        raise _unparsable(path, name, layer, encoding, exc) from None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
     extra: dict[str, tuple[str, ...]] = {}
@@ -149,6 +172,31 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
         extra = {"code": ("name",)}
     frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
     return RawLayer(frame, name, enc_note, str(info.get("driver")), extra)
+
+
+def _unparsable(
+    path: Path, name: str, layer: str | None, encoding: str | None, exc: Exception
+) -> InvalidGeometry:
+    """The refusal of a layer whose geometries GEOS cannot even build (a ring left open, NaN
+    coordinates), naming the first such row."""
+    try:
+        wkb = pyogrio.raw.read(path, layer=layer, encoding=encoding, columns=[])[2]
+    except (DataSourceError, DataLayerError, OSError, ValueError):
+        wkb = []
+    row = next((i + 1 for i, g in enumerate(wkb) if not _parses(g)), None)
+    where = f"第 {row} 行" if row else "图层中"
+    return InvalidGeometry(
+        f"{where}的几何无法解析（环未闭合或坐标不是有限数）：{exc}",
+        file=name, row=row, field="geometry", layer=layer,
+    )  # fmt: skip
+
+
+def _parses(wkb: bytes | None) -> bool:
+    try:
+        shapely.from_wkb(wkb)
+    except (ShapelyError, ValueError):
+        return False
+    return True
 
 
 def _read_frame(

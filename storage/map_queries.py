@@ -185,12 +185,13 @@ class MapView:
     ) -> tuple[list[dict[str, Any]], int]:
         """Cases whose 图斑编号, village or township name contains ``text``, exact codes first;
         returns (one page of rows, how many match)."""
-        like = f"%{text.replace('%', '').replace('_', '')}%"
+        # Literal text: a % or _ typed is looked for as itself (autoescape), never a wildcard,
+        # and a backslash means the same on both backends (PostgreSQL's LIKE escapes with it).
         where = [
             or_(
-                cases.c.code.like(like),
-                cases.c.village_name.like(like),
-                cases.c.township_name.like(like),
+                cases.c.code.contains(text, autoescape=True),
+                cases.c.village_name.contains(text, autoescape=True),
+                cases.c.township_name.contains(text, autoescape=True),
             )
         ]
         if programme is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from geo.errors import NotFound
 from geo.fields import FIELD_ALIASES
+from geo.inputs import scrub_text
 from geo.photos import check_photo, inspect_photo, make_thumbnail
 from storage.blobs import BlobStore
 from storage.repository import apply_in
@@ -52,6 +53,9 @@ class PhotoStore:
     ) -> dict[str, Any]:
         """Check and store a photo; the same photo twice on one case is stored once."""
         info = inspect_photo(data, filename)  # refuses non-images and oversized files first
+        # The name comes from the client: shown to others, so it gets the text rule of a file's
+        # attributes (no control or bidi characters: "gpj\u202e.exe" must not read as ".exe").
+        filename = scrub_text(filename).strip()[:300] or "photo"
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(cases.c.geom, cases.c.attributes, batches.c.due_on)
@@ -89,7 +93,7 @@ class PhotoStore:
                     photos.insert().values(
                         case_id=case_id,
                         sha256=info.sha256,
-                        filename=filename[:300],
+                        filename=filename,
                         mime=info.mime,
                         size=len(data),
                         width=info.width,

@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 
+from geo.fields import MAX_LENGTH
 from storage.types import Money, UTCDateTime
 
 metadata = MetaData(
@@ -78,8 +79,8 @@ cases = Table(
     # Looked up through the unique (batch_id, code) index; a second index would only slow imports.
     Column("batch_id", ForeignKey("batches.id"), nullable=False),
     Column("programme", String(32), nullable=False),
-    Column("code", String(100), nullable=False),
-    Column("xzqdm", String(32), nullable=False),
+    Column("code", String(MAX_LENGTH["code"]), nullable=False),
+    Column("xzqdm", String(MAX_LENGTH["xzqdm"]), nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("geom", LargeBinary, nullable=False),
     *_bbox(),
@@ -168,8 +169,8 @@ reissues = Table(
     Column("batch_id", ForeignKey("batches.id"), nullable=False, index=True),
     Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
     Column("row", Integer, nullable=False),
-    Column("code", String(100), nullable=False),
-    Column("xzqdm", String(32), nullable=False),
+    Column("code", String(MAX_LENGTH["code"]), nullable=False),
+    Column("xzqdm", String(MAX_LENGTH["xzqdm"]), nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("geom", LargeBinary, nullable=False),
     *_bbox(),

@@ -19,6 +19,7 @@ from api.security import ScopeDep, SeesEverything, require
 from geo.batch import BatchMeta
 from geo.errors import InvalidValue, NotFound
 from geo.fields import field_map_from
+from geo.inputs import file_name
 from geo.model import Judgment, Programme, State
 from geo.roles import Role
 from storage import spatial
@@ -55,7 +56,7 @@ ACCEPTED = {".gpkg", ".geojson", ".json", ".zip", ".kml", ".kmz", ".csv", ".xlsx
 
 async def save_upload(file: UploadFile, dest_dir: Path, limit_mb: int) -> Path:
     """Stream an upload to disk, refusing types Tuban cannot read and files over the limit."""
-    name = Path(file.filename or "upload").name
+    name = file_name(Path(file.filename or "upload").name)  # clean, and short enough for a disk
     if Path(name).suffix.lower() not in ACCEPTED:
         raise InvalidValue(
             "只接受 .gpkg、.geojson、.kml、.csv、.xlsx，或打包为 .zip 的 Shapefile / FileGDB",
