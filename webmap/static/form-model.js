@@ -15,7 +15,8 @@ export function today() {
 }
 
 export const LAND_CLASS_LIST = 'land-classes';
-const NUMBER = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
+/** A decimal amount (money, area) to the hundredth. */
+export const NUMBER = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
 
 /** The input widget of each payload kind. */
 const WIDGETS = {

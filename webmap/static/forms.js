@@ -6,19 +6,17 @@
 // (data-testid="file-merge-<case id>"); the payment form is "payment-form" / "payment-<field>".
 
 import { fill, h } from './dom.js';
-import { LAND_CLASS_LIST, formDef, payloadFrom, today } from './form-model.js';
+import { LAND_CLASS_LIST, NUMBER, formDef, payloadFrom, today } from './form-model.js';
 import { actionLabel, fieldLabel, kindLimits, landClasses } from './meta.js';
 
 export { today };
-
-const MONEY = { type: 'number', min: 0, step: '0.01', inputmode: 'decimal' };
 
 /** 登记缴款 (POST /api/enforcements/{id}/payments): not a case action, so its fields are here. */
 export function paymentForm() {
   return {
     submit: '登记缴款',
     fields: [
-      { name: 'amount_yuan', label: fieldLabel('amount_yuan'), required: true, ...MONEY, ...kindLimits('money') },
+      { name: 'amount_yuan', label: fieldLabel('amount_yuan'), required: true, ...NUMBER, ...kindLimits('money') },
       { name: 'receipt_no', label: fieldLabel('receipt_no'), type: 'text', required: true, ...kindLimits('name') },
       {
         name: 'paid_on', label: fieldLabel('paid_on'), type: 'date', required: true, initial: today,
