@@ -18,7 +18,7 @@ from geo.layers import ParcelLayer, Progress, no_progress
 from geo.linking import Link
 from geo.model import State
 from storage import daily_counts, spatial
-from storage.bulk import bind_constant, indexes_deferred, insert_rows, to_json
+from storage.bulk import analyze, bind_constant, indexes_deferred, insert_rows, to_json
 from storage.tables import batches, cases, reissues
 
 # New cases are converted and inserted this many at a time: a million at once would hold
@@ -66,6 +66,15 @@ def write_batch(
     created); the same file again for the same programme and period changes nothing.
     """
     batch.meta.validate()
+    row, created = _write(engine, batch, actor=actor, now=now, progress=progress)
+    if created:
+        analyze(engine, cases, reissues)
+    return row, created
+
+
+def _write(
+    engine: Engine, batch: Prepared, *, actor: str, now: datetime, progress: Progress
+) -> tuple[dict[str, Any], bool]:
     started = time.perf_counter()
     plan = _plan(batch)
     with engine.begin() as conn:
@@ -219,7 +228,7 @@ def _insert_cases(
     with indexes_deferred(conn, cases, len(new_idx)):
         for s0 in range(0, len(new_idx), WRITE_CHUNK):
             idx = new_idx[s0 : s0 + WRITE_CHUNK]
-            feats = _feature_columns(frame, idx)
+            feats = _feature_columns(frame, idx, conn, cases)
             feats.update(_hint_columns(batch.hints, idx))
             feats["delivered_land_class"] = _values(land_class, idx)
             columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
@@ -290,7 +299,7 @@ def _insert_reissues(
     frame = batch.layer.frame
     rows_no = frame["row"].to_numpy().tolist()
     re_idx = np.flatnonzero(~plan.is_new)
-    feats = _feature_columns(frame, re_idx)
+    feats = _feature_columns(frame, re_idx, conn, reissues)
 
     def case_of(i: int) -> int:
         # Its link's case, else (an in-file duplicate) its root row's new case.
@@ -330,14 +339,17 @@ def _values(col: pd.Series, idx: np.ndarray) -> list[Any]:
     return part.where(part.notna(), None).tolist()
 
 
-def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
-    """Storage values of rows ``idx``, column by column (takes of whole columns, no per-row
-    pandas)."""
+def _feature_columns(
+    frame: pd.DataFrame, idx: np.ndarray, conn: Connection, into: Any
+) -> dict[str, list[Any]]:
+    """Storage values of rows ``idx`` for table ``into``, column by column (takes of whole
+    columns, no per-row pandas)."""
+    geoms = frame.geometry.to_numpy()[idx]
     return {
         "code": _values(frame["code"], idx),
         "xzqdm": _values(frame["xzqdm"], idx),
         "attributes": _values(frame["attributes"], idx),  # already JSON text
-        **spatial.geometry_values(frame.geometry.to_numpy()[idx]),  # geom and its bbox
+        **spatial.geometry_values(geoms, conn=conn, into=into),  # geometry and its bbox
         "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
         "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
     }

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Engine, Table
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -83,3 +83,19 @@ def indexes_deferred(conn: Connection, table: Table, incoming: int) -> Iterator[
     yield True
     for _, sql in plain:  # the statements SQLite kept: the indexes come back exactly as they were
         conn.exec_driver_sql(sql)
+
+
+def analyze(engine: Engine, *tables: Table) -> None:
+    """On PostgreSQL, refresh the planner's statistics of ``tables`` after a large write.
+
+    Autovacuum would get there too, but only after a while: until then the planner guesses a
+    freshly imported table's size and may scan it instead of using the GiST index. Run after
+    the import's commit (it only reads), so the import itself stays one transaction. SQLite's
+    planner needs no statistics to prefer the R*Tree.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        for t in tables:
+            conn.exec_driver_sql(f'ANALYZE "{t.name}"')
+        conn.commit()

@@ -50,10 +50,40 @@ def alembic_config() -> Config:
     return cfg
 
 
+POSTGIS_MISSING = (
+    "PostgreSQL 数据库缺少 PostGIS 空间扩展：请在数据库服务器安装 postgresql-15-postgis-3，"
+    "再以超级用户在该数据库中执行 CREATE EXTENSION postgis;"
+    " (PostGIS is missing: install postgresql-15-postgis-3, then run CREATE EXTENSION postgis)"
+)
+
+
+class PostgisMissing(RuntimeError):
+    """The PostgreSQL database has no PostGIS extension, which the store's geometry needs."""
+
+
+def postgis_version(conn: Connection) -> str | None:
+    """The PostGIS extension version installed in the connected database (None: not installed)."""
+    return conn.exec_driver_sql(
+        "SELECT extversion FROM pg_extension WHERE extname = 'postgis'"
+    ).scalar()
+
+
+def require_postgis(conn: Connection) -> None:
+    """Raise ``PostgisMissing`` naming the package and the statement when PostGIS is absent.
+
+    The extension is not created here: that needs a superuser, and which schema holds it is
+    the administrator's choice (a store's schema search path must reach it, e.g. ``public``).
+    """
+    if postgis_version(conn) is None:
+        raise PostgisMissing(POSTGIS_MISSING)
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+    """Bring the schema to ``revision`` (idempotent); on PostgreSQL PostGIS must be installed."""
     cfg = alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            require_postgis(conn)
         cfg.attributes["connection"] = conn
         had_daily = _has_table(conn, "indicator_daily")
         command.upgrade(cfg, revision)

@@ -63,10 +63,21 @@ def _check_batch(conn: Any, batch_id: int) -> None:
         raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
 
 
-def _counts(conn: Any, batch_id: int, f: FeatureFilter) -> tuple[int, int]:
-    own = select(func.count()).select_from(cases).where(_own(batch_id, f))
-    again = select(func.count()).select_from(_first_reissues(batch_id, f).subquery())
-    return int(conn.execute(own).scalar_one()), int(conn.execute(again).scalar_one())
+def _counts(
+    conn: Any, batch_id: int, f: FeatureFilter, upto: int | None = None
+) -> tuple[int, int]:
+    """How many own and re-issued 图斑 meet ``f``; with ``upto``, counted no further than
+    ``upto + 1`` in all (a sum above ``upto`` then says only "more than ``upto``")."""
+    own = select(cases.c.id).where(_own(batch_id, f))
+    again = _first_reissues(batch_id, f)
+    if upto is None:
+        n_own = conn.execute(select(func.count()).select_from(own.subquery())).scalar_one()
+        n_again = conn.execute(select(func.count()).select_from(again.subquery())).scalar_one()
+        return int(n_own), int(n_again)
+    n_own = spatial.count_upto(conn, own, upto)
+    if n_own > upto:
+        return n_own, 0
+    return n_own, spatial.count_upto(conn, again, upto - n_own)
 
 
 class MapView:
@@ -76,8 +87,8 @@ class MapView:
         self.engine = engine
 
     def count(self, *, batch_id: int, where: FeatureFilter) -> int:
-        """How many of the batch's 图斑 (own and re-issued) meet ``where``: an index count on the
-        bounding-box columns, no geometry read."""
+        """How many of the batch's 图斑 (own and re-issued) meet ``where``: counted on the
+        spatial index and the box columns, no geometry read."""
         with self.engine.connect() as conn:
             _check_batch(conn, batch_id)
             return sum(_counts(conn, batch_id, where))
@@ -104,12 +115,20 @@ class MapView:
         where: FeatureFilter | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """``features`` and how many match in all (numberMatched), counted once."""
+        count_upto: int | None = None,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """``features`` and how many match in all (numberMatched), counted once.
+
+        With ``count_upto`` (at least ``offset + limit``) the count stops there: the number is
+        None when more match, so a view of the whole county costs O(``count_upto``) rows, not
+        a count of every 图斑 in it.
+        """
         f = where or FeatureFilter()
+        if count_upto is not None and limit is not None:
+            count_upto = max(count_upto, offset + limit)
         with self.engine.connect() as conn:
             _check_batch(conn, batch_id)
-            n_own, n_again = _counts(conn, batch_id, f)
+            n_own, n_again = _counts(conn, batch_id, f, count_upto)
             rows: list[dict[str, Any]] = []
             if offset < n_own and limit != 0:
                 own = select(cases).where(_own(batch_id, f)).order_by(cases.c.id)
@@ -117,7 +136,8 @@ class MapView:
             left = None if limit is None else limit - len(rows)
             if n_again and (left is None or left > 0):
                 rows += self._reissued(conn, batch_id, f, max(offset - n_own, 0), left)
-            return rows, n_own + n_again
+            matched = n_own + n_again
+            return rows, None if count_upto is not None and matched > count_upto else matched
 
     @staticmethod
     def _reissued(

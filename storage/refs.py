@@ -13,6 +13,7 @@ from geo.errors import DuplicateBatch, NotFound
 from geo.hints import ReferenceSet
 from geo.references import RefKind, RefLayer
 from storage import spatial
+from storage.bulk import analyze, insert_rows, to_json
 from storage.rows import inserted_id
 from storage.tables import ref_features, ref_layers
 
@@ -35,6 +36,21 @@ class RefStore:
         now: datetime,
     ) -> tuple[dict, bool]:
         """Store a layer version in one transaction; the same file again is a no-op."""
+        row, created = self._import(layer, name, version, source_name, source_sha256, actor, now)
+        if created:
+            analyze(self.engine, ref_features)
+        return row, created
+
+    def _import(
+        self,
+        layer: RefLayer,
+        name: str,
+        version: str,
+        source_name: str,
+        source_sha256: str,
+        actor: str,
+        now: datetime,
+    ) -> tuple[dict, bool]:
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(ref_layers).where(
@@ -70,20 +86,18 @@ class RefStore:
                     )
                 )
             )
-            stored = spatial.geometry_values(frame.geometry.to_numpy())
+            stored = spatial.geometry_values(
+                frame.geometry.to_numpy(), conn=conn, into=ref_features
+            )
             columns = {
+                "layer_id": [layer_id] * len(frame),
                 "ident": frame["ident"].tolist(),
                 "label": frame["label"].tolist(),
-                "attributes": frame["attributes"].tolist(),
+                "attributes": [to_json(a) for a in frame["attributes"]],
                 **stored,
             }
-            conn.execute(
-                ref_features.insert(),
-                [
-                    {"layer_id": layer_id, **dict(zip(columns, values, strict=True))}
-                    for values in zip(*columns.values(), strict=True)
-                ],
-            )
+            rows = list(zip(*columns.values(), strict=True))
+            insert_rows(conn, ref_features, list(columns), rows)
             stored_row = conn.execute(select(ref_layers).where(ref_layers.c.id == layer_id)).one()
             return dict(stored_row._mapping), True
 

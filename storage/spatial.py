@@ -1,30 +1,191 @@
-"""The spatial seam: how geometries and their bounding boxes are stored, and predicates on them."""
+"""The spatial seam: how geometries and their bounding boxes are stored, and predicates on them.
+
+Geometries are in CGCS2000 (EPSG:4490) lon/lat. Each row also carries its bounding box in four
+float columns, the exact box every predicate is checked against. Which index finds the rows is
+the backend's: on SQLite an R*Tree virtual table beside the table (``cases_rtree``,
+``ref_features_rtree``, kept in step by triggers, migration 0009); on PostgreSQL the geometry
+column itself is PostGIS ``geometry(MultiPolygon, 4490)`` with a GiST index, and point 图斑
+(CSV/XLSX deliveries of a centre point) live in a second column ``geom_point geometry(Point,
+4490)``, exactly one of the two set. Callers see none of this: they read ``geom`` as WKB and
+speak of boxes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import ColumnElement, Table, and_, true
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Connection,
+    LargeBinary,
+    Select,
+    Table,
+    and_,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    true,
+)
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator
 
-# Geometries are WKB in CGCS2000 (EPSG:4490); each row also carries its bounding box in these
-# columns, indexed, so that a viewport query never reads a geometry it does not return. A PostGIS
-# backend replaces this module: the callers speak only of boxes and geometries.
 BBOX_COLUMNS = ("minx", "miny", "maxx", "maxy")
 GEOMETRY_COLUMN = "geom"
+# PostgreSQL only: a point 图斑 cannot go in a MultiPolygon column. Not in the table metadata, so
+# no caller ever selects it; reading ``geom`` returns whichever of the two is set.
+POINT_COLUMN = "geom_point"
+SRID = 4490
 
 Box = tuple[float, float, float, float]
 
+# Tables with a spatial index, and the R*Tree that indexes each on SQLite (keyed by row id).
+RTREES = {"cases": "cases_rtree", "ref_features": "ref_features_rtree"}
+# The tables that hold point 图斑 besides polygons.
+WITH_POINTS = ("cases",)
 
-def geometry_values(geoms: Any) -> dict[str, list[Any]]:
-    """Storage values of an array of shapely geometries: WKB and the four bbox columns."""
+
+class StoredGeometry(TypeDecorator[bytes]):
+    """A geometry column: WKB on SQLite, PostGIS ``geometry(MultiPolygon, 4490)`` on PostgreSQL.
+
+    Either way the column reads as WKB (PostGIS: ``ST_AsBinary``, a one-part MultiPolygon as the
+    Polygon it equals, a point from ``geom_point`` when ``points``) and a bound WKB value is
+    promoted to a MultiPolygon on the way in. Bulk writes go through ``geometry_values``.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, points: bool = False) -> None:
+        super().__init__()
+        self.points = points
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """The PostGIS column type on PostgreSQL (DDL, reflection), a blob elsewhere."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False))
+        return dialect.type_descriptor(LargeBinary())
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        """WKB bytes go to the driver as they are (the SQL wraps them on PostGIS)."""
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        """WKB bytes come back as the driver gives them."""
+        return None
+
+    def bind_expression(self, bindvalue: Any) -> ColumnElement[Any]:
+        """On PostGIS, WKB made a MultiPolygon of SRID 4490."""
+        return _ToStored(bindvalue)
+
+    def column_expression(self, colexpr: Any) -> ColumnElement[Any]:
+        """On PostGIS, the stored geometry as WKB (see the class docstring)."""
+        return _FromStored(colexpr, self.points)
+
+
+class _ToStored(ColumnElement[bytes]):
+    inherit_cache = True
+    type = LargeBinary()
+    _traverse_internals = [("value", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@compiles(_ToStored)
+def _to_stored_blob(element: _ToStored, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.value, **kw)
+
+
+@compiles(_ToStored, "postgresql")
+def _to_stored_postgis(element: _ToStored, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.ST_Multi(func.ST_GeomFromWKB(element.value, SRID)), **kw)
+
+
+class _FromStored(ColumnElement[bytes]):
+    inherit_cache = True
+    type = LargeBinary()
+    _traverse_internals = [
+        ("col", InternalTraversal.dp_clauseelement),
+        ("points", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, col: Any, points: bool) -> None:
+        self.col = col
+        self.points = points
+
+
+@compiles(_FromStored)
+def _from_stored_blob(element: _FromStored, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.col, **kw)
+
+
+@compiles(_FromStored, "postgresql")
+def _from_stored_postgis(element: _FromStored, compiler: SQLCompiler, **kw: Any) -> str:
+    g = element.col
+    # A one-part MultiPolygon reads back as its Polygon: what an import of a polygon handed in.
+    shape: Any = case((func.ST_NumGeometries(g) == 1, func.ST_GeometryN(g, 1)), else_=g)
+    if element.points and getattr(g, "table", None) is not None:
+        shape = func.coalesce(shape, column(POINT_COLUMN, _selectable=g.table))
+    return compiler.process(func.ST_AsBinary(shape), **kw)
+
+
+def _postgis(conn: Connection | None, into: Table | None) -> bool:
+    return (
+        conn is not None
+        and into is not None
+        and conn.dialect.name == "postgresql"
+        and isinstance(into.c[GEOMETRY_COLUMN].type, StoredGeometry)
+    )
+
+
+def geometry_values(
+    geoms: Any, *, conn: Connection | None = None, into: Table | None = None
+) -> dict[str, list[Any]]:
+    """Storage values of an array of shapely geometries: the geometry and the four bbox columns.
+
+    Plain WKB (``geom``) unless ``conn`` is PostgreSQL and ``into`` has a PostGIS column: then
+    hex EWKB with SRID 4490, polygons promoted to MultiPolygon in ``geom``, points in
+    ``geom_point`` (the other one None), text a COPY writes straight into the geometry columns.
+    """
     arr = np.asarray(geoms, dtype=object)
     b = shapely.bounds(arr) if len(arr) else np.empty((0, 4))
-    out: dict[str, list[Any]] = {GEOMETRY_COLUMN: shapely.to_wkb(arr).tolist() if len(arr) else []}
+    out: dict[str, list[Any]] = {}
+    if _postgis(conn, into):
+        assert into is not None
+        out.update(_postgis_values(arr, points=into.name in WITH_POINTS))
+    else:
+        out[GEOMETRY_COLUMN] = shapely.to_wkb(arr).tolist() if len(arr) else []
     for k, name in enumerate(BBOX_COLUMNS):
         out[name] = b[:, k].tolist()
+    return out
+
+
+def _postgis_values(arr: np.ndarray, *, points: bool) -> dict[str, list[Any]]:
+    kind = shapely.get_type_id(arr) if len(arr) else np.empty(0, dtype=int)
+    is_point = kind == 0
+    if is_point.any() and not points:
+        raise ValueError("点几何只能存入图斑表")
+    single = kind == 3  # Polygon
+    shapes = arr.copy()
+    if single.any():
+        shapes[single] = shapely.multipolygons(arr[single], indices=np.arange(single.sum()))
+    hexed = shapely.to_wkb(shapely.set_srid(shapes, SRID), hex=True, include_srid=True)
+    polys = np.where(is_point, None, hexed).tolist() if len(arr) else []
+    out = {GEOMETRY_COLUMN: polys}
+    if points:
+        out[POINT_COLUMN] = np.where(is_point, hexed, None).tolist() if len(arr) else []
     return out
 
 
@@ -38,9 +199,9 @@ def bbox_of(row: Mapping[str, Any]) -> list[float]:
     return [row[name] for name in BBOX_COLUMNS]
 
 
-def bbox_columns(table: Table) -> list[Any]:
-    """The bbox columns of ``table``, to select beside other columns."""
-    return [table.c[name] for name in BBOX_COLUMNS]
+def bbox_columns(t: Table) -> list[Any]:
+    """The bbox columns of ``t``, to select beside other columns."""
+    return [t.c[name] for name in BBOX_COLUMNS]
 
 
 def geometry(row: Mapping[str, Any]) -> shapely.Geometry:
@@ -55,14 +216,137 @@ def geometries(values: Sequence[bytes]) -> np.ndarray:
     return shapely.from_wkb(list(values))
 
 
-def overlaps(table: Table, box: Box | None) -> ColumnElement[bool]:
-    """Rows of ``table`` whose bounding box meets ``box`` (every row when ``box`` is None).
+class _ByBackend(ColumnElement[bool]):
+    """A condition written once per backend, the one compiled chosen by the dialect."""
 
-    Boxes touching at an edge count as meeting: a 图斑 on the viewport's border is drawn.
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("sqlite", InternalTraversal.dp_clauseelement),
+        ("postgresql", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, sqlite: ColumnElement[bool], postgresql: ColumnElement[bool]) -> None:
+        self.sqlite = sqlite
+        self.postgresql = postgresql
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.sqlite._from_objects
+
+
+@compiles(_ByBackend)
+def _by_backend_sqlite(element: _ByBackend, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.sqlite, **kw)
+
+
+@compiles(_ByBackend, "postgresql")
+def _by_backend_postgresql(element: _ByBackend, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.postgresql, **kw)
+
+
+def rtree(t: Table) -> Any:
+    """The R*Tree of ``t`` on SQLite, as a selectable (id and the box)."""
+    return table(RTREES[t.name], column("id"), *(column(c) for c in BBOX_COLUMNS))
+
+
+def _rtree_hits(t: Table, box: Box) -> ColumnElement[bool]:
+    minx, miny, maxx, maxy = box
+    rt = rtree(t)
+    # The row-id list drives the query: SQLite looks each id up by primary key, and the
+    # (batch_id, code) index is no longer the cheaper plan for a small box.
+    hits = select(rt.c.id).where(
+        rt.c.maxx >= minx, rt.c.minx <= maxx, rt.c.maxy >= miny, rt.c.miny <= maxy
+    )
+    return t.c.id.in_(hits)
+
+
+def _gist_hits(t: Table, box: Box) -> ColumnElement[bool]:
+    env = func.ST_MakeEnvelope(*box, SRID)
+    hit = t.c[GEOMETRY_COLUMN].op("&&")(env)
+    if t.name in WITH_POINTS:
+        hit = or_(hit, column(POINT_COLUMN, _selectable=t).op("&&")(env))
+    return hit
+
+
+def overlaps(t: Table, box: Box | None) -> ColumnElement[bool]:
+    """Rows of ``t`` whose bounding box meets ``box`` (every row when ``box`` is None).
+
+    Boxes touching at an edge count as meeting: a 图斑 on the viewport's border is drawn. The
+    spatial index (R*Tree on SQLite, GiST ``&&`` on PostGIS) finds the candidates; both keep
+    boxes in single precision, rounded outwards, so the exact box columns decide.
     """
     if box is None:
         return true()
     minx, miny, maxx, maxy = box
-    return and_(
-        table.c.maxx >= minx, table.c.minx <= maxx, table.c.maxy >= miny, table.c.miny <= maxy
-    )
+    exact = and_(t.c.maxx >= minx, t.c.minx <= maxx, t.c.maxy >= miny, t.c.miny <= maxy)
+    if t.name not in RTREES:
+        return exact
+    return and_(_ByBackend(_rtree_hits(t, box), _gist_hits(t, box)), exact)
+
+
+def count_upto(conn: Connection, query: Select[Any], cap: int) -> int:
+    """How many rows ``query`` yields, counting no further than ``cap + 1``.
+
+    A county view asks only whether more than the map's cap are in view: this costs O(cap)
+    rows read, where a full count reads every row in the box.
+    """
+    bounded = select(func.count()).select_from(query.limit(cap + 1).subquery())
+    return int(conn.execute(bounded).scalar_one())
+
+
+def rtree_ddl(t: str) -> list[str]:
+    """SQLite statements creating ``t``'s R*Tree, filling it from the bbox columns, and the
+    triggers keeping it in step with ``t``.
+
+    A migration that recreates ``t`` (Alembic ``batch_alter_table`` on SQLite copies the table
+    and drops its triggers) must run ``rtree_triggers(t)`` again afterwards.
+    """
+    rt = RTREES[t]
+    return [
+        f"CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy)",
+        f"INSERT INTO {rt} (id, minx, maxx, miny, maxy) SELECT id, minx, maxx, miny, maxy FROM {t}",
+        *rtree_triggers(t),
+    ]
+
+
+def rtree_triggers(t: str) -> list[str]:
+    """The triggers keeping ``t``'s R*Tree in step with its bbox columns (idempotent)."""
+    rt = RTREES[t]
+    values = "new.id, new.minx, new.maxx, new.miny, new.maxy"
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {rt}_insert AFTER INSERT ON {t} BEGIN "
+        f"INSERT INTO {rt} (id, minx, maxx, miny, maxy) VALUES ({values}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {rt}_update AFTER UPDATE OF id, minx, miny, maxx, maxy "
+        f"ON {t} BEGIN DELETE FROM {rt} WHERE id = old.id; "
+        f"INSERT INTO {rt} (id, minx, maxx, miny, maxy) VALUES ({values}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {rt}_delete AFTER DELETE ON {t} BEGIN "
+        f"DELETE FROM {rt} WHERE id = old.id; END",
+    ]
+
+
+# What the spatial index adds beside the table metadata, per backend: SQLite's R*Tree tables
+# (and the shadow tables the rtree module keeps), PostGIS's point column and GiST indexes.
+SPATIAL_INDEXES = ("ix_cases_geom", "ix_cases_geom_point", "ix_ref_features_geom")
+
+
+def beside_metadata(dialect: str) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook leaving out what the tables do not describe on
+    ``dialect``: the R*Tree tables on SQLite, the GiST indexes and the geometry columns on
+    PostGIS (their type and nullability are this module's; tests/storage/test_postgis.py checks
+    them there)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, _to: Any) -> bool:
+        if type_ == "table":  # spatial_ref_sys: PostGIS's own, seen through the search path
+            own = name == "spatial_ref_sys" or any(
+                (name or "").startswith(rt) for rt in RTREES.values()
+            )
+            return not own
+        if type_ == "index":
+            return name not in SPATIAL_INDEXES
+        if type_ == "column" and dialect == "postgresql":
+            table_name = getattr(getattr(obj, "table", None), "name", None)
+            return not (table_name in RTREES and name in (GEOMETRY_COLUMN, POINT_COLUMN))
+        return True
+
+    return include

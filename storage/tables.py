@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from geo.fields import MAX_LENGTH
+from storage.spatial import StoredGeometry
 from storage.types import Money, UTCDateTime
 
 metadata = MetaData(
@@ -70,8 +71,9 @@ batches = Table(
     UniqueConstraint("source_sha256", "programme", "period"),
 )
 
-# Geometry is WKB in CGCS2000 (EPSG:4490) lon/lat, with its bounding box in plain columns so a
-# viewport query needs no spatial extension on the embedded store.
+# Geometry in CGCS2000 (EPSG:4490) lon/lat (storage/spatial.py: WKB on SQLite, PostGIS on
+# PostgreSQL, point 图斑 beside it there), with its bounding box in plain columns that every box
+# predicate checks exactly; the spatial index is the backend's (R*Tree, GiST; migration 0009).
 cases = Table(
     "cases",
     metadata,
@@ -82,7 +84,8 @@ cases = Table(
     Column("code", String(MAX_LENGTH["code"]), nullable=False),
     Column("xzqdm", String(MAX_LENGTH["xzqdm"]), nullable=False),
     Column("attributes", JSON, nullable=False),
-    Column("geom", LargeBinary, nullable=False),
+    # NULL on PostgreSQL for a point 图斑 (then geom_point holds it; a CHECK keeps one set).
+    Column("geom", StoredGeometry(points=True), nullable=False),
     *_bbox(),
     Column("area_m2", Float, nullable=False),
     Column("area_mu", Float, nullable=False),
@@ -142,7 +145,6 @@ cases = Table(
     # the 耕地 share of new construction is counted from it.
     Column("delivered_land_class", String(8)),
     UniqueConstraint("batch_id", "code"),
-    Index("ix_cases_bbox", "minx", "maxx", "miny", "maxy"),
     Index("ix_cases_programme_code", "programme", "code"),
     # Partial: most 图斑 share no site and are never filed, so these stay small and cost an
     # import nothing.
@@ -200,9 +202,8 @@ ref_features = Table(
     Column("ident", String(200), nullable=False),
     Column("label", String(200), nullable=False),
     Column("attributes", JSON, nullable=False),
-    Column("geom", LargeBinary, nullable=False),
+    Column("geom", StoredGeometry(), nullable=False),
     *_bbox(),
-    Index("ix_ref_features_bbox", "minx", "maxx", "miny", "maxy"),
 )
 
 # Append-only: rows are inserted, never updated or deleted. (case_id, seq) is unique, so two

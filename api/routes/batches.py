@@ -214,18 +214,26 @@ def geojson_page(
     properties: list[dict[str, Any]],
     *,
     ids: list[int] | None,
-    matched: int,
+    matched: int | None,
     limit: int,
     offset: int,
+    counted_upto: int | None = None,
 ) -> Response:
     """One page of features in the OGC API - Features style: numberMatched, numberReturned and
-    a ``next`` link (also as ``next``, like every other list of the API; null on the last)."""
+    a ``next`` link (also as ``next``, like every other list of the API; null on the last).
+
+    ``matched`` None means more than ``counted_upto`` match: numberMatched is then left out
+    (OGC makes it optional) and ``numberMatchedAbove`` says what was counted.
+    """
     nxt = None
-    if 0 < limit and offset + limit < matched:
+    if 0 < limit and (matched is None or offset + limit < matched):
         nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
     links = [{"rel": "next", "type": GEOJSON, "href": nxt}] if nxt else []
+    counted = {"numberMatched": matched} if matched is not None else {}
+    if matched is None:
+        counted["numberMatchedAbove"] = counted_upto
     members = {
-        "numberMatched": matched,
+        **counted,
         "numberReturned": len(properties),
         "limit": limit,
         "offset": offset,
@@ -256,10 +264,13 @@ def features(
 ) -> Response:
     """The batch's 图斑 meeting bbox and the filters, as GeoJSON, a page at a time.
 
-    A page holds ``limit`` features (default: the server's feature_limit); ``numberMatched``
-    says how many meet the query in all, so a map looking at the whole province can ask to
-    zoom in (``limit=0`` asks only that, read from the bounding-box index without touching a
-    geometry). A verifier's map shows only what is assigned to them.
+    A page holds ``limit`` features (default: the server's feature_limit); ``next`` links the
+    following page, so a client can read every feature of a view. ``numberMatched`` says how
+    many meet the query in all when that is at most feature_limit (or offset + limit, if
+    larger); above it the count stops and only ``numberMatchedAbove`` is given, so a map
+    looking at the whole county learns it must zoom in at the cost of counting feature_limit
+    rows (``limit=0`` asks only that, from the spatial index, without touching a geometry). A
+    verifier's map shows only what is assigned to them.
     """
     cap = settings.feature_limit if limit is None else limit
     where = FeatureFilter(
@@ -268,8 +279,11 @@ def features(
         townships=_csv(township),
         scope=scope,
     )
-    # Counted on the bounding-box index; geometries are read for this page only.
-    rows, matched = services.map.page(batch_id=batch_id, where=where, limit=cap, offset=offset)
+    # Counted on the spatial index, no further than needed; geometries read for this page only.
+    upto = max(settings.feature_limit, offset + cap)
+    rows, matched = services.map.page(
+        batch_id=batch_id, where=where, limit=cap, offset=offset, count_upto=upto
+    )
     return geojson_page(
         request,
         spatial.geometries([r["geom"] for r in rows]),
@@ -278,4 +292,5 @@ def features(
         matched=matched,
         limit=cap,
         offset=offset,
+        counted_upto=upto,
     )

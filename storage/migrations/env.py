@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from storage import spatial
 from storage.tables import metadata
 
 config = context.config
@@ -28,6 +29,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+        include_object=spatial.beside_metadata(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -127,8 +127,8 @@ function config() {
  * feature_limit are in view. Then `truncated` is set, `features` is empty and `total`
  * (numberMatched) tells the user how many there are, so the map asks them to zoom in.
  *
- * The count comes first (limit=0: numberMatched from the bounding-box index, no geometry read),
- * so a view over the whole province costs no more than counting it.
+ * The count comes first (limit=0: numberMatched from the spatial index, no geometry read, and
+ * counted no further than the cap), so a view over the whole county costs O(cap).
  */
 async function viewFeatures(batchId, params, { signal } = {}) {
   const path = `api/batches/${encodeURIComponent(batchId)}/features`;
@@ -136,17 +136,24 @@ async function viewFeatures(batchId, params, { signal } = {}) {
   if (!cap) {
     const fc = await request('GET', path, { params, signal }); // the server's own cap
     const truncated = fc.next !== null && fc.next !== undefined;
-    return { ...fc, total: fc.numberMatched, truncated, features: truncated ? [] : fc.features };
+    return { ...fc, total: totalOf(fc), truncated, features: truncated ? [] : fc.features };
   }
   const hits = await request('GET', path, { params: { ...params, limit: 0 }, signal });
-  const view = { ...hits, total: hits.numberMatched, limit: cap, truncated: false };
-  if (hits.numberMatched > cap) return { ...view, truncated: true, features: [] };
+  const view = { ...hits, total: totalOf(hits), limit: cap, truncated: false };
+  // No numberMatched: the server stopped counting above its cap (numberMatchedAbove).
+  const more = hits.numberMatched === undefined || hits.numberMatched > cap;
+  if (more) return { ...view, truncated: true, features: [] };
   if (hits.numberMatched === 0) return view;
   const fc = await request('GET', path, { params: { ...params, limit: cap }, signal });
   const truncated = Boolean(fc.next); // more appeared since the count
   return {
-    ...fc, total: fc.numberMatched, limit: cap, truncated, features: truncated ? [] : fc.features,
+    ...fc, total: totalOf(fc), limit: cap, truncated, features: truncated ? [] : fc.features,
   };
+}
+
+/** How many 图斑 a page says match: the count, or "3000+" when the server counted no further. */
+function totalOf(fc) {
+  return fc.numberMatched ?? `${fc.numberMatchedAbove}+`;
 }
 
 /** Fetch an image with the token and hand back an object URL (revoke it when done). */
