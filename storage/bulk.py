@@ -90,8 +90,9 @@ def analyze(engine: Engine, *tables: Table) -> None:
 
     Autovacuum would get there too, but only after a while: until then the planner guesses a
     freshly imported table's size and may scan it instead of using the GiST index. Run after
-    the import's commit (it only reads), so the import itself stays one transaction. SQLite's
-    planner needs no statistics to prefer the R*Tree.
+    the import's commit (it writes only statistics), so the import itself stays one
+    transaction. SQLite needs none: its box queries are driven from the R*Tree by their form
+    (``storage.spatial.within``), not by statistics.
     """
     if engine.dialect.name != "postgresql":
         return

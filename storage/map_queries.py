@@ -28,9 +28,10 @@ class FeatureFilter:
     townships: Sequence[str] = ()
     scope: Scope = EVERYTHING
 
-    def on(self, table: Any) -> list[Any]:
-        """The conditions, the box taken on ``table`` (cases, or reissues for their own shape)."""
-        conds = [spatial.overlaps(table, self.bbox)]
+    def on(self, query: Select[Any], table: Any) -> Select[Any]:
+        """``query`` narrowed to what the view wants, the box taken on ``table`` (cases, or
+        reissues for their own shape) and found through its spatial index."""
+        conds: list[Any] = []
         if self.states:
             conds.append(cases.c.state.in_(list(self.states)))
         if self.townships:
@@ -38,11 +39,11 @@ class FeatureFilter:
         visible = self.scope.clause()
         if visible is not None:
             conds.append(visible)
-        return conds
+        return spatial.within(query, table, self.bbox).where(*conds)
 
 
-def _own(batch_id: int, f: FeatureFilter) -> Any:
-    return and_(cases.c.batch_id == batch_id, *f.on(cases))
+def _own(query: Select[Any], batch_id: int, f: FeatureFilter) -> Select[Any]:
+    return f.on(query.where(cases.c.batch_id == batch_id), cases)
 
 
 def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
@@ -50,12 +51,12 @@ def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
 
     In-file duplicates are left out: they are the same case, drawn once.
     """
-    return (
+    again = (
         select(func.min(reissues.c.id))
         .join(cases, cases.c.id == reissues.c.case_id)
-        .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id, *f.on(reissues))
-        .group_by(reissues.c.case_id)
+        .where(reissues.c.batch_id == batch_id, cases.c.batch_id != batch_id)
     )
+    return f.on(again, reissues).group_by(reissues.c.case_id)
 
 
 def _check_batch(conn: Any, batch_id: int) -> None:
@@ -63,12 +64,10 @@ def _check_batch(conn: Any, batch_id: int) -> None:
         raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
 
 
-def _counts(
-    conn: Any, batch_id: int, f: FeatureFilter, upto: int | None = None
-) -> tuple[int, int]:
+def _counts(conn: Any, batch_id: int, f: FeatureFilter, upto: int | None = None) -> tuple[int, int]:
     """How many own and re-issued 图斑 meet ``f``; with ``upto``, counted no further than
     ``upto + 1`` in all (a sum above ``upto`` then says only "more than ``upto``")."""
-    own = select(cases.c.id).where(_own(batch_id, f))
+    own = _own(select(cases.c.id), batch_id, f)
     again = _first_reissues(batch_id, f)
     if upto is None:
         n_own = conn.execute(select(func.count()).select_from(own.subquery())).scalar_one()
@@ -131,7 +130,7 @@ class MapView:
             n_own, n_again = _counts(conn, batch_id, f, count_upto)
             rows: list[dict[str, Any]] = []
             if offset < n_own and limit != 0:
-                own = select(cases).where(_own(batch_id, f)).order_by(cases.c.id)
+                own = _own(select(cases), batch_id, f).order_by(cases.c.id)
                 rows = [dict(r._mapping) for r in conn.execute(own.offset(offset).limit(limit))]
             left = None if limit is None else limit - len(rows)
             if n_again and (left is None or left > 0):

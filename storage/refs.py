@@ -128,7 +128,8 @@ class RefStore:
             ref_features.c.label,
             ref_features.c.attributes,
             ref_features.c.geom,
-        ).where(ref_features.c.layer_id == layer_id, spatial.overlaps(ref_features, bbox))
+        ).where(ref_features.c.layer_id == layer_id)
+        q = spatial.within(q, ref_features, bbox)
         with self.engine.connect() as conn:
             self._check(conn, layer_id)
             rows = conn.execute(q.order_by(ref_features.c.id).offset(offset).limit(limit)).all()
@@ -143,12 +144,10 @@ class RefStore:
         )
 
     def count(self, layer_id: int, bbox: tuple[float, float, float, float] | None = None) -> int:
-        """How many of the layer's features meet ``bbox`` (an index count, no geometry read)."""
-        q = (
-            select(func.count())
-            .select_from(ref_features)
-            .where(ref_features.c.layer_id == layer_id, spatial.overlaps(ref_features, bbox))
-        )
+        """How many of the layer's features meet ``bbox`` (on the spatial index, no geometry
+        read)."""
+        ids = select(ref_features.c.id).where(ref_features.c.layer_id == layer_id)
+        q = select(func.count()).select_from(spatial.within(ids, ref_features, bbox).subquery())
         with self.engine.connect() as conn:
             self._check(conn, layer_id)
             return int(conn.execute(q).scalar_one())

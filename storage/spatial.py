@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Connection,
+    Join,
     LargeBinary,
     Select,
     Table,
@@ -182,10 +183,10 @@ def _postgis_values(arr: np.ndarray, *, points: bool) -> dict[str, list[Any]]:
     if single.any():
         shapes[single] = shapely.multipolygons(arr[single], indices=np.arange(single.sum()))
     hexed = shapely.to_wkb(shapely.set_srid(shapes, SRID), hex=True, include_srid=True)
-    polys = np.where(is_point, None, hexed).tolist() if len(arr) else []
-    out = {GEOMETRY_COLUMN: polys}
+    pairs = list(zip(hexed.tolist() if len(arr) else [], is_point.tolist(), strict=True))
+    out: dict[str, list[Any]] = {GEOMETRY_COLUMN: [None if p else h for h, p in pairs]}
     if points:
-        out[POINT_COLUMN] = np.where(is_point, hexed, None).tolist() if len(arr) else []
+        out[POINT_COLUMN] = [h if p else None for h, p in pairs]
     return out
 
 
@@ -221,6 +222,7 @@ class _ByBackend(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    _is_implicitly_boolean = True  # a condition, not a boolean value to compare with 1
     _traverse_internals = [
         ("sqlite", InternalTraversal.dp_clauseelement),
         ("postgresql", InternalTraversal.dp_clauseelement),
@@ -237,12 +239,12 @@ class _ByBackend(ColumnElement[bool]):
 
 @compiles(_ByBackend)
 def _by_backend_sqlite(element: _ByBackend, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.sqlite, **kw)
+    return compiler.process(element.sqlite.self_group(), **kw)  # parenthesised in an AND
 
 
 @compiles(_ByBackend, "postgresql")
 def _by_backend_postgresql(element: _ByBackend, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.postgresql, **kw)
+    return compiler.process(element.postgresql.self_group(), **kw)
 
 
 def rtree(t: Table) -> Any:
@@ -263,7 +265,7 @@ def _rtree_hits(t: Table, box: Box) -> ColumnElement[bool]:
 
 def _gist_hits(t: Table, box: Box) -> ColumnElement[bool]:
     env = func.ST_MakeEnvelope(*box, SRID)
-    hit = t.c[GEOMETRY_COLUMN].op("&&")(env)
+    hit: ColumnElement[bool] = t.c[GEOMETRY_COLUMN].op("&&")(env)
     if t.name in WITH_POINTS:
         hit = or_(hit, column(POINT_COLUMN, _selectable=t).op("&&")(env))
     return hit
@@ -283,6 +285,46 @@ def overlaps(t: Table, box: Box | None) -> ColumnElement[bool]:
     if t.name not in RTREES:
         return exact
     return and_(_ByBackend(_rtree_hits(t, box), _gist_hits(t, box)), exact)
+
+
+class _BoxJoin(Join):
+    """``t`` joined to its R*Tree so that SQLite starts from the R*Tree; just ``t`` elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(_BoxJoin)
+def _box_join_sqlite(element: _BoxJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    # CROSS JOIN: SQLite never reorders it, so the R*Tree is the outer loop and each hit is
+    # one primary-key lookup. A plain join or ``id IN (...)`` lets the planner start from any
+    # other index of the query (batch_id, state, layer_id); the R*Tree module guesses a box
+    # holds a quarter of the table, so it often does, and tests every row of the batch.
+    kw["asfrom"] = True
+    left, right = compiler.process(element.left, **kw), compiler.process(element.right, **kw)
+    assert element.onclause is not None  # built with one by ``within``
+    return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
+
+
+@compiles(_BoxJoin, "postgresql")
+def _box_join_postgresql(element: _BoxJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    kw["asfrom"] = True
+    return compiler.process(element.right, **kw)
+
+
+def within(query: Select[Any], t: Table, box: Box | None) -> Select[Any]:
+    """``query`` (selecting from ``t``) narrowed to rows of ``t`` whose box meets ``box``, with
+    the spatial index driving it: the form for a query that has other indexed conditions too
+    (a batch, a layer, states). Same rows as ``query.where(overlaps(t, box))``."""
+    if box is None:
+        return query
+    if t.name not in RTREES:
+        return query.where(overlaps(t, box))
+    minx, miny, maxx, maxy = box
+    rt = rtree(t)
+    in_rtree = and_(rt.c.maxx >= minx, rt.c.minx <= maxx, rt.c.maxy >= miny, rt.c.miny <= maxy)
+    exact = and_(t.c.maxx >= minx, t.c.minx <= maxx, t.c.maxy >= miny, t.c.miny <= maxy)
+    joined = query.select_from(_BoxJoin(rt, t, rt.c.id == t.c.id))
+    return joined.where(_ByBackend(in_rtree, _gist_hits(t, box)), exact)
 
 
 def count_upto(conn: Connection, query: Select[Any], cap: int) -> int:

@@ -258,7 +258,13 @@ def serve(
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo")] = DEMO_DB,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help=f"SQLite file for the demo (default: TUBAN_DATABASE_URL when set, else {DEMO_DB})",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
@@ -266,10 +272,11 @@ def demo(
         bool, typer.Option("--history/--no-history", help="play a synthetic 2019 work history")
     ] = True,
 ) -> None:
-    """Load the synthetic 丰润区 2019 data into the embedded store and serve it."""
+    """Load the synthetic 丰润区 2019 data into the store and serve it: the database of
+    ``--db``, else of TUBAN_DATABASE_URL (PostgreSQL/PostGIS too), else a SQLite demo file."""
     from tuban_cli.demo import create_users, load_batches, load_references, play_history
 
-    services = services_for(db)
+    services = services_for(db if db is not None or _database_url_set() else DEMO_DB)
     store = services.cases
     try:
         for row, created in load_references(store, clock=services.clock):
@@ -290,6 +297,18 @@ def demo(
         typer.echo(f"演示账号  {name}：{username} / {password}")
     if serve_:
         _serve(services.settings, host, port)
+
+
+def _database_url_set() -> bool:
+    """Whether the environment names a database (TUBAN_DATABASE_URL)."""
+    from pydantic import ValidationError
+
+    from runtime.settings import load_settings
+
+    try:
+        return "database_url" in load_settings().model_fields_set
+    except ValidationError:  # reported by services_for, which parses the settings again
+        return False
 
 
 @app.command()
