@@ -223,3 +223,25 @@ def test_a_verifier_pages_only_through_their_own(client, as_role, tmp_path, app)
     v = as_role("verifier")  # no townships, nothing assigned
     assert v.get("/api/tasks").json() == {"data": [], "count": 0, "next": None}
     assert client.get("/api/tasks?limit=3").json()["count"] == 4
+
+
+def test_features_past_the_cap_are_counted_no_further_and_paged_to_the_end(client, app, tmp_path):
+    r = upload(client, factories.write(factories.squares(7), tmp_path / "ks.gpkg"))
+    assert r.status_code == 201, r.text
+    url = f"/api/batches/{r.json()['id']}/features"
+    app.state.settings.feature_limit = 3  # a county view: more 图斑 than the map draws
+    hits = client.get(url, params={"limit": 0}).json()
+    # More than the cap: the count stopped there, so no numberMatched, only the bound.
+    assert "numberMatched" not in hits and hits["numberMatchedAbove"] == 3
+    assert hits["features"] == [] and hits["next"] is None
+    ids, pages, nxt = [], 0, url
+    while nxt:  # the default page is the cap; next links lead through every feature
+        page = client.get(nxt).json()
+        ids += [f["id"] for f in page["features"]]
+        nxt, pages = page["next"], pages + 1
+        assert page["numberReturned"] == len(page["features"]) <= 3
+    assert pages == 3 and len(ids) == len(set(ids)) == 7
+    # The last page's count is exact: by then offset + limit covers all.
+    assert page["numberMatched"] == 7
+    app.state.settings.feature_limit = 7
+    assert client.get(url, params={"limit": 0}).json()["numberMatched"] == 7
