@@ -228,7 +228,7 @@ def _insert_cases(
     with indexes_deferred(conn, cases, len(new_idx)):
         for s0 in range(0, len(new_idx), WRITE_CHUNK):
             idx = new_idx[s0 : s0 + WRITE_CHUNK]
-            feats = _feature_columns(frame, idx, conn, cases)
+            feats = _feature_columns(frame, idx)
             feats.update(_hint_columns(batch.hints, idx))
             feats["delivered_land_class"] = _values(land_class, idx)
             columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
@@ -299,7 +299,7 @@ def _insert_reissues(
     frame = batch.layer.frame
     rows_no = frame["row"].to_numpy().tolist()
     re_idx = np.flatnonzero(~plan.is_new)
-    feats = _feature_columns(frame, re_idx, conn, reissues)
+    feats = _feature_columns(frame, re_idx)
 
     def case_of(i: int) -> int:
         # Its link's case, else (an in-file duplicate) its root row's new case.
@@ -339,17 +339,14 @@ def _values(col: pd.Series, idx: np.ndarray) -> list[Any]:
     return part.where(part.notna(), None).tolist()
 
 
-def _feature_columns(
-    frame: pd.DataFrame, idx: np.ndarray, conn: Connection, into: Any
-) -> dict[str, list[Any]]:
-    """Storage values of rows ``idx`` for table ``into``, column by column (takes of whole
-    columns, no per-row pandas)."""
-    geoms = frame.geometry.to_numpy()[idx]
+def _feature_columns(frame: pd.DataFrame, idx: np.ndarray) -> dict[str, list[Any]]:
+    """Storage values of rows ``idx``, column by column (takes of whole columns, no per-row
+    pandas)."""
     return {
         "code": _values(frame["code"], idx),
         "xzqdm": _values(frame["xzqdm"], idx),
         "attributes": _values(frame["attributes"], idx),  # already JSON text
-        **spatial.geometry_values(geoms, conn=conn, into=into),  # geometry and its bbox
+        **spatial.geometry_values(frame.geometry.to_numpy()[idx]),  # geom and its bbox
         "area_m2": frame["area_m2"].to_numpy(dtype=float)[idx].tolist(),
         "area_mu": frame["area_mu"].to_numpy(dtype=float)[idx].tolist(),
     }

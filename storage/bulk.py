@@ -1,4 +1,5 @@
-"""Bulk row writes at a million-row scale: executemany on SQLite, COPY on PostgreSQL.
+"""Bulk row writes at a million-row scale: executemany on SQLite, COPY on PostgreSQL (via a
+staging table for a PostGIS table: ``storage.spatial.staged_insert``).
 
 SQLAlchemy's per-row parameter processing costs more than the write itself at this scale, so
 callers hand over plain tuples with JSON already encoded; constant values are converted once
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
+
+from storage import spatial
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -36,11 +39,20 @@ def insert_rows(
         return
     cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
+        target, finish = table.name, None
+        if spatial.postgis_table(conn, table):  # WKB into a staging table, geometry made after
+            target = f"stage_{table.name}"
+            create, finish = spatial.staged_insert(table, columns, target)
+            for statement in create:
+                conn.exec_driver_sql(statement)
         raw = conn.connection.driver_connection
         assert raw is not None  # a checked-out connection always holds its DBAPI connection
-        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+        with raw.cursor() as cur, cur.copy(f'COPY "{target}" ({cols}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
+        if finish is not None:
+            conn.exec_driver_sql(finish)
+            conn.exec_driver_sql(f'DROP TABLE "{target}"')
         return
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', list(rows))

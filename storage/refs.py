@@ -86,9 +86,7 @@ class RefStore:
                     )
                 )
             )
-            stored = spatial.geometry_values(
-                frame.geometry.to_numpy(), conn=conn, into=ref_features
-            )
+            stored = spatial.geometry_values(frame.geometry.to_numpy())
             columns = {
                 "layer_id": [layer_id] * len(frame),
                 "ident": frame["ident"].tolist(),

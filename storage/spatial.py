@@ -142,52 +142,61 @@ def _from_stored_postgis(element: _FromStored, compiler: SQLCompiler, **kw: Any)
     return compiler.process(func.ST_AsBinary(shape), **kw)
 
 
-def _postgis(conn: Connection | None, into: Table | None) -> bool:
-    return (
-        conn is not None
-        and into is not None
-        and conn.dialect.name == "postgresql"
-        and isinstance(into.c[GEOMETRY_COLUMN].type, StoredGeometry)
-    )
+def geometry_values(geoms: Any) -> dict[str, list[Any]]:
+    """Storage values of an array of shapely geometries: WKB and the four bbox columns.
 
-
-def geometry_values(
-    geoms: Any, *, conn: Connection | None = None, into: Table | None = None
-) -> dict[str, list[Any]]:
-    """Storage values of an array of shapely geometries: the geometry and the four bbox columns.
-
-    Plain WKB (``geom``) unless ``conn`` is PostgreSQL and ``into`` has a PostGIS column: then
-    hex EWKB with SRID 4490, polygons promoted to MultiPolygon in ``geom``, points in
-    ``geom_point`` (the other one None), text a COPY writes straight into the geometry columns.
+    The same on both backends: on PostGIS, ``storage.bulk.insert_rows`` copies the WKB into a
+    staging table and ``staged_insert`` makes the geometry columns from it.
     """
     arr = np.asarray(geoms, dtype=object)
     b = shapely.bounds(arr) if len(arr) else np.empty((0, 4))
-    out: dict[str, list[Any]] = {}
-    if _postgis(conn, into):
-        assert into is not None
-        out.update(_postgis_values(arr, points=into.name in WITH_POINTS))
-    else:
-        out[GEOMETRY_COLUMN] = shapely.to_wkb(arr).tolist() if len(arr) else []
+    out: dict[str, list[Any]] = {GEOMETRY_COLUMN: shapely.to_wkb(arr).tolist() if len(arr) else []}
     for k, name in enumerate(BBOX_COLUMNS):
         out[name] = b[:, k].tolist()
     return out
 
 
-def _postgis_values(arr: np.ndarray, *, points: bool) -> dict[str, list[Any]]:
-    kind = shapely.get_type_id(arr) if len(arr) else np.empty(0, dtype=int)
-    is_point = kind == 0
-    if is_point.any() and not points:
-        raise ValueError("点几何只能存入图斑表")
-    single = kind == 3  # Polygon
-    shapes = arr.copy()
-    if single.any():
-        shapes[single] = shapely.multipolygons(arr[single], indices=np.arange(single.sum()))
-    hexed = shapely.to_wkb(shapely.set_srid(shapes, SRID), hex=True, include_srid=True)
-    pairs = list(zip(hexed.tolist() if len(arr) else [], is_point.tolist(), strict=True))
-    out: dict[str, list[Any]] = {GEOMETRY_COLUMN: [None if p else h for h, p in pairs]}
-    if points:
-        out[POINT_COLUMN] = [h if p else None for h, p in pairs]
-    return out
+def postgis_table(conn: Connection, t: Table) -> bool:
+    """Whether ``t`` has a PostGIS geometry column on ``conn`` (bulk writes then go through
+    ``staged_insert``)."""
+    if conn.dialect.name != "postgresql" or GEOMETRY_COLUMN not in t.c:
+        return False
+    return isinstance(t.c[GEOMETRY_COLUMN].type, StoredGeometry)
+
+
+def staged_insert(t: Table, columns: Sequence[str], stage: str) -> tuple[list[str], str]:
+    """SQL for a bulk write of ``columns`` (``geom`` as WKB) into PostGIS table ``t``.
+
+    Returns (statements creating ``stage``: a temporary table of ``columns`` with ``geom`` as
+    bytea and a row counter, dropped at commit; the INSERT moving its rows into ``t`` in COPY
+    order). The geometry is made by the server: ``ST_GeomFromWKB(geom, 4490)``, polygons
+    promoted with ``ST_Multi``, points into ``geom_point``. Measured against a COPY of hex EWKB
+    straight into the geometry column (benchmarks/spatial_bench.py): about twice as fast, with a
+    quarter of the client's CPU.
+    """
+    q = ", ".join(f'"{c}"' for c in columns)
+    create = [
+        f'CREATE TEMP TABLE "{stage}" ON COMMIT DROP AS SELECT {q} FROM "{t.name}" WITH NO DATA',
+        f'ALTER TABLE "{stage}" ALTER COLUMN {GEOMETRY_COLUMN} TYPE bytea USING NULL, '
+        "ADD COLUMN stage_row bigserial",
+    ]
+    rest = [f'"{c}"' for c in columns if c != GEOMETRY_COLUMN]
+    shape = f"ST_GeomFromWKB(s.{GEOMETRY_COLUMN}, {SRID})"
+    values = [f"s.{c}" for c in rest]
+    if t.name in WITH_POINTS:
+        targets = [*rest, GEOMETRY_COLUMN, POINT_COLUMN]
+        values += [
+            "CASE WHEN GeometryType(w.g) = 'POINT' THEN NULL ELSE ST_Multi(w.g) END",
+            "CASE WHEN GeometryType(w.g) = 'POINT' THEN w.g END",
+        ]
+    else:
+        targets = [*rest, GEOMETRY_COLUMN]
+        values.append("ST_Multi(w.g)")
+    insert = (
+        f'INSERT INTO "{t.name}" ({", ".join(targets)}) SELECT {", ".join(values)} '
+        f'FROM "{stage}" s CROSS JOIN LATERAL (SELECT {shape} AS g) w ORDER BY s.stage_row'
+    )
+    return create, insert
 
 
 def extent_values(bounds: Sequence[float]) -> dict[str, float]:
