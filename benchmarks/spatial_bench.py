@@ -225,37 +225,38 @@ def hex_ewkb(geoms: np.ndarray) -> list[str]:
     return [b.hex() for b in ewkb.tolist()]
 
 
-def copy_ways(url: str, n: int) -> dict[str, dict]:
-    """COPY of ``n`` polygons into PostGIS: hex EWKB straight in, or WKB via a staging column."""
+def copy_ways(url: str, n: int, repeat: int) -> dict[str, list[dict]]:
+    """COPY of ``n`` polygons into PostGIS: hex EWKB straight in, or WKB via a staging column;
+    each way ``repeat`` times, alternating, into emptied tables."""
     parcels = make_data.make_parcels(n).to_crs(make_data.REF_CRS).geometry.to_numpy()
     engine = make_engine(url)
-    out = {}
+    out: dict[str, list[dict]] = {"hex EWKB into geometry": [], "WKB staging + INSERT SELECT": []}
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE copy_direct (g geometry(MultiPolygon, 4490))")
         conn.exec_driver_sql("CREATE TABLE copy_final (g geometry(MultiPolygon, 4490))")
         conn.exec_driver_sql("CREATE TABLE copy_stage (wkb bytea)")
-    for name in ("hex EWKB into geometry", "WKB into staging + INSERT SELECT"):
-        with engine.begin() as conn:
-            raw = conn.connection.driver_connection
-            t0, c0 = time.perf_counter(), time.process_time()
-            if name.startswith("hex"):
-                values = hex_ewkb(parcels)
-                with raw.cursor() as cur, cur.copy("COPY copy_direct (g) FROM STDIN") as cp:
-                    for v in values:
-                        cp.write_row((v,))
-            else:
-                wkb = shapely.to_wkb(parcels).tolist()
-                with raw.cursor() as cur, cur.copy("COPY copy_stage (wkb) FROM STDIN") as cp:
-                    for v in wkb:
-                        cp.write_row((v,))
-                conn.exec_driver_sql(
-                    "INSERT INTO copy_final SELECT ST_Multi(ST_GeomFromWKB(wkb, 4490)) "
-                    "FROM copy_stage"
-                )
-            out[name] = {
-                "wall_s": time.perf_counter() - t0,
-                "cpu_s": time.process_time() - c0,
-            }
+    for _ in range(repeat):
+        for name, runs in out.items():
+            with engine.begin() as conn:
+                conn.exec_driver_sql("TRUNCATE copy_direct, copy_final, copy_stage")
+            with engine.begin() as conn:
+                raw = conn.connection.driver_connection
+                t0, c0 = time.perf_counter(), time.process_time()
+                if name.startswith("hex"):
+                    values = hex_ewkb(parcels)
+                    with raw.cursor() as cur, cur.copy("COPY copy_direct (g) FROM STDIN") as cp:
+                        for v in values:
+                            cp.write_row((v,))
+                else:
+                    wkb = shapely.to_wkb(parcels).tolist()
+                    with raw.cursor() as cur, cur.copy("COPY copy_stage (wkb) FROM STDIN") as cp:
+                        for v in wkb:
+                            cp.write_row((v,))
+                    conn.exec_driver_sql(
+                        "INSERT INTO copy_final SELECT ST_Multi(ST_GeomFromWKB(wkb, 4490)) "
+                        "FROM copy_stage"
+                    )
+                runs.append({"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0})
     engine.dispose()
     return out
 
@@ -282,6 +283,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--views", type=int, default=40, help="village views timed (K)")
     ap.add_argument("--copy-n", type=int, default=100_000, help="polygons in the COPY test")
+    ap.add_argument("--copy-repeat", type=int, default=3, help="runs of each COPY way")
+    ap.add_argument("--copy-only", action="store_true", help="only the COPY comparison")
     ap.add_argument("--skip-postgis", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the stores (prints where)")
     args = ap.parse_args()
@@ -290,34 +293,46 @@ def main() -> None:
         f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; python {platform.python_version()}"
     )
     path = make_data.ensure(args.n)["parcels"]
-    views = village_views(args.views)
     results: dict[str, dict] = {}
-    tmp = Path(tempfile.mkdtemp(prefix="spatial-bench-"))
-    store, batch_id, secs = load(sqlite_url(tmp / "bench.sqlite"), path)
-    print(f"SQLite import of {args.n}: {secs:.1f} s ({tmp / 'bench.sqlite'})")
-    results.update(sqlite_plans(store, batch_id, views))
-    store.engine.dispose()
+    if not args.copy_only:
+        tmp = Path(tempfile.mkdtemp(prefix="spatial-bench-"))
+        store, batch_id, secs = load(sqlite_url(tmp / "bench.sqlite"), path)
+        print(f"SQLite import of {args.n}: {secs:.1f} s ({tmp / 'bench.sqlite'})")
+        results.update(sqlite_plans(store, batch_id, village_views(args.views)))
+        store.engine.dispose()
     if not args.skip_postgis:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}%2Cpublic"
-        try:
+        results.update(postgis(args, path))
+    if results:
+        print_table(results, args.n)
+
+
+def postgis(args: argparse.Namespace, path: Path) -> dict[str, dict]:
+    """The PostGIS figures, in a throw-away schema of database test."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}%2Cpublic"
+    results = {}
+    try:
+        if not args.copy_only:
             pg, pg_batch, secs = load(url, path)
             print(f"PostGIS import of {args.n}: {secs:.1f} s (schema {schema})")
+            views = village_views(args.views)
             results["postgis gist"] = current_plan(MapView(pg.engine), pg_batch, views)
             pg.engine.dispose()
-            copies = copy_ways(url, args.copy_n)
-            print(f"\nCOPY of {args.copy_n} polygons into PostGIS (one transaction each)")
-            for name, f in copies.items():
-                print(f"  {name:36} wall {f['wall_s']:6.2f} s   CPU {f['cpu_s']:6.2f} s")
-        finally:
-            if not args.keep:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-    print_table(results, args.n)
+        copies = copy_ways(url, args.copy_n, args.copy_repeat)
+        print(f"\nCOPY of {args.copy_n} polygons into PostGIS (one transaction each)")
+        for name, runs in copies.items():
+            walls = " ".join(f"{r['wall_s']:5.2f}" for r in runs)
+            cpus = " ".join(f"{r['cpu_s']:5.2f}" for r in runs)
+            print(f"  {name:30} wall s: {walls}   client CPU s: {cpus}")
+    finally:
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    return results
 
 
 if __name__ == "__main__":
