@@ -94,7 +94,7 @@ def pg_schema() -> tuple[str, Any]:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", drop
+    return f"{PG_URL}?options=-csearch_path%3D{schema}%2Cpublic", drop
 
 
 def prepare(backend: str, tmp: Path, from_db: Path | None = None) -> Store:
