@@ -74,27 +74,30 @@ def indexes_deferred(conn: Connection, table: Table, incoming: int) -> Iterator[
     least half the size of the table: rebuilding reads every row already stored. Partial
     indexes (``WHERE ...``) hold almost nothing at import time and are left alone.
     PostgreSQL keeps its indexes: DROP INDEX would lock the table against readers until commit.
-    Yields whether the indexes were deferred.
+    A table's R*Tree is left out of any large insert and filled after it
+    (``storage.spatial.rtree_deferred``). Yields whether the indexes were deferred.
     """
     raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     if raw is None or incoming < DEFER_MIN_ROWS or not raw.in_transaction:
         yield False
         return
-    stored = conn.exec_driver_sql(f'SELECT max(rowid) FROM "{table.name}"').scalar() or 0
-    if incoming * 2 < stored:
-        yield False
-        return
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL ORDER BY name",
-        (table.name,),
-    ).all()
-    plain = [(name, sql) for name, sql in indexes if " WHERE " not in sql.upper()]
-    for name, _ in plain:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    yield True
-    for _, sql in plain:  # the statements SQLite kept: the indexes come back exactly as they were
-        conn.exec_driver_sql(sql)
+    # The R*Tree is filled once after the insert whatever the table's size: only new rows go in.
+    with spatial.rtree_deferred(conn, table):
+        stored = conn.exec_driver_sql(f'SELECT max(rowid) FROM "{table.name}"').scalar() or 0
+        if incoming * 2 < stored:
+            yield False
+            return
+        indexes = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL ORDER BY name",
+            (table.name,),
+        ).all()
+        plain = [(name, sql) for name, sql in indexes if " WHERE " not in sql.upper()]
+        for name, _ in plain:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        yield True
+        for _, sql in plain:  # the statements SQLite kept: the indexes come back as they were
+            conn.exec_driver_sql(sql)
 
 
 def analyze(engine: Engine, *tables: Table) -> None:

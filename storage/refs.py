@@ -13,7 +13,7 @@ from geo.errors import DuplicateBatch, NotFound
 from geo.hints import ReferenceSet
 from geo.references import RefKind, RefLayer
 from storage import spatial
-from storage.bulk import analyze, insert_rows, to_json
+from storage.bulk import analyze, indexes_deferred, insert_rows, to_json
 from storage.rows import inserted_id
 from storage.tables import ref_features, ref_layers
 
@@ -95,7 +95,8 @@ class RefStore:
                 **stored,
             }
             rows = list(zip(*columns.values(), strict=True))
-            insert_rows(conn, ref_features, list(columns), rows)
+            with indexes_deferred(conn, ref_features, len(rows)):
+                insert_rows(conn, ref_features, list(columns), rows)
             stored_row = conn.execute(select(ref_layers).where(ref_layers.c.id == layer_id)).one()
             return dict(stored_row._mapping), True
 

@@ -12,7 +12,8 @@ speak of boxes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -344,6 +345,32 @@ def count_upto(conn: Connection, query: Select[Any], cap: int) -> int:
     """
     bounded = select(func.count()).select_from(query.limit(cap + 1).subquery())
     return int(conn.execute(bounded).scalar_one())
+
+
+@contextmanager
+def rtree_deferred(conn: Connection, t: Table) -> Iterator[None]:
+    """On SQLite, leave ``t``'s R*Tree out of a bulk insert and fill it once afterwards.
+
+    A trigger per inserted row costs about twice as much as one ``INSERT ... SELECT`` of the new
+    rows after the insert (100 000 rows: +4.1 s against +2.0 s on the benchmark machine).
+    Inside the caller's transaction, so a failed insert rolls back to the triggers and the tree
+    as they were. For inserts only: a row updated or deleted meanwhile would not reach the tree.
+    """
+    if conn.dialect.name != "sqlite" or t.name not in RTREES:
+        yield
+        return
+    rt = RTREES[t.name]
+    before = conn.exec_driver_sql(f'SELECT max(id) FROM "{t.name}"').scalar() or 0
+    for kind in ("insert", "update", "delete"):
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {rt}_{kind}")
+    yield
+    conn.exec_driver_sql(
+        f"INSERT INTO {rt} (id, minx, maxx, miny, maxy) "
+        f'SELECT id, minx, maxx, miny, maxy FROM "{t.name}" WHERE id > ?',
+        (before,),
+    )
+    for statement in rtree_triggers(t.name):
+        conn.exec_driver_sql(statement)
 
 
 def rtree_ddl(t: str) -> list[str]:

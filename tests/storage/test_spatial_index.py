@@ -279,3 +279,43 @@ def test_a_missing_postgis_is_named_with_its_package_and_statement(store, monkey
         migrate(store.engine)
     assert "postgresql-15-postgis-3" in str(err.value)
     assert "CREATE EXTENSION postgis" in str(err.value)
+
+
+def _rtree_state(conn) -> tuple[set[str], list[tuple], list[tuple]]:
+    """The R*Tree triggers, and the cases' boxes as the R*Tree and as the table hold them."""
+    triggers = set(
+        conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars()
+    )
+    rt = spatial.rtree(cases)
+    in_tree = conn.execute(select(rt).order_by(rt.c.id)).all()
+    in_table = conn.execute(select(cases.c.id, *spatial.bbox_columns(cases)).order_by(cases.c.id))
+    return triggers, [tuple(r) for r in in_tree], [tuple(r) for r in in_table]
+
+
+def test_a_large_import_fills_the_rtree_once_and_a_failed_one_leaves_it(
+    store, tmp_path, monkeypatch
+):
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the R*Tree is SQLite's")
+    from storage import batch_writer, bulk
+
+    monkeypatch.setattr(bulk, "DEFER_MIN_ROWS", 10)  # these imports count as large
+    first = factories.write(factories.grid(40), tmp_path / "a.gpkg")
+    import_file(store, first, meta(), actor="t", now=NOW)
+    with store.engine.connect() as conn:
+        triggers, in_tree, in_table = _rtree_state(conn)
+    assert {f"cases_rtree_{k}" for k in ("insert", "update", "delete")} <= triggers
+    assert len(in_tree) == len(in_table) == 40
+    # Single precision, rounded outwards: each stored box lies inside its tree box.
+    for (i, x0, y0, x1, y1), (j, minx, miny, maxx, maxy) in zip(in_tree, in_table, strict=True):
+        assert i == j and x0 <= minx and maxx <= x1 and y0 <= miny and maxy <= y1
+
+    def fail(*_a, **_k):
+        raise RuntimeError("killed after the insert")
+
+    monkeypatch.setattr(batch_writer, "_book_issued", fail)
+    second = factories.write(factories.grid(60, step=90.0), tmp_path / "b.gpkg")
+    with pytest.raises(RuntimeError):
+        import_file(store, second, meta(period="2019Q4"), actor="t", now=NOW)
+    with store.engine.connect() as conn:
+        assert _rtree_state(conn) == (triggers, in_tree, in_table)
