@@ -140,52 +140,18 @@ def generate(path: Path, n_cases: int, seed: int = 7) -> None:
             elif a == "pass":
                 m["checked_at"] = stamps[j]
             ev_rows.append(
-                (
-                    i + 1,
-                    j + 1,
-                    a,
-                    "bench",
-                    stamps[j],
-                    "{}",
-                    "{}",
-                    "{}",
-                    states[j],
-                    judgment if a == "verify" else None,
-                )  # fmt: skip
+                (i + 1, j + 1, a, "bench", stamps[j], "{}", "{}", "{}", states[j],
+                 judgment if a == "verify" else None)  # fmt: skip
             )
         attrs = json.dumps({"QSXDL": str(before[i])}) if p == "land" else "{}"
         cases_rows.append(
-            (
-                i + 1,
-                int(batch_of[i]),
-                p,
-                f"B{i}",
-                "130208",
-                attrs,
-                GEOM,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                float(area[i]),
-                float(area[i]) / 666.67,
-                state,
-                k,
-                judgment,
-                m["verified_at"],
-                m["filed_on"],
-                m["closed_at"],
-                m["evidence_at"],
-                m["submitted_at"],
-                m["checked_at"],
-                "2019-12-31 00:00:00.000000",
-                f"1302080{town[i]:02d}",
-                f"乡镇{town[i]}",
-                (i + 1) if m["filed_on"] else None,
-                (k >= 2) if p != "change_survey" else None,
-                True if m["checked_at"] else None,
-                2 if m["evidence_at"] else 0,
-            )  # fmt: skip
+            (i + 1, int(batch_of[i]), p, f"B{i}", "130208", attrs, GEOM, 0.0, 0.0, 0.0, 0.0,
+             float(area[i]), float(area[i]) / 666.67, state, k, judgment, m["verified_at"],
+             m["filed_on"], m["closed_at"], m["evidence_at"], m["submitted_at"],
+             m["checked_at"], "2019-12-31 00:00:00.000000", f"1302080{town[i]:02d}",
+             f"乡镇{town[i]}", (i + 1) if m["filed_on"] else None,
+             (k >= 2) if p != "change_survey" else None,
+             True if m["checked_at"] else None, 2 if m["evidence_at"] else 0)  # fmt: skip
         )
         if len(ev_rows) >= 500_000:
             _flush(con, cases_rows, ev_rows)
@@ -346,28 +312,18 @@ def main() -> None:
     cold = run("live")
     past = run(a.as_of)
     ratio = cold["warm_ms"] / cold["pandas_ms"]
-    print(
-        f"cold (new process: daily counts summed + all indicators): {cold['total_s']:.3f} s "
-        f"(query {cold['read_s']:.3f} s, compute {cold['compute_s'] * 1000:.1f} ms)  "
-        "target < 1 s"
-    )
+    print(f"cold (new process: daily counts summed + all indicators): {cold['total_s']:.3f} s "
+          f"(query {cold['read_s']:.3f} s, compute {cold['compute_s'] * 1000:.1f} ms)  "
+          "target < 1 s")
     print(f"warm (counts in memory, all indicators): {cold['warm_ms']:.1f} ms  target < 100 ms")
-    print(
-        f"plain pandas groupby over the {cold['cases']:,} per-case rows, same numbers: "
-        f"{cold['pandas_ms']:.1f} ms; warm / pandas = {ratio:.3f}x  target <= 3x"
-    )
-    print(
-        f"  (for drill-down: per-case rows read in {cold['per_case_read_s']:.2f} s, "
-        f"all indicators with case ids {cold['per_case_compute_s']:.2f} s)"
-    )
-    print(
-        f"as of {a.as_of} (daily counts up to that day + all): {past['total_s']:.3f} s "
-        f"({past['cases']:,} cases issued by then)  target < 2 s"
-    )
-    print(
-        f"  (the same day by replaying the event log per case, for drill-down: "
-        f"{past['replay_s']:.2f} s)"
-    )
+    print(f"plain pandas groupby over the {cold['cases']:,} per-case rows, same numbers: "
+          f"{cold['pandas_ms']:.1f} ms; warm / pandas = {ratio:.3f}x  target <= 3x")
+    print(f"  (for drill-down: per-case rows read in {cold['per_case_read_s']:.2f} s, "
+          f"all indicators with case ids {cold['per_case_compute_s']:.2f} s)")
+    print(f"as of {a.as_of} (daily counts up to that day + all): {past['total_s']:.3f} s "
+          f"({past['cases']:,} cases issued by then)  target < 2 s")
+    print(f"  (the same day by replaying the event log per case, for drill-down: "
+          f"{past['replay_s']:.2f} s)")
     (OUT / f"indicators-{a.cases}.json").write_text(
         json.dumps({"cases": nc, "events": ne, "cold": cold, "as_of": past}, indent=1)
     )
