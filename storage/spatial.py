@@ -63,7 +63,8 @@ class StoredGeometry(TypeDecorator[bytes]):
 
     Either way the column reads as WKB (PostGIS: ``ST_AsBinary``, a one-part MultiPolygon as the
     Polygon it equals, a point from ``geom_point`` when ``points``) and a bound WKB value is
-    promoted to a MultiPolygon on the way in. Bulk writes go through ``geometry_values``.
+    promoted to a MultiPolygon on the way in. Bulk writes hand ``geometry_values`` to
+    ``storage.bulk.insert_rows`` (on PostGIS through ``staged_insert``).
     """
 
     impl = LargeBinary

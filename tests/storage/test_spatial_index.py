@@ -319,3 +319,23 @@ def test_a_large_import_fills_the_rtree_once_and_a_failed_one_leaves_it(
         import_file(store, second, meta(period="2019Q4"), actor="t", now=NOW)
     with store.engine.connect() as conn:
         assert _rtree_state(conn) == (triggers, in_tree, in_table)
+
+
+def test_a_geometry_written_through_sqlalchemy_reads_back_the_same(store, scattered):
+    """Writes outside the bulk path (an UPDATE of ``geom``) are made a PostGIS MultiPolygon by
+    the column type and read back as the Polygon written."""
+    square = shapely.box(LON, LAT, LON + 0.001, LAT + 0.001)
+    with store.engine.begin() as conn:
+        fid = conn.execute(select(ref_features.c.id).limit(1)).scalar_one()
+        conn.execute(
+            update(ref_features)
+            .where(ref_features.c.id == fid)
+            .values(geom=shapely.to_wkb(square), **spatial.extent_values(square.bounds))
+        )
+        back = conn.execute(select(ref_features.c.geom).where(ref_features.c.id == fid)).scalar()
+        if conn.dialect.name == "postgresql":
+            kind = conn.exec_driver_sql(
+                f"SELECT GeometryType(geom) FROM ref_features WHERE id = {fid}"
+            ).scalar()
+            assert kind == "MULTIPOLYGON"
+    assert shapely.from_wkb(back).equals(square) and shapely.from_wkb(back).geom_type == "Polygon"
