@@ -342,12 +342,22 @@ def _pct(n: float, d: float) -> float | None:
     return round(100.0 * n / d, 2) if d else None
 
 
-def _money(m: Metric, payments: pd.DataFrame) -> tuple[Decimal, int, pd.Series]:
+def _receipted(payments: pd.DataFrame) -> pd.DataFrame:
+    """The payments that count: each once, and only with a receipt number."""
     paid = payments.drop_duplicates("payment_id")
-    has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
+    return paid.loc[paid["receipt_no"].fillna("").astype(str).str.strip().ne("")]
+
+
+def receipted_enforcements(payments: pd.DataFrame) -> set[int]:
+    """The enforcements whose 图斑 the money metrics count (drill-down of 罚款到位)."""
+    return {int(e) for e in _receipted(payments)["enforcement_id"]}
+
+
+def _money(m: Metric, payments: pd.DataFrame) -> tuple[Decimal, int, pd.Series]:
+    paid = _receipted(payments)
     # Summed in whole 分 as integers: a float sum drifts (0.1 + 0.2), a Decimal of 分 does not.
-    fen = sum(to_fen(a) for a in paid.loc[has, "amount_yuan"])
-    return Decimal(fen) / 100, int(has.sum()), paid.loc[has, "enforcement_id"]
+    fen = sum(to_fen(a) for a in paid["amount_yuan"])
+    return Decimal(fen) / 100, len(paid), paid["enforcement_id"]
 
 
 def _evaluate(

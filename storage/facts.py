@@ -11,25 +11,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Row
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Engine,
+    Float,
+    FromClause,
+    Integer,
+    Row,
+    String,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    null,
+    text,
+)
 
 from geo import localtime
 from geo.indicators import CASE_COLUMNS, PAYMENT_COLUMNS
 from geo.model import Action
 from geo.workflow.history import settle
 from geo.workflow.milestones import (
+    INITIAL_STATE,
+    KNOWN_AFTER,
     MILESTONES,
     Milestone,
     Tally,
     as_of_milestones,
     undo_columns,
 )
+from storage.tables import batches, cases
+from storage.types import UTCDateTime
 
 _TZ = localtime.LOCAL_TZ
 _TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "checked_at")
@@ -47,15 +68,18 @@ def _ts(dialect: str, expr: str) -> str:
     return expr
 
 
+_TAG = 10  # digits of the sequence number glued before a LATEST value
+
+
 def _tagged(dialect: str, value: str) -> str:
     """``seq`` and a value glued so that max() picks the value of the latest event."""
     if dialect == "postgresql":
-        return f"lpad(e.seq::text, 10, '0') || coalesce({value}, '')"
-    return f"printf('%010d', e.seq) || coalesce({value}, '')"
+        return f"lpad(e.seq::text, {_TAG}, '0') || coalesce({value}, '')"
+    return f"printf('%0{_TAG}d', e.seq) || coalesce({value}, '')"
 
 
 def _untag(values: pd.Series) -> pd.Series:
-    out = values.astype("str").str.slice(10)
+    out = values.astype("str").str.slice(_TAG)
     return out.where(out != "")
 
 
@@ -72,9 +96,9 @@ FROM cases c JOIN batches b ON b.id = c.batch_id
 # geo.workflow.MILESTONES (see as_of_sql). Payload fields with no event of their own come from
 # the case and count once the milestone that set them had happened (geo.workflow.KNOWN_AFTER).
 _AS_OF = """
-SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name, c.filed_on,
-       c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
-       c.delivered_land_class, {milestones}
+SELECT c.id AS case_id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
+       c.filed_on, c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
+       c.delivered_land_class AS land_class_before, {milestones}
 FROM cases c
 JOIN batches b ON b.id = c.batch_id
 LEFT JOIN (
@@ -136,7 +160,8 @@ def as_of_sql(dialect: str, milestones: tuple[Milestone, ...] = MILESTONES) -> t
     aggregates = [a for m in ms for a in _aggregates(dialect, m)]
     counts = {m.name for m in ms if m.tally is Tally.COUNT}
     names = _as_of_columns(ms)
-    selected = [f"coalesce(h.{n}, 0)" if n in counts else f"h.{n}" for n in names]
+    # named, so that the query can also serve as a subquery (storage.facts.as_of_relation)
+    selected = [f"coalesce(h.{n}, 0) AS {n}" if n in counts else f"h.{n} AS {n}" for n in names]
     sql = _AS_OF.format(
         milestones=", ".join(selected),
         aggregates=",\n           ".join(aggregates),
@@ -262,3 +287,78 @@ def _bind_ts(dialect: str, ts: datetime) -> object:
     if dialect == "postgresql":
         return ts
     return ts.replace(tzinfo=None).isoformat(sep=" ")
+
+
+# --- the same facts as relations a query can filter (drill-down: storage.drill) -------------
+
+
+class Relation(NamedTuple):
+    """Per-case facts as SQL: ``columns`` (by CASE_COLUMNS name, plus ``batch_id`` when live)
+    are expressions over ``source``; ``text_times`` says whether the milestone timestamps are
+    UTC text (the as-of replay) rather than timestamp columns (live)."""
+
+    source: FromClause
+    columns: dict[str, ColumnElement[Any]]
+    text_times: bool
+
+
+_LIVE_SOURCES = {"land_class_before": "delivered_land_class", "case_id": "id"}
+
+
+def live_relation() -> Relation:
+    """The facts as the cases stand now: the ``cases`` row and its batch."""
+    from_batch = {"period", "due_on"}
+    cols: dict[str, ColumnElement[Any]] = {}
+    for name in CASE_COLUMNS:
+        table = batches if name in from_batch else cases
+        cols[name] = table.c[_LIVE_SOURCES.get(name, name)]
+    return Relation(cases.join(batches, batches.c.id == cases.c.batch_id), cols, False)
+
+
+_TYPES: dict[str, Any] = {
+    "case_id": Integer, "due_on": Date, "filed_on": Date, "enforcement_id": Integer,
+    "approved_first_time": Boolean, "land_class_ok": Boolean, "area_m2": Float,
+}  # fmt: skip
+
+
+def as_of_relation(dialect: str, day: date) -> Relation:
+    """The facts as they stood when local day ``day`` ended: the as-of replay (``as_of_sql``)
+    as a subquery, with what ``settle`` does to its frame done in SQL."""
+    template, names = as_of_sql(dialect)
+    ms = as_of_milestones(MILESTONES)
+    counted = {m.name for m in ms if m.tally is Tally.COUNT}
+    typed = [
+        column(n, _TYPES.get(n, Integer if n in counted or n.endswith("seq") else String))
+        for n in names
+    ]
+    raw = (
+        text(template.format(and_where=""))
+        .bindparams(
+            bindparam("cutoff", end_of_day_utc(day), type_=UTCDateTime()),
+            bindparam("day", day, type_=Date()),
+        )
+        .columns(*typed)
+        .subquery("f")
+    )
+    cols: dict[str, ColumnElement[Any]] = {n: raw.c[n] for n in names}
+    for m in ms:
+        value: ColumnElement[Any] = raw.c[m.name]
+        if m.tally is Tally.LATEST:
+            value = func.nullif(func.substr(value, _TAG + 1), "")
+        if m.undone_by is not None:
+            done, undone = undo_columns(m)
+            undone_later = raw.c[undone] > func.coalesce(raw.c[done], -1)
+            value = case((undone_later, null()), else_=value)
+        cols[m.name] = value
+    cols["state"] = func.coalesce(cols["state"], INITIAL_STATE.value)
+    for name, milestone in KNOWN_AFTER.items():
+        cols[name] = case((cols[milestone].is_not(None), raw.c[name]), else_=null())
+    return Relation(raw, {n: cols[n] for n in CASE_COLUMNS}, True)
+
+
+def instant(relation: Relation, at: datetime) -> ColumnElement[Any]:
+    """``at`` as a value to compare with the relation's milestone timestamps."""
+    if relation.text_times:
+        # the text both backends give a UTC timestamp in the replay (see _ts)
+        return literal(at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), String)
+    return literal(at, UTCDateTime())
