@@ -67,8 +67,7 @@ def _walk(store, ids: list[int], rnd: random.Random, steps: int) -> None:
         )  # fmt: skip
 
 
-@pytest.fixture
-def spread(store, tmp_path):
+def build_spread(store, tmp_path: Path) -> list[int]:
     """24 图斑 (mining 2019Q3 and Q4, land 2019Q3 with 耕地 and other 前时相地类, the 2019
     change survey) in two townships, walked through random allowed actions into every state."""
     _towns(store, tmp_path)
@@ -86,7 +85,18 @@ def spread(store, tmp_path):
         batch, _ = import_file(store, path, meta, actor="t", now=NOW)
         ids += [r["id"] for r in store.features(batch["id"])]
     _walk(store, ids, random.Random(11), 400)
-    return store, ids
+    return ids
+
+
+@pytest.fixture
+def spread(store, tmp_path):
+    """A store holding ``build_spread``'s 图斑."""
+    return store, build_spread(store, tmp_path)
+
+
+def expected_ids(store, project, *, as_of, township, period) -> dict:
+    """(row_no, metric) → the ids behind each value, by the per-case computation."""
+    return _expected(store, project, as_of=as_of, township=township, period=period)
 
 
 def _expected(store, project, *, as_of, township, period) -> dict:
