@@ -134,10 +134,25 @@ def counts_columns() -> list[str]:
 
 
 def _on_or_before_due(done_at: pd.Series, due_on: pd.Series) -> np.ndarray:
-    """Whether a UTC timestamp falls on or before the due date, in local calendar days."""
-    local_day = pd.to_datetime(done_at, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
-    due = pd.to_datetime(due_on.astype("string"))
-    return (done_at.notna() & (local_day.dt.normalize() <= due)).to_numpy(dtype=bool)
+    """Whether a UTC timestamp falls on or before the due date, in local calendar days: before
+    the instant the due day ends. A frame holds few due dates, so each is converted once."""
+    codes, dues = pd.factorize(due_on, use_na_sentinel=True)
+    if len(dues) == 0:
+        return np.zeros(len(done_at), dtype=bool)
+    day_after = pd.to_datetime(pd.Series(dues).astype("string")) + pd.Timedelta(days=1)
+    # both as naive UTC datetime64, so numpy compares them without Timestamp objects
+    ends = day_after.dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    done = pd.to_datetime(done_at, utc=True).dt.tz_localize(None).to_numpy()
+    known = (codes >= 0) & done_at.notna().to_numpy(dtype=bool)
+    end = ends[np.where(codes >= 0, codes, 0)]
+    return known & (done < end)
+
+
+def _by_value(col: pd.Series, test: Any) -> np.ndarray:
+    """``test`` of each value, evaluated once per distinct value (columns of codes repeat)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    hits = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(hits, False)[codes]  # the sentinel -1 picks the appended False
 
 
 def _cond_mask(df: pd.DataFrame, c: Cond) -> np.ndarray:
@@ -154,9 +169,9 @@ def _cond_mask(df: pd.DataFrame, c: Cond) -> np.ndarray:
         case "ge":
             return (pd.to_numeric(col, errors="coerce").fillna(-np.inf) >= c.value).to_numpy()
         case "prefix":
-            return col.fillna("").astype(str).str.startswith(c.value).to_numpy(dtype=bool)
+            return _by_value(col, lambda v: isinstance(v, str) and v.startswith(c.value))
         case "is_true":
-            return col.map(lambda v: v is True or v == 1).to_numpy(dtype=bool)
+            return _by_value(col, lambda v: v is True or (not isinstance(v, bool) and v == 1))
         case "on_time":
             return _on_or_before_due(col, df["due_on"])
     raise ValueError(f"unknown condition {c.op}")  # pragma: no cover - FLAGS are fixed
