@@ -95,6 +95,9 @@ def _cond(rel: facts.Relation, c: Cond, due_days: Sequence[date]) -> Any:
     raise ValueError(f"unknown condition {c.op}")  # pragma: no cover - FLAGS are fixed
 
 
+_SCOPE_COLUMNS = ("case_id", "programme", "period", "township_code", "due_on")
+
+
 def _scope(rel: facts.Relation, q: DrillQuery) -> list[ColumnElement[bool]]:
     """The cases a project's indicators cover (geo.indicators.project_cases) in SQL."""
     cols = rel.columns
@@ -127,16 +130,24 @@ def _money_ids(engine: Engine, q: DrillQuery) -> list[int]:
     return sorted(receipted_enforcements(scoped))
 
 
-def selection(engine: Engine, q: DrillQuery, scope: Scope = EVERYTHING) -> Select[Any]:
-    """The ids of the 图斑 behind ``q``'s value that ``scope`` may see, as a query."""
+def selection(
+    engine: Engine, q: DrillQuery, scope: Scope = EVERYTHING, *, paged: bool = False
+) -> Select[Any]:
+    """The ids of the 图斑 behind ``q``'s value that ``scope`` may see, as a query; ``paged``:
+    a query for a page by id, which reads a past day's events case by case and so stops
+    once the page is full (all ids at once are cheaper from one grouped pass)."""
     m = _metric(q.metric)
+    money = m.kind in ("money", "money_count")
+    used = {"enforcement_id"} if money else {c.column for c in FLAGS[m.num or ""]}
     rel = (
         facts.live_relation()
         if q.as_of is None
-        else facts.as_of_relation(engine.dialect.name, q.as_of)
+        else facts.as_of_relation(
+            engine.dialect.name, q.as_of, {*_SCOPE_COLUMNS, *used}, per_case=paged
+        )
     )
     conds = _scope(rel, q)
-    if m.kind in ("money", "money_count"):
+    if money:
         conds.append(rel.columns["enforcement_id"].in_(_money_ids(engine, q)))
     else:
         due = _due_days(engine, q)
@@ -155,13 +166,20 @@ def case_ids(engine: Engine, q: DrillQuery, scope: Scope = EVERYTHING) -> list[i
 
 
 def page(
-    engine: Engine, q: DrillQuery, *, limit: int, offset: int, scope: Scope = EVERYTHING
+    engine: Engine,
+    q: DrillQuery,
+    *,
+    limit: int,
+    offset: int,
+    scope: Scope = EVERYTHING,
+    count: int | None = None,
 ) -> DrillPage:
-    """``limit`` of the 图斑 behind ``q``'s value from ``offset`` (by id), and their count."""
-    sel = selection(engine, q, scope)
-    inner = sel.subquery()
+    """``limit`` of the 图斑 behind ``q``'s value from ``offset`` (by id), and their count:
+    ``count`` when the caller knows it already, else counted by the database."""
+    inner = selection(engine, q, scope, paged=True).subquery()
     with engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(inner)).scalar_one()
+        if count is None:
+            count = conn.execute(select(func.count()).select_from(inner)).scalar_one()
         ids = list(
             conn.execute(
                 select(inner.c.case_id).order_by(inner.c.case_id).limit(limit).offset(offset)

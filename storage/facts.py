@@ -10,7 +10,7 @@ Both use plain SQL without per-value type processing, which at scale costs more 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -95,20 +95,28 @@ FROM cases c JOIN batches b ON b.id = c.batch_id
 # One grouped pass over the events before the cutoff, one aggregate per milestone of
 # geo.workflow.MILESTONES (see as_of_sql). Payload fields with no event of their own come from
 # the case and count once the milestone that set them had happened (geo.workflow.KNOWN_AFTER).
-_AS_OF = """
+_AS_OF_CASES = """
 SELECT c.id AS case_id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
        c.filed_on, c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
        c.delivered_land_class AS land_class_before, {milestones}
 FROM cases c
 JOIN batches b ON b.id = c.batch_id
-LEFT JOIN (
+"""
+_AS_OF_WHERE = """WHERE b.issued_on <= :day {and_where}
+"""
+_AS_OF = (
+    _AS_OF_CASES
+    + """LEFT JOIN (
     SELECT e.case_id, {aggregates}
     FROM case_events e
     WHERE e.at < :cutoff
     GROUP BY e.case_id
 ) h ON h.case_id = c.id
-WHERE b.issued_on <= :day {and_where}
 """
+    + _AS_OF_WHERE
+)
+# The same aggregate of one case's events, read through the (case_id, seq) index.
+_OF_ONE_CASE = "(SELECT {aggregate} FROM case_events e WHERE e.case_id = c.id AND e.at < :cutoff)"
 _AS_OF_STATIC = [
     "case_id", "programme", "period", "due_on", "township_code", "township_name", "filed_on",
     "enforcement_id", "approved_first_time", "land_class_ok", "area_m2", "land_class_before",
@@ -168,6 +176,26 @@ def as_of_sql(dialect: str, milestones: tuple[Milestone, ...] = MILESTONES) -> t
         and_where="{and_where}",
     )
     return sql, [*_AS_OF_STATIC, *names]
+
+
+def per_case_as_of_sql(dialect: str, milestones: tuple[Milestone, ...]) -> tuple[str, list]:
+    """``as_of_sql`` with each aggregate read per case (a correlated subquery over that case's
+    events) instead of one grouped pass over every event: slower for all cases at once, but a
+    query wanting the first page of cases by id stops after reading those cases' events."""
+    _, names = as_of_sql(dialect, milestones)
+    ms = as_of_milestones(milestones)
+    counts = {m.name for m in ms if m.tally is Tally.COUNT}
+    columns = []
+    for m in ms:
+        for aggregate in _aggregates(dialect, m):
+            expr, name = aggregate.rsplit(" AS ", 1)
+            one = _OF_ONE_CASE.format(aggregate=expr)
+            value = f"coalesce({one}, 0)" if name in counts else one
+            columns.append(f"{value} AS {name}")
+    sql = (_AS_OF_CASES + _AS_OF_WHERE).format(
+        milestones=",\n       ".join(columns), and_where="{and_where}"
+    )
+    return sql, names
 
 
 def _frame(rows: Sequence[Row[Any]], columns: list[str]) -> pd.DataFrame:
@@ -332,11 +360,16 @@ _TYPES: dict[str, Any] = {
 }  # fmt: skip
 
 
-def as_of_relation(dialect: str, day: date) -> Relation:
+def as_of_relation(
+    dialect: str, day: date, columns: Collection[str] = CASE_COLUMNS, *, per_case: bool = False
+) -> Relation:
     """The facts as they stood when local day ``day`` ended: the as-of replay (``as_of_sql``)
-    as a subquery, with what ``settle`` does to its frame done in SQL."""
-    template, names = as_of_sql(dialect)
-    ms = as_of_milestones(MILESTONES)
+    as a subquery, with what ``settle`` does to its frame done in SQL. Only the milestones
+    ``columns`` need are aggregated (each costs a pass of CASE expressions over the events);
+    ``per_case`` reads them case by case (``per_case_as_of_sql``), for a page of cases."""
+    wanted = set(columns) | {KNOWN_AFTER[c] for c in columns if c in KNOWN_AFTER}
+    ms = tuple(m for m in as_of_milestones(MILESTONES) if m.name in wanted) or MILESTONES[:1]
+    template, names = (per_case_as_of_sql if per_case else as_of_sql)(dialect, ms)
     counted = {m.name for m in ms if m.tally is Tally.COUNT}
     typed = [
         column(n, _TYPES.get(n, Integer if n in counted or n.endswith("seq") else String))
@@ -361,10 +394,14 @@ def as_of_relation(dialect: str, day: date) -> Relation:
             undone_later = raw.c[undone] > func.coalesce(raw.c[done], -1)
             value = case((undone_later, null()), else_=value)
         cols[m.name] = value
-    cols["state"] = func.coalesce(cols["state"], INITIAL_STATE.value)
+    if "state" in cols:
+        cols["state"] = func.coalesce(cols["state"], INITIAL_STATE.value)
     for name, milestone in KNOWN_AFTER.items():
-        cols[name] = case((cols[milestone].is_not(None), raw.c[name]), else_=null())
-    return Relation(raw, {n: cols[n] for n in CASE_COLUMNS}, True)
+        if milestone in cols:
+            cols[name] = case((cols[milestone].is_not(None), raw.c[name]), else_=null())
+        else:
+            cols.pop(name, None)  # not known without its milestone: not offered
+    return Relation(raw, {n: cols[n] for n in CASE_COLUMNS if n in cols}, True)
 
 
 def instant(relation: Relation, at: datetime) -> ColumnElement[Any]:

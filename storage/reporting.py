@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Engine, Row, and_, select
 
 from geo.budget import execution
 from geo.goals import GoalBook, Project
-from geo.indicators import MetricValue, RowValue, compute_project, project_cases
+from geo.indicators import METRICS, MetricValue, RowValue, compute_project, project_cases
 from geo.model import FINAL_STATES, Judgment
 from geo.references import RefKind
 from geo.report_doc import differences, document, project_entry
@@ -109,8 +109,21 @@ class IndicatorSource:
     def cases(
         self, q: DrillQuery, *, limit: int, offset: int, scope: Scope = EVERYTHING
     ) -> DrillPage:
-        """One page of the 图斑 behind one value (storage.drill.page)."""
-        return drill.page(self.engine, q, limit=limit, offset=offset, scope=scope)
+        """One page of the 图斑 behind one value (storage.drill.page).
+
+        For a caller who sees every 图斑 the count is the value's own numerator from the
+        cached daily counts (the number the table shows; tests check that it equals the ids
+        listed), so a page costs only the query that finds its ids: counting them again
+        would read every case of the scope. Others' counts, and the money metrics', are
+        counted by the database within the scope.
+        """
+        count = None
+        metric = METRICS.get(q.metric)
+        if scope.everything and metric is not None and metric.num is not None:
+            data, _ = self.frames(q.as_of)
+            covered = project_cases(q.project, data, township=q.township, period=q.period)
+            count = int(covered[metric.num].sum())
+        return drill.page(self.engine, q, limit=limit, offset=offset, scope=scope, count=count)
 
     def trend(
         self,
