@@ -1,12 +1,13 @@
 """The indicator engine: metrics over cases, bound to goal-table rows by name.
 
 Every metric is a ratio, count or sum of a few per-case conditions (``FLAGS``). The conditions
-are declared here once, as data, and evaluated two ways: on a per-case frame by pandas (this
-module; it also yields the case ids behind a value), and by the database as one grouped
-query (storage.facts compiles the same declarations to SQL), which is what keeps a million
-图斑 cheap. Both produce the *counts frame*: one row per (programme, period, township) with the
-number of cases meeting each condition. Metrics read only that frame, so the two paths cannot
-disagree on a definition.
+are declared here once, as data, and evaluated three ways: on a per-case frame by pandas
+(this module; it also yields the case ids behind a value, and the daily counts' rebuild
+replays the event log with it), per record as each action is booked (``record_flags``), and
+by the database (storage.drill compiles the same declarations to a ``WHERE``, to list the
+图斑 behind one value a page at a time). The counts frame, one row per (programme, period,
+township) with the number of cases meeting each condition, is what metrics read, so the
+paths cannot disagree on a definition; tests check that the three agree.
 
 Pure: nothing here reads a database or a clock.
 """

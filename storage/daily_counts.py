@@ -237,7 +237,7 @@ def _pivot(rows: Iterable[tuple]) -> pd.DataFrame:
 # --- rebuild from the cases and the event log -----------------------------------------------
 
 
-_SLICE = 250_000  # cases replayed at a time: bounds the memory of a rebuild at any size
+_SLICE = 100_000  # cases replayed at a time: bounds the memory of a rebuild at any size
 
 _STATIC = """
 SELECT c.id, c.programme, b.period, b.due_on, coalesce(c.township_code, ''), c.area_m2,
