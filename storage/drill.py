@@ -106,8 +106,10 @@ def _scope(rel: facts.Relation, q: DrillQuery) -> list[ColumnElement[bool]]:
         cols["programme"].in_(progs),
         cols["period"].like(f"{q.project.year}%"),
     ]
-    if q.township is not None:
-        out.append(func.coalesce(cols["township_code"], "") == q.township)
+    if q.township:  # plain equality, so that the township index serves it
+        out.append(cols["township_code"] == q.township)
+    elif q.township is not None:  # "": the 图斑 in no known township
+        out.append(func.coalesce(cols["township_code"], "") == "")
     if q.period is not None:
         out.append(cols["period"] == q.period)
     return out
@@ -180,11 +182,11 @@ def page(
     with engine.connect() as conn:
         if count is None:
             count = conn.execute(select(func.count()).select_from(inner)).scalar_one()
-        ids = list(
-            conn.execute(
-                select(inner.c.case_id).order_by(inner.c.case_id).limit(limit).offset(offset)
-            ).scalars()
-        )
+        # Asking for no more rows than remain lets the scan stop at the last of them instead
+        # of reading on to the end (a value of 3 图斑 among a million); none remain: no query.
+        wanted = max(0, min(limit, count - offset))
+        page = select(inner.c.case_id).order_by(inner.c.case_id).limit(wanted).offset(offset)
+        ids = list(conn.execute(page).scalars()) if wanted else []
         rows = conn.execute(
             select(
                 cases.c.id.label("case_id"), cases.c.code, cases.c.township_code,
