@@ -303,11 +303,6 @@ def generation(engine: Engine) -> tuple:
         return tuple(conn.exec_driver_sql(sql).one())
 
 
-def utc_text(dialect: str, expr: str) -> str:
-    """SQL for a timestamp column as UTC text, the same on both backends."""
-    return _ts(dialect, expr)
-
-
 def bind_style(sql: str, dialect: str) -> str:
     """``sql`` with named parameters (``:name``) in the driver's own style, for
     ``exec_driver_sql``."""

@@ -182,3 +182,25 @@ def test_rebuild_over_a_realistic_spread_equals_the_counts_kept(store, tmp_path)
     for d in days[::8]:
         replay = facts.live_facts(store.engine) if d is None else facts.facts_as_of(store.engine, d)
         pd.testing.assert_frame_equal(kept[d], aggregate(replay), check_dtype=False, obj=str(d))
+
+
+def test_rebuild_books_an_event_a_moment_before_local_midnight_on_its_day(history):
+    """The rebuild reads event times in whole seconds on PostgreSQL: a verification at
+    23:59:59.9 local still counts on that day, for its day and for its deadline."""
+    store, (_, _, c) = history
+    store.apply_action(
+        c,
+        "verify",
+        actor="hc",
+        now=datetime(2019, 11, 30, 15, 59, 59, 900_000, tzinfo=UTC),  # 23:59:59.9 local, due day
+        expected_version=None,
+        payload={"judgment": "other", "reason": "unchanged"},
+    )
+    days = (date(2019, 11, 29), date(2019, 11, 30), date(2019, 12, 1))
+    kept = {d: daily_counts.counts(store.engine, as_of=d) for d in days}
+    assert kept[days[1]]["verified_on_time"].sum() == kept[days[0]]["verified_on_time"].sum() + 1
+    daily_counts.rebuild(store.engine)
+    for d in days:
+        pd.testing.assert_frame_equal(
+            daily_counts.counts(store.engine, as_of=d), kept[d], check_dtype=False
+        )
