@@ -225,6 +225,21 @@ class MetricPublic(BaseModel):
     case_ids: list[int] | None = None
 
 
+class DrillCasePublic(BaseModel):
+    """A 图斑 behind an indicator value: its id and code, township and state as it is now."""
+
+    case_id: int
+    code: str
+    township_code: str | None
+    township_name: str | None
+    state: str
+    state_label: str
+
+
+class DrillCasesPublic(Page[DrillCasePublic]):
+    """One page of the 图斑 behind an indicator value, ascending by id."""
+
+
 class IndicatorRowPublic(BaseModel):
     """One row of a goal table: its three levels, target and basis, and the actual values with 偏差
     and 偏差原因."""

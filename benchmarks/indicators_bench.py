@@ -1,26 +1,35 @@
-"""Indicator benchmark: every goal-table indicator over 1M 图斑 and 5M events (issue 5).
+"""Indicator benchmark: goal tables, drill-down and the daily-count rebuild over N 图斑.
 
-Prints figures; it is not a test. What it measures, on the embedded SQLite store:
+Prints figures; it is not a test. On a generated store of N cases (default 100k; ~4.4 events
+each), on SQLite or PostgreSQL, each measurement in a fresh process, with wall time, CPU time
+and the peak RSS of the step:
 
-* cold: a new process reads the live facts (storage.facts.live_facts) and computes every bound
-  metric of every project (geo.indicators.compute_project); target < 1 s;
-* warm: the facts already in memory (as the API's cache keeps them), every project computed
-  again; median of repeats; target < 100 ms;
-* pandas: a plain pandas computation of the same numbers on the same frame (groupby over
-  programme, no goal tables, no drill-down ids); target: warm within 3x of it;
-* as-of: the facts as they stood at the end of a past quarter rebuilt from the event log, plus
-  every project; target < 2 s.
+* cold: the daily counts summed and every bound metric of every goal table computed (target
+  < 1 s over 10M); warm: the same with the counts in memory; plain pandas for comparison;
+* as of a past quarter end: the same from the counts up to that day;
+* drill-down of one value (GET /api/projects/{project}/rows/{row}/cases, first page of 50)
+  through the app (in-process ASGI HTTP: FastAPI, auth, pydantic), live and as of a past day;
+  baseline: the bare SQL of the same query (storage.drill.selection: count + page) on a plain
+  connection; target < 1 s at 1M and 10M;
+* drill=true (every value's ids, one query per bound metric) through the app, and the per-case
+  frames it read before (storage.facts + geo, what drill=true did until this change);
+* the daily-count rebuild from the event log (storage.daily_counts.rebuild; target < 30 s at
+  1M).
 
-    .venv/bin/python benchmarks/indicators_bench.py --cases 1000000   # ~5M events
+    .venv/bin/python benchmarks/indicators_bench.py --n 100000 [--backend postgresql]
 
-The store is generated once (seeded) into benchmarks/out/ and reused.
+The store is generated once (seeded, bulk inserts: SQLite executemany, PostgreSQL COPY) into
+benchmarks/out/ (SQLite) or schema ``bench_indicators_<n>`` of TUBAN_TEST_PG_URL's database,
+and reused; ``--fresh`` makes it again.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -28,14 +37,18 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "benchmarks" / "out"
 GOALS = ROOT / "sample_data" / "goals" / "fengrun-2019.yaml"
+PG_URL = os.environ.get("TUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+GENERATOR = 2  # bump when the generated data change: older stores are made again
 QUARTERS = [
     ("2019Q1", "2019-01-10", "2019-03-31"),
     ("2019Q2", "2019-04-10", "2019-06-30"),
@@ -57,29 +70,42 @@ PATHS = {
         ["issued", "issued", "issued", "evidence_collected", "submitted", "passed"],
     ),
 }
-
-
+KINDS = list(PATHS)
+STEPS = max(len(a) for a, _ in PATHS.values())
 # Stored geometry is a WKB polygon of ~50 vertices in a real store; its size is what a scan of
 # the cases table reads past, so the benchmark store carries blobs of that size.
 GEOM = bytes(range(256)) * 3 + bytes(32)
+# (programme, year): the value drilled into: 已核查 of the 卫片 table, the largest list.
+DRILL = ("mining_enforcement", "verified_of_issued")
+PASSWORD = "bench-only-password"  # of the benchmark store's one account
 
 
-def _ts(seconds: np.ndarray) -> list[str]:
-    """UTC epoch seconds as the text SQLite stores for timestamps."""
-    t = seconds.astype("datetime64[s]").astype(str)
-    return [s.replace("T", " ") + ".000000" for s in t]
+# --- the store -----------------------------------------------------------------------------
 
 
-def generate(path: Path, n_cases: int, seed: int = 7) -> None:
-    from storage.engine import make_engine, migrate, sqlite_url
+def _table(i: int) -> np.ndarray:
+    """kind × step table of path column ``i`` (0 actions, 1 states), None past a path's end."""
+    out = np.full((len(KINDS), STEPS), None, dtype=object)
+    for k, name in enumerate(KINDS):
+        col = PATHS[name][i]
+        out[k, : len(col)] = col
+    return out
 
-    engine = make_engine(sqlite_url(path))
-    migrate(engine)
-    engine.dispose()
+
+def _step_of(action: str) -> np.ndarray:
+    """Per kind, the step at which ``action`` happens (STEPS when never)."""
+    return np.array([PATHS[k][0].index(action) if action in PATHS[k][0] else STEPS
+                     for k in KINDS])  # fmt: skip
+
+
+def _utc_text(seconds: np.ndarray, pg: bool) -> np.ndarray:
+    t = pd.to_datetime(seconds, unit="s").strftime("%Y-%m-%d %H:%M:%S")
+    return np.asarray(t + ("+00" if pg else ".000000"), dtype=object)
+
+
+def make_data(n: int, pg: bool, seed: int = 7) -> tuple[list[tuple], pd.DataFrame, pd.DataFrame]:
+    """Batches, cases and events of a seeded store, as arrays (no per-case Python loop)."""
     rng = np.random.default_rng(seed)
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
     batches = []
     bid = 0
     for prog in ("mining", "land"):
@@ -88,245 +114,482 @@ def generate(path: Path, n_cases: int, seed: int = 7) -> None:
             batches.append((bid, prog, period, issued, due))
     bid += 1
     batches.append((bid, "change_survey", "2019", "2019-06-01", "2019-12-31"))
-    con.executemany(
+    # programme by batch: 8 卫片 batches share 70 %, the change survey 30 %
+    batch_of = rng.integers(1, bid, n)
+    batch_of[rng.random(n) < 0.3] = bid
+    prog = np.array([b[1] for b in batches], dtype=object)[batch_of - 1]
+    issued = np.array([np.datetime64(b[3]) for b in batches])[batch_of - 1]
+    town = rng.integers(1, 21, n)
+    weipian = prog != "change_survey"
+    illegal = weipian & (rng.random(n) < 0.25)
+    kind = np.where(~weipian, 2, np.where(illegal, 0, 1))
+    full = np.array([len(PATHS[k][0]) for k in KINDS])[kind]
+    # most cases are far along (a year's work), some untouched: about 4.4 events per case
+    length = np.maximum(full - rng.integers(0, 3, n), 0)
+    length[rng.random(n) < 0.08] = 0
+    start = issued.astype("datetime64[s]").astype(np.int64) + 86400 * 3
+    times = start[:, None] + np.cumsum(rng.integers(3600, 86400 * 20, (n, STEPS)), axis=1)
+    taken = np.arange(STEPS)[None, :] < length[:, None]
+    ev_case, ev_step = np.nonzero(taken)  # row-major: by case, then step
+    ids = np.arange(1, n + 1)
+    judgment = np.where(illegal, "illegal", np.where(ids % 3 == 0, "other", "legal")).astype(object)
+    verified = length > _step_of("verify")[kind]
+    judgment[~(weipian & verified)] = None
+    actions, states = _table(0), _table(1)
+    ev_action = actions[kind[ev_case], ev_step]
+    events = pd.DataFrame({
+        "case_id": ids[ev_case], "seq": ev_step + 1, "action": ev_action, "actor": "bench",
+        "at": _utc_text(times[ev_case, ev_step], pg), "before": "{}", "after": "{}",
+        "payload": "{}", "state": states[kind[ev_case], ev_step],
+        "judgment": np.where(ev_action == "verify", judgment[ev_case], None),
+    })  # fmt: skip
+
+    def when(action: str) -> np.ndarray:
+        step = _step_of(action)[kind]
+        done = length > step
+        out = np.full(n, None, dtype=object)
+        out[done] = _utc_text(times[np.nonzero(done)[0], step[done]], pg)
+        return out
+
+    walked = np.concatenate([np.zeros((len(KINDS), 1), int), (actions == "add_photo")], axis=1)
+    photos = np.cumsum(walked.astype(int), axis=1)  # photos after each number of steps
+    filed = when("file")
+    checked = when("pass")
+    area = rng.uniform(200, 40_000, n)
+    before = np.where(rng.random(n) < 0.5, "0103", "0201").astype(object)
+    before[prog != "land"] = None
+    state = np.where(length > 0, states[kind, np.maximum(length - 1, 0)], "issued")
+    cases = pd.DataFrame({
+        "id": ids, "batch_id": batch_of, "programme": prog, "code": [f"B{i}" for i in ids],
+        "xzqdm": "130208",
+        "attributes": [json.dumps({"QSXDL": b}) if b else "{}" for b in before],
+        "geom": None, "minx": 0.0, "miny": 0.0, "maxx": 0.0, "maxy": 0.0,
+        "area_m2": area, "area_mu": area / 666.67, "state": state, "version": length,
+        "judgment": judgment, "verified_at": when("verify"),
+        "filed_on": [f[:10] if f else None for f in filed], "closed_at": when("close"),
+        "evidence_at": when("collect_evidence"), "submitted_at": when("submit"),
+        "checked_at": checked, "updated_at": _utc_text(np.array([1577750400]), pg)[0],
+        "township_code": [f"1302080{t:02d}" for t in town],
+        "township_name": [f"乡镇{t}" for t in town],
+        "enforcement_id": np.where([f is not None for f in filed], ids, None),
+        "approved_first_time": np.where(length > _step_of("approve")[kind], True, None),
+        "land_class_ok": np.where([c is not None for c in checked], True, None),
+        "photo_count": photos[kind, length], "delivered_land_class": before,
+    })  # fmt: skip
+    return batches, cases, events
+
+
+def _insert_batches(cur: Any, batches: list[tuple], mark: str) -> None:
+    m = mark
+    sql = (
         "INSERT INTO batches (id, programme, period, authority, issued_on, due_on, source_name,"
         " source_sha256, source_crs, encoding, feature_count, minx, miny, maxx, maxy,"
-        " imported_at, imported_by, area_m2) VALUES (?,?,?,'省厅',?,?,'bench',?,'EPSG:4490',"
-        "'utf-8',0,0,0,0,0,'2019-01-01 00:00:00.000000','bench',0)",
-        [(b[0], b[1], b[2], b[3], b[4], f"{b[0]:064x}") for b in batches],
+        f" imported_at, imported_by, area_m2) VALUES ({m},{m},{m},'省厅',{m},{m},'bench',{m},"
+        f"'EPSG:4490','utf-8',0,0,0,0,0,{m},'bench',0)"
     )
-    # programme by batch: 8 卫片 batches share 70 %, the change survey 30 %
-    batch_of = rng.integers(1, bid, n_cases)
-    batch_of[rng.random(n_cases) < 0.3] = bid
-    prog = np.array([b[1] for b in batches])[batch_of - 1]
-    issued = np.array([np.datetime64(b[3]) for b in batches])[batch_of - 1]
-    town = rng.integers(1, 21, n_cases)
-    weipian = prog != "change_survey"
-    illegal = weipian & (rng.random(n_cases) < 0.25)
-    kind = np.where(~weipian, "survey", np.where(illegal, "illegal", "legal"))
-    full = np.array([len(PATHS[k][0]) for k in kind])
-    # most cases are far along (a year's work), some untouched: about 5 events per case
-    length = np.maximum(full - rng.integers(0, 3, n_cases), 0)
-    length[rng.random(n_cases) < 0.08] = 0
-    start = (issued.astype("datetime64[s]").astype(np.int64) + 86400 * 3).astype(np.int64)
-    area = rng.uniform(200, 40_000, n_cases)
-    before = np.where(rng.random(n_cases) < 0.5, "0103", "0201")
-    cases_rows = []
-    ev_rows = []
-    for i in range(n_cases):
-        k = int(length[i])
-        p = prog[i]
-        steps, states = PATHS[kind[i]]
-        times = start[i] + np.cumsum(rng.integers(3600, 86400 * 20, k)) if k else []
-        stamps = _ts(np.asarray(times)) if k else []
-        judgment = None
-        if p != "change_survey" and k > 2:
-            judgment = "illegal" if illegal[i] else ("legal" if i % 3 else "other")
-        state = states[k - 1] if k else "issued"
-        m = dict(verified_at=None, filed_on=None, closed_at=None, evidence_at=None,
-                 submitted_at=None, checked_at=None)  # fmt: skip
-        for j in range(k):
-            a = steps[j]
-            if a == "verify":
-                m["verified_at"] = stamps[j]
-            elif a == "file":
-                m["filed_on"] = stamps[j][:10]
-            elif a == "close":
-                m["closed_at"] = stamps[j]
-            elif a == "collect_evidence":
-                m["evidence_at"] = stamps[j]
-            elif a == "submit":
-                m["submitted_at"] = stamps[j]
-            elif a == "pass":
-                m["checked_at"] = stamps[j]
-            ev_rows.append(
-                (i + 1, j + 1, a, "bench", stamps[j], "{}", "{}", "{}", states[j],
-                 judgment if a == "verify" else None)  # fmt: skip
-            )
-        attrs = json.dumps({"QSXDL": str(before[i])}) if p == "land" else "{}"
-        cases_rows.append(
-            (i + 1, int(batch_of[i]), p, f"B{i}", "130208", attrs, GEOM, 0.0, 0.0, 0.0, 0.0,
-             float(area[i]), float(area[i]) / 666.67, state, k, judgment, m["verified_at"],
-             m["filed_on"], m["closed_at"], m["evidence_at"], m["submitted_at"],
-             m["checked_at"], "2019-12-31 00:00:00.000000", f"1302080{town[i]:02d}",
-             f"乡镇{town[i]}", (i + 1) if m["filed_on"] else None,
-             (k >= 2) if p != "change_survey" else None,
-             True if m["checked_at"] else None, 2 if m["evidence_at"] else 0)  # fmt: skip
-        )
-        if len(ev_rows) >= 500_000:
-            _flush(con, cases_rows, ev_rows)
-    _flush(con, cases_rows, ev_rows)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("ANALYZE")
-    con.close()
-    # The daily counts the app keeps as work happens, rebuilt from the events by the app's own
-    # repair path (what an upgraded store gets on migration).
-    from storage import daily_counts
+    stamp = _utc_text(np.array([1546300800]), pg=mark != "?")[0]  # 2019-01-01 00:00 UTC
+    cur.executemany(sql, [(*b, f"{b[0]:064x}", stamp) for b in batches])
 
-    engine = make_engine(sqlite_url(path))
+
+def _write_sqlite(path: Path, batches: list, cases: pd.DataFrame, events: pd.DataFrame) -> None:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    _insert_batches(con, batches, "?")
+    for name, frame in (("cases", cases), ("case_events", events)):
+        cols = list(frame.columns)
+        sql = f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        for lo in range(0, len(frame), 200_000):
+            part = frame.iloc[lo : lo + 200_000]
+            rows = zip(*(_plain(part[c]) for c in cols), strict=True)
+            con.executemany(sql, rows)
+        con.commit()
+    con.execute("ANALYZE")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
+def _plain(s: pd.Series) -> list:
+    """A column as Python values with None for missing (what the DBAPI drivers take)."""
+    if s.name == "geom":
+        return [GEOM] * len(s)
+    values = s.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values.tolist()
+
+
+def _write_pg(url: str, batches: list, cases: pd.DataFrame, events: pd.DataFrame) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        _insert_batches(cur, batches, "%s")
+        for name, frame in (("cases", cases), ("case_events", events)):
+            cols = list(frame.columns)
+            copy_sql = f"COPY {name} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
+            for lo in range(0, len(frame), 200_000):
+                part = frame.iloc[lo : lo + 200_000].copy()
+                if "geom" in part:
+                    part["geom"] = "\\x" + GEOM.hex()
+                buf = io.StringIO()
+                part.to_csv(buf, header=False, index=False)
+                with cur.copy(copy_sql) as copy:
+                    copy.write(buf.getvalue())
+        raw.commit()
+        cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def store_url(backend: str, n: int) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{OUT / f'indicators-{n}-v{GENERATOR}.sqlite'}"
+    return f"{PG_URL}?options=-csearch_path%3Dbench_indicators_{n}_v{GENERATOR}"
+
+
+def _exists(backend: str, n: int) -> bool:
+    """Whether a finished store of ``n`` 图斑 is there (all cases and the daily counts)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if backend == "sqlite" and not (OUT / f"indicators-{n}-v{GENERATOR}.sqlite").exists():
+        return False
+    engine = create_engine(store_url(backend, n))
+    try:
+        with engine.connect() as conn:
+            cases = conn.execute(text("SELECT count(*) FROM cases")).scalar_one()
+            days = conn.execute(text("SELECT count(*) FROM indicator_daily")).scalar_one()
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+    return cases == n and days > 0
+
+
+def generate(backend: str, n: int) -> None:
+    """A fresh store of ``n`` 图斑 with its daily counts."""
+    from sqlalchemy import create_engine, text
+
+    from storage import daily_counts
+    from storage.engine import make_engine, migrate
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = store_url(backend, n)
+    if backend == "sqlite":
+        path = OUT / f"indicators-{n}-v{GENERATOR}.sqlite"
+        for p in OUT.glob(path.name + "*"):
+            p.unlink()
+    else:
+        schema = f"bench_indicators_{n}_v{GENERATOR}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    t = time.perf_counter()
+    batches, cases, events = make_data(n, pg=backend != "sqlite")
+    made = time.perf_counter() - t
+    t = time.perf_counter()
+    if backend == "sqlite":
+        _write_sqlite(path, batches, cases, events)
+    else:
+        _write_pg(url, batches, cases, events)
+    print(f"generated {n:,} cases / {len(events):,} events: arrays {made:.1f} s, "
+          f"bulk write {time.perf_counter() - t:.1f} s")  # fmt: skip
+    engine = make_engine(url)
     t = time.perf_counter()
     rows = daily_counts.rebuild(engine)
-    print(f"daily counts rebuilt from the event log: {rows:,} rows in "
-          f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    print(f"daily counts: {rows:,} rows in {time.perf_counter() - t:.1f} s")
     engine.dispose()
 
 
-def _flush(con: sqlite3.Connection, cases_rows: list, ev_rows: list) -> None:
-    # The events carry no audit hashes (prev_hash/hash stay NULL): no indicator reads them, and
-    # hashing 5M events would time the chain, not the indicators. `tuban audit verify` on this
-    # store therefore names the first event of every case as unhashed; it is a benchmark store.
-    con.executemany(
-        "INSERT INTO cases (id, batch_id, programme, code, xzqdm, attributes, geom, minx, miny,"
-        " maxx, maxy, area_m2, area_mu, state, version, judgment, verified_at, filed_on,"
-        " closed_at, evidence_at, submitted_at, checked_at, updated_at, township_code,"
-        " township_name, enforcement_id, approved_first_time, land_class_ok, photo_count)"
-        " VALUES (" + ",".join("?" * 29) + ")",
-        cases_rows,
-    )
-    con.executemany(
-        "INSERT INTO case_events (case_id, seq, action, actor, at, before, after, payload,"
-        " state, judgment) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        ev_rows,
-    )
-    con.commit()
-    cases_rows.clear()
-    ev_rows.clear()
+# --- measurements, each in its own process ------------------------------------------------
 
 
-def all_projects(cases, payments) -> int:
+def _vm(field: str) -> float:
+    """A /proc/self/status figure in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1000
+    return float("nan")
+
+
+def _timed(fn: Any) -> tuple[Any, dict]:
+    """Run ``fn``: its result and wall s, CPU s, RSS before and peak RSS during (MB)."""
+    before = _vm("VmRSS")
+    try:  # reset the peak mark so that VmHWM is this step's
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return out, {"wall_s": wall, "cpu_s": cpu, "rss_before_mb": before, "peak_mb": _vm("VmHWM")}
+
+
+def all_projects(counts: pd.DataFrame, payments: pd.DataFrame) -> int:
     from geo.goals import load_goals
     from geo.indicators import compute_project
 
-    n = 0
-    for p in load_goals(GOALS).projects:
-        for row in compute_project(p, cases, payments):
-            n += len(row.values)
-    return n
+    return sum(
+        len(row.values)
+        for p in load_goals(GOALS).projects
+        for row in compute_project(p, counts, payments)
+    )
 
 
-def plain_pandas(df) -> dict:
+def plain_pandas(df: pd.DataFrame) -> dict:
     """The same numbers the bound metrics give, as one would write them by hand."""
-    import pandas as pd
-
     d = df[df["period"].astype(str).str.startswith("2019")].copy()
     local = d["verified_at"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.normalize()
     d["on_time"] = d["verified_at"].notna() & (local <= pd.to_datetime(d["due_on"]))
-    sub_local = d["submitted_at"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-    d["sub_on_time"] = d["submitted_at"].notna() & (
-        sub_local.dt.normalize() <= pd.to_datetime(d["due_on"])
-    )
     d["verified"] = d["verified_at"].notna()
     d["illegal"] = d["judgment"] == "illegal"
     d["filed"] = d["illegal"] & d["filed_on"].notna()
     d["closed"] = d["illegal"] & (d["state"] == "closed")
-    d["active_mine"] = (
-        (d["programme"] == "mining") & d["illegal"] & ~d["state"].isin(["rectified", "closed"])
-    )
     d["evidence"] = d["evidence_at"].notna()
     d["complete"] = d["evidence"] & (d["photo_count"] >= 2)
     d["checked"] = d["checked_at"].notna()
     d["passed"] = d["state"] == "passed"
-    d["first"] = d["approved_first_time"] == True  # noqa: E712
-    g = d.groupby("programme")[
-        ["verified", "on_time", "illegal", "filed", "closed", "active_mine", "evidence",
-         "complete", "checked", "passed", "first", "sub_on_time"]
-    ].sum()  # fmt: skip
-    return g.to_dict()
+    cols = ["verified", "on_time", "illegal", "filed", "closed", "evidence", "complete",
+            "checked", "passed"]  # fmt: skip
+    return d.groupby("programme")[cols].sum().to_dict()
 
 
-def child(store: Path, what: str, repeat: int) -> None:
-    """Run one measurement in this (fresh) process and print JSON."""
+def _cold(url: str, day: date | None, repeat: int) -> dict:
     from sqlalchemy import create_engine
 
     from storage import daily_counts, facts
 
-    engine = create_engine(f"sqlite:///{store}")
-    day = None if what == "live" else date.fromisoformat(what)
-    t0 = time.perf_counter()
-    counts = daily_counts.counts(engine, as_of=day)
-    pays = facts.payments_frame(engine, as_of=day)
-    t1 = time.perf_counter()
-    n = all_projects(counts, pays)
-    t2 = time.perf_counter()
-    out = {"read_s": t1 - t0, "compute_s": t2 - t1, "total_s": t2 - t0, "values": n,
-           "groups": len(counts), "cases": int(counts["issued"].sum())}  # fmt: skip
+    engine = create_engine(url)
+
+    def run() -> tuple:
+        counts = daily_counts.counts(engine, as_of=day)
+        pays = facts.payments_frame(engine, as_of=day)
+        return counts, pays, all_projects(counts, pays)
+
+    (counts, pays, n), out = _timed(run)
+    out.update(values=n, groups=len(counts), cases=int(counts["issued"].sum()))
+    warm = []
+    for _ in range(repeat):
+        s = time.perf_counter()
+        all_projects(counts, pays)
+        warm.append(time.perf_counter() - s)
+    out["warm_ms"] = 1000 * statistics.median(warm)
+    return out
+
+
+def _pandas(url: str, repeat: int) -> dict:
+    from sqlalchemy import create_engine
+
+    from storage import facts
+
+    per_case = facts.live_facts(create_engine(url))
+    base = []
+    for _ in range(max(3, repeat // 3)):
+        s = time.perf_counter()
+        plain_pandas(per_case)
+        base.append(time.perf_counter() - s)
+    return {"pandas_ms": 1000 * statistics.median(base)}
+
+
+def _client(url: str) -> Any:
+    """The app on ``url`` with a signed-in 统计 account (made once, cheap hashing)."""
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from runtime.settings import DEFAULT_GOALS_DIR, Settings
+
+    app = create_app(Settings(database_url=url, goals_dir=DEFAULT_GOALS_DIR))
+    app.state.users.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    if not any(u.username == "bench" for u in app.state.users.list()):
+        now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        app.state.users.add(username="bench", display_name="bench", password=PASSWORD,
+                            roles=["admin"], by="bench", now=now)  # fmt: skip
+    client = TestClient(app)
+    client.__enter__()
+    r = client.post("/api/auth/login", json={"username": "bench", "password": PASSWORD})
+    client.headers["Authorization"] = f"Bearer {r.json()['token']}"
+    return client
+
+
+def _drill(url: str, day: date | None, repeat: int) -> dict:
+    """One value's first page through the app, then the bare SQL of the same query."""
+    from sqlalchemy import create_engine, func, select
+
+    from geo.goals import load_goals
+    from storage import drill
+
+    project, metric = DRILL
+    proj = load_goals(GOALS).project(project)
+    row_no = next(r.row_no for r in proj.indicators if metric in r.metrics)
+    client = _client(url)
+    params = {"metric": metric, "year": 2019, "limit": 50}
     if day is not None:
+        params["as_of"] = day.isoformat()
+    path = f"/api/projects/{project}/rows/{row_no}/cases"
+    body, out = _timed(lambda: client.get(path, params=params).json())
+    runs = []
+    for _ in range(repeat):
         s = time.perf_counter()
-        replay = facts.facts_as_of(engine, day)
-        out["replay_s"] = time.perf_counter() - s
-        out["replay_cases"] = len(replay)
-    if day is None:
-        warm = []
-        for _ in range(repeat):
-            s = time.perf_counter()
-            all_projects(counts, pays)
-            warm.append(time.perf_counter() - s)
-        t3 = time.perf_counter()
-        per_case = facts.live_facts(engine)
-        out["per_case_read_s"] = time.perf_counter() - t3
-        base = []
-        for _ in range(max(3, repeat // 3)):
-            s = time.perf_counter()
-            plain_pandas(per_case)
-            base.append(time.perf_counter() - s)
+        client.get(path, params=params)
+        runs.append(time.perf_counter() - s)
+    out.update(count=body["count"], page=len(body["data"]), warm_s=statistics.median(runs))
+    engine = create_engine(url)
+    q = drill.DrillQuery(proj, metric, as_of=day)
+
+    def bare() -> list:
+        sel = drill.selection(engine, q, paged=True).subquery()
+        with engine.connect() as conn:
+            return conn.execute(select(sel.c.case_id).order_by(sel.c.case_id).limit(50)).all()
+
+    def counted() -> int:
+        sel = drill.selection(engine, q).subquery()
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(sel)).scalar_one()
+
+    bare()  # the same warm-up as the route had
+    sql = []
+    for _ in range(repeat):
         s = time.perf_counter()
-        all_projects(per_case, pays)
-        out["per_case_compute_s"] = time.perf_counter() - s
-        out.update(warm_ms=1000 * statistics.median(warm), pandas_ms=1000 * statistics.median(base))
-    print(json.dumps(out))
+        assert [r[0] for r in bare()] == [c["case_id"] for c in body["data"]]
+        sql.append(time.perf_counter() - s)
+    out["sql_s"] = statistics.median(sql)
+    s = time.perf_counter()
+    assert counted() == body["count"]  # the count the route took from the daily counts
+    out["sql_count_s"] = time.perf_counter() - s
+    return out
+
+
+def _drill_all(url: str) -> dict:
+    """drill=true through the app: every value of the table with its ids."""
+    client = _client(url)
+    params = {"project": DRILL[0], "year": 2019, "drill": "true"}
+    body, out = _timed(lambda: client.get("/api/indicators", params=params).json())
+    out["ids"] = sum(len(v["case_ids"] or []) for r in body["rows"] for v in r["values"])
+    return out
+
+
+def _per_case(url: str) -> dict:
+    """What drill=true did before: every case of the store as a frame, ids from geo."""
+    from sqlalchemy import create_engine
+
+    from geo.goals import load_goals
+    from geo.indicators import compute_project
+    from storage import facts
+
+    engine = create_engine(url)
+    proj = load_goals(GOALS).project(DRILL[0])
+
+    def run() -> int:
+        rows = compute_project(proj, facts.live_facts(engine), facts.payments_frame(engine))
+        return sum(len(v.ids) for r in rows for v in r.values)
+
+    ids, out = _timed(run)
+    out["ids"] = ids
+    return out
+
+
+def _rebuild(url: str) -> dict:
+    from storage import daily_counts
+    from storage.engine import make_engine
+
+    rows, out = _timed(lambda: daily_counts.rebuild(make_engine(url)))
+    out["rows"] = rows
+    return out
+
+
+def child(url: str, what: str, repeat: int, as_of: date) -> None:
+    """Run one measurement in this (fresh) process and print JSON."""
+    steps = {
+        "cold": lambda: _cold(url, None, repeat),
+        "cold_as_of": lambda: _cold(url, as_of, repeat),
+        "pandas": lambda: _pandas(url, repeat),
+        "drill": lambda: _drill(url, None, repeat),
+        "drill_as_of": lambda: _drill(url, as_of, repeat),
+        "drill_all": lambda: _drill_all(url),
+        "per_case": lambda: _per_case(url),
+        "rebuild": lambda: _rebuild(url),
+    }
+    print(json.dumps(steps[what]()))
+
+
+def _line(name: str, r: dict, extra: str = "") -> str:
+    return (f"| {name} | {r['wall_s']:.3f} | {r['cpu_s']:.3f} | {r['rss_before_mb']:.0f} | "
+            f"{r['peak_mb']:.0f} | {extra} |")  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--n", "--cases", dest="n", type=int, default=100_000)
+    ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--as-of", default="2019-09-30")
+    ap.add_argument("--fresh", action="store_true", help="generate the store again")
+    ap.add_argument("--skip", nargs="*", default=[], help="steps to leave out (e.g. per_case)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    as_of = date.fromisoformat(a.as_of)
     if a.child:
-        child(Path(a.child[0]), a.child[1], a.repeat)
+        child(a.child[0], a.child[1], a.repeat, as_of)
         return
-    OUT.mkdir(parents=True, exist_ok=True)
-    store = OUT / f"indicators-{a.cases}.sqlite"
-    if not store.exists():
-        t = time.perf_counter()
-        tmp = store.with_suffix(".tmp")
-        for p in OUT.glob(tmp.name + "*"):
-            p.unlink()
-        generate(tmp, a.cases)
-        tmp.rename(store)
-        print(f"generated {store.name} in {time.perf_counter() - t:.1f} s")
-    con = sqlite3.connect(store)
-    nc, ne = (
-        con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("cases", "case_events")
-    )
-    con.close()
-    print(f"store: {nc:,} cases, {ne:,} events, {store.stat().st_size / 1e6:,.0f} MB; "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    if a.fresh or not _exists(a.backend, a.n):
+        generate(a.backend, a.n)
+    url = store_url(a.backend, a.n)
 
     def run(what: str) -> dict:
-        cmd = [sys.executable, __file__, "--child", str(store), what, "--repeat", str(a.repeat)]
-        res = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
+        cmd = [sys.executable, __file__, "--child", url, what, "--repeat", str(a.repeat),
+               "--as-of", a.as_of]  # fmt: skip
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+        if res.returncode:
+            raise SystemExit(f"{what} failed:\n{res.stderr[-3000:]}")
         return json.loads(res.stdout.strip().splitlines()[-1])
 
-    cold = run("live")
-    past = run(a.as_of)
-    ratio = cold["warm_ms"] / cold["pandas_ms"]
-    print(f"cold (new process: daily counts summed + all indicators): {cold['total_s']:.3f} s "
-          f"(query {cold['read_s']:.3f} s, compute {cold['compute_s'] * 1000:.1f} ms)  "
-          "target < 1 s")
-    print(f"warm (counts in memory, all indicators): {cold['warm_ms']:.1f} ms  target < 100 ms")
-    print(f"plain pandas groupby over the {cold['cases']:,} per-case rows, same numbers: "
-          f"{cold['pandas_ms']:.1f} ms; warm / pandas = {ratio:.3f}x  target <= 3x")
-    print(f"  (for drill-down: per-case rows read in {cold['per_case_read_s']:.2f} s, "
-          f"all indicators with case ids {cold['per_case_compute_s']:.2f} s)")
-    print(f"as of {a.as_of} (daily counts up to that day + all): {past['total_s']:.3f} s "
-          f"({past['cases']:,} cases issued by then)  target < 2 s")
-    print(f"  (the same day by replaying the event log per case, for drill-down: "
-          f"{past['replay_s']:.2f} s)")
-    (OUT / f"indicators-{a.cases}.json").write_text(
-        json.dumps({"cases": nc, "events": ne, "cold": cold, "as_of": past}, indent=1)
-    )
+    cpu = os.cpu_count()
+    print(f"{a.backend}, {a.n:,} 图斑; {cpu} cores, load {os.getloadavg()[0]:.2f}; "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")  # fmt: skip
+    order = ["cold", "cold_as_of", "pandas", "drill", "drill_as_of", "drill_all", "per_case",
+             "rebuild"]  # fmt: skip
+    got = {w: run(w) for w in order if w not in a.skip}
+    print("| step | wall s | CPU s | RSS before MB | peak RSS MB | notes |")
+    print("|---|---|---|---|---|---|")
+    if "cold" in got:
+        c = got["cold"]
+        note = f"{c['values']} values over {c['cases']:,} 图斑; warm {c['warm_ms']:.1f} ms"
+        if "pandas" in got:
+            note += f" (plain pandas {got['pandas']['pandas_ms']:.1f} ms)"
+        print(_line("cold: counts + all indicators of 2019", c, note + "; target < 1 s"))
+    if "cold_as_of" in got:
+        print(_line(f"cold, as of {a.as_of}", got["cold_as_of"],
+                    f"{got['cold_as_of']['cases']:,} 图斑 issued by then"))  # fmt: skip
+    for key, label in (("drill", "live"), ("drill_as_of", f"as of {a.as_of}")):
+        if key in got:
+            d = got[key]
+            note = (f"count {d['count']:,}, page {d['page']}; warm route {d['warm_s']:.3f} s, "
+                    f"bare SQL of the page {d['sql_s']:.3f} s, route / SQL "
+                    f"{d['warm_s'] / d['sql_s']:.2f}x; counting them in SQL instead "
+                    f"{d['sql_count_s']:.3f} s; target < 1 s")  # fmt: skip
+            print(_line(f"drill-down of one value, {label} (first request)", d, note))
+    if "drill_all" in got:
+        print(_line("drill=true, one table (one query per value)", got["drill_all"],
+                    f"{got['drill_all']['ids']:,} ids"))  # fmt: skip
+    if "per_case" in got:
+        print(_line("before: per-case frame + geo ids (old drill=true)", got["per_case"],
+                    f"{got['per_case']['ids']:,} ids"))  # fmt: skip
+    if "rebuild" in got:
+        print(_line("daily-count rebuild", got["rebuild"],
+                    f"{got['rebuild']['rows']:,} rows; target < 30 s at 1M"))  # fmt: skip
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"(children: {usage.ru_utime + usage.ru_stime:.1f} CPU s in all)")
+    (OUT / f"indicators-{a.backend}-{a.n}.json").write_text(json.dumps(got, indent=1))
 
 
 if __name__ == "__main__":

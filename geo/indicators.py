@@ -1,12 +1,13 @@
 """The indicator engine: metrics over cases, bound to goal-table rows by name.
 
 Every metric is a ratio, count or sum of a few per-case conditions (``FLAGS``). The conditions
-are declared here once, as data, and evaluated two ways: on a per-case frame by pandas (this
-module; it also yields the case ids behind a value), and by the database as one grouped
-query (storage.facts compiles the same declarations to SQL), which is what keeps a million
-图斑 cheap. Both produce the *counts frame*: one row per (programme, period, township) with the
-number of cases meeting each condition. Metrics read only that frame, so the two paths cannot
-disagree on a definition.
+are declared here once, as data, and evaluated three ways: on a per-case frame by pandas
+(this module; it also yields the case ids behind a value, and the daily counts' rebuild
+replays the event log with it), per record as each action is booked (``record_flags``), and
+by the database (storage.drill compiles the same declarations to a ``WHERE``, to list the
+图斑 behind one value a page at a time). The counts frame, one row per (programme, period,
+township) with the number of cases meeting each condition, is what metrics read, so the
+paths cannot disagree on a definition; tests check that the three agree.
 
 Pure: nothing here reads a database or a clock.
 """
@@ -134,10 +135,25 @@ def counts_columns() -> list[str]:
 
 
 def _on_or_before_due(done_at: pd.Series, due_on: pd.Series) -> np.ndarray:
-    """Whether a UTC timestamp falls on or before the due date, in local calendar days."""
-    local_day = pd.to_datetime(done_at, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
-    due = pd.to_datetime(due_on.astype("string"))
-    return (done_at.notna() & (local_day.dt.normalize() <= due)).to_numpy(dtype=bool)
+    """Whether a UTC timestamp falls on or before the due date, in local calendar days: before
+    the instant the due day ends. A frame holds few due dates, so each is converted once."""
+    codes, dues = pd.factorize(due_on, use_na_sentinel=True)
+    if len(dues) == 0:
+        return np.zeros(len(done_at), dtype=bool)
+    day_after = pd.to_datetime(pd.Series(dues).astype("string")) + pd.Timedelta(days=1)
+    # both as naive UTC datetime64, so numpy compares them without Timestamp objects
+    ends = day_after.dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    done = pd.to_datetime(done_at, utc=True).dt.tz_localize(None).to_numpy()
+    known = (codes >= 0) & done_at.notna().to_numpy(dtype=bool)
+    end = ends[np.where(codes >= 0, codes, 0)]
+    return known & (done < end)
+
+
+def _by_value(col: pd.Series, test: Any) -> np.ndarray:
+    """``test`` of each value, evaluated once per distinct value (columns of codes repeat)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    hits = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(hits, False)[codes]  # the sentinel -1 picks the appended False
 
 
 def _cond_mask(df: pd.DataFrame, c: Cond) -> np.ndarray:
@@ -154,9 +170,9 @@ def _cond_mask(df: pd.DataFrame, c: Cond) -> np.ndarray:
         case "ge":
             return (pd.to_numeric(col, errors="coerce").fillna(-np.inf) >= c.value).to_numpy()
         case "prefix":
-            return col.fillna("").astype(str).str.startswith(c.value).to_numpy(dtype=bool)
+            return _by_value(col, lambda v: isinstance(v, str) and v.startswith(c.value))
         case "is_true":
-            return col.map(lambda v: v is True or v == 1).to_numpy(dtype=bool)
+            return _by_value(col, lambda v: v is True or (not isinstance(v, bool) and v == 1))
         case "on_time":
             return _on_or_before_due(col, df["due_on"])
     raise ValueError(f"unknown condition {c.op}")  # pragma: no cover - FLAGS are fixed
@@ -342,12 +358,22 @@ def _pct(n: float, d: float) -> float | None:
     return round(100.0 * n / d, 2) if d else None
 
 
-def _money(m: Metric, payments: pd.DataFrame) -> tuple[Decimal, int, pd.Series]:
+def _receipted(payments: pd.DataFrame) -> pd.DataFrame:
+    """The payments that count: each once, and only with a receipt number."""
     paid = payments.drop_duplicates("payment_id")
-    has = paid["receipt_no"].fillna("").astype(str).str.strip().ne("")
+    return paid.loc[paid["receipt_no"].fillna("").astype(str).str.strip().ne("")]
+
+
+def receipted_enforcements(payments: pd.DataFrame) -> set[int]:
+    """The enforcements whose 图斑 the money metrics count (drill-down of 罚款到位)."""
+    return {int(e) for e in _receipted(payments)["enforcement_id"]}
+
+
+def _money(m: Metric, payments: pd.DataFrame) -> tuple[Decimal, int, pd.Series]:
+    paid = _receipted(payments)
     # Summed in whole 分 as integers: a float sum drifts (0.1 + 0.2), a Decimal of 分 does not.
-    fen = sum(to_fen(a) for a in paid.loc[has, "amount_yuan"])
-    return Decimal(fen) / 100, int(has.sum()), paid.loc[has, "enforcement_id"]
+    fen = sum(to_fen(a) for a in paid["amount_yuan"])
+    return Decimal(fen) / 100, len(paid), paid["enforcement_id"]
 
 
 def _evaluate(

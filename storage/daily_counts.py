@@ -35,7 +35,8 @@ from geo.indicators import (
 )
 from geo.model import Case
 from geo.workflow.history import issued_like, running_milestones
-from storage.tables import batches, case_events, cases, indicator_daily
+from storage import facts
+from storage.tables import batches, cases, indicator_daily
 
 _TZ = localtime.LOCAL_TZ
 FLAG_NAMES = tuple(FLAGS)
@@ -236,61 +237,115 @@ def _pivot(rows: Iterable[tuple]) -> pd.DataFrame:
 # --- rebuild from the cases and the event log -----------------------------------------------
 
 
+_SLICE = 100_000  # cases replayed at a time: bounds the memory of a rebuild at any size
+
+_STATIC = """
+SELECT c.id, c.programme, b.period, b.due_on, coalesce(c.township_code, ''), c.area_m2,
+       c.delivered_land_class, c.filed_on, c.approved_first_time, c.land_class_ok
+FROM cases c JOIN batches b ON b.id = c.batch_id
+WHERE c.id >= :lo AND c.id < :hi
+"""
+_STATIC_NAMES = [
+    "case_id", "programme", "period", "due_on", "township_code", "area_m2",
+    "land_class_before", "filed_on", "approved_first_time", "land_class_ok",
+]  # fmt: skip
+_EVENTS = """
+SELECT e.case_id, e.seq, e.action, {at}, e.state, e.judgment
+FROM case_events e
+WHERE e.case_id >= :lo AND e.case_id < :hi
+ORDER BY e.case_id, e.seq
+"""
+_ISSUED = """
+SELECT b.issued_on, c.programme, b.period, coalesce(c.township_code, ''), count(*)
+FROM cases c JOIN batches b ON b.id = c.batch_id
+GROUP BY b.issued_on, c.programme, b.period, coalesce(c.township_code, '')
+"""
+
+
+def _read(conn: Connection, sql: str, params: dict, names: list[str]) -> pd.DataFrame:
+    """Rows as a frame straight from the driver: SQLAlchemy's per-row and per-value result
+    processing costs more than the query at a million 图斑."""
+    cursor = conn.connection.cursor()  # the DBAPI cursor, inside this transaction
+    try:
+        cursor.execute(facts.bind_style(sql, conn.dialect.name), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
+
+
+def _issued_rows(conn: Connection) -> pd.DataFrame:
+    df = _read(conn, _ISSUED, {}, ["day", *GROUP_KEYS, "n"])
+    df["day"] = pd.to_datetime(df["day"].astype("string"), format="ISO8601").dt.date
+    return df.assign(flag="issued", area_m2=0.0)
+
+
+def _slice_deltas(conn: Connection, lo: int, hi: int) -> pd.DataFrame:
+    """The day rows the events of cases ``lo`` ≤ id < ``hi`` add up to."""
+    bounds = {"lo": lo, "hi": hi}
+    static = _read(conn, _STATIC, bounds, _STATIC_NAMES)
+    static["due_on"] = pd.to_datetime(static["due_on"].astype("string"), format="ISO8601").dt.date
+    static["filed_on"] = static["filed_on"].where(static["filed_on"].notna(), None)
+    pg = conn.dialect.name == "postgresql"
+    # Whole seconds are exact here: a local day and a due day end on a whole second, so an
+    # event's day and whether it came before a deadline are the same for its floored time.
+    # PostgreSQL sends a bigint much more cheaply than text; SQLite stores the text already.
+    at = "floor(extract(epoch FROM e.at))::bigint" if pg else "e.at"
+    ev = _read(conn, _EVENTS.format(at=at), bounds,
+               ["case_id", "seq", "action", "at", "state", "judgment"])  # fmt: skip
+    if pg:
+        ev["at"] = pd.to_datetime(ev["at"].to_numpy(dtype=np.int64), unit="s", utc=True)
+    return _event_deltas(ev, static)
+
+
 def rebuild(engine: Engine) -> int:
     """Recompute ``indicator_daily`` from scratch; returns the rows written.
 
     Replays every event vectorised: each event's case facts (state and judgment it left,
     milestones so far) give its conditions, and the difference from the case's previous
-    event is booked on the event's local day.
+    event is booked on the event's local day. The cases are replayed a slice of ids at a
+    time; the day rows of all slices are summed and written in one go.
     """
     with engine.begin() as conn:
         conn.execute(delete(indicator_daily))
-        batch_ids = [r[0] for r in conn.execute(select(batches.c.id))]
-        for b in batch_ids:
-            add_issued(conn, b)
-        static = pd.DataFrame(
-            conn.execute(
-                select(
-                    cases.c.id.label("case_id"),
-                    cases.c.programme,
-                    batches.c.period,
-                    batches.c.due_on,
-                    func.coalesce(cases.c.township_code, "").label("township_code"),
-                    cases.c.area_m2,
-                    cases.c.delivered_land_class,
-                    cases.c.filed_on,
-                    cases.c.approved_first_time,
-                    cases.c.land_class_ok,
-                ).join(batches, batches.c.id == cases.c.batch_id)
-            ).all(),
-            columns=[
-                "case_id", "programme", "period", "due_on", "township_code", "area_m2",
-                "land_class_before", "filed_on", "approved_first_time", "land_class_ok",
-            ],
-        )  # fmt: skip
-        ev = pd.DataFrame(
-            conn.execute(
-                select(
-                    case_events.c.case_id,
-                    case_events.c.seq,
-                    case_events.c.action,
-                    case_events.c.at,
-                    case_events.c.state,
-                    case_events.c.judgment,
-                ).order_by(case_events.c.case_id, case_events.c.seq)
-            ).all(),
-            columns=["case_id", "seq", "action", "at", "state", "judgment"],
-        )
-        rows = _event_deltas(ev, static)
-        for i in range(0, len(rows), 10_000):
-            _upsert(conn, rows[i : i + 10_000])
-        return conn.execute(select(func.count()).select_from(indicator_daily)).scalar_one()
+        lo, hi = conn.execute(select(func.min(cases.c.id), func.max(cases.c.id))).one()
+        parts = [_issued_rows(conn)]
+        for start in range(lo or 0, (hi or -1) + 1, _SLICE):
+            parts.append(_slice_deltas(conn, start, start + _SLICE))
+        filled = [p for p in parts if not p.empty]
+        if not filled:
+            return 0
+        long = pd.concat(filled, ignore_index=True)
+        agg = long.groupby(list(_KEY), as_index=False, sort=False)[["n", "area_m2"]].sum()
+        return _insert(conn, agg[agg["n"] != 0])
 
 
-def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> list[dict[str, Any]]:
+def _insert(conn: Connection, rows: pd.DataFrame) -> int:
+    """Write day rows with the driver's executemany: at a million 图斑 they are a few hundred
+    thousand, and SQLAlchemy's per-row parameter processing would cost more than the insert."""
+    sqlite = conn.dialect.name == "sqlite"
+    days = [d.isoformat() if sqlite else d for d in rows["day"]]  # SQLite keeps dates as text
+    cols = [rows[k].to_numpy(dtype=object) for k in _KEY[1:]]
+    n = rows["n"].to_numpy(dtype=np.int64).tolist()
+    area = rows["area_m2"].to_numpy(dtype=float).tolist()
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"INSERT INTO indicator_daily (day, programme, period, township_code, flag, n, area_m2) "
+        f"VALUES ({', '.join([mark] * 7)})"
+    )
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, list(zip(days, *cols, n, area, strict=True)))
+    finally:
+        cursor.close()
+    return len(rows)
+
+
+def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
+    """The day rows (``_KEY``, n, area_m2) the events of some cases add up to."""
     if ev.empty:
-        return []
-    ev["at"] = pd.to_datetime(ev["at"], utc=True)
+        return pd.DataFrame(columns=[*_KEY, "n", "area_m2"])
+    ev["at"] = pd.to_datetime(ev["at"], utc=True, format="ISO8601")
     # the milestones and payload fields as each event left them (geo.workflow's map)
     df = running_milestones(ev.merge(static, on="case_id", how="left"))
     g = df.groupby("case_id", sort=False)
@@ -315,12 +370,7 @@ def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> list[dict[str, Any]
             "area_m2": np.where(is_area, n * df["area_m2"].astype(float).to_numpy()[i], 0.0),
         }
     )
-    agg = long.groupby(list(_KEY), as_index=False, sort=False).sum()
-    agg = agg[agg["n"] != 0]
-    return [
-        {**dict(zip(_KEY, k, strict=True)), "n": int(v), "area_m2": float(a)}
-        for *k, v, a in agg.itertuples(index=False, name=None)
-    ]
+    return long.groupby(list(_KEY), as_index=False, sort=False).sum()
 
 
 def is_empty(engine: Engine) -> bool:

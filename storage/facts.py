@@ -10,26 +10,47 @@ Both use plain SQL without per-value type processing, which at scale costs more 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Row
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Engine,
+    Float,
+    FromClause,
+    Integer,
+    Row,
+    String,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    null,
+    text,
+)
 
 from geo import localtime
 from geo.indicators import CASE_COLUMNS, PAYMENT_COLUMNS
 from geo.model import Action
 from geo.workflow.history import settle
 from geo.workflow.milestones import (
+    INITIAL_STATE,
+    KNOWN_AFTER,
     MILESTONES,
     Milestone,
     Tally,
     as_of_milestones,
     undo_columns,
 )
+from storage.tables import batches, cases
+from storage.types import UTCDateTime
 
 _TZ = localtime.LOCAL_TZ
 _TIMESTAMPS = ("verified_at", "closed_at", "evidence_at", "submitted_at", "checked_at")
@@ -47,15 +68,18 @@ def _ts(dialect: str, expr: str) -> str:
     return expr
 
 
+_TAG = 10  # digits of the sequence number glued before a LATEST value
+
+
 def _tagged(dialect: str, value: str) -> str:
     """``seq`` and a value glued so that max() picks the value of the latest event."""
     if dialect == "postgresql":
-        return f"lpad(e.seq::text, 10, '0') || coalesce({value}, '')"
-    return f"printf('%010d', e.seq) || coalesce({value}, '')"
+        return f"lpad(e.seq::text, {_TAG}, '0') || coalesce({value}, '')"
+    return f"printf('%0{_TAG}d', e.seq) || coalesce({value}, '')"
 
 
 def _untag(values: pd.Series) -> pd.Series:
-    out = values.astype("str").str.slice(10)
+    out = values.astype("str").str.slice(_TAG)
     return out.where(out != "")
 
 
@@ -71,20 +95,28 @@ FROM cases c JOIN batches b ON b.id = c.batch_id
 # One grouped pass over the events before the cutoff, one aggregate per milestone of
 # geo.workflow.MILESTONES (see as_of_sql). Payload fields with no event of their own come from
 # the case and count once the milestone that set them had happened (geo.workflow.KNOWN_AFTER).
-_AS_OF = """
-SELECT c.id, c.programme, b.period, b.due_on, c.township_code, c.township_name, c.filed_on,
-       c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
-       c.delivered_land_class, {milestones}
+_AS_OF_CASES = """
+SELECT c.id AS case_id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
+       c.filed_on, c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
+       c.delivered_land_class AS land_class_before, {milestones}
 FROM cases c
 JOIN batches b ON b.id = c.batch_id
-LEFT JOIN (
+"""
+_AS_OF_WHERE = """WHERE b.issued_on <= :day {and_where}
+"""
+_AS_OF = (
+    _AS_OF_CASES
+    + """LEFT JOIN (
     SELECT e.case_id, {aggregates}
     FROM case_events e
     WHERE e.at < :cutoff
     GROUP BY e.case_id
 ) h ON h.case_id = c.id
-WHERE b.issued_on <= :day {and_where}
 """
+    + _AS_OF_WHERE
+)
+# The same aggregate of one case's events, read through the (case_id, seq) index.
+_OF_ONE_CASE = "(SELECT {aggregate} FROM case_events e WHERE e.case_id = c.id AND e.at < :cutoff)"
 _AS_OF_STATIC = [
     "case_id", "programme", "period", "due_on", "township_code", "township_name", "filed_on",
     "enforcement_id", "approved_first_time", "land_class_ok", "area_m2", "land_class_before",
@@ -136,13 +168,34 @@ def as_of_sql(dialect: str, milestones: tuple[Milestone, ...] = MILESTONES) -> t
     aggregates = [a for m in ms for a in _aggregates(dialect, m)]
     counts = {m.name for m in ms if m.tally is Tally.COUNT}
     names = _as_of_columns(ms)
-    selected = [f"coalesce(h.{n}, 0)" if n in counts else f"h.{n}" for n in names]
+    # named, so that the query can also serve as a subquery (storage.facts.as_of_relation)
+    selected = [f"coalesce(h.{n}, 0) AS {n}" if n in counts else f"h.{n} AS {n}" for n in names]
     sql = _AS_OF.format(
         milestones=", ".join(selected),
         aggregates=",\n           ".join(aggregates),
         and_where="{and_where}",
     )
     return sql, [*_AS_OF_STATIC, *names]
+
+
+def per_case_as_of_sql(dialect: str, milestones: tuple[Milestone, ...]) -> tuple[str, list]:
+    """``as_of_sql`` with each aggregate read per case (a correlated subquery over that case's
+    events) instead of one grouped pass over every event: slower for all cases at once, but a
+    query wanting the first page of cases by id stops after reading those cases' events."""
+    _, names = as_of_sql(dialect, milestones)
+    ms = as_of_milestones(milestones)
+    counts = {m.name for m in ms if m.tally is Tally.COUNT}
+    columns = []
+    for m in ms:
+        for aggregate in _aggregates(dialect, m):
+            expr, name = aggregate.rsplit(" AS ", 1)
+            one = _OF_ONE_CASE.format(aggregate=expr)
+            value = f"coalesce({one}, 0)" if name in counts else one
+            columns.append(f"{value} AS {name}")
+    sql = (_AS_OF_CASES + _AS_OF_WHERE).format(
+        milestones=",\n       ".join(columns), and_where="{and_where}"
+    )
+    return sql, names
 
 
 def _frame(rows: Sequence[Row[Any]], columns: list[str]) -> pd.DataFrame:
@@ -250,6 +303,12 @@ def generation(engine: Engine) -> tuple:
         return tuple(conn.exec_driver_sql(sql).one())
 
 
+def bind_style(sql: str, dialect: str) -> str:
+    """``sql`` with named parameters (``:name``) in the driver's own style, for
+    ``exec_driver_sql``."""
+    return _bind(sql, dialect)
+
+
 def _bind(sql: str, dialect: str) -> str:
     """Named parameters in the driver's own style (exec_driver_sql passes SQL through)."""
     if dialect == "postgresql":
@@ -262,3 +321,87 @@ def _bind_ts(dialect: str, ts: datetime) -> object:
     if dialect == "postgresql":
         return ts
     return ts.replace(tzinfo=None).isoformat(sep=" ")
+
+
+# --- the same facts as relations a query can filter (drill-down: storage.drill) -------------
+
+
+class Relation(NamedTuple):
+    """Per-case facts as SQL: ``columns`` (by CASE_COLUMNS name, plus ``batch_id`` when live)
+    are expressions over ``source``; ``text_times`` says whether the milestone timestamps are
+    UTC text (the as-of replay) rather than timestamp columns (live)."""
+
+    source: FromClause
+    columns: dict[str, ColumnElement[Any]]
+    text_times: bool
+
+
+_LIVE_SOURCES = {"land_class_before": "delivered_land_class", "case_id": "id"}
+
+
+def live_relation() -> Relation:
+    """The facts as the cases stand now: the ``cases`` row and its batch."""
+    from_batch = {"period", "due_on"}
+    cols: dict[str, ColumnElement[Any]] = {}
+    for name in CASE_COLUMNS:
+        table = batches if name in from_batch else cases
+        cols[name] = table.c[_LIVE_SOURCES.get(name, name)]
+    return Relation(cases.join(batches, batches.c.id == cases.c.batch_id), cols, False)
+
+
+_TYPES: dict[str, Any] = {
+    "case_id": Integer, "due_on": Date, "filed_on": Date, "enforcement_id": Integer,
+    "approved_first_time": Boolean, "land_class_ok": Boolean, "area_m2": Float,
+}  # fmt: skip
+
+
+def as_of_relation(
+    dialect: str, day: date, columns: Collection[str] = CASE_COLUMNS, *, per_case: bool = False
+) -> Relation:
+    """The facts as they stood when local day ``day`` ended: the as-of replay (``as_of_sql``)
+    as a subquery, with what ``settle`` does to its frame done in SQL. Only the milestones
+    ``columns`` need are aggregated (each costs a pass of CASE expressions over the events);
+    ``per_case`` reads them case by case (``per_case_as_of_sql``), for a page of cases."""
+    wanted = set(columns) | {KNOWN_AFTER[c] for c in columns if c in KNOWN_AFTER}
+    ms = tuple(m for m in as_of_milestones(MILESTONES) if m.name in wanted) or MILESTONES[:1]
+    template, names = (per_case_as_of_sql if per_case else as_of_sql)(dialect, ms)
+    counted = {m.name for m in ms if m.tally is Tally.COUNT}
+    typed = [
+        column(n, _TYPES.get(n, Integer if n in counted or n.endswith("seq") else String))
+        for n in names
+    ]
+    raw = (
+        text(template.format(and_where=""))
+        .bindparams(
+            bindparam("cutoff", end_of_day_utc(day), type_=UTCDateTime()),
+            bindparam("day", day, type_=Date()),
+        )
+        .columns(*typed)
+        .subquery("f")
+    )
+    cols: dict[str, ColumnElement[Any]] = {n: raw.c[n] for n in names}
+    for m in ms:
+        value: ColumnElement[Any] = raw.c[m.name]
+        if m.tally is Tally.LATEST:
+            value = func.nullif(func.substr(value, _TAG + 1), "")
+        if m.undone_by is not None:
+            done, undone = undo_columns(m)
+            undone_later = raw.c[undone] > func.coalesce(raw.c[done], -1)
+            value = case((undone_later, null()), else_=value)
+        cols[m.name] = value
+    if "state" in cols:
+        cols["state"] = func.coalesce(cols["state"], INITIAL_STATE.value)
+    for name, milestone in KNOWN_AFTER.items():
+        if milestone in cols:
+            cols[name] = case((cols[milestone].is_not(None), raw.c[name]), else_=null())
+        else:
+            cols.pop(name, None)  # not known without its milestone: not offered
+    return Relation(raw, {n: cols[n] for n in CASE_COLUMNS if n in cols}, True)
+
+
+def instant(relation: Relation, at: datetime) -> ColumnElement[Any]:
+    """``at`` as a value to compare with the relation's milestone timestamps."""
+    if relation.text_times:
+        # the text both backends give a UTC timestamp in the replay (see _ts)
+        return literal(at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), String)
+    return literal(at, UTCDateTime())

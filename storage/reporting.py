@@ -2,7 +2,7 @@
 
 The counts of every (programme, period, township) come from the daily counts kept as work
 happens (storage.daily_counts); they are cached in memory until a case, event, payment or
-batch is added. Drill-down reads the per-case rows instead (storage.facts).
+batch is added. Drill-down asks the database for the 图斑 behind one value (storage.drill).
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from sqlalchemy import ColumnElement, Engine, Row, and_, select
 
 from geo.budget import execution
 from geo.goals import GoalBook, Project
-from geo.indicators import RowValue, compute_project, project_cases
+from geo.indicators import METRICS, MetricValue, RowValue, compute_project, project_cases
 from geo.model import FINAL_STATES, Judgment
 from geo.references import RefKind
 from geo.report_doc import differences, document, project_entry
-from storage import daily_counts, facts, spatial
+from storage import daily_counts, drill, facts, spatial
+from storage.drill import DrillPage, DrillQuery
 from storage.refs import RefStore
 from storage.snapshots import SnapshotStore, info
 from storage.tables import batches, cases
@@ -46,17 +47,8 @@ class IndicatorSource:
         self._size = size
         self._lock = threading.Lock()
 
-    def frames(
-        self, as_of: date | None = None, *, per_case: bool = False
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(facts, payments): counts frame by default, per-case rows (for drill-down) if asked."""
-        if per_case:
-            rows = (
-                facts.live_facts(self.engine)
-                if as_of is None
-                else facts.facts_as_of(self.engine, as_of)
-            )
-            return rows, facts.payments_frame(self.engine, as_of=as_of)
+    def frames(self, as_of: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(counts, payments) live or as of the end of local day ``as_of``, cached."""
         key = (facts.generation(self.engine), as_of)
         with self._lock:
             hit = self._cache.get(key)
@@ -85,17 +77,53 @@ class IndicatorSource:
     ) -> tuple[list[RowValue], int]:
         """The project's rows with values, and how many 图斑 they cover.
 
-        The values are the bureau's, whoever asks; the drill-down's case ids are only those in
-        ``scope`` (a verifier learns which of their own 图斑 count, not which others do).
+        The values are the bureau's, whoever asks. ``drill`` adds to each value the ids of
+        the 图斑 behind it that ``scope`` may see (a verifier learns which of their own 图斑
+        count, not which others do): one query per bound metric (storage.drill), so a project
+        binding none reads no 图斑, and what is held is the ids, not a frame of every case.
         """
-        data, paid = self.frames(as_of, per_case=drill)
+        data, paid = self.frames(as_of)
         rows = compute_project(project, data, paid, township=township, period=period)
-        scoped = project_cases(project, data, township=township, period=period)
-        n = len(scoped) if drill else int(scoped["issued"].sum())
-        if drill and not scope.everything:
-            with self.engine.connect() as conn:
-                rows = _drill_within(rows, scope.case_ids(conn) or set())
+        n = int(project_cases(project, data, township=township, period=period)["issued"].sum())
+        if drill:
+            rows = [
+                replace(r, values=tuple(self._with_ids(project, v, as_of, township, period,
+                                                       scope) for v in r.values))
+                for r in rows
+            ]  # fmt: skip
         return rows, n
+
+    def _with_ids(
+        self,
+        project: Project,
+        v: MetricValue,
+        as_of: date | None,
+        township: str | None,
+        period: str | None,
+        scope: Scope,
+    ) -> MetricValue:
+        q = DrillQuery(project, v.metric, as_of=as_of, township=township, period=period)
+        ids = np.asarray(drill.case_ids(self.engine, q, scope), dtype=np.int64)
+        return replace(v, ids=ids)
+
+    def cases(
+        self, q: DrillQuery, *, limit: int, offset: int, scope: Scope = EVERYTHING
+    ) -> DrillPage:
+        """One page of the 图斑 behind one value (storage.drill.page).
+
+        For a caller who sees every 图斑 the count is the value's own numerator from the
+        cached daily counts (the number the table shows; tests check that it equals the ids
+        listed), so a page costs only the query that finds its ids: counting them again
+        would read every case of the scope. Others' counts, and the money metrics', are
+        counted by the database within the scope.
+        """
+        count = None
+        metric = METRICS.get(q.metric)
+        if scope.everything and metric is not None and metric.num is not None:
+            data, _ = self.frames(q.as_of)
+            covered = project_cases(q.project, data, township=q.township, period=q.period)
+            count = int(covered[metric.num].sum())
+        return drill.page(self.engine, q, limit=limit, offset=offset, scope=scope, count=count)
 
     def trend(
         self,
@@ -124,15 +152,6 @@ class IndicatorSource:
                         {"period": label, "as_of": end.isoformat(), "value": v.value}
                     )
         return list(series.values())
-
-
-def _drill_within(rows: list[RowValue], visible: set[int]) -> list[RowValue]:
-    """``rows`` with each value's drill-down ids cut to ``visible``; the values stay as they are."""
-    keep = np.fromiter(visible, np.int64, count=len(visible))
-    return [
-        replace(r, values=tuple(replace(v, ids=v.ids[np.isin(v.ids, keep)]) for v in r.values))
-        for r in rows
-    ]
 
 
 def township_name(engine: Engine, code: str) -> str:

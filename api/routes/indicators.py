@@ -1,8 +1,9 @@
 """Goal tables with their values: live, as of a past day, per township or quarter, or frozen.
 
 Values come from storage.reporting.IndicatorSource, which keeps the counts in memory until
-something in the store changes; ``drill=true`` reads the per-case rows instead, to list the
-case ids behind each number.
+something in the store changes. The 图斑 behind one value are listed a page at a time by
+``/projects/{project}/rows/{row_no}/cases`` (storage.drill); ``drill=true`` on the goal table
+still lists those of every value at once, for older clients.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -26,6 +27,8 @@ from api.deps import (
 from api.documented_errors import errors
 from api.schemas import (
     DbInt,
+    DrillCasePublic,
+    DrillCasesPublic,
     IndicatorRowPublic,
     IndicatorsPublic,
     MetricPublic,
@@ -39,10 +42,13 @@ from api.schemas import (
     TrendPublic,
 )
 from api.security import ScopeDep, require
+from geo.errors import NotFound
 from geo.goals import Project
 from geo.localtime import local_today
+from geo.model import State
 from geo.report_doc import project_entry
 from geo.roles import BOOKKEEPER_ROLES
+from storage.drill import DrillQuery
 from storage.report_document import ReportQuery, ReportSources, past_day, report_document
 from storage.reporting import IndicatorSource, frozen_rows, take_snapshot
 from storage.snapshots import SnapshotStore
@@ -117,7 +123,13 @@ def indicators(
     township: Township = None,
     period: Period = None,
     snapshot: Annotated[int | None, Query(description="show this snapshot's frozen values")] = None,
-    drill: Annotated[bool, Query(description="include the case ids behind each value")] = False,
+    drill: Annotated[
+        bool,
+        Query(
+            description="include the case ids behind each value (deprecated: page through "
+            "/api/projects/{project}/rows/{row_no}/cases instead)"
+        ),
+    ] = False,
 ) -> IndicatorsPublic:
     """A project's goal table with its values: live, as they stood at the end of ``as_of``, for one
     township or issuing period, or a snapshot's frozen values (``snapshot``). ``drill=true`` adds
@@ -175,6 +187,44 @@ def indicators(
             for r in entry["rows"]
         ],
     )
+
+
+@router.get(
+    "/projects/{project}/rows/{row_no}/cases",
+    operation_id="indicators-cases",
+    responses=errors(400, 404),
+)
+def value_cases(
+    project: Annotated[str, Path(max_length=100, examples=["mining_enforcement"])],
+    row_no: Annotated[int, Path(ge=1, le=10_000)],
+    metric: Annotated[str, Query(max_length=100, examples=["verified_of_issued"])],
+    books: GoalBooksDep,
+    source: SourceDep,
+    snapshots: SnapshotsDep,
+    clock: ClockDep,
+    scope: ScopeDep,
+    paging: PagingDep,
+    year: int | None = None,
+    as_of: AsOf = None,
+    township: Township = None,
+    period: Period = None,
+    snapshot: Annotated[int | None, Query(description="the day of this snapshot")] = None,
+) -> DrillCasesPublic:
+    """The 图斑 behind one value of a goal table (drill-down), a page at a time by id: those
+    counted in ``metric`` of row ``row_no``, live or as they stood at the end of ``as_of`` (or
+    of a snapshot's day), optionally one township or issuing period. A verifier gets only their
+    own 图斑. A row or metric the project's table does not have gets 404."""
+    proj = book_for(books, year).project(project)
+    row = next((r for r in proj.indicators if r.row_no == row_no), None)
+    if row is None or metric not in row.metrics:
+        raise NotFound(f"第 {row_no} 行没有指标 {metric}", row_no=row_no, metric=metric)
+    day = past_day(as_of, _today(clock))
+    if snapshot is not None:
+        day = snapshots.get(snapshot)["as_of"]
+    q = DrillQuery(proj, metric, as_of=day, township=township, period=period)
+    found = source.cases(q, limit=paging.limit, offset=paging.offset, scope=scope)
+    data = [DrillCasePublic(**r, state_label=State(r["state"]).label) for r in found.rows]
+    return DrillCasesPublic(data=data, count=found.count, next=paging.next_url(found.count))
 
 
 @router.get("/indicators/trend", operation_id="indicators-trend", responses=errors(400, 404))

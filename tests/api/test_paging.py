@@ -96,7 +96,13 @@ def filled(client, app, clock, tmp_path):
         f = factories.squares(3)
         f["TBBH"] = [f"130208KS{period}{k:03d}" for k in range(3)]
         path = factories.write(f, tmp_path / f"ks{i}.gpkg")
-        assert upload(client, path, period=period).status_code == 201
+        r = upload(client, path, period=period)
+        assert r.status_code == 201
+    # two verified, so that the drill-down of 已核查 lists something
+    feats = client.get(f"/api/batches/{r.json()['id']}/features").json()["features"]
+    for f in feats[:2]:
+        body = {"action": "verify", "payload": {"judgment": "legal", "reason": "approved"}}
+        assert client.post(f"/api/cases/{f['id']}/actions", json=body).status_code == 200
     x, y = factories.FENGRUN_X, factories.FENGRUN_Y
     for k, version in enumerate(("2019", "2020")):
         farm = gpd.GeoDataFrame(
@@ -150,6 +156,10 @@ LISTS = {
     "notes-history": ("/api/indicator-notes/2019/mining_enforcement/5/history", 2),
     "expenditures-list": ("/api/expenditures?year=2019", 2),
     "budget-get": ("/api/budget?year=2019", 2),
+    "indicators-cases": (
+        "/api/projects/mining_enforcement/rows/2/cases?metric=verified_of_issued&year=2019",
+        2,
+    ),
 }
 
 

@@ -229,25 +229,26 @@ _WHEN = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    rec=st.fixed_dictionaries(
-        {
-            "programme": st.sampled_from(["mining", "land", "change_survey"]),
-            "state": st.sampled_from(["issued", "verified", "closed", "rectified", "passed"]),
-            "judgment": st.sampled_from([None, "legal", "illegal", "other"]),
-            "verified_at": _WHEN,
-            "submitted_at": _WHEN,
-            "evidence_at": _WHEN,
-            "checked_at": _WHEN,
-            "filed_on": st.one_of(st.none(), st.just(date(2019, 11, 5))),
-            "approved_first_time": st.sampled_from([None, True, False]),
-            "land_class_ok": st.sampled_from([None, True, False]),
-            "photo_count": st.integers(0, 3),
-            "land_class_before": st.sampled_from([None, "0103", "0201", "01"]),
-        }
-    )
+_RECORD = st.fixed_dictionaries(
+    {
+        "programme": st.sampled_from(["mining", "land", "change_survey"]),
+        "state": st.sampled_from(["issued", "verified", "closed", "rectified", "passed"]),
+        "judgment": st.sampled_from([None, "legal", "illegal", "other"]),
+        "verified_at": _WHEN,
+        "submitted_at": _WHEN,
+        "evidence_at": _WHEN,
+        "checked_at": _WHEN,
+        "filed_on": st.one_of(st.none(), st.just(date(2019, 11, 5))),
+        "approved_first_time": st.sampled_from([None, True, False]),
+        "land_class_ok": st.sampled_from([None, True, False]),
+        "photo_count": st.integers(0, 3),
+        "land_class_before": st.sampled_from([None, "0103", "0201", "01"]),
+    }
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(rec=_RECORD)
 def test_flags_of_one_record_equal_the_frame_evaluation(rec):
     """The per-action path (record_flags) and the frame path (flag_mask) never disagree."""
     from geo.indicators import FLAGS, flag_mask, record_flags
@@ -255,6 +256,23 @@ def test_flags_of_one_record_equal_the_frame_evaluation(rec):
     rec = {**rec, "due_on": DUE, "area_m2": 10.0}
     one = frame([rec])
     assert record_flags(rec) == {f: bool(flag_mask(one, f)[0]) for f in FLAGS}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    recs=st.lists(_RECORD, min_size=1, max_size=12),
+    dues=st.lists(st.sampled_from([date(2019, 11, 29), DUE, date(2019, 12, 1)]), min_size=12),
+)
+def test_a_frame_of_many_records_flags_each_as_the_record_path_does(recs, dues):
+    """The frame path evaluates some conditions once per due date or distinct value and maps
+    the answer back: each row still gets its own."""
+    from geo.indicators import FLAGS, flag_mask, record_flags
+
+    recs = [{**r, "due_on": d, "area_m2": 10.0} for r, d in zip(recs, dues, strict=False)]
+    many = frame(recs)
+    for f in FLAGS:
+        mask = flag_mask(many, f)
+        assert [bool(x) for x in mask] == [record_flags(r)[f] for r in recs], f
 
 
 def test_a_record_timestamp_that_is_not_a_datetime_is_refused_by_name():

@@ -136,6 +136,9 @@ PROBES: dict[str, Probe] = {
     "GET /api/indicators": Probe(
         "GET", "/api/indicators?project=mining_enforcement&year=2019&drill=true"
     ),
+    "GET /api/projects/{project}/rows/{row_no}/cases": Probe(
+        "GET", "/api/projects/mining_enforcement/rows/2/cases?metric=verified_of_issued&year=2019"
+    ),
     "GET /api/indicators/trend": Probe(
         "GET", "/api/indicators/trend?project=mining_enforcement&year=2019"
     ),

@@ -46,8 +46,12 @@ async function download(path, params, fallback) {
 
 export const dashboardApi = {
   projects: (year) => getAllPages('api/projects', { year }),
-  indicators: (project, year, s = {}, { drill = false } = {}) =>
-    request('GET', 'api/indicators', { params: { project, year, ...scope(s), drill: drill ? 'true' : null } }),
+  indicators: (project, year, s = {}) =>
+    request('GET', 'api/indicators', { params: { project, year, ...scope(s) } }),
+  /** One page ({data, count, next}) of the 图斑 behind one value of a goal-table row. */
+  valueCases: (project, year, rowNo, metric, s = {}, { limit, offset = 0 } = {}) =>
+    request('GET', `api/projects/${id(project)}/rows/${id(rowNo)}/cases`,
+      { params: { metric, year, ...scope(s), limit, offset } }),
   trend: (project, year, township) =>
     request('GET', 'api/indicators/trend', { params: { project, year, township: township || null } }),
   snapshots: (year) => getAllPages('api/snapshots', { year }),

@@ -21,61 +21,61 @@ const cellLabel = (i) => h('span', { class: 'cell-label', 'aria-hidden': 'true' 
 export function createGoalTable(view) {
   const { api, root, controls, status, error, onOpenCase } = view;
   let openNote = null; // row_no whose note form is open
-  let drill = null; // {row, metric, shown}
-  let drillData = null; // {key, result}
+  let drill = null; // {row, metric}
+  let drillData = null; // {key, items, count}: the pages fetched so far of the open value
   const noteForms = new Map(); // row_no → form kept across renders (typing survives a refresh)
 
   function toggleDrill(rowNo, metric) {
-    drill = drill && drill.row === rowNo && drill.metric === metric ? null : { row: rowNo, metric, shown: DRILL_PAGE };
+    drill = drill && drill.row === rowNo && drill.metric === metric ? null : { row: rowNo, metric };
     view.render();
     if (drill) root.querySelector('[data-testid="drill-box"]')?.focus();
   }
 
-  function caseItem(id) {
-    const text = h('span', {}, `图斑 ${id}`);
-    const li = h('li', {}, h('button', {
-      type: 'button', class: 'link-button', 'data-testid': 'drill-case', 'data-case-id': id,
+  function caseItem(c) {
+    const place = c.township_name ? ` · ${c.township_name}` : '';
+    return h('li', {}, h('button', {
+      type: 'button', class: 'link-button', 'data-testid': 'drill-case', 'data-case-id': c.case_id,
       title: '在地图上打开该图斑',
-      onclick: () => onOpenCase && onOpenCase(id),
-    }, text));
-    api.getCase(id).then((c) => {
-      const place = c.hints && c.hints.township_name ? ` · ${c.hints.township_name}` : '';
-      text.textContent = `${c.code ?? id} · ${stateLabel(c.state, c.state_label)}${place}`;
-    }).catch(() => { /* the id still opens it */ });
-    return li;
+      onclick: () => onOpenCase && onOpenCase(c.case_id),
+    }, h('span', { ...DATA }, `${c.code ?? c.case_id} · ${stateLabel(c.state, c.state_label)}${place}`)));
   }
 
-  function drillList(box, project, row, v, result) {
-    const r = (result.rows || []).find((x) => x.row_no === row.row_no);
-    const ids = ((r && r.values) || []).find((x) => x.metric === drill.metric)?.case_ids || [];
-    const shown = ids.slice(0, drill.shown);
+  function drillList(box, project, row, v) {
+    const { items, count } = drillData;
     fill(box,
-      h('p', { 'data-testid': 'drill-count', 'data-count': String(ids.length) },
-        ids.length ? `“${v.label}”背后共 ${ids.length} 个图斑（${controls.describe()}）。点击在地图上打开：` : `“${v.label}”背后没有图斑。`),
-      shown.length ? h('ul', { class: 'drill-list' }, shown.map(caseItem)) : null,
-      ids.length > shown.length ? h('button', {
+      h('p', { 'data-testid': 'drill-count', 'data-count': String(count) },
+        count ? `“${v.label}”背后共 ${count} 个图斑（${controls.describe()}）。点击在地图上打开：` : `“${v.label}”背后没有图斑。`),
+      items.length ? h('ul', { class: 'drill-list' }, items.map(caseItem)) : null,
+      count > items.length ? h('button', {
         type: 'button', 'data-testid': 'drill-more',
-        onclick: () => { drill.shown += DRILL_PAGE; fill(box.parentNode, drillBox(project, row)); },
-      }, `再显示 ${Math.min(DRILL_PAGE, ids.length - shown.length)} 个（还有 ${ids.length - shown.length} 个）`) : null,
+        onclick: () => loadDrill(box, project, row, v),
+      }, `再显示 ${Math.min(DRILL_PAGE, count - items.length)} 个（还有 ${count - items.length} 个）`) : null,
       h('button', { type: 'button', class: 'drill-close', onclick: () => toggleDrill(row.row_no, drill.metric) }, '关闭清单'));
+  }
+
+  /** The next page of the open value's 图斑 (the first when none is loaded), then the list. */
+  function loadDrill(box, project, row, v) {
+    const key = JSON.stringify([project, view.year(), controls.scope(), row.row_no, drill.metric]);
+    if (!drillData || drillData.key !== key) drillData = { key, items: [], count: 0 };
+    const mine = view.generation();
+    const data = drillData;
+    api.valueCases(project, view.year(), row.row_no, drill.metric, controls.scope(),
+      { limit: DRILL_PAGE, offset: data.items.length }).then((page) => {
+      data.items.push(...(page.data || []));
+      data.count = page.count;
+      if (mine === view.generation() && box.isConnected && drillData === data) drillList(box, project, row, v);
+    }).catch((err) => {
+      if (err.status !== 401) fill(box, h('p', { class: 'alert' }, explain('加载图斑清单', err)));
+    });
   }
 
   function drillBox(project, row) {
     const v = (row.values || []).find((x) => x.metric === drill.metric);
     const box = h('div', { class: 'drill-box', 'data-testid': 'drill-box', tabindex: '-1', 'aria-label': `“${v ? v.label : ''}”背后的图斑` },
       h('p', { class: 'muted' }, '正在加载图斑清单…'));
-    const key = JSON.stringify([project, controls.scope()]);
-    if (drillData && drillData.key === key) {
-      drillList(box, project, row, v, drillData.result);
-    } else {
-      const mine = view.generation();
-      api.indicators(project, view.year(), controls.scope(), { drill: true }).then((result) => {
-        drillData = { key, result };
-        if (mine === view.generation() && box.isConnected) drillList(box, project, row, v, result);
-      }).catch((err) => {
-        if (err.status !== 401) fill(box, h('p', { class: 'alert' }, explain('加载图斑清单', err)));
-      });
-    }
+    const key = JSON.stringify([project, view.year(), controls.scope(), row.row_no, drill.metric]);
+    if (drillData && drillData.key === key && drillData.items.length) drillList(box, project, row, v);
+    else loadDrill(box, project, row, v);
     return box;
   }
 
