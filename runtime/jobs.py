@@ -189,10 +189,12 @@ class JobRunner:
     def consumer(self, workers: int, *, in_process: bool = False) -> Consumer:
         """A huey consumer of ``workers`` threads, after dead workers' jobs are failed and queued
         jobs re-queued; ``in_process``: inside the server, which owns the signals."""
+        self._task  # noqa: B018 - registers the task with huey, which looks it up by name
         self.reap()
         self.requeue()
         cls = _QuietConsumer if in_process else Consumer
-        return cls(self.huey, workers=workers, worker_type="thread", periodic=False)
+        # A queue poll at most a second apart: a SQLite poll is cheap, a user waits for the job.
+        return cls(self.huey, workers=workers, worker_type="thread", periodic=False, max_delay=1.0)
 
     # --- files -----------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ def test_the_others_say_what_they_answer(app):
         "cases-dossier",
         "evidence-get",
         "goals-export",
+        "jobs-events",
+        "jobs-file",
         "photos-get",
         "photos-thumb",
         "references-features",
@@ -129,6 +131,8 @@ def filled(client, app, clock, tmp_path):
             "purpose": "服务费",
         }
         assert client.post("/api/expenditures", json=body).status_code == 201
+    for _ in range(2):
+        assert client.post("/api/jobs/rebuild-counts").status_code == 202
     clock.advance(days=60)  # past the batches' due date: everything is overdue
     client.headers.update(token_for(client, "admin"))  # the old session expired meanwhile
     return client
@@ -150,6 +154,7 @@ LISTS = {
     "notes-history": ("/api/indicator-notes/2019/mining_enforcement/5/history", 2),
     "expenditures-list": ("/api/expenditures?year=2019", 2),
     "budget-get": ("/api/budget?year=2019", 2),
+    "jobs-list": ("/api/jobs", 2),
 }
 
 

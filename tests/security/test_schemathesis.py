@@ -137,7 +137,10 @@ def _seed(c: TestClient, tmp: Path) -> str:
 def fuzzed(database_url: str, tmp_path: Path):
     clock = Clock()
     clock.advance(days=56)  # 2019-12-15: past the batch's due date, after every seeded date
-    app = create_app(Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR), clock=clock)
+    app = create_app(
+        Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR, job_queue="memory"),
+        clock=clock,
+    )
     # Cheap hashing: the fuzzer signs in and creates accounts many times.
     app.state.users.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     for role in ROLES:
