@@ -30,7 +30,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from geo.batch import BatchMeta
-from geo.errors import InvalidValue, NotFound
+from geo.errors import InvalidValue, NotFound, TubanError
 from geo.jobs import (
     HEARTBEAT_EVERY,
     REBUILD_STAGE,
@@ -140,6 +140,9 @@ class JobRunner:
             result = WORK[JobKind(job["kind"])](self, job, self._progress(job_id))
         except Cancelled:
             self.store.cancelled(job_id, now=now())
+        except TubanError as exc:  # the file or the request was wrong: the owner is told why
+            log.info("job %s (%s) refused: %s", job_id, job["kind"], exc)
+            self.store.fail(job_id, clean_error(exc), now=now())
         except Exception as exc:  # the job fails; the worker goes on with the next one
             log.exception("job %s (%s) failed", job_id, job["kind"])
             self.store.fail(job_id, clean_error(exc), now=now())
@@ -305,7 +308,8 @@ def _import(runner: JobRunner, job: Mapping[str, Any], progress: Any) -> dict[st
         workers=services.settings.import_workers,
         progress=progress,
     )
-    return {"batch_id": row["id"], "created": created}
+    rejected = len((row.get("report") or {}).get("rejected") or [])
+    return {"batch_id": row["id"], "created": created, "rejected": rejected}
 
 
 def _report(runner: JobRunner, job: Mapping[str, Any], progress: Any) -> dict[str, Any]:
