@@ -30,13 +30,14 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from geo.batch import BatchMeta
-from geo.errors import InvalidValue, NotFound, TubanError
+from geo.errors import Conflict, InvalidValue, NotFound, TubanError
 from geo.jobs import (
     HEARTBEAT_EVERY,
     REBUILD_STAGE,
     REPORT_STAGE,
     Cancelled,
     JobKind,
+    JobState,
     ReportParams,
     clean_error,
     job_fraction,
@@ -101,6 +102,11 @@ class JobRunner:
         self.files.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix="upload-", dir=self.files))
 
+    def drop_upload(self, folder: Path) -> None:
+        """Remove an upload folder of ``upload_dir`` whose file was refused."""
+        if folder.resolve().parent == self.files.resolve():
+            shutil.rmtree(folder, ignore_errors=True)
+
     def submit(
         self, kind: JobKind, *, owner_id: int, parameters: Mapping[str, Any]
     ) -> dict[str, Any]:
@@ -113,9 +119,23 @@ class JobRunner:
         return self.store.get(job["id"])
 
     def cancel(self, job_id: int, *, owner_id: int | None) -> dict[str, Any]:
-        """Cancel a job (storage.jobs.JobStore.cancel); a queued import's upload is removed."""
-        job = self.store.cancel(job_id, owner_id=owner_id, now=self.services.clock())
-        if job["state"] == "cancelled":
+        """Cancel a job (storage.jobs.JobStore.cancel); a queued import's upload is removed.
+
+        A running job's cancel is also put in the queue's own store, which its worker reads at
+        each stage: on SQLite the job row cannot be written while an import holds the write lock,
+        and the worker must still hear of it.
+        """
+        job = self.store.get(job_id, owner_id=owner_id)
+        if job["state"] == JobState.RUNNING.value:
+            self.huey.put(_cancel_key(job_id), True)
+        try:
+            job = self.store.cancel(job_id, owner_id=owner_id, now=self.services.clock())
+        except Conflict:
+            job = self.store.get(job_id)
+            if job["state"] != JobState.RUNNING.value:
+                raise
+            return {**job, "cancel_requested": True}  # heard through the queue's store
+        if job["state"] == JobState.CANCELLED.value:
             self._discard_upload(job)
         return job
 
@@ -151,6 +171,7 @@ class JobRunner:
         finally:
             beat.stop()
             self._discard_upload(job)
+            self.huey.get(_cancel_key(job_id))  # read once: gone
 
     def _progress(self, job_id: int) -> Callable[[str, int, int], None]:
         """An import's Progress callback: writes progress now and then, and raises Cancelled at
@@ -163,7 +184,8 @@ class JobRunner:
                 return
             last.update(stage=stage, at=moment)
             fraction = job_fraction(stage, done, total)
-            if self.store.progress(job_id, fraction, stage, now=self.services.clock()):
+            asked = self.store.progress(job_id, fraction, stage, now=self.services.clock())
+            if asked or self.huey.get(_cancel_key(job_id), peek=True):
                 raise Cancelled()
 
         return report
@@ -182,8 +204,6 @@ class JobRunner:
     def requeue(self) -> int:
         """Hand every queued job to the queue again (a message may have been lost with a
         worker); a job already taken is skipped by ``JobStore.start``."""
-        from geo.jobs import JobState
-
         ids = self.store.ids_in(JobState.QUEUED)
         for job_id in ids:
             self._task(job_id)
@@ -247,6 +267,10 @@ class _Heartbeat:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+
+
+def _cancel_key(job_id: int) -> str:
+    return f"cancel-{job_id}"
 
 
 def _alive(pid: int) -> bool:

@@ -6,14 +6,15 @@ cannot both run it, a cancelled job is never started, and a job ends in exactly 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import OperationalError
 
-from geo.errors import NotFound
+from geo.errors import Conflict, NotFound
 from geo.jobs import ERROR_MAX, STAGE_MAX, JobKind, JobState, check_cancellable, is_stale
 from storage.rows import inserted_id
 from storage.tables import jobs
@@ -133,13 +134,23 @@ class JobStore:
 
     def cancel(self, job_id: int, *, owner_id: int | None, now: datetime) -> dict[str, Any]:
         """Cancel a job: a queued one at once (it never starts), a running one by a flag its
-        worker reads at the next stage; Conflict when it has ended, NotFound when not visible."""
+        worker reads at the next stage; Conflict when it has ended (or, on SQLite, while another
+        import holds the write lock for long), NotFound when it is not ``owner_id``'s."""
         job = self.get(job_id, owner_id=owner_id)
         check_cancellable(JobState(job["state"]))
-        cancelled = JobState.CANCELLED.value
-        if not self._move(
-            job_id, JobState.QUEUED, state=cancelled, finished_at=now
-        ) and not self._move(job_id, JobState.RUNNING, cancel_requested=True):
+        queued = update(jobs).where(jobs.c.id == job_id, jobs.c.state == JobState.QUEUED.value)
+        running = update(jobs).where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING.value)
+        with self.engine.connect() as conn, _briefly(conn) as locked:
+            with conn.begin():
+                done = (
+                    conn.execute(
+                        queued.values(state=JobState.CANCELLED.value, finished_at=now)
+                    ).rowcount
+                    or conn.execute(running.values(cancel_requested=True)).rowcount
+                )
+        if locked.value:
+            raise Conflict("另一项导入正在写入数据库，请稍后再取消", job_id=job_id)
+        if not done:
             check_cancellable(JobState(self.get(job_id)["state"]))  # it ended meanwhile
         return self.get(job_id)
 
@@ -178,24 +189,35 @@ class JobStore:
         """Write progress or a heartbeat to a running job, giving up quickly when SQLite's write
         lock is held (by this very job's import transaction, typically)."""
         q = update(jobs).where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING.value)
-        with self.engine.connect() as conn:
-            restore = _brief_wait(conn)
-            try:
-                with conn.begin():
-                    conn.execute(q.values(**values))
-            except OperationalError:
-                if restore is None:
-                    raise  # PostgreSQL does not lock a job row for an import: a real error
-            finally:
-                if restore is not None:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(restore)}")
+        with self.engine.connect() as conn, _briefly(conn):
+            with conn.begin():
+                conn.execute(q.values(**values))
 
 
-def _brief_wait(conn: Connection) -> int | None:
-    """On SQLite, shorten the connection's lock wait and return the old one; None elsewhere."""
+class _Flag:
+    """Whether the write inside ``_briefly`` found the lock held (and was given up)."""
+
+    value = False
+
+
+@contextmanager
+def _briefly(conn: Connection) -> Iterator[_Flag]:
+    """Inside: on SQLite, wait PROGRESS_WAIT_MS at most for the write lock, and give the write
+    up (setting the flag) when it stays held; elsewhere an ordinary write."""
+    flag = _Flag()
     if conn.dialect.name != "sqlite":
-        return None
+        yield flag
+        return
     old = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
     conn.exec_driver_sql(f"PRAGMA busy_timeout={PROGRESS_WAIT_MS}")
     conn.commit()
-    return int(old or 0)
+    try:
+        yield flag
+    except OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        flag.value = True
+    finally:
+        conn.rollback()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(old or 0)}")
+        conn.commit()

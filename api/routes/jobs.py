@@ -67,7 +67,11 @@ async def import_job(
     ``/api/jobs/{id}/events`` streams.
     """
     folder = runner.upload_dir()
-    dest = await save_upload(file, folder, settings.max_upload_mb)
+    try:
+        dest = await save_upload(file, folder, settings.max_upload_mb)
+    except BaseException:
+        runner.drop_upload(folder)
+        raise
     params = import_parameters(form.meta, dest, runner, **form.options())
     job = await run_in_threadpool(
         lambda: runner.submit(JobKind.IMPORT, owner_id=admin.id, parameters=params)

@@ -38,8 +38,8 @@ def test_an_import_job_imports_the_batch(client, squares_gpkg, app):
     batch = client.get(f"/api/batches/{job['result']['batch_id']}").json()
     assert batch["feature_count"] == 3
     # the upload waited in the jobs folder and is gone once the job has run
-    folder = app.state.jobs.files
-    assert not [p for p in folder.glob("upload-*")]
+    upload = app.state.jobs.store.get(job["id"])["parameters"]["upload"]
+    assert upload.startswith("upload-") and not (app.state.jobs.files / upload).parent.exists()
 
 
 def test_an_import_job_that_fails_says_why_without_a_traceback(client, tmp_path):
@@ -60,11 +60,13 @@ def test_an_import_job_that_fails_says_why_without_a_traceback(client, tmp_path)
     ],
     ids=["dates", "field_map", "type"],
 )
-def test_an_import_job_refuses_what_the_import_route_refuses(client, squares_gpkg, form, name):
+def test_an_import_job_refuses_what_the_import_route_refuses(client, app, squares_gpkg, form, name):
+    before = set(app.state.jobs.files.glob("upload-*"))
     path = squares_gpkg.rename(squares_gpkg.with_name(name))
     r = _import(client, path, **form)
     assert r.status_code == 400, r.text
     assert client.get("/api/jobs").json()["count"] == 0
+    assert set(app.state.jobs.files.glob("upload-*")) <= before  # no upload left behind
 
 
 def test_only_the_admin_imports_or_recounts(as_role, squares_gpkg):
