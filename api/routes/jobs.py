@@ -26,6 +26,7 @@ from api.schemas import JobPublic, JobsPublic
 from api.security import CurrentUser
 from geo.jobs import JobKind, ReportParams
 from geo.roles import Role
+from reports import FORMATS
 from runtime.jobs import JobRunner, import_parameters
 from storage.users import User
 
@@ -157,12 +158,13 @@ async def job_events(
     "/{job_id}/file",
     operation_id="jobs-file",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"content": {media: {} for media in FORMATS.values()}}},
 )
 def job_file(job_id: int, user: CurrentUser, runner: RunnerDep) -> FileResponse:
     """The file a finished report job made; 404 when it made none or the job is not the user's."""
     job = runner.store.get(job_id, owner_id=_owner(user))
     path = runner.file(job)
-    media = (job.get("result") or {}).get("media_type") or "application/octet-stream"
+    suffix = path.suffix.lstrip(".")
+    media = FORMATS.get(suffix, "application/octet-stream")
     disposition = f"attachment; filename*=UTF-8''{quote(path.name)}"
     return FileResponse(path, media_type=media, headers={"Content-Disposition": disposition})
