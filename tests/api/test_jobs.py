@@ -10,6 +10,7 @@ import time
 import pytest
 
 from geo.jobs import JobKind
+from tests import factories
 from tests.api.conftest import token_for
 from tests.conftest import NOW
 
@@ -181,3 +182,11 @@ def test_a_signed_out_caller_gets_401(anon):
     assert anon.get("/api/jobs").status_code == 401
     headers = token_for(anon, "admin")
     assert anon.get("/api/jobs", headers=headers).status_code == 200
+
+
+def test_an_import_job_takes_files_as_large_as_the_import_route(client, tmp_path):
+    big = factories.write(factories.grid(6000), tmp_path / "big.gpkg")
+    assert big.stat().st_size > 1 << 20  # over the ceiling of a JSON body
+    job = _import(client, big)
+    assert job.status_code == 202, job.text
+    assert job.json()["state"] == "succeeded", job.json()["error"]
