@@ -345,7 +345,7 @@ def _report(runner: JobRunner, job: Mapping[str, Any], progress: Any) -> dict[st
     books = services.goal_books.latest_books()
     if params.year not in books:
         raise NotFound(f"没有 {params.year} 年的绩效目标表", year=params.year, years=sorted(books))
-    query = ReportQuery(kind=params.kind, as_of=params.as_of)  # type: ignore[arg-type]
+    query = ReportQuery(kind=params.kind, as_of=params.as_of)
     scope = Scope.of(services.users.get(job["owner_id"]))
     doc = report_document(
         books[params.year],
