@@ -54,22 +54,26 @@ async function streamJob(api, jobId, onUpdate, signal) {
 
 const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
-/** Follow a job until it ends: onUpdate(job) at each change; resolves with the ended job. */
+/**
+ * Follow a job until it ends: onUpdate(job) at each change; resolves with the ended job. A
+ * stream the server closed before the end (it closes each after a few minutes) is opened again;
+ * one that fails is replaced by a look at the job before the next try.
+ */
 export async function followJob(api, job, onUpdate, { signal } = {}) {
   onUpdate(job);
   if (job.final) return job;
-  try {
-    const ended = await streamJob(api, job.id, onUpdate, signal);
-    if (ended) return ended;
-  } catch (err) {
-    if (signal && signal.aborted) throw err;
-    if (err.status === 401 || err.status === 404) throw err;
-  }
-  for (;;) { // the stream ended early or broke: poll
-    const now = await api.job(job.id);
-    onUpdate(now);
-    if (now.final) return now;
-    await pause(POLL_MS);
+  for (;;) {
+    try {
+      const ended = await streamJob(api, job.id, onUpdate, signal);
+      if (ended) return ended;
+      await pause(POLL_MS); // a stream that keeps closing at once must not spin
+    } catch (err) {
+      if ((signal && signal.aborted) || err.status === 401 || err.status === 404) throw err;
+      const now = await api.job(job.id);
+      onUpdate(now);
+      if (now.final) return now;
+      await pause(POLL_MS);
+    }
   }
 }
 
