@@ -94,6 +94,10 @@ ERROR_MAX = 1000
 # taken to have died (its process killed, its machine off).
 HEARTBEAT_EVERY = timedelta(seconds=5)
 STALE_AFTER = timedelta(seconds=60)
+# On the worker's own host its pid tells: but a pid may be reused after a restart (a container's
+# processes start at the same small pids), so a heartbeat silent this long fails the job too. It
+# is long because SQLite keeps the job row locked while the import writes (no beat gets in).
+STALE_ON_HOST = timedelta(minutes=30)
 
 REPORT_FORMATS = ("xlsx", "html", "pdf", "docx")
 REPORT_KINDS = ("self_evaluation", "targets")
@@ -116,15 +120,15 @@ def job_fraction(stage: str, done: int, total: int) -> float:
     return round(IMPORT_STAGES[stage][0] + STAGE_SPAN[stage] * part, 4)
 
 
-def is_stale(heartbeat: datetime | None, now: datetime) -> bool:
-    """Whether a running job's last heartbeat is too old for its worker to be alive.
+def is_stale(heartbeat: datetime | None, now: datetime, after: timedelta = STALE_AFTER) -> bool:
+    """Whether a running job's last heartbeat is too old (``after``) for its worker to be alive.
 
     >>> from datetime import UTC
     >>> t = datetime(2026, 1, 1, tzinfo=UTC)
     >>> is_stale(t, t + timedelta(seconds=30)), is_stale(t, t + timedelta(minutes=2))
     (False, True)
     """
-    return heartbeat is None or now - heartbeat > STALE_AFTER
+    return heartbeat is None or now - heartbeat > after
 
 
 def check_cancellable(state: JobState) -> None:

@@ -15,7 +15,15 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from geo.errors import Conflict, NotFound
-from geo.jobs import ERROR_MAX, STAGE_MAX, JobKind, JobState, check_cancellable, is_stale
+from geo.jobs import (
+    ERROR_MAX,
+    STAGE_MAX,
+    STALE_ON_HOST,
+    JobKind,
+    JobState,
+    check_cancellable,
+    is_stale,
+)
 from storage.rows import inserted_id
 from storage.tables import jobs
 
@@ -155,8 +163,9 @@ class JobStore:
         return self.get(job_id)
 
     def reap(self, *, host: str, alive: Callable[[int], bool], now: datetime) -> list[int]:
-        """Fail every running job whose worker has died: on this host, its process is gone; on
-        another, its heartbeat is stale. Returns their ids."""
+        """Fail every running job whose worker has died: on this host, its process is gone (or
+        its heartbeat very old: the pid may be another's now); on another, its heartbeat is
+        stale. Returns their ids."""
         q = select(jobs.c.id, jobs.c.worker_host, jobs.c.worker_pid, jobs.c.heartbeat_at).where(
             jobs.c.state == JobState.RUNNING.value
         )
@@ -166,7 +175,7 @@ class JobStore:
             r.id
             for r in running
             if (
-                not alive(int(r.worker_pid or 0))
+                not alive(int(r.worker_pid or 0)) or is_stale(r.heartbeat_at, now, STALE_ON_HOST)
                 if r.worker_host == host
                 else is_stale(r.heartbeat_at, now)
             )

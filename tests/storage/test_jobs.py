@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from geo.errors import Conflict, NotFound
-from geo.jobs import STALE_AFTER, JobKind, JobState
+from geo.jobs import STALE_AFTER, STALE_ON_HOST, JobKind, JobState
 from storage.jobs import DIED, JobStore
 from storage.users import UserStore
 from tests.conftest import NOW
@@ -108,3 +108,8 @@ def test_reap_fails_jobs_of_dead_workers_only(jobs, owners):
         assert (row["state"], row["error"]) == ("failed", DIED)
     assert jobs.get(here_alive)["state"] == jobs.get(far_fresh)["state"] == "running"
     assert jobs.ids_in(JobState.QUEUED) == []
+    # a pid alive on this host but silent for very long belongs to another process by now
+    just_before = NOW + STALE_ON_HOST - timedelta(seconds=1)
+    assert jobs.reap(host="here", alive=lambda pid: True, now=just_before) == [far_fresh]
+    much_later = NOW + STALE_ON_HOST + timedelta(seconds=1)
+    assert jobs.reap(host="here", alive=lambda pid: True, now=much_later) == [here_alive]
