@@ -27,6 +27,7 @@ from api.routes import (
     goals,
     health,
     indicators,
+    jobs,
     meta,
     notes,
     photos,
@@ -37,6 +38,7 @@ from api.routes import (
 )
 from api.security import current_user
 from runtime.compose import Clock, build, utc_now
+from runtime.jobs import JobRunner
 from runtime.settings import Settings
 
 WEBMAP_STATIC = Path(__file__).resolve().parent.parent / "webmap" / "static"
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.clock = services.clock
     app.state.users = services.users
     app.state.photos = services.photos
+    app.state.jobs = JobRunner(services)  # submits jobs; `tuban serve` also runs them
     add_exception_handlers(app)
     app.add_middleware(InputGuard)  # NUL, surrogates, huge numbers: 422 before any route
     # Writes are checked (CSRF, session, size) before a byte of their body is read.
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         photos.router,
         enforcements.router,
         work.router,
+        jobs.router,
         webmap.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))

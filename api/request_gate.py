@@ -34,8 +34,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SIGN_IN = "/api/auth/login"
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Routes taking a whole layer (batches, reference layers) and routes taking one file.
-LAYER_ROUTES = re.compile(r"^/api/(batches|references)/?$")
+# Routes taking a whole layer (batches, also as a job; reference layers) and routes taking one
+# file.
+LAYER_ROUTES = re.compile(r"^/api/(batches|references|jobs/import)/?$")
 FILE_ROUTES = re.compile(
     r"^/api/(cases/[^/]+/photos|indicator-notes/[^/]+/[^/]+/[^/]+/evidence|province-checks)/?$"
 )

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from geo.inputs import MAX_COUNT, MAX_NAME, MAX_NOTE, text_problem
+from geo.jobs import JobKind, JobState
 from geo.model import Case, Event, Programme
 from geo.workflow import allowed_actions, needs_reviewer_note
 from storage.spatial import bbox_of
@@ -722,3 +723,44 @@ class StatusPublic(BaseModel):
     """A liveness answer: ``status`` is ``"ok"``."""
 
     status: str
+
+
+class JobPublic(BaseModel):
+    """A background job (geo/jobs.py): its kind and state with their words, how far it is, and
+    what it made. ``error`` is a message for its owner, never a traceback."""
+
+    id: int
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    final: bool
+    progress: float = Field(ge=0, le=1)
+    stage: str
+    owner_id: int
+    parameters: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    cancel_requested: bool
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> JobPublic:
+        """A job row of storage.jobs, with its words."""
+        kind, state = JobKind(row["kind"]), JobState(row["state"])
+        params = {k: v for k, v in row["parameters"].items() if k != "upload"}
+        fields = {k: row[k] for k in cls.model_fields if k in row and k != "parameters"}
+        return cls(
+            **fields,
+            parameters=params,
+            kind_label=kind.label,
+            state_label=state.label,
+            final=state.final,
+        )
+
+
+class JobsPublic(Page[JobPublic]):
+    """One page of jobs, newest first."""

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from geo import inputs, workflow
+from geo import inputs, jobs, workflow
 from geo.land_classes import COMMON_LAND_CLASSES
 from geo.model import (
     FINAL_STATES,
@@ -152,6 +152,7 @@ def _content() -> dict[str, Any]:
         },
         "photo_flags": [_labelled(code, zh, en) for code, (zh, en) in FLAG_LABELS.items()],
         "land_classes": [{"code": c, "label": name} for c, name in COMMON_LAND_CLASSES],
+        "jobs": jobs.vocabulary(),
     }
 
 

@@ -23,6 +23,7 @@ from storage.engine import make_engine, migrate
 from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
+from storage.jobs import JobStore
 from storage.map_queries import MapView
 from storage.photo_store import PhotoStore
 from storage.province_checks import apply_results
@@ -69,6 +70,7 @@ class Services:
     map: MapView
     worklists: WorkLists
     enforcements: EnforcementStore
+    jobs: JobStore
     # Counts are cached in memory by the store's generation: one per process is enough.
     indicators: IndicatorSource
     clock: Clock
@@ -142,6 +144,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Servic
         map=MapView(engine),
         worklists=WorkLists(engine),
         enforcements=EnforcementStore(engine),
+        jobs=JobStore(engine),
         indicators=IndicatorSource(engine),
         clock=clock,
     )

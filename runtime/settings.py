@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     # and their hand-offs cost more than the work (benchmarks/README.md, load benchmark).
     worker_threads: int = Field(8, ge=1)
     access_log: Path | None = None
+    # Background jobs (runtime/jobs.py): the queue that carries them to a worker. Empty: a
+    # SQLite file beside the store (no server needed); "redis://host:6379/0": Redis, for workers
+    # on other machines (pip install redis; they must share jobs_dir); "memory": run each job at
+    # once in the process that submits it (tests).
+    job_queue: str = ""
+    # Threads of `tuban serve` that run jobs in the server's own process (0: none, then
+    # `tuban worker` must run beside it).
+    job_workers: int = Field(1, ge=0, le=8)
 
     @field_validator("import_workers", mode="before")
     @classmethod
@@ -89,6 +97,10 @@ class Settings(BaseSettings):
     def evidence_dir(self) -> Path:
         """Evidence files of goal-table rows live beside the photos (tuban-data/evidence)."""
         return Path(self.photos_dir).parent / "evidence"
+
+    def jobs_dir(self) -> Path:
+        """Uploads waiting for their import job and finished report files (tuban-data/jobs)."""
+        return Path(self.photos_dir).parent / "jobs"
 
 
 def load_settings(db_file: Path | None = None) -> Settings:

@@ -431,3 +431,30 @@ login_attempts = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_login_attempts_key_at", "key", "at"),
 )
+
+# Background jobs (geo/jobs.py): the record of each, in the store itself so every process sees
+# the same state; the queue (runtime/jobs.py) carries only the id. ``cancel_requested`` is read
+# by the running worker at its stage boundaries; ``heartbeat_at`` tells a live worker from a dead
+# one.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("progress", Float, nullable=False),
+    Column("stage", String(100), nullable=False),
+    Column("owner_id", ForeignKey("users.id"), nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("cancel_requested", Boolean, nullable=False),
+    Column("error", String(1000)),
+    Column("result", JSON),
+    Column("worker_host", String(200)),
+    Column("worker_pid", Integer),
+    Index("ix_jobs_owner_id", "owner_id"),
+    Index("ix_jobs_state", "state"),
+)

@@ -46,6 +46,7 @@ CONSTRUCTORS = {
     "MapView",
     "WorkLists",
     "EnforcementStore",
+    "JobStore",
 }
 FRONT_DOORS = ("api", "tuban_cli")
 # Python code, not the tests and benchmarks that may name a zone of their own.

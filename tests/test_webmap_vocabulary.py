@@ -161,6 +161,9 @@ def _codes_and_labels() -> tuple[set[str], set[str]]:
         labels.update(f["label"] for f in a["fields"])
     labels.update(f["label"] for f in v["fields"].values())
     labels.update(c["label"] for c in v["land_classes"])
+    # Background jobs: the API's kind_label and state_label say them (their codes, "queued",
+    # "report", are words the page uses for other things too).
+    labels.update(item["label"] for group in ("kinds", "states") for item in v["jobs"][group])
     return codes, labels - GENERIC_WORDS
 
 

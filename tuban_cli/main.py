@@ -1,4 +1,4 @@
-"""``tuban`` CLI entry point: import, ref, serve, demo, export, report."""
+"""``tuban`` CLI entry point: import, ref, serve, worker, demo, export, report."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from geo.errors import TubanError
 from geo.model import Programme
 from geo.references import RefKind
 from runtime.settings import Settings, load_settings
-from tuban_cli import audit_cmd, backup_cmd, goals_cmd, report_cmd
+from tuban_cli import audit_cmd, backup_cmd, goals_cmd, jobs_cmd, report_cmd
 from tuban_cli.common import DbOpt, fail, progress_bar, services_for, write_report
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ goals_cmd.register(app)  # tuban goals …, tuban spend …
 report_cmd.register(app)  # tuban report …, tuban snapshot …
 audit_cmd.register(app)  # tuban audit verify|anchor, tuban dossier
 backup_cmd.register(app)  # tuban backup, tuban restore
+jobs_cmd.register(app)  # tuban worker
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
 
@@ -241,9 +242,16 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from runtime.logging import configure
 
     configure(settings.log_level, settings.access_log)
+    api = create_app(settings)
+    # Background jobs run in this process too unless TUBAN_JOB_WORKERS=0 (then `tuban worker`).
+    consumer = jobs_cmd.start_in_server(api.state.jobs)
     typer.echo(f"Tuban 已启动：http://{host}:{port}/  (Ctrl+C 退出)")
-    # log_config=None keeps uvicorn off our handlers; its access log is ours (api/request_log).
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    try:
+        # log_config=None keeps uvicorn off our handlers; its access log is ours (request_log).
+        uvicorn.run(api, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=False)
 
 
 @app.command()

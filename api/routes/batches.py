@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,13 +74,29 @@ async def save_upload(file: UploadFile, dest_dir: Path, limit_mb: int) -> Path:
     return dest
 
 
-@router.post("", status_code=201, operation_id="batches-import", responses=errors(400, 403, 409))
-async def import_batch(
-    admin: Annotated[User, Depends(require(Role.ADMIN))],
-    store: StoreDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    file: Annotated[UploadFile, File(description=".gpkg / .geojson / .kml / .csv / .xlsx / .zip")],
+@dataclass(frozen=True)
+class ImportForm:
+    """What an import form says besides its file, checked: the batch and the read options."""
+
+    meta: BatchMeta
+    layer: str | None
+    encoding: str | None
+    crs: str | None
+    field_map: dict[str, str] | None
+    accept_partial: bool
+
+    def options(self) -> dict[str, Any]:
+        """The read options as keyword arguments of ``storage.imports.import_file``."""
+        return {
+            "layer": self.layer,
+            "encoding": self.encoding,
+            "crs": self.crs,
+            "field_map": self.field_map,
+            "accept_partial": self.accept_partial,
+        }
+
+
+def import_form(
     programme: Annotated[Programme, Form()],
     period: Annotated[str, Form(min_length=4, max_length=16)],
     authority: Annotated[str, Form(min_length=1, max_length=200)],
@@ -90,6 +107,27 @@ async def import_batch(
     crs: Annotated[str | None, Form(description="override, e.g. EPSG:4527")] = None,
     field_map: Annotated[str | None, Form(description='JSON, e.g. {"图斑编号": "编号"}')] = None,
     accept_partial: Annotated[bool, Form()] = False,
+) -> ImportForm:
+    """The import form's fields, checked (the due date not before the issue date, …)."""
+    mapping = _field_map(field_map)
+    meta = BatchMeta(programme, period.strip(), authority.strip(), issued_on, due_on)
+    meta.validate()  # before a large upload is taken in, not once its job has run
+    return ImportForm(meta, layer, encoding, crs, mapping, accept_partial)
+
+
+ImportFormDep = Annotated[ImportForm, Depends(import_form)]
+UploadDep = Annotated[UploadFile, File(description=".gpkg / .geojson / .kml / .csv / .xlsx / .zip")]
+Importer = Annotated[User, Depends(require(Role.ADMIN))]
+
+
+@router.post("", status_code=201, operation_id="batches-import", responses=errors(400, 403, 409))
+async def import_batch(
+    admin: Importer,
+    store: StoreDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    file: UploadDep,
+    form: ImportFormDep,
 ) -> BatchImported:
     """Import a file of issued 图斑 as a new batch (admin only).
 
@@ -97,25 +135,20 @@ async def import_batch(
     the file (400, listed in ``details``) unless ``accept_partial`` imports the good rows and
     reports the rest. The same file again for the same programme and period returns the stored
     batch with ``created`` false; another file of the same name for the same programme and period
-    gets 409. Files over the upload limit or of an unreadable type get 400.
+    gets 409. Files over the upload limit or of an unreadable type get 400. A large file is
+    better imported as a job (``POST /api/jobs/import``), which shows its progress.
     """
-    mapping = _field_map(field_map)
     with tempfile.TemporaryDirectory(prefix="tuban-upload-") as tmp:
         dest = await save_upload(file, Path(tmp), settings.max_upload_mb)
-        meta = BatchMeta(programme, period.strip(), authority.strip(), issued_on, due_on)
         row, created = import_file(
             store,
             dest,
-            meta,
+            form.meta,
             actor=admin.actor,
             now=clock(),
-            layer=layer,
-            encoding=encoding,
-            crs=crs,
-            field_map=mapping,
             jurisdiction=settings.jurisdiction(),
-            accept_partial=accept_partial,
             workers=settings.import_workers,
+            **form.options(),
         )
     return BatchImported(
         **BatchPublic.from_row(row).model_dump(), created=created, report=row.get("report")

@@ -107,6 +107,20 @@ class LandClass(BaseModel):
     label: str
 
 
+class JobStateMeta(Labelled):
+    """A background job's state; ``final`` when it never changes again."""
+
+    final: bool
+
+
+class JobsMeta(BaseModel):
+    """The words of background jobs: kinds, states, and an import's stages."""
+
+    kinds: list[Labelled]
+    states: list[JobStateMeta]
+    stages: list[Labelled]
+
+
 class MetaPublic(BaseModel):
     """``geo.vocabulary.vocabulary()``; ``version`` changes whenever any of it does."""
 
@@ -123,6 +137,7 @@ class MetaPublic(BaseModel):
     guards: Guards
     photo_flags: list[Labelled]
     land_classes: list[LandClass]
+    jobs: JobsMeta
 
 
 @cache

@@ -35,7 +35,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(database_url: str, clock: Clock):
-    settings = Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR)
+    settings = Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR, job_queue="memory")
     app = create_app(settings, clock=clock)
     # Cheap hashing keeps the suite fast; production uses argon2id's defaults.
     app.state.users.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

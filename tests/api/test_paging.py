@@ -60,6 +60,8 @@ def test_the_others_say_what_they_answer(app):
         "cases-dossier",
         "evidence-get",
         "goals-export",
+        "jobs-events",
+        "jobs-file",
         "photos-get",
         "photos-thumb",
         "references-features",
@@ -135,6 +137,8 @@ def filled(client, app, clock, tmp_path):
             "purpose": "服务费",
         }
         assert client.post("/api/expenditures", json=body).status_code == 201
+    for _ in range(2):
+        assert client.post("/api/jobs/rebuild-counts").status_code == 202
     clock.advance(days=60)  # past the batches' due date: everything is overdue
     client.headers.update(token_for(client, "admin"))  # the old session expired meanwhile
     return client
@@ -160,6 +164,7 @@ LISTS = {
         "/api/projects/mining_enforcement/rows/2/cases?metric=verified_of_issued&year=2019",
         2,
     ),
+    "jobs-list": ("/api/jobs", 2),
 }
 
 

@@ -4,10 +4,10 @@ The schema is read in-process from the app (``/openapi.json``), and every operat
 called with generated requests, valid and invalid (Schemathesis' positive and negative modes),
 on SQLite and on PostgreSQL. Each answer must be no 5xx, carry a status code and a content type
 the operation documents, and match the documented body schema. The store holds a farmland
-layer, a batch of three 图斑, one of them filed under a 立案 case and photographed, and a
-snapshot; in half of the valid requests the integer ids, the year, the project and the photo
-hash are pointed into it, so operations reach real rows as well as missing ones, and every
-read must answer with data at least once.
+layer, a batch of three 图斑, one of them filed under a 立案 case and photographed, a
+snapshot and a finished report-file job; in half of the valid requests the integer ids, the
+year, the project and the photo hash are pointed into it, so operations reach real rows as
+well as missing ones, and every read must answer with data at least once.
 
 Two passes: signed in as the admin (so every operation gets past 401 and 403), and signed out,
 where every operation but the four public ones must refuse with 401 (or the guard's 422 for a
@@ -95,13 +95,14 @@ class Fuzzed:
 
 
 def _ok(r):
-    assert r.status_code in (200, 201), r.text
+    assert r.status_code in (200, 201, 202), r.text
     return r.json()
 
 
 def _seed(c: TestClient, tmp: Path) -> str:
     """A farmland layer; a batch of three 图斑, one verified, approved, filed under a 立案 case
-    and photographed (the photo's hash is returned); a snapshot of the indicators."""
+    and photographed (the photo's hash is returned); a snapshot of the indicators; a finished
+    report-file job."""
     x, y = factories.FENGRUN_X, factories.FENGRUN_Y
     farm = gpd.GeoDataFrame(
         {"JBNTTBBH": ["JB1"], "DLBM": ["0101"]}, geometry=[box(x, y, x + 50, y + 100)], crs=4527
@@ -130,6 +131,9 @@ def _seed(c: TestClient, tmp: Path) -> str:
     _ok(c.post("/api/enforcements", json=filing))
     snapshot = {"year": 2019, "label": "2019年第四季度", "as_of": "2019-12-01"}
     _ok(c.post("/api/snapshots", json=snapshot))
+    # Job 1: a finished report-file job, so the job reads (its file too) reach a real row.
+    job = _ok(c.post("/api/jobs/report", json={"year": 2019, "fmt": "xlsx"}))
+    assert job["id"] == 1 and job["state"] == "succeeded", job
     return photo["sha256"]
 
 
@@ -137,7 +141,10 @@ def _seed(c: TestClient, tmp: Path) -> str:
 def fuzzed(database_url: str, tmp_path: Path):
     clock = Clock()
     clock.advance(days=56)  # 2019-12-15: past the batch's due date, after every seeded date
-    app = create_app(Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR), clock=clock)
+    app = create_app(
+        Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR, job_queue="memory"),
+        clock=clock,
+    )
     # Cheap hashing: the fuzzer signs in and creates accounts many times.
     app.state.users.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     for role in ROLES:

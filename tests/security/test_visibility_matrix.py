@@ -25,14 +25,16 @@ from tests.security.visibility_world import World, world_on
 
 EVERYONE = frozenset(ROLES)
 BOOKKEEPERS = frozenset({"admin", "viewer"})
+ADMIN = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
 class Probe:
     """How to call one operation and what each role gets.
 
-    ``path`` may name ``{case}``, ``{enf}``, ``{photo}``, ``{batch}``, ``{verifier_id}``; each
-    is filled with the visible 图斑's (or its 立案's, photo's) and then with the invisible one's.
+    ``path`` may name ``{case}``, ``{enf}``, ``{photo}``, ``{batch}``, ``{verifier_id}``,
+    ``{job}``; each is filled with the visible 图斑's (or its 立案's, photo's) and then with the
+    invisible one's.
     ``allowed`` roles get ``ok``, the others ``refused``; a verifier naming an invisible 图斑
     gets ``hidden``: 404, it does not exist for them, whatever their role would allow; 403 only
     where a role check refuses everyone of the role alike, whichever 图斑 is named.
@@ -184,6 +186,24 @@ PROBES: dict[str, Probe] = {
     "GET /api/references": Probe("GET", "/api/references"),
     "POST /api/references": Probe("POST", "/api/references", allowed=frozenset({"admin"}), ok=422),
     "GET /api/references/{layer_id}/features": Probe("GET", "/api/references/999/features", ok=404),
+    # background jobs: each user's own (the admin's ``{job}``, a finished report file job); the
+    # admin sees everyone's, anyone else gets 404 for a job not theirs
+    "GET /api/jobs": Probe("GET", "/api/jobs"),
+    "POST /api/jobs/import": Probe(
+        "POST", "/api/jobs/import", allowed=frozenset({"admin"}), ok=422
+    ),
+    "POST /api/jobs/report": Probe("POST", "/api/jobs/report", ok=422, json={}),
+    "POST /api/jobs/rebuild-counts": Probe(
+        "POST", "/api/jobs/rebuild-counts", allowed=frozenset({"admin"}), ok=202
+    ),
+    "GET /api/jobs/{job_id}": Probe("GET", "/api/jobs/{job}", allowed=ADMIN, refused=404),
+    "GET /api/jobs/{job_id}/events": Probe(
+        "GET", "/api/jobs/{job}/events", allowed=ADMIN, refused=404
+    ),
+    "GET /api/jobs/{job_id}/file": Probe("GET", "/api/jobs/{job}/file", allowed=ADMIN, refused=404),
+    "POST /api/jobs/{job_id}/cancel": Probe(
+        "POST", "/api/jobs/{job}/cancel", allowed=ADMIN, ok=409, refused=404
+    ),
     # accounts: only the admin lists or changes them
     "GET /api/users": Probe("GET", "/api/users", allowed=frozenset({"admin"})),
     "POST /api/users": Probe("POST", "/api/users", allowed=frozenset({"admin"}), ok=422, json={}),
@@ -214,6 +234,9 @@ def world(request, tmp_path_factory):
         )
         assert snap.status_code == 201, snap.text
         w.ids["snapshot"] = snap.json()["id"]
+        job = admin.post("/api/jobs/report", json={"year": 2019, "fmt": "xlsx"})
+        assert job.status_code == 202 and job.json()["state"] == "succeeded", job.text
+        w.ids["job"] = job.json()["id"]
         yield w
 
 
@@ -230,6 +253,7 @@ def _fill(path: str, world: World, which: str) -> str:
         photo=world.photos[which],
         batch=world.batch,
         snapshot=world.ids["snapshot"],
+        job=world.ids["job"],
         verifier_id=world.users["verifier"],
     )
 

@@ -96,7 +96,10 @@ def build_world(database_url: str, tmp: Path) -> World:
     """Import, assign, file and photograph as the admin; then sign every role in."""
     clock = Clock()
     clock.advance(days=56)  # 2019-12-15: past the 2019-11-30 due date, after every date below
-    app = create_app(Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR), clock=clock)
+    app = create_app(
+        Settings(database_url=database_url, goals_dir=DEFAULT_GOALS_DIR, job_queue="memory"),
+        clock=clock,
+    )
     app.state.users.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     for name, role in [*((r, r) for r in ROLES), ("v2", "verifier")]:
         app.state.users.add(

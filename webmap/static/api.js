@@ -189,6 +189,14 @@ export const api = {
   caseSheetUrl: (caseId) => url(`api/cases/${id(caseId)}/sheet`).href,
   config: () => config(),
   importBatch: (form) => request('POST', 'api/batches', { form }),
+  // --- background jobs (an import as a job, its progress as server-sent events) ---
+  submitImportJob: (form) => request('POST', 'api/jobs/import', { form }),
+  jobs: (limit = 10) => request('GET', 'api/jobs', { params: { limit } }),
+  job: (jobId) => request('GET', `api/jobs/${id(jobId)}`),
+  jobEvents: (jobId, { signal } = {}) => send('GET', `api/jobs/${id(jobId)}/events`, { signal }),
+  cancelJob: (jobId) => request('POST', `api/jobs/${id(jobId)}/cancel`),
+  jobFileUrl: (jobId) => url(`api/jobs/${id(jobId)}/file`).href,
+  getBatch: (batchId) => request('GET', `api/batches/${id(batchId)}`),
   getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
   postAction: (caseId, body) => request('POST', `api/cases/${id(caseId)}/actions`, { body }),
   uploadPhoto: (caseId, file) => {

@@ -1,12 +1,15 @@
-// 导入批次 (admins): upload a file the province sent (POST /api/batches, multipart). The server
-// validates the whole file before storing anything; its refusal names the file, row and field,
-// and is shown as such. After an import the batch list reloads and the report link is offered.
+// 导入批次 (admins): upload a file the province sent as an import job (POST /api/jobs/import,
+// multipart). The form's checks refuse it at once; the file's own checks run in the job, whose
+// stage and percentage show while it runs, with a button to cancel it (nothing is written then).
+// A refusal names the file, row and field. After an import the batch list reloads.
 // Test hooks: data-testid="import-form", "import-file", "import-programme", "import-period",
 // "import-authority", "import-issued-on", "import-due-on", "import-encoding", "import-crs",
-// "import-accept-partial", "import-submit", "import-status", "import-alert".
+// "import-accept-partial", "import-submit", "import-status", "import-alert", "import-progress",
+// "import-cancel", and the job list's (jobs.js).
 
 import { announce, h } from './dom.js';
 import { today, zhValidity } from './forms.js';
+import { createJobList, followJob, jobProgressText } from './jobs.js';
 import { programmes } from './meta.js';
 
 const FIELDS = [
@@ -52,15 +55,55 @@ export function createImportForm(root, api, { onImported }) {
   });
   const partial = h('input', { id: 'import-accept-partial', name: 'accept_partial', type: 'checkbox', value: 'true', 'data-testid': 'import-accept-partial' });
   const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'import-submit' }, '开始导入');
+  const bar = h('progress', { max: '1', value: '0', 'data-testid': 'import-progress', 'aria-label': '导入进度', hidden: true });
+  const cancel = h('button', { type: 'button', 'data-testid': 'import-cancel', hidden: true }, '取消导入');
+  const jobsBox = h('section', { class: 'jobs', 'aria-label': '任务' });
+  const jobList = createJobList(jobsBox, api);
+  let running = null;
   const form = h('form', { class: 'action-form import-form', 'data-testid': 'import-form', 'aria-labelledby': 'import-title' },
     h('h2', { id: 'import-title' }, '导入批次'),
     h('p', { class: 'muted' }, '支持 Shapefile（打包为 .zip）、GeoPackage、GeoJSON、FileGDB（.zip）、KML、含坐标的 Excel/CSV。整个文件检查无误后才写入；同一文件重复导入不会重复写入。'),
-    status, alertBox,
+    status, bar, alertBox,
     h('div', { class: 'field' }, h('label', { for: 'import-file' }, '文件', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), file),
     controls,
     h('div', { class: 'check' }, partial, h('label', { for: 'import-accept-partial' }, '只导入有效行（列出被拒绝的行）')),
-    h('div', { class: 'form-actions' }, button));
-  root.replaceChildren(form);
+    h('div', { class: 'form-actions' }, button, cancel));
+  root.replaceChildren(form, jobsBox);
+  jobList.refresh();
+
+  cancel.addEventListener('click', async () => {
+    if (!running) return;
+    cancel.disabled = true;
+    try {
+      await api.cancelJob(running);
+    } catch (err) {
+      if (err.status !== 401) announce(alertBox, `无法取消：${err.message}`);
+    }
+  });
+
+  function show(job) {
+    bar.value = job.progress || 0;
+    if (!job.final) announce(status, `正在导入“${file.files[0].name}”：${job.state_label} ${jobProgressText(job)}`);
+  }
+
+  async function finished(job) {
+    if (job.error) {
+      announce(alertBox, `导入失败：${job.error}。文件未写入任何内容。`);
+      announce(status, '');
+      return;
+    }
+    if (!job.result) {
+      announce(status, `导入${job.state_label}，文件未写入任何内容。`);
+      return;
+    }
+    const b = await api.getBatch(job.result.batch_id);
+    const rejected = job.result.rejected || 0;
+    announce(status, job.result.created
+      ? `已导入：${b.period} ${b.programme_label}，${b.feature_count} 个图斑${rejected ? `，拒绝 ${rejected} 行` : ''}。可在批次列表中查看，导入报告见“导入报告”链接。`
+      : `该文件已导入过（批次 ${b.period} ${b.programme_label}），未重复写入。`);
+    status.dataset.batchId = String(b.id);
+    await onImported(b);
+  }
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -77,14 +120,15 @@ export function createImportForm(root, api, { onImported }) {
     announce(alertBox, '');
     announce(status, `正在导入“${file.files[0].name}”…`);
     try {
-      const b = await api.importBatch(body);
-      const rep = b.report || {};
-      const rejected = (rep.rejected || []).length;
-      announce(status, b.created
-        ? `已导入：${b.period} ${b.programme_label}，${b.feature_count} 个图斑${rejected ? `，拒绝 ${rejected} 行` : ''}。可在批次列表中查看，导入报告见“导入报告”链接。`
-        : `该文件已导入过（批次 ${b.period} ${b.programme_label}），未重复写入。`);
-      status.dataset.batchId = String(b.id);
-      await onImported(b);
+      const queued = await api.submitImportJob(body);
+      running = queued.id;
+      bar.hidden = false;
+      cancel.hidden = false;
+      cancel.disabled = false;
+      jobList.refresh();
+      const job = await followJob(api, queued, show);
+      bar.value = 1;
+      await finished(job);
     } catch (err) {
       announce(status, '');
       if (err.status !== 401) {
@@ -93,8 +137,12 @@ export function createImportForm(root, api, { onImported }) {
           : `导入失败：${err.message}${details(err)}。文件未写入任何内容。`);
       }
     } finally {
+      running = null;
+      bar.hidden = true;
+      cancel.hidden = true;
       button.disabled = false;
       form.removeAttribute('aria-busy');
+      jobList.refresh();
     }
   });
 }

@@ -12,6 +12,7 @@ const KEY = 'tuban.meta';
 const EMPTY = {
   version: '', programmes: [], workflows: {}, states: [], judgments: [], actions: [], roles: [],
   fields: {}, field_kinds: {}, guards: {}, photo_flags: [], land_classes: [],
+  jobs: { kinds: [], states: [], stages: [] },
 };
 
 let meta = EMPTY;
@@ -94,6 +95,11 @@ export async function loadMeta({
 }
 
 // --- lookups: a code without a label is shown as the code, never dropped -----------------------
+
+/** A background job's stage in words (an import's 读取/校验/预判/写入, …). */
+export function jobStageLabel(stage) {
+  return (meta.jobs?.stages || []).find((s) => s.code === stage)?.label || stage || '';
+}
 
 export function programmes() {
   return meta.programmes.map((p) => ({ code: p.code, label: p.label }));
