@@ -41,11 +41,12 @@ class FeatureFilter:
         return conds
 
 
-def _own(batch_id: int, f: FeatureFilter) -> Any:
+def own_condition(batch_id: int, f: FeatureFilter) -> Any:
+    """The batch's own 图斑 (rows of ``cases``) meeting ``f``."""
     return and_(cases.c.batch_id == batch_id, *f.on(cases))
 
 
-def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
+def first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
     """The first re-issue (in file order) of each earlier case this batch issued again.
 
     In-file duplicates are left out: they are the same case, drawn once.
@@ -58,14 +59,15 @@ def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
     )
 
 
-def _check_batch(conn: Any, batch_id: int) -> None:
+def check_batch(conn: Any, batch_id: int) -> None:
+    """NotFound unless the batch exists."""
     if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
         raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
 
 
 def _counts(conn: Any, batch_id: int, f: FeatureFilter) -> tuple[int, int]:
-    own = select(func.count()).select_from(cases).where(_own(batch_id, f))
-    again = select(func.count()).select_from(_first_reissues(batch_id, f).subquery())
+    own = select(func.count()).select_from(cases).where(own_condition(batch_id, f))
+    again = select(func.count()).select_from(first_reissues(batch_id, f).subquery())
     return int(conn.execute(own).scalar_one()), int(conn.execute(again).scalar_one())
 
 
@@ -79,7 +81,7 @@ class MapView:
         """How many of the batch's 图斑 (own and re-issued) meet ``where``: an index count on the
         bounding-box columns, no geometry read."""
         with self.engine.connect() as conn:
-            _check_batch(conn, batch_id)
+            check_batch(conn, batch_id)
             return sum(_counts(conn, batch_id, where))
 
     def features(
@@ -108,11 +110,11 @@ class MapView:
         """``features`` and how many match in all (numberMatched), counted once."""
         f = where or FeatureFilter()
         with self.engine.connect() as conn:
-            _check_batch(conn, batch_id)
+            check_batch(conn, batch_id)
             n_own, n_again = _counts(conn, batch_id, f)
             rows: list[dict[str, Any]] = []
             if offset < n_own and limit != 0:
-                own = select(cases).where(_own(batch_id, f)).order_by(cases.c.id)
+                own = select(cases).where(own_condition(batch_id, f)).order_by(cases.c.id)
                 rows = [dict(r._mapping) for r in conn.execute(own.offset(offset).limit(limit))]
             left = None if limit is None else limit - len(rows)
             if n_again and (left is None or left > 0):
@@ -130,7 +132,7 @@ class MapView:
                 reissues.c.reason.label("reissue_reason"),
             )
             .join(cases, cases.c.id == reissues.c.case_id)
-            .where(reissues.c.id.in_(_first_reissues(batch_id, f)))
+            .where(reissues.c.id.in_(first_reissues(batch_id, f)))
             .order_by(reissues.c.id)
             .offset(skip)
             .limit(limit)
@@ -157,7 +159,7 @@ class MapView:
         towns: dict[str, dict[str, Any]] = {}
         total = 0
         with self.engine.connect() as conn:
-            _check_batch(conn, batch_id)
+            check_batch(conn, batch_id)
             for r in conn.execute(stmt):
                 states[r.state] = states.get(r.state, 0) + r.n
                 key = r.township_code or ""

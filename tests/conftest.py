@@ -38,7 +38,7 @@ def _pg_schema_url() -> tuple[str, str]:
             pytest.fail(f"PostgreSQL at {PG_URL} is required in CI: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
     admin.dispose()
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
+    return f"{PG_URL}?options=-csearch_path%3D{schema}%2Cpublic", schema
 
 
 def _drop_schema(schema: str) -> None:
