@@ -31,6 +31,7 @@ from api.routes import (
     notes,
     photos,
     references,
+    tiles,
     users,
     webmap,
     work,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         enforcements.router,
         work.router,
         webmap.router,
+        tiles.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))
     document_answers(app)  # what the guard, the gate and the sign-in answer, in the schema

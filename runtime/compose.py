@@ -32,6 +32,7 @@ from storage.report_document import ReportSources
 from storage.reporting import IndicatorSource
 from storage.repository import CaseStore
 from storage.snapshots import SnapshotStore
+from storage.tiles import TileSource
 from storage.users import UserStore
 from storage.visibility import Visibility
 from storage.worklists import WorkLists
@@ -67,6 +68,7 @@ class Services:
     snapshots: SnapshotStore
     refs: RefStore
     map: MapView
+    tiles: TileSource
     worklists: WorkLists
     enforcements: EnforcementStore
     # Counts are cached in memory by the store's generation: one per process is enough.
@@ -140,6 +142,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Servic
         snapshots=SnapshotStore(engine),
         refs=RefStore(engine),
         map=MapView(engine),
+        tiles=TileSource(engine),
         worklists=WorkLists(engine),
         enforcements=EnforcementStore(engine),
         indicators=IndicatorSource(engine),
