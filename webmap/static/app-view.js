@@ -156,6 +156,7 @@ export function createViewLoader(ctx) {
     ctx.closePanel();
     fetched = null;
     mapView.clear();
+    mapView.showTiles(null);
     showMapMessage('');
     els.map.dataset.loadedBatch = '';
     resetReady();
