@@ -50,6 +50,9 @@ from storage.tables import assignments, batches, cases, ref_features, ref_layers
 from storage.visibility import Scope
 from storage.worklists import overdue_condition
 
+# Part of every tile's ETag: bump it when the same data would give other tile bytes (layers,
+# attributes, zooms, simplification), so browsers holding old tiles do not get 304.
+FORMAT = "tuban-mvt-1"
 CASES_LAYER = "cases"
 REFS_LAYER = "refs"
 EXTENT = 4096  # tile units across a tile (the MVT default)

@@ -11,7 +11,7 @@ from api.deps import ClockDep, ServicesDep
 from api.documented_errors import errors
 from api.security import ScopeDep
 from geo.localtime import local_today
-from storage.tiles import MAX_ZOOM, Tile
+from storage.tiles import FORMAT, MAX_ZOOM, Tile
 
 router = APIRouter(prefix="/api/tiles", tags=["webmap"])
 MVT = "application/vnd.mapbox-vector-tile"
@@ -79,4 +79,4 @@ def tile(
 
 def _etag(*parts: Any) -> str:
     """A strong ETag: a digest of everything the tile's bytes depend on."""
-    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
+    return '"' + hashlib.sha256(repr((FORMAT, *parts)).encode()).hexdigest()[:32] + '"'
