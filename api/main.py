@@ -32,6 +32,7 @@ from api.routes import (
     notes,
     photos,
     references,
+    tiles,
     users,
     webmap,
     work,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         work.router,
         jobs.router,
         webmap.router,
+        tiles.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))
     document_answers(app)  # what the guard, the gate and the sign-in answer, in the schema

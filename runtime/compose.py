@@ -33,6 +33,7 @@ from storage.report_document import ReportSources
 from storage.reporting import IndicatorSource
 from storage.repository import CaseStore
 from storage.snapshots import SnapshotStore
+from storage.tiles import TileSource
 from storage.users import UserStore
 from storage.visibility import Visibility
 from storage.worklists import WorkLists
@@ -68,6 +69,7 @@ class Services:
     snapshots: SnapshotStore
     refs: RefStore
     map: MapView
+    tiles: TileSource
     worklists: WorkLists
     enforcements: EnforcementStore
     jobs: JobStore
@@ -142,6 +144,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Servic
         snapshots=SnapshotStore(engine),
         refs=RefStore(engine),
         map=MapView(engine),
+        tiles=TileSource(engine),
         worklists=WorkLists(engine),
         enforcements=EnforcementStore(engine),
         jobs=JobStore(engine),

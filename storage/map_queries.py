@@ -42,11 +42,12 @@ class FeatureFilter:
         return spatial.within(query, table, self.bbox).where(*conds)
 
 
-def _own(query: Select[Any], batch_id: int, f: FeatureFilter) -> Select[Any]:
+def own_rows(query: Select[Any], batch_id: int, f: FeatureFilter) -> Select[Any]:
+    """``query`` (over ``cases``) narrowed to the batch's own 图斑 meeting ``f``."""
     return f.on(query.where(cases.c.batch_id == batch_id), cases)
 
 
-def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
+def first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
     """The first re-issue (in file order) of each earlier case this batch issued again.
 
     In-file duplicates are left out: they are the same case, drawn once.
@@ -59,7 +60,8 @@ def _first_reissues(batch_id: int, f: FeatureFilter) -> Select[Any]:
     return f.on(again, reissues).group_by(reissues.c.case_id)
 
 
-def _check_batch(conn: Any, batch_id: int) -> None:
+def check_batch(conn: Any, batch_id: int) -> None:
+    """NotFound unless the batch exists."""
     if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
         raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
 
@@ -67,8 +69,8 @@ def _check_batch(conn: Any, batch_id: int) -> None:
 def _counts(conn: Any, batch_id: int, f: FeatureFilter, upto: int | None = None) -> tuple[int, int]:
     """How many own and re-issued 图斑 meet ``f``; with ``upto``, counted no further than
     ``upto + 1`` in all (a sum above ``upto`` then says only "more than ``upto``")."""
-    own = _own(select(cases.c.id), batch_id, f)
-    again = _first_reissues(batch_id, f)
+    own = own_rows(select(cases.c.id), batch_id, f)
+    again = first_reissues(batch_id, f)
     if upto is None:
         n_own = conn.execute(select(func.count()).select_from(own.subquery())).scalar_one()
         n_again = conn.execute(select(func.count()).select_from(again.subquery())).scalar_one()
@@ -89,7 +91,7 @@ class MapView:
         """How many of the batch's 图斑 (own and re-issued) meet ``where``: counted on the
         spatial index and the box columns, no geometry read."""
         with self.engine.connect() as conn:
-            _check_batch(conn, batch_id)
+            check_batch(conn, batch_id)
             return sum(_counts(conn, batch_id, where))
 
     def features(
@@ -126,11 +128,11 @@ class MapView:
         if count_upto is not None and limit is not None:
             count_upto = max(count_upto, offset + limit)
         with self.engine.connect() as conn:
-            _check_batch(conn, batch_id)
+            check_batch(conn, batch_id)
             n_own, n_again = _counts(conn, batch_id, f, count_upto)
             rows: list[dict[str, Any]] = []
             if offset < n_own and limit != 0:
-                own = _own(select(cases), batch_id, f).order_by(cases.c.id)
+                own = own_rows(select(cases), batch_id, f).order_by(cases.c.id)
                 rows = [dict(r._mapping) for r in conn.execute(own.offset(offset).limit(limit))]
             left = None if limit is None else limit - len(rows)
             if n_again and (left is None or left > 0):
@@ -149,7 +151,7 @@ class MapView:
                 reissues.c.reason.label("reissue_reason"),
             )
             .join(cases, cases.c.id == reissues.c.case_id)
-            .where(reissues.c.id.in_(_first_reissues(batch_id, f)))
+            .where(reissues.c.id.in_(first_reissues(batch_id, f)))
             .order_by(reissues.c.id)
             .offset(skip)
             .limit(limit)
@@ -176,7 +178,7 @@ class MapView:
         towns: dict[str, dict[str, Any]] = {}
         total = 0
         with self.engine.connect() as conn:
-            _check_batch(conn, batch_id)
+            check_batch(conn, batch_id)
             for r in conn.execute(stmt):
                 states[r.state] = states.get(r.state, 0) + r.n
                 key = r.township_code or ""

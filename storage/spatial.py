@@ -144,6 +144,17 @@ def _from_stored_postgis(element: _FromStored, compiler: SQLCompiler, **kw: Any)
     return compiler.process(func.ST_AsBinary(shape), **kw)
 
 
+def postgis_shape(t: Table) -> ColumnElement[Any]:
+    """PostgreSQL only: the PostGIS geometry of ``t``'s rows, for SQL that works on shapes
+    (ST_AsMVT). Points come from ``geom_point``; a table still holding WKB is decoded."""
+    col = t.c[GEOMETRY_COLUMN]
+    if not isinstance(col.type, StoredGeometry):
+        return func.ST_GeomFromWKB(col, SRID)
+    if col.type.points:
+        return func.coalesce(col, column(POINT_COLUMN, _selectable=t))
+    return col
+
+
 def geometry_values(geoms: Any) -> dict[str, list[Any]]:
     """Storage values of an array of shapely geometries: WKB and the four bbox columns.
 

@@ -54,6 +54,12 @@ def _role_clause(role: Role) -> Any:
     return false()
 
 
+def overdue_condition(today: date) -> Any:
+    """The overdue rule on ``cases`` joined with their ``batches``: unfinished and past the
+    batch's due date on the local day ``today``."""
+    return and_(batches.c.due_on < today, cases.c.state.not_in(FINAL))
+
+
 def _query(where: Any, today: date) -> Any:
     return (
         select(
@@ -111,5 +117,5 @@ class WorkLists:
     ) -> tuple[list[dict[str, Any]], int]:
         """Unfinished 图斑 past their batch's due date, of those in ``scope``; returns (one page,
         how many in all)."""
-        where = scope.where(batches.c.due_on < today, cases.c.state.not_in(FINAL))
+        where = scope.where(overdue_condition(today))
         return self._page(where, today, limit, offset)

@@ -65,7 +65,7 @@ def _wipe(url: str, files: Path) -> None:
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             p.unlink(missing_ok=True)
         return
-    schema = make_url(url).query["options"].split("=")[1].split(",")[0]
+    schema = make_url(url).query["options"].split("=")[1].split(",")[0]  # public comes second
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

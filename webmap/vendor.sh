@@ -1,5 +1,6 @@
 #!/bin/sh
-# Copy the pinned Leaflet build (and the leaflet-geoman-free drawing tool) from node_modules into static/vendor/leaflet/.
+# Copy the pinned Leaflet build (and the leaflet-geoman-free drawing tool, Swagger UI and the
+# protomaps-leaflet vector-tile renderer) from node_modules into static/vendor/.
 # The copied files are committed, so node_modules is never needed at runtime
 # (government networks are offline; nothing may load from a CDN).
 #
@@ -52,3 +53,19 @@ cp "$ssrc/favicon-32x32.png" "$ssrc/LICENSE" "$ssrc/NOTICE" "$sdst/"
 sversion=$(node -p "require('./$ssrc/package.json').version" 2>/dev/null || echo unknown)
 echo "$sversion" > "$sdst/VERSION"
 echo "vendored swagger-ui-dist $sversion into $sdst"
+
+# The vector-tile renderer for dense batches (protomaps-leaflet, BSD-3-Clause): a Leaflet layer
+# drawing the server's /api/tiles MVT on canvas, with feature picking for clicks.
+psrc=node_modules/protomaps-leaflet
+pdst=static/vendor/protomaps-leaflet
+if [ ! -f "$psrc/dist/protomaps-leaflet.js" ]; then
+  echo "vendor.sh: $psrc missing; run 'npm ci' in webmap/ first" >&2
+  exit 1
+fi
+rm -rf "$pdst"
+mkdir -p "$pdst"
+sed '/^\/\/# sourceMappingURL=/d' "$psrc/dist/protomaps-leaflet.js" > "$pdst/protomaps-leaflet.js"
+cp "$psrc/LICENSE" "$pdst/"
+pversion=$(node -p "require('./$psrc/package.json').version" 2>/dev/null || echo unknown)
+echo "$pversion" > "$pdst/VERSION"
+echo "vendored protomaps-leaflet $pversion into $pdst"

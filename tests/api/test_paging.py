@@ -51,7 +51,8 @@ def test_every_json_route_declares_a_response_model(app):
 
 
 def test_the_others_say_what_they_answer(app):
-    """Routes outside the JSON models are files, pages, GeoJSON pages or an empty 204."""
+    """Routes outside the JSON models are files, pages, GeoJSON pages, vector tiles or an empty
+    204."""
     others = {r.operation_id for r in _routes(app) if not _json(r)}
     assert others == {
         "auth-logout",
@@ -66,6 +67,7 @@ def test_the_others_say_what_they_answer(app):
         "photos-thumb",
         "references-features",
         "report-file",
+        "tiles-get",
         "webmap-case-sheet",
         "webmap-chip",
         "webmap-tile",

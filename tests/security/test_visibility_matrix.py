@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import mapbox_vector_tile
 import pytest
 
 from geo import testing as photos
@@ -24,6 +25,7 @@ from tests.api.conftest import ROLES, token_for
 from tests.security.visibility_world import World, world_on
 
 EVERYONE = frozenset(ROLES)
+TILE = "13/6783/3106.mvt"
 BOOKKEEPERS = frozenset({"admin", "viewer"})
 ADMIN = frozenset({"admin"})
 
@@ -93,6 +95,8 @@ PROBES: dict[str, Probe] = {
     "GET /api/search": Probe("GET", "/api/search?q=130208KS"),
     "GET /api/chips/{path}": Probe("GET", "/api/chips/none.png", ok=404),
     "GET /api/tiles/{z}/{x}/{y}.{ext}": Probe("GET", "/api/tiles/1/1/1.png", ok=404),
+    # the z13 vector tile holding the world's three squares (a verifier's holds only ``mine``)
+    "GET /api/tiles/{layer}/{z}/{x}/{y}.mvt": Probe("GET", "/api/tiles/batch-{batch}/" + TILE),
     # one 图斑
     "GET /api/cases/{case_id}": Probe("GET", "/api/cases/{case}"),
     "GET /api/cases/{case_id}/extent": Probe("GET", "/api/cases/{case}/extent"),
@@ -307,5 +311,7 @@ def test_verifier_lists_hold_their_own(world):
     assert [h["case_id"] for h in v.get("/api/search?q=130208KS").json()["data"]] == [mine]
     assert [t["case_id"] for t in v.get("/api/overdue").json()["data"]] == [mine]
     assert v.get(f"/api/batches/{world.batch}/summary").json()["total"] == 1
+    tile = mapbox_vector_tile.decode(v.get(f"/api/tiles/batch-{world.batch}/{TILE}").content)
+    assert [f["id"] for f in tile["cases"]["features"]] == [mine]
     report = json.dumps(v.get("/api/report?year=2019&maps=true").json(), ensure_ascii=False)
     assert world.codes["mine"] in report

@@ -95,6 +95,7 @@ export function createSession(ctx, { vocabulary }) {
     document.body.dataset.auth = 'out';
     ctx.forget();
     ctx.panel.hide();
+    ctx.mapView.showTiles(null); // tiles hold what this user may see: none kept for the next
     document.body.classList.remove('panel-open');
     els.headerControls.hidden = true;
     els.userBox.hidden = true;

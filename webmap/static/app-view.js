@@ -7,6 +7,7 @@ import { contains, grow } from './bbox.js';
 import { announce, fill, h } from './dom.js';
 import { stateLabel } from './meta.js';
 import { batchLabel, findBatch, resetReady, state, writeHash } from './app-state.js';
+import { TILE_MIN_ZOOM } from './tile-layer.js';
 
 const VIEW_PAD = 0.25;
 const MOVE_DEBOUNCE_MS = 250;
@@ -64,9 +65,16 @@ export function createViewLoader(ctx) {
   function drawn(fc, batch, key, box, zoom) {
     const f = finder.filters;
     fetched = { batch: batch.id, key, box, zoom, truncated: Boolean(fc.truncated) };
+    // Above the cap the 图斑 come as vector tiles (drawn on canvas, clickable) from the tile
+    // zoom on; the GeoJSON polygons (tooltips, keyboard focus) return when few enough are in view.
+    const tiled = fc.truncated && zoom >= TILE_MIN_ZOOM && !f.township;
+    mapView.showTiles(tiled ? batch.id : null, { state: f.state || null });
+    els.map.dataset.tiles = String(tiled);
     if (fc.truncated) {
       mapView.clear();
-      showMapMessage(`当前范围内有 ${fc.total} 个图斑，超过一次显示的上限 ${fc.limit} 个。请放大地图，或用搜索、筛选缩小范围。`, 'zoom');
+      showMapMessage(tiled
+        ? `当前范围内有 ${fc.total} 个图斑，超过逐个显示的上限 ${fc.limit} 个，已按瓦片绘制（可点击打开）。请放大地图逐个显示，或用搜索、筛选缩小范围。`
+        : `当前范围内有 ${fc.total} 个图斑，超过一次显示的上限 ${fc.limit} 个。请放大地图，或用搜索、筛选缩小范围。`, 'zoom');
     } else {
       mapView.setFeatures(fc, batch.programme);
       const filtered = f.state || f.township;
@@ -148,6 +156,7 @@ export function createViewLoader(ctx) {
     ctx.closePanel();
     fetched = null;
     mapView.clear();
+    mapView.showTiles(null);
     showMapMessage('');
     els.map.dataset.loadedBatch = '';
     resetReady();

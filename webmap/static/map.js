@@ -8,6 +8,7 @@ import {
   ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
 import { judgmentLabel, stateLabel, statesFor } from './meta.js';
+import { createBatchTiles } from './tile-layer.js';
 
 const L = window.L;
 
@@ -175,6 +176,13 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     }
   });
   const layers = new Map(); // case id (string) -> L.Path
+  // A dense batch drawn from vector tiles instead (tile-layer.js): {batchId, state, layer, pick}.
+  let tiles = null;
+  const tileStates = new Map(); // case id -> state last seen, to redraw the tiles when it moves
+  map.on('click', (e) => {
+    const id = tiles && tiles.pick(e.latlng);
+    if (id) onSelect(id);
+  });
   let group = null;
   let programme = null;
   let counts = {};
@@ -266,8 +274,34 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     }
   }
 
+  /** Draw batch ``batchId`` from vector tiles (only ``state`` when given); null removes them. */
+  function showTiles(batchId, { state = null } = {}) {
+    if (tiles && batchId !== null && tiles.batchId === batchId && tiles.state === state) return;
+    if (!tiles || tiles.batchId !== batchId) tileStates.clear();
+    if (tiles) tiles.layer.remove();
+    tiles = null;
+    if (batchId === null) return;
+    // The tiles carry the server's overdue flag (the GET /api/overdue rule) beside the state.
+    const styleOf = (props, zoom) => styleFor(props, false, zoom, Boolean(props.overdue));
+    tiles = { batchId, state, ...createBatchTiles(batchId, { state, styleOf }) };
+    tiles.layer.addTo(map);
+  }
+
+  /** A case changed while its batch is drawn from tiles: fetch them again (new ETags). */
+  function tileCaseChanged(c) {
+    const id = String(c.id);
+    const was = tileStates.get(id);
+    if (c.state !== undefined) tileStates.set(id, c.state);
+    if (!tiles || was === undefined || c.state === undefined || was === c.state) return;
+    const { batchId, state } = tiles;
+    tiles.layer.remove();
+    tiles = null;
+    showTiles(batchId, { state });
+  }
+
   /** Update one polygon in place from a case (GET /api/cases/{id} shape). */
   function updateCase(c) {
+    tileCaseChanged(c);
     const layer = layers.get(String(c.id));
     if (!layer) return;
     const was = layer.feature.properties.state;
@@ -333,6 +367,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     setFeatures,
     setCounts,
     clear: () => setFeatures({ type: 'FeatureCollection', features: [] }, programme),
+    showTiles,
+    tilesShown: () => (tiles ? tiles.batchId : null),
     updateCase,
     select,
     focusCase,
