@@ -19,6 +19,7 @@ from storage.tables import cases, metadata, ref_features
 from storage.types import UTCDateTime
 from tests.conftest import NOW
 
+
 def test_migrated_schema_matches_the_tables(store):
     with store.engine.connect() as conn:
         opts = {"include_object": spatial.beside_metadata(conn.dialect.name)}
