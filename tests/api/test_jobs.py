@@ -134,7 +134,8 @@ def test_others_cannot_cancel_a_job(client, as_role):
     assert as_role("viewer").post(f"/api/jobs/{job['id']}/cancel").status_code == 404
 
 
-def _events(client, job_id):
+def _events(client, job_id, seen=None):
+    """The stream's (event, data) pairs; ``seen(data)`` is called as each arrives."""
     out = []
     with client.stream("GET", f"/api/jobs/{job_id}/events") as r:
         assert r.status_code == 200
@@ -145,6 +146,8 @@ def _events(client, job_id):
                 event = line.removeprefix("event: ")
             elif line.startswith("data: "):
                 out.append((event, json.loads(line.removeprefix("data: "))))
+                if seen is not None:
+                    seen(out[-1][1])
     return out
 
 
@@ -153,17 +156,29 @@ def test_the_event_stream_delivers_progress_then_the_end(client, app):
     me = client.get("/api/auth/me").json()["id"]
     job = store.create(JobKind.REBUILD_COUNTS, owner_id=me, parameters={}, now=NOW)
 
-    def work():  # a worker elsewhere, moving the job on while the client listens
-        time.sleep(0.3)
-        store.start(job["id"], host="h", pid=1, now=NOW)
-        time.sleep(0.8)
-        store.progress(job["id"], 0.5, "重算", now=NOW)
-        time.sleep(0.8)
-        store.succeed(job["id"], {"rows": 1}, now=NOW)
+    # A worker elsewhere moves the job on, each step once the client has seen the one before
+    # (a loaded machine may take longer than any fixed sleep to open the stream).
+    observed = {"queued": threading.Event(), "running": threading.Event(), "half": threading.Event()}
+
+    def seen(d):
+        observed.get(d["state"], threading.Event()).set()
+        if d["progress"] == 0.5:
+            observed["half"].set()
+
+    def work():
+        for step, wait_for in (
+            (lambda: store.start(job["id"], host="h", pid=1, now=NOW), "queued"),
+            (lambda: store.progress(job["id"], 0.5, "重算", now=NOW), "running"),
+            (lambda: store.succeed(job["id"], {"rows": 1}, now=NOW), "half"),
+        ):
+            if not observed[wait_for].wait(30):
+                store.fail(job["id"], f"client never saw {wait_for}", now=NOW)
+                return
+            step()
 
     worker = threading.Thread(target=work)
     worker.start()
-    events = _events(client, job["id"])
+    events = _events(client, job["id"], seen)
     worker.join()
     kinds = [e for e, _ in events]
     assert kinds[-1] == "end" and set(kinds[:-1]) == {"progress"}
