@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
@@ -158,7 +157,11 @@ def test_the_event_stream_delivers_progress_then_the_end(client, app):
 
     # A worker elsewhere moves the job on, each step once the client has seen the one before
     # (a loaded machine may take longer than any fixed sleep to open the stream).
-    observed = {"queued": threading.Event(), "running": threading.Event(), "half": threading.Event()}
+    observed = {
+        "queued": threading.Event(),
+        "running": threading.Event(),
+        "half": threading.Event(),
+    }
 
     def seen(d):
         observed.get(d["state"], threading.Event()).set()
