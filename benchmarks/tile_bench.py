@@ -41,7 +41,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -60,7 +59,6 @@ for p in (ROOT, HERE):
 import load_bench  # noqa: E402
 import make_data  # noqa: E402
 
-PG_URL = os.environ.get("TUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ADMIN = ("bench", "Tuban-tile-bench-2024!")
 NOW = datetime(2024, 4, 2, 9, 0, tzinfo=UTC)
 ZOOMS = (12, 13, 14, 15, 16)
@@ -103,7 +101,7 @@ def make_store(backend: str, tmp: Path, parcels: Path) -> tuple[str, int, Any]:
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'tiles.sqlite'}"
     else:
-        url, drop = pg_schema()
+        url, drop = load_bench.pg_schema()  # PostGIS (public) second in its search path
     services = build(Settings(database_url=url, photos_dir=tmp / "photos"))
     meta = BatchMeta(Programme.LAND, "2024Q1", "bench", date(2024, 4, 1), date(2024, 6, 30))
     t0 = time.perf_counter()
@@ -115,23 +113,6 @@ def make_store(backend: str, tmp: Path, parcels: Path) -> tuple[str, int, Any]:
     )  # fmt: skip
     services.close()
     return url, int(batch["id"]), drop
-
-
-def pg_schema() -> tuple[str, Any]:
-    """A throwaway schema, PostGIS (schema public) second in the search path."""
-    from sqlalchemy import create_engine, text
-
-    schema = f"tiles_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{PG_URL}?options=-csearch_path%3D{schema}%2Cpublic", drop
 
 
 def bare_postgis(conn: Any, batch: int, tile: tuple[int, int, int]) -> bytes:
