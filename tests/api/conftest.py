@@ -90,14 +90,17 @@ def as_role(app):
         c.__exit__(None, None, None)
 
 
+# The import form of a 2019Q3 mining batch, as the web map posts it.
+IMPORT_FORM = {
+    "programme": "mining",
+    "period": "2019Q3",
+    "authority": "河北省自然资源厅",
+    "issued_on": "2019-10-15",
+    "due_on": "2019-11-30",
+}
+
+
 def upload(client: TestClient, path: Path, **form) -> object:
-    fields = {
-        "programme": "mining",
-        "period": "2019Q3",
-        "authority": "河北省自然资源厅",
-        "issued_on": "2019-10-15",
-        "due_on": "2019-11-30",
-        **form,
-    }
+    fields = {**IMPORT_FORM, **form}
     with path.open("rb") as fh:
         return client.post("/api/batches", data=fields, files={"file": (path.name, fh)})

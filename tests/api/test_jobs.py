@@ -10,16 +10,9 @@ import pytest
 
 from geo.jobs import JobKind
 from tests import factories
+from tests.api.conftest import IMPORT_FORM as FORM
 from tests.api.conftest import token_for
 from tests.conftest import NOW
-
-FORM = {
-    "programme": "mining",
-    "period": "2019Q3",
-    "authority": "河北省自然资源厅",
-    "issued_on": "2019-10-15",
-    "due_on": "2019-11-30",
-}
 
 
 def _import(client, path, **form):

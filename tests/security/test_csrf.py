@@ -6,15 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import IMPORT_FORM as FORM
 from tests.api.conftest import PASSWORD
-
-FORM = {
-    "programme": "mining",
-    "period": "2019Q3",
-    "authority": "河北省自然资源厅",
-    "issued_on": "2019-10-15",
-    "due_on": "2019-11-30",
-}
 
 
 @pytest.fixture
