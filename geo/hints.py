@@ -98,8 +98,9 @@ def _largest(n: int, pi: np.ndarray, ri: np.ndarray, inter: np.ndarray) -> np.nd
     best = np.full(n, -1)
     if len(pi) == 0:
         return best
-    # by parcel, then ascending overlap (NaN = the only candidate): the last one wins
-    order = np.lexsort((np.nan_to_num(inter, nan=np.inf), pi))
+    # by parcel, then ascending overlap (NaN = the only candidate): the last one wins; a tie
+    # goes by the layer's own order, not the search tree's, which changes with the extent read
+    order = np.lexsort((ri, np.nan_to_num(inter, nan=np.inf), pi))
     best[pi[order]] = ri[order]
     return best
 
@@ -115,8 +116,8 @@ def _spans(
     p_area = area[pi[sel]]
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = np.where(p_area > 0, inter[sel] / p_area, 0.0)
-    # By parcel, then largest share first (stable: ties keep the reference order).
-    order = np.lexsort((-shares, pi[sel]))
+    # By parcel, then largest share first, ties in the reference layer's order.
+    order = np.lexsort((ri[sel], -shares, pi[sel]))
     parcel, refs = pi[sel][order], ri[sel][order]
     codes = ref["ident"].to_numpy()[refs].tolist()  # type: ignore[index]
     names = ref["label"].to_numpy()[refs].tolist()  # type: ignore[index]
@@ -131,8 +132,11 @@ def _spans(
 def _joined(
     n: int, pi: np.ndarray, ri: np.ndarray, ids: np.ndarray, keep: np.ndarray
 ) -> list[str | None]:
-    """For each parcel, the identifiers of the references it meets, comma-joined."""
+    """For each parcel, the identifiers of the references it meets, comma-joined in the
+    reference layer's order."""
     out: list[list[str]] = [[] for _ in range(n)]
+    order = np.lexsort((ri, pi))
+    pi, ri, keep = pi[order], ri[order], keep[order]
     for p, i in zip(pi[keep].tolist(), ids[ri[keep]].tolist(), strict=True):
         if i not in out[p]:
             out[p].append(i)

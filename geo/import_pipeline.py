@@ -81,6 +81,7 @@ class Normalised:
     name: str
     driver: str
     encoding: str
+    scrubbed: dict[str, int] = field(default_factory=dict)  # column -> values cleaned
 
 
 @dataclass
@@ -112,8 +113,15 @@ class Located:
 def read(path: Path, options: ReadOptions) -> tuple[RawLayer, ImportReport]:
     """Stage 1: the file's features as they are (a .zip is unpacked and cleaned up)."""
     with open_source(path) as (inner, name):
-        t0 = time.perf_counter()
-        raw = read_raw(inner, name, layer=options.layer, encoding=options.encoding)
+        return read_opened(inner, name, options)
+
+
+def read_opened(
+    inner: Path, name: str, options: ReadOptions, fids: np.ndarray | None = None
+) -> tuple[RawLayer, ImportReport]:
+    """``read`` of a file ``open_source`` has opened; only the features ``fids`` if given."""
+    t0 = time.perf_counter()
+    raw = read_raw(inner, name, layer=options.layer, encoding=options.encoding, fids=fids)
     report = ImportReport(
         file=name,
         driver=raw.driver,
@@ -125,8 +133,24 @@ def read(path: Path, options: ReadOptions) -> tuple[RawLayer, ImportReport]:
     return raw, report
 
 
-def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Normalised:
-    """Stage 2: recognise the required fields and decide the source CRS (given, file, guessed)."""
+def scrub_warning(scrubbed: Mapping[str, int]) -> str:
+    """The report's line on attribute text cleaned by ``geo.text_columns.scrub_frame``."""
+    return (
+        "已删除属性中的控制字符、文字方向控制字符（如 U+202E）并统一为 NFC："
+        + "、".join(f"{c}（{n} 处）" for c, n in scrubbed.items())
+    )
+
+
+def normalise(
+    raw: RawLayer,
+    report: ImportReport,
+    options: ReadOptions,
+    crs: tuple[CRS, bool] | None = None,
+) -> Normalised:
+    """Stage 2: recognise the required fields and decide the source CRS (given, file, guessed).
+
+    ``crs``: (CRS, X/Y swapped) when already decided for the whole file (a chunk of a large
+    import is not the place to guess it)."""
     t0 = time.perf_counter()
     name = raw.name
     report.read = len(raw.frame)
@@ -134,10 +158,7 @@ def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Norm
         raise InvalidValue("图层中没有任何图斑", file=name)
     frame, scrubbed = scrub_frame(raw.frame, name)
     if scrubbed:
-        report.warnings.append(
-            "已删除属性中的控制字符、文字方向控制字符（如 U+202E）并统一为 NFC："
-            + "、".join(f"{c}（{n} 处）" for c, n in scrubbed.items())
-        )
+        report.warnings.append(scrub_warning(scrubbed))
     attr_cols = [c for c in frame.columns if c != "geometry"]
     try:
         cols = resolve_fields(attr_cols, options.field_map, raw.extra_aliases)
@@ -153,7 +174,9 @@ def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Norm
                 columns=attr_cols,
             )
     report.fields = dict(cols)
-    src_crs, swap = resolve_crs(frame, options.crs, options.jurisdiction, report, name)
+    if crs is None:
+        crs = resolve_crs(frame, options.crs, options.jurisdiction, report, name)
+    src_crs, swap = crs
     out = Normalised(
         frame=pd.DataFrame(frame.drop(columns="geometry")),
         cols=cols,
@@ -166,6 +189,7 @@ def normalise(raw: RawLayer, report: ImportReport, options: ReadOptions) -> Norm
         name=name,
         driver=raw.driver,
         encoding=raw.encoding,
+        scrubbed=dict(scrubbed),
     )
     report.seconds["validate_reproject"] = time.perf_counter() - t0
     return out
@@ -215,10 +239,13 @@ def _reject_pointless_areas(
         rejected.setdefault(int(i), f"字段 {col} 不是正的面积：{fields.frame[col].iloc[i]!r}")
 
 
-def reproject(fixed: Repaired, report: ImportReport, *, accept_partial: bool) -> Located:
+def reproject(
+    fixed: Repaired, report: ImportReport, *, accept_partial: bool, refuse: bool = True
+) -> Located:
     """Stage 4: to CGCS2000 (EPSG:4490); then refuse the file, or drop and list the bad rows.
 
-    Takes ``fixed.geoms`` over, like ``repair``.
+    Takes ``fixed.geoms`` over, like ``repair``. ``refuse=False``: only list them (a chunk of a
+    large import: the file is refused once all its chunks are checked).
     """
     t0 = time.perf_counter()
     f = fixed.fields
@@ -235,10 +262,10 @@ def reproject(fixed: Repaired, report: ImportReport, *, accept_partial: bool) ->
         RowNote(i + 1, codes[i] or None, r) for i, r in sorted(fixed.repaired.items())
     ]
     report.rejected = [RowNote(i + 1, codes[i] or None, r) for i, r in sorted(rejected.items())]
-    if rejected and (not accept_partial or len(rejected) == len(f.frame)):
+    if refuse and rejected and (not accept_partial or len(rejected) == len(f.frame)):
         # With every row refused there is nothing partial to accept: an empty batch would
         # only hide that the whole file is unusable.
-        _raise_rejected(report, f.name, f.cols, none_left=len(rejected) == len(f.frame))
+        raise_rejected(report, f.name, f.cols, none_left=len(rejected) == len(f.frame))
     keep = np.setdiff1d(np.arange(len(f.frame)), np.fromiter(rejected, int, len(rejected)))
     out = Located(
         frame=f.frame.iloc[keep],
@@ -412,9 +439,10 @@ def _to_cgcs2000(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     )
 
 
-def _raise_rejected(
+def raise_rejected(
     report: ImportReport, name: str, cols: dict[str, str], *, none_left: bool
 ) -> None:
+    """Refuse the file for the rows in ``report.rejected``, naming the first and the field."""
     first = report.rejected[0]
     field = next((c for c in cols.values() if first.reason.startswith(f"字段 {c} ")), "geometry")
     cls = InvalidValue if field != "geometry" else InvalidGeometry

@@ -41,11 +41,19 @@ def _iou(
 
 
 def _overlap_pairs(
-    left: np.ndarray, right: np.ndarray, *, self_join: bool = False, min_iou: float = 0.0
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    self_join: bool = False,
+    min_iou: float = 0.0,
+    rank: np.ndarray | None = None,
+    later_in: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(left index, right index, IoU) for intersecting polygon pairs that may exceed ``min_iou``.
 
-    With ``self_join`` only pairs (later row, earlier row) are kept, before the costly IoU.
+    With ``self_join`` only pairs (later row, earlier row) are kept, before the costly IoU:
+    later by index, or by ``rank`` when given, and then only with the later row in
+    ``later_in`` (a mask) when that is given.
     """
     if len(left) == 0 or len(right) == 0:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
@@ -69,7 +77,9 @@ def _overlap_pairs(
         li += s0
         keep = lt[li] & rt[ri]
         if self_join:
-            keep &= li > ri
+            keep &= li > ri if rank is None else rank[li] > rank[ri]
+            if later_in is not None:
+                keep &= later_in[li]
         li, ri = li[keep], ri[keep]
         lb, rb = lbox[li], rbox[ri]
         w = np.minimum(lb[:, 2], rb[:, 2]) - np.maximum(lb[:, 0], rb[:, 0])
@@ -132,11 +142,41 @@ def duplicates_in_file(
     >>> dup.tolist(), why
     ([-1, 0, 0], ['', 'overlap', 'same_code'])
     """
-    dup = code_repeats(codes) if repeats is None else repeats.copy()  # type: ignore[arg-type]
-    why = ["same_code" if d >= 0 else "" for d in dup.tolist()]
-    li, ri, iou = _overlap_pairs(geoms, geoms, self_join=True, min_iou=threshold)
+    rep = code_repeats(codes) if repeats is None else repeats  # type: ignore[arg-type]
+    return resolve_duplicates(rep, *overlap_duplicates(geoms, threshold))
+
+
+def overlap_duplicates(
+    geoms: np.ndarray,
+    threshold: float = IOU_THRESHOLD,
+    *,
+    order: np.ndarray | None = None,
+    own: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(later row, earlier row) of the pairs of ``geoms`` whose IoU exceeds ``threshold``.
+
+    ``order``: each row's place in the file when ``geoms`` is not in file order (a chunk of a
+    large import with its halo), which then decides "earlier"; ``own`` (a mask): keep only the
+    pairs whose later row is one of these (the chunk's own rows: a pair whose later row is in
+    the halo is found with that row's own chunk).
+    """
+    li, ri, iou = _overlap_pairs(
+        geoms, geoms, self_join=True, min_iou=threshold, rank=order, later_in=own
+    )
     keep = iou > threshold
-    for i, j in sorted(zip(li[keep].tolist(), ri[keep].tolist(), strict=True)):
+    return li[keep], ri[keep]
+
+
+def resolve_duplicates(
+    repeats: np.ndarray, later: np.ndarray, earlier: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Each row's root (the first row it repeats, or -1) from its same-code repeat
+    (``code_repeats``) and the overlapping pairs (``overlap_duplicates``): a row with neither
+    is a root; a row overlapping a duplicate joins that duplicate's root. Pairs are taken in
+    file order, so the answer does not depend on how the pairs were found."""
+    dup = np.array(repeats, dtype=np.int64, copy=True)
+    why = ["same_code" if d >= 0 else "" for d in dup.tolist()]
+    for i, j in sorted(zip(later.tolist(), earlier.tolist(), strict=True)):
         if dup[i] == -1:
             root = j if dup[j] == -1 else dup[j]
             dup[i], why[i] = root, "overlap"

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo.hints import ReferenceSet, compute_hints
-from geo.linking import code_repeats, duplicates_in_file
+from geo.linking import code_repeats, duplicates_in_file, overlap_duplicates
 
 # Below this many 图斑 the workers are not worth a fork: measured on 2 cores, they cost 0.09 s
 # at 2 000 图斑, break even near 5 000, save 0.05 s at 10 000 and 0.2 s at 20 000.
@@ -46,6 +46,9 @@ class Prejudged:
     hints: pd.DataFrame  # geo.hints.HINT_COLUMNS, one row per 图斑
     seconds: dict[str, float]  # duplicates, hints (summed over tasks), wall
     workers: int  # processes used (0: computed in this process)
+    # A chunk of a large import (``Prejudge.start`` with ``order``): its overlapping pairs
+    # (later row, earlier row) instead of ``dup_of``/``why``, which need the whole file.
+    pairs: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _default_workers() -> int:
@@ -97,11 +100,27 @@ class Prejudge:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self, codes: np.ndarray, geoms: np.ndarray, refs: ReferenceSet) -> None:
-        """Hand the rows and reference layers to the workers (forked here) and start them."""
+    def start(
+        self,
+        codes: np.ndarray,
+        geoms: np.ndarray,
+        refs: ReferenceSet,
+        *,
+        order: np.ndarray | None = None,
+        own_rows: int | None = None,
+    ) -> None:
+        """Hand the rows and reference layers to the workers (forked here) and start them.
+
+        A chunk of a large import passes ``order`` (each row's place in the file) and
+        ``own_rows``: its first ``own_rows`` rows are its own, the rest its halo (rows of other
+        chunks it may overlap). Hints are then computed for its own rows only, and ``finish``
+        gives the overlapping pairs whose later row is its own instead of ``dup_of``.
+        """
         global _JOB
         self._t0 = time.perf_counter()
         self._codes, self._geoms, self._refs = codes, np.asarray(geoms, dtype=object), refs
+        self._order = order
+        self._own = len(geoms) if own_rows is None else own_rows
         n = len(geoms)
         if (
             self.workers <= 1
@@ -111,9 +130,9 @@ class Prejudge:
             return
         # Same-code repeats are found here, before the fork: the workers then never read the
         # code strings, whose pages they would copy (hashing a string writes its cached hash).
-        repeats = code_repeats(codes)
+        repeats = code_repeats(codes) if order is None else None
         with _FORK_LOCK:
-            _JOB = (repeats, self._geoms, self.programme, refs)
+            _JOB = (repeats, self._geoms, self.programme, refs, order, self._own)
             # Frozen objects are never scanned by the workers' garbage collector, which would
             # otherwise write to (and so copy) every page of the parent's objects it visits.
             gc.freeze()
@@ -137,13 +156,14 @@ class Prejudge:
         codes, geoms, refs = self._codes, self._geoms, self._refs
         if self._pool is None:
             t1 = time.perf_counter()
-            dup_of, why = duplicates_in_file(codes, geoms)
+            repeats = code_repeats(codes) if self._order is None else None
+            dups = _duplicates(repeats, geoms, self._order, self._own)
             t2 = time.perf_counter()
-            hints = compute_hints(geoms, area_m2, self.programme, refs)
+            hints = compute_hints(geoms[: self._own], area_m2, self.programme, refs)
             t3 = time.perf_counter()
             secs = {"duplicates": t2 - t1, "hints": t3 - t2, "wall": t3 - self._t0}
-            return Prejudged(dup_of, why, hints, secs, 0)
-        n = len(geoms)
+            return _prejudged(dups, hints, secs, 0, self._order)
+        n = self._own
         cuts = np.linspace(0, n, self.workers * HINT_TASKS_PER_WORKER + 1).astype(int)
         self._pending |= {
             self._pool.submit(_task, "hints", int(a), int(b), area_m2[a:b])
@@ -152,7 +172,7 @@ class Prejudge:
         }
         seconds = {"duplicates": 0.0, "hints": 0.0}
         parts: dict[int, pd.DataFrame] = {}
-        dup: tuple[np.ndarray, list[str]] | None = None
+        dup: tuple | None = None
         done_rows = 0
         while self._pending:
             done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
@@ -175,7 +195,7 @@ class Prejudge:
         assert dup is not None
         hints = pd.concat([parts[k] for k in sorted(parts)], ignore_index=True)
         seconds["wall"] = time.perf_counter() - self._t0
-        return Prejudged(dup[0], dup[1], hints, seconds, self.workers)
+        return _prejudged(dup, hints, seconds, self.workers, self._order)
 
     def close(self) -> None:
         """Stop the workers (at once, if tasks are still running: their results are no longer
@@ -206,11 +226,29 @@ def _worker_start() -> None:
 def _task(
     kind: str, s0: int, s1: int, area_m2: np.ndarray | None
 ) -> tuple[str, int, object, float]:
-    repeats, geoms, programme, refs = _JOB  # type: ignore[misc]
+    repeats, geoms, programme, refs, order, own = _JOB  # type: ignore[misc]
     t0 = time.perf_counter()
     if kind == "duplicates":
-        result: object = duplicates_in_file(None, geoms, repeats=repeats)
+        result: object = _duplicates(repeats, geoms, order, own)
     else:
         assert area_m2 is not None  # hint tasks are always submitted with their slice of areas
         result = compute_hints(geoms[s0:s1], area_m2, programme, refs)
     return kind, s0, result, time.perf_counter() - t0
+
+
+def _duplicates(
+    repeats: np.ndarray | None, geoms: np.ndarray, order: np.ndarray | None, own: int
+) -> tuple[np.ndarray, object]:
+    """The whole layer's (dup_of, why), or a chunk's overlapping pairs (later, earlier)."""
+    if order is None:
+        assert repeats is not None  # a whole layer always comes with its codes' repeats
+        return duplicates_in_file(None, geoms, repeats=repeats)
+    return overlap_duplicates(geoms, order=order, own=np.arange(len(geoms)) < own)
+
+
+def _prejudged(
+    dups: tuple, hints: pd.DataFrame, seconds: dict[str, float], workers: int, order: object
+) -> Prejudged:
+    if order is None:
+        return Prejudged(dups[0], dups[1], hints, seconds, workers)
+    return Prejudged(np.zeros(0, np.int64), [], hints, seconds, workers, pairs=dups)

@@ -100,17 +100,25 @@ def open_source(path: Path) -> Iterator[tuple[Path, str]]:
 
 
 def read_raw(
-    path: Path, name: str, *, layer: str | None = None, encoding: str | None = None
+    path: Path,
+    name: str,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    fids: np.ndarray | None = None,
 ) -> RawLayer:
-    """Read a file's first (or named) layer as Arrow columns and raw geometries."""
+    """Read a file's first (or named) layer as Arrow columns and raw geometries; only the
+    features ``fids`` (ascending; a vector layer's feature ids) when given."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise UnreadableFile("文件不存在", file=name)
     if encoding is not None:
         _check_codec(encoding, name)
     if suffix in TABLE_SUFFIXES:
+        if fids is not None:
+            raise ValueError("a table is read whole")
         return _read_table(path, name, layer=layer, encoding=encoding)
-    return _read_vector(path, name, layer=layer, encoding=encoding)
+    return _read_vector(path, name, layer=layer, encoding=encoding, fids=fids)
 
 
 def _check_codec(encoding: str, name: str) -> None:
@@ -145,7 +153,14 @@ def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
     raise UnreadableFile("文件有多个图层，请指定要导入的图层", file=name, layers=names)
 
 
-def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | None) -> RawLayer:
+def pick_layer(path: Path, name: str, layer: str | None) -> str | None:
+    """The layer ``read_raw`` reads: ``layer``, else the only (polygon) layer of the file."""
+    return _pick_layer(path, name, layer)
+
+
+def _read_vector(
+    path: Path, name: str, *, layer: str | None, encoding: str | None, fids: np.ndarray | None
+) -> RawLayer:
     suffix = path.suffix.lower()
     enc_note = f"{encoding} (given)" if encoding else "UTF-8 (format default)"
     if suffix == ".shp" and not encoding:
@@ -154,13 +169,14 @@ def _read_vector(path: Path, name: str, *, layer: str | None, encoding: str | No
     try:
         info = pyogrio.read_info(path, layer=layer)
         try:
-            frame = _read_frame(path, layer, encoding, arrow=info.get("driver") in ARROW_DRIVERS)
+            arrow = info.get("driver") in ARROW_DRIVERS
+            frame = _read_frame(path, layer, encoding, arrow=arrow, fids=fids)
         except UnicodeDecodeError:
             if suffix != ".shp" or enc_note.endswith("(given)"):
                 raise
             # A .cpg that lies (says UTF-8 over GBK bytes) is common; trust the bytes instead.
             encoding = guess_dbf_encoding(_dbf_of(path))
-            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, fids=fids)
             enc_note = f"{encoding} (the {enc_note} does not match the .dbf bytes)"
     except ShapelyError as exc:
         raise _unparsable(path, name, layer, encoding, exc) from None
@@ -200,7 +216,7 @@ def _parses(wkb: bytes | None) -> bool:
 
 
 def _read_frame(
-    path: Path, layer: str | None, encoding: str | None, *, arrow: bool
+    path: Path, layer: str | None, encoding: str | None, *, arrow: bool, fids: np.ndarray | None
 ) -> gpd.GeoDataFrame:
     """One layer as a GeoDataFrame; through GDAL's Arrow stream where that is known to give
     the same frame, since it reads a million 图斑 about twice as fast."""
@@ -213,10 +229,11 @@ def _read_frame(
                 layer=layer,
                 use_arrow=True,
                 arrow_to_pandas_kwargs={"date_as_object": False},
+                fids=fids,
             )
         except (DataSourceError, DataLayerError, ValueError, TypeError, NotImplementedError):
             pass  # anything the Arrow path cannot take, the row-by-row reader reads or reports
-    return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+    return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, fids=fids)
 
 
 def _dbf_of(shp: Path) -> Path:

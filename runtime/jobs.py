@@ -330,6 +330,7 @@ def _import(runner: JobRunner, job: Mapping[str, Any], progress: Any) -> dict[st
         jurisdiction=services.settings.jurisdiction(),
         accept_partial=bool(p.get("accept_partial")),
         workers=services.settings.import_workers,
+        chunk_rows=services.settings.import_chunk_rows,
         progress=progress,
     )
     rejected = len((row.get("report") or {}).get("rejected") or [])

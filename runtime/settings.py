@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Processes for in-file duplicates and hints of a large import (0 or 1: none besides the
     # importer itself); unset lets the importer choose (one per core, up to 2).
     import_workers: int | None = None
+    # A file with more 图斑 than this is imported a spatial chunk at a time (same result,
+    # memory bounded whatever its size; storage/import_chunks.py).
+    import_chunk_rows: int = Field(250_000, ge=1_000)
     # Logs are JSON lines on stderr (runtime/logging.py); the access log too unless a file is
     # named here.
     log_level: str = "INFO"

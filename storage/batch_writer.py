@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,8 +37,24 @@ FEATURE_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Part:
+    """Some rows of a prepared batch: ``index`` gives each row's place among all the batch's
+    rows (the order of ``Prepared.dup_of``), ``frame`` and ``hints`` their values."""
+
+    index: np.ndarray
+    frame: pd.DataFrame  # geo.import_pipeline.describe's columns
+    hints: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
 class Prepared:
-    """Everything the write stage stores: the layer, its links to earlier cases, its hints."""
+    """Everything the write stage stores: the layer, its links to earlier cases, its hints.
+
+    A batch imported a chunk at a time (``storage.import_chunks``) gives its rows as ``parts``
+    (called once per pass over them, e.g. reading each chunk back from disk), its in-file
+    duplicates as ``dup_of`` and its row count as ``rows``; ``layer`` then holds the report and
+    the file's facts but no rows. Links refer to rows by that same place.
+    """
 
     layer: ParcelLayer
     meta: BatchMeta
@@ -45,6 +62,27 @@ class Prepared:
     links: list[Link]
     hints: pd.DataFrame | None = None
     hint_layers: dict[str, Any] | None = None
+    parts: Callable[[], Iterator[Part]] | None = None
+    dup_of: np.ndarray | None = None
+    rows: int | None = None
+
+    def each_part(self) -> Iterator[Part]:
+        """The rows, a part at a time (the whole layer is one part)."""
+        if self.parts is not None:
+            yield from self.parts()
+            return
+        frame = self.layer.frame
+        yield Part(np.arange(len(frame)), frame, self.hints)
+
+    def row_count(self) -> int:
+        """How many rows the batch has (kept rows of the file)."""
+        return len(self.layer.frame) if self.rows is None else self.rows
+
+    def duplicates(self) -> np.ndarray:
+        """Each row's in-file root (its index), or -1."""
+        if self.dup_of is not None:
+            return self.dup_of
+        return self.layer.frame["dup_of"].to_numpy()
 
 
 @dataclass
@@ -87,8 +125,8 @@ def _write(
         new_idx = np.flatnonzero(plan.is_new)
         _insert_cases(conn, batch, batch_id, new_idx, now=now, progress=progress)
         _book_issued(conn, batch, new_idx)
-        ids = _ids_of(conn, batch_id, _codes_read_back(batch.layer.frame, plan))
-        _set_sites(conn, batch.layer.frame, plan.site_of, ids)
+        ids = _ids_of(conn, batch_id, _codes_read_back(batch, plan))
+        _set_sites(conn, plan.site_of, ids)
         _insert_reissues(conn, batch, batch_id, plan, ids)
         # Stored once, inside the transaction, so a batch never exists without its report.
         report = batch.layer.report
@@ -127,10 +165,10 @@ def batch_row(conn: Connection, batch_id: int) -> dict[str, Any]:
 
 
 def _plan(batch: Prepared) -> _Plan:
-    n = len(batch.layer.frame)
+    n = batch.row_count()
     reissue_of = {k.row: k for k in batch.links if k.kind == "reissue"}
     site_of = {k.row: k for k in batch.links if k.kind == "site"}
-    dup_of = batch.layer.frame["dup_of"].to_numpy()
+    dup_of = batch.duplicates()
     is_new = (dup_of < 0) & ~np.isin(np.arange(n), list(reissue_of))
     return _Plan(is_new, dup_of, reissue_of, site_of)
 
@@ -155,13 +193,13 @@ def _refuse_same_name(conn: Connection, batch: Prepared) -> None:
 
 def _note_links(batch: Prepared) -> None:
     """Each link to an earlier case, in the report."""
-    frame, report = batch.layer.frame, batch.layer.report
-    row_no = frame["row"].to_numpy()
-    codes = _values(frame["code"], np.array([k.row for k in batch.links], dtype=int))
-    for k, code in zip(batch.links, codes, strict=True):
+    report = batch.layer.report
+    found = _gather(batch, np.array([k.row for k in batch.links], dtype=int), ("row", "code"))
+    for k in batch.links:
+        row_no, code = found[k.row]
         report.links.append(
             {
-                "row": int(row_no[k.row]),
+                "row": int(row_no),
                 "code": code,
                 "linked_case_id": k.case_id,
                 "reason": f"{k.kind}_{k.reason}",
@@ -176,6 +214,13 @@ def _insert_batch(
     layer, meta = batch.layer, batch.meta
     new_count = int(plan.is_new.sum())
     layer.report.imported = new_count
+    area = np.zeros(batch.row_count())
+    box = [np.inf, np.inf, -np.inf, -np.inf]
+    for part in batch.each_part():
+        area[part.index] = part.frame["area_m2"].to_numpy(dtype=float)
+        if len(part.frame):
+            b = part.frame.total_bounds
+            box = [min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3])]
     key = conn.execute(
         batches.insert().values(
             programme=meta.programme.value,
@@ -187,10 +232,10 @@ def _insert_batch(
             source_sha256=batch.source_sha256,
             source_crs=layer.source_crs,
             encoding=layer.encoding,
-            feature_count=len(layer.frame),
+            feature_count=batch.row_count(),
             new_cases=new_count,
-            area_m2=float(layer.frame["area_m2"].to_numpy()[plan.is_new].sum()),
-            **spatial.extent_values(layer.bounds),
+            area_m2=float(area[plan.is_new].sum()),
+            **spatial.extent_values(tuple(float(v) for v in box)),
             imported_at=now,
             imported_by=actor,
             hint_layers=batch.hint_layers,
@@ -210,8 +255,10 @@ def _insert_cases(
     now: datetime,
     progress: Progress,
 ) -> None:
-    """The new cases, a slice of ``WRITE_CHUNK`` rows at a time."""
-    frame, n = batch.layer.frame, len(batch.layer.frame)
+    """The new cases, part by part and a slice of ``WRITE_CHUNK`` rows at a time."""
+    n = batch.row_count()
+    is_new = np.zeros(n, bool)
+    is_new[new_idx] = True
     const = {
         "batch_id": batch_id,
         "programme": batch.meta.programme.value,
@@ -220,42 +267,74 @@ def _insert_cases(
         "returned_count": 0,
         "updated_at": bind_constant(conn, cases, "updated_at", now),
     }
-    land_class = (
-        frame["delivered_land_class"]
-        if "delivered_land_class" in frame
-        else pd.Series(None, index=frame.index, dtype=object)
-    )
+    done = 0
     with indexes_deferred(conn, cases, len(new_idx)):
-        for s0 in range(0, len(new_idx), WRITE_CHUNK):
-            idx = new_idx[s0 : s0 + WRITE_CHUNK]
-            feats = _feature_columns(frame, idx)
-            feats.update(_hint_columns(batch.hints, idx))
-            feats["delivered_land_class"] = _values(land_class, idx)
-            columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
-            insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
-            del feats, columns
-            progress("写入", s0 + len(idx), n)
+        for part in batch.each_part():
+            frame = part.frame
+            land_class = (
+                frame["delivered_land_class"]
+                if "delivered_land_class" in frame
+                else pd.Series(None, index=frame.index, dtype=object)
+            )
+            mine = np.flatnonzero(is_new[part.index])
+            for s0 in range(0, len(mine), WRITE_CHUNK):
+                idx = mine[s0 : s0 + WRITE_CHUNK]
+                feats = _feature_columns(frame, idx)
+                feats.update(_hint_columns(part.hints, idx))
+                feats["delivered_land_class"] = _values(land_class, idx)
+                columns = [[v] * len(idx) for v in const.values()] + list(feats.values())
+                insert_rows(conn, cases, [*const, *feats], list(zip(*columns, strict=True)))
+                del feats, columns
+                done += len(idx)
+                progress("写入", done, n)
 
 
 def _book_issued(conn: Connection, batch: Prepared, new_idx: np.ndarray) -> None:
-    hints, meta = batch.hints, batch.meta
+    meta = batch.meta
+    townships: list[Any] | None = None
+    if batch.hints is not None or batch.parts is not None:
+        found = _gather(batch, new_idx, (), hint="township_code")
+        townships = [found[i][0] for i in new_idx.tolist()] if found else None
     daily_counts.book_issued(
         conn,
         day=meta.issued_on,
         programme=meta.programme.value,
         period=meta.period,
-        townships=None if hints is None else _values(hints["township_code"], new_idx),
+        townships=townships,
         n=len(new_idx),
     )
 
 
-def _codes_read_back(frame: pd.DataFrame, plan: _Plan) -> dict[int, str]:
+def _codes_read_back(batch: Prepared, plan: _Plan) -> dict[int, str]:
     """Codes of the new cases whose ids are needed (by row): the rows other rows repeat, and
     the rows on another programme's site. Only these are read back."""
     roots = np.unique(plan.dup_of[plan.dup_of >= 0])
     sites = np.array(sorted(plan.site_of), dtype=int)
     rows = np.concatenate([roots, sites]).astype(int)
-    return dict(zip(rows.tolist(), _values(frame["code"], rows), strict=True))
+    found = _gather(batch, rows, ("code",))
+    return {row: found[row][0] for row in rows.tolist()}
+
+
+def _gather(
+    batch: Prepared, rows: np.ndarray, columns: tuple[str, ...], hint: str | None = None
+) -> dict[int, tuple[Any, ...]]:
+    """Values of ``columns`` (and of the hint column ``hint``) for the batch's rows ``rows``,
+    by row: one pass over the parts. Empty when a hint is asked for and there are none."""
+    wanted = np.zeros(batch.row_count(), bool)
+    wanted[rows] = True
+    out: dict[int, tuple[Any, ...]] = {}
+    for part in batch.each_part():
+        if hint is not None and part.hints is None:
+            return {}
+        idx = np.flatnonzero(wanted[part.index])
+        if not len(idx):
+            continue
+        cols = [_values(part.frame[c], idx) for c in columns]
+        if hint is not None:
+            assert part.hints is not None
+            cols.append(_values(part.hints[hint], idx))
+        out.update(zip(part.index[idx].tolist(), zip(*cols, strict=True), strict=True))
+    return out
 
 
 def _ids_of(conn: Connection, batch_id: int, codes: dict[int, str]) -> dict[int, int]:
@@ -270,9 +349,7 @@ def _ids_of(conn: Connection, batch_id: int, codes: dict[int, str]) -> dict[int,
     return {row: by_code[c] for row, c in codes.items() if c in by_code}
 
 
-def _set_sites(
-    conn: Connection, frame: pd.DataFrame, site_of: dict[int, Link], ids: dict[int, int]
-) -> None:
+def _set_sites(conn: Connection, site_of: dict[int, Link], ids: dict[int, int]) -> None:
     """New cases on the site of another programme's case share its site_id; others own one."""
     if not site_of:
         return
@@ -296,10 +373,6 @@ def _insert_reissues(
     conn: Connection, batch: Prepared, batch_id: int, plan: _Plan, ids: dict[int, int]
 ) -> None:
     """Rows that repeat a case: re-issued from an earlier batch, or an in-file duplicate."""
-    frame = batch.layer.frame
-    rows_no = frame["row"].to_numpy().tolist()
-    re_idx = np.flatnonzero(~plan.is_new)
-    feats = _feature_columns(frame, re_idx)
 
     def case_of(i: int) -> int:
         # Its link's case, else (an in-file duplicate) its root row's new case.
@@ -307,23 +380,27 @@ def _insert_reissues(
             return plan.reissue_of[i].case_id
         return ids[i] if plan.dup_of[i] < 0 else case_of(int(plan.dup_of[i]))
 
-    rows = []
-    for k, i in enumerate(re_idx.tolist()):
-        link = plan.reissue_of.get(i)
-        rows.append(
-            (
-                batch_id,
-                case_of(i),
-                rows_no[i],
-                *(feats[c][k] for c in FEATURE_COLUMNS),
-                f"reissue_{link.reason}" if link else "in_file_duplicate",
-                link.iou if link else None,
-            )
-        )
-    with indexes_deferred(conn, reissues, len(rows)):
-        insert_rows(
-            conn, reissues, ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"], rows
-        )
+    columns = ["batch_id", "case_id", "row", *FEATURE_COLUMNS, "reason", "iou"]
+    with indexes_deferred(conn, reissues, int((~plan.is_new).sum())):
+        for part in batch.each_part():
+            mine = np.flatnonzero(~plan.is_new[part.index])
+            feats = _feature_columns(part.frame, mine)
+            rows_no = part.frame["row"].to_numpy()[mine].tolist()
+            rows = []
+            for k, i in enumerate(part.index[mine].tolist()):
+                link = plan.reissue_of.get(i)
+                rows.append(
+                    (
+                        batch_id,
+                        case_of(i),
+                        rows_no[k],
+                        *(feats[c][k] for c in FEATURE_COLUMNS),
+                        f"reissue_{link.reason}" if link else "in_file_duplicate",
+                        link.iou if link else None,
+                    )
+                )
+            insert_rows(conn, reissues, columns, rows)
+            del feats, rows
 
 
 def _values(col: pd.Series, idx: np.ndarray) -> list[Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from geo.import_pipeline import (
     link,
     measure_area,
     normalise,
-    read,
+    read_opened,
     repair,
     reproject,
     summarise,
@@ -30,9 +31,11 @@ from geo.import_pipeline import (
 from geo.layers import ParcelLayer, Progress, no_progress, set_duplicates
 from geo.memory import release_free_memory
 from geo.prejudge import Prejudge, Prejudged
+from geo.readers import open_source
 from geo.references import RefKind, read_reference
 from geo.report import ImportReport
 from storage.batch_writer import Prepared, find_batch, write_batch
+from storage.import_chunks import CHUNK_ROWS, chunked_source, prepare_chunked, spill_directory
 from storage.refs import RefStore
 from storage.repository import CaseStore
 
@@ -69,6 +72,7 @@ def import_file(
     accept_partial: bool = False,
     source_name: str | None = None,
     workers: int | None = None,
+    chunk_rows: int | None = None,
     progress: Progress = no_progress,
 ) -> tuple[dict[str, Any], bool]:
     """Import a batch. Nothing is written unless the whole file is read and checked first.
@@ -77,7 +81,9 @@ def import_file(
     (reference layers, existing cases) and writes the result (``storage.batch_writer``).
     ``workers``: processes for in-file duplicates and hints of a large file (the callers pass
     the ``TUBAN_IMPORT_WORKERS`` setting; None: one per core, up to 2; 1 keeps it all in this
-    process).
+    process). ``chunk_rows``: a file with more 图斑 than this (``TUBAN_IMPORT_CHUNK_ROWS``;
+    None: ``storage.import_chunks.CHUNK_ROWS``) is imported a spatial chunk at a time, with
+    the same result, so memory stays bounded whatever its size.
     """
     path = Path(path)
     sha = file_sha256(path) if path.exists() else ""
@@ -88,7 +94,39 @@ def import_file(
     where = county_of(refs, jurisdiction)
     options = ReadOptions(layer, encoding, crs, field_map, where, accept_partial)
     programme = meta.programme.value
-    parcels, judged, hint_layers = _prepare(path, options, refs, programme, workers, progress)
+    rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
+    with open_source(path) as (inner, name):
+        source = chunked_source(inner, name, layer, rows)
+        if source is not None:
+            with spill_directory() as tmp:
+                chunked = prepare_chunked(
+                    store, source, options, programme=programme, sha=sha, meta=meta,
+                    workers=workers, chunk_rows=rows, spill_dir=Path(tmp), progress=progress,
+                )  # fmt: skip
+                if source_name:
+                    chunked = replace(chunked, layer=_renamed(chunked.layer, source_name))
+                return _write(store, chunked, chunked.row_count(), actor=actor, now=now,
+                              progress=progress)  # fmt: skip
+        return _import_whole(store, (inner, name), meta, sha, options, refs, source_name,
+                             workers, actor=actor, now=now, progress=progress)  # fmt: skip
+
+
+def _import_whole(
+    store: CaseStore,
+    opened: tuple[Path, str],
+    meta: BatchMeta,
+    sha: str,
+    options: ReadOptions,
+    refs: RefStore,
+    source_name: str | None,
+    workers: int | None,
+    *,
+    actor: str,
+    now: datetime,
+    progress: Progress,
+) -> tuple[dict[str, Any], bool]:
+    programme = meta.programme.value
+    parcels, judged, hint_layers = _prepare(opened, options, refs, programme, workers, progress)
     if source_name:
         parcels = _renamed(parcels, source_name)
     set_duplicates(parcels, judged.dup_of, judged.why)
@@ -102,16 +140,28 @@ def import_file(
     parcels.report.seconds["link"] = time.perf_counter() - t0
     batch = Prepared(parcels, meta, sha, links, judged.hints, hint_layers)
     del judged, candidates
+    return _write(store, batch, len(parcels), actor=actor, now=now, progress=progress)
+
+
+def _write(
+    store: CaseStore,
+    batch: Prepared,
+    n: int,
+    *,
+    actor: str,
+    now: datetime,
+    progress: Progress,
+) -> tuple[dict[str, Any], bool]:
     release_free_memory()  # the write's peak is the import's: start it from what is in use
-    progress("写入", 0, len(parcels))
+    progress("写入", 0, n)
     row, created = write_batch(store.engine, batch, actor=actor, now=now, progress=progress)
-    parcels.report.created = created
-    progress("写入", len(parcels), len(parcels))
+    batch.layer.report.created = created
+    progress("写入", n, n)
     return row, created
 
 
 def _prepare(
-    path: Path,
+    opened: tuple[Path, str],
     options: ReadOptions,
     refs: RefStore,
     programme: str,
@@ -126,7 +176,7 @@ def _prepare(
     input is let go as soon as the next stage has its output.
     """
     with Prejudge(programme, workers=workers) as job:  # no worker outlives the import
-        located, report = _locate(path, options, progress)
+        located, report = _locate(opened, options, progress)
         release_free_memory()  # what reading and reprojecting freed
         t = time.perf_counter()
         ref_set = refs.reference_set(_bounds(located.geoms))
@@ -150,10 +200,12 @@ def _prepare(
     return parcels, done, hint_layers
 
 
-def _locate(path: Path, options: ReadOptions, progress: Progress) -> tuple[Located, ImportReport]:
+def _locate(
+    opened: tuple[Path, str], options: ReadOptions, progress: Progress
+) -> tuple[Located, ImportReport]:
     """read → normalise → repair → reproject, each stage's input let go once it is used."""
     progress("读取", 0, 1)
-    raw, report = read(path, options)
+    raw, report = read_opened(*opened, options)
     progress("读取", 1, 1)
     fields = normalise(raw, report, options)
     del raw  # its geometries are the ones ``repair`` cleans: one copy alive at a time

@@ -86,6 +86,7 @@ def import_cmd(
                 accept_partial=accept_partial,
                 progress=progress,
                 workers=settings.import_workers,
+                chunk_rows=settings.import_chunk_rows,
             )
     except TubanError as exc:
         fail(exc)

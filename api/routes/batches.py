@@ -148,6 +148,7 @@ async def import_batch(
             now=clock(),
             jurisdiction=settings.jurisdiction(),
             workers=settings.import_workers,
+            chunk_rows=settings.import_chunk_rows,
             **form.options(),
         )
     return BatchImported(
