@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -501,6 +502,8 @@ def api_run(args: argparse.Namespace, path: Path) -> dict[str, dict]:
                   f"{api['p95'] / bare['p95']:.2f}x (target <= 2x); load "
                   f"{os.getloadavg()[0]:.2f}")  # fmt: skip
         finally:
+            if not args.keep:  # the SQLite store of 10M is gigabytes
+                shutil.rmtree(tmp, ignore_errors=True)
             if admin is not None:
                 if not args.keep:
                     with admin.connect() as conn:
