@@ -218,6 +218,16 @@ def _plain(s: pd.Series) -> list:
     return values.tolist()
 
 
+def _pg_geom() -> str:
+    """A MultiPolygon of ~50 vertices (SRID 4490) as hex EWKB, which a COPY into the PostGIS
+    geometry column takes as it is: about the size of GEOM once stored."""
+    import shapely
+
+    ring = shapely.Point(118.1, 39.8).buffer(0.001, quad_segs=12)
+    shape = shapely.set_srid(shapely.MultiPolygon([ring]), 4490)
+    return shapely.to_wkb(shape, hex=True, include_srid=True)
+
+
 def _write_pg(url: str, batches: list, cases: pd.DataFrame, events: pd.DataFrame) -> None:
     from sqlalchemy import create_engine
 
@@ -232,7 +242,7 @@ def _write_pg(url: str, batches: list, cases: pd.DataFrame, events: pd.DataFrame
             for lo in range(0, len(frame), 200_000):
                 part = frame.iloc[lo : lo + 200_000].copy()
                 if "geom" in part:
-                    part["geom"] = "\\x" + GEOM.hex()
+                    part["geom"] = _pg_geom()
                 buf = io.StringIO()
                 part.to_csv(buf, header=False, index=False)
                 with cur.copy(copy_sql) as copy:
@@ -248,7 +258,8 @@ def _write_pg(url: str, batches: list, cases: pd.DataFrame, events: pd.DataFrame
 def store_url(backend: str, n: int) -> str:
     if backend == "sqlite":
         return f"sqlite:///{OUT / f'indicators-{n}-v{GENERATOR}.sqlite'}"
-    return f"{PG_URL}?options=-csearch_path%3Dbench_indicators_{n}_v{GENERATOR}"
+    # public: PostGIS's types and functions live there
+    return f"{PG_URL}?options=-csearch_path%3Dbench_indicators_{n}_v{GENERATOR}%2Cpublic"
 
 
 def _exists(backend: str, n: int) -> bool:

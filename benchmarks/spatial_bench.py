@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,6 +72,7 @@ from storage.tables import cases  # noqa: E402
 PG_URL = os.environ.get("TUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2024, 4, 2, tzinfo=UTC)
 CAP = 3000  # the map's feature_limit
+PASSWORD = "bench-only-password"  # of the benchmark store's one account
 
 
 def village_views(k: int, seed: int = 7) -> list[tuple[float, float, float, float]]:
@@ -124,6 +126,145 @@ def load(url: str, path: Path) -> tuple[CaseStore, int, float]:
     t0 = time.perf_counter()
     batch, _ = import_file(store, path, meta, actor="bench", now=NOW)
     return store, int(batch["id"]), time.perf_counter() - t0
+
+
+def direct_load(url: str, path: Path, copies: int = 1) -> tuple[int, float]:
+    """The parcels of ``path`` written straight into a migrated store at ``url`` as one land
+    batch, ``copies`` times side by side (copy k shifted east by k county widths, codes
+    suffixed ``-k``): (batch id, seconds).
+
+    With the store's own bulk helpers (``storage.bulk.insert_rows``: COPY through
+    ``storage.spatial.staged_insert`` on PostGIS; executemany with the R*Tree filled once after
+    it on SQLite: ``bulk.indexes_deferred``), not the import pipeline: no checks, duplicates,
+    hints or daily counts, so a 10M store (ten copies of the 1M county) takes minutes. Each
+    village view then holds as many 图斑 as at 1M (~2 000), in a store ten times larger.
+    """
+    import pyogrio
+    from sqlalchemy import insert
+
+    from storage import bulk
+    from storage.tables import batches
+
+    frame = pyogrio.read_dataframe(path).to_crs(make_data.REF_CRS)
+    geoms = frame.geometry.to_numpy()
+    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(geoms))
+    width = float(x1 - x0) * 1.05  # copies do not touch
+    codes = frame["TBBH"].astype(str).to_numpy()
+    area = frame["JCMJ"].to_numpy(dtype=float)
+    attrs = [bulk.to_json({"BHLX": b}) for b in frame["BHLX"].astype(str)]
+    engine = make_engine(url)
+    migrate(engine)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(batches).values(
+                programme=Programme.LAND.value, period="2024Q1", authority="bench",
+                issued_on=date(2024, 4, 1), due_on=date(2024, 6, 30), source_name=path.name,
+                source_sha256="0" * 64, source_crs=make_data.REF_CRS, encoding="utf-8",
+                feature_count=len(frame) * copies, new_cases=len(frame) * copies,
+                area_m2=float(area.sum()) * copies, minx=x0, miny=y0,
+                maxx=x0 + width * copies, maxy=y1, imported_at=NOW,
+                imported_by="bench",
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        const = {
+            "batch_id": batch_id, "programme": Programme.LAND.value, "xzqdm": make_data.COUNTY,
+            "state": "issued", "version": 0, "returned_count": 0,
+            "updated_at": bulk.bind_constant(conn, cases, "updated_at", NOW),
+        }  # fmt: skip
+        incoming = len(frame) * copies
+        with bulk.indexes_deferred(conn, cases, incoming):  # and the R*Tree, on SQLite
+            for k in range(copies):
+                moved = shapely.transform(geoms, lambda xy, dx=k * width: xy + (dx, 0.0))
+                for lo in range(0, len(frame), 200_000):
+                    part = slice(lo, lo + 200_000)
+                    cols = {
+                        **{c: [v] * len(area[part]) for c, v in const.items()},
+                        "code": [f"{c}-{k}" for c in codes[part]],
+                        "attributes": attrs[part],
+                        **spatial.geometry_values(moved[part]),
+                        "area_m2": area[part].tolist(),
+                        "area_mu": (area[part] / 666.67).tolist(),
+                    }
+                    rows = list(zip(*cols.values(), strict=True))
+                    bulk.insert_rows(conn, cases, list(cols), rows)
+                print(f"  copy {k + 1}/{copies} written ({time.perf_counter() - t0:.0f} s)")
+    bulk.analyze(engine, cases)
+    engine.dispose()
+    return int(batch_id), time.perf_counter() - t0
+
+
+def page_statements(url: str, batch_id: int, box: tuple[float, ...], cap: int) -> list:
+    """The SQL ``MapView.page`` runs for the features endpoint at view ``box`` (count up to
+    the cap, then the page), as (statement, parameters) for the driver."""
+    from sqlalchemy import event
+
+    engine = make_engine(url)
+    seen: list = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        seen.append((statement, params))
+
+    MapView(engine).page(
+        batch_id=batch_id, where=FeatureFilter(bbox=box), limit=cap, offset=0, count_upto=cap
+    )
+    engine.dispose()
+    return seen
+
+
+def api_and_sql(url: str, batch_id: int, views: list, tmp: Path) -> dict[str, dict]:
+    """The features endpoint over HTTP on 127.0.0.1 (``tuban serve``, bearer token, GeoJSON
+    body read) against the bare SQL of the same request (the statements ``MapView.page`` runs,
+    replayed on a DBAPI cursor with every row fetched: no decoding, no JSON), same views."""
+    import httpx
+    import load_bench
+
+    from runtime.compose import build
+    from runtime.settings import Settings
+
+    services = build(Settings(database_url=url, photos_dir=tmp / "photos"))
+    if not any(u.username == "bench" for u in services.users.list()):
+        services.users.add(username="bench", display_name="基准", password=PASSWORD,
+                           roles=["admin"], by="bench", now=NOW)  # fmt: skip
+    services.close()
+    store = load_bench.Store(url, tmp, [], [], [batch_id])
+    proc = load_bench.start_server(store, load_bench.free_port(), tmp / "access.log")
+    replays = {v: page_statements(url, batch_id, v, CAP) for v in views}
+    engine = make_engine(url)
+    try:
+        base = f"http://127.0.0.1:{proc.args[proc.args.index('--port') + 1]}"
+        login = httpx.post(f"{base}/api/auth/login",
+                           json={"username": "bench", "password": PASSWORD})  # fmt: skip
+        login.raise_for_status()
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+
+            def api(v: tuple[float, ...]) -> int:
+                r = client.get(f"/api/batches/{batch_id}/features",
+                               params={"bbox": ",".join(map(str, v))})  # fmt: skip
+                r.raise_for_status()
+                # the body read, not parsed: parsing 2 MB of JSON is the client's cost
+                return r.content.count(b'"Feature"')
+
+            api_fig = timed(api, views)
+        with engine.connect() as conn:
+            cur = conn.connection.driver_connection.cursor()
+
+            def bare(v: tuple[float, ...]) -> int:
+                rows = 0
+                for statement, params in replays[v]:
+                    cur.execute(statement, params)
+                    rows = max(rows, len(cur.fetchall()))
+                return rows  # the page's
+
+            sql_fig = timed(bare, views)
+            cur.close()
+    finally:
+        engine.dispose()
+        proc.kill()
+        proc.wait(timeout=10)
+    return {"HTTP API (GeoJSON)": api_fig, "bare SQL, same statements": sql_fig}
 
 
 def old_box(box: tuple[float, float, float, float]) -> Any:
@@ -286,7 +427,20 @@ def main() -> None:
     ap.add_argument("--copy-repeat", type=int, default=3, help="runs of each COPY way")
     ap.add_argument("--copy-only", action="store_true", help="only the COPY comparison")
     ap.add_argument("--skip-postgis", action="store_true")
+    ap.add_argument("--skip-sqlite", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the stores (prints where)")
+    ap.add_argument(
+        "--api",
+        action="store_true",
+        help="write the store directly (direct_load), time the HTTP API against "
+        "its bare SQL and the current plan only (no baseline, no COPY test)",
+    )
+    ap.add_argument(
+        "--tiles",
+        type=int,
+        default=1,
+        help="with --api: copies of the N-图斑 county side by side (10: 10N)",
+    )
     args = ap.parse_args()
     print(
         f"machine: {platform.node()} {platform.processor() or platform.machine()}, "
@@ -294,16 +448,68 @@ def main() -> None:
     )
     path = make_data.ensure(args.n)["parcels"]
     results: dict[str, dict] = {}
-    if not args.copy_only:
-        tmp = Path(tempfile.mkdtemp(prefix="spatial-bench-"))
-        store, batch_id, secs = load(sqlite_url(tmp / "bench.sqlite"), path)
-        print(f"SQLite import of {args.n}: {secs:.1f} s ({tmp / 'bench.sqlite'})")
-        results.update(sqlite_plans(store, batch_id, village_views(args.views)))
-        store.engine.dispose()
-    if not args.skip_postgis:
-        results.update(postgis(args, path))
+    if args.api:
+        results = api_run(args, path)
+    else:
+        if not args.copy_only and not args.skip_sqlite:
+            tmp = Path(tempfile.mkdtemp(prefix="spatial-bench-"))
+            store, batch_id, secs = load(sqlite_url(tmp / "bench.sqlite"), path)
+            print(f"SQLite import of {args.n}: {secs:.1f} s ({tmp / 'bench.sqlite'})")
+            results.update(sqlite_plans(store, batch_id, village_views(args.views)))
+            store.engine.dispose()
+        if not args.skip_postgis:
+            results.update(postgis(args, path))
     if results:
-        print_table(results, args.n)
+        print_table(results, args.n * (args.tiles if args.api else 1))
+
+
+def api_run(args: argparse.Namespace, path: Path) -> dict[str, dict]:
+    """--api: per backend, a directly written store of N x tiles 图斑, the current plan's
+    count and page+GeoJSON in this process, and the HTTP API against its bare SQL."""
+    total = args.n * args.tiles
+    views = village_views(args.views)
+    results: dict[str, dict] = {}
+    backends = [b for b, skip in (("postgresql", args.skip_postgis), ("sqlite", args.skip_sqlite))
+                if not skip]  # fmt: skip
+    for backend in backends:
+        tmp = Path(tempfile.mkdtemp(prefix="spatial-bench-"))
+        schema, admin = None, None
+        if backend == "sqlite":
+            url = sqlite_url(tmp / "bench.sqlite")
+        else:
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = f"{PG_URL}?options=-csearch_path%3D{schema}%2Cpublic"
+        try:
+            label = "postgis gist" if backend == "postgresql" else "sqlite rtree (CROSS JOIN)"
+            batch_id, secs = direct_load(url, path, args.tiles)
+            where = schema or tmp / "bench.sqlite"
+            print(f"{backend}: {total:,} 图斑 written directly in {secs:.0f} s ({where}); "
+                  f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+            engine = make_engine(url)
+            plan = current_plan(MapView(engine), batch_id, views)
+            engine.dispose()
+            results[label] = {k: plan[k] for k in ("count", "page+GeoJSON", "county count_upto")}
+            figs = api_and_sql(url, batch_id, views, tmp)
+            results[f"{backend}: HTTP API (GeoJSON)"] = {"features": figs["HTTP API (GeoJSON)"]}
+            results[f"{backend}: bare SQL"] = {"features": figs["bare SQL, same statements"]}
+            api, bare = figs["HTTP API (GeoJSON)"], figs["bare SQL, same statements"]
+            print(f"  {backend} features endpoint: p95 {api['p95']:.1f} ms (target < 50), "
+                  f"p50 {api['p50']:.1f} ms; bare SQL p50 {bare['p50']:.1f} ms, p95 "
+                  f"{bare['p95']:.1f} ms; API / SQL p50 {api['p50'] / bare['p50']:.2f}x, p95 "
+                  f"{api['p95'] / bare['p95']:.2f}x (target <= 2x); load "
+                  f"{os.getloadavg()[0]:.2f}")  # fmt: skip
+        finally:
+            if not args.keep:  # the SQLite store of 10M is gigabytes
+                shutil.rmtree(tmp, ignore_errors=True)
+            if admin is not None:
+                if not args.keep:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    return results
 
 
 def postgis(args: argparse.Namespace, path: Path) -> dict[str, dict]:
