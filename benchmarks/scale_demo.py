@@ -192,25 +192,41 @@ def _same_villages(a: object, b: object) -> bool:
     )
 
 
+def _differs(a: pd.DataFrame, b: pd.DataFrame, col: str) -> np.ndarray:
+    """Where column ``col`` of two frames aligned by code differs beyond its tolerance."""
+    if col in NUMERIC:
+        x, y = _numbers(a[col]), _numbers(b[col])
+        # Values are rounded (0.01 m², 1e-4 share) before they are compared, so two values one
+        # rounding unit apart differ by that unit plus the float error of the subtraction.
+        tol = NUMERIC[col] + 1e-12 * np.maximum(1.0, np.maximum(np.abs(x), np.abs(y)))
+        return ~((np.isnan(x) & np.isnan(y)) | (np.abs(x - y) <= tol))
+    pairs = zip(a[col].tolist(), b[col].tolist(), strict=True)
+    if col == "villages":
+        return np.array([not _same_villages(x, y) for x, y in pairs], dtype=bool)
+    return np.array([x != y for x, y in pairs], dtype=bool)
+
+
+def _aligned(ours: pd.DataFrame, reference: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    a, b = ours.set_index("code"), reference.set_index("code")
+    common = b.index.intersection(a.index)
+    return a.loc[common], b.loc[common]
+
+
 def mismatches(ours: pd.DataFrame, reference: pd.DataFrame) -> dict[str, int]:
     """Per hint column, how many 图斑 differ from ``reference`` (matched by code); a 图斑 in
     only one of them counts under ``missing``."""
-    a, b = ours.set_index("code"), reference.set_index("code")
-    common = b.index.intersection(a.index)
-    out = {"missing": len(a.index.symmetric_difference(b.index))}
-    a, b = a.loc[common], b.loc[common]
+    out = {"missing": len(pd.Index(ours["code"]).symmetric_difference(reference["code"]))}
+    a, b = _aligned(ours, reference)
     for col in HINT_COLUMNS:
-        if col in NUMERIC:
-            x, y = _numbers(a[col]), _numbers(b[col])
-            same = (np.isnan(x) & np.isnan(y)) | (np.abs(x - y) <= NUMERIC[col] + 1e-12)
-            out[col] = int((~same).sum())
-        elif col == "villages":
-            pairs = zip(a[col].tolist(), b[col].tolist(), strict=True)
-            out[col] = sum(not _same_villages(x, y) for x, y in pairs)
-        else:
-            pairs = zip(a[col].tolist(), b[col].tolist(), strict=True)
-            out[col] = sum(x != y for x, y in pairs)
+        out[col] = int(_differs(a, b, col).sum()) if len(a) else 0
     return out
+
+
+def examples(ours: pd.DataFrame, reference: pd.DataFrame, col: str, k: int = 3) -> list[str]:
+    """Up to ``k`` differing 图斑 of ``col``: code, this value, the reference's value."""
+    a, b = _aligned(ours, reference)
+    rows = np.flatnonzero(_differs(a, b, col))[:k]
+    return [f"{a.index[i]}: {a[col].iat[i]!r} vs {b[col].iat[i]!r}" for i in rows]
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -320,6 +336,9 @@ def main() -> int:
     bad = mismatches(run.hints, tuban)
     total = sum(bad.values())
     print(f"mismatches: {total} " + str({k: v for k, v in bad.items() if v} or "(none)"))
+    for col in (c for c, v in bad.items() if v and c != "missing"):
+        for line in examples(run.hints, tuban, col):
+            print(f"  {col} {line}")
     return 1 if total else 0
 
 
