@@ -337,9 +337,7 @@ class TileSource:
         generation, mine = self.batch_state(batch_id, scope)
         return (*generation, *mine)
 
-    def batch_state(
-        self, batch_id: int, scope: Scope
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    def batch_state(self, batch_id: int, scope: Scope) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """``batch_version`` in its two parts: (the store's generation, the verifier's
         assignments or ``()``). The first is the cache's epoch."""
         with self.engine.connect() as conn:

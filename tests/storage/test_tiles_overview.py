@@ -218,8 +218,10 @@ def test_sqlite_and_postgis_give_the_same_overview(both_stores, mining_meta, den
                                                              .centroid.coords[0], z)}:  # fmt: skip
             for today in (BEFORE_DUE, AFTER_DUE):
                 got = [
-                    decoded(src.batch_tile(batch_id, tile, scope=EVERYTHING, today=today),
-                            tiles.OVERVIEW_LAYER)  # fmt: skip
+                    decoded(
+                        src.batch_tile(batch_id, tile, scope=EVERYTHING, today=today),
+                        tiles.OVERVIEW_LAYER,
+                    )  # fmt: skip
                     for src in sources
                 ]
                 assert got[0] and got[0] == got[1], (tile, today)
