@@ -231,8 +231,7 @@ def _overview_sql(batch_id: int, f: FeatureFilter, today: date, tile: Tile) -> S
     the tile (west and north edges in, east and south out, as the next tile takes them)."""
     rows = _batch_rows(batch_id, f, today, spatial.bbox_columns).subquery("tile_rows")
     lon, lat = tile.cell_edges(OVERVIEW_GRID)
-    cx = (rows.c.minx + rows.c.maxx) * 0.5
-    cy = (rows.c.miny + rows.c.maxy) * 0.5
+    cx, cy = spatial.bbox_centre(rows)
     col = reduce(operator.add, [case((cx >= e, 1), else_=0) for e in lon[1:-1]])
     row = reduce(operator.add, [case((cy <= e, 1), else_=0) for e in lat[1:-1]])
     rank = case({s.value: k for k, s in enumerate(URGENCY)}, value=rows.c.state, else_=len(URGENCY))
