@@ -1,32 +1,42 @@
 """Vector-tile benchmark: one z12 tile through the HTTP API against its bare encoding, then
-C concurrent loopback clients browsing random tiles for T seconds, per backend.
+C concurrent loopback clients browsing random tiles for T seconds, per backend, with the
+server's tile cache.
 
 For each backend (SQLite, then PostgreSQL + PostGIS in a throwaway schema) a fresh store gets
 N synthetic 图斑 (``benchmarks/make_data.py``, imported with ``storage.imports.import_file``)
 and an administrator; ``tuban serve`` starts on 127.0.0.1.
 
-1. One tile: the z12 tile at the county centre, fetched ``--repeat`` times through
-   ``GET /api/tiles/batch-<id>/12/x/y.mvt`` (session check, ETag, visibility and rendering included,
-   no If-None-Match) against the bare work for the same tile, in this process:
+1. One tile, the server's tile cache off (``TUBAN_TILE_CACHE_MB=0``, so every fetch renders):
+   the z12 tile at the county centre, fetched ``--repeat`` times through
+   ``GET /api/tiles/batch-<id>/12/x/y.mvt`` (session check, ETag, visibility and rendering
+   included, no If-None-Match) against the bare work for the same tile, in this process. The
+   API serves polygons (layer ``cases``) or, for a tile of more than ``OVERVIEW_ROWS`` 图斑, an
+   overview (layer ``overview``); each is compared with a bare counterpart of the same kind,
+   and the bare polygon tile is printed in both cases:
 
-   * PostGIS: one hand-written ``ST_AsMVT(ST_AsMVTGeom(ST_Transform(geom, 3857),
+   * PostGIS, polygons: one hand-written ``ST_AsMVT(ST_AsMVTGeom(ST_Transform(geom, 3857),
      ST_TileEnvelope(z, x, y)))`` query over the batch's rows whose geometry meets the tile's
      envelope (``&&``, the GiST index; the same attributes, no visibility, no re-issues, no
-     overdue join);
-   * SQLite: the rows found through the R*Tree (``cases_rtree``) read with sqlite3, projected
-     to EPSG:3857 with shapely, and ``mapbox_vector_tile.encode`` with its own quantisation and
-     winding checks (the library used as its README shows).
+     overdue join); overview: the same rows' bbox centres through ``ST_Transform`` to 3857,
+     grouped by ``floor`` on the cell size, counted, ``ST_AsMVT`` of one point per cell;
+   * SQLite, polygons: the rows found through the R*Tree (``cases_rtree``) read with sqlite3,
+     projected to EPSG:3857 with shapely, and ``mapbox_vector_tile.encode`` with its own
+     quantisation and winding checks (the library used as its README shows); overview: the
+     same rows' bbox columns, cells counted with numpy, ``mapbox_vector_tile.encode``.
 
    Medians of wall time; the ratio is API / bare, measured in the same run.
-2. Browsing: C clients (httpx, async, 2 connections each like a browser tab) each request
-   random tiles of the county at z12-z16 for T seconds, sending back the ETag of a tile they
-   fetched before (as a browser cache revalidates). Per status: counts; latency p50/p95;
-   throughput; the server's CPU seconds beside the wall time.
+2. Browsing, the server restarted with its tile cache at ``--cache-mb`` (default 256): C
+   clients (httpx, async, 2 connections each like a browser tab, all signed in as the same
+   administrator, so one scope) each request random tiles of the county at z12-z16 for T
+   seconds, sending back the ETag of a tile they fetched before (as a browser cache
+   revalidates). Per status: counts; latency p50/p95; throughput; the server's CPU seconds
+   beside the wall time; the share of 200/204 answers served from the server's cache
+   (``X-Tile-Cache: hit``) and of overview tiles.
 
 Bounded: every request has a 30 s timeout, the server is killed at the end, only 127.0.0.1.
 
     .venv/bin/python benchmarks/tile_bench.py [--n 100000] [--clients 20] [--seconds 60]
-        [--backend both] [--repeat 7]
+        [--backend both] [--repeat 7] [--cache-mb 256]
 """
 
 from __future__ import annotations
@@ -138,6 +148,84 @@ def bare_postgis(conn: Any, batch: int, tile: tuple[int, int, int]) -> bytes:
     return bytes(conn.execute(sql, params).scalar() or b"")
 
 
+def bare_postgis_overview(conn: Any, batch: int, tile: tuple[int, int, int]) -> bytes:
+    """A hand-written overview: bbox centres of the rows meeting the tile (``&&``) to 3857,
+    grouped by cell with ``floor``, one ``ST_AsMVT`` point per occupied cell with its count."""
+    from sqlalchemy import text
+
+    from storage.tiles import OVERVIEW_GRID, Tile
+
+    t = Tile(*tile)
+    minx, miny, maxx, maxy = t.lonlat_bounds()
+    mminx, _, mmaxx, mmaxy = t.mercator()
+    cell = (mmaxx - mminx) / OVERVIEW_GRID
+    step = 4096 // OVERVIEW_GRID
+    sql = text(
+        """WITH p AS (
+             SELECT ST_Transform(ST_SetSRID(ST_MakePoint((minx + maxx) / 2, (miny + maxy) / 2),
+                                            4490), 3857) AS p
+             FROM cases
+             WHERE batch_id = :b
+               AND geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490)),
+           c AS (
+             SELECT floor((ST_X(p) - :mminx) / :cell)::int AS i,
+                    floor((:mmaxy - ST_Y(p)) / :cell)::int AS j, count(*) AS n
+             FROM p GROUP BY 1, 2)
+           SELECT ST_AsMVT(q, 'overview', 4096, 'geom') FROM (
+             SELECT n, ST_MakePoint((i + 0.5) * :step, (j + 0.5) * :step) AS geom
+             FROM c WHERE i BETWEEN 0 AND :last AND j BETWEEN 0 AND :last) AS q"""
+    )
+    params = dict(b=batch, minx=minx, miny=miny, maxx=maxx, maxy=maxy, mminx=mminx,
+                  mmaxy=mmaxy, cell=cell, step=step, last=OVERVIEW_GRID - 1)  # fmt: skip
+    return bytes(conn.execute(sql, params).scalar() or b"")
+
+
+def bare_sqlite_overview(conn: Any, batch: int, tile: tuple[int, int, int]) -> bytes:
+    """The bbox columns of the rows found through the R*Tree, cells counted with numpy,
+    ``mapbox_vector_tile.encode`` of one point per occupied cell."""
+    import mapbox_vector_tile
+    import numpy as np
+    import shapely
+
+    from storage.tiles import OVERVIEW_GRID, Tile
+
+    t = Tile(*tile)
+    minx, miny, maxx, maxy = t.lonlat_bounds()
+    b = np.array(
+        conn.execute(
+            """SELECT c.minx, c.miny, c.maxx, c.maxy
+               FROM cases_rtree AS r CROSS JOIN cases AS c ON c.id = r.id
+               WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?
+                 AND c.batch_id = ?""",
+            (minx, maxx, miny, maxy, batch),
+        ).fetchall(),
+        dtype=float,
+    ).reshape(-1, 4)
+    r = 6378137.0
+    mx = r * np.radians((b[:, 0] + b[:, 2]) / 2)
+    my = r * np.log(np.tan(np.pi / 4 + np.radians((b[:, 1] + b[:, 3]) / 2) / 2))
+    mminx, _, mmaxx, mmaxy = t.mercator()
+    cell = (mmaxx - mminx) / OVERVIEW_GRID
+    i = np.floor((mx - mminx) / cell).astype(int)
+    j = np.floor((mmaxy - my) / cell).astype(int)
+    inside = (i >= 0) & (i < OVERVIEW_GRID) & (j >= 0) & (j < OVERVIEW_GRID)
+    counts = np.bincount(j[inside] * OVERVIEW_GRID + i[inside], minlength=OVERVIEW_GRID**2)
+    step = 4096 // OVERVIEW_GRID
+    feats = [
+        {
+            "geometry": shapely.Point(
+                (k % OVERVIEW_GRID + 0.5) * step, (k // OVERVIEW_GRID + 0.5) * step
+            ),  # fmt: skip
+            "id": int(k),
+            "properties": {"n": int(counts[k])},
+        }
+        for k in np.flatnonzero(counts)
+    ]
+    return mapbox_vector_tile.encode(
+        {"name": "overview", "features": feats}, default_options={"y_coord_down": True}
+    )
+
+
 def bare_sqlite(conn: Any, batch: int, tile: tuple[int, int, int]) -> bytes:
     """Rows read on an open sqlite3 connection, shapely to EPSG:3857, mapbox_vector_tile.encode
     with its own quantisation and winding checks."""
@@ -169,9 +257,7 @@ def bare_sqlite(conn: Any, batch: int, tile: tuple[int, int, int]) -> bytes:
             "geometry": g,
             "id": row[0],
             "properties": {
-                k: v
-                for k, v in zip(BARE_ATTRIBUTES, row[:5], strict=True)
-                if v is not None
+                k: v for k, v in zip(BARE_ATTRIBUTES, row[:5], strict=True) if v is not None
             },
         }
         for row, g in zip(rows, geoms, strict=True)
@@ -218,7 +304,10 @@ def _connection(backend: str, url: str) -> Iterator[Any]:
 
 
 def one_tile(backend: str, url: str, base: str, token: str, batch: int, repeat: int) -> dict:
-    """The z12 tile at the county centre: API vs bare, medians of ``repeat`` (after a warm-up)."""
+    """The z12 tile at the county centre: API vs bare, medians of ``repeat`` (after a warm-up).
+    The server's cache must be off, so that every API fetch renders the tile."""
+    import mapbox_vector_tile
+
     tile = tile_of(*make_data.CENTRE_LONLAT, 12)
     path = f"{base}/api/tiles/batch-{batch}/{tile[0]}/{tile[1]}/{tile[2]}.mvt"
     headers = {"Authorization": f"Bearer {token}"}
@@ -227,19 +316,34 @@ def one_tile(backend: str, url: str, base: str, token: str, batch: int, repeat: 
         def api() -> bytes:
             r = client.get(path, headers=headers)
             r.raise_for_status()
+            assert r.headers.get("x-tile-cache") != "hit", "run with the tile cache off"
             return r.content
 
-        bare = bare_postgis if backend == "postgresql" else bare_sqlite
-        api()
+        polygons = bare_postgis if backend == "postgresql" else bare_sqlite
+        overview = bare_postgis_overview if backend == "postgresql" else bare_sqlite_overview
+        first = api()
+        layers = mapbox_vector_tile.decode(first) if first else {}
+        kind = "overview" if "overview" in layers else "cases"
+        bare = overview if kind == "overview" else polygons
         bare(conn, batch, tile)  # warm caches alike
         a_wall, a_cpu, a_body = timed(api, repeat)
         b_wall, b_cpu, b_body = timed(lambda: bare(conn, batch, tile), repeat)
-    import mapbox_vector_tile
-
-    n = len(mapbox_vector_tile.decode(a_body)["cases"]["features"]) if a_body else 0
+        p_wall, _, p_body = (
+            timed(lambda: polygons(conn, batch, tile), repeat)
+            if kind == "overview"
+            else (b_wall, b_cpu, b_body)
+        )
+    feats = layers.get(kind, {"features": []})["features"]
+    n = sum(f["properties"]["n"] for f in feats) if kind == "overview" else len(feats)
+    bare_layers = mapbox_vector_tile.decode(b_body) if b_body else {}
+    bare_feats = bare_layers.get(kind, {"features": []})["features"]
+    bare_n = sum(f["properties"]["n"] for f in bare_feats) if kind == "overview" else None
     return {
         "tile": "/".join(map(str, tile)),
-        "features": n,
+        "kind": kind,
+        "features": len(feats),
+        "tuban": n,
+        "bare_tuban": bare_n,
         "api_ms": a_wall * 1e3,
         "api_client_cpu_ms": a_cpu * 1e3,
         "api_bytes": len(a_body),
@@ -247,6 +351,8 @@ def one_tile(backend: str, url: str, base: str, token: str, batch: int, repeat: 
         "bare_cpu_ms": b_cpu * 1e3,
         "bare_bytes": len(b_body),
         "ratio": a_wall / b_wall if b_wall else float("nan"),
+        "polygons_ms": p_wall * 1e3,
+        "polygons_bytes": len(p_body),
     }
 
 
@@ -257,6 +363,9 @@ class Browse:
     latency: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    cache_hits: int = 0
+    rendered: int = 0  # answers with a body or 204, hits included
+    overviews: int = 0
 
 
 async def browse(
@@ -284,7 +393,13 @@ async def browse(
             seen.statuses[r.status_code] = seen.statuses.get(r.status_code, 0) + 1
             if r.status_code >= 400:
                 seen.errors += 1
-            elif "etag" in r.headers:
+                continue
+            if r.status_code in (200, 204):
+                seen.rendered += 1
+                seen.cache_hits += r.headers.get("x-tile-cache") == "hit"
+                # the layer's name is the first field of the tile's first layer
+                seen.overviews += b"overview" in r.content[:16]
+            if "etag" in r.headers:
                 etags[path] = r.headers["etag"]
 
     conns = [load_bench.user_client(base, token) for _ in range(clients)]
@@ -299,24 +414,21 @@ async def browse(
 
 
 def run_backend(backend: str, args: argparse.Namespace, parcels: Path) -> dict:
-    """Both measurements on one backend, its store made and dropped here."""
+    """Both measurements on one backend, its store made and dropped here: the single tile with
+    the server's cache off, then browsing after a restart with the cache at ``--cache-mb``."""
     print(f"{backend}:")
     with tempfile.TemporaryDirectory(prefix="tuban-tiles-") as tmp_name:
         tmp = Path(tmp_name)
         url, batch, drop = make_store(backend, tmp, parcels)
         store = load_bench.Store(url, tmp, [], [], [batch])
-        proc = load_bench.start_server(store, load_bench.free_port(), tmp / "access.log")
         try:
-            port = proc.args[proc.args.index("--port") + 1]
-            base = f"http://127.0.0.1:{port}"
-            token = sign_in(base)
-            single = one_tile(backend, url, base, token, batch, args.repeat)
-            seen, wall, cpu = asyncio.run(
-                browse(base, token, batch, args.clients, args.seconds, proc.pid)
-            )
+            with serving(store, tmp, cache_mb=0) as (base, token, _):
+                single = one_tile(backend, url, base, token, batch, args.repeat)
+            with serving(store, tmp, cache_mb=args.cache_mb) as (base, token, pid):
+                seen, wall, cpu = asyncio.run(
+                    browse(base, token, batch, args.clients, args.seconds, pid)
+                )
         finally:
-            proc.kill()
-            proc.wait(timeout=10)
             if drop:
                 drop()
     n = len(seen.latency)
@@ -331,8 +443,25 @@ def run_backend(backend: str, args: argparse.Namespace, parcels: Path) -> dict:
             "p95_ms": load_bench.percentile(seen.latency, 95) * 1e3,
             "wall_s": wall,
             "server_cpu_s": cpu,
+            "hit_share": seen.cache_hits / seen.rendered if seen.rendered else 0.0,
+            "overview_share": seen.overviews / seen.rendered if seen.rendered else 0.0,
         },
     }
+
+
+@contextmanager
+def serving(store: Any, tmp: Path, *, cache_mb: int) -> Iterator[tuple[str, str, int]]:
+    """``tuban serve`` on the store with its tile cache at ``cache_mb``: (base URL, a token,
+    the server's pid); killed on the way out."""
+    os.environ["TUBAN_TILE_CACHE_MB"] = str(cache_mb)  # the server inherits the environment
+    proc = load_bench.start_server(store, load_bench.free_port(), tmp / f"access-{cache_mb}.log")
+    try:
+        port = proc.args[proc.args.index("--port") + 1]
+        base = f"http://127.0.0.1:{port}"
+        yield base, sign_in(base), proc.pid
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def report(n: int, args: argparse.Namespace, figures: dict[str, dict]) -> None:
@@ -341,32 +470,39 @@ def report(n: int, args: argparse.Namespace, figures: dict[str, dict]) -> None:
         f"\nmachine: {platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f};"
         f" {n} 图斑; medians of {args.repeat}"
     )
-    print("\none z12 tile: API (HTTP, session check, ETag, visibility) vs bare encoding, same run")
     print(
-        f"{'backend':<11}{'tile':>14}{'feats':>7}{'api ms':>9}{'bare ms':>9}{'ratio':>7}"
-        f"{'api KB':>8}{'bare KB':>8}{'bare cpu ms':>12}"
+        "\none z12 tile, server cache off: API (HTTP, session check, ETag, visibility) vs bare"
+        " encoding of the same kind, same run; 'polygons ms': the bare polygon tile"
+    )
+    print(
+        f"{'backend':<11}{'tile':>14}{'layer':>9}{'feats':>7}{'图斑':>8}{'api ms':>9}"
+        f"{'bare ms':>9}{'ratio':>7}{'api KB':>8}{'bare KB':>8}{'polygons ms':>12}"
+        f"{'poly KB':>8}"
     )
     for backend, f in figures.items():
         s = f["single"]
         print(
-            f"{backend:<11}{s['tile']:>14}{s['features']:>7}{s['api_ms']:>9.1f}{s['bare_ms']:>9.1f}"
-            f"{s['ratio']:>7.2f}{s['api_bytes'] / 1e3:>8.0f}{s['bare_bytes'] / 1e3:>8.0f}"
-            f"{s['bare_cpu_ms']:>12.1f}"
+            f"{backend:<11}{s['tile']:>14}{s['kind']:>9}{s['features']:>7}{s['tuban']:>8}"
+            f"{s['api_ms']:>9.1f}{s['bare_ms']:>9.1f}{s['ratio']:>7.2f}"
+            f"{s['api_bytes'] / 1e3:>8.0f}{s['bare_bytes'] / 1e3:>8.0f}"
+            f"{s['polygons_ms']:>12.1f}{s['polygons_bytes'] / 1e3:>8.0f}"
         )
+        if s["bare_tuban"] is not None:
+            print(f"{'':<11}  bare overview counts {s['bare_tuban']} 图斑")
     print(
         f"\nbrowsing: {args.clients} clients, random county tiles z{ZOOMS[0]}-{ZOOMS[-1]},"
-        f" {args.seconds:.0f} s, ETags sent back"
+        f" {args.seconds:.0f} s, ETags sent back, server cache {args.cache_mb} MB"
     )
     print(
         f"{'backend':<11}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}"
-        f"{'wall s':>8}{'srv cpu s':>10}  statuses"
+        f"{'wall s':>8}{'srv cpu s':>10}{'hits':>6}{'overv':>6}  statuses"
     )
     for backend, f in figures.items():
         b = f["browse"]
         print(
             f"{backend:<11}{b['requests']:>9}{b['per_s']:>8.1f}{b['p50_ms']:>8.1f}"
             f"{b['p95_ms']:>8.1f}{b['errors']:>7}{b['wall_s']:>8.1f}{b['server_cpu_s']:>10.1f}"
-            f"  {b['statuses']}"
+            f"{b['hit_share']:>6.0%}{b['overview_share']:>6.0%}  {b['statuses']}"
         )
 
 
@@ -378,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    ap.add_argument("--cache-mb", type=int, default=256, help="the server's tile cache (MB)")
     args = ap.parse_args(argv)
     if not 1 <= args.clients <= 100 or not 0 < args.seconds <= 600:
         ap.error("clients must be 1-100 and seconds 0-600 (a bounded loopback load)")

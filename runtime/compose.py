@@ -144,7 +144,7 @@ def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Servic
         snapshots=SnapshotStore(engine),
         refs=RefStore(engine),
         map=MapView(engine),
-        tiles=TileSource(engine),
+        tiles=TileSource(engine, cache_bytes=settings.tile_cache_mb << 20),
         worklists=WorkLists(engine),
         enforcements=EnforcementStore(engine),
         jobs=JobStore(engine),

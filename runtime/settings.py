@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     imagery_tiles: dict[str, dict[str, str]] = {}
     # At most this many 图斑 per map request; above it the map asks to zoom in.
     feature_limit: int = 3000
+    # Encoded vector tiles kept in memory by ETag (storage/tile_cache.py), MB; 0: none.
+    tile_cache_mb: int = Field(256, ge=0, le=65536)
     # Processes for in-file duplicates and hints of a large import (0 or 1: none besides the
     # importer itself); unset lets the importer choose (one per core, up to 2).
     import_workers: int | None = None

@@ -227,6 +227,12 @@ def bbox_columns(t: Table) -> list[Any]:
     return [t.c[name] for name in BBOX_COLUMNS]
 
 
+def bbox_centre(t: Any) -> tuple[Any, Any]:
+    """The centre (lon, lat) of each row's bounding box, as SQL on ``t`` (a table or subquery
+    with the bbox columns): where an overview tile counts the row."""
+    return (t.c.minx + t.c.maxx) * 0.5, (t.c.miny + t.c.maxy) * 0.5
+
+
 def geometry(row: Mapping[str, Any]) -> shapely.Geometry:
     """The shapely geometry of a stored row."""
     return shapely.from_wkb(row[GEOMETRY_COLUMN])

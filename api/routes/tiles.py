@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -17,8 +18,12 @@ router = APIRouter(prefix="/api/tiles", tags=["webmap"])
 MVT = "application/vnd.mapbox-vector-tile"
 LAYER_PATTERN = r"^(batch|ref)-[1-9][0-9]{0,8}$"
 # Tiles depend on who asks (a verifier's hold only their 图斑) and change with every case event:
-# kept by the browser only, and revalidated on each use (a 304 costs no rendering).
+# kept by the browser only, and revalidated on each use (a 304 costs no rendering). The server
+# keeps the bytes too, by the same ETag (storage/tile_cache.py), so users sharing a scope share
+# renders; whether this one came from there is in X-Tile-Cache (the response time shows it
+# anyway, so the header tells nobody anything new).
 CACHE_CONTROL = "private, no-cache"
+CACHE_HEADER = "X-Tile-Cache"
 ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"content": {MVT: {}}, "description": "the tile"},
     204: {"description": "nothing to draw here (empty, or zoomed out below the layer's minimum)"},
@@ -54,24 +59,28 @@ def tile(
 
     404 for an unknown batch or layer, or x/y off the grid of zoom z; 204 when nothing is to be
     drawn. The ETag changes whenever a case changes (and with the user's scope and the day); send
-    it back in If-None-Match to get 304.
+    it back in If-None-Match to get 304. A dense batch tile below zoom 15 carries layer
+    ``overview`` (counts per cell) instead of ``cases``.
     """
     kind, _, ident = layer.partition("-")
     where = Tile(z, x, y)
     source = services.tiles
+    epoch: tuple[Any, ...] | None = None
     if kind == "batch":
         today = local_today(clock())
-        version = source.batch_version(int(ident), scope)
+        epoch, mine = source.batch_state(int(ident), scope)
+        version = (*epoch, *mine)
         etag = _etag(layer, version, scope.user_id, scope.townships, today, z, x, y)
+        render = partial(source.batch_tile, int(ident), where, scope=scope, today=today)
     else:
         etag = _etag(layer, source.ref_version(int(ident)), z, x, y)
+        render = partial(source.ref_tile, int(ident), where)
+
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    if kind == "batch":
-        body = source.batch_tile(int(ident), where, scope=scope, today=today)
-    else:
-        body = source.ref_tile(int(ident), where)
+    body, kept = source.cache.fetch(etag, render, epoch=epoch)
+    headers[CACHE_HEADER] = "hit" if kept else "miss"
     if not body:
         return Response(status_code=204, headers=headers)
     return Response(body, media_type=MVT, headers=headers)

@@ -117,3 +117,60 @@ def test_a_reference_layer_tile(client, app, tmp_path):
         ref["properties"]["label"],
     )
     assert client.get(r.url, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+
+
+def test_users_who_see_everything_share_rendered_tiles_and_a_verifier_never_gets_them(
+    client, as_role, app, world
+):
+    batch, feats, path = world
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["x-tile-cache"] == "miss"
+    viewer = as_role("viewer")  # another person, the same scope: everything
+    shared = viewer.get(path)
+    assert shared.headers["x-tile-cache"] == "hit" and shared.content == first.content
+    assert shared.headers["etag"] == first.headers["etag"]
+
+    users = {u["username"]: u["id"] for u in client.get("/api/users").json()["data"]}
+    mine = feats[0]["id"]
+    r = client.post("/api/assignments", json={"user_id": users["verifier"], "case_ids": [mine]})
+    assert r.status_code < 300, r.text
+    verifier = as_role("verifier")
+    theirs = verifier.get(path)
+    assert theirs.headers["x-tile-cache"] == "miss", "another scope, another entry"
+    assert ids_in(theirs.content) == [mine] and theirs.headers["etag"] != first.headers["etag"]
+    assert verifier.get(path).headers["x-tile-cache"] == "hit"
+    again = client.get(path)  # the assignment moved no case: the admin's entry still serves
+    assert ids_in(again.content) == sorted(f["id"] for f in feats)
+    assert again.headers["x-tile-cache"] == "hit"
+
+
+def test_a_case_change_makes_the_old_tiles_unreachable_and_drops_them(client, app, world):
+    batch, feats, path = world
+    cache = app.state.services.tiles.cache
+    before = client.get(path)
+    assert client.get(path).headers["x-tile-cache"] == "hit"
+    held = cache.stats().entries
+    cid = feats[1]["id"]
+    body = {"action": "verify", "payload": {"judgment": "legal", "reason": "approved"}}
+    assert client.post(f"/api/cases/{cid}/actions", json=body).status_code == 200
+    after = client.get(path)
+    assert after.headers["x-tile-cache"] == "miss"
+    assert after.headers["etag"] != before.headers["etag"]
+    states = {f["id"]: f["properties"]["state"]
+              for f in mapbox_vector_tile.decode(after.content)["cases"]["features"]}  # fmt: skip
+    assert states[cid] == "verified"
+    assert held >= 1 and cache.stats().entries == 1, "the old generation's tiles were dropped"
+
+
+def test_a_dense_tile_comes_as_an_overview(client, app, world):
+    batch, feats, path = world
+    app.state.services.tiles.overview_rows = 2  # three 图斑 make this tile dense
+    z = int(path.split("/")[-3])
+    assert z < 15
+    r = client.get(path)
+    assert r.status_code == 200
+    layers = mapbox_vector_tile.decode(r.content)
+    assert set(layers) == {"overview"}
+    cells = layers["overview"]["features"]
+    assert sum(c["properties"]["n"] for c in cells) == len(feats)
+    assert {c["properties"]["state"] for c in cells} == {"issued"}

@@ -172,6 +172,8 @@ window.tubanMap = {
   get layers() { return ctx.mapView.layers; },
   layerFor: (id) => ctx.mapView.layers.get(String(id)),
   features: () => ctx.mapView.features(),
+  /** The overview cell of a dense tile drawn at (lat, lon): {n, state, overdue} or null. */
+  tileCellAt: (lat, lon) => ctx.mapView.tileCellAt(lat, lon),
   colours: { ...STATE_COLOURS },
   colourFor,
   openCase: (id) => ctx.openCase(id),

@@ -8,7 +8,7 @@ import {
   ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
 import { judgmentLabel, stateLabel, statesFor } from './meta.js';
-import { createBatchTiles } from './tile-layer.js';
+import { OVERVIEW_BELOW_ZOOM, createBatchTiles } from './tile-layer.js';
 
 const L = window.L;
 
@@ -181,7 +181,13 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
   const tileStates = new Map(); // case id -> state last seen, to redraw the tiles when it moves
   map.on('click', (e) => {
     const id = tiles && tiles.pick(e.latlng);
-    if (id) onSelect(id);
+    if (id) {
+      onSelect(id);
+      return;
+    }
+    // An overview cell stands for many 图斑: zoom in on it until the polygons come.
+    const cell = tiles && tiles.cellAt(e.latlng);
+    if (cell) map.setView(e.latlng, Math.min(map.getZoom() + 2, OVERVIEW_BELOW_ZOOM));
   });
   let group = null;
   let programme = null;
@@ -369,6 +375,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     clear: () => setFeatures({ type: 'FeatureCollection', features: [] }, programme),
     showTiles,
     tilesShown: () => (tiles ? tiles.batchId : null),
+    /** The overview cell drawn at (lat, lon) ({n, state, overdue}) or null. */
+    tileCellAt: (lat, lon) => (tiles ? tiles.cellAt(L.latLng(lat, lon)) : null),
     updateCase,
     select,
     focusCase,
