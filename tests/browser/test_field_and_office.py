@@ -263,6 +263,13 @@ def test_large_batch_asks_to_zoom_in_and_filters_narrow_the_map(
     )
     assert page.locator(f'[data-testid="legend"] [data-overlay-batch="{other["id"]}"]').count()
     shot(page, artifacts, "office-2-overlay", guide=True)
+    # The map may fetch the overlay again as it settles (a moveend after the legend grows):
+    # what counts is that it ends loaded, so wait for that again rather than sample it once.
+    page.wait_for_function(
+        "(id) => ['loaded', 'zoom'].includes(document.querySelector("
+        "`[data-testid='batch-layer-${id}']`).dataset.status)",
+        arg=other["id"],
+    )
     assert row.get_attribute("data-status") in {"loaded", "zoom"}
     probe.assert_clean()
 
