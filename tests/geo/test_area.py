@@ -28,6 +28,21 @@ def test_fast_area_agrees_with_geod_far_inside_the_issue_tolerance():
     assert np.median(rel) < 1e-7
 
 
+def test_an_area_does_not_depend_on_what_else_is_measured_with_it():
+    """A 图斑 measured alone, in a chunk or with a province gives the same bits: the chunked and
+    the whole import, and a cluster's partitions, must agree on shares to the last digit."""
+    rng = np.random.default_rng(7)
+    pts = shapely.points(rng.uniform(117.5, 119.5, 300), rng.uniform(39.2, 40.8, 300))
+    geoms = shapely.buffer(pts, rng.uniform(0.0003, 0.01, 300), quad_segs=5)
+    together = ellipsoidal_area_m2(geoms)
+    alone = np.array([ellipsoidal_area_m2([g])[0] for g in geoms])
+    with_far = ellipsoidal_area_m2(np.append(geoms, box(121.0, 41.0, 121.5, 41.5)))[:-1]
+    assert np.array_equal(together, alone)
+    assert np.array_equal(together, with_far)
+    # and still the ellipsoid's area, cells 1° wide or not
+    assert (np.abs(together - geodesic_area_m2(geoms)) / together).max() < 1e-5
+
+
 def test_hole_is_subtracted_and_orientation_ignored():
     outer = [(118.0, 39.8), (118.01, 39.8), (118.01, 39.81), (118.0, 39.81)]
     hole = [(118.002, 39.802), (118.004, 39.802), (118.004, 39.804), (118.002, 39.804)]
