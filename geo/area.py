@@ -54,12 +54,6 @@ def _laea_about(lon: int, lat: int) -> Transformer:
     )
 
 
-def divmod_cell(key: int) -> tuple[int, int]:
-    """(lon, lat) of the south-west corner of a cell keyed ``lon * 1000 + lat``."""
-    lon, lat = divmod(key + 500, 1000)
-    return lon, lat - 500
-
-
 def _projected(t: Transformer, coords: np.ndarray) -> np.ndarray:
     return np.column_stack(t.transform(coords[:, 0], coords[:, 1]))
 
@@ -104,10 +98,10 @@ def ellipsoidal_area_m2(geometries: np.ndarray | list) -> np.ndarray:
     # Clipped so that coordinates that are not lon/lat still get a valid projection centre.
     lon = np.clip(np.nan_to_num(np.floor((b[:, 0] + b[:, 2]) / 2)), -180, 179).astype(np.int64)
     lat = np.clip(np.nan_to_num(np.floor((b[:, 1] + b[:, 3]) / 2)), -90, 89).astype(np.int64)
-    cell = lon * 1000 + lat  # |lat| < 90 < 500: one integer per cell
-    keys = np.unique(cell)
-    for key in keys.tolist():
-        laea = _laea_about(*divmod_cell(key))
+    cell = lon * 1000 + lat  # one integer per cell, for one np.unique over 1-D keys
+    keys, first = np.unique(cell, return_index=True)
+    for key, i in zip(keys.tolist(), first.tolist(), strict=True):
+        laea = _laea_about(int(lon[i]), int(lat[i]))
         members = idx if len(keys) == 1 else idx[cell == key]
         # In slices: the projected copies are temporary, and a million at once would add about
         # half a gigabyte to the peak memory of an import.
