@@ -17,9 +17,18 @@ specification asks for (layout ``scatter``, the default); ``--summary`` prints h
 overlap. ``--layout tiled`` (``tuban-<n>-tiled.gpkg``) gives the same count with no overlaps,
 one 图斑 per grid cell, which caps their size (all ~0.05 ha at 1M).
 
+A province-like delivery (``--counties K``, for the 10M import): K counties of ``n`` 图斑 each,
+laid on a grid five counties wide (each 1.05 county widths from the next), every county with
+its own code (唐山市's real county codes, 丰润 130208 first), its own seeded 图斑 and its own
+townships, villages and farmland, so hints do the same work per 图斑 as in one county and no
+图斑 falls outside the reference layers. County 0 is the one-county data above, bit for bit.
+Files ``province-<K>x<n>.gpkg`` and ``province-<K>-{townships,villages,farmland}.gpkg``; each
+county is generated and appended in turn, so memory follows one county, not the province.
+
 Everything is vectorised shapely; outputs are cached (a file that exists is not rebuilt).
 
     .venv/bin/python benchmarks/make_data.py --n 100000 [--n 1000000] [--layout tiled] [--summary]
+    .venv/bin/python benchmarks/make_data.py --n 1000000 --counties 10     # 10M, ~4 min
 """
 
 from __future__ import annotations
@@ -43,6 +52,12 @@ HALF = 20_000.0  # county box half-side, metres
 SRC_CRS = "EPSG:4527"  # CGCS2000 / 3-degree Gauss-Kruger zone 39 (zone-prefixed)
 REF_CRS = "EPSG:4490"
 COUNTY = "130208"
+# 唐山市's counties, 丰润 first: the codes of a province-like delivery's counties, in order.
+COUNTIES = (
+    "130208", "130207", "130209", "130224", "130225", "130227", "130229",
+    "130281", "130283", "130284", "130202", "130203", "130204", "130205",
+)  # fmt: skip
+GRID_COLUMNS = 5  # counties per row of the province grid
 N_TOWNSHIPS = 20
 N_VILLAGES = 500
 N_FARMLAND = 20_000
@@ -59,10 +74,17 @@ BHLX = ["新增建设用地", "新增推填土", "新增采矿用地", "新增�
 DLBM = ["0101", "0102", "0103"]  # 水田, 水浇地, 旱地
 
 
-def county_box() -> tuple[float, float, float, float]:
-    """The county's box in EPSG:4527 metres."""
+def county_box(k: int = 0) -> tuple[float, float, float, float]:
+    """County ``k``'s box in EPSG:4527 metres (0: 丰润; others on the province grid)."""
     x, y = Transformer.from_crs(REF_CRS, SRC_CRS, always_xy=True).transform(*CENTRE_LONLAT)
+    step = 2 * HALF * 1.05
+    x, y = x + (k % GRID_COLUMNS) * step, y + (k // GRID_COLUMNS) * step
     return x - HALF, y - HALF, x + HALF, y + HALF
+
+
+def _seed(base: list[int], k: int) -> list[int]:
+    """County 0 keeps the one-county seeds (so its data is the one-county file's)."""
+    return base if k == 0 else [*base, 1000 + k]
 
 
 LAYOUTS = ("scatter", "tiled")
@@ -96,21 +118,22 @@ def _voronoi(seeds: np.ndarray, box: shapely.Geometry) -> np.ndarray:
     return shapely.intersection(cells, box)
 
 
-def _codes(n: int) -> np.ndarray:
+def _codes(n: int, county: str = COUNTY) -> np.ndarray:
     """Unique 图斑编号: county code, programme, period, 7-digit serial."""
-    return np.char.add(f"{COUNTY}WP2024Q1", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    return np.char.add(f"{county}WP2024Q1", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
 
 
-def make_parcels(n: int, seed: int = SEED, layout: str = "scatter") -> gpd.GeoDataFrame:
+def make_parcels(n: int, seed: int = SEED, layout: str = "scatter", k: int = 0) -> gpd.GeoDataFrame:
     """``n`` irregular, star-shaped 图斑 (always valid) in EPSG:4527.
 
     ``scatter`` (the specification): centres uniform over the county, 0.05-3 ha, so they
     overlap where dense. ``tiled``: no two overlap; each lies in its own cell of a grid over the
     county, so its size is capped by the cell (at 1M every one is ~0.05 ha, at 100k <= ~0.5 ha).
     """
-    rng = np.random.default_rng([seed, n] if layout == "scatter" else [seed, n, 1])
-    minx, miny, maxx, maxy = county_box()
-    k = rng.integers(8, 17, n)  # vertices per ring
+    rng = np.random.default_rng(_seed([seed, n] if layout == "scatter" else [seed, n, 1], k))
+    county = COUNTIES[k]
+    minx, miny, maxx, maxy = county_box(k)
+    vertices = rng.integers(8, 17, n)  # vertices per ring
     area = np.exp(rng.uniform(np.log(500.0), np.log(30_000.0), n))  # 0.05-3 ha, log-uniform
     if layout == "scatter":
         cx = rng.uniform(minx + 50, maxx - 50, n)
@@ -125,7 +148,7 @@ def make_parcels(n: int, seed: int = SEED, layout: str = "scatter") -> gpd.GeoDa
         reach = np.full(n, 0.38 * side)  # jitter + reach < half a cell: no overlap
     geoms = np.empty(n, dtype=object)
     for kk in range(8, 17):
-        idx = np.flatnonzero(k == kk)
+        idx = np.flatnonzero(vertices == kk)
         m = len(idx)
         step = 2 * np.pi / kk
         theta = (
@@ -142,8 +165,8 @@ def make_parcels(n: int, seed: int = SEED, layout: str = "scatter") -> gpd.GeoDa
     jcmj = np.round(shapely.area(geoms), 2)
     return gpd.GeoDataFrame(
         {
-            "TBBH": _codes(n),
-            "XZQDM": np.full(n, COUNTY, dtype=object),
+            "TBBH": _codes(n, county),
+            "XZQDM": np.full(n, county, dtype=object),
             "BHLX": np.asarray(BHLX, dtype=object)[rng.integers(0, len(BHLX), n)],
             "JCMJ": jcmj,
         },
@@ -152,10 +175,12 @@ def make_parcels(n: int, seed: int = SEED, layout: str = "scatter") -> gpd.GeoDa
     )
 
 
-def make_references(seed: int = SEED) -> dict[str, gpd.GeoDataFrame]:
-    """Townships, villages and farmland in EPSG:4490 (built in EPSG:4527 metres)."""
-    rng = np.random.default_rng([seed, 1])
-    minx, miny, maxx, maxy = county_box()
+def make_references(seed: int = SEED, k: int = 0) -> dict[str, gpd.GeoDataFrame]:
+    """County ``k``'s townships, villages and farmland in EPSG:4490 (built in EPSG:4527
+    metres)."""
+    rng = np.random.default_rng(_seed([seed, 1], k))
+    county = COUNTIES[k]
+    minx, miny, maxx, maxy = county_box(k)
     box = shapely.box(minx, miny, maxx, maxy)
     lo, hi = np.array([minx, miny]), np.array([maxx, maxy])
 
@@ -165,7 +190,7 @@ def make_references(seed: int = SEED) -> dict[str, gpd.GeoDataFrame]:
     town_of = np.argmin(((vseeds[:, None, :] - tseeds[None, :, :]) ** 2).sum(-1), axis=1)
     present = np.unique(town_of)  # a township seed nearest no village seed is dropped
     towns = np.array([shapely.union_all(villages[town_of == t]) for t in present], dtype=object)
-    town_code = {t: f"{COUNTY}{i + 1:03d}" for i, t in enumerate(present)}
+    town_code = {t: f"{county}{i + 1:03d}" for i, t in enumerate(present)}
     vnames = [a + b + c for a in _VILLAGE_A for b in _VILLAGE_B for c in _VILLAGE_C]
     vnames = np.asarray(vnames, dtype=object)[rng.permutation(len(vnames))[:N_VILLAGES]] + "村"
     within = np.zeros(N_VILLAGES, int)
@@ -192,7 +217,7 @@ def make_references(seed: int = SEED) -> dict[str, gpd.GeoDataFrame]:
         "village": frame({"ZLDWDM": vcode, "ZLDWMC": vnames}, villages),
         "farmland": frame(
             {
-                "JBNTTBBH": [f"{COUNTY}{i:07d}" for i in range(1, N_FARMLAND + 1)],
+                "JBNTTBBH": [f"{county}{i:07d}" for i in range(1, N_FARMLAND + 1)],
                 "DLBM": np.asarray(DLBM, dtype=object)[rng.integers(0, 3, N_FARMLAND)],
             },
             farmland,
@@ -221,6 +246,54 @@ def ensure(n: int, *, quiet: bool = False, layout: str = "scatter") -> dict[str,
     return {**REF_PATHS, "parcels": path}
 
 
+def province_paths(counties: int, n: int) -> dict[str, Path]:
+    """The files of a province-like delivery: K counties of ``n`` 图斑 each."""
+    refs = {k: OUT / f"province-{counties}-{p.name}" for k, p in REF_PATHS.items()}
+    return {**refs, "parcels": OUT / f"province-{counties}x{n}.gpkg"}
+
+
+def ensure_province(counties: int, n: int, *, quiet: bool = False) -> dict[str, Path]:
+    """Build the province's files if missing, a county at a time (appended to a temporary
+    file each, renamed when whole, so an interrupted run leaves no half file)."""
+    if not 1 <= counties <= len(COUNTIES):
+        raise SystemExit(f"--counties must be 1-{len(COUNTIES)} (唐山市's counties)")
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
+    paths = province_paths(counties, n)
+    layers = {"township": "township", "village": "village", "farmland": "farmland"}
+    todo = [kind for kind in (*layers, "parcels") if not paths[kind].exists()]
+    if not todo:
+        return paths
+    tmp = {kind: paths[kind].with_name(paths[kind].stem + ".tmp.gpkg") for kind in todo}
+    for t in tmp.values():
+        t.parent.mkdir(parents=True, exist_ok=True)
+        t.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    for k in range(counties):
+        if any(kind in tmp for kind in layers):
+            for kind, frame in make_references(k=k).items():
+                if kind in tmp:
+                    # A township (a union of villages) may be in parts: the layer is typed
+                    # by the first county written, so make every county's multi.
+                    pyogrio.write_dataframe(
+                        frame,
+                        tmp[kind],
+                        layer=kind,
+                        driver="GPKG",
+                        append=k > 0,
+                        promote_to_multi=True,
+                    )
+        if "parcels" in tmp:
+            frame = make_parcels(n, k=k)
+            pyogrio.write_dataframe(
+                frame, tmp["parcels"], layer="tuban", driver="GPKG", append=k > 0
+            )
+            del frame
+        say(f"county {k + 1}/{counties} ({COUNTIES[k]}) written, {time.perf_counter() - t0:.0f} s")
+    for kind, t in tmp.items():
+        os.replace(t, paths[kind])
+    return paths
+
+
 def summary(n: int, layout: str = "scatter") -> dict[str, float]:
     """Overlap statistics of the generated 图斑 (how hard in-file linking is on this data)."""
     frame = pyogrio.read_dataframe(parcels_path(n, layout), use_arrow=True)
@@ -242,7 +315,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, action="append", help="number of 图斑 (repeatable)")
     ap.add_argument("--layout", choices=LAYOUTS, default="scatter", help="see make_parcels")
     ap.add_argument("--summary", action="store_true", help="print overlap statistics")
+    ap.add_argument(
+        "--counties", type=int, help="a province-like delivery of this many counties of n each"
+    )
     args = ap.parse_args()
+    if args.counties:
+        for n in args.n or [100_000]:
+            print({k: str(v) for k, v in ensure_province(args.counties, n).items()})
+        return
     for n in args.n or [100_000]:
         paths = ensure(n, layout=args.layout)
         print({k: str(v) for k, v in paths.items()})
