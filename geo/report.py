@@ -83,9 +83,7 @@ class ImportReport:
     batch_id: int | None = None
     created: bool | None = None
 
-    def add_rows(
-        self, kind: str, entries: Iterable[Any], total: int | None = None
-    ) -> None:
+    def add_rows(self, kind: str, entries: Iterable[Any], total: int | None = None) -> None:
         """Count ``total`` more entries of list ``kind`` (default: as many as ``entries``) and
         keep the REPORT_ROWS lowest rows of the list and ``entries``, in row order.
 
