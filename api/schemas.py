@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from geo.inputs import MAX_COUNT, MAX_NAME, MAX_NOTE, text_problem
 from geo.jobs import JobKind, JobState
@@ -350,11 +351,31 @@ class ImportReportPublic(BaseModel):
     rejected: list[dict[str, Any]] | None = None
     links: list[dict[str, Any]] | None = None
     outside: list[dict[str, Any]] | None = None
+    repaired_count: int | None = Field(None, description="exact total; `repaired` lists the first")
+    rejected_count: int | None = Field(None, description="exact total; `rejected` lists the first")
+    links_count: int | None = Field(None, description="exact total; `links` lists the first")
+    outside_count: int | None = Field(None, description="exact total; `outside` lists the first")
+    link_reasons: dict[str, int] | None = None
     hints: dict[str, Any] | None = None
     warnings: list[str] | None = None
     seconds: dict[str, float] | None = None
     batch_id: int | None = None
     created: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counted(cls, data: Any) -> Any:
+        """A report stored before the lists were capped lists every entry: its counts."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for kind in ("repaired", "rejected", "links", "outside"):
+            if isinstance(data.get(kind), list):
+                data.setdefault(f"{kind}_count", len(data[kind]))
+        if isinstance(data.get("links"), list) and "link_reasons" not in data:
+            reasons = (str(k.get("reason")) for k in data["links"] if isinstance(k, dict))
+            data["link_reasons"] = dict(Counter(reasons))
+        return data
 
 
 # --- the web map's helpers ------------------------------------------------------------------

@@ -35,7 +35,7 @@ from geo.layers import ParcelLayer, crs_label, json_column, resolve_crs, set_dup
 from geo.linking import Link, duplicates_in_file, link_to_existing
 from geo.memory import map_in_slices
 from geo.readers import RawLayer, open_source, read_raw
-from geo.report import ImportReport, RowNote
+from geo.report import ImportReport, RowNote, lowest, lowest_at
 from geo.text_columns import scrub_frame
 
 # Everything Tuban manages lies in China; a reprojected 图斑 outside this box means the file's
@@ -258,10 +258,9 @@ def reproject(
     for i in _too_small(lonlat, skip=rejected):
         rejected.setdefault(int(i), f"椭球面积不足 {MIN_AREA_M2} 平方米")
     codes = f.codes
-    report.repaired = [
-        RowNote(i + 1, codes[i] or None, r) for i, r in sorted(fixed.repaired.items())
-    ]
-    report.rejected = [RowNote(i + 1, codes[i] or None, r) for i, r in sorted(rejected.items())]
+    for kind, notes in (("repaired", fixed.repaired), ("rejected", rejected)):
+        entries = [RowNote(i + 1, codes[i] or None, notes[i]) for i in lowest(notes)]
+        report.add_rows(kind, entries, len(notes))
     if refuse and rejected and (not accept_partial or len(rejected) == len(f.frame)):
         # With every row refused there is nothing partial to accept: an empty batch would
         # only hide that the whole file is unusable.
@@ -360,13 +359,17 @@ def summarise(layer: ParcelLayer, hints: pd.DataFrame) -> None:
     report, frame = layer.report, layer.frame
     report.hints = hint_summary(hints)
     share = hints["outside_share"]
-    outside = share.fillna(0).to_numpy() > OUTSIDE_LISTED
-    report.outside = [
-        {"row": int(r), "code": c, "outside_share": float(s)}
-        for r, c, s in zip(
-            frame["row"][outside], frame["code"][outside], share[outside], strict=True
-        )
-    ]
+    outside = np.flatnonzero(share.fillna(0).to_numpy() > OUTSIDE_LISTED)
+    rows, codes = frame["row"].to_numpy(), frame["code"].to_numpy()
+    listed = outside[lowest_at(rows[outside])]
+    report.add_rows(
+        "outside",
+        (
+            {"row": int(rows[i]), "code": codes[i], "outside_share": float(share.iloc[i])}
+            for i in listed
+        ),
+        len(outside),
+    )
 
 
 def hint_summary(h: pd.DataFrame) -> dict[str, int]:
@@ -446,7 +449,7 @@ def raise_rejected(
     first = report.rejected[0]
     field = next((c for c in cols.values() if first.reason.startswith(f"字段 {c} ")), "geometry")
     cls = InvalidValue if field != "geometry" else InvalidGeometry
-    more = f"（共 {len(report.rejected)} 行有问题）" if len(report.rejected) > 1 else ""
+    more = f"（共 {report.rejected_count} 行有问题）" if report.rejected_count > 1 else ""
     raise cls(
         f"第 {first.row} 行：{first.reason}{more}；"
         + (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from pyproj.exceptions import CRSError
 
 from geo.crs import Jurisdiction, guess_crs, to_lonlat_bounds
 from geo.errors import MissingCRS, UnreadableFile
-from geo.report import ImportReport
+from geo.report import ImportReport, lowest_at
 
 # A guessed CRS must put the data within this distance of the county's bounding box.
 GUESS_MARGIN_DEG = 0.25
@@ -75,8 +76,9 @@ def set_duplicates(layer: ParcelLayer, dup_of: np.ndarray, why: list[str]) -> No
 def _note_duplicates(
     report: ImportReport, rows: np.ndarray, codes: np.ndarray, dup_of: np.ndarray, why: list[str]
 ) -> None:
-    for i in np.flatnonzero(dup_of >= 0):
-        report.links.append(
+    dups = np.flatnonzero(dup_of >= 0)
+    report.add_links(
+        (
             {
                 "row": int(rows[i]),
                 "code": codes[i],
@@ -84,7 +86,10 @@ def _note_duplicates(
                 "reason": f"in_file_{why[i]}",
                 "iou": None,
             }
-        )
+            for i in dups[lowest_at(rows[dups])]
+        ),
+        Counter(f"in_file_{why[i]}" for i in dups),
+    )
 
 
 def crs_label(crs: CRS) -> str:

@@ -20,7 +20,7 @@ from geo.errors import InvalidGeometry, InvalidValue
 from geo.geometry import clean_geometries
 from geo.layers import jsonable_records, resolve_crs
 from geo.readers import open_source, read_raw
-from geo.report import ImportReport, RowNote
+from geo.report import ImportReport, RowNote, lowest
 
 
 class RefKind(StrEnum):
@@ -106,7 +106,11 @@ def read_reference(
             field="geometry",
             rejected=len(cleaned.rejected),
         )
-    report.repaired = [RowNote(i + 1, None, r) for i, r in sorted(cleaned.repaired.items())]
+    report.add_rows(
+        "repaired",
+        [RowNote(i + 1, None, cleaned.repaired[i]) for i in lowest(cleaned.repaired)],
+        len(cleaned.repaired),
+    )
     cols = [c for c in frame.columns if c != "geometry"]
     id_aliases, label_aliases = REF_FIELDS[kind]
     id_col, label_col = _pick(cols, id_aliases), _pick(cols, label_aliases)

@@ -333,7 +333,9 @@ def _import(runner: JobRunner, job: Mapping[str, Any], progress: Any) -> dict[st
         chunk_rows=services.settings.import_chunk_rows,
         progress=progress,
     )
-    rejected = len((row.get("report") or {}).get("rejected") or [])
+    rep = row.get("report") or {}
+    # The stored list is capped; the count is exact (absent from reports stored before).
+    rejected = rep.get("rejected_count", len(rep.get("rejected") or []))
     return {"batch_id": row["id"], "created": created, "rejected": rejected}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from geo.hints import HINT_COLUMNS
 from geo.layers import ParcelLayer, Progress, no_progress
 from geo.linking import Link
 from geo.model import State
+from geo.report import lowest_by
 from storage import daily_counts, spatial
 from storage.bulk import analyze, bind_constant, indexes_deferred, insert_rows, to_json
 from storage.tables import batches, cases, reissues
@@ -194,10 +196,14 @@ def _refuse_same_name(conn: Connection, batch: Prepared) -> None:
 def _note_links(batch: Prepared) -> None:
     """Each link to an earlier case, in the report."""
     report = batch.layer.report
-    found = _gather(batch, np.array([k.row for k in batch.links], dtype=int), ("row", "code"))
-    for k in batch.links:
+    # A layer's rows are in file order: its lowest rows are the lowest file rows, the only
+    # links the report lists (the writer uses batch.links, all of them).
+    listed = lowest_by(batch.links, lambda k: k.row)
+    found = _gather(batch, np.array([k.row for k in listed], dtype=int), ("row", "code"))
+    entries = []
+    for k in listed:
         row_no, code = found[k.row]
-        report.links.append(
+        entries.append(
             {
                 "row": int(row_no),
                 "code": code,
@@ -206,6 +212,7 @@ def _note_links(batch: Prepared) -> None:
                 "iou": k.iou,
             }
         )
+    report.add_links(entries, Counter(f"{k.kind}_{k.reason}" for k in batch.links))
 
 
 def _insert_batch(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ from geo.linking import Link, link_to_existing, resolve_duplicates
 from geo.memory import release_free_memory
 from geo.prejudge import Prejudge
 from geo.readers import pick_layer
-from geo.report import ImportReport, RowNote
+from geo.report import ImportReport, RowNote, lowest_at
 from storage.batch_writer import Part, Prepared
 from storage.refs import RefStore
 from storage.repository import CaseStore
@@ -145,7 +146,7 @@ def prepare_chunked(
         if first is None:
             first = (part.fields, part.attributes_kept)
             report.encoding, report.fields = part.encoding, dict(part.fields)
-        refused = refused or (bool(part.rejected) and not options.accept_partial)
+        refused = refused or (part.rejected_count > 0 and not options.accept_partial)
         if not refused and len(located.rows):
             side = _halo_rows(source, own, options, crs)
             spill = spill_dir / f"chunk-{k:05d}.pickle"
@@ -162,13 +163,12 @@ def prepare_chunked(
     report.read = n
     scrub = [scrub_warning(found.scrubbed)] if found.scrubbed else []
     report.warnings = found.read_notes + scrub + crs_notes + found.late_notes
-    report.repaired.sort(key=lambda r: r.row)
-    report.rejected.sort(key=lambda r: r.row)
-    if report.rejected and (not options.accept_partial or len(report.rejected) == n):
-        raise_rejected(report, source.name, first[0], none_left=len(report.rejected) == n)
+    # The row lists are merged in row order, whatever order the chunks came in (add_rows).
+    rejected = report.rejected_count
+    if rejected and (not options.accept_partial or rejected == n):
+        raise_rejected(report, source.name, first[0], none_left=rejected == n)
     report.attributes_kept = first[1]
     report.source_crs = crs_label(crs[0])
-    report.outside.sort(key=lambda o: o["row"])
     return _whole_file(source, meta, sha, report, found)
 
 
@@ -224,12 +224,10 @@ def _renumbered(note: RowNote, rows: np.ndarray) -> RowNote:
 def _merge(report: ImportReport, part: ImportReport, found: _Found) -> None:
     """A chunk's report into the file's: its row notes, counts and seconds."""
     found.late_notes += [w for w in part.warnings if w not in found.late_notes]
-    report.repaired += part.repaired
-    report.rejected += part.rejected
+    report.merge_rows(part)
     report.points += part.points
     for key, value in part.hints.items():
         report.hints[key] = report.hints.get(key, 0) + value
-    report.outside += part.outside
     for key, secs in part.seconds.items():
         report.seconds[key] = report.seconds.get(key, 0.0) + secs
 
@@ -358,10 +356,12 @@ def _note_duplicates(
     dups = np.flatnonzero(dup_of >= 0)
     if not len(dups):
         return
+    reasons = Counter(f"in_file_{why[i]}" for i in dups)
+    dups = dups[lowest_at(kept[dups])]  # only these are listed; reasons counts them all
     mine = codes.take(pa.array(dups)).to_pylist()
     roots = codes.take(pa.array(dup_of[dups])).to_pylist()
-    for i, code, root in zip(dups.tolist(), mine, roots, strict=True):
-        report.links.append(
+    report.add_links(
+        (
             {
                 "row": int(kept[i] + 1),
                 "code": code,
@@ -369,7 +369,10 @@ def _note_duplicates(
                 "reason": f"in_file_{why[i]}",
                 "iou": None,
             }
-        )
+            for i, code, root in zip(dups.tolist(), mine, roots, strict=True)
+        ),
+        reasons,
+    )
 
 
 def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pyogrio
 from typer.testing import CliRunner
 
@@ -105,6 +107,26 @@ def test_import_writes_json_and_html_report_and_ref_commands(tmp_path):
     assert js["hints"]["located"] == 3
     page = (out / "batch-1-2019Q3-mining.html").read_text(encoding="utf-8")
     assert "图斑导入报告" in page and "推断" in page
+
+
+def test_import_counts_every_shared_site_past_the_report_cap(tmp_path, monkeypatch):
+    import geo.report
+
+    monkeypatch.setattr(geo.report, "REPORT_ROWS", 1)
+    db = tmp_path / "cli.sqlite"
+    src = factories.write(factories.squares(4), tmp_path / "ks.gpkg")
+    assert runner.invoke(app, ["import", str(src), *META, "--db", str(db)]).exit_code == 0
+    land = [*META]
+    land[1] = "land"
+    again = factories.squares(4)
+    again["TBBH"] = [f"130208TD2019Q3{i:03d}" for i in range(4)]  # the same sites, new codes
+    src = factories.write(again, tmp_path / "td.gpkg")
+    out = tmp_path / "reports"
+    r = runner.invoke(app, ["import", str(src), *land, "--db", str(db), "--report-dir", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "与其他项目同一地块 4" in r.output
+    js = json.loads((out / "batch-2-2019Q3-land.json").read_text(encoding="utf-8"))
+    assert len(js["links"]) == 1 and js["links_count"] == 4
 
 
 def test_user_add_list_and_passwd(tmp_path):

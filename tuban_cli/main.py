@@ -105,9 +105,14 @@ def import_cmd(
 def _print_batch(row: dict, created: bool) -> None:
     verb = "已导入" if created else "已存在（未重复导入）"
     label = Programme(row["programme"]).label
-    rep = row.get("report") or {}
     new = row.get("new_cases") if row.get("new_cases") is not None else row["feature_count"]
-    sites = sum(1 for k in rep.get("links", []) if str(k.get("reason", "")).startswith("site_"))
+    sites = 0
+    if row.get("report"):
+        from geo.report import ImportReport
+
+        # By the exact counts: the report's list of links is capped.
+        reasons = ImportReport.from_dict(row["report"]).link_reasons
+        sites = sum(n for reason, n in reasons.items() if reason.startswith("site_"))
     typer.echo(
         f"{verb} 批次 #{row['id']} {row['period']} {label}：{row['feature_count']} 个图斑"
         f"（新建案件 {new}，重复下发并入已有案件 {row['feature_count'] - new}，"

@@ -160,3 +160,19 @@ def test_references_upload_list_and_features(client, tmp_path):
     assert case["hints"]["farmland_m2"] == pytest.approx(5000, rel=5e-3)
     assert any("永久基本农田" in n for n in case["hint_notes"])
     assert case["issuances"][0]["reason"] == "first"
+
+
+def test_a_report_stored_before_the_cap_is_served_with_its_counts():
+    from api.schemas import ImportReportPublic
+
+    old = {
+        "file": "old.gpkg",
+        "rejected": [{"row": 2, "code": None, "reason": "面积为零"}],
+        "links": [{"row": 3, "reason": "site_overlap"}, {"row": 5, "reason": "site_overlap"}],
+        "outside": [],
+    }
+    got = ImportReportPublic.model_validate(old)
+    assert (got.rejected_count, got.links_count, got.outside_count) == (1, 2, 0)
+    assert got.repaired_count is None and got.link_reasons == {"site_overlap": 2}
+    new = ImportReportPublic.model_validate({**old, "rejected_count": 1200})
+    assert new.rejected_count == 1200

@@ -201,3 +201,22 @@ def test_an_import_job_takes_files_as_large_as_the_import_route(client, tmp_path
     job = _import(client, big)
     assert job.status_code == 202, job.text
     assert job.json()["state"] == "succeeded", job.json()["error"]
+
+
+def test_an_import_job_counts_every_rejected_row_past_the_report_cap(client, tmp_path, monkeypatch):
+    import geo.report
+
+    monkeypatch.setattr(geo.report, "REPORT_ROWS", 5)
+    f = factories.squares(12)
+    for i in range(1, 9):  # rows 2..9
+        f.loc[i, "geometry"] = factories.degenerate()
+    path = factories.write(f, tmp_path / "many_bad.gpkg")
+    job = _import(client, path, accept_partial="true").json()
+    assert job["state"] == "succeeded", job
+    assert job["result"]["rejected"] == 8
+    batch_id = job["result"]["batch_id"]
+    report = client.get(f"/api/batches/{batch_id}/report").json()
+    assert report["rejected_count"] == 8
+    assert [r["row"] for r in report["rejected"]] == [2, 3, 4, 5, 6]
+    page = client.get(f"/api/batches/{batch_id}/report.html").text
+    assert "<th>拒绝导入</th><td>8</td>" in page and "仅列出前 5 条，共 8 条" in page

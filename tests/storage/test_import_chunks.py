@@ -14,9 +14,11 @@ from shapely import affinity, box
 from sqlalchemy import select
 
 import geo.prejudge
+import geo.report
 import storage.import_chunks
 from geo.chunking import halo, spatial_chunks
 from geo.errors import ImportError_
+from geo.report import ImportReport
 from storage.engine import make_engine, migrate, sqlite_url
 from storage.imports import import_file
 from storage.repository import CaseStore
@@ -197,3 +199,46 @@ def test_only_large_files_of_random_access_formats_are_chunked(tmp_path):
     assert chunked_source(gpkg, "p.gpkg", None, 300) is None
     geojson = factories.write(gpd.read_file(gpkg), tmp_path / "p.geojson")
     assert chunked_source(geojson, "p.geojson", None, 10) is None
+
+
+def test_a_capped_report_lists_the_lowest_rows_of_each_list_with_exact_totals(
+    two_stores, tmp_path, monkeypatch
+):
+    f = gpd.read_file(parcels_file(tmp_path / "refs1"))
+    bad = list(range(1490, 0, -124))  # 12 rows, spread over the chunks
+    f.loc[bad, "TBBH"] = ""
+    path = factories.write(f, tmp_path / "many_bad.gpkg")
+    whole_store, chunked_store = two_stores
+    full, _ = import_file(whole_store, path, meta(), actor="t", now=NOW, accept_partial=True)
+    monkeypatch.setattr(geo.report, "REPORT_ROWS", 5)
+    capped, _ = import_file(
+        chunked_store, path, meta(), actor="t", now=NOW, chunk_rows=SMALL, accept_partial=True
+    )
+    want, got = full["report"], capped["report"]
+    assert [r["row"] for r in want["rejected"]] == sorted(b + 1 for b in bad)
+    for kind in ("rejected", "links", "outside"):
+        assert len(want[kind]) > 5, kind  # the data have more than the cap of each
+        assert got[f"{kind}_count"] == want[f"{kind}_count"] == len(want[kind]), kind
+        rows = sorted(e["row"] for e in want[kind])[:5]
+        assert [e["row"] for e in got[kind]] == rows, kind
+    assert got["link_reasons"] == want["link_reasons"]
+    assert sum(got["link_reasons"].values()) == full["feature_count"] - full["new_cases"]
+    page = ImportReport.from_dict(got).to_html()
+    assert f"<th>拒绝导入</th><td>{len(bad)}</td>" in page
+    assert f"仅列出前 5 条，共 {len(bad)} 条" in page
+
+
+def test_a_file_of_rejected_rows_only_is_refused_though_the_list_is_capped(
+    two_stores, tmp_path, monkeypatch
+):
+    f = gpd.read_file(parcels_file(tmp_path / "refs1", n=400))
+    f["TBBH"] = ""
+    path = factories.write(f, tmp_path / "all_bad.gpkg")
+    monkeypatch.setattr(geo.report, "REPORT_ROWS", 5)
+    with pytest.raises(ImportError_) as caught:
+        import_file(
+            two_stores[0], path, meta(), actor="t", now=NOW, chunk_rows=SMALL, accept_partial=True
+        )
+    assert "没有可导入的行" in str(caught.value) and "共 400 行有问题" in str(caught.value)
+    with two_stores[0].engine.connect() as conn:
+        assert conn.execute(select(batches.c.id)).first() is None
