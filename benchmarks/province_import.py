@@ -51,6 +51,7 @@ from import_bench import (  # noqa: E402
     _wait,
     peak_mb,
     reset_peak,
+    rss_mb,
 )
 
 PG_URL = os.environ.get("TUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -102,12 +103,23 @@ def phase_full(args: argparse.Namespace) -> dict:
     path = make_data.province_paths(args.counties, args.n)["parcels"]
     chunk_rows = args.chunk_rows or 10**12  # 0: the whole file at once
     tracker = _StageTracker()
+    t_start, last = time.perf_counter(), {"stage": "", "at": 0.0}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        # A line on stderr now and then, so a run the cgroup kills still says how far it got.
+        tracker.progress(stage, done, total)
+        now = time.perf_counter() - t_start
+        if stage != last["stage"] or now - last["at"] >= 30 or done == total:
+            last.update(stage=stage, at=now)
+            print(f"    {now:7.1f} s  {stage} {done}/{total}  RSS {rss_mb():.0f} MB "
+                  f"(peak {peak_mb():.0f} MB)", file=sys.stderr, flush=True)  # fmt: skip
+
     reset_peak()
     t0, c0 = time.perf_counter(), time.process_time()
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     tracker.start()
     batch, _ = import_file(
-        store, path, meta, actor="bench", now=NOW, chunk_rows=chunk_rows, progress=tracker.progress
+        store, path, meta, actor="bench", now=NOW, chunk_rows=chunk_rows, progress=progress
     )
     tracker.stop()
     seconds = time.perf_counter() - t0

@@ -12,7 +12,7 @@ kept incrementally.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
@@ -165,32 +165,25 @@ def book_issued(
     day: date,
     programme: str,
     period: str,
-    townships: Sequence[str | None] | None,
-    n: int,
+    by_township: Mapping[str, int],
 ) -> None:
-    """Count an import's new 图斑 (their township codes, or None) as issued on ``day``."""
-    if n == 0:
-        return
-    if townships is None:
-        codes, counts_ = np.array([""], dtype=object), np.array([n])
-    else:
-        keys = np.array(["" if t is None else str(t) for t in townships], dtype=object)
-        codes, counts_ = np.unique(keys, return_counts=True)
-    _upsert(
-        conn,
-        [
-            {
-                "day": day,
-                "programme": programme,
-                "period": period,
-                "township_code": str(c),
-                "flag": "issued",
-                "n": int(k),
-                "area_m2": 0.0,
-            }
-            for c, k in zip(codes, counts_, strict=True)
-        ],
-    )
+    """Count an import's new 图斑 as issued on ``day``: how many in each township (by code;
+    "" for none)."""
+    rows = [
+        {
+            "day": day,
+            "programme": programme,
+            "period": period,
+            "township_code": str(code),
+            "flag": "issued",
+            "n": int(n),
+            "area_m2": 0.0,
+        }
+        for code, n in sorted(by_township.items())
+        if n
+    ]
+    if rows:
+        _upsert(conn, rows)
 
 
 def counts(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame:

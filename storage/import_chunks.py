@@ -28,6 +28,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyogrio
 import shapely
@@ -63,6 +64,8 @@ from storage.repository import CaseStore
 # keep a chunk near 0.7 GB, leaving room under a 3 GB ceiling for the per-row arrays that grow
 # with the file (boxes, codes, pairs: ~90 bytes a 图斑).
 CHUNK_ROWS = 250_000
+# What the write stage reads of every row more than once (storage.batch_writer.Part).
+SUMMARY_COLUMNS = ("row", "code", "area_m2")
 # Drivers that read a feature by id without scanning the file (GDAL's random access).
 RANDOM_ACCESS = frozenset({"ESRI Shapefile", "GPKG", "OpenFileGDB", "FlatGeobuf"})
 
@@ -286,9 +289,21 @@ def _prepare_chunk(
     found.links += [(int(positions[k.row]), k) for k in links]
     found.positions.append(positions)
     found.codes.append(pa.array(codes.tolist(), type=pa.large_string()))
+    frame = parcels.frame
     with spill.open("wb") as fh:
-        pickle.dump((positions, parcels.frame, judged.hints), fh, protocol=5)
+        pickle.dump((frame, judged.hints), fh, protocol=5)
+    # The columns the write reads several times, apart: a few MB, where the whole chunk
+    # costs a second or more to read back (geometries, attribute text).
+    summary = pd.DataFrame({c: frame[c].to_numpy() for c in SUMMARY_COLUMNS})
+    hints = judged.hints[["township_code"]] if judged.hints is not None else None
+    bounds = tuple(float(v) for v in frame.total_bounds) if len(frame) else None
+    with _summary_path(spill).open("wb") as fh:
+        pickle.dump((summary, hints, bounds), fh, protocol=5)
     found.spills.append(spill)
+
+
+def _summary_path(spill: Path) -> Path:
+    return spill.with_suffix(".summary.pickle")
 
 
 def _whole_file(
@@ -314,12 +329,21 @@ def _whole_file(
     )
     links = [k for k in links if dup_of[k.row] < 0]
     spills = list(found.spills)
+    indexes = [np.searchsorted(kept_sorted, positions) for positions in found.positions]
 
-    def parts() -> Iterator[Part]:
-        for spill in spills:
+    def parts(wanted: np.ndarray | None) -> Iterator[Part]:
+        for spill, index in zip(spills, indexes, strict=True):
+            if wanted is not None and not wanted[index].any():
+                continue  # nothing this pass wants: not read back at all
             with spill.open("rb") as fh:
-                positions, frame, hints = pickle.load(fh)  # noqa: S301 - our own temporary file
-            yield Part(np.searchsorted(kept_sorted, positions), frame, hints)
+                frame, hints = pickle.load(fh)  # noqa: S301 - our own temporary file
+            yield Part(index, frame, hints)
+
+    def summaries() -> Iterator[Part]:
+        for spill, index in zip(spills, indexes, strict=True):
+            with _summary_path(spill).open("rb") as fh:
+                frame, hints, bounds = pickle.load(fh)  # noqa: S301 - our own temporary file
+            yield Part(index, frame, hints, bounds)
 
     empty = gpd.GeoDataFrame({"row": [], "code": []}, geometry=[], crs=CGCS2000)
     layer = ParcelLayer(empty, source.name, report.source_crs, report.encoding, report)
@@ -331,6 +355,7 @@ def _whole_file(
         hints=None,
         hint_layers=found.hint_layers,
         parts=parts,
+        summaries=summaries,
         dup_of=dup_of,
         rows=len(kept_sorted),
     )

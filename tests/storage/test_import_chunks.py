@@ -22,7 +22,7 @@ from geo.report import ImportReport
 from storage.engine import make_engine, migrate, sqlite_url
 from storage.imports import import_file
 from storage.repository import CaseStore
-from storage.tables import batches, cases, reissues
+from storage.tables import batches, cases, indicator_daily, reissues
 from tests import factories
 from tests.conftest import NOW, _drop_schema, _pg_schema_url
 from tests.storage.test_parallel_prejudge import X, Y, load_references, meta, parcels_file
@@ -101,12 +101,23 @@ def stored(store: CaseStore, batch_id: int) -> dict[str, Any]:
         v = {k: m[k] for k in m if k not in ("id", "case_id", "batch_id")}
         v["case"] = code_of[m["case_id"]]
         re_rows[m["row"]] = v
+    with store.engine.connect() as conn:
+        q = select(indicator_daily.c.township_code, indicator_daily.c.n).where(
+            indicator_daily.c.flag == "issued", indicator_daily.c.period == b["period"]
+        )
+        issued = dict(conn.execute(q).all())
     report = dict(b.pop("report"))
     report.pop("seconds")
     report.pop("batch_id")
     for k in ("id", "imported_at"):
         b.pop(k)
-    return {"batch": b, "report": report, "cases": case_rows, "reissues": re_rows}
+    return {
+        "batch": b,
+        "report": report,
+        "cases": case_rows,
+        "reissues": re_rows,
+        "issued": issued,
+    }
 
 
 def import_both(two_stores, path: Path, *, accept_partial: bool = False):
@@ -141,6 +152,12 @@ def test_chunked_import_stores_what_the_whole_import_stores(two_stores, tmp_path
     for code, row in whole["cases"].items():
         assert chunked["cases"][code] == row, code
     assert chunked["reissues"] == whole["reissues"]
+    # The goal tables' issued counts, by township, are the new cases'.
+    by_town: dict[str, int] = {}
+    for row in whole["cases"].values():
+        by_town[row["township_code"] or ""] = by_town.get(row["township_code"] or "", 0) + 1
+    assert len(by_town) > 1
+    assert chunked["issued"] == whole["issued"] == by_town
     # The data exercise what the chunks must get right across their borders.
     reasons = {r["reason"] for r in whole["reissues"].values()}
     assert {"in_file_duplicate", "reissue_same_code", "reissue_overlap"} <= reasons
