@@ -25,9 +25,7 @@ def feature_collection(
     members: dict[str, Any] | None = None,
 ) -> bytes:
     """``feature_collection_text`` of shapely geometries."""
-    return feature_collection_text(
-        geometry_texts(geometries), properties, ids=ids, members=members
-    )
+    return feature_collection_text(geometry_texts(geometries), properties, ids=ids, members=members)
 
 
 def feature_collection_text(

