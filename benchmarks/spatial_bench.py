@@ -7,9 +7,10 @@ village-sized views (1/500 of the county, the size of a village: ~200 图斑 at 
 1M), each query is timed:
 
 * ``count``: how many 图斑 of the batch are in the view (``MapView.count``);
-* ``page+GeoJSON``: the view's 图斑 with their case rows, geometries decoded and written as
-  GeoJSON (``MapView.page`` and ``shapely.to_geojson``, as ``GET /api/batches/{id}/features``
-  does);
+* ``page+GeoJSON``: the view's 图斑 with their whole case rows, geometries decoded and written
+  as GeoJSON (``MapView.page`` and ``shapely.to_geojson``, as ``GET /api/batches/{id}/features``
+  did before issue 13); with ``--api`` also ``route's page+body``, what the route does now
+  (the route's columns, geometry as GeoJSON text, the FeatureCollection by orjson);
 * ``county count``: the whole county in view, as the map asks before it draws anything:
   ``count_upto`` the map's cap of 3 000 (what the API runs now) and a full count (before).
 
