@@ -7,9 +7,10 @@ village-sized views (1/500 of the county, the size of a village: ~200 图斑 at 
 1M), each query is timed:
 
 * ``count``: how many 图斑 of the batch are in the view (``MapView.count``);
-* ``page+GeoJSON``: the view's 图斑 with their case rows, geometries decoded and written as
-  GeoJSON (``MapView.page`` and ``shapely.to_geojson``, as ``GET /api/batches/{id}/features``
-  does);
+* ``page+GeoJSON``: the view's 图斑 with their whole case rows, geometries decoded and written
+  as GeoJSON (``MapView.page`` and ``shapely.to_geojson``, as ``GET /api/batches/{id}/features``
+  did before issue 13); with ``--api`` also ``route's page+body``, what the route does now
+  (the route's columns, geometry as GeoJSON text, the FeatureCollection by orjson);
 * ``county count``: the whole county in view, as the map asks before it draws anything:
   ``count_upto`` the map's cap of 3 000 (what the API runs now) and a full count (before).
 
@@ -60,12 +61,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import make_data  # noqa: E402
 from sqlalchemy import and_, create_engine, func, select, text  # noqa: E402
 
+from api.geojson import feature_collection_text  # noqa: E402
+from api.routes.batches import FEATURE_COLUMNS, feature_properties  # noqa: E402
 from geo.batch import BatchMeta  # noqa: E402
 from geo.model import Programme  # noqa: E402
 from storage import spatial  # noqa: E402
 from storage.engine import make_engine, migrate, sqlite_url  # noqa: E402
 from storage.imports import import_file  # noqa: E402
-from storage.map_queries import FeatureFilter, MapView  # noqa: E402
+from storage.map_queries import GEOJSON, FeatureFilter, MapView  # noqa: E402
 from storage.repository import CaseStore  # noqa: E402
 from storage.tables import cases  # noqa: E402
 
@@ -207,7 +210,12 @@ def page_statements(url: str, batch_id: int, box: tuple[float, ...], cap: int) -
         seen.append((statement, params))
 
     MapView(engine).page(
-        batch_id=batch_id, where=FeatureFilter(bbox=box), limit=cap, offset=0, count_upto=cap
+        batch_id=batch_id,
+        where=FeatureFilter(bbox=box),
+        limit=cap,
+        offset=0,
+        count_upto=cap,
+        columns=FEATURE_COLUMNS,  # the route's: the same statements, geometry text and all
     )
     engine.dispose()
     return seen
@@ -356,6 +364,18 @@ def current_plan(view: MapView, batch_id: int, views: list) -> dict[str, dict]:
     }
 
 
+def route_body(view: MapView, batch_id: int, views: list) -> dict[str, float]:
+    """In this process, what the features route does before HTTP: ``MapView.page`` of the
+    route's columns (geometry as GeoJSON text) and the FeatureCollection body."""
+
+    def body(v):
+        rows, _ = view.page(batch_id=batch_id, where=FeatureFilter(bbox=v), columns=FEATURE_COLUMNS)
+        feature_collection_text([r[GEOJSON] for r in rows], [feature_properties(r) for r in rows])
+        return len(rows)
+
+    return timed(body, views)
+
+
 def hex_ewkb(geoms: np.ndarray) -> list[str]:
     """Hex EWKB with SRID 4490, polygons promoted to MultiPolygon: what a COPY straight into a
     geometry(MultiPolygon, 4490) column takes (bytes.hex(): GEOS's hex writer is slower)."""
@@ -490,8 +510,10 @@ def api_run(args: argparse.Namespace, path: Path) -> dict[str, dict]:
                   f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
             engine = make_engine(url)
             plan = current_plan(MapView(engine), batch_id, views)
+            plan["route's page+body"] = route_body(MapView(engine), batch_id, views)
             engine.dispose()
-            results[label] = {k: plan[k] for k in ("count", "page+GeoJSON", "county count_upto")}
+            keys = ("count", "page+GeoJSON", "route's page+body", "county count_upto")
+            results[label] = {k: plan[k] for k in keys}
             figs = api_and_sql(url, batch_id, views, tmp)
             results[f"{backend}: HTTP API (GeoJSON)"] = {"features": figs["HTTP API (GeoJSON)"]}
             results[f"{backend}: bare SQL"] = {"features": figs["bare SQL, same statements"]}

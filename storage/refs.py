@@ -142,6 +142,31 @@ class RefStore:
             crs=CGCS2000,
         )
 
+    def geojson(
+        self,
+        layer_id: int,
+        bbox: tuple[float, float, float, float] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """``frame``'s page for the map: each feature's ident, label and geometry as GeoJSON
+        text (``spatial.as_geojson``: written by PostGIS there), no shape decoded in Python."""
+        q = select(
+            ref_features.c.ident,
+            ref_features.c.label,
+            spatial.as_geojson(ref_features.c.geom).label("geojson"),
+        ).where(ref_features.c.layer_id == layer_id)
+        q = spatial.within(q, ref_features, bbox)
+        with self.engine.connect() as conn:
+            self._check(conn, layer_id)
+            rows = conn.execute(q.order_by(ref_features.c.id).offset(offset).limit(limit)).all()
+            texts = spatial.geojson_texts(conn.dialect.name, [r.geojson for r in rows])
+        return [
+            {"ident": r.ident, "label": r.label, "geojson": t}
+            for r, t in zip(rows, texts, strict=True)
+        ]
+
     def count(self, layer_id: int, bbox: tuple[float, float, float, float] | None = None) -> int:
         """How many of the layer's features meet ``bbox`` (on the spatial index, no geometry
         read)."""

@@ -41,7 +41,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import NullType, TypeDecorator
 
 BBOX_COLUMNS = ("minx", "miny", "maxx", "maxy")
 GEOMETRY_COLUMN = "geom"
@@ -49,6 +49,8 @@ GEOMETRY_COLUMN = "geom"
 # no caller ever selects it; reading ``geom`` returns whichever of the two is set.
 POINT_COLUMN = "geom_point"
 SRID = 4490
+# Decimals of a coordinate in GeoJSON read from the store: 1e-7 degree is about 1 cm.
+GEOJSON_DECIMALS = 7
 
 Box = tuple[float, float, float, float]
 
@@ -134,14 +136,76 @@ def _from_stored_blob(element: _FromStored, compiler: SQLCompiler, **kw: Any) ->
     return compiler.process(element.col, **kw)
 
 
-@compiles(_FromStored, "postgresql")
-def _from_stored_postgis(element: _FromStored, compiler: SQLCompiler, **kw: Any) -> str:
-    g = element.col
+def _read_shape(g: Any, points: bool) -> Any:
+    """PostGIS: the stored geometry as callers read it (see ``StoredGeometry``)."""
     # A one-part MultiPolygon reads back as its Polygon: what an import of a polygon handed in.
     shape: Any = case((func.ST_NumGeometries(g) == 1, func.ST_GeometryN(g, 1)), else_=g)
-    if element.points and getattr(g, "table", None) is not None:
+    if points and getattr(g, "table", None) is not None:
         shape = func.coalesce(shape, column(POINT_COLUMN, _selectable=g.table))
-    return compiler.process(func.ST_AsBinary(shape), **kw)
+    return shape
+
+
+@compiles(_FromStored, "postgresql")
+def _from_stored_postgis(element: _FromStored, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.ST_AsBinary(_read_shape(element.col, element.points)), **kw)
+
+
+class _AsGeoJSON(ColumnElement[Any]):
+    inherit_cache = True
+    type = NullType()  # text on PostGIS, WKB bytes elsewhere: handed on as the driver gives it
+    _traverse_internals = [("col", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, col: Any) -> None:
+        self.col = col
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.col._from_objects
+
+
+@compiles(_AsGeoJSON)
+def _as_geojson_blob(element: _AsGeoJSON, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.col, **kw)
+
+
+@compiles(_AsGeoJSON, "postgresql")
+def _as_geojson_postgis(element: _AsGeoJSON, compiler: SQLCompiler, **kw: Any) -> str:
+    col = element.col
+    if isinstance(col.type, StoredGeometry):
+        shape = _read_shape(col, col.type.points)
+    else:  # a column of WKB (reissues)
+        shape = func.ST_GeomFromWKB(col, SRID)
+    # Option 0: no bbox, no CRS member (GeoJSON's default CRS is lon/lat, as CGCS2000 is here).
+    return compiler.process(func.ST_AsGeoJSON(shape, GEOJSON_DECIMALS, 0), **kw)
+
+
+def as_geojson(col: Any) -> ColumnElement[Any]:
+    """A geometry column read as GeoJSON text: written by PostGIS (``ST_AsGeoJSON``, rounded
+    to ``GEOJSON_DECIMALS``); on SQLite the stored WKB, which ``geojson_texts`` turns into the
+    same text. Select it with ``.label(...)``."""
+    return _AsGeoJSON(col)
+
+
+def geojson_texts(dialect: str, values: Sequence[Any]) -> list[str | None]:
+    """The GeoJSON text of each value read through ``as_geojson`` on ``dialect``.
+
+    On SQLite the WKB is decoded and written in one vectorised call each, coordinates rounded
+    to ``GEOJSON_DECIMALS`` as PostGIS writes them. The two can differ in the last place where
+    a coordinate is (nearly) halfway between two decimals, numpy rounding the binary value half
+    to even; and PostGIS writes a coordinate below 1e-7 in magnitude unrounded, in exponent
+    form. Neither happens to a lon/lat in China beyond 1e-7 degree (~1 cm). Stored geometries
+    are 2D (``geo.geometry`` drops Z on import).
+    """
+    if dialect == "postgresql":
+        return list(values)
+    if not len(values):
+        return []
+    geoms = shapely.from_wkb(list(values))
+    # Every coordinate of the page in one array: rounding them costs about a tenth of GEOS's
+    # own per-geometry ``set_precision``.
+    rounded = np.round(shapely.get_coordinates(geoms), GEOJSON_DECIMALS)
+    texts: list[str | None] = shapely.to_geojson(shapely.set_coordinates(geoms, rounded)).tolist()
+    return texts
 
 
 def postgis_shape(t: Table) -> ColumnElement[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -251,6 +252,12 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     api = create_app(settings)
     # Background jobs run in this process too unless TUBAN_JOB_WORKERS=0 (then `tuban worker`).
     consumer = jobs_cmd.start_in_server(api.state.jobs)
+    # What is alive now (modules, the app, its routes) lives as long as the process: kept out
+    # of the collector's reach, a full collection no longer walks it. A page of 3 000 features
+    # makes thousands of dicts, which every so often sets one off: on the 1M benchmark store
+    # that took a village view's p95 from ~45 to ~115 ms of CPU (benchmarks/README.md).
+    gc.collect()
+    gc.freeze()
     typer.echo(f"Tuban 已启动：http://{host}:{port}/  (Ctrl+C 退出)")
     try:
         # log_config=None keeps uvicorn off our handlers; its access log is ours (request_log).

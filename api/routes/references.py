@@ -85,15 +85,11 @@ def features(
     """The layer's features meeting bbox, as GeoJSON pages (numberMatched, ``next``)."""
     box = parse_bbox(bbox)
     matched = services.refs.count(layer_id, box)
-    frame = services.refs.frame(layer_id, box, limit=limit, offset=offset)
-    props = [
-        {"ident": i, "label": lb}
-        for i, lb in zip(frame["ident"].tolist(), frame["label"].tolist(), strict=True)
-    ]
+    page = services.refs.geojson(layer_id, box, limit=limit, offset=offset)
     return geojson_page(
         request,
-        frame.geometry.to_numpy(),
-        props,
+        [f["geojson"] for f in page],
+        [{"ident": f["ident"], "label": f["label"]} for f in page],
         ids=None,
         matched=matched,
         limit=limit,

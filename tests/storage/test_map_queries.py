@@ -85,3 +85,29 @@ def test_search_pages_and_counts(store, q4):
     assert n == 1 and rows[0]["code"] == "A"
     rows, n = view.search(text="", programme="mining", batch_id=q4, limit=2)
     assert n == 2 and [r["code"] for r in rows] == ["C", "D"]  # the batch's own cases
+
+
+def test_named_columns_read_only_those_and_the_geometry_as_geojson_text(store, q4):
+    import json
+
+    import shapely
+
+    from storage.map_queries import GEOJSON
+
+    view = MapView(store.engine)
+    whole = view.features(batch_id=q4)
+    rows, n = view.page(batch_id=q4, columns=("id", "code", GEOJSON))
+    assert n == 3 and [r["id"] for r in rows] == [r["id"] for r in whole]
+    assert [set(r) for r in rows[:2]] == [{"id", "code", GEOJSON}] * 2
+    # The re-issued one says where its case began (and which re-issue it is), asked or not.
+    assert set(rows[2]) == {"id", "code", GEOJSON, "reissue_of_batch", "reissue_reason"}
+    assert rows[2]["reissue_of_batch"] == whole[2]["reissue_of_batch"] != q4
+    for r, w in zip(rows, whole, strict=True):
+        assert r["code"] == w["code"]
+        got = shapely.from_geojson(r[GEOJSON])
+        assert json.loads(r[GEOJSON])["type"] == got.geom_type
+        assert shapely.hausdorff_distance(got, shapely.from_wkb(w["geom"])) < 1e-7
+    with_batch, _ = view.page(batch_id=q4, columns=("id", "batch_id"))
+    assert [r["batch_id"] for r in with_batch] == [r["batch_id"] for r in whole]
+    with pytest.raises(ValueError):
+        view.page(batch_id=q4, columns=("id", "no_such_column"))
