@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import struct
 from pathlib import Path
 
@@ -48,3 +49,42 @@ def shapefile_encoding(shp: Path) -> tuple[str | None, str]:
         return None, "no .dbf"
     enc = guess_dbf_encoding(dbf)
     return enc, f"guessed from .dbf bytes (no .cpg): {enc}"
+
+
+# What a .cpg says when it means UTF-8 (GDAL reads these as UTF-8).
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "65001"})
+
+
+def _records_are_utf8(dbf: Path, block: int = 1 << 24) -> bool:
+    """Whether every byte of the dBASE record area decodes as UTF-8 (read a block at a time)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with dbf.open("rb") as fh:
+        head = fh.read(32)
+        if len(head) < 32:
+            return True
+        fh.seek(struct.unpack("<H", head[8:10])[0])
+        try:
+            while data := fh.read(block):
+                decoder.decode(data)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def whole_shapefile_encoding(shp: Path) -> tuple[str | None, str]:
+    """``shapefile_encoding`` for a Shapefile read a part at a time: a .cpg saying UTF-8 is
+    checked against every record first, so that a part that happens to be plain ASCII does not
+    decide one encoding and a later part another (the whole-file reader finds the lie when
+    decoding fails)."""
+    enc, note = shapefile_encoding(shp)
+    if enc is not None:
+        return enc, note
+    cpg = next((c for c in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")) if c.exists()), None)
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if cpg is None or dbf is None:
+        return enc, note
+    said = cpg.read_text(errors="replace").strip().lower()
+    if said in _UTF8_NAMES and not _records_are_utf8(dbf):
+        return "GBK", f"GBK (the {note} does not match the .dbf bytes)"
+    return enc, note

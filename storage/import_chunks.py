@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from pyproj import CRS
 
 from geo.area import CGCS2000
 from geo.chunking import halo, spatial_chunks
+from geo.encoding import whole_shapefile_encoding
 from geo.errors import InvalidValue
 from geo.import_pipeline import (
     Located,
@@ -140,21 +141,25 @@ def prepare_chunked(
     crs = _decide_crs(source, options, report)
     crs_notes, report.warnings = report.warnings, []
     found = _Found()
-    first: tuple[dict[str, str], list[str]] | None = None
+    options, encoding = _one_encoding(source, options)
+    first: dict[str, str] | None = None
+    kept_attributes: list[str] | None = None
     refused = False
     done = 0
     for k, own in enumerate(spatial_chunks(source.bounds, chunk_rows)):
         t0 = time.perf_counter()
         located, part = _locate(source, own, options, crs, found)
         if first is None:
-            first = (part.fields, part.attributes_kept)
-            report.encoding, report.fields = part.encoding, dict(part.fields)
+            first = part.fields
+            report.encoding, report.fields = encoding or part.encoding, dict(part.fields)
         refused = refused or (part.rejected_count > 0 and not options.accept_partial)
         if not refused and len(located.rows):
             side = _halo_rows(source, own, options, crs)
             spill = spill_dir / f"chunk-{k:05d}.pickle"
             _prepare_chunk(refs, store, located, side, programme, workers, part, found, spill)
             del side
+            if kept_attributes is None:  # known once a chunk is described; the same for all
+                kept_attributes = part.attributes_kept
         # else the file will be refused: only the other chunks' checks are still wanted
         del located
         _merge(report, part, found)
@@ -169,10 +174,21 @@ def prepare_chunked(
     # The row lists are merged in row order, whatever order the chunks came in (add_rows).
     rejected = report.rejected_count
     if rejected and (not options.accept_partial or rejected == n):
-        raise_rejected(report, source.name, first[0], none_left=rejected == n)
-    report.attributes_kept = first[1]
+        raise_rejected(report, source.name, first, none_left=rejected == n)
+    report.attributes_kept = kept_attributes or []
     report.source_crs = crs_label(crs[0])
     return _whole_file(source, meta, sha, report, found)
+
+
+def _one_encoding(source: Source, options: ReadOptions) -> tuple[ReadOptions, str | None]:
+    """A Shapefile's attribute encoding decided once for every chunk (see
+    ``geo.encoding.whole_shapefile_encoding``), and the report's line on it; others as given."""
+    if options.encoding is not None or source.path.suffix.lower() != ".shp":
+        return options, None
+    encoding, note = whole_shapefile_encoding(source.path)
+    if encoding is None:
+        return options, None  # the .cpg holds: GDAL applies it to every chunk alike
+    return replace(options, encoding=encoding), note
 
 
 def _decide_crs(source: Source, options: ReadOptions, report: ImportReport) -> tuple[CRS, bool]:

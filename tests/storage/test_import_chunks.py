@@ -3,6 +3,7 @@ the same cases, reissues, links, hints and report, and refuses a bad file the sa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,27 @@ def test_a_file_of_rejected_rows_only_is_refused_though_the_list_is_capped(
     assert "没有可导入的行" in str(caught.value) and "共 400 行有问题" in str(caught.value)
     with two_stores[0].engine.connect() as conn:
         assert conn.execute(select(batches.c.id)).first() is None
+
+
+def test_a_lying_cpg_is_found_out_whichever_chunk_holds_the_chinese(two_stores, tmp_path):
+    """A .cpg that says UTF-8 over GBK bytes, the Chinese text only in the east: the west
+    chunks decode as ASCII, so only the whole file can tell. Both imports report the encoding
+    actually used and keep the same attributes, decoded the same."""
+    f = gpd.read_file(parcels_file(tmp_path / "refs0"))
+    east = f.geometry.centroid.x > f.geometry.centroid.x.quantile(0.8)
+    f["BHLX"] = np.where(east, "新增开采", "other")
+    path = factories.write(f, tmp_path / "lying.shp", encoding="GBK")
+    (tmp_path / "lying.cpg").write_text("UTF-8")
+    whole, chunked = import_both(two_stores, path)
+    assert whole["report"]["encoding"].startswith("GBK (the .cpg: UTF-8 does not match")
+    assert chunked["report"] == whole["report"]
+    assert whole["report"]["attributes_kept"] == ["BHLX"]
+    assert chunked["cases"] == whole["cases"]
+    kinds = {_attrs(r)["BHLX"] for r in chunked["cases"].values()}
+    assert kinds == {"新增开采", "other"}
+
+
+def _attrs(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored case's attributes (JSON on one backend, a JSON string on the other)."""
+    value = row["attributes"]
+    return value if isinstance(value, dict) else json.loads(value)
