@@ -172,21 +172,62 @@ class MapView:
             count_upto = max(count_upto, offset + limit)
         with self.engine.connect() as conn:
             check_batch(conn, batch_id)
-            n_own, n_again = _counts(conn, batch_id, f, count_upto)
-            rows: list[dict[str, Any]] = []
-            if offset < n_own and limit != 0:
-                own = own_rows(select(*_own_columns(columns)), batch_id, f).order_by(cases.c.id)
-                rows = _dicts(conn.execute(own.offset(offset).limit(limit)))
-            left = None if limit is None else limit - len(rows)
-            if n_again and (left is None or left > 0):
-                skip = max(offset - n_own, 0)
-                rows += self._reissued(conn, batch_id, f, skip, left, columns)
+            if offset == 0 and limit:
+                rows, n_own, n_again = self._first_page(conn, batch_id, f, limit, columns)
+                if n_again is None:  # the page is full: count, as far as asked
+                    n_own, n_again = _counts(conn, batch_id, f, count_upto)
+            else:
+                rows, n_own, n_again = self._page_at(
+                    conn, batch_id, f, limit, offset, columns, count_upto
+                )
             if columns is not None and GEOJSON in columns and rows:
                 texts = spatial.geojson_texts(conn.dialect.name, [r[GEOJSON] for r in rows])
                 for r, t in zip(rows, texts, strict=True):
                     r[GEOJSON] = t
             matched = n_own + n_again
             return rows, None if count_upto is not None and matched > count_upto else matched
+
+    def _first_page(
+        self,
+        conn: Any,
+        batch_id: int,
+        f: FeatureFilter,
+        limit: int,
+        columns: Sequence[str] | None,
+    ) -> tuple[list[dict[str, Any]], int, int | None]:
+        """The first page, read before anything is counted: a view holding fewer than
+        ``limit`` 图斑 (a village, the usual case) has them all on its page, so their number
+        is the page's and no count statement runs. (rows, own, re-issued); re-issued None
+        when the page is full and the numbers are not known."""
+        own = own_rows(select(*_own_columns(columns)), batch_id, f).order_by(cases.c.id)
+        rows = _dicts(conn.execute(own.limit(limit)))
+        if len(rows) == limit:
+            return rows, len(rows), None
+        n_own, left = len(rows), limit - len(rows)
+        again = self._reissued(conn, batch_id, f, 0, left, columns)
+        return rows + again, n_own, None if len(again) == left else len(again)
+
+    def _page_at(
+        self,
+        conn: Any,
+        batch_id: int,
+        f: FeatureFilter,
+        limit: int | None,
+        offset: int,
+        columns: Sequence[str] | None,
+        count_upto: int | None,
+    ) -> tuple[list[dict[str, Any]], int, int]:
+        """A later page (or all, or none): counted first, to know where the own 图斑 end."""
+        n_own, n_again = _counts(conn, batch_id, f, count_upto)
+        rows: list[dict[str, Any]] = []
+        if offset < n_own and limit != 0:
+            own = own_rows(select(*_own_columns(columns)), batch_id, f).order_by(cases.c.id)
+            rows = _dicts(conn.execute(own.offset(offset).limit(limit)))
+        left = None if limit is None else limit - len(rows)
+        if n_again and (left is None or left > 0):
+            skip = max(offset - n_own, 0)
+            rows += self._reissued(conn, batch_id, f, skip, left, columns)
+        return rows, n_own, n_again
 
     @staticmethod
     def _reissued(

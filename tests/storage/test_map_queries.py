@@ -111,3 +111,34 @@ def test_named_columns_read_only_those_and_the_geometry_as_geojson_text(store, q
     assert [r["batch_id"] for r in with_batch] == [r["batch_id"] for r in whole]
     with pytest.raises(ValueError):
         view.page(batch_id=q4, columns=("id", "no_such_column"))
+
+
+def test_a_first_page_that_holds_the_whole_view_counts_without_a_count_statement(store, q4):
+    """numberMatched of a view smaller than the page is the page's length, with no count
+    statement; every limit and offset still gives the numbers the counts give."""
+    from sqlalchemy import event
+
+    view = MapView(store.engine)
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, params, context, many):  # noqa: ANN001
+        statements.append(statement.lower())
+
+    event.listen(store.engine, "before_cursor_execute", keep)
+    try:
+        rows, matched = view.page(batch_id=q4, limit=10, count_upto=10)
+        assert not any("count(" in s for s in statements)
+        assert matched == len(rows) == 3
+        for limit in (1, 2, 3, 4):
+            for offset in (0, 1, 2, 3):
+                statements.clear()
+                page, n = view.page(batch_id=q4, limit=limit, offset=offset)
+                assert n == 3, (limit, offset)
+                assert [r["code"] for r in page] == ["C", "D", "A"][offset : offset + limit]
+                # Counted only when the first page is full, or for a later page.
+                counted = any("count(" in s for s in statements)
+                assert counted == (offset > 0 or limit <= 3), (limit, offset)
+        _, capped = view.page(batch_id=q4, limit=1, count_upto=1)
+        assert capped is None  # more than counted
+    finally:
+        event.remove(store.engine, "before_cursor_execute", keep)
