@@ -21,15 +21,15 @@ import pickle
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -109,7 +109,7 @@ class _Found:
     """What the chunks found that the whole file's write needs, kept small."""
 
     positions: list[np.ndarray] = field(default_factory=list)  # kept own rows, per chunk
-    codes: list[pa.Array] = field(default_factory=list)  # their codes, per chunk
+    hashes: list[np.ndarray] = field(default_factory=list)  # their codes' 64-bit hashes
     later: list[np.ndarray] = field(default_factory=list)  # overlapping pairs, by position
     earlier: list[np.ndarray] = field(default_factory=list)
     links: list[tuple[int, Link]] = field(default_factory=list)  # (position, link by row)
@@ -197,9 +197,7 @@ def _decide_crs(source: Source, options: ReadOptions, report: ImportReport) -> t
     ok = np.isfinite(source.bounds).all(axis=1)
     b = source.bounds[ok]
     boxes = (
-        [shapely.box(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())]
-        if len(b)
-        else []
+        [shapely.box(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())] if len(b) else []
     )
     extent = gpd.GeoDataFrame(geometry=boxes, crs=source.crs)
     return resolve_crs(extent, options.crs, options.jurisdiction, report, source.name)
@@ -304,7 +302,7 @@ def _prepare_chunk(
     positions = located.rows - 1
     found.links += [(int(positions[k.row]), k) for k in links]
     found.positions.append(positions)
-    found.codes.append(pa.array(codes.tolist(), type=pa.large_string()))
+    found.hashes.append(_code_hashes(codes))
     frame = parcels.frame
     with spill.open("wb") as fh:
         pickle.dump((frame, judged.hints), fh, protocol=5)
@@ -330,12 +328,18 @@ def _whole_file(
     kept = np.concatenate(found.positions) if found.positions else np.zeros(0, int)
     order = np.argsort(kept, kind="stable")
     kept_sorted = kept[order]
-    codes = pa.chunked_array(found.codes, type=pa.large_string()).take(pa.array(order))
-    repeats = _code_repeats(codes)
+    hashes = np.concatenate(found.hashes)[order] if found.hashes else np.zeros(0, np.uint64)
+    del order
+    spills = list(found.spills)
+    indexes = [np.searchsorted(kept_sorted, positions) for positions in found.positions]
+    read_codes = partial(_codes_of, spills, indexes, len(kept_sorted))
+    repeats = _code_repeats(hashes, read_codes)
+    del hashes
     later = np.searchsorted(kept_sorted, np.concatenate(found.later or [np.zeros(0, int)]))
     earlier = np.searchsorted(kept_sorted, np.concatenate(found.earlier or [np.zeros(0, int)]))
     dup_of, why = resolve_duplicates(repeats, later, earlier)
-    _note_duplicates(report, kept_sorted, codes, dup_of, why)
+    del repeats, later, earlier
+    _note_duplicates(report, kept_sorted, read_codes, dup_of, why)
     links = sorted(
         (
             Link(int(np.searchsorted(kept_sorted, pos)), k.case_id, k.kind, k.reason, k.iou)
@@ -344,8 +348,6 @@ def _whole_file(
         key=lambda k: k.row,
     )
     links = [k for k in links if dup_of[k.row] < 0]
-    spills = list(found.spills)
-    indexes = [np.searchsorted(kept_sorted, positions) for positions in found.positions]
 
     def parts(wanted: np.ndarray | None) -> Iterator[Part]:
         for spill, index in zip(spills, indexes, strict=True):
@@ -377,20 +379,57 @@ def _whole_file(
     )
 
 
-def _code_repeats(codes: pa.ChunkedArray) -> np.ndarray:
-    """``geo.linking.code_repeats`` of Arrow text: exact, without a Python string per row."""
-    encoded = codes.combine_chunks().dictionary_encode()
-    kind = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    _, first = np.unique(kind, return_index=True)
-    rep = first[kind]
-    rep[rep == np.arange(len(rep))] = -1
+def _code_hashes(codes: np.ndarray) -> np.ndarray:
+    """64-bit hashes of a chunk's codes: 8 bytes a 图斑 kept for the whole file instead of the
+    text (~30 bytes, and several times that while the repeats are found)."""
+    return pd.util.hash_array(np.asarray(codes, dtype=object), categorize=False)
+
+
+def _codes_of(
+    spills: list[Path], indexes: list[np.ndarray], n: int, rows: np.ndarray
+) -> dict[int, str]:
+    """The codes of ``rows`` (places among the kept rows), read from the chunks' summaries."""
+    wanted = np.zeros(n, bool)
+    wanted[rows] = True
+    out: dict[int, str] = {}
+    for spill, index in zip(spills, indexes, strict=True):
+        mine = np.flatnonzero(wanted[index])
+        if not len(mine):
+            continue
+        with _summary_path(spill).open("rb") as fh:
+            frame, _, _ = pickle.load(fh)  # noqa: S301 - our own temporary file
+        out.update(zip(index[mine].tolist(), frame["code"].to_numpy()[mine].tolist(), strict=True))
+    return out
+
+
+def _code_repeats(
+    hashes: np.ndarray, read_codes: Callable[[np.ndarray], dict[int, str]]
+) -> np.ndarray:
+    """``geo.linking.code_repeats`` from the codes' hashes, exact: the rows whose hash another
+    row shares (the only ones that can repeat a code, usually a few) are decided on their
+    codes, read back, so a collision of two different codes changes nothing."""
+    rep = np.full(len(hashes), -1, dtype=np.int64)
+    if not len(hashes):
+        return rep
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if not len(same):
+        return rep
+    shared = np.unique(order[np.concatenate([same, same + 1])])  # ascending rows
+    codes = read_codes(shared)
+    first: dict[str, int] = {}
+    for row in shared.tolist():
+        root = first.setdefault(codes[row], row)
+        if root != row:
+            rep[row] = root
     return rep
 
 
 def _note_duplicates(
     report: ImportReport,
     kept: np.ndarray,
-    codes: pa.ChunkedArray,
+    read_codes: Callable[[np.ndarray], dict[int, str]],
     dup_of: np.ndarray,
     why: list[str],
 ) -> None:
@@ -399,8 +438,9 @@ def _note_duplicates(
         return
     reasons = Counter(f"in_file_{why[i]}" for i in dups)
     dups = dups[lowest_at(kept[dups])]  # only these are listed; reasons counts them all
-    mine = codes.take(pa.array(dups)).to_pylist()
-    roots = codes.take(pa.array(dup_of[dups])).to_pylist()
+    codes = read_codes(np.concatenate([dups, dup_of[dups]]))
+    mine = [codes[i] for i in dups.tolist()]
+    roots = [codes[i] for i in dup_of[dups].tolist()]
     report.add_links(
         (
             {

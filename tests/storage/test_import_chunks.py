@@ -284,3 +284,24 @@ def _attrs(row: dict[str, Any]) -> dict[str, Any]:
     """A stored case's attributes (JSON on one backend, a JSON string on the other)."""
     value = row["attributes"]
     return value if isinstance(value, dict) else json.loads(value)
+
+
+def test_code_repeats_from_hashes_are_exact_even_when_two_codes_collide():
+    """Rows sharing a hash are decided on their codes: a collision of different codes is no
+    repeat, and only those rows' codes are read back."""
+    hashes = np.array([5, 5, 7, 5, 9, 7], dtype=np.uint64)
+    codes = {0: "A", 1: "B", 2: "C", 3: "A", 5: "C"}
+    asked = []
+
+    def read(rows):
+        asked.append(rows.tolist())
+        return {r: codes[r] for r in rows.tolist()}
+
+    rep = storage.import_chunks._code_repeats(hashes, read)
+    assert rep.tolist() == [-1, -1, -1, 0, -1, 2]
+    assert asked == [[0, 1, 2, 3, 5]]  # row 4's hash is its own: never read
+    assert storage.import_chunks._code_repeats(np.array([1, 2], np.uint64), read).tolist() == [
+        -1,
+        -1,
+    ]
+    assert len(asked) == 1
