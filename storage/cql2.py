@@ -164,6 +164,19 @@ def compile_cql2(text: str, queryables: Mapping[str, Queryable]) -> ColumnElemen
     return _Compiler(queryables).node(tree)
 
 
+def property_equals(
+    queryables: Mapping[str, Queryable], name: str, raw: str
+) -> ColumnElement[bool]:
+    """A queryable given as a query parameter (``?state=verified``, Part 1's parameters per
+    property; GDAL 3.6 sends ``-where "state = 'verified'"`` so): the same test as
+    ``state = 'verified'``, the value checked the same way."""
+    q = queryables[name]
+    value: Any = raw
+    if q.kind == "boolean":
+        value = {"true": True, "1": True, "false": False, "0": False}.get(raw.lower(), raw)
+    return _Compiler(queryables).test(name, q, "=", value)
+
+
 class _Compiler:
     def __init__(self, queryables: Mapping[str, Queryable]) -> None:
         self.queryables = queryables
@@ -220,6 +233,8 @@ class _Compiler:
     @staticmethod
     def value(prop: str, q: Queryable, raw: Any) -> Any:
         if q.kind == "boolean":
+            if raw in (0, 1) and not isinstance(raw, float):  # GDAL sends a boolean field as 0/1
+                return bool(raw)
             if not isinstance(raw, bool):
                 raise FilterError(f"属性 {prop} 的值应为 true 或 false", field="filter")
             return raw

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.ogc.params import DEFAULT_LIMIT, MAX_LIMIT
+from api.ogc.params import DEFAULT_LIMIT, FILTER_LANGS, MAX_LIMIT
 
 
 def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -45,9 +45,26 @@ ITEM_PARAMS = [
     _param("bbox-crs", "bbox 的坐标系 URI", {"type": "string", "format": "uri"}),
     _param("datetime", "下发日期：日期、时间或区间 a/b（.. 为开放端）", {"type": "string"}),
     _param("filter", "CQL2 文本过滤（见 queryables）", {"type": "string"}),
-    _param("filter-lang", "只支持 cql2-text", {"type": "string", "enum": ["cql2-text"]}),
+    _param("filter-lang", "只支持 cql2-text", {"type": "string", "enum": list(FILTER_LANGS)}),
     CRS,
     KEY,
+    # One per queryable (batches and cases; reference layers: ident, label): ?state=verified
+    # is ``state = 'verified'``. GDAL 3.6 sends its -where to the server only for properties
+    # listed here.
+    *(
+        _param(name, f"{name} 等于该值（同 filter 的 =）", {"type": "string"})
+        for name in (
+            "code",
+            "state",
+            "judgment",
+            "township",
+            "programme",
+            "period",
+            "overdue",
+            "ident",
+            "label",
+        )
+    ),
 ]
 
 

@@ -21,6 +21,9 @@ from geo.ogc_crs import OgcCrs, by_uri
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 CQL2_TEXT = "cql2-text"
+# The draft's name, which GDAL 3.6 sends: its output (comparisons, LIKE, IS NULL, AND/OR/NOT on
+# queryables) is CQL2 text as well, so it goes to the same parser and whitelist.
+FILTER_LANGS = (CQL2_TEXT, "cql-text")
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def _interval(params: QueryParams) -> Interval | None:
 
 def _filter(params: QueryParams) -> str | None:
     lang = params.get("filter-lang")
-    if lang not in (None, "", CQL2_TEXT):
+    if lang not in (None, "", *FILTER_LANGS):
         raise InvalidValue(f"filter-lang 只支持 {CQL2_TEXT}", field="filter-lang")
     text = params.get("filter")
     return text if text and text.strip() else None

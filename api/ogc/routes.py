@@ -19,7 +19,13 @@ from api.ogc.params import ItemParams, item_params
 from geo.errors import NotFound
 from geo.inputs import MAX_COUNT
 from geo.localtime import local_today
-from storage.cql2 import Queryable, case_queryables, compile_cql2, reference_queryables
+from storage.cql2 import (
+    Queryable,
+    case_queryables,
+    compile_cql2,
+    property_equals,
+    reference_queryables,
+)
 from storage.ogc_features import ItemsQuery, OgcFeatures, ids_condition, issued_between
 from storage.users import User
 from storage.visibility import Scope
@@ -111,8 +117,14 @@ def queryables(cid: str, request: Request, user: OgcUser) -> JSONResponse:
 
 def _conditions(request: Request, kind: str, p: ItemParams) -> list[ColumnElement[bool]]:
     conds = []
+    props = _queryables(request, kind)
+    conds += [
+        property_equals(props, name, value)
+        for name, value in request.query_params.items()
+        if name in props
+    ]
     if p.filter is not None:
-        conds.append(compile_cql2(p.filter, _queryables(request, kind)))
+        conds.append(compile_cql2(p.filter, props))
     if p.interval is not None and kind == docs.CASES:
         conds.append(issued_between(p.interval.start, p.interval.end))
     return conds

@@ -271,6 +271,22 @@ def test_cql2_filters(client, world, text, expect):
     assert sorted(f["id"] for f in fc["features"]) == [world["ids"][i] for i in expect]
 
 
+def test_queryables_as_query_parameters_and_the_drafts_filter_lang(client, world):
+    """``?state=verified`` means ``state = 'verified'``; GDAL 3.6 sends its -where so, or as
+    ``filter-lang=cql-text`` (the draft's name), read by the same parser and whitelist."""
+    cid = f"batch-{world['batch']}"
+    assert [f["id"] for f in _items(client, cid, state="verified")["features"]] == world["ids"][:1]
+    assert _items(client, cid, state="已下发", overdue="0")["numberMatched"] == 4
+    fc = _items(client, cid, filter="(code = '130208KS2019Q3002')", **{"filter-lang": "cql-text"})
+    assert [f["id"] for f in fc["features"]] == [world["ids"][1]]
+    bad = client.get(f"/ogc/collections/{cid}/items", params={"state": "nonsense"})
+    assert bad.status_code == 400 and "state" in bad.json()["description"]
+    # Paging keeps them.
+    page = _items(client, cid, state="issued", limit=2)
+    nxt = next(link["href"] for link in page["links"] if link["rel"] == "next")
+    assert "state=issued" in nxt
+
+
 def test_overdue_follows_the_clock(client, world, clock):
     clock.advance(days=60)  # past the 2019-11-30 due date (and the session: sign in again)
     client.headers.update(token_for(client, "admin"))
