@@ -58,22 +58,24 @@ class OgcFeatures:
         self.engine = engine
         self.map = MapView(engine)
 
-    def batches(self) -> list[dict[str, Any]]:
-        """Every batch with its dates and stored extent, by id."""
+    def batches(self, batch_id: int | None = None) -> list[dict[str, Any]]:
+        """Every batch (or the one ``batch_id``) with its dates and stored extent, by id."""
         cols = [batches.c[n] for n in BATCH_COLUMNS]
         q = select(*cols, *spatial.bbox_columns(batches)).order_by(batches.c.id)
+        if batch_id is not None:
+            q = q.where(batches.c.id == batch_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def batch(self, batch_id: int) -> dict[str, Any]:
         """One batch as ``batches`` lists it; NotFound for an unknown id."""
-        for b in self.batches():
-            if b["id"] == batch_id:
-                return b
-        raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
+        found = self.batches(batch_id)
+        if not found:
+            raise NotFound(f"没有批次 {batch_id}", batch_id=batch_id)
+        return found[0]
 
-    def layers(self) -> list[dict[str, Any]]:
-        """Every reference layer version with its stored extent, by id."""
+    def layers(self, layer_id: int | None = None) -> list[dict[str, Any]]:
+        """Every reference layer version (or the one ``layer_id``) with its stored extent."""
         q = select(
             ref_layers.c.id,
             ref_layers.c.kind,
@@ -81,15 +83,17 @@ class OgcFeatures:
             ref_layers.c.version,
             *spatial.bbox_columns(ref_layers),
         ).order_by(ref_layers.c.id)
+        if layer_id is not None:
+            q = q.where(ref_layers.c.id == layer_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def layer(self, layer_id: int) -> dict[str, Any]:
         """One reference layer; NotFound for an unknown id."""
-        for layer in self.layers():
-            if layer["id"] == layer_id:
-                return layer
-        raise NotFound(f"没有参考图层 {layer_id}", layer_id=layer_id)
+        found = self.layers(layer_id)
+        if not found:
+            raise NotFound(f"没有参考图层 {layer_id}", layer_id=layer_id)
+        return found[0]
 
     def batch_items(self, batch_id: int, q: ItemsQuery) -> Page:
         """A page of the batch's 图斑 (own, then re-issued) and how many match in all."""

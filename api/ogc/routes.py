@@ -185,3 +185,9 @@ def item(cid: str, fid: str, request: Request, user: OgcUser) -> Response:
 def options(rest: str = "") -> Response:
     """What every /ogc path answers to (no login needed to ask)."""
     return Response(status_code=204, headers={"Allow": ALLOW})
+
+
+@router.api_route("/{rest:path}", methods=READ, include_in_schema=False)
+def unknown(rest: str) -> Response:
+    """Any other /ogc path: an OGC 404, not the rest of the API's envelope."""
+    raise NotFound(f"/ogc 下没有 {rest[:100]}", path=rest[:100])
