@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from runtime.logging import ACCESS_LOGGER
 from tests import factories
 from tests.api.conftest import upload
 from tests.conftest import NOW
@@ -32,7 +34,8 @@ import sys
 from qgis.core import QgsApplication, QgsVectorLayer
 app = QgsApplication([], False)
 app.initQgis()
-layer = QgsVectorLayer(f"url='{sys.argv[1]}' typename='{sys.argv[2]}'", "t", "OAPIF")
+uri = f"url='{sys.argv[1]}' typename='{sys.argv[2]}' pageSize='{sys.argv[3]}'"
+layer = QgsVectorLayer(uri, "t", "OAPIF")
 # layer.error().summary() crashes 3.22's bindings: only what it says through isValid().
 out = {"valid": layer.isValid()}
 if layer.isValid():
@@ -141,7 +144,7 @@ def test_owslib_reads_collections_and_items(served):
     assert [f["properties"]["code"] for f in filtered["features"]] == ["130208KS2019Q3003"]
 
 
-def _qgis(served, url: str, typename: str) -> dict:
+def _qgis(served, url: str, typename: str, page_size: int = 1000) -> dict:
     if not DEBIAN_PYTHON.exists():
         _missing("python3", "python3")
     probe = subprocess.run([DEBIAN_PYTHON, "-c", "import qgis.core"], capture_output=True)
@@ -150,7 +153,7 @@ def _qgis(served, url: str, typename: str) -> dict:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("PYTHONPATH", None)  # Debian's python3 with its own packages, not the venv's
     out = subprocess.run(
-        [DEBIAN_PYTHON, "-c", QGIS_SCRIPT, url, typename],
+        [DEBIAN_PYTHON, "-c", QGIS_SCRIPT, url, typename, str(page_size)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -160,9 +163,27 @@ def _qgis(served, url: str, typename: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_qgis_opens_a_batch_as_a_layer_with_the_key_in_the_url(served):
-    layer = f"batch-{served['batch']}"
-    got = _qgis(served, f"{served['url']}?api_key={served['key']}", layer)
+def _item_requests(caplog) -> int:
+    return sum(
+        1
+        for r in caplog.records
+        if r.name == ACCESS_LOGGER
+        and r.fields["route"] == "/ogc/collections/{cid}/items"
+        and r.fields["status"] == 200
+    )
+
+
+def test_qgis_opens_a_batch_as_a_layer_with_the_key_in_the_url(served, caplog):
+    layer, url = f"batch-{served['batch']}", f"{served['url']}?api_key={served['key']}"
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        got = _qgis(served, url, layer)
     assert got["valid"] and got["count"] == 3
     assert got["codes"] == [f"130208KS2019Q300{i}" for i in (1, 2, 3)]
+    one_page = _item_requests(caplog)
+    caplog.clear()
+    # Two features a page: QGIS follows the next link, the key repeated on it.
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        paged = _qgis(served, url, layer, page_size=2)
+    assert paged["codes"] == got["codes"]
+    assert _item_requests(caplog) == one_page + 1
     assert not _qgis(served, f"{served['url']}?api_key=tbk_wrong", layer)["valid"]
