@@ -164,13 +164,23 @@ def _qgis(served, url: str, typename: str, page_size: int = 1000) -> dict:
 
 
 def _item_requests(caplog) -> int:
-    return sum(
-        1
-        for r in caplog.records
-        if r.name == ACCESS_LOGGER
-        and r.fields["route"] == "/ogc/collections/{cid}/items"
-        and r.fields["status"] == 200
-    )
+    """The items requests answered 200 so far, once the server has logged them all (a record
+    is written after its response is sent, so the client may be done before it is)."""
+
+    def count() -> int:
+        return sum(
+            1
+            for r in caplog.records
+            if r.name == ACCESS_LOGGER
+            and r.fields["route"] == "/ogc/collections/{cid}/items"
+            and r.fields["status"] == 200
+        )
+
+    seen, deadline = -1, time.monotonic() + 5
+    while count() != seen and time.monotonic() < deadline:
+        seen = count()
+        time.sleep(0.5)
+    return seen
 
 
 def test_qgis_opens_a_batch_as_a_layer_with_the_key_in_the_url(served, caplog):
