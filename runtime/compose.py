@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from geo.province_results import ProvinceResult
 from runtime.settings import Settings, load_settings
+from storage.api_keys import ApiKeyStore
 from storage.blobs import BlobStore
 from storage.enforcement_cases import EnforcementStore
 from storage.engine import make_engine, migrate
@@ -25,6 +26,7 @@ from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
 from storage.jobs import JobStore
 from storage.map_queries import MapView
+from storage.ogc_features import OgcFeatures
 from storage.photo_store import PhotoStore
 from storage.province_checks import apply_results
 from storage.readiness import not_ready_reason
@@ -85,6 +87,14 @@ class Services:
     def visibility(self) -> Visibility:
         """The one rule of who sees which 图斑 (storage.visibility), on this database."""
         return Visibility(self.engine)
+
+    def api_keys(self) -> ApiKeyStore:
+        """The read-only keys of desk GIS clients (storage.api_keys)."""
+        return ApiKeyStore(self.engine)
+
+    def ogc_features(self) -> OgcFeatures:
+        """The OGC API - Features reads (storage.ogc_features), on this database."""
+        return OgcFeatures(self.engine)
 
     def report_sources(self) -> ReportSources:
         """What a report document is assembled from."""

@@ -458,3 +458,18 @@ jobs = Table(
     Index("ix_jobs_owner_id", "owner_id"),
     Index("ix_jobs_state", "state"),
 )
+
+# Keys for desk GIS clients on /ogc (QGIS 3.22 cannot send a header, only a key in the URL):
+# read-only, bound to a user whose roles and 图斑 scope apply. Only the SHA-256 of a key is
+# kept, so a copied database grants no access.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("label", String(100), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)

@@ -242,6 +242,50 @@ def user_passwd(
     typer.echo(f"已更新 {username} 的密码")
 
 
+key_app = typer.Typer(
+    help="只读 API 密钥：供 QGIS、GDAL 等桌面 GIS 读取 /ogc（密钥只显示一次，只存其哈希）",
+    no_args_is_help=True,
+)
+user_app.add_typer(key_app, name="api-key")
+
+
+@key_app.command("create")
+def api_key_create(
+    username: Annotated[str, typer.Argument(help="the account the key acts as")],
+    label: Annotated[str, typer.Option(help="what the key is for, e.g. 王磊的 QGIS")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Make a read-only key for /ogc; it is printed once and stored only as its SHA-256."""
+    services = services_for(db)
+    try:
+        key, record = services.api_keys().create(
+            username, label=label, by="cli", now=services.clock()
+        )
+    except TubanError as exc:
+        fail(exc)
+    typer.echo(f"已为 {username} 创建 API 密钥 #{record.id}（只显示这一次，请妥善保存）：")
+    typer.echo(key)
+
+
+@key_app.command("list")
+def api_key_list(db: DbOpt = None) -> None:
+    """List keys (never the keys themselves): id, account, label, made, revoked."""
+    for k in services_for(db).api_keys().list():
+        state = f"（已吊销 {k.revoked_at:%Y-%m-%d}）" if k.revoked_at else ""
+        typer.echo(f"#{k.id} {k.username} {k.label or '-'} {k.created_at:%Y-%m-%d}{state}")
+
+
+@key_app.command("revoke")
+def api_key_revoke(key_id: Annotated[int, typer.Argument()], db: DbOpt = None) -> None:
+    """Revoke a key by its id: it is refused (401) from then on."""
+    services = services_for(db)
+    try:
+        services.api_keys().revoke(key_id, now=services.clock())
+    except TubanError as exc:
+        fail(exc)
+    typer.echo(f"已吊销 API 密钥 #{key_id}")
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 

@@ -1,0 +1,193 @@
+"""The /ogc routes: landing page, OpenAPI document, conformance, collections, queryables,
+items and single items (GET and HEAD; OPTIONS for every path)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import ColumnElement, false
+
+from api.ogc import documents as docs
+from api.ogc.auth import OgcUser
+from api.ogc.errors import OgcRoute
+from api.ogc.items import case_properties, one_text, page_text, reference_properties
+from api.ogc.openapi import document
+from api.ogc.params import ItemParams, item_params
+from geo.errors import NotFound
+from geo.inputs import MAX_COUNT
+from geo.localtime import local_today
+from storage.cql2 import (
+    Queryable,
+    case_queryables,
+    compile_cql2,
+    property_equals,
+    reference_queryables,
+)
+from storage.ogc_features import ItemsQuery, OgcFeatures, ids_condition, issued_between
+from storage.users import User
+from storage.visibility import Scope
+
+router = APIRouter(prefix="/ogc", route_class=OgcRoute, tags=["ogc"])
+READ = ["GET", "HEAD"]
+ALLOW = "GET, HEAD, OPTIONS"
+
+
+def _json(doc: Any, kind: str = docs.JSON) -> JSONResponse:
+    return JSONResponse(doc, media_type=kind)
+
+
+def _reads(request: Request) -> OgcFeatures:
+    return request.app.state.services.ogc_features()
+
+
+def _today(request: Request) -> date:
+    return local_today(request.app.state.clock())
+
+
+def _collection_id(cid: str) -> tuple[str, int]:
+    """("batch" | "reference", id) or ("cases", 0); NotFound for anything else."""
+    if cid == docs.CASES:
+        return docs.CASES, 0
+    kind, _, num = cid.partition("-")
+    if kind in ("batch", "reference") and num.isdigit() and 0 < int(num) <= MAX_COUNT:
+        return kind, int(num)
+    raise NotFound(f"没有图层 {cid[:100]}", collection=cid[:100])
+
+
+@router.api_route("", methods=READ, include_in_schema=False)
+@router.api_route("/", methods=READ, include_in_schema=False)
+def landing(request: Request, user: OgcUser) -> JSONResponse:
+    """The landing page."""
+    return _json(docs.landing(request))
+
+
+@router.api_route("/api", methods=READ, include_in_schema=False)
+def openapi(request: Request, user: OgcUser) -> JSONResponse:
+    """The OpenAPI document of /ogc."""
+    return _json(document(docs.base(request)), docs.OPENAPI)
+
+
+@router.api_route("/conformance", methods=READ, include_in_schema=False)
+def conformance(user: OgcUser) -> JSONResponse:
+    """The conformance classes served."""
+    return _json({"conformsTo": docs.CONFORMANCE})
+
+
+def _describe(request: Request, reads: OgcFeatures, cid: str) -> dict[str, Any]:
+    kind, ident = _collection_id(cid)
+    if kind == "batch":
+        return docs.batch_collection(request, reads.batch(ident))
+    if kind == "reference":
+        return docs.layer_collection(request, reads.layer(ident))
+    return docs.cases_collection(request, reads.batches())
+
+
+@router.api_route("/collections", methods=READ, include_in_schema=False)
+def collections(request: Request, user: OgcUser) -> JSONResponse:
+    """Every collection: the cases, each batch, each reference layer version."""
+    reads = _reads(request)
+    batches = reads.batches()
+    found = [docs.cases_collection(request, batches)]
+    found += [docs.batch_collection(request, b) for b in batches]
+    found += [docs.layer_collection(request, layer) for layer in reads.layers()]
+    self_link = docs.link(docs.href(request, "/collections"), "self", docs.JSON)
+    return _json({"links": [self_link], "collections": found})
+
+
+@router.api_route("/collections/{cid}", methods=READ, include_in_schema=False)
+def collection(cid: str, request: Request, user: OgcUser) -> JSONResponse:
+    """One collection's description."""
+    return _json(_describe(request, _reads(request), cid))
+
+
+def _queryables(request: Request, kind: str) -> dict[str, Queryable]:
+    return reference_queryables() if kind == "reference" else case_queryables(_today(request))
+
+
+@router.api_route("/collections/{cid}/queryables", methods=READ, include_in_schema=False)
+def queryables(cid: str, request: Request, user: OgcUser) -> JSONResponse:
+    """The properties a filter on the collection may name, as a JSON Schema."""
+    _describe(request, _reads(request), cid)  # 404 for an unknown one
+    props = _queryables(request, _collection_id(cid)[0])
+    return _json(docs.queryables(request, cid, props), docs.SCHEMA)
+
+
+def _conditions(request: Request, kind: str, p: ItemParams) -> list[ColumnElement[bool]]:
+    conds = []
+    props = _queryables(request, kind)
+    conds += [
+        property_equals(props, name, value)
+        for name, value in request.query_params.items()
+        if name in props
+    ]
+    if p.filter is not None:
+        conds.append(compile_cql2(p.filter, props))
+    if p.interval is not None and kind == docs.CASES:
+        conds.append(issued_between(p.interval.start, p.interval.end))
+    return conds
+
+
+def _page(
+    request: Request, cid: str, user: User, p: ItemParams, extra: list[ColumnElement[bool]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """(rows, their properties, numberMatched) of an items request."""
+    kind, ident = _collection_id(cid)
+    reads = _reads(request)
+    conds = _conditions(request, kind, p) + extra
+    q = ItemsQuery(p.bbox, Scope.of(user), tuple(conds), p.limit, p.offset)
+    if kind == "reference":
+        rows, matched = reads.reference_items(ident, q)
+        return rows, [reference_properties(r) for r in rows], matched
+    if kind == "batch":
+        issued = reads.batch(ident)["issued_on"]  # 404 for an unknown batch
+        if p.interval is not None and not p.interval.holds(issued):
+            q = ItemsQuery(q.bbox, q.scope, (*q.conditions, false()), q.limit, q.offset)
+        rows, matched = reads.batch_items(ident, q)
+    else:
+        rows, matched = reads.case_items(q)
+    today = _today(request)
+    return rows, [case_properties(r, today) for r in rows], matched
+
+
+def _geojson(text: str, p: ItemParams) -> Response:
+    return Response(text, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{p.crs.uri}>"})
+
+
+@router.api_route("/collections/{cid}/items", methods=READ, include_in_schema=False)
+def items(cid: str, request: Request, user: OgcUser) -> Response:
+    """A page of the collection's features (bbox, datetime, filter, crs; limit/offset)."""
+    p = item_params(request.query_params)
+    rows, props, matched = _page(request, cid, user, p, [])
+    path = f"/collections/{cid}/items"
+    return _geojson(page_text(request, path, p, rows, props, matched), p)
+
+
+@router.api_route("/collections/{cid}/items/{fid}", methods=READ, include_in_schema=False)
+def item(cid: str, fid: str, request: Request, user: OgcUser) -> Response:
+    """One feature by id; 404 when it is not in the collection or not visible to the user."""
+    p = item_params(request.query_params)
+    if not fid.isdigit() or not 0 < int(fid) <= MAX_COUNT:
+        raise NotFound(f"没有要素 {fid[:40]}", feature=fid[:40])
+    kind = _collection_id(cid)[0]
+    one = ItemParams(1, 0, None, p.crs, None, None)
+    pick = ids_condition([int(fid)], reference=kind == "reference")
+    rows, props, _ = _page(request, cid, user, one, [pick])
+    if not rows:
+        raise NotFound(f"{cid[:100]} 中没有要素 {fid}", feature=fid)
+    return _geojson(one_text(rows[0], props[0], p.crs), p)
+
+
+@router.options("", include_in_schema=False)
+@router.options("/{rest:path}", include_in_schema=False)
+def options(rest: str = "") -> Response:
+    """What every /ogc path answers to (no login needed to ask)."""
+    return Response(status_code=204, headers={"Allow": ALLOW})
+
+
+@router.api_route("/{rest:path}", methods=READ, include_in_schema=False)
+def unknown(rest: str) -> Response:
+    """Any other /ogc path: an OGC 404, not the rest of the API's envelope."""
+    raise NotFound(f"/ogc 下没有 {rest[:100]}", path=rest[:100])
