@@ -9,15 +9,16 @@ their row ids), so an item is found again at ``…/items/{id}``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, func, select
+from sqlalchemy import ColumnElement, Engine, Select, false, func, select
 
 from geo.errors import NotFound
 from storage import spatial
+from storage.cql2 import Queryable, compile_cql2, property_equals
 from storage.map_queries import FeatureFilter, MapView
 from storage.spatial import Box
 from storage.tables import batches, cases, ref_features, ref_layers
@@ -153,6 +154,33 @@ def ids_condition(ids: Sequence[int], *, reference: bool = False) -> ColumnEleme
     """The condition picking these cases (or reference features): one item by id."""
     table = ref_features if reference else cases
     return table.c.id.in_(list(ids))
+
+
+Condition = ColumnElement[bool]
+
+
+def nothing() -> Condition:
+    """A condition no row meets."""
+    return false()
+
+
+def item_conditions(
+    queryables: Mapping[str, Queryable],
+    params: Iterable[tuple[str, str]],
+    filter_text: str | None,
+    issued: tuple[date | None, date | None] | None,
+) -> list[Condition]:
+    """The SQL conditions of an items request: each queryable given as a query parameter
+    (``?state=verified``), the CQL2 text ``filter``, and for the cases collection the issue
+    dates ``issued`` (start, end; None: not asked)."""
+    conds = [
+        property_equals(queryables, name, value) for name, value in params if name in queryables
+    ]
+    if filter_text is not None:
+        conds.append(compile_cql2(filter_text, queryables))
+    if issued is not None:
+        conds.append(issued_between(*issued))
+    return conds
 
 
 def issued_between(start: date | None, end: date | None) -> ColumnElement[bool]:

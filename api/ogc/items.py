@@ -76,8 +76,8 @@ def page_text(
     rows: list[dict[str, Any]],
     props: list[dict[str, Any]],
     matched: int,
-) -> str:
-    """A page of items as GeoJSON text, with self/next/prev links keeping the other
+) -> bytes:
+    """A page of items as GeoJSON (UTF-8), with self/next/prev links keeping the other
     parameters."""
     kept = {
         k: v for k, v in request.query_params.items() if k not in ("api_key", "offset", "limit")
@@ -100,9 +100,9 @@ def page_text(
     )
 
 
-def one_text(row: dict[str, Any], props: dict[str, Any], crs: OgcCrs) -> str:
-    """A single item as a GeoJSON Feature."""
+def one_text(row: dict[str, Any], props: dict[str, Any], crs: OgcCrs) -> bytes:
+    """A single item as a GeoJSON Feature (UTF-8)."""
     text = feature_collection(geometries([row], crs), [props], ids=[row["id"]])
     # The collection's one feature, cut out of its envelope: the same escaping either way.
-    start = text.index('{"type":"Feature"')
-    return text[start : -len("]}")]
+    start = text.index(b'{"type":"Feature"')
+    return text[start : -len(b"]}")]

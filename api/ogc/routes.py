@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import ColumnElement, false
 
 from api.ogc import documents as docs
 from api.ogc.auth import OgcUser
@@ -19,14 +18,15 @@ from api.ogc.params import ItemParams, item_params
 from geo.errors import NotFound
 from geo.inputs import MAX_COUNT
 from geo.localtime import local_today
-from storage.cql2 import (
-    Queryable,
-    case_queryables,
-    compile_cql2,
-    property_equals,
-    reference_queryables,
+from storage.cql2 import Queryable, case_queryables, reference_queryables
+from storage.ogc_features import (
+    Condition,
+    ItemsQuery,
+    OgcFeatures,
+    ids_condition,
+    item_conditions,
+    nothing,
 )
-from storage.ogc_features import ItemsQuery, OgcFeatures, ids_condition, issued_between
 from storage.users import User
 from storage.visibility import Scope
 
@@ -115,23 +115,18 @@ def queryables(cid: str, request: Request, user: OgcUser) -> JSONResponse:
     return _json(docs.queryables(request, cid, props), docs.SCHEMA)
 
 
-def _conditions(request: Request, kind: str, p: ItemParams) -> list[ColumnElement[bool]]:
-    conds = []
-    props = _queryables(request, kind)
-    conds += [
-        property_equals(props, name, value)
-        for name, value in request.query_params.items()
-        if name in props
-    ]
-    if p.filter is not None:
-        conds.append(compile_cql2(p.filter, props))
-    if p.interval is not None and kind == docs.CASES:
-        conds.append(issued_between(p.interval.start, p.interval.end))
-    return conds
+def _conditions(request: Request, kind: str, p: ItemParams) -> list[Condition]:
+    interval = None if p.interval is None else (p.interval.start, p.interval.end)
+    return item_conditions(
+        _queryables(request, kind),
+        request.query_params.items(),
+        p.filter,
+        interval if kind == docs.CASES else None,
+    )
 
 
 def _page(
-    request: Request, cid: str, user: User, p: ItemParams, extra: list[ColumnElement[bool]]
+    request: Request, cid: str, user: User, p: ItemParams, extra: list[Condition]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """(rows, their properties, numberMatched) of an items request."""
     kind, ident = _collection_id(cid)
@@ -144,7 +139,7 @@ def _page(
     if kind == "batch":
         issued = reads.batch(ident)["issued_on"]  # 404 for an unknown batch
         if p.interval is not None and not p.interval.holds(issued):
-            q = ItemsQuery(q.bbox, q.scope, (*q.conditions, false()), q.limit, q.offset)
+            q = ItemsQuery(q.bbox, q.scope, (*q.conditions, nothing()), q.limit, q.offset)
         rows, matched = reads.batch_items(ident, q)
     else:
         rows, matched = reads.case_items(q)
@@ -152,7 +147,7 @@ def _page(
     return rows, [case_properties(r, today) for r in rows], matched
 
 
-def _geojson(text: str, p: ItemParams) -> Response:
+def _geojson(text: bytes, p: ItemParams) -> Response:
     return Response(text, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{p.crs.uri}>"})
 
 
