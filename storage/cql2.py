@@ -167,9 +167,9 @@ def compile_cql2(text: str, queryables: Mapping[str, Queryable]) -> ColumnElemen
 def property_equals(
     queryables: Mapping[str, Queryable], name: str, raw: str
 ) -> ColumnElement[bool]:
-    """A queryable given as a query parameter (``?state=verified``, Part 1's parameters per
-    property; GDAL 3.6 sends ``-where "state = 'verified'"`` so): the same test as
-    ``state = 'verified'``, the value checked the same way."""
+    """A queryable given as a query parameter (``?township=丰润镇``, Part 1's parameters per
+    property; GDAL 3.6 sends ``-where "township = '丰润镇'"`` so): the same test as the CQL2
+    ``township = '丰润镇'``, the value checked the same way."""
     q = queryables[name]
     value: Any = raw
     if q.kind == "boolean":
