@@ -7,7 +7,6 @@ roles and the same 图斑 scope. A revoked key, or one whose user was deactivate
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,15 +17,10 @@ from sqlalchemy import Engine, select, update
 from geo.errors import InvalidValue, NotFound
 from storage.rows import inserted_id
 from storage.tables import api_keys, users
-from storage.users import AuthError, User, _user
+from storage.users import AuthError, User, _user, hash_token
 
 # A prefix makes a pasted key recognisable (and greppable in a leaked file).
 KEY_PREFIX = "tbk_"
-
-
-def hash_key(key: str) -> str:
-    """The SHA-256 under which a key is stored; the key itself never is."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -59,7 +53,7 @@ class ApiKeyStore:
             kid = inserted_id(
                 conn.execute(
                     api_keys.insert().values(
-                        key_hash=hash_key(key),
+                        key_hash=hash_token(key),
                         user_id=row.id,
                         label=label.strip()[:100],
                         created_by=by,
@@ -98,7 +92,7 @@ class ApiKeyStore:
             select(users)
             .join(api_keys, api_keys.c.user_id == users.c.id)
             .where(
-                api_keys.c.key_hash == hash_key(key),
+                api_keys.c.key_hash == hash_token(key),
                 api_keys.c.revoked_at.is_(None),
                 users.c.active.is_(True),
             )

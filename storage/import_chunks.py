@@ -332,7 +332,14 @@ def _whole_file(
     del order
     spills = list(found.spills)
     indexes = [np.searchsorted(kept_sorted, positions) for positions in found.positions]
-    read_codes = partial(_codes_of, spills, indexes, len(kept_sorted))
+
+    def summaries() -> Iterator[Part]:
+        for spill, index in zip(spills, indexes, strict=True):
+            with _summary_path(spill).open("rb") as fh:
+                frame, hints, bounds = pickle.load(fh)  # noqa: S301 - our own temporary file
+            yield Part(index, frame, hints, bounds)
+
+    read_codes = partial(_codes_of, summaries, len(kept_sorted))
     repeats = _code_repeats(hashes, read_codes)
     del hashes
     later = np.searchsorted(kept_sorted, np.concatenate(found.later or [np.zeros(0, int)]))
@@ -357,12 +364,6 @@ def _whole_file(
                 frame, hints = pickle.load(fh)  # noqa: S301 - our own temporary file
             yield Part(index, frame, hints)
 
-    def summaries() -> Iterator[Part]:
-        for spill, index in zip(spills, indexes, strict=True):
-            with _summary_path(spill).open("rb") as fh:
-                frame, hints, bounds = pickle.load(fh)  # noqa: S301 - our own temporary file
-            yield Part(index, frame, hints, bounds)
-
     empty = gpd.GeoDataFrame({"row": [], "code": []}, geometry=[], crs=CGCS2000)
     layer = ParcelLayer(empty, source.name, report.source_crs, report.encoding, report)
     return Prepared(
@@ -386,19 +387,17 @@ def _code_hashes(codes: np.ndarray) -> np.ndarray:
 
 
 def _codes_of(
-    spills: list[Path], indexes: list[np.ndarray], n: int, rows: np.ndarray
+    summaries: Callable[[], Iterator[Part]], n: int, rows: np.ndarray
 ) -> dict[int, str]:
-    """The codes of ``rows`` (places among the kept rows), read from the chunks' summaries."""
+    """The codes of ``rows`` (places among the ``n`` kept rows), read from the chunks'
+    summaries."""
     wanted = np.zeros(n, bool)
     wanted[rows] = True
     out: dict[int, str] = {}
-    for spill, index in zip(spills, indexes, strict=True):
-        mine = np.flatnonzero(wanted[index])
-        if not len(mine):
-            continue
-        with _summary_path(spill).open("rb") as fh:
-            frame, _, _ = pickle.load(fh)  # noqa: S301 - our own temporary file
-        out.update(zip(index[mine].tolist(), frame["code"].to_numpy()[mine].tolist(), strict=True))
+    for part in summaries():
+        mine = np.flatnonzero(wanted[part.index])
+        codes = part.frame["code"].to_numpy()[mine]
+        out.update(zip(part.index[mine].tolist(), codes.tolist(), strict=True))
     return out
 
 

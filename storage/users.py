@@ -62,7 +62,8 @@ def _user(row: Any) -> User:
 
 
 def hash_token(token: str) -> str:
-    """The SHA-256 under which a session token is stored; the token itself never is."""
+    """The SHA-256 under which a session token or an API key (``storage.api_keys``) is stored;
+    the secret itself never is."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
