@@ -14,6 +14,7 @@ from api.documented_errors import document_answers, errors
 from api.errors import add_exception_handlers
 from api.headers import SecurityHeaders
 from api.input_guard import InputGuard, checked_params
+from api.ogc import edits as ogc_edits
 from api.ogc import routes as ogc
 from api.request_gate import RequestGate
 from api.request_log import RequestLog
@@ -106,8 +107,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         tiles.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))
-    # OGC API - Features: its own login rule (a session or a read-only API key) and error form.
+    # OGC API - Features: its own login rule (a session or an API key) and error form; Part 4
+    # edits of the verification collection beside the reads.
     app.include_router(ogc.router)
+    app.include_router(ogc_edits.router)
     document_answers(app)  # what the guard, the gate and the sign-in answer, in the schema
     if services.settings.serve_webmap and WEBMAP_STATIC.is_dir():
         app.mount("/", StaticFiles(directory=WEBMAP_STATIC, html=True), name="webmap")

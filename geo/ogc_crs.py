@@ -19,6 +19,7 @@ from functools import cache
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
 
 from geo.crs import gk_crs
 from geo.errors import InvalidValue
@@ -54,6 +55,19 @@ class OgcCrs:
             return np.column_stack([y, x] if swap else [x, y])
 
         return shapely.transform(geoms, move)
+
+    def to_lonlat(self, geom: BaseGeometry) -> BaseGeometry:
+        """A geometry sent in this CRS (its axis order) in stored lon/lat."""
+        if self.epsg is None:
+            return geom
+        back = _from(self.epsg)
+        swap = self.north_first
+
+        def move(xy: np.ndarray) -> np.ndarray:
+            a, b = (xy[:, 1], xy[:, 0]) if swap else (xy[:, 0], xy[:, 1])
+            return np.column_stack(back.transform(a, b))
+
+        return shapely.transform(geom, move)
 
     def box_to_lonlat(self, box: tuple[float, float, float, float]) -> tuple[float, ...]:
         """A bbox given in this CRS's axis order as (minlon, minlat, maxlon, maxlat), the edges

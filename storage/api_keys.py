@@ -1,4 +1,5 @@
-"""API keys: read-only credentials for desk GIS clients on /ogc, each bound to a user.
+"""API keys: credentials for desk GIS clients on /ogc, each bound to a user; read-only unless
+made to edit (``can_edit``: recording verifications over OGC API - Features Part 4).
 
 A key is shown once when made; only its SHA-256 is stored (like session tokens), so neither a
 copied database nor a log of the table grants access. Using a key acts as its user: the same
@@ -33,6 +34,15 @@ class ApiKey:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    can_edit: bool = False
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """Who a live key acts as, and whether it may write."""
+
+    user: User
+    can_edit: bool
 
 
 class ApiKeyStore:
@@ -41,8 +51,11 @@ class ApiKeyStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create(self, username: str, *, label: str, by: str, now: datetime) -> tuple[str, ApiKey]:
-        """A new key for ``username``: (the key, shown this once; its stored record)."""
+    def create(
+        self, username: str, *, label: str, by: str, now: datetime, can_edit: bool = False
+    ) -> tuple[str, ApiKey]:
+        """A new key for ``username``: (the key, shown this once; its stored record). A key
+        that ``can_edit`` still acts only within its user's roles."""
         with self.engine.begin() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).first()
             if row is None:
@@ -58,10 +71,11 @@ class ApiKeyStore:
                         label=label.strip()[:100],
                         created_by=by,
                         created_at=now,
+                        can_edit=can_edit,
                     )
                 )
             )
-        return key, ApiKey(kid, username, label.strip()[:100], by, now, None)
+        return key, ApiKey(kid, username, label.strip()[:100], by, now, None, can_edit)
 
     def list(self) -> list[ApiKey]:
         """Every key, revoked ones included, oldest first."""
@@ -88,8 +102,13 @@ class ApiKeyStore:
 
     def user_for_key(self, key: str) -> User:
         """The active user behind a live key; AuthError for an unknown or revoked one."""
+        return self.holder(key).user
+
+    def holder(self, key: str) -> KeyHolder:
+        """The active user behind a live key and the key's write right; AuthError for an
+        unknown or revoked one."""
         q = (
-            select(users)
+            select(users, api_keys.c.can_edit)
             .join(api_keys, api_keys.c.user_id == users.c.id)
             .where(
                 api_keys.c.key_hash == hash_token(key),
@@ -101,8 +120,10 @@ class ApiKeyStore:
             row = conn.execute(q).first()
         if row is None:
             raise AuthError("API 密钥无效或已吊销")
-        return _user(row)
+        return KeyHolder(_user(row), bool(row.can_edit))
 
 
 def _record(r: Any) -> ApiKey:
-    return ApiKey(r.id, r.username, r.label, r.created_by, r.created_at, r.revoked_at)
+    return ApiKey(
+        r.id, r.username, r.label, r.created_by, r.created_at, r.revoked_at, bool(r.can_edit)
+    )

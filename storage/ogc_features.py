@@ -150,6 +150,19 @@ class OgcFeatures:
         return rows
 
 
+def programmes_condition(programmes: Sequence[str]) -> Condition:
+    """The cases of these programmes (the verification collection: the 卫片 ones)."""
+    return cases.c.programme.in_(list(programmes))
+
+
+def code_condition(code: str, batch_id: int | None = None) -> Condition:
+    """The cases whose 图斑编号 is ``code``, in batch ``batch_id`` when given (a code is unique
+    within a batch, not across batches)."""
+    if batch_id is None:
+        return cases.c.code == code
+    return (cases.c.code == code) & (cases.c.batch_id == batch_id)
+
+
 def ids_condition(ids: Sequence[int], *, reference: bool = False) -> ColumnElement[bool]:
     """The condition picking these cases (or reference features): one item by id."""
     table = ref_features if reference else cases

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -472,4 +473,6 @@ api_keys = Table(
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # May also record verifications over /ogc (Part 4); a key is read-only unless made so.
+    Column("can_edit", Boolean, nullable=False, server_default=false()),
 )

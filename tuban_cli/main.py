@@ -243,7 +243,10 @@ def user_passwd(
 
 
 key_app = typer.Typer(
-    help="只读 API 密钥：供 QGIS、GDAL 等桌面 GIS 读取 /ogc（密钥只显示一次，只存其哈希）",
+    help=(
+        "API 密钥：供 QGIS、GDAL 等桌面 GIS 读取 /ogc，--edit 的密钥还可提交核查"
+        "（只显示一次，只存其哈希）"
+    ),
     no_args_is_help=True,
 )
 user_app.add_typer(key_app, name="api-key")
@@ -253,13 +256,16 @@ user_app.add_typer(key_app, name="api-key")
 def api_key_create(
     username: Annotated[str, typer.Argument(help="the account the key acts as")],
     label: Annotated[str, typer.Option(help="what the key is for, e.g. 王磊的 QGIS")] = "",
+    edit: Annotated[
+        bool, typer.Option("--edit", help="may also record verifications (OGC Part 4)")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
-    """Make a read-only key for /ogc; it is printed once and stored only as its SHA-256."""
+    """Make a key for /ogc (read-only unless --edit); printed once, stored only as its SHA-256."""
     services = services_for(db)
     try:
         key, record = services.api_keys().create(
-            username, label=label, by="cli", now=services.clock()
+            username, label=label, by="cli", now=services.clock(), can_edit=edit
         )
     except TubanError as exc:
         fail(exc)
@@ -272,7 +278,8 @@ def api_key_list(db: DbOpt = None) -> None:
     """List keys (never the keys themselves): id, account, label, made, revoked."""
     for k in services_for(db).api_keys().list():
         state = f"（已吊销 {k.revoked_at:%Y-%m-%d}）" if k.revoked_at else ""
-        typer.echo(f"#{k.id} {k.username} {k.label or '-'} {k.created_at:%Y-%m-%d}{state}")
+        right = "可编辑" if k.can_edit else "只读"
+        typer.echo(f"#{k.id} {k.username} {k.label or '-'} {right} {k.created_at:%Y-%m-%d}{state}")
 
 
 @key_app.command("revoke")

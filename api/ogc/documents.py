@@ -25,6 +25,7 @@ QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA = "application/schema+json"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 CASES = "cases"
+VERIFICATION = "verification"
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -37,6 +38,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    # Part 4 on the verification collection: POST, PUT and PATCH go through the workflow; DELETE
+    # answers 405 (a verification is withdrawn by the reviewer returning it, never erased).
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ]
 
 
@@ -63,7 +69,7 @@ def landing(request: Request) -> dict[str, Any]:
     """The landing page: QGIS 3.22 refuses one without its ``service-desc`` link."""
     return {
         "title": "Tuban 图斑",
-        "description": "卫片执法与土地变更调查图斑（OGC API - Features，只读）",
+        "description": "卫片执法与土地变更调查图斑（OGC API - Features；卫片核查可编辑）",
         "links": [
             link(href(request), "self", JSON, "本页"),
             link(href(request, "/api"), "service-desc", OPENAPI, "OpenAPI 定义"),
@@ -129,8 +135,7 @@ def layer_collection(request: Request, layer: dict[str, Any]) -> dict[str, Any]:
     return collection(request, f"reference-{layer['id']}", title, layer["kind"], box, None)
 
 
-def cases_collection(request: Request, batches: list[dict[str, Any]]) -> dict[str, Any]:
-    """The collection of every case the user sees, with its live state and judgment."""
+def _span(batches: list[dict[str, Any]]) -> tuple[list[float], tuple[date, date] | None]:
     if batches:
         box = [
             min(b["minx"] for b in batches),
@@ -139,10 +144,24 @@ def cases_collection(request: Request, batches: list[dict[str, Any]]) -> dict[st
             max(b["maxy"] for b in batches),
         ]
         interval = (min(b["issued_on"] for b in batches), max(b["due_on"] for b in batches))
-    else:
-        box, interval = [-180.0, -90.0, 180.0, 90.0], None
+        return box, interval
+    return [-180.0, -90.0, 180.0, 90.0], None
+
+
+def cases_collection(request: Request, batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The collection of every case the user sees, with its live state and judgment."""
     desc = "当前用户可见的全部图斑，每个一次（按首次下发），含实时状态与核查结论"
-    return collection(request, CASES, "全部图斑", desc, box, interval)
+    return collection(request, CASES, "全部图斑", desc, *_span(batches))
+
+
+def verification_collection(request: Request, batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The editable collection: the 卫片图斑 the user sees, with what a verification records."""
+    weipian = [b for b in batches if Programme(b["programme"]).is_weipian]
+    desc = (
+        "卫片图斑的核查（OGC API - Features Part 4 可编辑）：填写 judgment、reason 等并可改画实测"
+        "范围，经与网页相同的流程、权限与版本检查（If-Match 或 version）后记入事件"
+    )
+    return collection(request, VERIFICATION, "卫片核查（可编辑）", desc, *_span(weipian))
 
 
 def queryables(request: Request, cid: str, props: dict[str, Queryable]) -> dict[str, Any]:

@@ -20,8 +20,33 @@ CODES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
+    405: "MethodNotAllowed",
     409: "Conflict",
+    412: "PreconditionFailed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
 }
+
+
+class PreconditionFailed(TubanError):
+    """An edit's If-Match names a version the feature no longer has (HTTP 412)."""
+
+    code = "PRECONDITION_FAILED"
+
+
+class TooLarge(TubanError):
+    """A request body past the limit (HTTP 413)."""
+
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedType(TubanError):
+    """A request body in a media type /ogc does not take (HTTP 415)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+_OWN = {PreconditionFailed: 412, TooLarge: 413, UnsupportedType: 415}
 
 
 def ogc_error(status: int, description: str, **headers: str) -> JSONResponse:
@@ -31,6 +56,8 @@ def ogc_error(status: int, description: str, **headers: str) -> JSONResponse:
 
 
 def _status(exc: TubanError) -> int:
+    if type(exc) in _OWN:
+        return _OWN[type(exc)]
     for cls in type(exc).__mro__:
         if cls in STATUS_CODES:
             return 400 if STATUS_CODES[cls] == 422 else STATUS_CODES[cls]

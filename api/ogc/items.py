@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import shapely.geometry
 from fastapi import Request
 
 from api.geojson import feature_collection
 from api.ogc.documents import GEOJSON, href, link
 from api.ogc.params import ItemParams
-from geo.model import FINAL_STATES, Judgment, Programme, State
+from geo.model import FINAL_STATES, Judgment, Programme, State, reason_label
 from geo.ogc_crs import OgcCrs
 from storage import spatial
 
@@ -32,6 +33,10 @@ def _with_delivered(props: dict[str, Any], attributes: Any) -> dict[str, Any]:
 def case_properties(row: dict[str, Any], today: date) -> dict[str, Any]:
     """A 图斑's properties (re-issued ones: their own code, shape and attributes, the case's
     state)."""
+    return _with_delivered(_case_own(row, today), row["attributes"])
+
+
+def _case_own(row: dict[str, Any], today: date) -> dict[str, Any]:
     state, judgment = State(row["state"]), row["judgment"]
     due = row.get("due_on")
     props: dict[str, Any] = {
@@ -56,7 +61,34 @@ def case_properties(row: dict[str, Any], today: date) -> dict[str, Any]:
         "due_on": _iso(due),
         "overdue": bool(due is not None and due < today and state not in FINAL_STATES),
     }
+    return props
+
+
+def verification_properties(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """A 卫片图斑's properties in the verification collection: the case's, then what a
+    verification writes (judgment above, reason, land class, note, measured area) and the
+    version an edit must name."""
+    props = _case_own(row, today)
+    reason = row.get("verify_reason")
+    props.update(
+        reason=reason,
+        reason_label=reason_label(reason),
+        land_class=row.get("land_class"),
+        note=row.get("note"),
+        illegal_area_m2=row.get("illegal_area_m2"),
+        version=row["version"],
+    )
     return _with_delivered(props, row["attributes"])
+
+
+def shown_shapes(rows: list[dict[str, Any]]) -> Any:
+    """The verification items' shapes (stored lon/lat): the measured extent where one was
+    recorded, else the 图斑 as issued."""
+    shapes = spatial.geometries([r[spatial.GEOMETRY_COLUMN] for r in rows])
+    for i, r in enumerate(rows):
+        if r.get("illegal_geometry"):
+            shapes[i] = shapely.geometry.shape(r["illegal_geometry"])
+    return shapes
 
 
 def reference_properties(row: dict[str, Any]) -> dict[str, Any]:
@@ -64,9 +96,11 @@ def reference_properties(row: dict[str, Any]) -> dict[str, Any]:
     return _with_delivered({"ident": row["ident"], "label": row["label"]}, row["attributes"])
 
 
-def geometries(rows: list[dict[str, Any]], crs: OgcCrs) -> Any:
-    """The rows' stored shapes in the asked CRS."""
-    return crs.from_lonlat(spatial.geometries([r[spatial.GEOMETRY_COLUMN] for r in rows]))
+def geometries(rows: list[dict[str, Any]], crs: OgcCrs, shapes: Any = None) -> Any:
+    """The rows' stored shapes (or ``shapes``, lon/lat, one per row) in the asked CRS."""
+    if shapes is None:
+        shapes = spatial.geometries([r[spatial.GEOMETRY_COLUMN] for r in rows])
+    return crs.from_lonlat(shapes)
 
 
 def page_text(
@@ -76,6 +110,7 @@ def page_text(
     rows: list[dict[str, Any]],
     props: list[dict[str, Any]],
     matched: int,
+    shapes: Any = None,
 ) -> bytes:
     """A page of items as GeoJSON (UTF-8), with self/next/prev links keeping the other
     parameters."""
@@ -96,13 +131,13 @@ def page_text(
         "links": links,
     }
     return feature_collection(
-        geometries(rows, p.crs), props, ids=[r["id"] for r in rows], members=members
+        geometries(rows, p.crs, shapes), props, ids=[r["id"] for r in rows], members=members
     )
 
 
-def one_text(row: dict[str, Any], props: dict[str, Any], crs: OgcCrs) -> bytes:
+def one_text(row: dict[str, Any], props: dict[str, Any], crs: OgcCrs, shapes: Any = None) -> bytes:
     """A single item as a GeoJSON Feature (UTF-8)."""
-    text = feature_collection(geometries([row], crs), [props], ids=[row["id"]])
+    text = feature_collection(geometries([row], crs, shapes), [props], ids=[row["id"]])
     # The collection's one feature, cut out of its envelope: the same escaping either way.
     start = text.index(b'{"type":"Feature"')
     return text[start : -len(b"]}")]

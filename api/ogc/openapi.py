@@ -25,10 +25,10 @@ COLLECTION_ID = {
     "in": "path",
     "required": True,
     "schema": {"type": "string"},
-    "description": "batch-<批次号>、reference-<参考图层号> 或 cases",
+    "description": "batch-<批次号>、reference-<参考图层号>、cases 或 verification",
 }
 FEATURE_ID = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
-KEY = _param("api_key", "只读 API 密钥（也可用 X-API-Key 请求头）", {"type": "string"})
+KEY = _param("api_key", "API 密钥（也可用 X-API-Key 请求头）", {"type": "string"})
 CRS = _param("crs", "输出坐标系 URI", {"type": "string", "format": "uri"})
 ITEM_PARAMS = [
     _param(
@@ -83,6 +83,60 @@ def _get(summary: str, kind: str, params: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
+_EDIT_ANSWERS = {
+    "200": {"description": "已记录；返回要素及新的 ETag"},
+    "400": {"description": "请求体有误（指明属性）"},
+    "401": {"description": "未登录或 API 密钥无效"},
+    "403": {"description": "角色或分派不允许，或密钥只读"},
+    "404": {"description": "没有该要素或不可见"},
+    "409": {"description": "状态不允许核查，或 version 已过期"},
+    "412": {"description": "If-Match 与当前版本不符"},
+    "413": {"description": "请求体过大"},
+    "415": {"description": "请求体不是 GeoJSON"},
+}
+_FEATURE_BODY = {
+    "required": True,
+    "content": {"application/geo+json": {"schema": {"type": "object"}}},
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "读取要素时的 ETag",
+}
+CONTENT_CRS = {
+    "name": "Content-Crs",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "请求体坐标的坐标系 URI（尖括号内）",
+}
+
+
+def _edits() -> dict[str, Any]:
+    """Part 4 operations of the verification collection."""
+    one = [FEATURE_ID, IF_MATCH, CONTENT_CRS, KEY]
+    patch_body = {
+        "required": True,
+        "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
+    }
+    return {
+        "put": {
+            "summary": "记录核查（整个要素）",
+            "parameters": one,
+            "requestBody": _FEATURE_BODY,
+            "responses": _EDIT_ANSWERS,
+        },
+        "patch": {
+            "summary": "记录核查（JSON Merge Patch）",
+            "parameters": one,
+            "requestBody": patch_body,
+            "responses": _EDIT_ANSWERS,
+        },
+    }
+
+
 def document(server: str) -> dict[str, Any]:
     """The OpenAPI 3.0 document of /ogc served at ``server``."""
     json_, geo = "application/json", "application/geo+json"
@@ -110,5 +164,14 @@ def document(server: str) -> dict[str, Any]:
             "/collections/{collectionId}/items/{featureId}": _get(
                 "单个要素", geo, [COLLECTION_ID, FEATURE_ID, CRS, KEY]
             ),
+            "/collections/verification/items/{featureId}": _edits(),
+            "/collections/verification/items": {
+                "post": {
+                    "summary": "记录核查（properties.code 指明图斑）",
+                    "parameters": [CONTENT_CRS, KEY],
+                    "requestBody": _FEATURE_BODY,
+                    "responses": {**_EDIT_ANSWERS, "201": {"description": "已记录；Location"}},
+                }
+            },
         },
     }

@@ -12,12 +12,20 @@ from fastapi.responses import JSONResponse
 from api.ogc import documents as docs
 from api.ogc.auth import OgcUser
 from api.ogc.errors import OgcRoute
-from api.ogc.items import case_properties, one_text, page_text, reference_properties
+from api.ogc.items import (
+    case_properties,
+    one_text,
+    page_text,
+    reference_properties,
+    shown_shapes,
+    verification_properties,
+)
 from api.ogc.openapi import document
 from api.ogc.params import ItemParams, item_params
 from geo.errors import NotFound
 from geo.inputs import MAX_COUNT
 from geo.localtime import local_today
+from geo.model import Programme
 from storage.cql2 import Queryable, case_queryables, reference_queryables
 from storage.ogc_features import (
     Condition,
@@ -26,6 +34,7 @@ from storage.ogc_features import (
     ids_condition,
     item_conditions,
     nothing,
+    programmes_condition,
 )
 from storage.users import User
 from storage.visibility import Scope
@@ -33,6 +42,11 @@ from storage.visibility import Scope
 router = APIRouter(prefix="/ogc", route_class=OgcRoute, tags=["ogc"])
 READ = ["GET", "HEAD"]
 ALLOW = "GET, HEAD, OPTIONS"
+# The verification collection takes edits (api/ogc/edits.py): new ones on its items, changes
+# on one item; DELETE is not offered.
+ALLOW_CREATE = "GET, HEAD, POST, OPTIONS"
+ALLOW_CHANGE = "GET, HEAD, PUT, PATCH, OPTIONS"
+WEIPIAN = tuple(p.value for p in Programme if p.is_weipian)
 
 
 def _json(doc: Any, kind: str = docs.JSON) -> JSONResponse:
@@ -48,9 +62,10 @@ def _today(request: Request) -> date:
 
 
 def _collection_id(cid: str) -> tuple[str, int]:
-    """("batch" | "reference", id) or ("cases", 0); NotFound for anything else."""
-    if cid == docs.CASES:
-        return docs.CASES, 0
+    """("batch" | "reference", id) or ("cases" | "verification", 0); NotFound for anything
+    else."""
+    if cid in (docs.CASES, docs.VERIFICATION):
+        return cid, 0
     kind, _, num = cid.partition("-")
     if kind in ("batch", "reference") and num.isdigit() and 0 < int(num) <= MAX_COUNT:
         return kind, int(num)
@@ -82,6 +97,8 @@ def _describe(request: Request, reads: OgcFeatures, cid: str) -> dict[str, Any]:
         return docs.batch_collection(request, reads.batch(ident))
     if kind == "reference":
         return docs.layer_collection(request, reads.layer(ident))
+    if kind == docs.VERIFICATION:
+        return docs.verification_collection(request, reads.batches())
     return docs.cases_collection(request, reads.batches())
 
 
@@ -91,6 +108,7 @@ def collections(request: Request, user: OgcUser) -> JSONResponse:
     reads = _reads(request)
     batches = reads.batches()
     found = [docs.cases_collection(request, batches)]
+    found += [docs.verification_collection(request, batches)]
     found += [docs.batch_collection(request, b) for b in batches]
     found += [docs.layer_collection(request, layer) for layer in reads.layers()]
     self_link = docs.link(docs.href(request, "/collections"), "self", docs.JSON)
@@ -121,7 +139,7 @@ def _conditions(request: Request, kind: str, p: ItemParams) -> list[Condition]:
         _queryables(request, kind),
         request.query_params.items(),
         p.filter,
-        interval if kind == docs.CASES else None,
+        interval if kind in (docs.CASES, docs.VERIFICATION) else None,
     )
 
 
@@ -129,6 +147,8 @@ def _page(
     request: Request, cid: str, user: User, p: ItemParams, extra: list[Condition]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """(rows, their properties, numberMatched) of an items request."""
+    if _collection_id(cid)[0] == docs.VERIFICATION:
+        return verification_page(request, user, p, extra)
     kind, ident = _collection_id(cid)
     reads = _reads(request)
     conds = _conditions(request, kind, p) + extra
@@ -147,8 +167,24 @@ def _page(
     return rows, [case_properties(r, today) for r in rows], matched
 
 
-def _geojson(text: bytes, p: ItemParams) -> Response:
-    return Response(text, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{p.crs.uri}>"})
+def verification_page(
+    request: Request, user: User, p: ItemParams, extra: list[Condition]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """(rows, properties, numberMatched) of the verification collection: the 卫片 cases."""
+    conds = [*_conditions(request, docs.VERIFICATION, p), programmes_condition(WEIPIAN), *extra]
+    q = ItemsQuery(p.bbox, Scope.of(user), tuple(conds), p.limit, p.offset)
+    rows, matched = _reads(request).case_items(q)
+    today = _today(request)
+    return rows, [verification_properties(r, today) for r in rows], matched
+
+
+def _shapes(cid: str, rows: list[dict[str, Any]]) -> Any:
+    return shown_shapes(rows) if cid == docs.VERIFICATION else None
+
+
+def _geojson(text: bytes, p: ItemParams, **headers: str) -> Response:
+    headers["Content-Crs"] = f"<{p.crs.uri}>"
+    return Response(text, media_type=docs.GEOJSON, headers=headers)
 
 
 @router.api_route("/collections/{cid}/items", methods=READ, include_in_schema=False)
@@ -157,7 +193,7 @@ def items(cid: str, request: Request, user: OgcUser) -> Response:
     p = item_params(request.query_params)
     rows, props, matched = _page(request, cid, user, p, [])
     path = f"/collections/{cid}/items"
-    return _geojson(page_text(request, path, p, rows, props, matched), p)
+    return _geojson(page_text(request, path, p, rows, props, matched, _shapes(cid, rows)), p)
 
 
 @router.api_route("/collections/{cid}/items/{fid}", methods=READ, include_in_schema=False)
@@ -172,14 +208,26 @@ def item(cid: str, fid: str, request: Request, user: OgcUser) -> Response:
     rows, props, _ = _page(request, cid, user, one, [pick])
     if not rows:
         raise NotFound(f"{cid[:100]} 中没有要素 {fid}", feature=fid)
-    return _geojson(one_text(rows[0], props[0], p.crs), p)
+    text = one_text(rows[0], props[0], p.crs, _shapes(cid, rows))
+    # A case's version as its ETag, as /api/cases gives it: an edit sends it back in If-Match.
+    version = None if kind == "reference" else rows[0].get("version")
+    tag = {} if version is None else {"ETag": f'"{version}"'}
+    return _geojson(text, p, **tag)
 
 
 @router.options("", include_in_schema=False)
 @router.options("/{rest:path}", include_in_schema=False)
 def options(rest: str = "") -> Response:
     """What every /ogc path answers to (no login needed to ask)."""
-    return Response(status_code=204, headers={"Allow": ALLOW})
+    return Response(status_code=204, headers={"Allow": allowed(rest)})
+
+
+def allowed(rest: str) -> str:
+    """The methods a path under /ogc answers to."""
+    parts = rest.strip("/").split("/")
+    if parts[:3] == ["collections", docs.VERIFICATION, "items"]:
+        return ALLOW_CREATE if len(parts) == 3 else ALLOW_CHANGE
+    return ALLOW
 
 
 @router.api_route("/{rest:path}", methods=READ, include_in_schema=False)

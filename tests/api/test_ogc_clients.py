@@ -144,6 +144,33 @@ def test_owslib_reads_collections_and_items(served):
     assert [f["properties"]["code"] for f in filtered["features"]] == ["130208KS2019Q3003"]
 
 
+def test_owslib_records_a_verification_that_shows_in_the_case_events(app, client, served):
+    """OWSLib's Part 4 update (PUT) with an editing key, as a verifier: the workflow records it;
+    a stale If-Match is refused (412) and leaves nothing behind."""
+    features_mod = pytest.importorskip("owslib.ogcapi.features", reason="owslib (PyPI) missing")
+    first = client.get(f"/api/batches/{served['batch']}/features").json()["features"][0]["id"]
+    users = {u["username"]: u["id"] for u in client.get("/api/users").json()["data"]}
+    r = client.post("/api/assignments", json={"user_id": users["verifier"], "case_ids": [first]})
+    assert r.status_code < 300, r.text
+    keys = app.state.services.api_keys()
+    key, _ = keys.create("verifier", label="desk", by="t", now=NOW, can_edit=True)
+    api = features_mod.Features(served["url"], headers={"X-API-Key": key})
+    listed = api.collection_items("verification")
+    assert [f["id"] for f in listed["features"]] == [first]  # the verifier's one 图斑
+    case_id = first
+    feature = api.collection_item("verification", case_id)
+    feature["properties"].update(judgment="illegal", reason="unlicensed_mining", note="OWSLib")
+    assert api.collection_item_update("verification", case_id, json.dumps(feature))
+    events = app.state.services.cases.events(case_id)
+    assert [e.action for e in events][-1] == "verify"
+    assert events[-1].payload["note"] == "OWSLib" and "verifier" in events[-1].actor
+    stale = features_mod.Features(served["url"], headers={"X-API-Key": key, "If-Match": '"0"'})
+    feature["properties"].update(version=1, judgment="legal", reason="approved")
+    with pytest.raises(RuntimeError, match="PreconditionFailed"):
+        stale.collection_item_update("verification", case_id, json.dumps(feature))
+    assert len(app.state.services.cases.events(case_id)) == len(events)
+
+
 def _qgis(served, url: str, typename: str, page_size: int = 1000) -> dict:
     if not DEBIAN_PYTHON.exists():
         _missing("python3", "python3")

@@ -110,7 +110,10 @@ def test_cli_creates_lists_and_revokes(tmp_path):
     key = made.output.strip().splitlines()[-1]
     assert key.startswith("tbk_")
     listed = run(cli, ["user", "api-key", "list", "--db", str(db)])
-    assert "#1 wanglei QGIS" in listed.output and key not in listed.output
+    assert "#1 wanglei QGIS 只读" in listed.output and key not in listed.output
+    editing = run(cli, ["user", "api-key", "create", "wanglei", "--edit", "--db", str(db)])
+    assert editing.exit_code == 0, editing.output
+    assert "#2 wanglei - 可编辑" in run(cli, ["user", "api-key", "list", "--db", str(db)]).output
     assert run(cli, ["user", "api-key", "revoke", "1", "--db", str(db)]).exit_code == 0
     assert "已吊销" in run(cli, ["user", "api-key", "list", "--db", str(db)]).output
     assert run(cli, ["user", "api-key", "revoke", "9", "--db", str(db)]).exit_code == 2
