@@ -16,6 +16,7 @@ from api.headers import SecurityHeaders
 from api.input_guard import InputGuard, checked_params
 from api.ogc import edits as ogc_edits
 from api.ogc import routes as ogc
+from api.ogc import tiles as ogc_tiles
 from api.request_gate import RequestGate
 from api.request_log import RequestLog
 from api.routes import (
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.include_router(r, dependencies=signed_in, responses=errors(401))
     # OGC API - Features: its own login rule (a session or an API key) and error form; Part 4
     # edits of the verification collection beside the reads.
+    app.include_router(ogc_tiles.router)  # before the reads' catch-all 404
     app.include_router(ogc.router)
     app.include_router(ogc_edits.router)
     document_answers(app)  # what the guard, the gate and the sign-in answer, in the schema

@@ -22,6 +22,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+TILESETS_REL = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 SCHEMA = "application/schema+json"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 CASES = "cases"
@@ -43,6 +44,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    # Vector tiles of batches and reference layers (api/ogc/tiles.py).
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 
 
@@ -93,9 +100,11 @@ def collection(
     description: str,
     bbox: list[float],
     interval: tuple[date | None, date | None] | None,
+    *,
+    tiles: bool = False,
 ) -> dict[str, Any]:
     """A collection's description: extent (CRS84 box from the stored extent; issue to due
-    date), item type, CRSs and links."""
+    date), item type, CRSs and links (to its vector tiles when it has them)."""
     extent: dict[str, Any] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
     if interval is not None:
         extent["temporal"] = {
@@ -103,6 +112,7 @@ def collection(
             "trs": GREGORIAN,
         }
     path = f"/collections/{cid}"
+    more = [link(href(request, f"{path}/tiles"), TILESETS_REL, JSON, "矢量瓦片")] if tiles else []
     return {
         "id": cid,
         "title": title,
@@ -115,6 +125,7 @@ def collection(
             link(href(request, path), "self", JSON, title),
             link(href(request, f"{path}/items"), "items", GEOJSON, "要素"),
             link(href(request, f"{path}/queryables"), QUERYABLES_REL, SCHEMA, "可过滤属性"),
+            *more,
         ],
     }
 
@@ -125,14 +136,16 @@ def batch_collection(request: Request, b: dict[str, Any]) -> dict[str, Any]:
     title = f"{label} {b['period']}（批次 {b['id']}）"
     desc = f"{b['authority']} {b['issued_on']} 下发，{b['due_on']} 前完成；来源 {b['source_name']}"
     box = [b["minx"], b["miny"], b["maxx"], b["maxy"]]
-    return collection(request, f"batch-{b['id']}", title, desc, box, (b["issued_on"], b["due_on"]))
+    days = (b["issued_on"], b["due_on"])
+    return collection(request, f"batch-{b['id']}", title, desc, box, days, tiles=True)
 
 
 def layer_collection(request: Request, layer: dict[str, Any]) -> dict[str, Any]:
     """The collection of one reference layer version."""
     title = f"{layer['name']} {layer['version']}（参考图层 {layer['id']}）"
     box = [layer["minx"], layer["miny"], layer["maxx"], layer["maxy"]]
-    return collection(request, f"reference-{layer['id']}", title, layer["kind"], box, None)
+    cid = f"reference-{layer['id']}"
+    return collection(request, cid, title, layer["kind"], box, None, tiles=True)
 
 
 def _span(batches: list[dict[str, Any]]) -> tuple[list[float], tuple[date, date] | None]:

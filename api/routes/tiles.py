@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from api.documented_errors import errors
 from api.security import ScopeDep
 from geo.localtime import local_today
 from storage.tiles import FORMAT, MAX_ZOOM, Tile
+from storage.visibility import Scope
 
 router = APIRouter(prefix="/api/tiles", tags=["webmap"])
 MVT = "application/vnd.mapbox-vector-tile"
@@ -62,18 +64,28 @@ def tile(
     it back in If-None-Match to get 304. A dense batch tile below zoom 15 carries layer
     ``overview`` (counts per cell) instead of ``cases``.
     """
+    return answer_tile(request, services, clock(), scope, layer, Tile(z, x, y))
+
+
+def answer_tile(
+    request: Request, services: Any, now: datetime, scope: Scope, layer: str, where: Tile
+) -> Response:
+    """The tile of ``layer`` (``batch-<id>`` or ``ref-<id>``) at ``where`` as the user of
+    ``scope`` may see it: 200 with its bytes, 304 for a matching If-None-Match, 204 when empty
+    (also for /ogc's tiles, which serve the same bytes under OGC API - Tiles paths)."""
     kind, _, ident = layer.partition("-")
-    where = Tile(z, x, y)
     source = services.tiles
     epoch: tuple[Any, ...] | None = None
     if kind == "batch":
-        today = local_today(clock())
+        today = local_today(now)
         epoch, mine = source.batch_state(int(ident), scope)
         version = (*epoch, *mine)
-        etag = _etag(layer, version, scope.user_id, scope.townships, today, z, x, y)
+        etag = _etag(
+            layer, version, scope.user_id, scope.townships, today, where.z, where.x, where.y
+        )
         render = partial(source.batch_tile, int(ident), where, scope=scope, today=today)
     else:
-        etag = _etag(layer, source.ref_version(int(ident)), z, x, y)
+        etag = _etag(layer, source.ref_version(int(ident)), where.z, where.x, where.y)
         render = partial(source.ref_tile, int(ident), where)
 
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}

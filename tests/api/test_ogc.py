@@ -3,11 +3,15 @@ CRSs, CQL2 filters, visibility and errors, on both backends."""
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
+import mapbox_vector_tile
 import pytest
 from pyproj import Transformer
 from shapely import box
 
+from storage.tiles import Tile
 from tests import factories
 from tests.api.conftest import token_for, upload
 
@@ -355,3 +359,44 @@ def test_reference_layers_are_collections(client, world, tmp_path):
     assert _items(client, cid, filter="ident = 'nope'")["numberMatched"] == 0
     bad = client.get(f"/ogc/collections/{cid}/items", params={"filter": "state = 'issued'"})
     assert bad.status_code == 400
+
+
+# --- vector tiles linked from the collections -------------------------------------------------
+
+
+def test_batch_collections_link_vector_tiles_that_follow_to_the_map_tiles(client, world):
+    cid = f"batch-{world['batch']}"
+    described = client.get(f"/ogc/collections/{cid}").json()
+    rel = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+    (tiles_link,) = [link for link in described["links"] if link["rel"] == rel]
+    listed = client.get(tiles_link["href"]).json()["tilesets"]
+    assert [t["dataType"] for t in listed] == ["vector"]
+    self_href = next(link["href"] for link in listed[0]["links"] if link["rel"] == "self")
+    tileset = client.get(self_href).json()
+    links = {link["rel"]: link for link in tileset["links"]}
+    scheme = client.get(links["http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"]["href"])
+    levels = {m["id"]: m for m in scheme.json()["tileMatrices"]}
+    assert levels["0"]["matrixWidth"] == 1 and levels["16"]["matrixWidth"] == 1 << 16
+    # The tile of zoom 16 holding the first square, by the template (z/row/col).
+    fc = client.get(f"/api/batches/{world['batch']}/features").json()
+    lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0]
+    n = 1 << 16
+    col = int((lon + 180) / 360 * n)
+    row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    Tile(16, col, row)  # on the grid
+    template = links["item"]["href"]
+    assert links["item"]["templated"] is True
+    url = template.format(tileMatrix=16, tileRow=row, tileCol=col)
+    r = client.get(url)
+    assert (
+        r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    )
+    web = client.get(f"/api/tiles/{cid}/16/{col}/{row}.mvt")
+    assert r.content == web.content
+    ids = [f["id"] for f in mapbox_vector_tile.decode(r.content)["cases"]["features"]]
+    assert world["ids"][0] in ids
+    # A verifier's tiles hold only their 图斑, as on the map; the key works here too.
+    mine = world["verifier"].get(url)
+    seen = [f["id"] for f in mapbox_vector_tile.decode(mine.content)["cases"]["features"]]
+    assert set(seen) <= set(world["ids"][:2])
+    assert client.get("/ogc/collections/cases/tiles").status_code == 404
