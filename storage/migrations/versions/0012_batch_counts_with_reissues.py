@@ -29,9 +29,7 @@ _batches = sa.table(
     sa.column("report", sa.JSON),
 )
 _cases = sa.table("cases", sa.column("batch_id"), sa.column("area_m2"))
-_reissues = sa.table(
-    "reissues", sa.column("batch_id"), sa.column("area_m2"), sa.column("reason")
-)
+_reissues = sa.table("reissues", sa.column("batch_id"), sa.column("area_m2"), sa.column("reason"))
 
 
 def _sums(conn: sa.Connection, table: sa.TableClause, *where: sa.ColumnElement) -> dict:
@@ -75,4 +73,3 @@ def downgrade() -> None:
                 "imported": n_own,
             }
         conn.execute(_batches.update().where(_batches.c.id == bid).values(**values))
-
