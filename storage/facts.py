@@ -325,18 +325,31 @@ def facts_as_of(
 
 
 def payments_frame(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame:
-    """Payments, one row per programme/period/township of the 图斑 their enforcement covers."""
-    cond = "WHERE p.recorded_at < :cutoff" if as_of else ""
+    """Payments, one row per programme/period/township of the 图斑 their enforcement covers;
+    a 图斑 re-issued in another period covers it there too (from that batch's issue day). The
+    metrics count each payment once (geo.indicators), so the extra rows only let a period's
+    scope find the money of the 图斑 issued in it."""
+    recorded = " AND p.recorded_at < :cutoff AND b.issued_on <= :day" if as_of else ""
     d = engine.dialect.name
     sql = f"""
-        SELECT DISTINCT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
+        SELECT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
                p.paid_on, b.period, c.township_code
         FROM payments p
         JOIN cases c ON c.enforcement_id = p.enforcement_id
         JOIN batches b ON b.id = c.batch_id
-        {cond}
+        {"WHERE p.recorded_at < :cutoff" if as_of else ""}
+        UNION
+        SELECT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
+               p.paid_on, b.period, c.township_code
+        FROM payments p
+        JOIN cases c ON c.enforcement_id = p.enforcement_id
+        JOIN reissues r ON r.case_id = c.id
+        JOIN batches b ON b.id = r.batch_id
+        WHERE r.reason <> 'in_file_duplicate'{recorded}
     """
-    params = {"cutoff": _bind_ts(d, end_of_day_utc(as_of))} if as_of else {}
+    params = (
+        {"cutoff": _bind_ts(d, end_of_day_utc(as_of)), "day": as_of.isoformat()} if as_of else {}
+    )
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(_bind(sql, d), params).fetchall()
     df = _frame(rows, list(PAYMENT_COLUMNS))

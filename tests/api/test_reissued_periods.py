@@ -71,3 +71,31 @@ def test_a_period_counts_a_reissue_only_from_the_day_it_was_issued(client, reiss
     assert after["verified_of_issued"]["numerator"] == 1
     _, drilled = _values(client, period="2019Q4", as_of="2019-12-20", drill=True)
     assert len(drilled["verified_of_issued"]["case_ids"]) == 1
+
+
+def test_a_period_counts_the_money_of_the_tuban_reissued_in_it_once(client, reissued):
+    _, _, ids = reissued
+    cid = ids[1]
+    steps = [
+        ("verify", {"judgment": "illegal", "reason": "unlicensed_mining"}),
+        ("approve", {}),
+        ("file", {"case_no": "丰国土资罚〔2019〕30号", "filed_on": "2019-12-25"}),
+        (
+            "penalise",
+            {
+                "decision_no": "丰国土资罚决〔2019〕30号",
+                "fine_yuan": 5000,
+                "receipt_no": "HB030",
+                "paid_on": "2019-12-30",
+            },
+        ),
+    ]
+    for version, (action, payload) in enumerate(steps):
+        r = _act(client, cid, action, version, **payload)
+        assert r.is_success, r.text
+    for period in ("2019Q3", "2019Q4", None):
+        _, v = _values(client, **({"period": period} if period else {}))
+        assert v["penalties_receipted"]["value"] == 5000, period
+        assert v["penalty_receipt_count"]["value"] == 1, period
+    _, q1 = _values(client, period="2019Q1")
+    assert q1["penalties_receipted"]["value"] == 0
