@@ -68,11 +68,11 @@ def test_another_programme_on_the_same_site_is_new_to_its_batch(store, tmp_path)
     assert (bt["feature_count"], bt["new_cases"], bt["report"]["reissued"]) == (1, 1, 0)
 
 
-def test_migration_0012_recounts_batches_stored_before_it(store, tmp_path):
+def test_migration_0013_recounts_batches_stored_before_it(store, tmp_path):
     import_file(store, layer(tmp_path, "q3.gpkg", SQUARES), meta(), actor="t", now=NOW)
     b4, _ = import_file(store, layer(tmp_path, "q4.gpkg", SQUARES), meta(period="2019Q4"),
                         actor="t", now=NOW)  # fmt: skip
-    _downgrade(store.engine, "0011_api_keys")  # as the earlier importer left it
+    _downgrade(store.engine, "0012_api_key_edit")  # as the earlier importer left it
     old = store.get_batch(b4["id"])
     assert old["feature_count"] == 3 and old["area_m2"] == 0.0
     assert old["report"]["imported"] == 0 and "reissued" not in old["report"]

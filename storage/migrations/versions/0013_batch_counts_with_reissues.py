@@ -5,8 +5,8 @@ cases only, so a batch that only re-issued earlier 图斑 showed its rows over 0
 report's ``imported`` counted new cases only. Both now count what the batch lists: its new cases
 and the 图斑 it re-issued (a second copy of a row within one file stays out, as on the map).
 
-Revision ID: 0012_batch_counts_with_reissues
-Revises: 0011_api_keys
+Revision ID: 0013_batch_counts_with_reissues
+Revises: 0012_api_key_edit
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_batch_counts_with_reissues"
-down_revision = "0011_api_keys"
+revision = "0013_batch_counts_with_reissues"
+down_revision = "0012_api_key_edit"
 branch_labels = None
 depends_on = None
 
