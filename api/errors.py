@@ -41,7 +41,9 @@ def _status_for(exc: e.TubanError) -> int:
 
 async def _tuban_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.TubanError)
-    return JSONResponse(envelope(exc.code, exc.message, exc.details), status_code=_status_for(exc))
+    # Read options named as the web form and the API's multipart fields name them.
+    body = envelope(exc.code, exc.told("web"), exc.details)
+    return JSONResponse(body, status_code=_status_for(exc))
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -345,7 +345,8 @@ class ImportReportPublic(BaseModel):
     fields: dict[str, str] | None = None
     attributes_kept: list[str] | None = None
     read: int | None = None
-    imported: int | None = None
+    imported: int | None = Field(None, description="the batch's 图斑, re-issued ones included")
+    reissued: int | None = Field(None, description="of imported, those joining an earlier case")
     points: int | None = None
     repaired: list[dict[str, Any]] | None = None
     rejected: list[dict[str, Any]] | None = None

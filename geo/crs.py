@@ -135,7 +135,8 @@ def guess_crs(bounds: tuple[float, float, float, float], where: Jurisdiction) ->
                 f"东坐标无带号，按辖区所在的 CGCS2000 3 度带中央经线 {cm}°E{how}",
             )
     raise MissingCRS(
-        "文件没有坐标系，且无法从坐标数值推断，请用 --crs 指定",
+        "文件没有坐标系，且无法从坐标数值推断",
+        option="crs",
         bounds=[round(v, 3) for v in bounds],
     )
 

@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+# Where a user meets an error: the ``tuban`` command line, or the web (the map's forms, and API
+# clients, who send the same multipart fields).
+Where = Literal["cli", "web"]
+
+# The read options an import refusal may point to (``details["option"]``): each one's CLI option
+# and the web import form's label (the API's field is the key).
+READ_OPTIONS: dict[str, tuple[str, str]] = {
+    "field_map": ("--field-map", "字段映射"),
+    "layer": ("--layer", "图层"),
+    "encoding": ("--encoding", "编码"),
+    "crs": ("--crs", "坐标系"),
+}
+
+
+def option_hint(option: str, where: Where | None = None) -> str:
+    """How to give a read option where the user is; ``None`` (text stored for both, such as a
+    report's warnings) names both.
+
+    >>> option_hint("field_map", "cli")
+    '可用 --field-map 指定'
+    >>> option_hint("field_map", "web")
+    '可在导入表单的“字段映射”（field_map）中指定'
+    """
+    flag, label = READ_OPTIONS[option]
+    if where == "cli":
+        return f"可用 {flag} 指定"
+    if where == "web":
+        return f"可在导入表单的“{label}”（{option}）中指定"
+    return f"可在导入表单的“{label}”或命令行 {flag} 中指定"
 
 
 class TubanError(Exception):
@@ -15,10 +45,23 @@ class TubanError(Exception):
         self.message = message
         self.details = {k: v for k, v in details.items() if v is not None}
 
+    def told(self, where: Where | None = None) -> str:
+        """The message as the user meets it: followed, when ``details["option"]`` names a read
+        option that can fix it, by how to give that option ``where`` they are."""
+        option = self.details.get("option")
+        if option not in READ_OPTIONS:
+            return self.message
+        return f"{self.message}，{option_hint(option, where)}"
+
+    def explained(self, where: Where | None = None) -> str:
+        """``told(where)``, followed by the other details as ``key=value`` when there are any."""
+        told = self.told(where)
+        rest = ", ".join(f"{k}={v}" for k, v in self.details.items() if k != "option")
+        return f"{told} ({rest})" if rest else told
+
     def __str__(self) -> str:
-        """The message, followed by its details as ``key=value`` when there are any."""
-        where = ", ".join(f"{k}={v}" for k, v in self.details.items())
-        return f"{self.message} ({where})" if where else self.message
+        """The message, its read option named for both places, and its details."""
+        return self.explained()
 
 
 class NotFound(TubanError):

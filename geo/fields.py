@@ -63,8 +63,35 @@ def field_map_from(raw: object, *, source: str) -> dict[str, str]:
                 field="field_map",
                 key=str(key),
             )
+        if not isinstance(col, str | int) or isinstance(col, bool):
+            # A list or mapping here (YAML aliases can nest them deeply) names no column.
+            raise InvalidValue(
+                f"字段映射中 {key} 的源字段应为一个字段名",
+                file=source,
+                field="field_map",
+                key=str(key),
+            )
         out[canonical] = str(col)
     return out
+
+
+def parse_field_map(text: str, *, source: str) -> dict[str, str]:
+    """A mapping typed into a form: a JSON object, or lines of ``标准字段: 源字段`` as in a
+    mapping file."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raw = None
+    if not isinstance(raw, Mapping):
+        raise InvalidValue(
+            "字段映射应为每行一个“标准字段: 源字段”（如 图斑编号: 编号），或 JSON 对象",
+            file=source,
+            field="field_map",
+        )
+    return field_map_from(raw, source=source)
 
 
 def load_field_map(path: str | Path) -> dict[str, str]:

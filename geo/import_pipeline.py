@@ -28,7 +28,7 @@ from pyproj import CRS, Transformer
 
 from geo.area import CGCS2000, M2_PER_MU, ellipsoidal_area_m2
 from geo.crs import Jurisdiction
-from geo.errors import InvalidGeometry, InvalidValue, MissingField
+from geo.errors import InvalidGeometry, InvalidValue, MissingField, option_hint
 from geo.fields import MAX_LENGTH, REQUIRED, display_name, resolve_fields
 from geo.geometry import clean_geometries
 from geo.layers import ParcelLayer, crs_label, json_column, resolve_crs, set_duplicates
@@ -168,8 +168,9 @@ def normalise(
     for canonical in REQUIRED:
         if canonical not in cols:
             raise MissingField(
-                f"缺少必填字段 {display_name(canonical)}，可用 --field-map 指定",
+                f"缺少必填字段 {display_name(canonical)}",
                 file=name,
+                option="field_map",
                 field=display_name(canonical),
                 columns=attr_cols,
             )
@@ -305,7 +306,7 @@ def describe(located: Located, area_m2: np.ndarray, report: ImportReport) -> Par
     attributes = json_column(located.frame, kept_attrs)
     if attributes.str.contains("\ufffd", regex=False).any():
         report.warnings.append(
-            "属性中含有无法解码的字符（\ufffd），编码可能不对，可用 --encoding 指定"
+            "属性中含有无法解码的字符（\ufffd），编码可能不对，" + option_hint("encoding")
         )
     before = (
         _land_classes(located.frame[cols["land_class_before"]])

@@ -177,8 +177,10 @@ class ReportParams:
 
 
 def clean_error(exc: BaseException) -> str:
-    """What a failed job tells its owner: Tuban's own message, or a plain sentence for anything
-    else (a traceback or a library's internals are for the log, not the user).
+    """What a failed job tells its owner: Tuban's own message (with its details, and a read
+    option named as the web form names it, since jobs are submitted through the API), or a
+    plain sentence for anything else (a traceback or a library's internals are for the log,
+    not the user).
 
     >>> from geo.errors import InvalidValue
     >>> clean_error(InvalidValue("bad"))
@@ -189,7 +191,7 @@ def clean_error(exc: BaseException) -> str:
     from geo.errors import TubanError
 
     if isinstance(exc, TubanError):
-        return str(exc)[:ERROR_MAX]
+        return exc.explained("web")[:ERROR_MAX]
     return f"任务出错（{type(exc).__name__}），详情见服务器日志"
 
 

@@ -21,7 +21,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo.crs import Jurisdiction, guess_crs, to_lonlat_bounds
-from geo.errors import MissingCRS, UnreadableFile
+from geo.errors import MissingCRS, UnreadableFile, option_hint
 from geo.report import ImportReport, lowest_at
 
 # A guessed CRS must put the data within this distance of the county's bounding box.
@@ -111,7 +111,9 @@ def resolve_crs(
         try:
             crs = CRS.from_user_input(override)
         except CRSError as exc:
-            raise MissingCRS(f"无法识别指定的坐标系 {override}：{exc}", file=name) from None
+            raise MissingCRS(
+                f"无法识别指定的坐标系 {override}：{exc}", file=name, option="crs"
+            ) from None
         report.crs_how, report.crs_reason = "given", f"用户指定 {override}"
         return crs, False
     if frame.crs is not None:
@@ -123,7 +125,7 @@ def resolve_crs(
         raise MissingCRS("文件没有坐标系，也没有可用于推断的坐标", file=name)
     bounds = tuple(float(v) for v in shapely.total_bounds(geoms[ok]))
     if where is None:
-        raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义），请用 --crs 指定", file=name)
+        raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义）", file=name, option="crs")
     try:
         guess = guess_crs(bounds, where)  # type: ignore[arg-type]
     except MissingCRS as exc:
@@ -133,15 +135,16 @@ def resolve_crs(
     if not where.contains_bounds(ll, GUESS_MARGIN_DEG):
         raise MissingCRS(
             f"文件没有坐标系；按推断的 {crs_label(guess.crs)} 数据将落在{where.name}之外，"
-            "请用 --crs 指定正确的坐标系",
+            "需指定正确的坐标系",
             file=name,
+            option="crs",
             guessed=crs_label(guess.crs),
             lonlat_bounds=[round(v, 4) for v in ll],
         )
     report.crs_how, report.crs_reason, report.swap_xy = "guessed", guess.reason, guess.swap_xy
     report.warnings.append(
         f"文件没有坐标系，已推断为 {crs_label(guess.crs)}：{guess.reason}。"
-        "西安80 与 CGCS2000 无法从数值区分，如不正确请用 --crs 重新导入"
+        "西安80 与 CGCS2000 无法从数值区分，如不正确请重新导入，" + option_hint("crs")
     )
     return guess.crs, guess.swap_xy
 

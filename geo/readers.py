@@ -131,7 +131,10 @@ def _check_codec(encoding: str, name: str) -> None:
         known = False
     if not known:
         raise InvalidValue(
-            f"未知的编码 {encoding[:40]!r}，常用的是 UTF-8 和 GBK", file=name, field="encoding"
+            f"未知的编码 {encoding[:40]!r}，常用的是 UTF-8 和 GBK",
+            file=name,
+            field="encoding",
+            option="encoding",
         )
 
 
@@ -143,14 +146,18 @@ def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
     names = [str(n) for n, _ in layers]
     if layer is not None:
         if layer not in names:
-            raise UnreadableFile(f"文件中没有图层 {layer}", file=name, layer=layer, layers=names)
+            raise UnreadableFile(
+                f"文件中没有图层 {layer}", file=name, layer=layer, layers=names, option="layer"
+            )
         return layer
     if len(layers) <= 1:
         return None
     polygonal = [str(n) for n, t in layers if t and "Polygon" in str(t)]
     if len(polygonal) == 1:
         return polygonal[0]
-    raise UnreadableFile("文件有多个图层，请指定要导入的图层", file=name, layers=names)
+    raise UnreadableFile(
+        "文件有多个图层，需指定要导入的图层", file=name, layers=names, option="layer"
+    )
 
 
 def pick_layer(path: Path, name: str, layer: str | None) -> str | None:

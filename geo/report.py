@@ -65,7 +65,8 @@ class ImportReport:
     fields: dict[str, str] = field(default_factory=dict)
     attributes_kept: list[str] = field(default_factory=list)
     read: int = 0
-    imported: int = 0
+    imported: int = 0  # the batch's 图斑: its new cases and those it re-issued
+    reissued: int = 0  # of imported, those that joined an earlier batch's case
     points: int = 0
     repaired: list[RowNote] = field(default_factory=list)
     rejected: list[RowNote] = field(default_factory=list)
@@ -164,7 +165,9 @@ class ImportReport:
             ("坐标系", f"{self.source_crs}（{crs_how}）"),
             ("坐标系说明", self.crs_reason or "—"),
             ("读取要素", self.read),
-            ("新建图斑案件", self.imported),
+            ("导入图斑", self.imported),
+            ("其中重复下发（并入已有案件）", self.reissued),
+            ("新建图斑案件", self.imported - self.reissued),
             ("关联到已有图斑", self.links_count),
             ("几何已修复", self.repaired_count),
             ("拒绝导入", self.rejected_count),

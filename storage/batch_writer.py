@@ -114,6 +114,13 @@ class _Plan:
     reissue_of: dict[int, Link]
     site_of: dict[int, Link]
 
+    def listed(self) -> np.ndarray:
+        """The rows the batch lists as its 图斑, as the map draws them: its new cases and the
+        图斑 it re-issued from earlier batches, not a second copy of a row within the file."""
+        reissued = np.zeros(len(self.is_new), bool)
+        reissued[list(self.reissue_of)] = True
+        return self.is_new | (reissued & (self.dup_of < 0))
+
 
 def write_batch(
     engine: Engine, batch: Prepared, *, actor: str, now: datetime, progress: Progress = no_progress
@@ -238,7 +245,11 @@ def _insert_batch(
 ) -> int:
     layer, meta = batch.layer, batch.meta
     new_count = int(plan.is_new.sum())
-    layer.report.imported = new_count
+    listed = plan.listed()
+    # The report's imported matches the batch's count; reissued says how many of them joined an
+    # earlier case, so the new cases are still imported - reissued.
+    layer.report.imported = int(listed.sum())
+    layer.report.reissued = int(listed.sum()) - new_count
     area = np.zeros(batch.row_count())
     box = [np.inf, np.inf, -np.inf, -np.inf]
     for part in batch.each_summary():
@@ -257,9 +268,9 @@ def _insert_batch(
             source_sha256=batch.source_sha256,
             source_crs=layer.source_crs,
             encoding=layer.encoding,
-            feature_count=batch.row_count(),
+            feature_count=int(listed.sum()),
             new_cases=new_count,
-            area_m2=float(area[plan.is_new].sum()),
+            area_m2=float(area[listed].sum()),
             **spatial.extent_values(tuple(float(v) for v in box)),
             imported_at=now,
             imported_by=actor,

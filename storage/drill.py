@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, case, false, func, or_, select, true
 
 from geo.errors import UnknownMetric
 from geo.goals import Project
@@ -102,26 +102,26 @@ def _scope(rel: facts.Relation, q: DrillQuery) -> list[ColumnElement[bool]]:
     """The cases a project's indicators cover (geo.indicators.project_cases) in SQL."""
     cols = rel.columns
     progs = [p.value for p in q.project.programmes]
-    out: list[ColumnElement[bool]] = [
-        cols["programme"].in_(progs),
-        cols["period"].like(f"{q.project.year}%"),
-    ]
+    out: list[ColumnElement[bool]] = [cols["programme"].in_(progs)]
+    if q.period is None:
+        out.append(cols["period"].like(f"{q.project.year}%"))
+    else:  # the period's own 图斑 and those re-issued in it (as IndicatorSource.frames counts)
+        again = facts.reissued_case_ids(q.period, q.as_of)
+        out.append(or_(cols["period"] == q.period, cols["case_id"].in_(again)))
+        if not q.period.startswith(str(q.project.year)):
+            out.append(false())
     if q.township:  # plain equality, so that the township index serves it
         out.append(cols["township_code"] == q.township)
     elif q.township is not None:  # "": the 图斑 in no known township
         out.append(func.coalesce(cols["township_code"], "") == "")
-    if q.period is not None:
-        out.append(cols["period"] == q.period)
     return out
 
 
 def _due_days(engine: Engine, q: DrillQuery) -> list[date]:
     progs = [p.value for p in q.project.programmes]
-    sel = (
-        select(batches.c.due_on)
-        .where(batches.c.programme.in_(progs), batches.c.period.like(f"{q.project.year}%"))
-        .distinct()
-    )
+    # A period's re-issued 图斑 keep their own batch's due day, perhaps of an earlier year.
+    year = batches.c.period.like(f"{q.project.year}%") if q.period is None else true()
+    sel = select(batches.c.due_on).where(batches.c.programme.in_(progs), year).distinct()
     with engine.connect() as conn:
         return sorted(conn.execute(sel).scalars())
 

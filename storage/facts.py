@@ -26,6 +26,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Row,
+    Select,
     String,
     bindparam,
     case,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    select,
     text,
 )
 
@@ -49,7 +51,7 @@ from geo.workflow.milestones import (
     as_of_milestones,
     undo_columns,
 )
-from storage.tables import batches, cases
+from storage.tables import batches, cases, reissues
 from storage.types import UTCDateTime
 
 _TZ = localtime.LOCAL_TZ
@@ -220,16 +222,60 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df.loc[:, list(CASE_COLUMNS)].reset_index(drop=True)
 
 
-def _where(township_code: str | None) -> tuple[str, dict]:
-    if township_code is None:
-        return "", {}
-    return "c.township_code = :township", {"township": township_code}
+# The cases whose 图斑 were issued again in period :again (joined by storage.tables.reissues,
+# not repeated within one file), other than those that began in it; with :day, only by batches
+# issued by then. A period's indicators count these besides the cases of its own batches.
+_REISSUED_IN = """c.id IN (
+    SELECT r.case_id FROM reissues r JOIN batches rb ON rb.id = r.batch_id
+    WHERE rb.period = :again AND r.reason <> 'in_file_duplicate'{by_day}
+) AND b.period <> :again"""
 
 
-def live_facts(engine: Engine, *, township_code: str | None = None) -> pd.DataFrame:
-    """One row per case with ``CASE_COLUMNS``, as the cases stand now."""
+def _where(
+    township_code: str | None, reissued_in: str | None = None, *, by_day: bool = False
+) -> tuple[str, dict]:
+    conds, params = [], {}
+    if township_code is not None:
+        conds.append("c.township_code = :township")
+        params["township"] = township_code
+    if reissued_in is not None:
+        conds.append(_REISSUED_IN.format(by_day=" AND rb.issued_on <= :day" if by_day else ""))
+        params["again"] = reissued_in
+    return " AND ".join(conds), params
+
+
+def reissued_case_ids(period: str, as_of: date | None = None) -> Select[Any]:
+    """``_REISSUED_IN`` as a query of case ids, for the relations storage.drill filters."""
+    again, own = batches.alias("again"), batches.alias("own")
+    q = (
+        select(reissues.c.case_id)
+        .join(again, again.c.id == reissues.c.batch_id)
+        .join(cases, cases.c.id == reissues.c.case_id)
+        .join(own, own.c.id == cases.c.batch_id)
+        .where(
+            again.c.period == period,
+            own.c.period != period,
+            reissues.c.reason != "in_file_duplicate",
+        )
+    )
+    return q if as_of is None else q.where(again.c.issued_on <= as_of)
+
+
+def _in_period(df: pd.DataFrame, reissued_in: str | None) -> pd.DataFrame:
+    """Re-issued cases counted in the period they were issued again (their due day stays
+    their own batch's, as every other path reads it)."""
+    if reissued_in is not None:
+        df["period"] = reissued_in
+    return df
+
+
+def live_facts(
+    engine: Engine, *, township_code: str | None = None, reissued_in: str | None = None
+) -> pd.DataFrame:
+    """One row per case with ``CASE_COLUMNS``, as the cases stand now; ``reissued_in``: only
+    the cases re-issued in that period (``_REISSUED_IN``), with it as their period."""
     d = engine.dialect.name
-    cond, params = _where(township_code)
+    cond, params = _where(township_code, reissued_in)
     sql = _LIVE.format(
         **{c: _ts(d, f"c.{c}") for c in _TIMESTAMPS},
         where=f"WHERE {cond}" if cond else "",
@@ -239,7 +285,7 @@ def live_facts(engine: Engine, *, township_code: str | None = None) -> pd.DataFr
     cols = [c if c != "id" else "case_id" for c in _LIVE_NAMES]
     df = _frame(rows, cols)
     _timestamps(df)
-    return _finish(df)
+    return _in_period(_finish(df), reissued_in)
 
 
 _LIVE_NAMES = [
@@ -250,16 +296,20 @@ _LIVE_NAMES = [
 ]  # fmt: skip
 
 
-def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) -> pd.DataFrame:
-    """The cases issued by local day ``day``, as they stood when that day ended.
+def facts_as_of(
+    engine: Engine, day: date, *, township_code: str | None = None, reissued_in: str | None = None
+) -> pd.DataFrame:
+    """The cases issued by local day ``day``, as they stood when that day ended
+    (``reissued_in``: as ``live_facts``, re-issued by then).
 
     Facts with no event of their own (the filing date, the enforcement, first-time approval,
     the province's land-class verdict) are taken from the case and counted only when the
     event that set them had happened by then.
     """
     d = engine.dialect.name
-    cond, params = _where(township_code)
-    template, names = as_of_sql(d)
+    cond, params = _where(township_code, reissued_in, by_day=True)
+    # The few re-issued cases read their own events through the index, not a pass over all.
+    template, names = per_case_as_of_sql(d, MILESTONES) if reissued_in else as_of_sql(d)
     sql = template.format(and_where=f"AND {cond}" if cond else "")
     cutoff = end_of_day_utc(day)
     params = {**params, "cutoff": _bind_ts(d, cutoff), "day": day.isoformat()}
@@ -272,22 +322,35 @@ def facts_as_of(engine: Engine, day: date, *, township_code: str | None = None) 
         if m.tally is Tally.LATEST:
             df[m.name] = _untag(df[m.name])
     settle(df)
-    return _finish(df)
+    return _in_period(_finish(df), reissued_in)
 
 
 def payments_frame(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame:
-    """Payments, one row per programme/period/township of the 图斑 their enforcement covers."""
-    cond = "WHERE p.recorded_at < :cutoff" if as_of else ""
+    """Payments, one row per programme/period/township of the 图斑 their enforcement covers;
+    a 图斑 re-issued in another period covers it there too (from that batch's issue day). The
+    metrics count each payment once (geo.indicators), so the extra rows only let a period's
+    scope find the money of the 图斑 issued in it."""
+    recorded = " AND p.recorded_at < :cutoff AND b.issued_on <= :day" if as_of else ""
     d = engine.dialect.name
     sql = f"""
-        SELECT DISTINCT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
+        SELECT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
                p.paid_on, b.period, c.township_code
         FROM payments p
         JOIN cases c ON c.enforcement_id = p.enforcement_id
         JOIN batches b ON b.id = c.batch_id
-        {cond}
+        {"WHERE p.recorded_at < :cutoff" if as_of else ""}
+        UNION
+        SELECT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
+               p.paid_on, b.period, c.township_code
+        FROM payments p
+        JOIN cases c ON c.enforcement_id = p.enforcement_id
+        JOIN reissues r ON r.case_id = c.id
+        JOIN batches b ON b.id = r.batch_id
+        WHERE r.reason <> 'in_file_duplicate'{recorded}
     """
-    params = {"cutoff": _bind_ts(d, end_of_day_utc(as_of))} if as_of else {}
+    params = (
+        {"cutoff": _bind_ts(d, end_of_day_utc(as_of)), "day": as_of.isoformat()} if as_of else {}
+    )
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(_bind(sql, d), params).fetchall()
     df = _frame(rows, list(PAYMENT_COLUMNS))

@@ -22,7 +22,14 @@ from sqlalchemy import ColumnElement, Engine, Row, and_, select
 
 from geo.budget import execution
 from geo.goals import GoalBook, Project
-from geo.indicators import METRICS, MetricValue, RowValue, compute_project, project_cases
+from geo.indicators import (
+    METRICS,
+    MetricValue,
+    RowValue,
+    aggregate,
+    compute_project,
+    project_cases,
+)
 from geo.model import FINAL_STATES, Judgment
 from geo.references import RefKind
 from geo.report_doc import differences, document, project_entry
@@ -47,18 +54,31 @@ class IndicatorSource:
         self._size = size
         self._lock = threading.Lock()
 
-    def frames(self, as_of: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(counts, payments) live or as of the end of local day ``as_of``, cached."""
-        key = (facts.generation(self.engine), as_of)
+    def frames(
+        self, as_of: date | None = None, period: str | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(counts, payments) live or as of the end of local day ``as_of``, cached.
+
+        With ``period`` the counts also hold, under that period, the cases re-issued in it that
+        began in another: a period counts every 图斑 issued in it. Without one each case counts
+        once, in the period of its first batch, so totals never count a re-issue twice.
+        """
+        key = (facts.generation(self.engine), as_of, period)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        value = (
-            daily_counts.counts(self.engine, as_of=as_of),
-            facts.payments_frame(self.engine, as_of=as_of),
-        )
+        counts = daily_counts.counts(self.engine, as_of=as_of)
+        if period is not None:
+            again = (
+                facts.live_facts(self.engine, reissued_in=period)
+                if as_of is None
+                else facts.facts_as_of(self.engine, as_of, reissued_in=period)
+            )
+            if len(again):
+                counts = pd.concat([counts, aggregate(again)], ignore_index=True)
+        value = (counts, facts.payments_frame(self.engine, as_of=as_of))
         with self._lock:
             self._cache[key] = value
             while len(self._cache) > self._size:
@@ -82,7 +102,7 @@ class IndicatorSource:
         count, not which others do): one query per bound metric (storage.drill), so a project
         binding none reads no 图斑, and what is held is the ids, not a frame of every case.
         """
-        data, paid = self.frames(as_of)
+        data, paid = self.frames(as_of, period)
         rows = compute_project(project, data, paid, township=township, period=period)
         n = int(project_cases(project, data, township=township, period=period)["issued"].sum())
         if drill:
@@ -120,7 +140,7 @@ class IndicatorSource:
         count = None
         metric = METRICS.get(q.metric)
         if scope.everything and metric is not None and metric.num is not None:
-            data, _ = self.frames(q.as_of)
+            data, _ = self.frames(q.as_of, q.period)
             covered = project_cases(q.project, data, township=q.township, period=q.period)
             count = int(covered[metric.num].sum())
         return drill.page(self.engine, q, limit=limit, offset=offset, scope=scope, count=count)
@@ -141,7 +161,9 @@ class IndicatorSource:
         series: dict[str, dict[str, Any]] = {}
         for i, end in enumerate(ends):
             label = f"{project.year}Q{i + 1}"
-            rows = compute_project(project, *self.frames(end), township=township, period=period)
+            rows = compute_project(
+                project, *self.frames(end, period), township=township, period=period
+            )
             for r in rows:
                 for v in r.values:
                     s = series.setdefault(

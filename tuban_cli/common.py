@@ -45,8 +45,10 @@ def services_for(db: Path | None) -> Services:
 def fail(exc: TubanError) -> None:
     """Print a Tuban error to stderr (code, message, details; at most 20 rejected rows) and exit
     with status 2."""
-    typer.secho(f"错误 [{exc.code}] {exc.message}", fg="red", err=True)
+    typer.secho(f"错误 [{exc.code}] {exc.told('cli')}", fg="red", err=True)
     for k, v in exc.details.items():
+        if k == "option":  # named in the message, as its command-line option
+            continue
         if k == "rejected" and isinstance(v, list):
             typer.echo(f"  rejected: {len(v)} 行", err=True)
             for r in v[:20]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from api.schemas import BatchesPublic, BatchImported, BatchPublic, ImportReportP
 from api.security import ScopeDep, SeesEverything, require
 from geo.batch import BatchMeta
 from geo.errors import InvalidValue, NotFound
-from geo.fields import field_map_from
+from geo.fields import parse_field_map
 from geo.inputs import file_name
 from geo.model import Judgment, Programme, State
 from geo.roles import Role
@@ -106,7 +105,13 @@ def import_form(
     layer: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
     crs: Annotated[str | None, Form(description="override, e.g. EPSG:4527")] = None,
-    field_map: Annotated[str | None, Form(description='JSON, e.g. {"图斑编号": "编号"}')] = None,
+    field_map: Annotated[
+        str | None,
+        Form(
+            max_length=4000,
+            description='lines of 标准字段: 源字段 (图斑编号: 编号), or JSON {"图斑编号": "编号"}',
+        ),
+    ] = None,
     accept_partial: Annotated[bool, Form()] = False,
 ) -> ImportForm:
     """The import form's fields, checked (the due date not before the issue date, …)."""
@@ -158,15 +163,9 @@ async def import_batch(
 
 
 def _field_map(text: str | None) -> dict[str, str] | None:
-    if not text:
+    if not text or not text.strip():
         return None
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        raise InvalidValue(
-            'field_map 应为 JSON 对象，如 {"图斑编号": "编号"}', field="field_map"
-        ) from None
-    return field_map_from(raw, source="field_map")
+    return parse_field_map(text, source="field_map")
 
 
 @router.get(

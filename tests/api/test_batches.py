@@ -88,7 +88,9 @@ def test_import_report_as_json_and_html(client, tmp_path):
     r = upload(client, factories.write(f, tmp_path / "rep.gpkg"))
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["new_cases"] == 2 and body["feature_count"] == 3
+    # Row 3 repeats row 1's code: the same 图斑, listed once.
+    assert body["new_cases"] == 2 and body["feature_count"] == 2
+    assert body["report"]["read"] == 3 and body["report"]["imported"] == 2
     rep = client.get(f"/api/batches/{body['id']}/report").json()
     assert rep == body["report"]
     assert rep["repaired"][0]["row"] == 2 and rep["links"][0]["reason"] == "in_file_same_code"

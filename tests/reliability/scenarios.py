@@ -76,15 +76,15 @@ def events_digest(services: Services) -> tuple[int, str]:
 
 
 def half_batches(services: Services) -> list[str]:
-    """Batches whose stored 图斑 are fewer or more than the file's feature count said."""
+    """Batches whose stored cases are fewer or more than the batch's new cases said."""
     q = (
-        select(batches.c.id, batches.c.feature_count, func.count(cases.c.id))
+        select(batches.c.id, batches.c.new_cases, func.count(cases.c.id))
         .outerjoin(cases, cases.c.batch_id == batches.c.id)
-        .group_by(batches.c.id, batches.c.feature_count)
+        .group_by(batches.c.id, batches.c.new_cases)
     )
     with services.engine.connect() as conn:
         rows = conn.execute(q).all()
-    return [f"批次 {b}：文件 {n} 个，库中 {k} 个" for b, n, k in rows if n != k]
+    return [f"批次 {b}：新建 {n} 个，库中 {k} 个" for b, n, k in rows if n != k]
 
 
 def _import_small(services: Services, tmp: Path, n: int = 3) -> list[int]:

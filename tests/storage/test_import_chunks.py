@@ -240,7 +240,9 @@ def test_a_capped_report_lists_the_lowest_rows_of_each_list_with_exact_totals(
         rows = sorted(e["row"] for e in want[kind])[:5]
         assert [e["row"] for e in got[kind]] == rows, kind
     assert got["link_reasons"] == want["link_reasons"]
-    assert sum(got["link_reasons"].values()) == full["feature_count"] - full["new_cases"]
+    # Every kept row that is no new case is linked: re-issued, or a repeat within the file.
+    kept = want["read"] - want["rejected_count"]
+    assert sum(got["link_reasons"].values()) == kept - full["new_cases"]
     page = ImportReport.from_dict(got).to_html()
     assert f"<th>拒绝导入</th><td>{len(bad)}</td>" in page
     assert f"仅列出前 5 条，共 {len(bad)} 条" in page

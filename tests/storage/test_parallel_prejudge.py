@@ -217,7 +217,7 @@ def test_the_setting_turns_workers_off(store, tmp_path, few_rows, monkeypatch):
         store, parcels_file(tmp_path), meta(), actor="t", now=NOW, workers=workers
     )
     assert seen == [os.getpid()]  # computed here, not in a worker
-    assert batch["feature_count"] == N
+    assert batch["report"]["read"] == N
     monkeypatch.setenv("TUBAN_IMPORT_WORKERS", "two")
     with pytest.raises(ValueError, match="TUBAN_IMPORT_WORKERS"):
         Settings()

@@ -1,11 +1,14 @@
 // 导入批次 (admins): upload a file the province sent as an import job (POST /api/jobs/import,
 // multipart). The form's checks refuse it at once; the file's own checks run in the job, whose
 // stage and percentage show while it runs, with a button to cancel it (nothing is written then).
-// A refusal names the file, row and field. After an import the batch list reloads.
+// A refusal names the file, row and field, and the read option that fixes it by its label here
+// (图层, 编码, 坐标系, 字段映射: the same choices as `tuban import`'s --layer, --encoding, --crs,
+// --field-map); a refusal of the form itself marks that field. After an import the batch list
+// reloads.
 // Test hooks: data-testid="import-form", "import-file", "import-programme", "import-period",
-// "import-authority", "import-issued-on", "import-due-on", "import-encoding", "import-crs",
-// "import-accept-partial", "import-submit", "import-status", "import-alert", "import-progress",
-// "import-cancel", and the job list's (jobs.js).
+// "import-authority", "import-issued-on", "import-due-on", "import-layer", "import-encoding",
+// "import-crs", "import-field-map", "import-accept-partial", "import-submit", "import-status",
+// "import-alert", "import-progress", "import-cancel", and the job list's (jobs.js).
 
 import { announce, h } from './dom.js';
 import { today, zhValidity } from './forms.js';
@@ -18,8 +21,10 @@ const FIELDS = [
   { name: 'authority', label: '下发单位', type: 'text', required: true, value: '河北省自然资源厅' },
   { name: 'issued_on', label: '下发日期', type: 'date', required: true, value: today },
   { name: 'due_on', label: '办结期限', type: 'date', required: true },
+  { name: 'layer', label: '图层', type: 'text', hint: '可不填；文件有多个图层（或 Excel 有多个工作表）时指定其名称' },
   { name: 'encoding', label: '编码', type: 'text', hint: '可不填；Shapefile 无 .cpg 时自动判断 UTF-8 / GBK' },
   { name: 'crs', label: '坐标系', type: 'text', hint: '可不填；文件无 .prj 时可指定，如 EPSG:4527' },
+  { name: 'field_map', label: '字段映射', type: 'textarea', maxLength: 4000, hint: '可不填；字段名认不出时每行写一个“标准字段: 源字段”，如 图斑编号: 编号' },
 ];
 
 function details(err) {
@@ -40,10 +45,14 @@ export function createImportForm(root, api, { onImported }) {
   zhValidity(file, { label: '文件' });
   const controls = FIELDS.map((f) => {
     const id = `import-${f.name.replace(/_/g, '-')}`;
+    const described = f.hint ? `${id}-hint` : null;
     const input = f.type === 'select'
       ? h('select', { id, name: f.name, required: f.required, 'data-testid': id },
         h('option', { value: '' }, '请选择'), f.options().map(([v, l]) => h('option', { value: v }, l)))
-      : h('input', {
+      : f.type === 'textarea' ? h('textarea', {
+        id, name: f.name, rows: 3, maxlength: f.maxLength, 'data-testid': id, 'aria-describedby': described,
+        autocomplete: 'off', spellcheck: 'false',
+      }) : h('input', {
         id, name: f.name, type: f.type, required: f.required, pattern: f.pattern, 'data-testid': id,
         'aria-describedby': f.hint ? `${id}-hint` : null, autocomplete: 'off',
       });
@@ -118,6 +127,7 @@ export function createImportForm(root, api, { onImported }) {
     button.disabled = true;
     form.setAttribute('aria-busy', 'true');
     announce(alertBox, '');
+    for (const f of FIELDS) form.elements[f.name].removeAttribute('aria-invalid');
     announce(status, `正在导入“${file.files[0].name}”…`);
     try {
       const queued = await api.submitImportJob(body);
@@ -135,6 +145,10 @@ export function createImportForm(root, api, { onImported }) {
         announce(alertBox, err.status === 403
           ? `您没有权限导入批次：${err.message}`
           : `导入失败：${err.message}${details(err)}。文件未写入任何内容。`);
+        // The form field the refusal is about (a read option, or a field of the form).
+        const d = err.details || {};
+        const named = FIELDS.find((f) => f.name === (d.option || d.field));
+        if (named) form.elements[named.name].setAttribute('aria-invalid', 'true');
       }
     } finally {
       running = null;

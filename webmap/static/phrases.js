@@ -76,6 +76,14 @@ const PHRASES = {
   '目前没有待办任务。': 'No open tasks.', 全区逾期未办结图斑: 'Overdue across the county',
   实时值: 'Live value', 目标值: 'Target', 导入批次: 'Import a batch', 文件: 'File', 时期: 'Period',
   下发单位: 'Issuing authority', 下发日期: 'Issued on', 办结期限: 'Due on', 编码: 'Encoding', 坐标系: 'CRS',
+  图层: 'Layer', 字段映射: 'Field map',
+  '可不填；文件有多个图层（或 Excel 有多个工作表）时指定其名称': 'optional; the layer (or Excel sheet) to read when the file holds several',
+  '可不填；字段名认不出时每行写一个“标准字段: 源字段”，如 图斑编号: 编号': 'optional; when a field is not recognised, one "standard field: source column" a line, e.g. 图斑编号: 编号',
+  // an import refusal's pointer to the form field that fixes it (geo.errors.option_hint)
+  '可在导入表单的“字段映射”（field_map）中指定': 'set it in the form\'s Field map',
+  '可在导入表单的“图层”（layer）中指定': 'set it in the form\'s Layer field',
+  '可在导入表单的“编码”（encoding）中指定': 'set it in the form\'s Encoding field',
+  '可在导入表单的“坐标系”（crs）中指定': 'set it in the form\'s CRS field',
   只导入有效行: 'Import the valid rows only', 开始导入: 'Import', 新增用户: 'Add user', 显示名: 'Display name',
   停用: 'Deactivate', 启用: 'Activate', 角色: 'Roles',
   // 绩效指标 dashboard (indicators.js, dashboard-*.js)
