@@ -150,3 +150,58 @@ def to_lonlat_bounds(
     t = Transformer.from_crs(crs, 4490, always_xy=True)
     xs, ys = t.transform(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
     return float(np.min(xs)), float(np.min(ys)), float(np.max(xs)), float(np.max(ys))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A CRS guessed from where most 图斑 fall, and which 图斑 it puts beyond the county."""
+
+    guess: CrsGuess
+    beyond: np.ndarray  # bool per box; a box without coordinates is never beyond
+    lonlat_bounds: tuple[float, float, float, float]  # of every box's centre, under the guess
+    placed: int  # boxes with coordinates
+
+    @property
+    def majority_inside(self) -> bool:
+        """Whether more than half of the placed boxes fall inside (the guess is believable)."""
+        return int(self.beyond.sum()) * 2 < self.placed
+
+
+def place_boxes(
+    boxes: np.ndarray, where: Jurisdiction, margin_deg: float, step: int = 1 << 20
+) -> Placement:
+    """Guess the CRS of per-feature ``boxes`` ((n, 4), NaN where a feature has no geometry)
+    from their median centre, then tell each box's centre inside or beyond the county widened
+    by ``margin_deg``.
+
+    The median, not the extent: a few 图斑 of a neighbouring county (or with a typo in their
+    coordinates) must not decide the CRS of all the others.
+    """
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    ok = np.isfinite(cx) & np.isfinite(cy)
+    if not ok.any():
+        raise MissingCRS("文件没有坐标系，也没有可用于推断的坐标")
+    mx, my = float(np.median(cx[ok])), float(np.median(cy[ok]))
+    guess = guess_crs((mx, my, mx, my), where)
+    t = Transformer.from_crs(guess.crs, 4490, always_xy=True)
+    lon, lat = np.full(len(cx), np.nan), np.full(len(cx), np.nan)
+    for s in range(0, len(cx), step):  # a slice at a time: ten million centres in one go is GBs
+        xs, ys = cx[s : s + step], cy[s : s + step]
+        if guess.swap_xy:
+            xs, ys = ys, xs
+        lon[s : s + step], lat[s : s + step] = t.transform(xs, ys)
+    minx, miny, maxx, maxy = where.bounds
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (lon >= minx - margin_deg)
+            & (lon <= maxx + margin_deg)
+            & (lat >= miny - margin_deg)
+            & (lat <= maxy + margin_deg)
+        )
+    fin = ok & np.isfinite(lon) & np.isfinite(lat)
+    ll = (math.nan,) * 4
+    if fin.any():
+        ll = (lon[fin].min(), lat[fin].min(), lon[fin].max(), lat[fin].max())
+    ll4 = (float(ll[0]), float(ll[1]), float(ll[2]), float(ll[3]))
+    return Placement(guess, ok & ~inside, ll4, int(ok.sum()))
