@@ -123,7 +123,7 @@ class Located:
 
 def read(path: Path, options: ReadOptions) -> tuple[RawLayer, ImportReport]:
     """Stage 1: the file's features as they are (a .zip is unpacked and cleaned up)."""
-    with open_source(path) as (inner, name):
+    with open_source(path, options.layer) as (inner, name):
         return read_opened(inner, name, options)
 
 

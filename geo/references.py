@@ -84,7 +84,7 @@ def read_reference(
 ) -> RefLayer:
     """Read a reference layer; invalid rings are repaired, features without area refused."""
     kind = RefKind(kind)
-    with open_source(Path(path)) as (inner, name):
+    with open_source(Path(path), layer) as (inner, name):
         raw = read_raw(inner, name, layer=layer, encoding=encoding)
     frame = raw.frame
     report = ImportReport(

@@ -64,7 +64,7 @@ def test_csv_with_wkt_and_bom_and_no_crs_guesses_zone(tmp_path):
     path = tmp_path / "list.csv"
     path.write_bytes(b"\xef\xbb\xbf" + df.to_csv(index=False).encode("utf-8"))
     layer = read_parcels(path, jurisdiction=FENGRUN)
-    assert layer.report.encoding == "UTF-8 with BOM"
+    assert layer.report.encoding == "UTF-8（带 BOM）"
     assert layer.report.crs_how == "guessed" and layer.source_crs == "EPSG:4527"
     _assert_in_fengrun(layer)
 
@@ -153,10 +153,10 @@ def test_encoding_override_wins(tmp_path):
     (tmp_path / "g.cpg").write_text("UTF-8")  # a wrong .cpg, as real deliveries have
     auto = read_parcels(path)
     assert auto.attributes(0)["BHLX"] == "新增开采"
-    assert "does not match" in auto.report.encoding
+    assert auto.report.encoding == "GBK（.cpg 写的 UTF-8 与 .dbf 内容不符，按内容读取）"
     right = read_parcels(path, encoding="GBK")
     assert right.attributes(0)["BHLX"] == "新增开采"
-    assert right.report.encoding == "GBK (given)"
+    assert right.report.encoding == "GBK（用户指定）"
 
 
 def test_z_coordinates_are_dropped(tmp_path):

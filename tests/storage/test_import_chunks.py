@@ -272,7 +272,7 @@ def test_a_lying_cpg_is_found_out_whichever_chunk_holds_the_chinese(two_stores, 
     path = factories.write(f, tmp_path / "lying.shp", encoding="GBK")
     (tmp_path / "lying.cpg").write_text("UTF-8")
     whole, chunked = import_both(two_stores, path)
-    assert whole["report"]["encoding"].startswith("GBK (the .cpg: UTF-8 does not match")
+    assert whole["report"]["encoding"] == "GBK（.cpg 写的 UTF-8 与 .dbf 内容不符，按内容读取）"
     assert chunked["report"] == whole["report"]
     assert whole["report"]["attributes_kept"] == ["BHLX"]
     assert chunked["cases"] == whole["cases"]
