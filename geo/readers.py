@@ -111,7 +111,10 @@ def _member(cands: list[Path], root: Path, layer: str | None, name: str) -> Path
     hits = own or inside
     if layer is not None and len(hits) == 1:
         return hits[0]
-    names = [str(c.relative_to(root).with_suffix("")) for c in cands]
+    # What --layer takes: a file's own name without suffix (where it is, when two share one).
+    names = [c.stem for c in cands]
+    if len(set(names)) < len(names):
+        names = [str(c.relative_to(root).with_suffix("")) for c in cands]
     listed = "、".join(names)
     if layer is None:
         what = f"压缩包中有 {len(cands)} 个图层文件：{listed}；请指定要导入的图层（--layer）"

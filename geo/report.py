@@ -19,6 +19,15 @@ REPORT_ROWS = 1000
 ROW_LISTS = ("repaired", "rejected", "links", "outside", "crs_outliers")
 
 T = TypeVar("T")
+# The links' reasons (stored as codes, the API's values) as the printed report says them.
+LINK_REASONS = {
+    "in_file_same_code": "同一文件内编号重复",
+    "in_file_overlap": "同一文件内图形重叠",
+    "reissue_same_code": "重复下发（编号相同）",
+    "reissue_overlap": "重复下发（图形重叠）",
+    "site_same_code": "其他项目的同一地块（编号相同）",
+    "site_overlap": "其他项目的同一地块（图形重叠）",
+}
 # How the source CRS was decided (``ImportReport.crs_how``), as the report and the CLI say it.
 CRS_HOW_LABELS = {"file": "文件自带", "given": "用户指定", "guessed": "推断"}
 
@@ -198,7 +207,8 @@ text-align:left}}th{{background:#f0f3f7}}h2{{border-left:4px solid #1f4e79;paddi
 {heading("拒绝导入的行", "rejected")}{table([asdict(r) for r in self.rejected], notes)}
 {heading("关联到已有图斑（不重复计数）", "links")}{
             table(
-                self.links,
+                [{**k, "reason": LINK_REASONS.get(k.get("reason"), k.get("reason"))}
+                 for k in self.links],
                 [
                     ("row", "行"),
                     ("code", "图斑编号"),

@@ -117,3 +117,18 @@ def test_a_shapefile_without_its_shx_says_so_and_names_no_server_folder(tmp_path
     assert "缺少 ks.shx 索引文件" in exc.value.message
     assert "tuban-zip" not in str(exc.value) and str(tmp_path) not in str(exc.value)
     assert "Unable to open" not in str(exc.value)
+
+
+def test_the_report_speaks_chinese_of_encodings_repairs_and_links(tmp_path):
+    f = factories.squares(3)
+    f.loc[1, "geometry"] = factories.bowtie(dx=500)
+    f.loc[2, "TBBH"] = f.loc[0, "TBBH"]
+    path = factories.write(f, tmp_path / "ks.shp", encoding="GBK")
+    path.with_suffix(".cpg").unlink()
+    rep = read_parcels(path).report
+    assert rep.encoding == "GBK（无 .cpg 文件，按 .dbf 内容推断）"
+    assert rep.repaired[0].reason.startswith("自相交，位置 (")
+    page = rep.to_html()
+    assert "同一文件内编号重复" in page and "自相交" in page
+    for english in ("guessed from", "no .cpg", "Self-intersection", "in_file_same_code"):
+        assert english not in page
