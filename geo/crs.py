@@ -158,7 +158,8 @@ class Placement:
 
     guess: CrsGuess
     beyond: np.ndarray  # bool per box; a box without coordinates is never beyond
-    lonlat_bounds: tuple[float, float, float, float]  # of every box's centre, under the guess
+    # Of the box centres under the guess (infinite when none transforms to a finite place).
+    lonlat_bounds: tuple[float, float, float, float]
     placed: int  # boxes with coordinates
 
     @property
@@ -185,23 +186,22 @@ def place_boxes(
     mx, my = float(np.median(cx[ok])), float(np.median(cy[ok]))
     guess = guess_crs((mx, my, mx, my), where)
     t = Transformer.from_crs(guess.crs, 4490, always_xy=True)
-    lon, lat = np.full(len(cx), np.nan), np.full(len(cx), np.nan)
-    for s in range(0, len(cx), step):  # a slice at a time: ten million centres in one go is GBs
-        xs, ys = cx[s : s + step], cy[s : s + step]
-        if guess.swap_xy:
-            xs, ys = ys, xs
-        lon[s : s + step], lat[s : s + step] = t.transform(xs, ys)
     minx, miny, maxx, maxy = where.bounds
-    with np.errstate(invalid="ignore"):
-        inside = (
-            (lon >= minx - margin_deg)
-            & (lon <= maxx + margin_deg)
-            & (lat >= miny - margin_deg)
-            & (lat <= maxy + margin_deg)
-        )
-    fin = ok & np.isfinite(lon) & np.isfinite(lat)
-    ll = (math.nan,) * 4
-    if fin.any():
-        ll = (lon[fin].min(), lat[fin].min(), lon[fin].max(), lat[fin].max())
-    ll4 = (float(ll[0]), float(ll[1]), float(ll[2]), float(ll[3]))
-    return Placement(guess, ok & ~inside, ll4, int(ok.sum()))
+    beyond = np.zeros(len(cx), dtype=bool)
+    seen = [math.inf, math.inf, -math.inf, -math.inf]
+    for s in range(0, len(cx), step):  # a slice at a time: ten million centres at once is GBs
+        xs, ys = cx[s : s + step], cy[s : s + step]
+        lon, lat = t.transform(*((ys, xs) if guess.swap_xy else (xs, ys)))
+        with np.errstate(invalid="ignore"):
+            inside = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg)
+            inside &= (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+        beyond[s : s + step] = ok[s : s + step] & ~inside
+        fin = np.isfinite(lon) & np.isfinite(lat)
+        if fin.any():
+            seen = [
+                min(seen[0], float(lon[fin].min())),
+                min(seen[1], float(lat[fin].min())),
+                max(seen[2], float(lon[fin].max())),
+                max(seen[3], float(lat[fin].max())),
+            ]
+    return Placement(guess, beyond, (seen[0], seen[1], seen[2], seen[3]), int(ok.sum()))

@@ -150,7 +150,9 @@ def resolve_crs(
             f"{where.name}之外，请用 --crs 指定正确的坐标系",
             file=name,
             guessed=label,
-            lonlat_bounds=[round(v, 4) for v in placed.lonlat_bounds],
+            lonlat_bounds=[round(v, 4) for v in placed.lonlat_bounds]
+            if all(math.isfinite(v) for v in placed.lonlat_bounds)
+            else None,
         )
     report.crs_how, report.crs_reason, report.swap_xy = "guessed", guess.reason, guess.swap_xy
     report.warnings.append(

@@ -210,7 +210,7 @@ def _check_shapefile_parts(shp: Path, name: str) -> None:
         parts = "、".join(f"{shp.stem}{ext} {_SHAPEFILE_PARTS[ext]}" for ext in missing)
         raise UnreadableFile(
             f"Shapefile 不完整：缺少 {parts}；请把同名的 .shp、.shx、.dbf（以及 .prj、.cpg）"
-            "一起提供，Shapefile 须打包为 .zip 上传",
+            "一起提供（网页上传时打包为一个 .zip）",
             file=name,
             missing=missing,
         )

@@ -207,8 +207,10 @@ text-align:left}}th{{background:#f0f3f7}}h2{{border-left:4px solid #1f4e79;paddi
 {heading("拒绝导入的行", "rejected")}{table([asdict(r) for r in self.rejected], notes)}
 {heading("关联到已有图斑（不重复计数）", "links")}{
             table(
-                [{**k, "reason": LINK_REASONS.get(str(k.get("reason")), k.get("reason"))}
-                 for k in self.links],
+                [
+                    {**k, "reason": LINK_REASONS.get(str(k.get("reason")), k.get("reason"))}
+                    for k in self.links
+                ],
                 [
                     ("row", "行"),
                     ("code", "图斑编号"),
