@@ -191,6 +191,13 @@ class ImportReport:
         notes = [("row", "行"), ("code", "图斑编号"), ("reason", "原因")]
         fields = [{"k": k, "v": v} for k, v in self.fields.items()]
 
+        links = [
+            {**k, "reason": LINK_REASONS.get(str(k.get("reason")), k.get("reason"))}
+            for k in self.links
+        ]
+        link_cols = [("row", "行"), ("code", "图斑编号"), ("linked_code", "关联图斑")]
+        link_cols += [("reason", "关联原因"), ("iou", "重叠度 IoU")]
+
         def heading(title: str, kind: str) -> str:
             note = self.shown(kind)
             return f"<h2>{e(title)}</h2>" + (f"<p>{e(note)}</p>" if note else "")
@@ -205,21 +212,7 @@ text-align:left}}th{{background:#f0f3f7}}h2{{border-left:4px solid #1f4e79;paddi
 <h2>字段识别</h2>{table(fields, [("k", "标准字段"), ("v", "源字段")])}
 {heading("已修复的几何", "repaired")}{table([asdict(r) for r in self.repaired], notes)}
 {heading("拒绝导入的行", "rejected")}{table([asdict(r) for r in self.rejected], notes)}
-{heading("关联到已有图斑（不重复计数）", "links")}{
-            table(
-                [
-                    {**k, "reason": LINK_REASONS.get(str(k.get("reason")), k.get("reason"))}
-                    for k in self.links
-                ],
-                [
-                    ("row", "行"),
-                    ("code", "图斑编号"),
-                    ("linked_code", "关联图斑"),
-                    ("reason", "关联原因"),
-                    ("iou", "重叠度 IoU"),
-                ],
-            )
-        }
+{heading("关联到已有图斑（不重复计数）", "links")}{table(links, link_cols)}
 {heading("超出辖区的图斑", "outside")}{
             table(
                 self.outside,
