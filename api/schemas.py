@@ -352,10 +352,16 @@ class ImportReportPublic(BaseModel):
     rejected: list[dict[str, Any]] | None = None
     links: list[dict[str, Any]] | None = None
     outside: list[dict[str, Any]] | None = None
+    crs_outliers: list[dict[str, Any]] | None = Field(
+        None, description="kept rows a guessed CRS puts beyond the county (row, code, lon, lat)"
+    )
     repaired_count: int | None = Field(None, description="exact total; `repaired` lists the first")
     rejected_count: int | None = Field(None, description="exact total; `rejected` lists the first")
     links_count: int | None = Field(None, description="exact total; `links` lists the first")
     outside_count: int | None = Field(None, description="exact total; `outside` lists the first")
+    crs_outliers_count: int | None = Field(
+        None, description="exact total; `crs_outliers` lists the first"
+    )
     link_reasons: dict[str, int] | None = None
     hints: dict[str, Any] | None = None
     warnings: list[str] | None = None
@@ -370,7 +376,7 @@ class ImportReportPublic(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for kind in ("repaired", "rejected", "links", "outside"):
+        for kind in ("repaired", "rejected", "links", "outside", "crs_outliers"):
             if isinstance(data.get(kind), list):
                 data.setdefault(f"{kind}_count", len(data[kind]))
         if isinstance(data.get("links"), list) and "link_reasons" not in data:

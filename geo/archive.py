@@ -18,9 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from geo.errors import UnreadableFile
+from geo.inputs import without_folders
 
 CHUNK = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# Bit 11 of a member's flags: its name is UTF-8. Without it the name is in the maker's code
+# page, which zipfile takes for CP437; Windows' own zip in China writes GBK.
+_UTF8_NAME = 0x800
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,26 @@ class ArchiveRefused(UnreadableFile):
     """The archive is malformed or hostile: refused before (or while) anything is written."""
 
     code = "ARCHIVE_REFUSED"
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its maker wrote it: a name without the UTF-8 flag whose bytes are
+    valid UTF-8 (some tools omit the flag) or GBK (Windows in China) is decoded so, as
+    ``unzip -O GBK`` would; anything else stays as zipfile read it."""
+    if info.flag_bits & _UTF8_NAME:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:  # not read as CP437 (zipfile's metadata_encoding)
+        return info.filename
+    if raw.isascii():
+        return info.filename
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def _safe_name(name: str) -> PurePosixPath | None:
@@ -70,17 +94,14 @@ def check(zf: zipfile.ZipFile, name: str, limits: ZipLimits = DEFAULT_LIMITS) ->
         )
     total = 0
     for info in infos:
-        if _safe_name(info.filename) is None or _is_symlink(info):
-            raise ArchiveRefused(
-                f"压缩包内路径不安全：{info.filename!r}", file=name, member=info.filename
-            )
+        member = member_name(info)
+        if _safe_name(member) is None or _is_symlink(info):
+            raise ArchiveRefused(f"压缩包内路径不安全：{member!r}", file=name, member=member)
         total += info.file_size
         big = info.file_size > limits.ratio_from_bytes
         if big and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise ArchiveRefused(
-                f"压缩包内 {info.filename} 的压缩比异常（疑似压缩炸弹）",
-                file=name,
-                member=info.filename,
+                f"压缩包内 {member} 的压缩比异常（疑似压缩炸弹）", file=name, member=member
             )
     if total > limits.max_total_bytes:
         raise ArchiveRefused(
@@ -95,7 +116,7 @@ def open_zip(path: Path, name: str, limits: ZipLimits = DEFAULT_LIMITS) -> zipfi
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnreadableFile(f"无法打开压缩包：{exc}", file=name) from None
+        raise UnreadableFile(f"无法打开压缩包：{without_folders(str(exc))}", file=name) from None
     try:
         check(zf, name, limits)
     except BaseException:
@@ -113,7 +134,7 @@ def extract(
     written: list[Path] = []
     budget = limits.max_total_bytes
     for info in zf.infolist():
-        rel = _safe_name(info.filename)
+        rel = _safe_name(member_name(info))
         assert rel is not None  # check() refused unsafe names
         target = dest.joinpath(*rel.parts)
         if info.is_dir():
@@ -130,21 +151,21 @@ def _copy_member(
 ) -> int:
     """Inflate one member into ``target``; the bytes written. Never more than its declared size
     nor than ``budget``: zipfile alone trusts the header it is given."""
-    size = 0
+    size, member = 0, member_name(info)
     try:
         with zf.open(info) as src, target.open("wb") as out:
             while chunk := src.read(CHUNK):
                 size += len(chunk)
                 if size > info.file_size or size > budget:
                     raise ArchiveRefused(
-                        f"压缩包内 {info.filename} 的实际大小超过声明或上限（疑似伪造）",
+                        f"压缩包内 {member} 的实际大小超过声明或上限（疑似伪造）",
                         file=name,
-                        member=info.filename,
+                        member=member,
                     )
                 out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise ArchiveRefused(
-            f"压缩包内 {info.filename} 已损坏或不受支持：{exc}", file=name, member=info.filename
+            f"压缩包内 {member} 已损坏或不受支持：{exc}", file=name, member=member
         ) from None
     return size
 
@@ -154,7 +175,7 @@ def member_names(data: bytes, name: str, limits: ZipLimits = DEFAULT_LIMITS) -> 
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise UnreadableFile(f"无法打开压缩包：{exc}", file=name) from None
+        raise UnreadableFile(f"无法打开压缩包：{without_folders(str(exc))}", file=name) from None
     with zf:
         check(zf, name, limits)
-        return set(zf.namelist())
+        return {member_name(info) for info in zf.infolist()}

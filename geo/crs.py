@@ -151,3 +151,58 @@ def to_lonlat_bounds(
     t = Transformer.from_crs(crs, 4490, always_xy=True)
     xs, ys = t.transform(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
     return float(np.min(xs)), float(np.min(ys)), float(np.max(xs)), float(np.max(ys))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A CRS guessed from where most 图斑 fall, and which 图斑 it puts beyond the county."""
+
+    guess: CrsGuess
+    beyond: np.ndarray  # bool per box; a box without coordinates is never beyond
+    # Of the box centres under the guess (infinite when none transforms to a finite place).
+    lonlat_bounds: tuple[float, float, float, float]
+    placed: int  # boxes with coordinates
+
+    @property
+    def majority_inside(self) -> bool:
+        """Whether more than half of the placed boxes fall inside (the guess is believable)."""
+        return int(self.beyond.sum()) * 2 < self.placed
+
+
+def place_boxes(
+    boxes: np.ndarray, where: Jurisdiction, margin_deg: float, step: int = 1 << 20
+) -> Placement:
+    """Guess the CRS of per-feature ``boxes`` ((n, 4), NaN where a feature has no geometry)
+    from their median centre, then tell each box's centre inside or beyond the county widened
+    by ``margin_deg``.
+
+    The median, not the extent: a few 图斑 of a neighbouring county (or with a typo in their
+    coordinates) must not decide the CRS of all the others.
+    """
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    ok = np.isfinite(cx) & np.isfinite(cy)
+    if not ok.any():
+        raise MissingCRS("文件没有坐标系，也没有可用于推断的坐标")
+    mx, my = float(np.median(cx[ok])), float(np.median(cy[ok]))
+    guess = guess_crs((mx, my, mx, my), where)
+    t = Transformer.from_crs(guess.crs, 4490, always_xy=True)
+    minx, miny, maxx, maxy = where.bounds
+    beyond = np.zeros(len(cx), dtype=bool)
+    seen = [math.inf, math.inf, -math.inf, -math.inf]
+    for s in range(0, len(cx), step):  # a slice at a time: ten million centres at once is GBs
+        xs, ys = cx[s : s + step], cy[s : s + step]
+        lon, lat = t.transform(*((ys, xs) if guess.swap_xy else (xs, ys)))
+        with np.errstate(invalid="ignore"):
+            inside = (lon >= minx - margin_deg) & (lon <= maxx + margin_deg)
+            inside &= (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
+        beyond[s : s + step] = ok[s : s + step] & ~inside
+        fin = np.isfinite(lon) & np.isfinite(lat)
+        if fin.any():
+            seen = [
+                min(seen[0], float(lon[fin].min())),
+                min(seen[1], float(lat[fin].min())),
+                max(seen[2], float(lon[fin].max())),
+                max(seen[3], float(lat[fin].max())),
+            ]
+    return Placement(guess, beyond, (seen[0], seen[1], seen[2], seen[3]), int(ok.sum()))

@@ -37,18 +37,37 @@ def guess_dbf_encoding(dbf: Path) -> str:
         return "GBK"
 
 
-def shapefile_encoding(shp: Path) -> tuple[str | None, str]:
-    """(encoding to pass to the reader or None to let GDAL use the .cpg, how it was decided)."""
+def _cpg_says(shp: Path) -> str | None:
+    """What the Shapefile's .cpg says, cleaned and cut (it is shown and stored in a
+    VARCHAR(200)), or None without a .cpg."""
     for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
         if cpg.exists():
-            # Its text is shown and stored (VARCHAR(200)): cleaned and cut, whatever it holds.
             said = scrub_text(cpg.read_text(errors="replace")).strip()
-            return None, f".cpg: {said[:40]}{'…' if len(said) > 40 else ''}"
+            return f"{said[:40]}{'…' if len(said) > 40 else ''}"
+    return None
+
+
+def given_note(encoding: str) -> str:
+    """The report's words for an encoding the user chose."""
+    return f"{encoding}（用户指定）"
+
+
+def mismatch_note(encoding: str, shp: Path) -> str:
+    """The report's words for ``encoding`` used because the .cpg's does not fit the bytes."""
+    return f"{encoding}（.cpg 写的 {_cpg_says(shp)} 与 .dbf 内容不符，按内容读取）"
+
+
+def shapefile_encoding(shp: Path) -> tuple[str | None, str]:
+    """(encoding to pass to the reader or None to let GDAL use the .cpg, how it was decided,
+    in the report's words)."""
+    said = _cpg_says(shp)
+    if said is not None:
+        return None, f"{said}（取自 .cpg 文件）"
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
-        return None, "no .dbf"
+        return None, "无 .dbf 文件"
     enc = guess_dbf_encoding(dbf)
-    return enc, f"guessed from .dbf bytes (no .cpg): {enc}"
+    return enc, f"{enc}（无 .cpg 文件，按 .dbf 内容推断）"
 
 
 # What a .cpg says when it means UTF-8 (GDAL reads these as UTF-8).
@@ -86,5 +105,5 @@ def whole_shapefile_encoding(shp: Path) -> tuple[str | None, str]:
         return enc, note
     said = cpg.read_text(errors="replace").strip().lower()
     if said in _UTF8_NAMES and not _records_are_utf8(dbf):
-        return "GBK", f"GBK (the {note} does not match the .dbf bytes)"
+        return "GBK", mismatch_note("GBK", shp)
     return enc, note

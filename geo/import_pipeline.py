@@ -31,11 +31,18 @@ from geo.crs import Jurisdiction
 from geo.errors import InvalidGeometry, InvalidValue, MissingField, option_hint
 from geo.fields import MAX_LENGTH, REQUIRED, display_name, resolve_fields
 from geo.geometry import clean_geometries
-from geo.layers import ParcelLayer, crs_label, json_column, resolve_crs, set_duplicates
+from geo.layers import (
+    CrsChoice,
+    ParcelLayer,
+    crs_label,
+    json_column,
+    resolve_crs,
+    set_duplicates,
+)
 from geo.linking import Link, duplicates_in_file, link_to_existing
 from geo.memory import map_in_slices
 from geo.readers import RawLayer, open_source, read_raw
-from geo.report import ImportReport, RowNote, lowest, lowest_at
+from geo.report import REPORT_ROWS, ImportReport, RowNote, lowest, lowest_at
 from geo.text_columns import scrub_frame
 
 # Everything Tuban manages lies in China; a reprojected 图斑 outside this box means the file's
@@ -67,7 +74,9 @@ class Normalised:
     """A raw layer with its fields recognised and its CRS decided, still in source coordinates.
 
     ``frame`` holds the source attributes (no geometry), ``geoms`` the geometries as read;
-    ``swap_xy``: the file has X and Y the wrong way round (``repair`` swaps them back).
+    ``swap_xy``: the file has X and Y the wrong way round (``repair`` swaps them back);
+    ``beyond``: the rows a guessed CRS puts beyond the county, for the reason ``beyond_why``
+    (``reproject`` lists or refuses them).
     """
 
     frame: pd.DataFrame
@@ -82,6 +91,8 @@ class Normalised:
     driver: str
     encoding: str
     scrubbed: dict[str, int] = field(default_factory=dict)  # column -> values cleaned
+    beyond: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    beyond_why: str = ""
 
 
 @dataclass
@@ -112,7 +123,7 @@ class Located:
 
 def read(path: Path, options: ReadOptions) -> tuple[RawLayer, ImportReport]:
     """Stage 1: the file's features as they are (a .zip is unpacked and cleaned up)."""
-    with open_source(path) as (inner, name):
+    with open_source(path, options.layer) as (inner, name):
         return read_opened(inner, name, options)
 
 
@@ -145,11 +156,11 @@ def normalise(
     raw: RawLayer,
     report: ImportReport,
     options: ReadOptions,
-    crs: tuple[CRS, bool] | None = None,
+    crs: CrsChoice | None = None,
 ) -> Normalised:
     """Stage 2: recognise the required fields and decide the source CRS (given, file, guessed).
 
-    ``crs``: (CRS, X/Y swapped) when already decided for the whole file (a chunk of a large
+    ``crs``: the choice already made for the whole file, for these rows (a chunk of a large
     import is not the place to guess it)."""
     t0 = time.perf_counter()
     name = raw.name
@@ -176,8 +187,13 @@ def normalise(
             )
     report.fields = dict(cols)
     if crs is None:
-        crs = resolve_crs(frame, options.crs, options.jurisdiction, report, name)
-    src_crs, swap = crs
+        crs = resolve_crs(
+            _boxes(frame, guess=not options.crs and frame.crs is None),
+            frame.crs,
+            (options.crs, options.jurisdiction),
+            report,
+            name,
+        )
     out = Normalised(
         frame=pd.DataFrame(frame.drop(columns="geometry")),
         cols=cols,
@@ -185,15 +201,25 @@ def normalise(
         codes=_text_column(frame[cols["code"]]),
         xzqdm=_text_column(frame[cols["xzqdm"]]),
         geoms=frame.geometry.to_numpy(),
-        crs=src_crs,
-        swap_xy=swap,
+        crs=crs.crs,
+        swap_xy=crs.swap_xy,
         name=name,
         driver=raw.driver,
         encoding=raw.encoding,
         scrubbed=dict(scrubbed),
+        beyond=crs.beyond,
+        beyond_why=crs.why,
     )
     report.seconds["validate_reproject"] = time.perf_counter() - t0
     return out
+
+
+def _boxes(frame: gpd.GeoDataFrame, *, guess: bool) -> np.ndarray:
+    """Each feature's box when its CRS is to be guessed from them; else a placeholder of the
+    same length that costs no memory (a million boxes are 32 MB and a tenth of a second)."""
+    if guess:
+        return shapely.bounds(frame.geometry.to_numpy())
+    return np.broadcast_to(np.nan, (len(frame), 4))
 
 
 def repair(fields: Normalised, report: ImportReport) -> Repaired:
@@ -246,7 +272,8 @@ def reproject(
     """Stage 4: to CGCS2000 (EPSG:4490); then refuse the file, or drop and list the bad rows.
 
     Takes ``fixed.geoms`` over, like ``repair``. ``refuse=False``: only list them (a chunk of a
-    large import: the file is refused once all its chunks are checked).
+    large import: the file is refused once all its chunks are checked). Rows a guessed CRS puts
+    beyond the county are refused with ``accept_partial``, else kept and listed.
     """
     t0 = time.perf_counter()
     f = fixed.fields
@@ -254,11 +281,13 @@ def reproject(
     lonlat = _to_cgcs2000(geoms, f.crs)
     del geoms
     rejected = fixed.rejected
+    wrong = f"坐标换算后不在中国境内，坐标系 {crs_label(f.crs)} 可能有误"
     for i in _outside_china(lonlat):
-        rejected.setdefault(int(i), f"坐标换算后不在中国境内，坐标系 {f.crs.to_string()} 可能有误")
+        rejected.setdefault(int(i), wrong)
     for i in _too_small(lonlat, skip=rejected):
         rejected.setdefault(int(i), f"椭球面积不足 {MIN_AREA_M2} 平方米")
     codes = f.codes
+    _note_beyond(f, lonlat, rejected, report, accept_partial=accept_partial)
     for kind, notes in (("repaired", fixed.repaired), ("rejected", rejected)):
         entries = [RowNote(i + 1, codes[i] or None, notes[i]) for i in lowest(notes)]
         report.add_rows(kind, entries, len(notes))
@@ -281,6 +310,42 @@ def reproject(
     )
     report.seconds["validate_reproject"] += time.perf_counter() - t0
     return out
+
+
+def _note_beyond(
+    f: Normalised,
+    lonlat: np.ndarray,
+    rejected: dict[int, str],
+    report: ImportReport,
+    *,
+    accept_partial: bool,
+) -> None:
+    """The rows a guessed CRS puts beyond the county: refused with ``accept_partial``, else
+    kept and listed in the report (``crs_outliers``) with where they would lie."""
+    beyond = np.flatnonzero(f.beyond)
+    if not len(beyond):
+        return
+    beyond = beyond[~np.isin(beyond, np.fromiter(rejected, int, len(rejected)))]
+    if accept_partial:
+        for i in beyond:
+            rejected[int(i)] = f.beyond_why
+        return
+    listed = beyond[:REPORT_ROWS]  # ascending already: the lowest rows
+    b = shapely.bounds(lonlat[listed])
+    report.add_rows(
+        "crs_outliers",
+        (
+            {
+                "row": int(i) + 1,
+                "code": f.codes[i] or None,
+                "lon": round(float((b[k, 0] + b[k, 2]) / 2), 5),
+                "lat": round(float((b[k, 1] + b[k, 3]) / 2), 5),
+                "reason": f.beyond_why,
+            }
+            for k, i in enumerate(listed)
+        ),
+        len(beyond),
+    )
 
 
 def measure_area(located: Located, report: ImportReport) -> np.ndarray:

@@ -124,6 +124,21 @@ def file_name(name: str, *, max_bytes: int = 200) -> str:
     return stem.encode()[:budget].decode("utf-8", "ignore") + "…" + dot + suffix
 
 
+# The folders of an absolute POSIX path inside a message (not of a URL): a library's error
+# about an upload or an unpacked archive names the server's temporary folder.
+_ABSOLUTE_DIRS = re.compile(r"(?<![\w.~:/])/(?:[^\s'\"/]+/)+")
+
+
+def without_folders(message: str) -> str:
+    """``message`` with every absolute path cut to its file name, so an error shown to a user
+    never reveals where the server keeps its files.
+
+    >>> without_folders("Unable to open /tmp/tuban-zip-x1/2019/a.shx or /tmp/t/a.SHX.")
+    'Unable to open a.shx or a.SHX.'
+    """
+    return _ABSOLUTE_DIRS.sub("", message)
+
+
 def clean_name(v: Any) -> str:
     """One-line text (a name, a number of a case, decision, receipt or permit): ``clean_text``
     with no control characters at all and at most ``MAX_NAME`` characters."""

@@ -16,11 +16,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo.crs import Jurisdiction, guess_crs, to_lonlat_bounds
+from geo.crs import Jurisdiction, place_boxes
 from geo.errors import MissingCRS, UnreadableFile, option_hint
 from geo.report import ImportReport, lowest_at
 
@@ -98,15 +97,34 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.to_string()
 
 
+@dataclass(frozen=True)
+class CrsChoice:
+    """The source CRS decided for a file, whether its X/Y are swapped, and which features a
+    guessed CRS puts beyond the county (``beyond``, one bool per feature; ``why`` says so in
+    the words the report gives for them)."""
+
+    crs: CRS
+    swap_xy: bool
+    beyond: np.ndarray
+    why: str = ""
+
+    def of_rows(self, rows: np.ndarray) -> CrsChoice:
+        """The choice for the features at positions ``rows`` of the file (a chunk of it)."""
+        return CrsChoice(self.crs, self.swap_xy, self.beyond[rows], self.why)
+
+
 def resolve_crs(
-    frame: gpd.GeoDataFrame,
-    override: str | None,
-    where: Jurisdiction | None,
+    boxes: np.ndarray,
+    file_crs: CRS | None,
+    options: tuple[str | None, Jurisdiction | None],
     report: ImportReport,
     name: str,
-) -> tuple[CRS, bool]:
-    """The source CRS of ``frame`` and whether its X/Y are swapped: ``override``, else the
-    file's, else one guessed from coordinate magnitudes within ``where`` (noted in ``report``)."""
+) -> CrsChoice:
+    """The source CRS of features with per-feature ``boxes`` ((n, 4), NaN without a geometry):
+    ``options``' override (a CRS text), else ``file_crs``, else one guessed from where most
+    features fall within ``options``' jurisdiction (noted in ``report``)."""
+    override, where = options
+    none = np.zeros(len(boxes), dtype=bool)
     if override:
         try:
             crs = CRS.from_user_input(override)
@@ -115,38 +133,43 @@ def resolve_crs(
                 f"无法识别指定的坐标系 {override}：{exc}", file=name, option="crs"
             ) from None
         report.crs_how, report.crs_reason = "given", f"用户指定 {override}"
-        return crs, False
-    if frame.crs is not None:
+        return CrsChoice(crs, False, none)
+    if file_crs is not None:
         report.crs_how = "file"
-        return frame.crs, False
-    geoms = frame.geometry.to_numpy()
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if not ok.any():
-        raise MissingCRS("文件没有坐标系，也没有可用于推断的坐标", file=name)
-    bounds = tuple(float(v) for v in shapely.total_bounds(geoms[ok]))
+        return CrsChoice(file_crs, False, none)
     if where is None:
         raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义）", file=name, option="crs")
     try:
-        guess = guess_crs(bounds, where)  # type: ignore[arg-type]
+        placed = place_boxes(boxes, where, GUESS_MARGIN_DEG)
     except MissingCRS as exc:
         exc.details.setdefault("file", name)
         raise
-    ll = to_lonlat_bounds(bounds, guess.crs, guess.swap_xy)  # type: ignore[arg-type]
-    if not where.contains_bounds(ll, GUESS_MARGIN_DEG):
+    guess, label = placed.guess, crs_label(placed.guess.crs)
+    far = int(placed.beyond.sum())
+    if not placed.majority_inside:
         raise MissingCRS(
-            f"文件没有坐标系；按推断的 {crs_label(guess.crs)} 数据将落在{where.name}之外，"
-            "需指定正确的坐标系",
+            f"文件没有坐标系；按推断的 {label}，{far}/{placed.placed} 个图斑（多数）将落在"
+            f"{where.name}之外，需指定正确的坐标系",
             file=name,
             option="crs",
-            guessed=crs_label(guess.crs),
-            lonlat_bounds=[round(v, 4) for v in ll],
+            guessed=label,
+            lonlat_bounds=[round(v, 4) for v in placed.lonlat_bounds]
+            if all(math.isfinite(v) for v in placed.lonlat_bounds)
+            else None,
         )
     report.crs_how, report.crs_reason, report.swap_xy = "guessed", guess.reason, guess.swap_xy
     report.warnings.append(
-        f"文件没有坐标系，已推断为 {crs_label(guess.crs)}：{guess.reason}。"
+        f"文件没有坐标系，已推断为 {label}（按多数图斑所在的位置）：{guess.reason}。"
         "西安80 与 CGCS2000 无法从数值区分，如不正确请重新导入，" + option_hint("crs")
     )
-    return guess.crs, guess.swap_xy
+    if far:
+        report.warnings.append(
+            f"按推断的坐标系，有 {far} 个图斑落在{where.name}之外（距辖区超过 "
+            f"{GUESS_MARGIN_DEG}°），已照常导入并在报告中列出"
+            "（用 --accept-partial 导入时只拒绝这些图斑）"
+        )
+    why = f"按推断的坐标系 {label} 落在{where.name}之外"
+    return CrsChoice(guess.crs, guess.swap_xy, placed.beyond, why)
 
 
 def _jsonable(v: Any) -> Any:

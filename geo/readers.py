@@ -25,9 +25,9 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.errors import ShapelyError
 
 from geo import archive
-from geo.encoding import guess_dbf_encoding, shapefile_encoding
+from geo.encoding import given_note, guess_dbf_encoding, mismatch_note, shapefile_encoding
 from geo.errors import InvalidGeometry, InvalidValue, UnreadableFile
-from geo.inputs import file_name, text_problem
+from geo.inputs import file_name, text_problem, without_folders
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -67,8 +67,9 @@ class RawLayer:
 
 
 @contextmanager
-def open_source(path: Path) -> Iterator[tuple[Path, str]]:
-    """Yield (a readable path, display name); a .zip is unpacked to a temporary folder."""
+def open_source(path: Path, layer: str | None = None) -> Iterator[tuple[Path, str]]:
+    """Yield (a readable path, display name); a .zip is unpacked to a temporary folder and its
+    one layer file read, or the one ``layer`` names when it holds several."""
     if path.suffix.lower() in ZIPPED_FORMATS:
         # Read by GDAL or openpyxl, which trust the directory: refuse a bomb before they open it.
         archive.open_zip(path, path.name).close()
@@ -90,13 +91,45 @@ def open_source(path: Path) -> Iterator[tuple[Path, str]]:
                 and (p.suffix.lower() != ".gdb" or p.is_dir())
             }
         )
-        if len(cands) != 1:
-            names = [str(c.relative_to(root)) for c in cands]
-            raise UnreadableFile(
-                f"压缩包中应恰好有一个图层文件，找到 {len(cands)} 个", file=path.name, layers=names
-            )
+        inner = _member(cands, root, layer, path.name)
         # A batch's name (VARCHAR(500)): a member deep in folders is cut, never refused.
-        yield cands[0], file_name(f"{path.name}!{cands[0].relative_to(root)}", max_bytes=480)
+        yield inner, file_name(f"{path.name}!{inner.relative_to(root)}", max_bytes=480)
+
+
+def _member(cands: list[Path], root: Path, layer: str | None, name: str) -> Path:
+    """The layer file of an archive: its only one, else the one whose layer ``layer`` is (a
+    file's own name without suffix, or a layer of a GeoPackage or FileGDB in it)."""
+    if len(cands) == 1:
+        return cands[0]
+    if not cands:
+        raise UnreadableFile(
+            "压缩包中没有可读取的图层文件（.shp、.gpkg、.gdb、.geojson、.kml、.csv、.xlsx 等）",
+            file=name,
+        )
+    own = [c for c in cands if c.stem == layer]
+    inside = [c for c in cands if c.suffix.lower() in (".gpkg", ".gdb") and layer in _layers(c)]
+    hits = own or inside
+    if layer is not None and len(hits) == 1:
+        return hits[0]
+    # What --layer takes: a file's own name without suffix (where it is, when two share one).
+    names = [c.stem for c in cands]
+    if len(set(names)) < len(names):
+        names = [str(c.relative_to(root).with_suffix("")) for c in cands]
+    listed = "、".join(names)
+    if layer is None:
+        what = f"压缩包中有 {len(cands)} 个图层文件：{listed}；请指定要导入的图层"
+    elif hits:
+        what = f"压缩包中有多个文件的图层名为 {layer}（{listed}），请只打包其中一个"
+    else:
+        what = f"压缩包中没有图层 {layer}，其中的图层文件：{listed}"
+    raise UnreadableFile(what, file=name, layer=layer, layers=names, option="layer")
+
+
+def _layers(path: Path) -> list[str]:
+    try:
+        return [str(n) for n, _ in pyogrio.list_layers(path)]
+    except (DataSourceError, DataLayerError, OSError):
+        return []
 
 
 def read_raw(
@@ -139,11 +172,15 @@ def _check_codec(encoding: str, name: str) -> None:
 
 
 def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
+    if path.suffix.lower() == ".shp":
+        _check_shapefile_parts(path, name)
     try:
         layers = pyogrio.list_layers(path)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise UnreadableFile(f"无法读取图层：{exc}", file=name) from None
+        raise UnreadableFile(f"无法读取图层：{without_folders(str(exc))}", file=name) from None
     names = [str(n) for n, _ in layers]
+    if layer is not None and len(names) == 1 and layer == path.stem:
+        return None  # the layer that chose this file out of an archive: its only one
     if layer is not None:
         if layer not in names:
             raise UnreadableFile(
@@ -160,6 +197,32 @@ def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
     )
 
 
+# A Shapefile's parts without which GDAL reads it wrong or fails with its own words: without
+# the .dbf it reads shapes with no attributes (so "no 图斑编号 field"), without the .shx it
+# names the missing file by its full path.
+_SHAPEFILE_PARTS = {
+    ".shx": "索引文件",
+    ".dbf": "属性表（图斑编号等字段都在其中）",
+}
+
+
+def _check_shapefile_parts(shp: Path, name: str) -> None:
+    """Refuse a Shapefile whose .shx or .dbf is not beside it, naming what is missing."""
+    missing = [
+        ext
+        for ext in _SHAPEFILE_PARTS
+        if not any(shp.with_suffix(s).exists() for s in (ext, ext.upper()))
+    ]
+    if missing:
+        parts = "、".join(f"{shp.stem}{ext} {_SHAPEFILE_PARTS[ext]}" for ext in missing)
+        raise UnreadableFile(
+            f"Shapefile 不完整：缺少 {parts}；请把同名的 .shp、.shx、.dbf（以及 .prj、.cpg）"
+            "一起提供（网页上传时打包为一个 .zip）",
+            file=name,
+            missing=missing,
+        )
+
+
 def pick_layer(path: Path, name: str, layer: str | None) -> str | None:
     """The layer ``read_raw`` reads: ``layer``, else the only (polygon) layer of the file."""
     return _pick_layer(path, name, layer)
@@ -169,7 +232,8 @@ def _read_vector(
     path: Path, name: str, *, layer: str | None, encoding: str | None, fids: np.ndarray | None
 ) -> RawLayer:
     suffix = path.suffix.lower()
-    enc_note = f"{encoding} (given)" if encoding else "UTF-8 (format default)"
+    given = bool(encoding)
+    enc_note = given_note(encoding) if encoding else "UTF-8（格式默认）"
     if suffix == ".shp" and not encoding:
         encoding, enc_note = shapefile_encoding(path)
     layer = _pick_layer(path, name, layer)
@@ -179,16 +243,17 @@ def _read_vector(
             arrow = info.get("driver") in ARROW_DRIVERS
             frame = _read_frame(path, layer, encoding, arrow=arrow, fids=fids)
         except UnicodeDecodeError:
-            if suffix != ".shp" or enc_note.endswith("(given)"):
+            if suffix != ".shp" or given:
                 raise
             # A .cpg that lies (says UTF-8 over GBK bytes) is common; trust the bytes instead.
             encoding = guess_dbf_encoding(_dbf_of(path))
             frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, fids=fids)
-            enc_note = f"{encoding} (the {enc_note} does not match the .dbf bytes)"
+            enc_note = mismatch_note(encoding, path)
     except ShapelyError as exc:
         raise _unparsable(path, name, layer, encoding, exc) from None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"无法读取图层：{exc}", file=name, layer=layer) from None
+        said = without_folders(str(exc))
+        raise UnreadableFile(f"无法读取图层：{said}", file=name, layer=layer) from None
     extra: dict[str, tuple[str, ...]] = {}
     if info.get("driver") in ("KML", "LIBKML"):
         # KML keeps the 图斑编号 in the placemark name.
@@ -252,13 +317,13 @@ def _dbf_of(shp: Path) -> Path:
 
 def _decode_text(raw: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding:
-        return raw.decode(encoding), f"{encoding} (given)"
+        return raw.decode(encoding), given_note(encoding)
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "UTF-8 with BOM"
+        return raw[3:].decode("utf-8"), "UTF-8（带 BOM）"
     try:
         return raw.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
-        return raw.decode("gbk", errors="strict"), "GBK (guessed: not valid UTF-8)"
+        return raw.decode("gbk", errors="strict"), "GBK（不是有效的 UTF-8，按 GBK 读取）"
 
 
 def _find(columns: list[str], wanted: tuple[str, ...]) -> str | None:
@@ -274,9 +339,9 @@ def _read_table(path: Path, name: str, *, layer: str | None, encoding: str | Non
             driver = "CSV"
         else:
             df = pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False)
-            enc_note, driver = "XLSX (Unicode)", "XLSX"
+            enc_note, driver = "Unicode（XLSX 格式）", "XLSX"
     except (UnicodeDecodeError, ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise UnreadableFile(f"无法读取表格：{exc}", file=name) from None
+        raise UnreadableFile(f"无法读取表格：{without_folders(str(exc))}", file=name) from None
     # Excel exports from some tools carry a stray UTF-8 BOM into the first header or cell.
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     df = df.map(lambda v: v.replace("\ufeff", "").strip() if isinstance(v, str) else v)

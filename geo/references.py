@@ -18,7 +18,7 @@ from geo.area import CGCS2000
 from geo.crs import Jurisdiction
 from geo.errors import InvalidGeometry, InvalidValue
 from geo.geometry import clean_geometries
-from geo.layers import jsonable_records, resolve_crs
+from geo.layers import crs_label, jsonable_records, resolve_crs
 from geo.readers import open_source, read_raw
 from geo.report import ImportReport, RowNote, lowest
 
@@ -84,7 +84,7 @@ def read_reference(
 ) -> RefLayer:
     """Read a reference layer; invalid rings are repaired, features without area refused."""
     kind = RefKind(kind)
-    with open_source(Path(path)) as (inner, name):
+    with open_source(Path(path), layer) as (inner, name):
         raw = read_raw(inner, name, layer=layer, encoding=encoding)
     frame = raw.frame
     report = ImportReport(
@@ -92,8 +92,10 @@ def read_reference(
     )
     if len(frame) == 0:
         raise InvalidValue("参考图层中没有任何要素", file=name)
-    src_crs, swap = resolve_crs(frame, crs, jurisdiction, report, name)
     geoms = frame.geometry.to_numpy()
+    choice = resolve_crs(shapely.bounds(geoms), frame.crs, (crs, jurisdiction), report, name)
+    src_crs, swap = choice.crs, choice.swap_xy
+    report.source_crs = crs_label(src_crs)
     if swap:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
     cleaned = clean_geometries(geoms)

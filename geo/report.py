@@ -16,9 +16,20 @@ import numpy as np
 # they were found in. The totals are counted apart; a 10-million-图斑 import grew its lists to
 # gigabytes, and a clerk reads the first rows to see what is wrong with the file anyway.
 REPORT_ROWS = 1000
-ROW_LISTS = ("repaired", "rejected", "links", "outside")
+ROW_LISTS = ("repaired", "rejected", "links", "outside", "crs_outliers")
 
 T = TypeVar("T")
+# The links' reasons (stored as codes, the API's values) as the printed report says them.
+LINK_REASONS = {
+    "in_file_same_code": "同一文件内编号重复",
+    "in_file_overlap": "同一文件内图形重叠",
+    "reissue_same_code": "重复下发（编号相同）",
+    "reissue_overlap": "重复下发（图形重叠）",
+    "site_same_code": "其他项目的同一地块（编号相同）",
+    "site_overlap": "其他项目的同一地块（图形重叠）",
+}
+# How the source CRS was decided (``ImportReport.crs_how``), as the report and the CLI say it.
+CRS_HOW_LABELS = {"file": "文件自带", "given": "用户指定", "guessed": "推断"}
 
 
 @dataclass
@@ -72,11 +83,15 @@ class ImportReport:
     rejected: list[RowNote] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     outside: list[dict[str, Any]] = field(default_factory=list)
-    # Exact totals of the four lists above, which keep at most REPORT_ROWS entries each.
+    # Kept rows that the guessed CRS puts beyond the county (with --accept-partial they are
+    # refused instead, and listed among ``rejected``).
+    crs_outliers: list[dict[str, Any]] = field(default_factory=list)
+    # Exact totals of the five lists above, which keep at most REPORT_ROWS entries each.
     repaired_count: int = 0
     rejected_count: int = 0
     links_count: int = 0
     outside_count: int = 0
+    crs_outliers_count: int = 0
     link_reasons: dict[str, int] = field(default_factory=dict)  # links_count by reason
     hints: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -156,7 +171,7 @@ class ImportReport:
             )
             return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
-        crs_how = {"file": "文件自带", "given": "用户指定", "guessed": "推断"}[self.crs_how]
+        crs_how = CRS_HOW_LABELS[self.crs_how]
         summary = [
             ("文件", self.file),
             ("格式", self.driver),
@@ -172,11 +187,19 @@ class ImportReport:
             ("几何已修复", self.repaired_count),
             ("拒绝导入", self.rejected_count),
             ("超出辖区", self.outside_count),
+            ("按推断坐标系落在辖区外", self.crs_outliers_count),
         ]
         rows = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in summary)
         warn = "".join(f"<li>{e(w)}</li>" for w in self.warnings) or "<li>无</li>"
         notes = [("row", "行"), ("code", "图斑编号"), ("reason", "原因")]
         fields = [{"k": k, "v": v} for k, v in self.fields.items()]
+
+        links = [
+            {**k, "reason": LINK_REASONS.get(str(k.get("reason")), k.get("reason"))}
+            for k in self.links
+        ]
+        link_cols = [("row", "行"), ("code", "图斑编号"), ("linked_code", "关联图斑")]
+        link_cols += [("reason", "关联原因"), ("iou", "重叠度 IoU")]
 
         def heading(title: str, kind: str) -> str:
             note = self.shown(kind)
@@ -192,22 +215,17 @@ text-align:left}}th{{background:#f0f3f7}}h2{{border-left:4px solid #1f4e79;paddi
 <h2>字段识别</h2>{table(fields, [("k", "标准字段"), ("v", "源字段")])}
 {heading("已修复的几何", "repaired")}{table([asdict(r) for r in self.repaired], notes)}
 {heading("拒绝导入的行", "rejected")}{table([asdict(r) for r in self.rejected], notes)}
-{heading("关联到已有图斑（不重复计数）", "links")}{
-            table(
-                self.links,
-                [
-                    ("row", "行"),
-                    ("code", "图斑编号"),
-                    ("linked_code", "关联图斑"),
-                    ("reason", "关联原因"),
-                    ("iou", "重叠度 IoU"),
-                ],
-            )
-        }
+{heading("关联到已有图斑（不重复计数）", "links")}{table(links, link_cols)}
 {heading("超出辖区的图斑", "outside")}{
             table(
                 self.outside,
                 [("row", "行"), ("code", "图斑编号"), ("outside_share", "辖区外面积占比")],
+            )
+        }
+{heading("按推断坐标系落在辖区外的图斑（已导入，请核对坐标）", "crs_outliers")}{
+            table(
+                self.crs_outliers,
+                [("row", "行"), ("code", "图斑编号"), ("lon", "经度"), ("lat", "纬度")],
             )
         }
 </body></html>"""

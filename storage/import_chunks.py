@@ -51,7 +51,7 @@ from geo.import_pipeline import (
     scrub_warning,
     summarise,
 )
-from geo.layers import ParcelLayer, Progress, crs_label, resolve_crs
+from geo.layers import CrsChoice, ParcelLayer, Progress, crs_label, resolve_crs
 from geo.linking import Link, link_to_existing, resolve_duplicates
 from geo.memory import release_free_memory
 from geo.prejudge import Prejudge
@@ -176,7 +176,7 @@ def prepare_chunked(
     if rejected and (not options.accept_partial or rejected == n):
         raise_rejected(report, source.name, first, none_left=rejected == n)
     report.attributes_kept = kept_attributes or []
-    report.source_crs = crs_label(crs[0])
+    report.source_crs = crs_label(crs.crs)
     return _whole_file(source, meta, sha, report, found)
 
 
@@ -191,23 +191,18 @@ def _one_encoding(source: Source, options: ReadOptions) -> tuple[ReadOptions, st
     return replace(options, encoding=encoding), note
 
 
-def _decide_crs(source: Source, options: ReadOptions, report: ImportReport) -> tuple[CRS, bool]:
+def _decide_crs(source: Source, options: ReadOptions, report: ImportReport) -> CrsChoice:
     """The whole file's CRS, as the whole-file import decides it (given, the file's, or guessed
-    from the extent of its coordinates), noted once in ``report``."""
-    ok = np.isfinite(source.bounds).all(axis=1)
-    b = source.bounds[ok]
-    boxes = (
-        [shapely.box(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())] if len(b) else []
-    )
-    extent = gpd.GeoDataFrame(geometry=boxes, crs=source.crs)
-    return resolve_crs(extent, options.crs, options.jurisdiction, report, source.name)
+    from where most of its features fall), noted once in ``report``."""
+    where = (options.crs, options.jurisdiction)
+    return resolve_crs(source.bounds, source.crs, where, report, source.name)
 
 
 def _locate(
     source: Source,
     rows: np.ndarray,
     options: ReadOptions,
-    crs: tuple[CRS, bool],
+    crs: CrsChoice,
     found: _Found | None = None,
 ) -> tuple[Located, ImportReport]:
     """Rows ``rows`` (positions in the file, ascending) read → normalised → repaired →
@@ -220,17 +215,19 @@ def _locate(
             f"按要素编号读取到 {len(raw.frame)} 个要素，应为 {len(rows)} 个", file=source.name
         )
     notes = list(part.warnings)
-    fields = normalise(raw, part, options, crs)
+    fields = normalise(raw, part, options, crs.of_rows(rows))
     del raw
     if found is not None:
         found.read_notes += [w for w in notes if w not in found.read_notes]
         for col, count in fields.scrubbed.items():
             found.scrubbed[col] = found.scrubbed.get(col, 0) + count
     part.warnings = []  # from here on: only what the later stages add
-    located = reproject(repair(fields, part), part, accept_partial=True, refuse=False)
+    partial = options.accept_partial  # with refuse=False: only how strays are treated
+    located = reproject(repair(fields, part), part, accept_partial=partial, refuse=False)
     located.rows = rows[located.rows - 1] + 1
     part.repaired = [_renumbered(r, rows) for r in part.repaired]
     part.rejected = [_renumbered(r, rows) for r in part.rejected]
+    part.crs_outliers = [{**e, "row": int(rows[e["row"] - 1] + 1)} for e in part.crs_outliers]
     return located, part
 
 
@@ -250,7 +247,7 @@ def _merge(report: ImportReport, part: ImportReport, found: _Found) -> None:
 
 
 def _halo_rows(
-    source: Source, own: np.ndarray, options: ReadOptions, crs: tuple[CRS, bool]
+    source: Source, own: np.ndarray, options: ReadOptions, crs: CrsChoice
 ) -> Located | None:
     """The kept rows of other chunks that may overlap this one (their checks are reported by
     their own chunk, so this chunk's are dropped)."""

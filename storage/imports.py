@@ -95,7 +95,7 @@ def import_file(
     options = ReadOptions(layer, encoding, crs, field_map, where, accept_partial)
     programme = meta.programme.value
     rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
-    with open_source(path) as (inner, name):
+    with open_source(path, layer) as (inner, name):
         source = chunked_source(inner, name, layer, rows)
         if source is not None:
             with spill_directory() as tmp:

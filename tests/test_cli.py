@@ -189,3 +189,24 @@ def test_import_takes_its_worker_count_from_the_settings(tmp_path, monkeypatch):
     src = factories.write(factories.squares(1), tmp_path / "one.gpkg")
     r = runner.invoke(app, ["import", str(src), *META, "--db", str(tmp_path / "w.sqlite")])
     assert r.exit_code == 2 and seen["workers"] == 1  # 0 turns the workers off, as 1 does
+
+
+def test_a_refused_guess_then_crs_given_says_given(tmp_path):
+    """Eastings of the 120°E central meridian without zone number or .prj: the guess (117°E,
+    丰润区's) puts them 250 km west and is refused, naming it; imported again with ``--crs``,
+    the report says the CRS was the user's."""
+    f = factories.squares(3).to_crs("EPSG:4549")
+    src = factories.write(f, tmp_path / "bgdc.shp")
+    (tmp_path / "bgdc.prj").unlink()
+    db, out = str(tmp_path / "c.sqlite"), tmp_path / "reports"
+    args = ["import", str(src), *META, "--db", db, "--report-dir", str(out)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "丰润区之外" in refused.output
+    assert "EPSG:4548" in refused.output and "--crs" in refused.output
+    r = runner.invoke(app, [*args, "--crs", "EPSG:4549"])
+    assert r.exit_code == 0, r.output
+    assert "坐标系 EPSG:4549（用户指定）" in r.output
+    js = json.loads((out / "batch-1-2019Q3-mining.json").read_text(encoding="utf-8"))
+    assert js["crs_how"] == "given" and js["crs_reason"] == "用户指定 EPSG:4549"
+    page = (out / "batch-1-2019Q3-mining.html").read_text(encoding="utf-8")
+    assert "EPSG:4549（用户指定）" in page

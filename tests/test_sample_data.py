@@ -39,7 +39,7 @@ def test_delivery_crs_and_encodings_as_real_provinces_send_them(demo_store):
     for b in demo_store.list_batches():
         by_prog.setdefault(b["programme"], b)
     assert by_prog["mining"]["source_crs"] == "EPSG:4527"
-    assert "GBK" in by_prog["mining"]["encoding"] and "no .cpg" in by_prog["mining"]["encoding"]
+    assert "GBK" in by_prog["mining"]["encoding"] and "无 .cpg" in by_prog["mining"]["encoding"]
     assert by_prog["land"]["source_crs"] == "EPSG:4548"
     assert ".cpg" in by_prog["land"]["encoding"]
 

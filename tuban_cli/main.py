@@ -107,18 +107,21 @@ def _print_batch(row: dict, created: bool) -> None:
     verb = "已导入" if created else "已存在（未重复导入）"
     label = Programme(row["programme"]).label
     new = row.get("new_cases") if row.get("new_cases") is not None else row["feature_count"]
-    sites = 0
+    sites, crs_how = 0, ""
     if row.get("report"):
-        from geo.report import ImportReport
+        from geo.report import CRS_HOW_LABELS, ImportReport
 
+        report = ImportReport.from_dict(row["report"])
         # By the exact counts: the report's list of links is capped.
-        reasons = ImportReport.from_dict(row["report"]).link_reasons
+        reasons = report.link_reasons
         sites = sum(n for reason, n in reasons.items() if reason.startswith("site_"))
+        crs_how = f"（{CRS_HOW_LABELS.get(report.crs_how, report.crs_how)}）"
     typer.echo(
         f"{verb} 批次 #{row['id']} {row['period']} {label}：{row['feature_count']} 个图斑"
         f"（新建案件 {new}，重复下发并入已有案件 {row['feature_count'] - new}，"
         f"与其他项目同一地块 {sites}），"
-        f"{row['area_m2'] / 10000:.2f} 公顷；坐标系 {row['source_crs']}；编码 {row['encoding']}"
+        f"{row['area_m2'] / 10000:.2f} 公顷；坐标系 {row['source_crs']}{crs_how}；"
+        f"编码 {row['encoding']}"
     )
 
 

@@ -101,7 +101,7 @@ def test_import_report_as_json_and_html(client, tmp_path):
     )
     page = client.get(f"/api/batches/{body['id']}/report.html")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "图斑导入报告" in page.text and "Self-intersection" in page.text
+    assert "图斑导入报告" in page.text and "自相交，位置" in page.text
 
 
 def test_partial_import_over_http(client, tmp_path):

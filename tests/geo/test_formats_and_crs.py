@@ -64,7 +64,7 @@ def test_csv_with_wkt_and_bom_and_no_crs_guesses_zone(tmp_path):
     path = tmp_path / "list.csv"
     path.write_bytes(b"\xef\xbb\xbf" + df.to_csv(index=False).encode("utf-8"))
     layer = read_parcels(path, jurisdiction=FENGRUN)
-    assert layer.report.encoding == "UTF-8 with BOM"
+    assert layer.report.encoding == "UTF-8（带 BOM）"
     assert layer.report.crs_how == "guessed" and layer.source_crs == "EPSG:4527"
     _assert_in_fengrun(layer)
 
@@ -153,10 +153,10 @@ def test_encoding_override_wins(tmp_path):
     (tmp_path / "g.cpg").write_text("UTF-8")  # a wrong .cpg, as real deliveries have
     auto = read_parcels(path)
     assert auto.attributes(0)["BHLX"] == "新增开采"
-    assert "does not match" in auto.report.encoding
+    assert auto.report.encoding == "GBK（.cpg 写的 UTF-8 与 .dbf 内容不符，按内容读取）"
     right = read_parcels(path, encoding="GBK")
     assert right.attributes(0)["BHLX"] == "新增开采"
-    assert right.report.encoding == "GBK (given)"
+    assert right.report.encoding == "GBK（用户指定）"
 
 
 def test_z_coordinates_are_dropped(tmp_path):
@@ -245,3 +245,53 @@ def test_unguessable_magnitudes(tmp_path):
     path = factories.write(f, tmp_path / "u.shp")
     with pytest.raises(MissingCRS, match="无法从坐标数值推断"):
         read_parcels(path, jurisdiction=FENGRUN)
+
+
+def _survey_with_strays(tmp_path, name="bgdc"):
+    """A 变更调查 delivery without .prj written by GDAL: 8 图斑 in 丰润区, and two that lie
+    100 km east (a neighbour's, or a typo in their coordinates)."""
+    f = factories.squares(10)
+    f["TBBH"] = [f"130208BG2019{i:04d}" for i in range(1, 11)]
+    f.loc[[3, 7], "geometry"] = f.geometry[[3, 7]].translate(100_000, 0)
+    return _no_prj(tmp_path, f, name)
+
+
+def test_a_guess_follows_most_features_and_lists_the_strays(tmp_path):
+    layer = read_parcels(_survey_with_strays(tmp_path), jurisdiction=FENGRUN)
+    rep = layer.report
+    assert len(layer) == 10 and layer.source_crs == "EPSG:4527" and rep.crs_how == "guessed"
+    assert rep.crs_outliers_count == 2
+    assert [(o["row"], o["code"]) for o in rep.crs_outliers] == [
+        (4, "130208BG20190004"),
+        (8, "130208BG20190008"),
+    ]
+    assert all(119.2 < o["lon"] < 119.4 and "丰润区之外" in o["reason"] for o in rep.crs_outliers)
+    assert any("2 个图斑落在丰润区之外" in w for w in rep.warnings)
+    page = rep.to_html()
+    assert "按推断坐标系落在辖区外的图斑" in page and "130208BG20190008" in page
+    assert "推断" in page
+
+
+def test_accept_partial_refuses_only_the_strays(tmp_path):
+    layer = read_parcels(_survey_with_strays(tmp_path), jurisdiction=FENGRUN, accept_partial=True)
+    rep = layer.report
+    assert len(layer) == 8 and rep.crs_how == "guessed" and rep.crs_outliers_count == 0
+    assert [(r.row, r.code) for r in rep.rejected] == [
+        (4, "130208BG20190004"),
+        (8, "130208BG20190008"),
+    ]
+    assert all("按推断的坐标系 EPSG:4527 落在丰润区之外" == r.reason for r in rep.rejected)
+    assert "130208BG20190004" not in set(layer.frame["code"])
+
+
+def test_a_guess_putting_most_features_outside_is_still_refused(tmp_path):
+    f = factories.squares(5)
+    f.loc[[0, 1, 2], "geometry"] = f.geometry[[0, 1, 2]].translate(100_000, 0)
+    with pytest.raises(MissingCRS, match="3/5 个图斑（多数）将落在丰润区之外"):
+        read_parcels(_no_prj(tmp_path, f, "most"), jurisdiction=FENGRUN)
+
+
+def test_a_given_crs_lists_no_strays_and_says_it_was_given(tmp_path):
+    layer = read_parcels(_survey_with_strays(tmp_path), jurisdiction=FENGRUN, crs="EPSG:4527")
+    assert layer.report.crs_how == "given" and layer.report.crs_outliers == []
+    assert "用户指定" in layer.report.to_html()

@@ -180,6 +180,7 @@ def test_what_a_cpg_says_is_noted_short_and_clean(tmp_path):
     path = factories.write(factories.squares(1), tmp_path / "wp.shp", encoding="UTF-8")
     path.with_suffix(".cpg").write_text("UTF-8\u202e" + "x" * 300)
     layer = read_parcels(path)
-    assert len(layer.encoding) <= 100 and layer.encoding.startswith(".cpg: UTF-8")
+    assert len(layer.encoding) <= 100 and layer.encoding.startswith("UTF-8")
+    assert layer.encoding.endswith("…（取自 .cpg 文件）")
     ls.clean_text_ok(layer.encoding)
     assert layer.report.encoding == layer.encoding

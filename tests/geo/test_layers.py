@@ -125,7 +125,7 @@ def test_invalid_ring_is_repaired_and_listed(tmp_path):
     assert len(layer) == 3
     [note] = layer.report.repaired
     assert note.row == 2 and note.code == f.loc[1, "TBBH"]
-    assert "Self-intersection" in note.reason
+    assert note.reason.startswith("自相交，位置 (") and "Self" not in note.reason
     fixed = layer.frame.geometry.iloc[1]
     assert fixed.is_valid and fixed.geom_type == "MultiPolygon"
     # two triangles of 100 m × 50 m: 5 000 m² in all

@@ -124,3 +124,52 @@ def test_the_api_answers_a_bomb_and_a_forged_zip_with_400(client, zip_bomb, forg
         assert r.status_code == 400, r.text
         assert r.json()["error"]["code"] == "ARCHIVE_REFUSED"
         assert words in r.json()["error"]["message"] or "已损坏" in r.json()["error"]["message"]
+
+
+def _windows_zip(path: Path, members: dict[str, bytes]) -> Path:
+    """Member names as GBK bytes without the UTF-8 flag, as Windows' zip in China writes."""
+
+    class Gbk(zipfile.ZipInfo):
+        def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's own name
+            return self.filename.encode("gbk"), self.flag_bits
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(Gbk(name), data)
+    return path
+
+
+def _shapefile_parts(folder: Path, stem: str, n: int = 2) -> dict[str, bytes]:
+    from tests import factories
+
+    folder.mkdir(exist_ok=True)
+    factories.write(factories.squares(n), folder / f"{stem}.shp", encoding="GBK")
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.stem == stem}
+
+
+@pytest.mark.parametrize(("part", "words"), [(".shx", "索引文件"), (".dbf", "属性表")])
+def test_an_incomplete_shapefile_upload_names_the_part_and_no_server_folder(
+    client, tmp_path, part, words
+):
+    parts = _shapefile_parts(tmp_path / "src", "图斑")
+    parts.pop(f"图斑{part}")
+    z = _windows_zip(tmp_path / "缺文件.zip", {f"2019/{k}": v for k, v in parts.items()})
+    r = upload(client, z)
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["code"] == "IMPORT_UNREADABLE" and f"缺少 图斑{part} {words}" in err["message"]
+    assert err["details"]["file"] == "缺文件.zip!2019/图斑.shp"
+    assert "tuban-" not in r.text and "/tmp" not in r.text and "Unable to open" not in r.text
+
+
+def test_an_upload_of_two_layers_zipped_on_windows_takes_the_layer_field(client, tmp_path):
+    parts = _shapefile_parts(tmp_path / "a", "矿山图斑")
+    parts |= _shapefile_parts(tmp_path / "b", "土地图斑", 3)
+    z = _windows_zip(tmp_path / "两个图层.zip", {f"下发/{k}": v for k, v in parts.items()})
+    r = upload(client, z)
+    assert r.status_code == 400
+    assert r.json()["error"]["details"]["layers"] == ["土地图斑", "矿山图斑"]
+    r = upload(client, z, layer="土地图斑")
+    assert r.status_code == 201, r.text
+    assert r.json()["source_name"] == "两个图层.zip!下发/土地图斑.shp"
+    assert r.json()["feature_count"] == 3

@@ -274,7 +274,7 @@ def test_a_lying_cpg_is_found_out_whichever_chunk_holds_the_chinese(two_stores, 
     path = factories.write(f, tmp_path / "lying.shp", encoding="GBK")
     (tmp_path / "lying.cpg").write_text("UTF-8")
     whole, chunked = import_both(two_stores, path)
-    assert whole["report"]["encoding"].startswith("GBK (the .cpg: UTF-8 does not match")
+    assert whole["report"]["encoding"] == "GBK（.cpg 写的 UTF-8 与 .dbf 内容不符，按内容读取）"
     assert chunked["report"] == whole["report"]
     assert whole["report"]["attributes_kept"] == ["BHLX"]
     assert chunked["cases"] == whole["cases"]
@@ -307,3 +307,28 @@ def test_code_repeats_from_hashes_are_exact_even_when_two_codes_collide():
         -1,
     ]
     assert len(asked) == 1
+
+
+def strays_without_prj(tmp_path: Path, name: str) -> Path:
+    """The parcels file as a Shapefile without .prj (GDAL's writer), three 图斑 moved 100 km
+    east: the guessed CRS must follow the others, in every chunk alike."""
+    f = gpd.read_file(parcels_file(tmp_path / "refs1"))
+    for i in (40, 600, 1300):
+        f.loc[i, "geometry"] = affinity.translate(f.geometry[i], 100_000, 0)
+    path = factories.write(f, tmp_path / f"{name}.shp")
+    path.with_suffix(".prj").unlink()
+    return path
+
+
+@pytest.mark.parametrize("accept_partial", [False, True])
+def test_a_guessed_crs_treats_the_strays_the_same_way(two_stores, tmp_path, accept_partial):
+    path = strays_without_prj(tmp_path, f"strays{int(accept_partial)}")
+    whole, chunked = import_both(two_stores, path, accept_partial=accept_partial)
+    rep = whole["report"]
+    assert rep["crs_how"] == "guessed" and rep["source_crs"] == "EPSG:4527"
+    listed = rep["rejected"] if accept_partial else rep["crs_outliers"]
+    assert [r["row"] for r in listed] == [41, 601, 1301]
+    assert all("落在辖区之外" in r["reason"] for r in listed)
+    assert len(whole["cases"]) == (1497 if accept_partial else 1500) - len(rep["links"])
+    assert chunked["report"] == whole["report"]
+    assert chunked["cases"] == whole["cases"]

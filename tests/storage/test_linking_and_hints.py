@@ -193,3 +193,27 @@ def test_reference_versions(store, tmp_path, refs):
 
     with pytest.raises(DuplicateBatch):
         import_reference(store, path, "farmland", name="farm", version="2019", actor="t", now=NOW)
+
+
+@pytest.mark.parametrize("prj", [True, False])
+def test_a_reference_layer_stores_its_source_crs(store, tmp_path, prj):
+    """Given by its .prj or guessed without one (GDAL's writer), the layer row and its report
+    name the CRS it was read in, and say how it was decided."""
+    from geo.crs import Jurisdiction
+
+    f = gpd.GeoDataFrame(
+        {"XZQDM": ["130208100"], "XZQMC": ["丰润镇"]},
+        geometry=[box(X - 1000, Y - 1000, X + 1000, Y + 1000)],
+        crs="EPSG:4527",
+    )
+    path = factories.write(f, tmp_path / "towns.shp")
+    if not prj:
+        path.with_suffix(".prj").unlink()
+    fengrun = Jurisdiction("130208", "丰润区", (117.89, 39.60, 118.29, 40.05))
+    row, created, report = import_reference(
+        store, path, "township", name="乡镇界", version="2019", actor="t", now=NOW,
+        jurisdiction=fengrun,
+    )  # fmt: skip
+    assert created and row["source_crs"] == report.source_crs == "EPSG:4527"
+    assert report.crs_how == ("file" if prj else "guessed")
+    assert RefStore(store.engine).list_layers()[0]["source_crs"] == "EPSG:4527"
