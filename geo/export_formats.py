@@ -75,7 +75,9 @@ FORMATS: dict[str, ExportFormat] = {
             (".xlsx",),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
-        ExportFormat("province", "省厅格式 (Shapefile + 核查结果表, zip)", (".zip",), "application/zip"),
+        ExportFormat(
+            "province", "省厅格式 (Shapefile + 核查结果表, zip)", (".zip",), "application/zip"
+        ),
     )
 }
 TABLE_FORMATS = ("csv", "xlsx")

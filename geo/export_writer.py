@@ -76,7 +76,7 @@ class ExportSummary:
 def attribute_kinds(chunks: Iterable[list[dict[str, Any]]]) -> dict[str, str]:
     """``{delivered field: kind}`` over every row (kinds: int32, int64, float, text), in the
     order the fields first appear. A field holding both numbers and text is text."""
-    kinds: dict[str, str] = {}
+    kinds: dict[str, str | None] = {}  # None: only empty values so far
     for chunk in chunks:
         for row in chunk:
             for k, v in (row["attributes"] or {}).items():
@@ -163,7 +163,9 @@ def _geometries(rows: list[dict[str, Any]], to: Transformer | None, multi: bool)
     if multi:
         kinds = shapely.get_type_id(geoms)
         if (kinds == 0).any():
-            raise InvalidValue("批次中有只有中心点的图斑，无法写入面图层；请导出为 GeoPackage、GeoJSON 或表格")
+            raise InvalidValue(
+                "批次中有只有中心点的图斑，无法写入面图层；请导出为 GeoPackage、GeoJSON 或表格"
+            )
         polys = kinds == 3
         geoms[polys] = [shapely.multipolygons([g]) for g in geoms[polys]]
     return np.asarray(shapely.to_wkb(geoms, flavor="iso"), dtype=object)
@@ -185,7 +187,11 @@ def write_vector(
     keys = list(cols.names)
     width = {"GDAL:OGR:width": str(DBF_TEXT_BYTES)} if province else None
     fields = [
-        pa.field(cols.names[k], _ARROW[cols.kinds[k]], metadata=width if cols.kinds[k] == "text" else None)
+        pa.field(
+            cols.names[k],
+            _ARROW[cols.kinds[k]],
+            metadata=width if cols.kinds[k] == "text" else None,
+        )
         for k in keys
     ]
     geo = pa.field("geometry", pa.binary(), metadata={"ARROW:extension:name": "geoarrow.wkb"})

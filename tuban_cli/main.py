@@ -381,7 +381,7 @@ def export(
     batch_id: Annotated[int, typer.Argument()],
     out: Annotated[
         Path,
-        typer.Argument(help=".gpkg / .geojson / .fgb / .kml / .gdb / .csv / .xlsx / .zip（省厅格式）"),
+        typer.Argument(help=".gpkg .geojson .fgb .kml .gdb .csv .xlsx，或 .zip（省厅格式）"),
     ],
     fmt: Annotated[
         str | None,

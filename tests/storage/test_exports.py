@@ -50,7 +50,11 @@ def batch(store, mining_meta, tmp_path):
         first = conn.execute(select(cases.c.id).order_by(cases.c.id)).scalars().first()
     for i, (action, payload) in enumerate(STEPS):
         store.apply_action(
-            first, action, actor="甲", payload=payload, expected_version=i,
+            first,
+            action,
+            actor="甲",
+            payload=payload,
+            expected_version=i,
             now=NOW + timedelta(days=i),
         )
     return row["id"]
@@ -59,8 +63,9 @@ def batch(store, mining_meta, tmp_path):
 def _stored(store, batch_id):
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(cases.c.code, cases.c.attributes, cases.c.area_m2)
-            .where(cases.c.batch_id == batch_id)
+            select(cases.c.code, cases.c.attributes, cases.c.area_m2).where(
+                cases.c.batch_id == batch_id
+            )
         )
         return {r.code: (r.attributes, r.area_m2) for r in rows}
 
@@ -74,11 +79,15 @@ def _value(v):
 
 
 def _export(store, batch_id, out: Path, **options) -> Path:
-    ExportRows(store.engine).export(batch_id, choose_format(out.name), out, ExportOptions(**options))
+    ExportRows(store.engine).export(
+        batch_id, choose_format(out.name), out, ExportOptions(**options)
+    )
     return out
 
 
-@pytest.mark.parametrize("name", ["b.gpkg", "b.geojson", "b.fgb", "b.kml", "b.gdb", "b.csv", "b.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["b.gpkg", "b.geojson", "b.fgb", "b.kml", "b.gdb", "b.csv", "b.xlsx"]
+)
 def test_every_format_reimports_to_the_same_codes_attributes_and_areas(
     store, batch, tmp_path, name
 ):
