@@ -204,3 +204,25 @@ def test_a_zone_outside_the_county_is_refused(store, batch, tmp_path):
 def test_chunks_cover_the_batch_in_bounded_pieces(store, batch):
     sizes = [len(c) for c in ExportRows(store.engine).chunks(batch, chunk_rows=3)]
     assert sizes == [3, 1]
+
+
+def test_a_reissued_图斑_comes_with_its_own_fields_and_its_cases_state(
+    store, batch, mining_meta, tmp_path
+):
+    again = factories.squares(2)
+    again["备注"] = ["第二次下发", "第二次下发"]
+    meta = mining_meta.__class__(
+        mining_meta.programme,
+        "2019Q4",
+        mining_meta.authority,
+        mining_meta.issued_on,
+        mining_meta.due_on,
+    )
+    row, _ = import_file(
+        store, factories.write(again, tmp_path / "q4.gpkg"), meta, actor="a", now=NOW
+    )
+    frame = pyogrio.read_dataframe(_export(store, row["id"], tmp_path / "q4.gpkg"))
+    assert sorted(frame["图斑编号"]) == sorted(again["TBBH"])
+    assert set(frame["备注"]) == {"第二次下发"}
+    filed = frame[frame["图斑编号"] == again["TBBH"].iat[0]].iloc[0]
+    assert filed["立案案号"] == "丰国土资罚〔2019〕3号" and filed["办理状态"] == "已整改"
