@@ -80,7 +80,6 @@ FORMATS: dict[str, ExportFormat] = {
         ),
     )
 }
-TABLE_FORMATS = ("csv", "xlsx")
 GEOMETRY_MODES = ("wkt", "centre")
 # The columns a table carries its geometry in: names the importer recognises (geo.readers).
 WKT_COLUMN = "WKT"
@@ -95,14 +94,21 @@ def format_list() -> str:
 def choose_format(out_name: str, fmt: str | None = None) -> ExportFormat:
     """The format asked for by name (``gpkg``, ``province`` …) or else by ``out_name``'s
     extension; an unknown one is refused with the list of formats."""
+    suffix = PurePath(out_name).suffix.lower()
     if fmt:
         found = FORMATS.get(fmt.strip().lower())
         if found is None:
             raise InvalidValue(
                 f"不支持的导出格式 {fmt}；可用：{'、'.join(FORMATS)}", field="format", value=fmt
             )
+        # GDAL picks some drivers by the name too, and a .gpkg holding a zip misleads everyone.
+        if suffix not in found.extensions:
+            raise InvalidValue(
+                f"{found.label} 文件的扩展名应为 {'/'.join(found.extensions)}",
+                file=PurePath(out_name).name,
+                field="format",
+            )
         return found
-    suffix = PurePath(out_name).suffix.lower()
     for f in FORMATS.values():
         if suffix in f.extensions:
             return f

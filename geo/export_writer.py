@@ -21,16 +21,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
 from pyogrio.raw import write_arrow
 from pyproj import CRS, Transformer
 
 from geo.area import CGCS2000
-from geo.errors import InvalidValue
+from geo.errors import InvalidValue, TubanError
 from geo.export_formats import (
     CENTRE_COLUMNS,
     DBF_ENCODING,
     GEOMETRY_MODES,
-    TABLE_FORMATS,
     WKT_COLUMN,
     ExportFormat,
     added_values,
@@ -43,6 +43,12 @@ from reports.safe_text import looks_like_formula
 Chunks = Callable[[], Iterable[list[dict[str, Any]]]]
 INT32 = 2**31 - 1
 DBF_TEXT_BYTES = 254  # the widest DBF text field
+
+
+class ExportFailed(TubanError):
+    """GDAL or the disk could not write the file (a full disk, a folder not writable …)."""
+
+    code = "EXPORT_FAILED"
 
 
 @dataclass(frozen=True)
@@ -347,6 +353,8 @@ def write_export(
             summary.files = [out.name]
         _remove(out)
         part.rename(out)
+    except (OSError, DataSourceError, DataLayerError) as exc:
+        raise ExportFailed(f"无法写入 {out.name}：{exc}", file=out.name) from None
     finally:
         _remove(part)
     return summary
@@ -358,5 +366,3 @@ def _remove(p: Path) -> None:
     elif p.exists():
         p.unlink()
 
-
-__all__ = ["TABLE_FORMATS", "ExportOptions", "ExportSummary", "attribute_kinds", "write_export"]
