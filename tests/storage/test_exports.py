@@ -4,7 +4,6 @@ attributes and areas; the province profile is a GBK Shapefile plus its result ta
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -126,8 +125,7 @@ def test_geopackage_is_version_1_2(store, batch, tmp_path):
     with sqlite3.connect(out) as conn:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 10200
-    info = subprocess.run(["ogrinfo", "-so", str(out)], capture_output=True, text=True)
-    assert info.returncode == 0 and "partially supported" not in info.stdout + info.stderr
+    # GDAL 3.6 and QGIS 3.22 reading it: tests/storage/test_export_clients.py
 
 
 def test_table_cells_that_look_like_formulas_stay_text(store, batch, tmp_path):
@@ -163,8 +161,6 @@ def test_province_profile_is_gbk_shapefile_and_result_table(
     frame = pyogrio.read_dataframe(shp)
     assert frame.crs.to_epsg() == epsg and len(frame) == 4
     assert "丰润区丰登坞镇" in set(frame["备注"]) and {"TBBH", "XZQDM", "HCJG"} <= set(frame)
-    plain = subprocess.run(["ogrinfo", "-al", "-q", str(shp)], capture_output=True, text=True)
-    assert "丰润区丰登坞镇" in plain.stdout and "违法" in plain.stdout
     again = read_parcels(shp)
     want = _stored(store, batch)
     for code, area in zip(again.frame["code"], again.frame["area_m2"], strict=True):
