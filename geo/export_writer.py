@@ -205,31 +205,42 @@ def write_vector(
     to = Transformer.from_crs(CGCS2000, crs, always_xy=True) if crs != CGCS2000 else None
     multi = province or fmt.driver == "OpenFileGDB"
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        for rows in chunks:
-            values = [cols.values(r) for r in rows]
-            arrays = []
-            for k in keys:
-                col = [_arrow_value(cols.kinds[k], v.get(k)) for v in values]
-                if province:
-                    col = [_gbk(v, summary) for v in col]
-                arrays.append(pa.array(col, _ARROW[cols.kinds[k]]))
-            arrays.append(pa.array(_geometries(rows, to, multi), pa.binary()))
-            summary.rows += len(rows)
-            yield pa.record_batch(arrays, schema=schema)
+    failed: list[TubanError] = []
 
-    write_arrow(
-        pa.RecordBatchReader.from_batches(schema, batches()),
-        str(out),
-        driver="ESRI Shapefile" if province else fmt.driver,
-        layer=layer.replace("-", "_"),
-        geometry_name="geometry",
-        geometry_type="MultiPolygon" if multi else "Unknown",
-        crs=crs.to_wkt(),
-        encoding=DBF_ENCODING if province else None,
-        dataset_options=dict(fmt.dataset_options) or None,
-        layer_options=dict(fmt.layer_options) or None,
-    )
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for rows in chunks:
+                values = [cols.values(r) for r in rows]
+                arrays = []
+                for k in keys:
+                    col = [_arrow_value(cols.kinds[k], v.get(k)) for v in values]
+                    if province:
+                        col = [_gbk(v, summary) for v in col]
+                    arrays.append(pa.array(col, _ARROW[cols.kinds[k]]))
+                arrays.append(pa.array(_geometries(rows, to, multi), pa.binary()))
+                summary.rows += len(rows)
+                yield pa.record_batch(arrays, schema=schema)
+        except TubanError as exc:
+            failed.append(exc)  # GDAL reports only "Error while accessing batch from stream"
+            raise
+
+    try:
+        write_arrow(
+            pa.RecordBatchReader.from_batches(schema, batches()),
+            str(out),
+            driver="ESRI Shapefile" if province else fmt.driver,
+            layer=layer.replace("-", "_"),
+            geometry_name="geometry",
+            geometry_type="MultiPolygon" if multi else "Unknown",
+            crs=crs.to_wkt(),
+            encoding=DBF_ENCODING if province else None,
+            dataset_options=dict(fmt.dataset_options) or None,
+            layer_options=dict(fmt.layer_options) or None,
+        )
+    except RuntimeError:
+        if failed:
+            raise failed[0] from None
+        raise
     return summary
 
 

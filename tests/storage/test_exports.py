@@ -222,3 +222,21 @@ def test_a_reissued_图斑_comes_with_its_own_fields_and_its_cases_state(
     assert set(frame["备注"]) == {"第二次下发"}
     filed = frame[frame["图斑编号"] == again["TBBH"].iat[0]].iloc[0]
     assert filed["立案案号"] == "丰国土资罚〔2019〕3号" and filed["办理状态"] == "已整改"
+
+
+@pytest.mark.parametrize("name", ["p.gdb", "p.zip"])
+def test_centre_point_图斑_are_refused_by_polygon_layers_leaving_nothing(
+    store, mining_meta, tmp_path, name
+):
+    src = tmp_path / "points.csv"
+    src.write_text(
+        "图斑编号,行政区代码,经度,纬度,面积\nK1,130208,118.1,39.83,500\n", encoding="utf-8"
+    )
+    import_file(store, src, mining_meta, actor="a", now=NOW, jurisdiction=FENGRUN)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(InvalidValue, match="中心点"):
+        _export(store, 1, out / name)
+    assert list(out.iterdir()) == []
+    _export(store, 1, tmp_path / "p.gpkg")  # a GeoPackage holds points beside polygons
+    assert len(pyogrio.read_dataframe(tmp_path / "p.gpkg")) == 1
