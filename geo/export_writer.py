@@ -284,7 +284,7 @@ def write_csv(
     cols = _Columns(kinds, province=False, gdb=False)
     with out.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(_header(cols, geometry))
+        w.writerow([cell_text(h) for h in _header(cols, geometry)])  # names come from files
         for row in _table_rows(chunks, cols, geometry, summary):
             w.writerow([cell_text(v) for v in row])
     return summary
@@ -300,7 +300,7 @@ def write_xlsx(
     cols = _Columns(kinds, province=False, gdb=False)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("图斑")
-    ws.append(_header(cols, geometry))
+    ws.append([sheet_cell(ws, h) for h in _header(cols, geometry)])
     for row in _table_rows(chunks, cols, geometry, summary):
         ws.append([sheet_cell(ws, v) for v in row])
     wb.save(out)
@@ -376,4 +376,3 @@ def _remove(p: Path) -> None:
         shutil.rmtree(p)
     elif p.exists():
         p.unlink()
-

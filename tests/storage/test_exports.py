@@ -138,6 +138,16 @@ def test_table_cells_that_look_like_formulas_stay_text(store, batch, tmp_path):
     assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
 
+def test_field_names_that_look_like_formulas_stay_text(store, mining_meta, tmp_path):
+    frame = factories.squares(1)
+    frame['=HYPERLINK("http://x")'] = ["v"]
+    import_file(store, factories.write(frame, tmp_path / "h.gpkg"), mining_meta, actor="a", now=NOW)
+    text = _export(store, 1, tmp_path / "h.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].count("'=HYPERLINK") == 1
+    ws = load_workbook(_export(store, 1, tmp_path / "h.xlsx")).active
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
 def test_centre_table_reimports_with_the_area_field(store, batch, tmp_path):
     out = _export(store, batch, tmp_path / "c.xlsx", geometry="centre")
     again = read_parcels(out, field_map={"declared_area": "椭球面积"}, jurisdiction=FENGRUN)
