@@ -27,6 +27,7 @@ from api.routes import (
     docs_ui,
     dossier,
     enforcements,
+    exports,
     goals,
     health,
     indicators,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     signed_in = [Depends(current_user)]
     for r in (
         batches.router,
+        exports.router,
         cases.router,
         dossier.router,
         indicators.router,

@@ -22,6 +22,7 @@ from storage.blobs import BlobStore
 from storage.enforcement_cases import EnforcementStore
 from storage.engine import make_engine, migrate
 from storage.expenditures import ExpenditureStore
+from storage.exports import ExportRows
 from storage.goalbooks import GoalBookStore
 from storage.indicator_notes import NoteStore
 from storage.jobs import JobStore
@@ -91,6 +92,10 @@ class Services:
     def api_keys(self) -> ApiKeyStore:
         """The read-only keys of desk GIS clients (storage.api_keys)."""
         return ApiKeyStore(self.engine)
+
+    def exports(self) -> ExportRows:
+        """A batch's 图斑 for an export, and the export written (storage.exports)."""
+        return ExportRows(self.engine)
 
     def ogc_features(self) -> OgcFeatures:
         """The OGC API - Features reads (storage.ogc_features), on this database."""

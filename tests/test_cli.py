@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import pyogrio
 from typer.testing import CliRunner
@@ -44,8 +45,31 @@ def test_import_report_export(tmp_path):
     ex = runner.invoke(app, ["export", "1", str(out), "--db", str(db)])
     assert ex.exit_code == 0, ex.output
     frame = pyogrio.read_dataframe(out)
-    assert len(frame) == 4 and set(frame["state_label"]) == {"已下发"}
+    assert len(frame) == 4 and set(frame["办理状态"]) == {"已下发"}
     assert frame.crs.to_epsg() == 4490
+    assert set(frame["BHLX"]) == {"新增开采"}  # the province's own fields stay
+
+
+def test_export_formats_and_refusals(tmp_path):
+    db = tmp_path / "cli.sqlite"
+    src = factories.write(factories.squares(2), tmp_path / "ks.gpkg")
+    assert runner.invoke(app, ["import", str(src), *META, "--db", str(db)]).exit_code == 0
+    for name in ("o.csv", "o.xlsx", "o.kml"):
+        r = runner.invoke(app, ["export", "1", str(tmp_path / name), "--db", str(db)])
+        assert r.exit_code == 0 and "已导出 2 个图斑" in r.output, (name, r.output)
+    shp = runner.invoke(app, ["export", "1", str(tmp_path / "o.shp"), "--db", str(db)])
+    assert shp.exit_code == 2 and "不支持的导出文件类型 .shp" in shp.output
+    assert ".gpkg（GeoPackage）" in shp.output and not (tmp_path / "o.shp").exists()
+    province = tmp_path / "p.zip"
+    args = ["--profile", "province", "--zone", "39", "--no-zone-prefix", "--db", str(db)]
+    r = runner.invoke(app, ["export", "1", str(province), *args])
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(province) as z:
+        assert any(n.endswith(".cpg") for n in z.namelist())
+    bad = runner.invoke(app, ["export", "1", str(province), "--zone", "41", "--db", str(db)])
+    assert bad.exit_code == 2 and "分带" in bad.output
+    odd = runner.invoke(app, ["export", "1", str(tmp_path / "o.csv"), "--geometry", "box"])
+    assert odd.exit_code == 2 and "wkt" in odd.output
 
 
 def test_bad_file_exits_2_with_row_and_field(tmp_path):

@@ -386,38 +386,48 @@ def _database_url_set() -> bool:
         return False
 
 
-@app.command()
+@app.command("export")
 def export(
     batch_id: Annotated[int, typer.Argument()],
-    out: Annotated[Path, typer.Argument(help=".gpkg or .geojson")],
+    out: Annotated[
+        Path,
+        typer.Argument(help=".gpkg .geojson .fgb .kml .gdb .csv .xlsx，或 .zip（省厅格式）"),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="gpkg geojson fgb kml gdb csv xlsx province（默认按扩展名）"),
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="province：省厅格式（GBK Shapefile + 核查结果表，zip）")
+    ] = None,
+    zone: Annotated[int, typer.Option(help="省厅格式的 3° 高斯-克吕格分带（39 或 40）")] = 39,
+    zone_prefix: Annotated[
+        bool, typer.Option(help="省厅格式的 X 坐标是否带带号（EPSG:4527 / 4548）")
+    ] = True,
+    geometry: Annotated[
+        str, typer.Option(help="CSV/XLSX 的几何：wkt 或 centre（中心点经纬度）")
+    ] = "wkt",
     db: DbOpt = None,
 ) -> None:
-    """Export a batch's 图斑 with their current case state."""
-    import geopandas as gpd
-    import shapely
-
-    from geo.area import CGCS2000
-    from geo.model import State
+    """Export a batch's 图斑: delivered fields plus township, village, state, judgment, dates,
+    case number and fine (docs/exports.md)."""
+    from geo.export_formats import choose_format
+    from geo.export_writer import ExportOptions
 
     try:
-        rows = services_for(db).cases.features(batch_id)
+        if profile not in (None, "province"):
+            from geo.errors import InvalidValue
+
+            raise InvalidValue(f"未知的导出方案 {profile}；可用：province", field="profile")
+        chosen = choose_format(out.name, "province" if profile else fmt)
+        options = ExportOptions(geometry=geometry, zone=zone, zone_prefix=zone_prefix)
+        options.check()
+        summary = services_for(db).exports().export(batch_id, chosen, out, options)
     except TubanError as exc:
         fail(exc)
-    frame = gpd.GeoDataFrame(
-        {
-            "TBBH": [r["code"] for r in rows],
-            "XZQDM": [r["xzqdm"] for r in rows],
-            "state": [r["state"] for r in rows],
-            "state_label": [State(r["state"]).label for r in rows],
-            "judgment": [r["judgment"] for r in rows],
-            "area_m2": [r["area_m2"] for r in rows],
-            "area_mu": [r["area_mu"] for r in rows],
-        },
-        geometry=shapely.from_wkb([r["geom"] for r in rows]),
-        crs=CGCS2000,
-    )
-    frame.to_file(out, engine="pyogrio")
-    typer.echo(f"已导出 {len(frame)} 个图斑到 {out}")
+    typer.echo(f"已导出 {summary.rows} 个图斑到 {out}（{chosen.label}）")
+    for note in summary.notes:
+        typer.secho(f"注意：{note}", fg="yellow")
 
 
 @app.command("db-upgrade")

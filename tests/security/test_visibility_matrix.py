@@ -92,6 +92,10 @@ PROBES: dict[str, Probe] = {
     ),
     "GET /api/batches/{batch_id}/features": Probe("GET", "/api/batches/{batch}/features"),
     "GET /api/batches/{batch_id}/summary": Probe("GET", "/api/batches/{batch}/summary"),
+    # GeoJSON, so that the check below reads the file: a verifier's holds only their 图斑
+    "GET /api/batches/{batch_id}/export": Probe(
+        "GET", "/api/batches/{batch}/export?format=geojson"
+    ),
     "GET /api/search": Probe("GET", "/api/search?q=130208KS"),
     "GET /api/chips/{path}": Probe("GET", "/api/chips/none.png", ok=404),
     "GET /api/tiles/{z}/{x}/{y}.{ext}": Probe("GET", "/api/tiles/1/1/1.png", ok=404),

@@ -152,6 +152,7 @@ export function createViewLoader(ctx) {
     els.reportLink.title = `批次“${batchLabel(batch)}”的导入报告（在新标签页打开）`;
     // The server refuses import reports to users who do not see every 图斑 (docs/roles.md).
     els.reportLink.hidden = !ctx.getUser()?.sees_all;
+    els.exportBox.hidden = false;
     writeHash({ batch: batch.id });
     ctx.closePanel();
     fetched = null;

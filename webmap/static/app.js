@@ -25,6 +25,7 @@ import { createCaseSelection } from './app-cases.js';
 import { createSession } from './app-session.js';
 import { batchName, findBatch, isOverdue, state } from './app-state.js';
 import { createTabs } from './app-tabs.js';
+import { wireBatchExport } from './batch-export.js';
 import { createViewLoader } from './app-view.js';
 
 // The workflow's vocabulary before anything is drawn: every label and rule the page shows comes
@@ -45,6 +46,7 @@ const els = {
   adminTab: $('tab-admin'),
   batchSelect: $('batch-select'),
   reportLink: $('report-link'),
+  exportBox: $('export-box'),
   caseSelect: $('case-select'),
   globalAlert: $('global-alert'),
   map: $('map'),
@@ -159,6 +161,10 @@ ctx.tabs = createTabs(ctx);
 const { start } = createSession(ctx, { vocabulary });
 
 els.batchSelect.addEventListener('change', () => ctx.loadBatch(els.batchSelect.value));
+wireBatchExport(
+  { format: $('export-format'), button: $('export-button'), status: $('export-status') },
+  () => state.currentBatch,
+);
 els.caseSelect.addEventListener('change', () => {
   const id = els.caseSelect.value;
   if (!id) return;

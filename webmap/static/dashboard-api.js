@@ -28,7 +28,7 @@ function fileName(header, fallback) {
 }
 
 /** Fetch a file with the token and save it through a temporary link. */
-async function download(path, params, fallback) {
+export async function download(path, params, fallback) {
   const response = await send('GET', path, { params });
   const blob = await response.blob();
   const name = fileName(response.headers.get('Content-Disposition'), fallback);

@@ -8,6 +8,8 @@ const PHRASES = {
   '图斑 · 丰润区卫片执法与变更调查': 'Tuban · Fengrun satellite-change enforcement & land survey',
   '跳到批次选择': 'Skip to batch selection',
   批次: 'Batch', 导入报告: 'Import report', 在新标签页打开: 'opens in a new tab',
+  导出格式: 'Export format', 省厅格式: 'Province format', 正在导出: 'Exporting', 导出失败: 'Export failed',
+  已导出: 'Exported', 导出: 'Export',
   地图设置: 'Map settings', 地图: 'Map', 绩效指标: 'Indicators', 我的任务: 'My tasks', 用户管理: 'Users & imports',
   退出: 'Sign out', 登录: 'Sign in', 用户名: 'User name', 密码: 'Password',
   '忘记密码或需要开通账号，请联系系统管理员。': 'Forgot your password or need an account? Ask the administrator.',
