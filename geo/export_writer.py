@@ -38,7 +38,7 @@ from geo.export_formats import (
     province_crs,
 )
 from geo.province_table import sheet_cell, write_result_table
-from reports.safe_text import looks_like_formula
+from geo.safe_text import looks_like_formula
 
 Chunks = Callable[[], Iterable[list[dict[str, Any]]]]
 INT32 = 2**31 - 1

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.export_formats import added_values
-from reports.safe_text import looks_like_formula, xml_text
+from geo.safe_text import looks_like_formula, xml_text
 
 # (header, width): the columns of the table, in order.
 RESULT_COLUMNS = (

@@ -24,6 +24,7 @@ from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from geo.safe_text import xml_text
 from reports.document import (
     banner,
     has_maps,
@@ -36,7 +37,6 @@ from reports.document import (
     signed,
     spending_rows,
 )
-from reports.safe_text import xml_text
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"

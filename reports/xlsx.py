@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from geo.safe_text import looks_like_formula, xml_text
 from reports.document import (
     banner,
     level_spans,
@@ -24,7 +25,6 @@ from reports.document import (
     scope_text,
     spending_rows,
 )
-from reports.safe_text import looks_like_formula, xml_text
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
