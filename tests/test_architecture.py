@@ -12,6 +12,7 @@ FORBIDDEN = {
     "geo": {
         "api",
         "webmap",
+        "reports",
         "storage",
         "runtime",
         "tuban_cli",
