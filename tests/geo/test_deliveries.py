@@ -72,7 +72,8 @@ def test_a_zip_with_two_layers_takes_layer_and_lists_them_without_it(tmp_path):
     with pytest.raises(UnreadableFile, match="2 个图层文件") as exc:
         read_parcels(z)
     assert exc.value.details["layers"] == ["土地图斑", "矿山图斑"]
-    assert "--layer" in exc.value.message
+    assert exc.value.details["option"] == "layer"
+    assert "--layer" in exc.value.told("cli") and "图层" in exc.value.told("web")
     layer = read_parcels(z, layer="土地图斑")
     assert len(layer) == 3 and layer.source_name == "two.zip!土地图斑.shp"
     assert layer.report.layer == "土地图斑"
