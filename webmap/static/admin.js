@@ -76,6 +76,7 @@ export function createAdminView(root, api, { getUser }) {
       ? h('span', { class: 'muted', 'data-testid': 'user-self' }, t('admin.signedNow'))
       : h('button', {
         type: 'button', class: u.active ? 'danger-button' : '', 'data-testid': 'user-toggle',
+        'data-value-label': '', // the label names the person
         'aria-label': t('admin.user', { value: u.active ? t('admin.deactivate') : t('admin.activate'), display_name: u.display_name, username: u.username }),
       }, u.active ? t('admin.deactivate') : t('admin.activate'));
     if (!self) {
@@ -92,14 +93,14 @@ export function createAdminView(root, api, { getUser }) {
         }
       });
     }
-    const roles = Array.isArray(u.role_labels) && u.role_labels.length
-      ? u.role_labels : (u.roles || []).map(roleLabel);
+    // meta's labels in the language in use; the API's zh role_labels only without role codes.
+    const roles = (u.roles || []).length ? u.roles.map(roleLabel) : u.role_labels || [];
     return h('tr', {
       'data-testid': 'user-row', 'data-username': u.username, 'data-user-id': String(u.id),
       'data-active': String(Boolean(u.active)), class: u.active ? '' : 'inactive',
     },
-    h('th', { scope: 'row' }, u.username),
-    h('td', {}, u.display_name || '—'),
+    h('th', { scope: 'row', 'data-value': '' }, u.username),
+    h('td', { 'data-value': '' }, u.display_name || '—'),
     h('td', {}, roles.join(t('admin.sep')) || '—'),
     h('td', { class: 'townships', title: (u.townships || []).join(t('admin.sep')) || null }, townshipText(u.townships)),
     h('td', {}, u.active ? t('admin.active') : h('span', { class: 'muted' }, t('admin.deactivated'))),
@@ -140,7 +141,7 @@ export function createAdminView(root, api, { getUser }) {
     const roleNote = h('small', { class: 'hint', id: 'u-roles-hint' }, t('admin.chooseAtLeastOne'));
     const townBoxes = (townships || []).map(([code, name]) => h('div', { class: 'check' },
       h('input', { type: 'checkbox', id: `u-town-${code}`, name: 'townships', value: code, 'data-testid': `user-township-${code}` }),
-      h('label', { for: `u-town-${code}` }, name, h('span', { class: 'muted' }, ` ${code}`))));
+      h('label', { for: `u-town-${code}` }, h('span', { 'data-value': '' }, name), h('span', { class: 'muted' }, ` ${code}`))));
     const extra = h('input', {
       id: 'u-towns-extra', name: 'townships_extra', autocomplete: 'off', 'data-testid': 'user-townships-extra',
       'aria-describedby': 'u-towns-extra-hint', pattern: '[0-9,，、\\s]*',

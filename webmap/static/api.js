@@ -4,7 +4,7 @@
 // Every call carries `Authorization: Bearer <token>` (auth.js keeps the token). A 401 on any
 // call but the login itself is handed to the onUnauthorized hook (back to the login screen).
 
-import { t } from './messages.js';
+import { language, t } from './messages.js';
 
 /** An error answered by the API in the {"error": {code, message, details}} envelope. */
 export class ApiError extends Error {
@@ -37,7 +37,8 @@ function url(path, params) {
 }
 
 function headersFor(extra = {}) {
-  const headers = { Accept: 'application/json', ...extra };
+  // The server writes its error messages in the language in use (docs/api.md, Accept-Language).
+  const headers = { Accept: 'application/json', 'Accept-Language': language(), ...extra };
   const token = auth.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   return headers;

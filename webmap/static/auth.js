@@ -75,9 +75,8 @@ export function mayTake(user, action) {
 /** "外业核查员、审核人" */
 export function roleText(user) {
   if (!user) return '';
-  const labels = Array.isArray(user.role_labels) && user.role_labels.length
-    ? user.role_labels
-    : (user.roles || []).map(roleLabel);
+  // meta's labels, in the language in use; the API's zh role_labels when it has no roles.
+  const labels = (user.roles || []).length ? user.roles.map(roleLabel) : user.role_labels || [];
   return labels.join(t('auth.sep'));
 }
 

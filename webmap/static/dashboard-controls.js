@@ -22,7 +22,7 @@ export function createDashboardControls(api, { onChange, status }) {
   const data = { projects: [], snapshots: [], year: null, townships: null }; // townships: [[code, name]]
 
   const [projectSel, projectCtl] = select('dash-project', t('dashboard-controls.programme'), 'dash-project');
-  projectSel.setAttribute('data-no-translate', '');
+  projectSel.setAttribute('data-value', '');
   const [modeSel, modeCtl] = select('dash-mode', t('dashboard-controls.values'), 'dash-mode', [
     h('option', { value: 'live' }, t('dashboard-controls.live')),
     h('option', { value: 'as_of' }, t('dashboard-controls.asDay')),

@@ -11,7 +11,7 @@ import { t } from './messages.js';
 
 const DRILL_PAGE = 20;
 /** Text from the goal book and the server stays as written when the page is in English. */
-const DATA = { 'data-no-translate': true };
+const DATA = { 'data-value': '' };
 const cellLabel = (i) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, t(COLUMNS[i]));
 
 /**

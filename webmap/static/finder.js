@@ -85,7 +85,7 @@ export function createFinder(root, { api, onOpen, onFilter }) {
         type: 'button', class: 'search-result', 'data-testid': 'search-result',
         'data-case-id': String(r.case_id), 'data-batch-id': String(r.batch_id),
         onclick: () => open(r),
-      }, h('strong', {}, r.code), ` · ${r.period || ''} ${r.programme_label || programmeLabel(r.programme)}`,
+      }, h('strong', {}, r.code), ` · ${r.period || ''} ${programmeLabel(r.programme) || r.programme_label}`,
       ` · ${stateLabel(r.state, r.state_label)}`, where ? h('span', { class: 'muted' }, ` · ${where}`) : null));
     }), more ? h('li', { class: 'muted search-more' }, t('finder.manyResultsOnlyFirst')) : null,
     list.length ? null : h('li', { class: 'muted' }, t('finder.noMatchingPolygons')));
@@ -172,7 +172,7 @@ export function createFinder(root, { api, onOpen, onFilter }) {
     setTownships(list) {
       const keep = township.value;
       fill(township, h('option', { value: '' }, t('finder.allTownships')),
-        (list || []).filter((x) => x.code).map((x) => h('option', { value: x.code }, t('finder.sep2', { value: x.name || x.code, n: x.n }))));
+        (list || []).filter((x) => x.code).map((x) => h('option', { value: x.code, 'data-value': '' }, t('finder.sep2', { value: x.name || x.code, n: x.n }))));
       township.value = [...township.options].some((o) => o.value === keep) ? keep : '';
       filters.township = township.value;
     },

@@ -13,7 +13,7 @@
 import { announce, h } from './dom.js';
 import { today, zhValidity } from './forms.js';
 import { createJobList, followJob, jobProgressText } from './jobs.js';
-import { programmes } from './meta.js';
+import { jobStateLabel, programmes } from './meta.js';
 import { t } from './messages.js';
 
 const FIELDS = [
@@ -93,7 +93,7 @@ export function createImportForm(root, api, { onImported }) {
 
   function show(job) {
     bar.value = job.progress || 0;
-    if (!job.final) announce(status, t('importer.importing', { name: file.files[0].name, state_label: job.state_label, job: jobProgressText(job) }));
+    if (!job.final) announce(status, t('importer.importing', { name: file.files[0].name, state_label: jobStateLabel(job), job: jobProgressText(job) }));
   }
 
   async function finished(job) {
@@ -103,7 +103,7 @@ export function createImportForm(root, api, { onImported }) {
       return;
     }
     if (!job.result) {
-      announce(status, t('importer.importNothingFromFile', { state_label: job.state_label }));
+      announce(status, t('importer.importNothingFromFile', { state_label: jobStateLabel(job) }));
       return;
     }
     const b = await api.getBatch(job.result.batch_id);

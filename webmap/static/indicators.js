@@ -24,7 +24,7 @@ import { downloadsSection, snapshotForm } from './dashboard-tools.js';
 import { t } from './messages.js';
 
 /** Text from the goal book and the server stays as written when the page is in English. */
-const DATA = { 'data-no-translate': true };
+const DATA = { 'data-value': '' };
 
 /**
  * createIndicatorsView(root, api, {getUser, onOpenCase}) → {refresh}. refresh() re-reads and

@@ -1,11 +1,11 @@
 // Background jobs (GET /api/jobs…): follow one job's progress and show the user's recent jobs.
 // Progress arrives as server-sent events read through fetch (the session token travels in a
 // header, which EventSource cannot send); when the stream breaks, the job is polled instead.
-// The words of kinds and states are the API's (kind_label, state_label); stages come from
+// The words of kinds, states and stages come from
 // /api/meta. Test hooks: data-testid="job-list", "job-row", "job-state", "job-file".
 
 import { fill, h } from './dom.js';
-import { jobStageLabel } from './meta.js';
+import { jobKindLabel, jobStageLabel, jobStateLabel } from './meta.js';
 import { t } from './messages.js';
 
 const POLL_MS = 1000;
@@ -83,9 +83,9 @@ function row(api, job) {
     ? h('a', { href: api.jobFileUrl(job.id), 'data-testid': 'job-file', download: '' }, t('jobs.download'))
     : null;
   return h('li', { 'data-testid': 'job-row', 'data-job-id': String(job.id) },
-    h('span', { class: 'job-kind' }, `#${job.id} ${job.kind_label}`),
+    h('span', { class: 'job-kind' }, `#${job.id} ${jobKindLabel(job)}`),
     h('span', { class: 'job-state', 'data-testid': 'job-state' },
-      job.final ? job.state_label : `${job.state_label} ${jobProgressText(job)}`),
+      job.final ? jobStateLabel(job) : `${jobStateLabel(job)} ${jobProgressText(job)}`),
     job.error ? h('small', { class: 'job-error' }, job.error) : null,
     file);
 }

@@ -114,3 +114,24 @@ export function parameters(text) {
   }
   return names;
 }
+
+/** t() as pieces: text, and each parameter given as an object (a DOM node) left whole, so a
+ * data value can sit in its own element (data-value) inside a sentence. Plural parameters are
+ * written as text. */
+export function tParts(id, params) {
+  const text = CATALOGS[lang][id] ?? CATALOGS['zh-CN'][id] ?? id;
+  const out = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{', i);
+    if (open < 0) break;
+    out.push(text.slice(i, open));
+    const [inner, next] = group(text, open);
+    const key = inner.split(',')[0].trim();
+    const value = params[key];
+    out.push(value !== null && typeof value === 'object' ? value : format(`{${inner}}`, params, lang));
+    i = next;
+  }
+  out.push(text.slice(i));
+  return out.filter((x) => x !== '');
+}

@@ -100,6 +100,16 @@ export async function loadMeta({
 
 // --- lookups: a code without a label is shown as the code, never dropped -----------------------
 
+/** A background job's kind and state in words: meta's, in the language in use (the API's
+ * kind_label / state_label are zh). */
+export function jobKindLabel(job) {
+  return L((meta.jobs?.kinds || []).find((k) => k.code === job.kind)) || job.kind_label || job.kind || '';
+}
+
+export function jobStateLabel(job) {
+  return L((meta.jobs?.states || []).find((k) => k.code === job.state)) || job.state_label || job.state || '';
+}
+
 /** A background job's stage in words (an import's 读取/校验/预判/写入, …). */
 export function jobStageLabel(stage) {
   return L((meta.jobs?.stages || []).find((s) => s.code === stage)) || stage || '';

@@ -17,7 +17,7 @@ const DEBOUNCE_MS = 300;
 const PAD = 0.25;
 
 function label(b) {
-  return `${b.period ?? ''} ${b.programme_label || programmeLabel(b.programme)}`.trim();
+  return `${b.period ?? ''} ${programmeLabel(b.programme) || b.programme_label}`.trim();
 }
 
 /**

@@ -2,10 +2,10 @@
 // every failed check as a warning, and the upload control while the field work is open.
 
 import { hasRole } from './auth.js';
-import { h } from './dom.js';
+import { dataValue, h } from './dom.js';
 import { formatDateTime } from './labels.js';
 import { actionLabel, photoFlagLabel, rolesFor, statesWith } from './meta.js';
-import { t } from './messages.js';
+import { t, tParts } from './messages.js';
 
 const ADD_PHOTO = 'add_photo';
 
@@ -46,7 +46,7 @@ function photoItem(p, loadThumb, photoHref) {
     p.taken_at ? h('div', {}, t('panel-photos.taken'), h('time', { datetime: p.taken_at, 'data-testid': 'photo-taken' }, formatDateTime(p.taken_at))) : h('div', { class: 'muted' }, t('panel-photos.timeUnknown')),
     h('div', { 'data-testid': 'photo-distance' }, distanceText(p)),
     typeof p.direction === 'number' ? h('div', {}, t('panel-photos.direction', { direction: Math.round(p.direction), value: p.direction_ref === 'M' ? t('panel-photos.magneticNorth') : '' })) : null,
-    p.uploaded_by ? h('div', { class: 'muted' }, t('panel-photos.uploadedBy', { uploaded_by: p.uploaded_by, value: p.uploaded_at ? ` · ${formatDateTime(p.uploaded_at)}` : '' })) : null,
+    p.uploaded_by ? h('div', { class: 'muted' }, tParts('panel-photos.uploadedBy', { uploaded_by: dataValue(p.uploaded_by), value: p.uploaded_at ? ` · ${formatDateTime(p.uploaded_at)}` : '' })) : null,
   ];
   return h('li', {
     class: warnings.length ? 'photo flagged' : 'photo',

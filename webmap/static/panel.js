@@ -3,7 +3,7 @@
 // forms the signed-in user may use, attributes and the event history.
 
 import { mayTake } from './auth.js';
-import { announce, fill, h } from './dom.js';
+import { announce, dataValue, fill, h } from './dom.js';
 import { actionForm, buildForm, paymentForm } from './forms.js';
 import { photosSection } from './panel-photos.js';
 import {
@@ -14,10 +14,15 @@ import {
   actionLabel, fieldLabel, guards, judgmentLabel, payloadValue, programmeLabel,
   roleLabel, rolesFor, stateLabel, statesWith,
 } from './meta.js';
-import { t } from './messages.js';
+import { t, tParts } from './messages.js';
 
 function row(term, value, testid) {
   return [h('dt', {}, term), h('dd', { 'data-testid': testid }, value)];
+}
+
+/** A row whose value is data (place names, people): kept as it is in every language. */
+function dataRow(term, value, testid) {
+  return [h('dt', {}, term), h('dd', { 'data-testid': testid, 'data-value': '' }, value)];
 }
 
 function attributesTable(attributes) {
@@ -28,7 +33,7 @@ function attributesTable(attributes) {
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('panel.field')), h('th', { scope: 'col' }, t('panel.value')))),
     h('tbody', {}, entries.map(([key, value]) => h('tr', {},
       h('th', { scope: 'row' }, ATTRIBUTE_LABELS[key] ? t('panel.sep', { value: t(ATTRIBUTE_LABELS[key]), key }) : key),
-      h('td', {}, value === null || value === undefined || value === '' ? '—'
+      h('td', { 'data-value': '' }, value === null || value === undefined || value === '' ? '—'
         : typeof value === 'object' ? JSON.stringify(value) : String(value))))));
 }
 
@@ -40,8 +45,8 @@ function placeRows(hints) {
     ? villages.map((v) => `${v.name || v.code}${typeof v.share === 'number' ? ` ${Math.round(v.share * 100)}%` : ''}`).join(t('panel.sep2'))
     : (hints.village_name || '—');
   return [
-    row(t('panel.township'), hints.township_name || '—', 'case-township'),
-    row(villages.length > 1 ? t('panel.villageVillages', { length: villages.length }) : t('panel.village'), village, 'case-village'),
+    dataRow(t('panel.township'), hints.township_name || '—', 'case-township'),
+    dataRow(villages.length > 1 ? t('panel.villageVillages', { length: villages.length }) : t('panel.village'), village, 'case-village'),
   ];
 }
 
@@ -49,7 +54,8 @@ function placeRows(hints) {
 function hintNote(text) {
   const parts = String(text).split(HINT_WARN_PATTERN);
   const warn = parts.length > 1;
-  return h('li', { class: warn ? 'hint-note warn' : 'hint-note', 'data-testid': 'hint-note', 'data-warn': String(warn) },
+  // The server writes hint notes in Chinese (geo/hints.py): shown as they are, like data.
+  return h('li', { class: warn ? 'hint-note warn' : 'hint-note', 'data-testid': 'hint-note', 'data-warn': String(warn), 'data-value': '' },
     warn ? h('span', { class: 'hint-icon', 'aria-hidden': 'true' }, '⚠') : null,
     warn ? h('span', { class: 'visually-hidden' }, t('panel.note')) : null,
     parts.map((part, i) => (i % 2 ? h('strong', { class: 'hint-warn' }, part) : part)));
@@ -123,8 +129,8 @@ function eventItem(ev) {
   const payload = Object.entries(ev.payload || {}).filter(([, v]) => v !== null && v !== '');
   return h('li', { class: 'event' },
     h('div', { class: 'event-head' },
-      h('strong', {}, ev.action_label || actionLabel(ev.action)),
-      ' · ', ev.actor || '—',
+      h('strong', {}, actionLabel(ev.action) || ev.action_label),
+      ' · ', dataValue(ev.actor || '—'),
       h('time', { datetime: ev.at || '' }, ' · ', formatDateTime(ev.at))),
     before || after
       ? h('div', { class: 'event-states' }, `${stateLabel(before)} → ${stateLabel(after)}`)
@@ -219,7 +225,7 @@ function actionsSection(c, { user, onAction, mergeCandidates, extentTool }) {
   }));
   return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-actions', 'data-testid': 'case-actions' },
     h('h3', { id: 'sec-actions' }, t('panel.actions')),
-    forms.length && user ? h('p', { class: 'muted as-user' }, t('panel.youActAsRecorded', { value: user.display_name || user.username })) : null,
+    forms.length && user ? h('p', { class: 'muted as-user' }, tParts('panel.youActAsRecorded', { value: dataValue(user.display_name || user.username) })) : null,
     forms,
     theirs.length
       ? h('p', { class: 'muted', 'data-testid': 'others-actions' },
@@ -309,8 +315,8 @@ export function createPanel(root, {
           stateLabel(c.state, c.state_label)), 'case-state'),
         !weipian ? null
           : row(fieldLabel('judgment'), h('span', { class: c.judgment === 'illegal' ? 'judgment illegal' : 'judgment' },
-            c.judgment_label || judgmentLabel(c.judgment)), 'case-judgment'),
-        c.assignee ? row(t('panel.verifier'), c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
+            judgmentLabel(c.judgment) || c.judgment_label), 'case-judgment'),
+        c.assignee ? dataRow(t('panel.verifier'), c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row(t('panel.programme'), programmeLabel(c.programme) || '—', 'case-programme')),
       hintsSection(c),
       imagery(c),

@@ -31,7 +31,7 @@ function taskItem(task, onOpen) {
       stateLabel(task.state, task.state_label)),
     h('span', {}, programmeLabel(task.programme)),
     h('span', { class: overdue ? 'due overdue' : 'due' }, t('tasks.due', { due_on: formatDate(task.due_on) })),
-    task.township_name ? h('span', {}, task.township_name) : null));
+    task.township_name ? h('span', { 'data-value': '' }, task.township_name) : null));
 }
 
 /**
