@@ -152,7 +152,8 @@ def _content() -> dict[str, Any]:
         },
         "photo_flags": [_labelled(code, zh, en) for code, (zh, en) in FLAG_LABELS.items()],
         "land_classes": [
-            {"code": c, "label": name, "label_en": LAND_CLASS_NAMES_EN[c]} for c, name in COMMON_LAND_CLASSES
+            {"code": c, "label": name, "label_en": LAND_CLASS_NAMES_EN[c]}
+            for c, name in COMMON_LAND_CLASSES
         ],
         "jobs": jobs.vocabulary(),
     }

@@ -143,9 +143,8 @@ def _literals(source: str) -> list[str]:
 def _files() -> dict[str, list[str]]:
     files = {p.name: _literals(p.read_text(encoding="utf-8")) for p in sorted(STATIC.glob("*.js"))}
     # The message catalogs hold the page's own words, never the workflow's (those are meta's).
-    files.update(
-        {f"i18n/{p.name}": _literals(p.read_text("utf-8")) for p in sorted(STATIC.glob("i18n/*.js"))}
-    )
+    for p in sorted(STATIC.glob("i18n/*.js")):
+        files[f"i18n/{p.name}"] = _literals(p.read_text("utf-8"))
     return files
 
 

@@ -38,7 +38,8 @@ _CJK_IN_INTERFACE = """(pattern) => {
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
     if (el && el.tagName === 'OPTION' && !el.closest('select')?.checkVisibility()) continue;
-    if (!skip(el) && re.test(n.nodeValue)) bad.push(`${where(el)}: ${n.nodeValue.trim().slice(0, 80)}`);
+    if (skip(el) || !re.test(n.nodeValue)) continue;
+    bad.push(`${where(el)}: ${n.nodeValue.trim().slice(0, 80)}`);
   }
   for (const el of document.querySelectorAll('[aria-label],[title],[placeholder]')) {
     // A path's label names its 乡镇 and 村 (data-value-label).
