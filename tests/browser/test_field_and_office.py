@@ -282,18 +282,21 @@ def test_english_switch_translates_the_page_and_back(
 ) -> None:
     page, probe = desktop
     open_app(page, server_url, "tongji")
+    # Switching draws the page again from the English catalog (the session stays).
     page.get_by_test_id("lang-switch").click()
-    assert page.evaluate("document.documentElement.lang") == "en"
+    page.locator('html[lang="en"]').wait_for(state="attached")
+    page.get_by_test_id("user-box").wait_for(state="visible")
     assert page.get_by_test_id("tab-map").inner_text() == "Map"
     assert page.get_by_test_id("tab-indicators").inner_text() == "Indicators"
     assert page.get_by_test_id("search-input").get_attribute("placeholder") == "code or village"
-    # What renders later is translated too.
+    # What renders later is in English too.
     page.get_by_test_id("tab-tasks").click()
     page.get_by_test_id("tasks-refresh").wait_for()
     assert page.get_by_test_id("tasks-refresh").inner_text() == "Refresh"
     shot(page, artifacts, "all-english", guide=True)
     page.get_by_test_id("lang-switch").click()
-    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    page.locator('html[lang="zh-CN"]').wait_for(state="attached")
+    page.get_by_test_id("user-box").wait_for(state="visible")
     assert page.get_by_test_id("tab-map").inner_text() == "地图"
     page.reload()  # the choice is remembered
     page.get_by_test_id("tab-map").wait_for()

@@ -4,6 +4,7 @@
 
 import { announce } from './dom.js';
 import { findBatch, state, writeHash } from './app-state.js';
+import { t } from './messages.js';
 
 /** createCaseSelection(ctx) → {openCase, showCase, closePanel, reloadCase, onSelect, forget} */
 export function createCaseSelection(ctx) {
@@ -53,10 +54,10 @@ export function createCaseSelection(ctx) {
       if (err.code === 'NETWORK_ERROR' && cached) {
         // In the field without a connection: the last loaded copy, to keep working on it.
         shown(cached);
-        panel.status('网络已断开：显示的是上次加载的内容。填写的表单会保存在本机，恢复网络后自动提交。');
+        panel.status(t('app-cases.youAreOfflineThis'));
         return cached;
       }
-      panel.error(`无法加载图斑详情：${err.message}`);
+      panel.error(t('app-cases.couldNotLoadPolygon', { message: err.message }));
       els.panel.setAttribute('aria-busy', 'false');
     }
   }
@@ -70,7 +71,7 @@ export function createCaseSelection(ctx) {
     try {
       return (await api.getCase(key)).batch_id;
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `无法打开图斑 ${key}：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, t('app-cases.couldNotOpenPolygon', { key, message: err.message }));
       return null;
     }
   }
@@ -85,7 +86,7 @@ export function createCaseSelection(ctx) {
     if (target === null || target === undefined) return;
     if (!state.currentBatch || String(target) !== String(state.currentBatch.id)) {
       if (!findBatch(target)) {
-        announce(els.globalAlert, `图斑 ${key} 所在的批次不在批次列表中。`);
+        announce(els.globalAlert, t('app-cases.batchPolygonNotBatch', { key }));
         return;
       }
       await ctx.loadBatch(target, { fit: !bbox });

@@ -7,6 +7,7 @@ import { announce, h } from './dom.js';
 import { createBatchOverlays } from './overlays.js';
 import { createReferenceLayers } from './refs.js';
 import { findBatch, hashParams, state } from './app-state.js';
+import { t } from './messages.js';
 
 /** createSession(ctx, {vocabulary}) → {start()} */
 export function createSession(ctx, { vocabulary }) {
@@ -30,7 +31,7 @@ export function createSession(ctx, { vocabulary }) {
 
   async function boot() {
     if (vocabulary.source === 'none') {
-      announce(els.globalAlert, `无法加载业务词汇（状态、操作等的名称）：${vocabulary.error?.message || ''}。请检查网络后刷新页面。`);
+      announce(els.globalAlert, t('app-session.couldNotLoadWorkflow', { value: vocabulary.error?.message || '' }));
     }
     ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
     ctx.indicators.refresh();
@@ -44,12 +45,12 @@ export function createSession(ctx, { vocabulary }) {
       state.batches = (await api.batches()).data || [];
     } catch (err) {
       if (err.status === 401) return;
-      announce(els.globalAlert, `无法加载批次列表：${err.message}`);
-      noBatches('加载失败');
+      announce(els.globalAlert, t('app-session.couldNotLoadBatches', { message: err.message }));
+      noBatches(t('app-session.loadingFailed'));
       return;
     }
     if (!state.batches.length) {
-      noBatches('暂无批次');
+      noBatches(t('app-session.noBatchesYet'));
       els.batchSelect.disabled = true;
       return;
     }
@@ -84,7 +85,7 @@ export function createSession(ctx, { vocabulary }) {
     try {
       await boot();
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `页面加载出错：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, t('app-session.pageFailedLoad', { message: err.message }));
       state.resolveReady(null);
     }
   }
@@ -124,7 +125,7 @@ export function createSession(ctx, { vocabulary }) {
       if (!state.signedIn) return;
       const name = session.user ? session.user.username : '';
       session.clear();
-      leave({ message: '登录已失效，请重新登录。登录后将回到刚才的页面。', name });
+      leave({ message: t('app-session.yourSessionHasEnded'), name });
     },
   });
 
@@ -139,7 +140,7 @@ export function createSession(ctx, { vocabulary }) {
       els.logout.disabled = false;
     }
     session.clear();
-    leave({ message: '已退出登录。', name });
+    leave({ message: t('app-session.signedOut'), name });
   });
 
   async function start() {
@@ -155,7 +156,7 @@ export function createSession(ctx, { vocabulary }) {
       if (err.status === 401) return; // onUnauthorized showed the login screen
       if (session.user) {
         await enter(session.user);
-        announce(els.globalAlert, `无法确认登录信息：${err.message}`);
+        announce(els.globalAlert, t('app-session.couldNotConfirmSign', { message: err.message }));
       } else {
         session.clear();
         leave({ message: err.message });

@@ -8,13 +8,15 @@
 import { fill, h } from './dom.js';
 import { LAND_CLASS_LIST, NUMBER, formDef, payloadFrom, today } from './form-model.js';
 import { actionLabel, fieldLabel, kindLimits, landClasses } from './meta.js';
+import { formatDateTime } from './datetime.js';
+import { t } from './messages.js';
 
 export { today };
 
 /** 登记缴款 (POST /api/enforcements/{id}/payments): not a case action, so its fields are here. */
 export function paymentForm() {
   return {
-    submit: '登记缴款',
+    submit: t('forms.recordPayment'),
     fields: [
       { name: 'amount_yuan', label: fieldLabel('amount_yuan'), required: true, ...NUMBER, ...kindLimits('money') },
       { name: 'receipt_no', label: fieldLabel('receipt_no'), type: 'text', required: true, ...kindLimits('name') },
@@ -31,14 +33,14 @@ export function zhValidity(input, field = {}) {
   input.addEventListener('invalid', () => {
     const v = input.validity;
     let msg = '';
-    if (v.valueMissing) msg = input.tagName === 'SELECT' ? `请选择${field.label || ''}` : `请填写${field.label || '此项'}`;
-    else if (v.patternMismatch) msg = `格式不正确${field.hint ? `：${field.hint}` : ''}`;
-    else if (v.tooShort) msg = `至少 ${input.minLength} 个字符`;
-    else if (v.rangeUnderflow) msg = `不能小于 ${input.min}`;
-    else if (v.rangeOverflow) msg = `不能大于 ${input.max}`;
-    else if (v.tooLong) msg = `最多 ${input.maxLength} 个字符`;
-    else if (v.stepMismatch) msg = field.integer ? '请填写整数' : '最多两位小数';
-    else if (v.badInput || v.typeMismatch) msg = '格式不正确';
+    if (v.valueMissing) msg = input.tagName === 'SELECT' ? t('forms.choose', { value: field.label || '' }) : t('forms.fill', { value: field.label || t('forms.thisField') });
+    else if (v.patternMismatch) msg = t('forms.wrongFormat', { value: field.hint ? t('forms.sep', { hint: field.hint }) : '' });
+    else if (v.tooShort) msg = t('forms.atLeastCharacters', { minLength: input.minLength });
+    else if (v.rangeUnderflow) msg = t('forms.notLessThan', { min: input.min });
+    else if (v.rangeOverflow) msg = t('forms.notMoreThan', { max: input.max });
+    else if (v.tooLong) msg = t('forms.atMostCharacters', { maxLength: input.maxLength });
+    else if (v.stepMismatch) msg = field.integer ? t('forms.wholeNumberPlease') : t('forms.atMostTwoDecimals');
+    else if (v.badInput || v.typeMismatch) msg = t('forms.wrongFormat2');
     input.setCustomValidity(msg);
   });
   const clear = () => input.setCustomValidity('');
@@ -67,7 +69,7 @@ function control(key, field) {
   let input;
   if (field.type === 'select') {
     input = h('select', common,
-      h('option', { value: '' }, '请选择'),
+      h('option', { value: '' }, t('forms.choose2')),
       field.options.map(([value, label]) => h('option', { value }, label)));
   } else if (field.type === 'textarea') {
     input = h('textarea', { ...common, rows: 2, maxlength: field.maxlength });
@@ -95,7 +97,7 @@ function control(key, field) {
     input.addEventListener('input', () => {
       const code = input.value.trim().toUpperCase();
       const known = new Map(landClasses());
-      name.textContent = known.has(code) ? `${code} ${known.get(code)}。` : '';
+      name.textContent = known.has(code) ? t('forms.sep2', { code, code2: known.get(code) }) : '';
     });
   }
   return h('div', { class: 'field' },
@@ -169,7 +171,7 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
     const source = form.elements[f.dependsOn];
     const target = form.elements[f.name];
     const refill = () => {
-      fill(target, h('option', { value: '' }, '请选择'),
+      fill(target, h('option', { value: '' }, t('forms.choose2')),
         f.optionsFor(source.value).map(([value, label]) => h('option', { value }, label)));
     };
     source.addEventListener('change', refill);
@@ -180,14 +182,14 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
     const saved = readDraft(draftKey);
     if (saved && saved.values) {
       restoreDraft(form, def.fields, saved.values);
-      const discard = h('button', { type: 'button', class: 'link-button', 'data-testid': `${key}-draft-discard` }, '丢弃草稿');
+      const discard = h('button', { type: 'button', class: 'link-button', 'data-testid': `${key}-draft-discard` }, t('forms.discardDraft'));
       discard.addEventListener('click', () => {
         writeDraft(draftKey, null);
         form.reset();
         for (const f of def.fields) if (f.initial) form.elements[f.name].value = f.initial();
         draftNote.hidden = true;
       });
-      draftNote.replaceChildren(`已恢复草稿（保存于 ${new Date(saved.at).toLocaleString('zh-CN', { hour12: false })}），尚未提交。`, ' ', discard);
+      draftNote.replaceChildren(t('forms.draftRestoredKeptAt', { value: formatDateTime(saved.at) }), ' ', discard);
       draftNote.hidden = false;
     }
     const keep = () => writeDraft(draftKey, { at: new Date().toISOString(), values: formValues(form, def.fields) });
@@ -230,9 +232,9 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
 function mergeChooser(candidates) {
   if (!candidates || !candidates.length) return null;
   return h('fieldset', { class: 'merge', 'data-testid': 'file-merge' },
-    h('legend', {}, '合并立案（可选）'),
+    h('legend', {}, t('forms.fileTogetherOptional')),
     h('p', { class: 'hint muted', id: 'file-merge-hint' },
-      '勾选本批次中同一当事人的其他已审核违法图斑，以同一案号一并立案。'),
+      t('forms.tickOtherApprovedIllegal')),
     h('div', { class: 'merge-list', role: 'group', 'aria-describedby': 'file-merge-hint' },
       candidates.map((c) => {
         const cid = `f-file-merge-${c.id}`;

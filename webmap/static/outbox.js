@@ -11,6 +11,7 @@ import { h } from './dom.js';
 import { draftValues } from './form-model.js';
 import { drainQueue, enqueue, loadQueue } from './outbox-queue.js';
 import { actionLabel } from './meta.js';
+import { t } from './messages.js';
 
 /** Back into the form's draft (forms.js), so reopening the case shows what was filled in. */
 function restoreDraft(user, item) {
@@ -25,15 +26,15 @@ function restoreDraft(user, item) {
 
 function problemText(item, err) {
   const label = actionLabel(item.action);
-  const head = `图斑 ${item.code || item.case_id} 离线填写的“${label}”未能提交：`;
+  const head = t('outbox.filledOfflinePolygonCould', { value: item.code || item.case_id, label });
   if (err.code === 'CASE_VERSION_CONFLICT') {
-    return `${head}离线期间该图斑已被他人修改（${err.message}）。您填写的内容已恢复到表单中，请打开该图斑核对最新状态后再提交。`;
+    return t('outbox.someoneElseChangedPolygon', { head, message: err.message });
   }
   if (err.code === 'CASE_INVALID_TRANSITION') {
-    return `${head}该图斑的状态已变化，不能再办理此事项（${err.message}）。您填写的内容已恢复到表单中。`;
+    return t('outbox.polygonSStateHas', { head, message: err.message });
   }
-  if (err.status === 403) return `${head}您没有权限（${err.message}）。`;
-  if (err.status === 404) return `${head}该图斑不存在或已不再分派给您（${err.message}）。`;
+  if (err.status === 403) return t('outbox.youAreNotAllowed', { head, message: err.message });
+  if (err.status === 404) return t('outbox.polygonDoesNotExist', { head, message: err.message });
   return `${head}${err.message}`;
 }
 
@@ -55,14 +56,14 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
     const online = navigator.onLine;
     box.dataset.online = String(online);
     box.dataset.pending = String(n);
-    state.textContent = online ? (n ? `${n} 项待提交` : '') : (n ? `离线：${n} 项待提交` : '离线');
+    state.textContent = online ? (n ? t('outbox.waitingBeSent', { n }) : '') : (n ? t('outbox.offlineWaitingBeSent', { n }) : t('outbox.offline'));
     box.hidden = online && !n;
     sendButton.hidden = !n || !online;
     alertBox.replaceChildren(...problems.map((p) => h('p', {
       'data-testid': 'outbox-problem', 'data-case-id': String(p.item.case_id), 'data-code': p.item.code || '',
     }, p.text, ' ', h('button', {
       type: 'button', class: 'link-button', onclick: () => onOpenCase(p.item.case_id, p.item.batch_id),
-    }, '打开该图斑'))));
+    }, t('outbox.openPolygon')))));
     alertBox.hidden = !problems.length;
   }
 
