@@ -114,6 +114,12 @@ EN: dict[str, str] = {
     "import.shapefile_dbf": (
         "{name}.dbf attribute table (the polygon code and other fields are in it)"
     ),
+    "indicator.farmland_line": (
+        "Illegally occupied farmland {pct:.1f}%: at the {line:.0f}% accountability line"
+    ),
+    "indicator.farmland_near": (
+        "Illegally occupied farmland {pct:.1f}%: close to the {line:.0f}% accountability line"
+    ),
     "import.duplicate_batch": (
         "A different file of the same name was already imported for {period} {programme}"
     ),

@@ -98,5 +98,8 @@ ZH: dict[str, str] = {
     ),
     "import.shapefile_shx": "{name}.shx 索引文件",
     "import.shapefile_dbf": "{name}.dbf 属性表（图斑编号等字段都在其中）",
+    # Indicators (the dashboard's warnings)
+    "indicator.farmland_line": "违法占用耕地比例 {pct:.1f}%，已达 {line:.0f}% 问责线",
+    "indicator.farmland_near": "违法占用耕地比例 {pct:.1f}%，接近 {line:.0f}% 问责线",
     "import.duplicate_batch": "{period} {programme} 已导入过同名但内容不同的文件",
 }
