@@ -53,6 +53,11 @@ def value_in(value: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
     return out
 
 
+def rows_in(rows: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+    """Goal-table rows (``project_entry`` shape) with their values' words in ``lang``."""
+    return [{**r, "values": [value_in(v, lang) for v in r["values"]]} for r in rows]
+
+
 def series_in(series: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
     """A trend series with its metric's name in ``lang``."""
     return {**series, "label": metric_label(series["metric"], lang, series.get("label"))}

@@ -45,7 +45,7 @@ from api.schemas import (
 from api.security import ScopeDep, require
 from geo.errors import NotFound
 from geo.goals import Project
-from geo.indicator_words import series_in, value_in
+from geo.indicator_words import rows_in, series_in
 from geo.localtime import local_today
 from geo.model import State
 from geo.report_doc import project_entry
@@ -154,10 +154,7 @@ def indicators(
     if frozen is not None:
         kept = {p["id"]: p for p in frozen["projects"]}.get(proj.id, {"rows": []})
         entry["rows"] = frozen_rows(entry["rows"], kept["rows"])
-    # Metric names and warnings are interface words: in the language asked for.
-    lang = language(request)
-    for r in entry["rows"]:
-        r["values"] = [value_in(v, lang) for v in r["values"]]
+    entry["rows"] = rows_in(entry["rows"], language(request))  # metric names, warnings
     return IndicatorsPublic(
         project=_project_public(proj),
         unit_code=book.unit_code,
