@@ -84,10 +84,15 @@ def _case_with_events_and_photo(page: Any, server_url: str) -> str:
     lon, lat = geom.representative_point().coords[0]
     taken = date.fromisoformat(batch["issued_on"]) + timedelta(days=3)
     jpeg = photo_factory.jpeg(lon=lon, lat=lat, direction=90, taken=f"{taken:%Y:%m:%d} 10:30:00")
+    # A second photo without GPS or direction: its flags' notes are the server's zh sentences.
+    flagged = photo_factory.jpeg(taken=f"{taken:%Y:%m:%d} 11:00:00")
     page.get_by_test_id("photo-input").set_input_files(
-        [{"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": jpeg}]
+        [
+            {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": jpeg},
+            {"name": "IMG_0003.jpg", "mimeType": "image/jpeg", "buffer": flagged},
+        ]
     )
-    panel.get_by_test_id("photo").first.wait_for()
+    panel.get_by_test_id("photo-flag").first.wait_for()
     page.evaluate(
         "() => window.tubanMap.act('verify', {judgment: 'illegal', reason: 'unlicensed_mining'})"
     )
@@ -106,6 +111,7 @@ def test_english_interface_has_no_chinese(
     page.locator('html[lang="en"]').wait_for(state="attached")
     panel = wait_case(page, case_id, state="verified")
     panel.get_by_test_id("photo").first.wait_for()
+    panel.get_by_test_id("photo-flag").first.wait_for()
     page.get_by_test_id("case-events").wait_for()
     found = {"map and case panel": _interface_text_matching(page, CJK)}
     shot(page, artifacts, "words-en-panel")
