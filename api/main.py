@@ -21,6 +21,7 @@ from api.request_gate import RequestGate
 from api.request_log import RequestLog
 from api.routes import (
     auth,
+    basemap,
     batches,
     budget,
     cases,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         jobs.router,
         webmap.router,
         tiles.router,
+        basemap.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))
     # OGC API - Features: its own login rule (a session or an API key) and error form; Part 4

@@ -401,11 +401,24 @@ class BasemapPublic(BaseModel):
     max_zoom: int
 
 
+class OfflineBasemapPublic(BaseModel):
+    """The basemap file the server hands out itself (TUBAN_BASEMAP_FILE), without its path."""
+
+    url: str = Field(description="tile template relative to the page: api/basemap/{z}/{x}/{y}")
+    format: str = Field(description="png, jpg, webp (raster) or pbf (vector tiles)")
+    min_zoom: int
+    max_zoom: int
+    bounds: list[float] | None = Field(description="[west, south, east, north] in lon/lat")
+    name: str
+    attribution: str
+
+
 class ConfigPublic(BaseModel):
     """The server settings the web map needs: basemap, features per page, imagery tiles, and whether
     the server has local tiles."""
 
     basemap: BasemapPublic | None
+    offline_basemap: OfflineBasemapPublic | None = None
     feature_limit: int
     imagery_tiles: dict[str, dict[str, str]] = Field(description="before/after tiles by period")
     local_tiles: bool

@@ -15,8 +15,18 @@ from tests.api.conftest import upload
 def _u_shape() -> Polygon:
     """A 图斑 bent round a field it does not cover: its centroid lies outside it."""
     x, y = factories.FENGRUN_X, factories.FENGRUN_Y
-    return Polygon([(x, y), (x + 300, y), (x + 300, y + 300), (x + 200, y + 300),
-                    (x + 200, y + 100), (x + 100, y + 100), (x + 100, y + 300), (x, y + 300)])
+    return Polygon(
+        [
+            (x, y),
+            (x + 300, y),
+            (x + 300, y + 300),
+            (x + 200, y + 300),
+            (x + 200, y + 100),
+            (x + 100, y + 100),
+            (x + 100, y + 300),
+            (x, y + 300),
+        ]
+    )
 
 
 def test_case_and_task_centres_lie_inside_the_polygon(client, tmp_path):

@@ -1,0 +1,109 @@
+"""Small offline basemap files for tests, written from scratch (nothing big is committed):
+MBTiles (SQLite, TMS rows) and PMTiles v3 (optionally with a leaf directory, gzip tiles)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+from PIL import Image
+
+from geo.tile_archive import HEADER, zxy_to_tileid
+
+
+def png(colour: tuple[int, int, int], size: int = 256) -> bytes:
+    """A plain PNG tile of one colour."""
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def write_mbtiles(
+    path: Path, tiles: dict[tuple[int, int, int], bytes], meta: dict[str, str] | None = None
+) -> Path:
+    """An MBTiles file holding ``tiles`` by XYZ z/x/y (stored with the TMS row flip)."""
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+        db.execute(
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
+            " tile_data BLOB)"
+        )
+        db.executemany("INSERT INTO metadata VALUES (?, ?)", list((meta or {}).items()))
+        db.executemany(
+            "INSERT INTO tiles VALUES (?, ?, ?, ?)",
+            [(z, x, (1 << z) - 1 - y, data) for (z, x, y), data in tiles.items()],
+        )
+    return path
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _directory(entries: list[tuple[int, int, int, int]]) -> bytes:
+    """Entries (tile_id, offset, length, run_length) serialised as the spec says (no offsets
+    elided, so the reader's 'right after the previous' rule is tested by the leaf entries)."""
+    out = bytearray(_varint(len(entries)))
+    last = 0
+    for tile_id, *_ in entries:
+        out += _varint(tile_id - last)
+        last = tile_id
+    for *_, run in entries:
+        out += _varint(run)
+    for _, _, length, _ in entries:
+        out += _varint(length)
+    previous_end = None
+    for _, offset, length, _ in entries:
+        out += _varint(0 if offset == previous_end else offset + 1)
+        previous_end = offset + length
+    return bytes(out)
+
+
+def write_pmtiles(
+    path: Path,
+    tiles: dict[tuple[int, int, int], bytes],
+    *,
+    tile_type: int = 2,
+    gzip_tiles: bool = False,
+    leaf: bool = False,
+    meta: dict[str, str] | None = None,
+    bounds: tuple[float, float, float, float] = (117.0, 39.0, 119.0, 41.0),
+) -> Path:
+    """A PMTiles v3 file of ``tiles``; with ``leaf`` the root points to one leaf directory."""
+    ordered = sorted(tiles.items(), key=lambda kv: zxy_to_tileid(*kv[0]))
+    data = bytearray()
+    entries = []
+    for zxy, blob in ordered:
+        body = gzip.compress(blob) if gzip_tiles else blob
+        entries.append((zxy_to_tileid(*zxy), len(data), len(body), 1))
+        data += body
+    leaves = b""
+    if leaf:
+        leaves = _directory(entries)
+        root = _directory([(entries[0][0], 0, len(leaves), 0)])
+    else:
+        root = _directory(entries)
+    metadata = json.dumps(meta or {}).encode()
+    root_at = HEADER.size
+    meta_at = root_at + len(root)
+    leaf_at = meta_at + len(metadata)
+    data_at = leaf_at + len(leaves)
+    zooms = [z for z, _, _ in tiles]
+    header = HEADER.pack(
+        b"PMTiles", 3,
+        root_at, len(root), meta_at, len(metadata), leaf_at, len(leaves), data_at, len(data),
+        len(tiles), len(tiles), len(tiles),
+        1, 1, 2 if gzip_tiles else 1, tile_type, min(zooms), max(zooms),
+        *(round(v * 1e7) for v in bounds), min(zooms), 0, 0,
+    )  # fmt: skip
+    path.write_bytes(header + root + metadata + leaves + bytes(data))
+    return path
