@@ -16,6 +16,7 @@ export function createSession(ctx, { vocabulary }) {
     if (ctx.refs) return;
     ctx.refs = createReferenceLayers(ctx.mapView.map, api, {
       onChange: (entries) => ctx.mapView.legend.setRefs(entries),
+      getUser: ctx.getUser,
     });
     ctx.overlays = createBatchOverlays(ctx.mapView.map, api, {
       onOpen: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
@@ -39,6 +40,7 @@ export function createSession(ctx, { vocabulary }) {
       .finally(() => ctx.basemap.load(state.config));
     ctx.outbox.render();
     ctx.outbox.flush();
+    ctx.locator.autoStart();
     layers();
     try {
       state.batches = (await api.batches()).data || [];

@@ -11,12 +11,14 @@ import { createIndicatorsView } from './indicators.js';
 import { STATE_COLOURS, colourFor } from './labels.js';
 import { actionLabel, labelPairs, loadMeta, stateLabel } from './meta.js';
 import { createBasemap } from './basemap.js';
+import { createWhere } from './case-where.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
 import { createOutbox } from './outbox.js';
 import { createFinder } from './finder.js';
 import { addPhrases, initLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
+import { createLocator } from './locate.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createTasksView } from './tasks.js';
@@ -70,6 +72,7 @@ ctx.mapView = createMapView(els.map, { onSelect: (id) => ctx.onSelect(id), batch
 ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
   getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
 });
+ctx.locator = createLocator(ctx.mapView.map, els.map);
 initLanguage($('lang-switch'));
 ctx.finder = createFinder($('finder'), {
   api,
@@ -111,6 +114,7 @@ ctx.panel = createPanel(els.panel, {
     sheetUrl: api.caseSheetUrl(c.id),
     bounds: () => ctx.mapView.layers.get(String(c.id))?.getBounds() || null,
   }),
+  where: createWhere(ctx.locator),
 });
 ctx.outbox = createOutbox({
   api,
@@ -134,6 +138,7 @@ ctx.outbox = createOutbox({
 ctx.tasks = createTasksView($('tasks'), api, {
   getUser: currentUser,
   onOpen: toMap,
+  locator: ctx.locator,
   onCount: (n, late) => {
     els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, '，待办'), String(n));
     els.tasksBadge.hidden = !n;
@@ -187,6 +192,8 @@ window.tubanMap = {
   loadBatch: (id, options) => ctx.loadBatch(id, options),
   showCase: (id, batchId, options) => ctx.showCase(id, batchId, options),
   get refs() { return ctx.refs; },
+  /** 我的位置 (locate.js): start(), stop(), position, state. */
+  get locator() { return ctx.locator; },
   get overlays() { return ctx.overlays; },
   refreshIndicators: () => ctx.indicators.refresh(),
   refreshTasks: () => ctx.tasks.refresh(),

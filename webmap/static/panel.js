@@ -235,13 +235,14 @@ function actionsSection(c, { user, onAction, mergeCandidates, extentTool }) {
  *   onUpload(caseData, files) -> Promise<[{name, ok, message}]>
  *   onPayment(caseData, enforcement, payload) -> Promise<boolean>
  *   onClose(), onOpenCase(id, batchId), getUser(), mergeCandidates(caseData) -> [{id, code}],
- *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image
+ *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image,
+ *   where(caseData) → 位置与导航 section (case-where.js) or null
  */
 export function createPanel(root, {
   onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
   batchName = () => null, currentBatchId = () => null, getUser = () => null,
   mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
-  extentTool = null, imagery = () => null,
+  extentTool = null, imagery = () => null, where = () => null,
 }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, '图斑详情');
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': '关闭详情', 'data-testid': 'panel-close' }, '×');
@@ -311,6 +312,7 @@ export function createPanel(root, {
             c.judgment_label || judgmentLabel(c.judgment)), 'case-judgment'),
         c.assignee ? row('核查员', c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row('项目', programmeLabel(c.programme) || '—', 'case-programme')),
+      where(c),
       hintsSection(c),
       imagery(c),
       actionsSection(c, { user, onAction, mergeCandidates, extentTool }),

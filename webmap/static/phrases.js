@@ -122,6 +122,22 @@ const PHRASES = {
   载入最新版本: 'Load the latest version', 已保存为: 'Saved as', 年目标表第: 'goal table version',
   '定性指标，无数值目标。': 'Qualitative; no numeric target.', 未保存: 'Not saved', 没有权限: 'not allowed',
   未成功: 'did not succeed', 正在加载绩效指标: 'Loading indicators', 暂无绩效目标表: 'No goal tables yet',
+  // 我的位置, 位置与导航, distances, reference labels, offline basemap (issue 15)
+  我的位置: 'My location', 正在定位: 'Locating', 定位精度: 'Accuracy', 此浏览器不支持定位: 'This browser cannot locate',
+  '未获得位置权限：请在浏览器设置中允许本网站使用位置信息': 'No location permission: allow this site to use your location in the browser settings',
+  '暂时无法获得位置（请到室外或打开 GPS）': 'No position yet (go outdoors or switch GPS on)',
+  '定位超时，正在重试': 'Locating timed out, retrying', 无法定位: 'Cannot locate',
+  位置与导航: 'Location & navigation', 显示我的位置和距离: 'Show my location and distance',
+  距您: 'From you:', 公里: 'km', 在您的北方: 'to your north', 在您的东北方: 'to your north-east',
+  在您的东方: 'to your east', 在您的东南方: 'to your south-east', 在您的南方: 'to your south',
+  在您的西南方: 'to your south-west', 在您的西方: 'to your west', 在您的西北方: 'to your north-west',
+  '您可能已在图斑内': 'you may already be inside the 图斑', 导航到图斑: 'Navigate to the 图斑', 导航: 'Navigate',
+  高德地图: 'Amap', 百度地图: 'Baidu Maps', 腾讯地图: 'Tencent Maps', 其他地图应用: 'Other map app',
+  '打开手机上已安装的地图应用导航到图斑中心；坐标已按各应用的坐标系换算（高德、腾讯为 GCJ-02，百度为 BD-09）。':
+    'Opens a map app installed on the phone to navigate to the 图斑 centre; coordinates are converted to each app\'s system (Amap and Tencent GCJ-02, Baidu BD-09).',
+  排序: 'Sort', 按期限: 'by due date', '按距离（近的在前）': 'by distance (nearest first)',
+  '乡镇界、村界默认显示，其他按需打开；放大后按视野加载。': 'Township and village boundaries show by default, others on demand; loaded for the view when zoomed in.',
+  '离线底图（服务器提供，无需联网）': 'Offline basemap (from the server, no network needed)',
 };
 
 // Chinese punctuation after the phrases, so the English reads with ASCII punctuation.

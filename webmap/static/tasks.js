@@ -2,14 +2,27 @@
 // and, for reviewers and admins, how many 图斑 are overdue across the county (GET /api/overdue).
 // Test hooks: data-testid="tasks-list" with one "task" per entry (data-case-id, data-batch-id,
 // data-overdue), "task-open" (the button that opens it on the map), "tasks-count",
-// "overdue-count" (data-count), "tasks-refresh".
+// "overdue-count" (data-count), "tasks-refresh"; "tasks-sort" (期限 / 距离, kept in
+// localStorage `tuban.tasks.sort`) and "task-distance" (data-metres) when the position is known.
 
 import { hasRole } from './auth.js';
 import { announce, fill, h } from './dom.js';
+import { compassWord, distanceWords } from './geo-math.js';
 import { colourFor, formatDate } from './labels.js';
 import { programmeLabel, stateLabel } from './meta.js';
+import { orderTasks, relation } from './nearby.js';
 
-function taskItem(t, onOpen) {
+const SORT_KEY = 'tuban.tasks.sort';
+
+function savedSort() {
+  try {
+    return localStorage.getItem(SORT_KEY) === 'distance' ? 'distance' : 'due';
+  } catch {
+    return 'due';
+  }
+}
+
+function taskItem(t, onOpen, distance = null, bearing = null) {
   const overdue = Boolean(t.overdue);
   const open = h('button', {
     type: 'button', class: 'task-open link-button', 'data-testid': 'task-open',
@@ -30,22 +43,59 @@ function taskItem(t, onOpen) {
       stateLabel(t.state, t.state_label)),
     h('span', {}, programmeLabel(t.programme)),
     h('span', { class: overdue ? 'due overdue' : 'due' }, `期限 ${formatDate(t.due_on)}`),
-    t.township_name ? h('span', {}, t.township_name) : null));
+    t.township_name ? h('span', {}, t.township_name) : null,
+    distance === null ? null : h('span', {
+      class: 'task-distance', 'data-testid': 'task-distance', 'data-metres': String(Math.round(distance)),
+    }, `距您 ${distanceWords(distance)}，在您的${compassWord(bearing)}方`)));
 }
 
 /**
- * createTasksView(root, api, {onOpen(caseId, batchId), getUser(), onCount(n)}) → {refresh, clear}
+ * createTasksView(root, api, {onOpen(caseId, batchId), getUser(), onCount(n), locator}) →
+ * {refresh, clear}; with a locator (locate.js) the list shows distances and sorts by them.
  */
-export function createTasksView(root, api, { onOpen, getUser, onCount = () => {} }) {
+export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}, locator = null }) {
   const alertBox = h('div', { class: 'alert', role: 'alert', hidden: true });
   const summary = h('p', { class: 'tasks-summary', 'data-testid': 'tasks-count', role: 'status' });
   const overdueBox = h('p', { class: 'overdue-summary', 'data-testid': 'overdue-count', hidden: true });
   const list = h('div', { class: 'tasks-content' }, h('p', { class: 'muted' }, '正在加载…'));
   const button = h('button', { type: 'button', 'data-testid': 'tasks-refresh' }, '刷新');
+  const sort = h('select', { id: 'tasks-sort', 'data-testid': 'tasks-sort' },
+    h('option', { value: 'due' }, '按期限'), h('option', { value: 'distance' }, '按距离（近的在前）'));
+  sort.value = locator ? savedSort() : 'due';
+  const sortBox = locator ? h('label', { class: 'tasks-sort', for: 'tasks-sort' }, '排序 ', sort) : null;
   root.replaceChildren(
-    h('div', { class: 'tasks-toolbar' }, h('h2', {}, '我的任务'), button),
+    h('div', { class: 'tasks-toolbar' }, h('h2', {}, '我的任务'), sortBox, button),
     summary, overdueBox, alertBox, list);
   let generation = 0;
+  let items = [];
+  let drawnAt = null; // the position the list was last ordered for
+
+  function draw() {
+    const position = locator ? locator.position : null;
+    drawnAt = position;
+    fill(list, items.length
+      ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list', 'data-order': sort.value },
+        orderTasks(items, position, sort.value).map((r) => taskItem(r.task, onOpen, r.distance, r.bearing)))
+      : null);
+  }
+
+  sort.addEventListener('change', () => {
+    try {
+      localStorage.setItem(SORT_KEY, sort.value);
+    } catch {
+      /* the choice lasts as long as the page */
+    }
+    if (sort.value === 'distance' && locator && !locator.position) locator.start({ pan: false });
+    draw();
+  });
+  if (locator) {
+    // Re-ordered when the verifier has moved 30 m or more, not on every fix: a list that
+    // shuffles under the thumb is worse than one a few metres stale.
+    locator.subscribe((p) => {
+      if (!items.length) return;
+      if (!p || !drawnAt || relation(drawnAt, [p.lon, p.lat]).distance >= 30) draw();
+    });
+  }
 
   async function refresh() {
     const mine = ++generation;
@@ -64,9 +114,8 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
         ? `共 ${data.length} 项待办${late ? `，其中 ${late} 项已逾期` : ''}。`
         : '目前没有待办任务。';
       onCount(data.length, late);
-      fill(list, data.length
-        ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list' }, data.map((t) => taskItem(t, onOpen)))
-        : null);
+      items = data;
+      draw();
       if (overdue && !overdue.error) {
         const n = overdue.count ?? (overdue.data || []).length;
         overdueBox.dataset.count = String(n);
@@ -91,6 +140,7 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
 
   function clear() {
     generation += 1;
+    items = [];
     summary.textContent = '';
     overdueBox.hidden = true;
     announce(alertBox, '');
