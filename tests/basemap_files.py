@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
 import sqlite3
 from pathlib import Path
 
@@ -107,3 +108,27 @@ def write_pmtiles(
     )  # fmt: skip
     path.write_bytes(header + root + metadata + leaves + bytes(data))
     return path
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The XYZ tile (Web Mercator) holding lon/lat at zoom z."""
+    n = 1 << z
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def area_tiles(
+    bounds: tuple[float, float, float, float], zooms: range
+) -> dict[tuple[int, int, int], bytes]:
+    """A checkerboard of two pale tiles over ``bounds`` (w, s, e, n) at each zoom: a basemap
+    whose tiles can be told apart on a screenshot, a few hundred bytes each."""
+    light, dark = png((236, 232, 220), 256), png((214, 226, 206), 256)
+    tiles = {}
+    for z in zooms:
+        x0, y0 = tile_of(bounds[0], bounds[3], z)
+        x1, y1 = tile_of(bounds[2], bounds[1], z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                tiles[(z, x, y)] = light if (x + y) % 2 else dark
+    return tiles

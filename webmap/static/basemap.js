@@ -44,7 +44,9 @@ function plainText(text) {
 
 /** The offline file's layer: raster tiles as images, vector tiles drawn by protomaps-leaflet. */
 function offlineLayer(c) {
-  const url = new URL(c.url, document.baseURI).href;
+  // Resolved up to the first placeholder only: URL() would percent-encode the braces.
+  const cut = String(c.url).indexOf('{');
+  const url = new URL(c.url.slice(0, cut), document.baseURI).href + c.url.slice(cut);
   const bounds = Array.isArray(c.bounds) ? [[c.bounds[1], c.bounds[0]], [c.bounds[3], c.bounds[2]]] : undefined;
   if (c.format === 'pbf') {
     // The Protomaps basemap schema (earth, water, roads, places…) in its light flavour.

@@ -15,8 +15,11 @@ export function createWhere(locator) {
   let current = null; // {c, line}
 
   function update() {
-    if (!current || !current.line.isConnected) return;
-    const { c, line } = current;
+    // A panel that was re-rendered or closed has dropped its line: nothing to update.
+    if (current && current.line.isConnected) render(current);
+  }
+
+  function render({ c, line }) {
     const position = locator.position;
     const r = relation(position, c.centre);
     delete line.dataset.metres;
@@ -45,7 +48,7 @@ export function createWhere(locator) {
     if (!targets.length) return null;
     const line = h('p', { class: 'where-line', 'data-testid': 'case-distance', 'aria-live': 'polite' });
     current = { c, line };
-    update();
+    render(current);
     return h('section', { class: 'panel-section where', 'aria-labelledby': 'sec-where', 'data-testid': 'case-where' },
       h('h3', { id: 'sec-where' }, '位置与导航'),
       line,
