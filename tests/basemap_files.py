@@ -132,3 +132,18 @@ def area_tiles(
             for y in range(y0, y1 + 1):
                 tiles[(z, x, y)] = light if (x + y) % 2 else dark
     return tiles
+
+
+def vector_tile() -> bytes:
+    """A Mapbox Vector Tile in the Protomaps basemap schema: land ("earth") over the whole
+    tile and water over its north-west quarter."""
+    import mapbox_vector_tile
+
+    square = "POLYGON ((0 0, 4096 0, 4096 4096, 0 4096, 0 0))"
+    quarter = "POLYGON ((0 0, 2048 0, 2048 2048, 0 2048, 0 0))"
+    return mapbox_vector_tile.encode(
+        [
+            {"name": "earth", "features": [{"geometry": square, "properties": {}}]},
+            {"name": "water", "features": [{"geometry": quarter, "properties": {"kind": "lake"}}]},
+        ]
+    )

@@ -56,6 +56,7 @@ def offline_archive(settings: Settings) -> TileArchive | None:
     response_class=Response,
     responses={
         200: {"content": {t: {} for t in FORMATS.values()}, "description": "the tile"},
+        204: {"description": "a vector basemap has nothing here"},
         **errors(404),
     },
 )
@@ -66,7 +67,8 @@ def tile(
     y: Annotated[int, Path(ge=0, lt=1 << MAX_ZOOM)],
 ) -> Response:
     """One tile of the offline basemap (XYZ, y down). 404 when no file is configured, for x/y
-    off the grid of zoom z, and where the file has no tile."""
+    off the grid of zoom z, and where a raster file has no tile; 204 where a vector one has
+    none."""
     archive = offline_archive(settings)
     if archive is None:
         raise NotFound("未配置离线底图", z=z, x=x, y=y)
@@ -74,6 +76,9 @@ def tile(
         raise NotFound("瓦片坐标超出该级别范围", z=z, x=x, y=y)
     found = archive.tile(z, x, y)
     if found is None:
+        if archive.info.format == "pbf":
+            # Nothing to draw here: a vector renderer reads a 404's JSON body as a tile.
+            return Response(status_code=204, headers={"Cache-Control": CACHE_CONTROL})
         raise NotFound("离线底图在此处没有瓦片", z=z, x=x, y=y)
     headers = {"Cache-Control": CACHE_CONTROL}
     if found.gzipped:

@@ -88,6 +88,9 @@ def test_vector_tiles_keep_their_gzip_and_say_so(client, app, tmp_path):
     _serve(app, write_mbtiles(mb, {(Z, X, Y): gzip.compress(mvt)}, {"format": "pbf"}))
     r = client.get(f"/api/basemap/{Z}/{X}/{Y}")
     assert r.headers["content-encoding"] == "gzip" and r.content == mvt
+    # Where a vector file has nothing: empty, not an error body a renderer would parse.
+    empty = client.get(f"/api/basemap/{Z}/{X + 1}/{Y}")
+    assert empty.status_code == 204 and empty.content == b""
 
 
 def test_tile_coordinates_are_checked_before_the_file_is_read(client, app, tmp_path):

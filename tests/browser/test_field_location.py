@@ -9,15 +9,17 @@ no request leaves 127.0.0.1.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pyproj import Geod
 
-from tests.basemap_files import area_tiles, write_mbtiles
+from tests.basemap_files import area_tiles, vector_tile, write_mbtiles
 from tests.browser.conftest import PHONE, open_page, run_demo
-from tests.browser.support import PageProbe, get_json, shot, sign_in
+from tests.browser.support import PageProbe, get_json, shot, sign_in, wait_case
 
 pytestmark = pytest.mark.browser
 
@@ -29,19 +31,47 @@ OFFSET = (0.0025, 0.0015)
 ACCURACY_M = 25
 
 
-@pytest.fixture(scope="module")
-def field_server(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
-    """The demo with TUBAN_BASEMAP_FILE: a small MBTiles over the county, made here."""
-    tmp = tmp_path_factory.mktemp("tuban-field")
-    tiles = area_tiles(COUNTY, BASEMAP_ZOOMS)
+def _raster(path: Path) -> Path:
     meta = {
         "name": "丰润区测试底图", "format": "png", "attribution": "测试底图",
         "minzoom": str(BASEMAP_ZOOMS.start), "maxzoom": str(BASEMAP_ZOOMS.stop - 1),
         "bounds": ",".join(map(str, COUNTY)),
     }  # fmt: skip
-    basemap = write_mbtiles(tmp / "fengrun.mbtiles", tiles, meta)
-    with run_demo(tmp, {"TUBAN_BASEMAP_FILE": str(basemap)}, "field-server.log") as url:
+    return write_mbtiles(path, area_tiles(COUNTY, BASEMAP_ZOOMS), meta)
+
+
+@pytest.fixture(scope="module")
+def field_basemap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """TUBAN_BASEMAP_FILE: a small raster MBTiles over the county, made here."""
+    return _raster(tmp_path_factory.mktemp("tuban-basemap") / "fengrun.mbtiles")
+
+
+@pytest.fixture(scope="module")
+def field_server(
+    tmp_path_factory: pytest.TempPathFactory, browser: Any, field_basemap: Path
+) -> Iterator[str]:
+    """The demo with an offline basemap file."""
+    tmp = tmp_path_factory.mktemp("tuban-field")
+    with run_demo(tmp, {"TUBAN_BASEMAP_FILE": str(field_basemap)}, "field-server.log") as url:
         yield url
+
+
+@pytest.fixture
+def vector_basemap(field_server: str, field_basemap: Path) -> Iterator[None]:
+    """The basemap file replaced by vector tiles (gzip pbf, Protomaps schema; the server
+    re-opens a replaced file), and the raster one put back afterwards."""
+    tiles = {}
+    for z in BASEMAP_ZOOMS:
+        for xy in area_tiles(COUNTY, range(z, z + 1)):
+            tiles[xy] = gzip.compress(vector_tile())
+    staged = field_basemap.with_suffix(".tmp")
+    write_mbtiles(staged, tiles, {"format": "pbf", "minzoom": "8", "maxzoom": "13"}).replace(
+        field_basemap
+    )
+    try:
+        yield
+    finally:
+        _raster(staged).replace(field_basemap)
 
 
 def _all(url: str, user: str) -> list[dict[str, Any]]:
@@ -78,8 +108,11 @@ def field_phone(
 
 
 def _signed_in(page: Any, server: str) -> None:
+    """hecha signed in, with the first batch drawn (a case opened earlier could be closed by
+    that first load)."""
     page.goto(server + "/")
     sign_in(page, "hecha")
+    page.locator('[data-testid="map"][data-loaded-batch]').wait_for(state="attached")
 
 
 def test_location_distance_and_navigation_in_the_panel(field_phone, field_server, artifacts):
@@ -106,6 +139,7 @@ def test_location_distance_and_navigation_in_the_panel(field_phone, field_server
     page.evaluate(
         "([id, b]) => window.tubanMap.showCase(id, b)", [task["case_id"], task["batch_id"]]
     )
+    wait_case(page, task["case_id"])
     line = page.locator('[data-testid="case-distance"][data-metres]')
     line.wait_for(state="visible")
     azimuth, _, metres = GEOD.inv(lon, lat, *task["centre"])
@@ -214,3 +248,28 @@ def test_township_names_are_drawn_by_default(field_phone, field_server, artifact
             assert row.get_attribute("data-status") == "off"
     shot(page, artifacts, "verifier-townships", guide=True)
     probe.assert_clean()
+
+
+def test_a_vector_basemap_is_drawn_from_the_server(browser, field_server, vector_basemap):
+    tiles: list[Any] = []
+    for page, probe in open_page(browser, field_server, **PHONE):
+        page.on("response", lambda r: "/api/basemap/" in r.url and tiles.append(r))
+        _signed_in(page, field_server)
+        page.locator('[data-testid="map"][data-basemap="offline"]').wait_for(state="attached")
+        page.evaluate("window.tubanMap.map.setView([39.83, 118.1], 12, {animate: false})")
+        # protomaps-leaflet paints each tile on a canvas: the land colour of its light flavour
+        # (#e2dfda, not its background #cccccc) comes only from the tiles' "earth" polygons.
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.leaflet-tile-pane canvas')].some((c) => {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                for (let i = 0; i < d.length; i += 4 * 97) {
+                    if (d[i] === 0xe2 && d[i + 1] === 0xdf && d[i + 2] === 0xda) return true;
+                }
+                return false;
+            })"""
+        )
+        assert tiles and all(r.url.startswith(field_server + "/api/basemap/") for r in tiles)
+        drawn = [r for r in tiles if r.status == 200]
+        assert drawn and {r.status for r in tiles} <= {200, 204}
+        assert all(r.headers.get("content-encoding") == "gzip" for r in drawn)
+        probe.assert_clean()
