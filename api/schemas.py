@@ -512,6 +512,7 @@ class EnforcementCasePublic(BaseModel):
     state: str
     state_label: str
     batch_id: int
+    version: int
 
 
 class EnforcementPublic(BaseModel):
