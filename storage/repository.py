@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -323,9 +323,8 @@ class CaseStore:
                         expected_versions=seen,
                         now=now,
                     )
-                    return case_from_row(
-                        conn.execute(select(cases).where(cases.c.id == case_id)).one()._mapping
-                    )
+                    moved = conn.execute(select(cases).where(cases.c.id == case_id)).one()
+                    return case_from_row(dict(moved._mapping))
             return apply_in(
                 conn,
                 case_id,
@@ -351,6 +350,14 @@ class CaseStore:
     def payments_frame(self) -> pd.DataFrame:
         """Payments, one row per programme/period/township their enforcement covers."""
         return facts.payments_frame(self.engine)
+
+    def last_event_at(self) -> datetime | None:
+        """When the latest case event was recorded (aware UTC); None for a store without any."""
+        with self.engine.connect() as conn:
+            at = conn.execute(select(func.max(case_events.c.at))).scalar_one_or_none()
+        if at is None:
+            return None
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
     def counts(self) -> dict[str, int]:
         """How many batches, cases and events the store holds."""

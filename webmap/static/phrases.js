@@ -46,6 +46,7 @@ const PHRASES = {
   距图斑: 'from the 图斑:', 拍摄方向: 'Direction', 上传: 'Uploaded by',
   '位置、方向、时间检查无异常': 'position, direction and time check out',
     罚款: 'Fine', 没收: 'Confiscated', 已缴: 'Paid', 未缴: 'Outstanding',
+  个图斑一并登记处罚: '图斑 penalised together', 本案: 'This case:',
   缴款记录: 'Payments', 暂无缴款: 'No payments', 登记人: 'Recorded by',
   登记缴款: 'Record payment', 缴款金额: 'Amount', 下发记录: 'Issuances', 首次下发: 'first issued',
   '同一地块的其他项目案件': "Other programmes' cases on this site", 当前批次: 'this batch',
