@@ -6,12 +6,11 @@ import {
   actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindLimits, kindPattern, reasonsFor,
   stateLabel, targetOf,
 } from './meta.js';
+import { localToday } from './clock.js';
 
-/** Today on this device, YYYY-MM-DD. */
+/** Today in Beijing time on the app's clock (a demo's is in 2019), YYYY-MM-DD. */
 export function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return localToday();
 }
 
 export const LAND_CLASS_LIST = 'land-classes';
@@ -39,6 +38,7 @@ const FIELD_HINTS = {
   illegal_area_m2: { hint: '与图斑面积不同时填写' },
   offender: { hint: '单位名称或个人姓名' },
   filed_on: { initial: today },
+  paid_on: { initial: today },
   rectified_on: { initial: today },
 };
 
@@ -51,7 +51,10 @@ const ACTIONS = {
     submit: '保存批注',
     intro: (g) => `退回 ${g.resubmit_needs_note_after} 次及以上的图斑，须有审核批注后核查员才能再次提交核查。`,
   },
-  penalise: { submit: '登记处罚', hints: { receipt_no: '已缴款时填写，同时登记一笔缴款' } },
+  // 缴款日期 starts at today for a fine paid on the spot; without a receipt nothing was paid.
+  penalise: {
+    submit: '登记处罚', hints: { receipt_no: '已缴款时填写，同时登记一笔缴款' }, dropUnless: { paid_on: 'receipt_no' },
+  },
   rectify: { submit: '登记整改' },
   reopen: { hints: { reason: '如：复查发现已复建' } },
   collect_evidence: { submit: '提交举证' },
@@ -94,11 +97,16 @@ export function formDef(action) {
     submit: submit || actionLabel(action),
     intro: p.intro ? p.intro(guards()) : null,
     fields: fieldsFor(action).map((f) => fieldDef(action, f, controlled)),
+    dropUnless: p.dropUnless || {},
   };
 }
 
-/** The API payload from the form's raw values: trimmed, empty ones left out, numbers typed. */
-export function payloadFrom(values, fields) {
+/**
+ * The API payload from the form's raw values: trimmed, empty ones left out, numbers typed.
+ * dropUnless {field: other}: leave field out when other is empty (a pre-filled day that only
+ * means something beside it).
+ */
+export function payloadFrom(values, fields, dropUnless = {}) {
   const payload = {};
   for (const field of fields) {
     const raw = String(values[field.name] ?? '').trim();
@@ -107,6 +115,7 @@ export function payloadFrom(values, fields) {
     else if (field.landClass) payload[field.name] = raw.toUpperCase();
     else payload[field.name] = raw;
   }
+  for (const [name, other] of Object.entries(dropUnless)) if (!(other in payload)) delete payload[name];
   return payload;
 }
 

@@ -7,6 +7,7 @@ const PHRASES = {
   // header, tabs, login
   '图斑 · 丰润区卫片执法与变更调查': 'Tuban · Fengrun satellite-change enforcement & land survey',
   '跳到批次选择': 'Skip to batch selection',
+  演示时钟: 'Demo clock', 演示数据按此日期显示进度: 'The demo data shows progress as of this day',
   批次: 'Batch', 导入报告: 'Import report', 在新标签页打开: 'opens in a new tab',
   导出格式: 'Export format', 省厅格式: 'Province format', 正在导出: 'Exporting', 导出失败: 'Export failed',
   已导出: 'Exported', 导出: 'Export',
