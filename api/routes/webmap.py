@@ -159,4 +159,14 @@ def case_sheet(
     check_visible(user, case_id, visibility)
     case = _public(store, case_id, request, Scope.of(user)).model_dump(mode="json")
     geom = store.get_case_row(case_id)[spatial.GEOMETRY_COLUMN]
-    return HTMLResponse(render_sheet(case, geom))
+    names = {u.username: u.display_name for u in request.app.state.users.list()}
+    settings = request.app.state.settings
+    basemap = None
+    if settings.basemap_url:
+        basemap = {
+            "url": settings.basemap_url,
+            "attribution": settings.basemap_attribution,
+            "subdomains": settings.basemap_subdomains,
+            "max_zoom": settings.basemap_max_zoom,
+        }
+    return HTMLResponse(render_sheet(case, geom, names=names, basemap=basemap))
