@@ -6,6 +6,8 @@ import { actionLabel, stateLabel, statesWith } from './meta.js';
 
 /** The server refuses photos above this (docs/api.md); checked here to spare a phone upload. */
 const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+/** What the server reads (docs/api.md); the camera input accepts image/* so phones open the camera. */
+const PHOTO_TYPES = /^image\/(jpeg|png)$/;
 
 /** An action's failure in plain words. */
 function actionError(label, err) {
@@ -97,6 +99,10 @@ export function createCaseWork(ctx) {
     for (const file of files) {
       if (file.size > MAX_PHOTO_BYTES) {
         results.push({ name: file.name, ok: false, message: `文件太大（${fmt2(file.size / 1048576)} MB，单张不超过 20 MB）` });
+        continue;
+      }
+      if (file.type && !PHOTO_TYPES.test(file.type)) {
+        results.push({ name: file.name, ok: false, message: `只能上传 JPEG 或 PNG 照片（此文件为 ${file.type}）` });
         continue;
       }
       try {

@@ -67,36 +67,55 @@ function photoItem(p, loadThumb, photoHref) {
       : h('div', { class: 'photo-ok', 'data-testid': 'photo-ok' }, '✓ 位置、方向、时间检查无异常')));
 }
 
-export function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpload }) {
-  const photos = Array.isArray(c.photos) ? c.photos : [];
-  const canUpload = hasRole(user, ...rolesFor(ADD_PHOTO)) && photoStateOpen(c);
-  let upload = null;
-  if (canUpload) {
-    const input = h('input', {
-      id: 'photo-input', type: 'file', accept: 'image/jpeg,image/png', capture: 'environment', multiple: true,
-      'data-testid': 'photo-input', 'aria-describedby': 'photo-input-hint',
-    });
-    input.addEventListener('change', () => {
-      const files = [...input.files];
-      if (files.length) onUpload(c, files, input);
-    });
-    upload = h('div', { class: 'field photo-upload' },
-      h('label', { for: 'photo-input' }, actionLabel(ADD_PHOTO)),
-      input,
-      h('small', { id: 'photo-input-hint', class: 'hint' },
-        'JPEG 或 PNG，单张不超过 20 MB，可多选；手机上可直接拍照。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。'));
-  }
+/** May this user add photos to this case now? */
+export function mayUpload(c, user) {
+  return hasRole(user, ...rolesFor(ADD_PHOTO)) && photoStateOpen(c);
+}
+
+function uploadErrors(c, lastUpload) {
   const results = lastUpload && String(lastUpload.caseId) === String(c.id) ? lastUpload.results : [];
   const failed = results.filter((r) => !r.ok);
+  return failed.length
+    ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
+      failed.map((r) => h('li', { 'data-testid': 'photo-error' }, `“${r.name}”未能上传：${r.message}`)))
+    : null;
+}
+
+/**
+ * The camera as a big button: <input type=file capture=environment> opens the phone's camera
+ * straight away (a computer offers a file). The input covers the button, so the whole button
+ * is its touch target; errors of the last upload are listed under it.
+ */
+export function photoStep(c, { onUpload, lastUpload }) {
+  const photos = Array.isArray(c.photos) ? c.photos.length : 0;
+  const input = h('input', {
+    id: 'photo-input', class: 'camera-input', type: 'file', accept: 'image/*', capture: 'environment',
+    multiple: true, 'data-testid': 'photo-input', 'aria-describedby': 'photo-input-hint',
+  });
+  input.addEventListener('change', () => {
+    const files = [...input.files];
+    if (files.length) onUpload(c, files, input);
+  });
+  return h('div', { class: 'field photo-step', 'data-testid': 'photo-step', 'data-count': String(photos) },
+    h('span', { class: 'step-label' }, actionLabel(ADD_PHOTO),
+      h('span', { class: 'muted', 'data-testid': 'photo-step-count' }, `（已有 ${photos} 张照片）`)),
+    h('label', { class: 'camera-button', for: 'photo-input' },
+      input,
+      h('span', { class: 'camera-icon', 'aria-hidden': 'true' }, '📷'),
+      h('span', {}, photos ? '再拍一张' : '拍照')),
+    h('small', { id: 'photo-input-hint', class: 'hint' },
+      'JPEG 或 PNG，单张不超过 20 MB；手机上直接打开相机。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。'),
+    uploadErrors(c, lastUpload));
+}
+
+/** 照片: the list; the camera too unless a form carries it (inForm). */
+export function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpload, inForm = false }) {
+  const photos = Array.isArray(c.photos) ? c.photos : [];
+  const here = mayUpload(c, user) && !inForm;
   return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-photos' },
     h('h3', { id: 'sec-photos' }, `照片（${photos.length} 张）`),
     photos.length
       ? h('ul', { class: 'photos', 'data-testid': 'case-photos' }, photos.map((p) => photoItem(p, loadThumb, photoHref)))
       : h('p', { class: 'muted', 'data-testid': 'case-photos-empty' }, '暂无照片'),
-    failed.length
-      ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
-        failed.map((r) => h('li', { 'data-testid': 'photo-error' }, `“${r.name}”未能上传：${r.message}`)))
-      : null,
-    upload);
+    here ? h('div', { class: 'photo-upload' }, photoStep(c, { onUpload, lastUpload })) : null);
 }
-

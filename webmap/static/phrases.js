@@ -63,6 +63,12 @@ const PHRASES = {
   '实测违法范围': 'Measured illegal extent', 绘制范围: 'Draw extent', 编辑范围: 'Edit extent', 完成编辑: 'Finish editing',
   清除范围: 'Clear extent', 未绘制: 'not drawn', 已绘制: 'drawn',
   草稿已保存在本机: 'Draft kept on this device', 已恢复草稿: 'Draft restored', 丢弃草稿: 'Discard draft',
+  // built for a thumb: header menu, bottom sheet, camera, one-tap choices
+  菜单: 'Menu', 展开详情: 'Expand details', 收起详情: 'Collapse details', 请先选择: 'First choose',
+  拍照: 'Take a photo', 再拍一张: 'Take another photo', 已有: 'so far', 张照片: 'photos',
+  'JPEG 或 PNG，单张不超过 20 MB；手机上直接打开相机。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。':
+    'JPEG or PNG, at most 20 MB each; a phone opens its camera. Turn on location for the camera: position, direction and time are checked.',
+  只能上传: 'Only', '或 PNG 照片': 'or PNG photos can be uploaded', 此文件为: 'this file is',
   // offline
   离线: 'Offline', 在线: 'Online', 项待提交: 'waiting to be sent', 立即提交: 'Send now',
   '网络已断开，已保存在本机，恢复网络后自动提交': 'You are offline; kept on this device and sent when back online',
