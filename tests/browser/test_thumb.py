@@ -33,8 +33,11 @@ MEASURE = """(roots) => {
     return s.visibility !== 'hidden' && s.display !== 'none';
   };
   const size = (el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; };
-  const name = (el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}`
-    + `${el.id ? `#${el.id}` : ''} "${(el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 24)}"`;
+  const name = (el) => {
+    const text = el.textContent || el.value || el.getAttribute('aria-label') || '';
+    const id = el.dataset.testid ? `[${el.dataset.testid}]` : (el.id ? `#${el.id}` : '');
+    return `${el.tagName.toLowerCase()}${id} "${text.trim().slice(0, 24)}"`;
+  };
   const out = [];
   const seen = new Set();
   for (const root of roots) {
@@ -82,7 +85,8 @@ def _case_on_screen(page: Any, case_id: Any) -> dict[str, float]:
     """The opened 图斑's box, the map's visible part (above the sheet) and the zoom."""
     return page.evaluate(
         """(id) => {
-            const path = document.querySelector(`path[data-case-id="${id}"]`).getBoundingClientRect();
+            const path = document.querySelector(`path[data-case-id="${id}"]`)
+                .getBoundingClientRect();
             const map = document.getElementById('map').getBoundingClientRect();
             const sheet = document.getElementById('panel').getBoundingClientRect();
             return {left: path.left, top: path.top, right: path.right, bottom: path.bottom,
@@ -129,7 +133,8 @@ def test_header_and_case_sheet_controls_are_at_least_44px(
     page.get_by_test_id("sheet-handle").tap()  # full → peek
     header = page.locator(".app-header").bounding_box()
     toolbar = page.locator(".map-toolbar").bounding_box()
-    print(f"phone header {header['height']:.0f} px + search {toolbar['height']:.0f} px of {PHONE_H}")
+    used = f"header {header['height']:.0f} px + search {toolbar['height']:.0f} px"
+    print(f"phone: {used} of {PHONE_H}")
     assert page.get_by_test_id("batch-select").is_hidden(), "the batch selector waits under 菜单"
     map_box = page.get_by_test_id("map").bounding_box()
     n, small = _offenders(page, HEADER_ROOTS)
@@ -164,7 +169,8 @@ def test_verify_from_my_tasks_in_four_taps_plus_the_photo(
     task = issued_mining_tasks(server_url)[-2]
     photo = photo_at(server_url, task)
     _open_tasks(page, server_url)
-    # The map is laid out behind the list: its zoom before the 图斑 is opened.
+    n, small = _offenders(page, ["#tasks"])
+    assert n >= 3 and not small, f"controls under {MIN_TARGET}×{MIN_TARGET} px in 我的任务: {small}"
     taps = Taps()
 
     taps.tap(_task_row(page, task).get_by_test_id("task-open"), "task")

@@ -277,10 +277,11 @@ export function createPanel(root, {
   let current = null;
   let lastUpload = null;
 
-  function open() {
+  /** Show the panel; a case being opened (not a redraw) brings a peeking sheet up. */
+  function open(opening) {
+    if (root.hidden || opening) sheet.opened();
     root.hidden = false;
     document.body.classList.add('panel-open');
-    sheet.opened();
   }
 
   async function upload(c, files, input) {
@@ -363,7 +364,7 @@ export function createPanel(root, {
     get current() { return current; },
     /** Open the panel in a loading state for a case id. */
     loading(id) {
-      open();
+      open(true);
       current = null;
       if (lastUpload && String(lastUpload.caseId) !== String(id)) lastUpload = null;
       root.dataset.caseId = String(id);
@@ -375,7 +376,7 @@ export function createPanel(root, {
       body.replaceChildren(h('p', { class: 'muted' }, '正在加载…'));
     },
     show(c, { keepMessages = false } = {}) {
-      open();
+      open(false);
       if (!keepMessages) {
         announce(alertBox, '');
         announce(statusBox, '');
