@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import PageProbe, chosen, get_json, open_app, shot, wait_case
+from tests.browser.support import (
+    PageProbe,
+    chosen,
+    get_json,
+    open_app,
+    open_batch,
+    pick_mining_batch,
+    shot,
+    wait_case,
+)
 from tests.browser.test_field_and_office import issued_mining_tasks, photo_at
 
 pytestmark = pytest.mark.browser
@@ -279,4 +288,26 @@ def test_the_sheet_peeks_half_and_full_by_handle_and_drag(
     title = page.locator("#panel-title").bounding_box()
     page.mouse.click(title["x"] + 10, title["y"] + title["height"] / 2)
     assert panel.get_attribute("data-sheet") == "half"
+    probe.assert_clean()
+
+
+def test_an_office_sheet_on_a_phone_has_44px_controls_too(
+    phone: tuple[Any, PageProbe], server_url: str
+) -> None:
+    """The admin sees every form (立案 with 合并立案, 处罚, 登记缴款, links between cases)."""
+    page, probe = phone
+    batch = pick_mining_batch(server_url)
+    open_batch(page, server_url, batch["id"], user="admin")
+    states = page.evaluate("window.tubanMap.features().map(f => [f.id, f.state])")
+    case_id = next(
+        (i for want in ("penalised", "filed", "approved") for i, s in states if s == want), None
+    )
+    assert case_id, f"no 立案 or approved 图斑 in batch {batch['id']}: {states}"
+    page.evaluate("(id) => window.tubanMap.showCase(id)", case_id)
+    panel = wait_case(page, case_id)
+    page.get_by_test_id("sheet-handle").tap()
+    assert panel.locator("form.action-form").count() >= 1
+    n, small = _offenders(page, SHEET_ROOTS)
+    assert n >= 8, f"only {n} controls found in the sheet"
+    assert not small, f"controls under {MIN_TARGET}×{MIN_TARGET} px in the case sheet: {small}"
     probe.assert_clean()
