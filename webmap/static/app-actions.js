@@ -7,6 +7,8 @@ import { t } from './messages.js';
 
 /** The server refuses photos above this (docs/api.md); checked here to spare a phone upload. */
 const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+/** What the server reads (docs/api.md); the camera input accepts image/* so phones open the camera. */
+const PHOTO_TYPES = /^image\/(jpeg|png)$/;
 
 /** An action's failure in plain words. */
 function actionError(label, err) {
@@ -98,6 +100,10 @@ export function createCaseWork(ctx) {
     for (const file of files) {
       if (file.size > MAX_PHOTO_BYTES) {
         results.push({ name: file.name, ok: false, message: t('app-actions.fileTooLargeMb2', { value: fmt2(file.size / 1048576) }) });
+        continue;
+      }
+      if (file.type && !PHOTO_TYPES.test(file.type)) {
+        results.push({ name: file.name, ok: false, message: t('app-actions.onlyJpegPng', { type: file.type }) });
         continue;
       }
       try {

@@ -15,6 +15,7 @@ import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
 import { createOutbox } from './outbox.js';
 import { createFinder } from './finder.js';
+import { wireHeaderMenu } from './header-menu.js';
 import { initLanguage, startLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
 import { createMapView } from './map.js';
@@ -73,6 +74,7 @@ ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
   getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
 });
 initLanguage($('lang-switch'));
+wireHeaderMenu(document.querySelector('.app-header'), $('menu-toggle'));
 ctx.finder = createFinder($('finder'), {
   api,
   onOpen: (hit) => {
@@ -170,8 +172,7 @@ wireBatchExport(
 els.caseSelect.addEventListener('change', () => {
   const id = els.caseSelect.value;
   if (!id) return;
-  ctx.mapView.focusCase(id);
-  ctx.openCase(id);
+  ctx.openCase(id); // and zooms to it
 });
 
 /** Stable hooks for tests and for debugging from the console. */

@@ -4,7 +4,7 @@
 
 import {
   actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindLimits, kindPattern, reasonsFor,
-  stateLabel, targetOf,
+  stateLabel, statesFor, statesWith, targetOf,
 } from './meta.js';
 import { t } from './messages.js';
 
@@ -75,12 +75,16 @@ function fieldDef(action, f, controlled) {
   const hint = ACTIONS[action]?.hints?.[f.name];
   if (hint) def.hint = t(hint);
   if (f.kind === 'land_class') def.pattern = kindPattern(f.kind);
+  // Closed lists are one-tap tiles (a thumb on a phone), not dropdowns.
   if (f.kind === 'judgment') {
-    def.type = 'select';
+    def.type = 'choice';
     def.options = judgments().map((j) => [j.code, j.label]);
   } else if (f.name === 'reason' && controlled) {
     // The controlled reason list depends on the judgment chosen.
-    Object.assign(def, { type: 'select', options: [], dependsOn: 'judgment', optionsFor: reasonsFor });
+    Object.assign(def, {
+      type: 'choice', options: [], dependsOn: 'judgment', optionsFor: reasonsFor,
+      empty: t('form-model.chooseFirst', { label: fieldsFor(action).find((x) => x.kind === 'judgment')?.label || '' }),
+    });
   } else if (f.kind === 'text' && LONG_TEXT.has(f.name)) {
     def.type = 'textarea';
   }
@@ -97,6 +101,15 @@ export function formDef(action) {
     intro: p.intro ? p.intro(guards()) : null,
     fields: fieldsFor(action).map((f) => fieldDef(action, f, controlled)),
   };
+}
+
+/**
+ * Is this the programme's field step (its form carries the photo step before submit)? The
+ * action taken on a 图斑 as issued, i.e. from the workflow's first state: the visit itself.
+ */
+export function isFieldStep(action, programme) {
+  const first = statesFor(programme)[0];
+  return first !== undefined && statesWith(action, programme).includes(first);
 }
 
 /** The API payload from the form's raw values: trimmed, empty ones left out, numbers typed. */

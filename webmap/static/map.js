@@ -157,6 +157,30 @@ function createLegend() {
 }
 
 /**
+ * Show an opened 图斑 whole and large enough to work on, in the part of the map that is not
+ * under the bottom sheet (`bottom` CSS px): zoom to it unless it already is. False while the
+ * map has no size (another tab shows).
+ */
+function frameLayer(map, layer, bottom) {
+  const size = map.getSize();
+  if (!size.x || !size.y) return false;
+  const pad = 24;
+  const high = size.y - bottom;
+  if (high < 4 * pad) return true; // the sheet covers the map: nothing to frame into
+  const bounds = layer.getBounds();
+  const nw = map.latLngToContainerPoint(bounds.getNorthWest());
+  const se = map.latLngToContainerPoint(bounds.getSouthEast());
+  const inside = nw.x >= pad && nw.y >= pad && se.x <= size.x - pad && se.y <= high - pad;
+  const large = Math.max(se.x - nw.x, se.y - nw.y) >= Math.min(size.x, high) / 4;
+  if (!(inside && large)) {
+    map.fitBounds(bounds, {
+      paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + bottom], maxZoom: 18, animate: false,
+    });
+  }
+  return true;
+}
+
+/**
  * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
  * from the keyboard.
  */
@@ -353,6 +377,13 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     map.fitBounds(layer.getBounds(), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
   }
 
+  /** Zoom to an opened 图斑 (frameLayer); while the map is hidden, once it is shown. */
+  function frameCase(id, { bottom = 0 } = {}) {
+    const layer = layers.get(String(id));
+    if (!layer) return;
+    pendingFocus = frameLayer(map, layer, bottom) ? null : String(id);
+  }
+
   /** Zoom to a bbox [minlon, minlat, maxlon, maxlat] (a 图斑 not drawn yet). */
   function focusBox(bbox) {
     const [minx, miny, maxx, maxy] = bbox;
@@ -365,9 +396,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     if (pendingFocus !== null && layers.has(pendingFocus)) focusCase(pendingFocus);
   }
 
-  function features() {
-    return [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
-  }
+  const features = () => [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
 
   return {
     map,
@@ -383,6 +412,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     updateCase,
     select,
     focusCase,
+    frameCase,
     focusBox,
     features,
     fit,

@@ -640,4 +640,13 @@ export default {
   'shell.polygonsInView': "Polygons in view",
   'shell.polygonMap': "Polygon map",
   'shell.languageAfterReconnect': "Language switches once back online",
+  'panel-photos.photosSoFar': " ({n, plural, one {# photo} other {# photos}} so far)",
+  'panel-photos.takeAnother': "Take another photo",
+  'panel-photos.takePhoto': "Take a photo",
+  'panel-photos.cameraHint': "JPEG or PNG, at most 20 MB each; a phone opens its camera. Turn on location for the camera: position, direction and time are checked.",
+  'sheet.collapse': "Collapse details",
+  'sheet.expand': "Expand details",
+  'form-model.chooseFirst': "First choose {label}",
+  'app-actions.onlyJpegPng': "Only JPEG or PNG photos can be uploaded (this file is {type})",
+  'shell.menu': "Menu",
 };

@@ -640,4 +640,13 @@ export default {
   'shell.polygonsInView': "视野内图斑",
   'shell.polygonMap': "图斑地图",
   'shell.languageAfterReconnect': "恢复网络后切换语言",
+  'panel-photos.photosSoFar': "（已有 {n} 张照片）",
+  'panel-photos.takeAnother': "再拍一张",
+  'panel-photos.takePhoto': "拍照",
+  'panel-photos.cameraHint': "JPEG 或 PNG，单张不超过 20 MB；手机上直接打开相机。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。",
+  'sheet.collapse': "收起详情",
+  'sheet.expand': "展开详情",
+  'form-model.chooseFirst': "请先选择{label}",
+  'app-actions.onlyJpegPng': "只能上传 JPEG 或 PNG 照片（此文件为 {type}）",
+  'shell.menu': "菜单",
 };
