@@ -41,6 +41,11 @@ export default [
     },
   },
   {
+    // The service worker runs in its own global scope (self, caches, clients), not a page's.
+    files: ['static/sw.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.serviceworker } },
+  },
+  {
     files: ['tests/**/*.js', 'eslint.config.js'],
     languageOptions: {
       ecmaVersion: 2024,

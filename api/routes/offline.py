@@ -17,7 +17,7 @@ import shapely
 from fastapi import APIRouter, Request, Response
 
 from api.deps import ClockDep, ServicesDep, SettingsDep, StoreDep
-from api.schemas import BatchPublic, TaskPublic
+from api.schemas import BatchPublic, RefLayerPublic, TaskPublic
 from api.security import CurrentUser
 from geo.localtime import local_today
 from storage import spatial
@@ -71,7 +71,7 @@ def _references(services: Any, boxes: list[shapely.Geometry]) -> list[dict[str, 
     area = shapely.union_all(boxes)
     bounds = tuple(float(x) for x in area.bounds)
     out = []
-    for kind, layer in services.refs.current().items():
+    for layer in services.refs.current().values():
         frame = services.refs.frame(layer["id"], bounds)
         features = []
         for ident, label, geom in zip(frame["ident"], frame["label"], frame.geometry, strict=True):
@@ -87,15 +87,8 @@ def _references(services: Any, boxes: list[shapely.Geometry]) -> list[dict[str, 
                     "properties": {"ident": ident, "label": label},
                 }
             )
-        out.append(
-            {
-                "id": layer["id"],
-                "kind": str(kind.value),
-                "name": layer.get("name"),
-                "type": "FeatureCollection",
-                "features": features,
-            }
-        )
+        public = RefLayerPublic.from_row(layer).model_dump(mode="json")
+        out.append({**public, "type": "FeatureCollection", "features": features})
     return out
 
 

@@ -43,6 +43,7 @@ export function createCaseSelection(ctx) {
       cache.set(String(id), c);
       if (mine !== token) return;
       shown(c);
+      if (c.offline) panel.status('离线：显示的是离线任务包中保存的内容。填写的表单和拍摄的照片保存在本机，恢复网络后自动提交。');
       mapView.updateCase(c);
       ctx.updateCaseOption(c);
       keepAboveSheet(id);

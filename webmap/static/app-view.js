@@ -79,6 +79,7 @@ export function createViewLoader(ctx) {
       mapView.setFeatures(fc, batch.programme);
       const filtered = f.state || f.township;
       showMapMessage(fc.total ? '' : (filtered ? '当前范围内没有符合筛选条件的图斑。' : ''), 'empty');
+      if (fc.offline) showMapMessage(`离线：显示离线任务包中本批次的 ${fc.total} 个图斑。`, 'offline');
     }
     // For benchmarks/page_load.py: when the view's 图斑 are on screen (after the next paint).
     requestAnimationFrame(() => performance.mark('tuban:view-drawn', {
@@ -138,7 +139,7 @@ export function createViewLoader(ctx) {
       mapView.setCounts(s.states, batch.programme);
       finder.setTownships(s.townships);
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `无法加载批次统计：${err.message}`);
+      if (err.status !== 401 && err.code !== 'NETWORK_ERROR') announce(els.globalAlert, `无法加载批次统计：${err.message}`);
     }
   }
 

@@ -1,7 +1,9 @@
 // 实测违法范围: draw or edit the measured illegal extent of a 图斑 on the map (vendored
 // leaflet-geoman-free), sent with 核查 as `illegal_geometry` (GeoJSON polygon, EPSG:4490 lon/lat;
 // the server computes its ellipsoidal area). The saved extent of the open case is shown as a
-// red dashed outline.
+// red dashed outline. The plugin (≈ 80 KB compressed) loads on the first draw, not with the
+// page: most visits never draw (the service worker keeps it once loaded; the offline task pack
+// loads it ahead with preloadDrawing()).
 // Test hooks: data-testid="extent-tool" (data-state = none|drawing|drawn|editing), "extent-draw",
 // "extent-from-case", "extent-edit", "extent-clear", "extent-area"; the drawn path has
 // data-extent="draft", the saved one data-extent="saved".
@@ -12,6 +14,29 @@ import { fmt2 } from './labels.js';
 const L = window.L;
 const EXTENT_STYLE = { color: '#d7191c', weight: 2.5, dashArray: '6 4', fillColor: '#d7191c', fillOpacity: 0.12 };
 const EARTH_R = 6378137;
+// Beside this module under the same content-hashed path (api/assets.py).
+const GEOMAN = new URL('vendor/leaflet-geoman/leaflet-geoman.min.js', import.meta.url).href;
+const GEOMAN_CSS = new URL('vendor/leaflet-geoman/leaflet-geoman.css', import.meta.url).href;
+let geomanLoading = null;
+
+/** Load leaflet-geoman once (a script element: CSP script-src 'self' allows it). */
+export function preloadDrawing() {
+  if (L.PM) return Promise.resolve();
+  if (!geomanLoading) {
+    geomanLoading = new Promise((resolve, reject) => {
+      document.head.append(h('link', { rel: 'stylesheet', href: GEOMAN_CSS }));
+      const script = h('script', { src: GEOMAN });
+      script.addEventListener('load', () => resolve());
+      script.addEventListener('error', () => {
+        geomanLoading = null;
+        script.remove();
+        reject(new Error('绘图工具未能加载，请检查网络后重试。'));
+      });
+      document.head.append(script);
+    });
+  }
+  return geomanLoading;
+}
 
 /** Spherical area (m²) of a ring of [lon, lat]: close enough to show while drawing. */
 function ringArea(ring) {
@@ -35,9 +60,14 @@ function polygonArea(geometry) {
  * Only one tool is live at a time (the open case's verify form).
  */
 export function createExtentEditor(map) {
-  if (map.pm) {
-    map.pm.setLang('zh');
-    map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+  /** The map's drawing tools, loading the plugin first when needed (its hook missed this map). */
+  async function ready() {
+    await preloadDrawing();
+    if (!map.pm) {
+      map.pm = new L.PM.Map(map);
+      map.pm.setLang('zh');
+      map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+    }
   }
   let saved = null; // the open case's stored extent (read-only outline)
   let draft = null; // the layer being drawn / edited
@@ -103,8 +133,18 @@ export function createExtentEditor(map) {
       layer.on('pm:edit pm:markerdragend pm:vertexadded pm:vertexremoved', () => live === me && setState(box.dataset.state));
     }
 
-    drawBtn.addEventListener('click', () => {
-      if (!map.pm) return;
+    /** Run fn once the plugin is there; a failure to load is said in the tool's status line. */
+    const withTools = (fn) => async () => {
+      try {
+        await ready();
+      } catch (err) {
+        status.textContent = err.message;
+        return;
+      }
+      if (live === me) fn();
+    };
+
+    drawBtn.addEventListener('click', withTools(() => {
       if (draft) draft.remove();
       draft = null;
       map.pm.enableDraw('Polygon', { pathOptions: EXTENT_STYLE, finishOn: null });
@@ -117,8 +157,8 @@ export function createExtentEditor(map) {
         setState('drawn');
       });
       setState('drawing');
-    });
-    fromCase.addEventListener('click', () => {
+    }));
+    fromCase.addEventListener('click', withTools(() => {
       const source = caseLayer && caseLayer();
       if (!source) return;
       const copy = L.geoJSON(source.toGeoJSON()).getLayers()[0];
@@ -126,8 +166,8 @@ export function createExtentEditor(map) {
       adopt(copy);
       copy.pm.enable({ allowSelfIntersection: false });
       setState('editing');
-    });
-    editBtn.addEventListener('click', () => {
+    }));
+    editBtn.addEventListener('click', withTools(() => {
       if (!draft) return;
       if (draft.pm.enabled()) {
         draft.pm.disable();
@@ -136,7 +176,7 @@ export function createExtentEditor(map) {
         draft.pm.enable({ allowSelfIntersection: false });
         setState('editing');
       }
-    });
+    }));
     clearBtn.addEventListener('click', () => {
       if (draft) {
         draft.pm.disable();

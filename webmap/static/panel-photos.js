@@ -87,7 +87,8 @@ export function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpl
         'JPEG 或 PNG，单张不超过 20 MB，可多选；手机上可直接拍照。请开启相机的位置信息，系统会核对拍摄位置、方向和时间。'));
   }
   const results = lastUpload && String(lastUpload.caseId) === String(c.id) ? lastUpload.results : [];
-  const failed = results.filter((r) => !r.ok);
+  const failed = results.filter((r) => !r.ok && !r.queued);
+  const queued = results.filter((r) => r.queued);
   return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-photos' },
     h('h3', { id: 'sec-photos' }, `照片（${photos.length} 张）`),
     photos.length
@@ -96,6 +97,10 @@ export function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpl
     failed.length
       ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
         failed.map((r) => h('li', { 'data-testid': 'photo-error' }, `“${r.name}”未能上传：${r.message}`)))
+      : null,
+    queued.length
+      ? h('ul', { class: 'upload-queued', 'data-testid': 'photo-queued' },
+        queued.map((r) => h('li', {}, `“${r.name}”：${r.message}`)))
       : null,
     upload);
 }

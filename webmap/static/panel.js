@@ -279,8 +279,11 @@ export function createPanel(root, {
     if (current && String(current.id) === String(c.id)) render(current);
     root.setAttribute('aria-busy', 'false');
     const ok = results.filter((r) => r.ok).length;
-    const failed = results.filter((r) => !r.ok);
-    if (failed.length) {
+    const failed = results.filter((r) => !r.ok && !r.queued);
+    const queued = results.filter((r) => r.queued).length;
+    if (queued && !failed.length) {
+      announce(statusBox, `网络已断开，${queued} 张照片已保存在本机，恢复网络后按顺序自动上传。`);
+    } else if (failed.length) {
       announce(statusBox, '');
       announce(alertBox, `${ok ? `已上传 ${ok} 张照片；` : ''}${failed.length} 张未能上传：` +
         failed.map((r) => `“${r.name}”${r.message}`).join('；'));

@@ -10,7 +10,6 @@
 // - /api/* is never cached here. The one exception is what the app puts in `tuban-chips`
 //   deliberately (before/after image chips of the offline task pack), answered only when the
 //   network fails.
-/* eslint-env serviceworker */
 
 const SHELL = 'tuban-shell-';
 const CHIPS = 'tuban-chips';
