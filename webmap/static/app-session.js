@@ -52,9 +52,6 @@ export function createSession(ctx, { vocabulary }) {
       noBatches('加载失败');
       return;
     }
-    if (state.batches.offline) {
-      announce(els.globalAlert, '离线：无法连接服务器，显示的是本机保存的离线任务包。填写的表单和拍摄的照片保存在本机，恢复网络后自动提交。');
-    }
     if (!state.batches.length) {
       noBatches('暂无批次');
       els.batchSelect.disabled = true;

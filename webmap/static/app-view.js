@@ -79,7 +79,7 @@ export function createViewLoader(ctx) {
       mapView.setFeatures(fc, batch.programme);
       const filtered = f.state || f.township;
       showMapMessage(fc.total ? '' : (filtered ? '当前范围内没有符合筛选条件的图斑。' : ''), 'empty');
-      if (fc.offline) showMapMessage(`离线：显示离线任务包中本批次的 ${fc.total} 个图斑。`, 'offline');
+      if (fc.offline) showMapMessage(`离线：显示离线任务包中本批次的 ${fc.total} 个图斑。填写的表单和拍摄的照片保存在本机，恢复网络后自动提交。`, 'offline');
     }
     // For benchmarks/page_load.py: when the view's 图斑 are on screen (after the next paint).
     requestAnimationFrame(() => performance.mark('tuban:view-drawn', {

@@ -10,6 +10,7 @@
 
 import { h } from './dom.js';
 import { fmt2 } from './labels.js';
+import { loadScript } from './load-script.js';
 
 const L = window.L;
 const EXTENT_STYLE = { color: '#d7191c', weight: 2.5, dashArray: '6 4', fillColor: '#d7191c', fillOpacity: 0.12 };
@@ -17,25 +18,13 @@ const EARTH_R = 6378137;
 // Beside this module under the same content-hashed path (api/assets.py).
 const GEOMAN = new URL('vendor/leaflet-geoman/leaflet-geoman.min.js', import.meta.url).href;
 const GEOMAN_CSS = new URL('vendor/leaflet-geoman/leaflet-geoman.css', import.meta.url).href;
-let geomanLoading = null;
 
-/** Load leaflet-geoman once (a script element: CSP script-src 'self' allows it). */
+/** Load leaflet-geoman once (first draw, or the offline task pack ahead of going offline). */
 export function preloadDrawing() {
   if (L.PM) return Promise.resolve();
-  if (!geomanLoading) {
-    geomanLoading = new Promise((resolve, reject) => {
-      document.head.append(h('link', { rel: 'stylesheet', href: GEOMAN_CSS }));
-      const script = h('script', { src: GEOMAN });
-      script.addEventListener('load', () => resolve());
-      script.addEventListener('error', () => {
-        geomanLoading = null;
-        script.remove();
-        reject(new Error('绘图工具未能加载，请检查网络后重试。'));
-      });
-      document.head.append(script);
-    });
-  }
-  return geomanLoading;
+  return loadScript(GEOMAN, { css: GEOMAN_CSS }).catch(() => {
+    throw new Error('绘图工具未能加载，请检查网络后重试。');
+  });
 }
 
 /** Spherical area (m²) of a ring of [lon, lat]: close enough to show while drawing. */

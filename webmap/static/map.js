@@ -8,7 +8,7 @@ import {
   ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
 import { judgmentLabel, stateLabel, statesFor } from './meta.js';
-import { OVERVIEW_BELOW_ZOOM, createBatchTiles } from './tile-layer.js';
+import { OVERVIEW_BELOW_ZOOM, createBatchTiles, loadTileRenderer } from './tile-layer.js';
 
 const L = window.L;
 
@@ -281,7 +281,15 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
   }
 
   /** Draw batch ``batchId`` from vector tiles (only ``state`` when given); null removes them. */
+  let tilesWanted = 0; // the latest showTiles call: a renderer loading late must not undo it
+
   function showTiles(batchId, { state = null } = {}) {
+    const wanted = ++tilesWanted;
+    if (batchId !== null && !window.protomapsL) {
+      // No renderer (offline before its first use): the polygons stay off, the map asks to zoom in.
+      loadTileRenderer().then(() => wanted === tilesWanted && showTiles(batchId, { state }), () => {});
+      return;
+    }
     if (tiles && batchId !== null && tiles.batchId === batchId && tiles.state === state) return;
     if (!tiles || tiles.batchId !== batchId) tileStates.clear();
     if (tiles) tiles.layer.remove();
