@@ -121,7 +121,9 @@ def test_first_load_after_login_stays_under_the_budget(
     cdp.send("Network.enable")
     urls: dict[str, str] = {}
     sizes: dict[str, int] = {}
-    cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"])
+    )
     cdp.on(
         "Network.loadingFinished",
         lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
