@@ -133,6 +133,15 @@ def test_first_load_after_login_stays_under_the_budget(
     page.evaluate("window.tubanMap.ready")
     _wait_offline_ready(page)
     page.wait_for_load_state("networkidle")
+
+    def pack_seen() -> bool:
+        return any("/api/offline/pack" in urls.get(rid, "") for rid in sizes)
+
+    for _ in range(100):  # CDP events may trail the page's own view of the download
+        if pack_seen():
+            break
+        page.wait_for_timeout(100)
+    assert pack_seen(), "the offline task pack was downloaded after the first view"
     by_url = [(urls.get(rid, "?"), n) for rid, n in sizes.items()]
     pack = sum(n for u, n in by_url if "/api/offline/pack" in u or "leaflet-geoman" in u)
     first = sum(n for u, n in by_url) - pack
