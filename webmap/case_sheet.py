@@ -14,6 +14,9 @@ from typing import Any
 import shapely
 from jinja2 import Environment, FileSystemLoader
 
+from geo.localtime import beijing_text
+from geo.model import Programme, State
+
 # The sheet is served at api/cases/{id}/sheet: three levels below the app root, where the
 # static files (and vendored Leaflet) live. Relative, so a sub-path behind a proxy still works.
 ROOT = "../../../"
@@ -57,16 +60,33 @@ def _facts(case: dict[str, Any]) -> list[tuple[str, str]]:
         ("核查员", (case.get("assignee") or {}).get("display_name")),
     ]
     facts += [(label, ms[key]) for key, label in MILESTONE_FACTS if ms.get(key) not in (None, "")]
+    # Times in Beijing time, never the API's UTC ISO string.
+    facts = [(label, beijing_text(v) if label == "核查时间" else v) for label, v in facts]
     return [(label, _text(v)) for label, v in facts]
+
+
+def _programme_label(code: Any) -> str:
+    try:
+        return Programme(code).label
+    except ValueError:
+        return str(code or "")
+
+
+def _state_label(code: Any) -> str:
+    """A state code as its label (已核查), the code itself when unknown."""
+    try:
+        return State(code).label
+    except ValueError:
+        return str(code or "")
 
 
 def _event(e: dict[str, Any]) -> dict[str, str]:
     return {
-        "at": str(e.get("at", ""))[:19].replace("T", " "),
+        "at": beijing_text(e.get("at")),
         "action": str(e.get("action_label", "")),
         "actor": str(e.get("actor", "")),
-        "before": str((e.get("before") or {}).get("state", "")),
-        "after": str((e.get("after") or {}).get("state", "")),
+        "before": _state_label((e.get("before") or {}).get("state")),
+        "after": _state_label((e.get("after") or {}).get("state")),
     }
 
 
@@ -77,14 +97,14 @@ def render_sheet(case: dict[str, Any], geom_wkb: bytes) -> str:
     photos = [
         {
             "src": ROOT + str(p.get("thumb_url") or "").lstrip("/"),
-            "taken_at": str(p.get("taken_at") or "拍摄时间未知"),
+            "taken_at": beijing_text(p["taken_at"]) if p.get("taken_at") else "拍摄时间未知",
         }
         for p in case.get("photos") or []
     ]
     return _env.get_template("case_sheet.html.j2").render(
         root=ROOT,
         code=str(case.get("code")),
-        programme=str(case.get("programme", "")),
+        programme=_programme_label(case.get("programme")),
         batch_id=str(case.get("batch_id", "")),
         facts=_facts(case),
         notes=[str(n) for n in case.get("hint_notes") or []],

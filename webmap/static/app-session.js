@@ -9,6 +9,7 @@ import { waitingByUser } from './outbox.js';
 import { createBatchOverlays } from './overlays.js';
 import { createReferenceLayers } from './refs.js';
 import { findBatch, hashParams, state } from './app-state.js';
+import { t } from './messages.js';
 
 /** createSession(ctx, {vocabulary}) → {start()} */
 export function createSession(ctx, { vocabulary }) {
@@ -32,7 +33,7 @@ export function createSession(ctx, { vocabulary }) {
 
   async function boot() {
     if (vocabulary.source === 'none') {
-      announce(els.globalAlert, `无法加载业务词汇（状态、操作等的名称）：${vocabulary.error?.message || ''}。请检查网络后刷新页面。`);
+      announce(els.globalAlert, t('app-session.couldNotLoadWorkflow', { value: vocabulary.error?.message || '' }));
     }
     ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
     ctx.indicators.refresh();
@@ -48,12 +49,12 @@ export function createSession(ctx, { vocabulary }) {
       state.batches.offline = Boolean(list.offline);
     } catch (err) {
       if (err.status === 401) return;
-      announce(els.globalAlert, `无法加载批次列表：${err.message}`);
-      noBatches('加载失败');
+      announce(els.globalAlert, t('app-session.couldNotLoadBatches', { message: err.message }));
+      noBatches(t('app-session.loadingFailed'));
       return;
     }
     if (!state.batches.length) {
-      noBatches('暂无批次');
+      noBatches(t('app-session.noBatchesYet'));
       els.batchSelect.disabled = true;
       return;
     }
@@ -88,7 +89,7 @@ export function createSession(ctx, { vocabulary }) {
     try {
       await boot();
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `页面加载出错：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, t('app-session.pageFailedLoad', { message: err.message }));
       state.resolveReady(null);
     }
     // A verifier's open 图斑 go onto the phone after each sign-in, once the first view is drawn
@@ -104,7 +105,7 @@ export function createSession(ctx, { vocabulary }) {
     const counts = await waitingByUser().catch(() => ({}));
     const names = Object.keys(counts);
     announce(waitingNote, names.length
-      ? `本机保存着离线填写、尚未提交的内容：${names.map((n) => `${n} ${counts[n]} 项`).join('，')}。请以该账号联网登录，登录后自动按顺序提交。`
+      ? t('app-session.waitingOnDevice', { list: names.map((n) => t('app-session.waitingUser', { name: n, n: counts[n] })).join(t('app-session.waitingSep')) })
       : '');
   }
 
@@ -147,7 +148,7 @@ export function createSession(ctx, { vocabulary }) {
       if (!state.signedIn) return;
       const name = session.user ? session.user.username : '';
       session.clear();
-      leave({ message: '登录已失效，请重新登录。登录后将回到刚才的页面。', name });
+      leave({ message: t('app-session.yourSessionHasEnded'), name });
     },
   });
 
@@ -164,7 +165,7 @@ export function createSession(ctx, { vocabulary }) {
     session.clear();
     // Signed out on purpose: the pack (cases, offenders) leaves the phone; kept forms stay.
     if (name) await deviceStore().removePack(name).catch(() => {});
-    leave({ message: '已退出登录。', name });
+    leave({ message: t('app-session.signedOut'), name });
   });
 
   async function start() {
@@ -180,7 +181,7 @@ export function createSession(ctx, { vocabulary }) {
       if (err.status === 401) return; // onUnauthorized showed the login screen
       if (session.user) {
         await enter(session.user);
-        if (err.code !== 'NETWORK_ERROR') announce(els.globalAlert, `无法确认登录信息：${err.message}`);
+        if (err.code !== 'NETWORK_ERROR') announce(els.globalAlert, t('app-session.couldNotConfirmSign', { message: err.message }));
       } else {
         session.clear();
         leave({ message: err.message });

@@ -9,7 +9,7 @@ import { session } from './auth.js';
 import { announce, h } from './dom.js';
 import { createIndicatorsView } from './indicators.js';
 import { STATE_COLOURS, colourFor } from './labels.js';
-import { actionLabel, labelPairs, loadMeta, stateLabel } from './meta.js';
+import { actionLabel, loadMeta, stateLabel } from './meta.js';
 import { createBasemap } from './basemap.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
@@ -18,7 +18,8 @@ import { createOfflinePack } from './offline-pack.js';
 import { createOutbox } from './outbox.js';
 import { registerServiceWorker } from './sw-register.js';
 import { createFinder } from './finder.js';
-import { addPhrases, initLanguage } from './i18n.js';
+import { wireHeaderMenu } from './header-menu.js';
+import { initLanguage, startLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
@@ -30,11 +31,13 @@ import { batchName, findBatch, isOverdue, state } from './app-state.js';
 import { createTabs } from './app-tabs.js';
 import { wireBatchExport } from './batch-export.js';
 import { createViewLoader } from './app-view.js';
+import { t } from './messages.js';
 
 // The workflow's vocabulary before anything is drawn: every label and rule the page shows comes
 // from it (offline: the copy kept from the last visit).
 const vocabulary = await loadMeta();
-addPhrases(labelPairs());
+// The language before any view is drawn: every view writes its words once, from the catalogs.
+startLanguage();
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -77,6 +80,7 @@ ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
   getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
 });
 initLanguage($('lang-switch'));
+wireHeaderMenu(document.querySelector('.app-header'), $('menu-toggle'));
 ctx.finder = createFinder($('finder'), {
   api: reads,
   onOpen: (hit) => {
@@ -132,7 +136,7 @@ ctx.outbox = createOutbox({
       if (ctx.panel.current && String(ctx.panel.current.id) === String(item.case_id)) {
         await ctx.reloadCase(item.case_id).catch(() => null);
       }
-      ctx.panel.status(`网络已恢复，离线拍摄的照片“${item.name}”（图斑 ${item.code || item.case_id}）已上传。`);
+      ctx.panel.status(t('app.photoSent', { name: item.name, code: item.code || item.case_id }));
       return;
     }
     ctx.mapView.updateCase(updated);
@@ -141,7 +145,7 @@ ctx.outbox = createOutbox({
       ctx.panel.show(updated);
       ctx.extent.showSaved(updated);
     }
-    ctx.panel.status(`网络已恢复，离线填写的“${actionLabel(item.action)}”（图斑 ${item.code || item.case_id}）已自动提交。当前状态：${stateLabel(updated.state, updated.state_label)}。`);
+    ctx.panel.status(t('app.backOnlineFilledOffline', { action: actionLabel(item.action), value: item.code || item.case_id, state: stateLabel(updated.state, updated.state_label) }));
     ctx.afterChange();
   },
 });
@@ -149,7 +153,7 @@ ctx.tasks = createTasksView($('tasks'), reads, {
   getUser: currentUser,
   onOpen: toMap,
   onCount: (n, late) => {
-    els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, '，待办'), String(n));
+    els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, t('app.openTasks')), String(n));
     els.tasksBadge.hidden = !n;
     els.tasksBadge.classList.toggle('late', late > 0);
   },
@@ -162,7 +166,7 @@ createImportForm($('importer'), api, {
       ctx.fillBatchSelect();
       els.batchSelect.disabled = !state.batches.length;
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `无法刷新批次列表：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, t('app.couldNotRefreshBatches', { message: err.message }));
     }
   },
 });
@@ -182,8 +186,7 @@ wireBatchExport(
 els.caseSelect.addEventListener('change', () => {
   const id = els.caseSelect.value;
   if (!id) return;
-  ctx.mapView.focusCase(id);
-  ctx.openCase(id);
+  ctx.openCase(id); // and zooms to it
 });
 
 /** Stable hooks for tests and for debugging from the console. */

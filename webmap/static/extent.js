@@ -11,6 +11,7 @@
 import { h } from './dom.js';
 import { fmt2 } from './labels.js';
 import { loadScript } from './load-script.js';
+import { t } from './messages.js';
 
 const L = window.L;
 const EXTENT_STYLE = { color: '#d7191c', weight: 2.5, dashArray: '6 4', fillColor: '#d7191c', fillOpacity: 0.12 };
@@ -23,7 +24,7 @@ const GEOMAN_CSS = new URL('vendor/leaflet-geoman/leaflet-geoman.css', import.me
 export function preloadDrawing() {
   if (L.PM) return Promise.resolve();
   return loadScript(GEOMAN, { css: GEOMAN_CSS }).catch(() => {
-    throw new Error('绘图工具未能加载，请检查网络后重试。');
+    throw new Error(t('extent.toolNotLoaded'));
   });
 }
 
@@ -91,15 +92,15 @@ export function createExtentEditor(map) {
 
   function tool(c, caseLayer) {
     stop();
-    const status = h('span', { class: 'muted', 'data-testid': 'extent-area', 'aria-live': 'polite' }, '未绘制');
-    const drawBtn = h('button', { type: 'button', 'data-testid': 'extent-draw' }, '绘制范围');
-    const fromCase = h('button', { type: 'button', 'data-testid': 'extent-from-case' }, '以图斑为底稿编辑');
-    const editBtn = h('button', { type: 'button', 'data-testid': 'extent-edit', disabled: true }, '编辑范围');
-    const clearBtn = h('button', { type: 'button', 'data-testid': 'extent-clear', disabled: true }, '清除范围');
+    const status = h('span', { class: 'muted', 'data-testid': 'extent-area', 'aria-live': 'polite' }, t('extent.notDrawn'));
+    const drawBtn = h('button', { type: 'button', 'data-testid': 'extent-draw' }, t('extent.drawExtent'));
+    const fromCase = h('button', { type: 'button', 'data-testid': 'extent-from-case' }, t('extent.startFromPolygon'));
+    const editBtn = h('button', { type: 'button', 'data-testid': 'extent-edit', disabled: true }, t('extent.editExtent'));
+    const clearBtn = h('button', { type: 'button', 'data-testid': 'extent-clear', disabled: true }, t('extent.clearExtent'));
     const box = h('fieldset', { class: 'extent', 'data-testid': 'extent-tool', 'data-state': 'none' },
-      h('legend', {}, '实测违法范围（可选）'),
+      h('legend', {}, t('extent.measuredIllegalExtentOptional')),
       h('p', { class: 'hint muted', id: 'extent-hint' },
-        '实际违法范围与图斑不同时，在地图上点击各拐点绘制，点击第一个点结束；也可复制图斑范围后拖动拐点修改。'),
+        t('extent.whenIllegalExtentDiffers')),
       h('div', { class: 'extent-tools', role: 'group', 'aria-describedby': 'extent-hint' }, drawBtn, fromCase, editBtn, clearBtn),
       status);
     const me = {};
@@ -108,10 +109,10 @@ export function createExtentEditor(map) {
     function setState(state) {
       box.dataset.state = state;
       const g = geometry();
-      status.textContent = g ? `已绘制，约 ${fmt2(polygonArea(g))} m²（${fmt2(polygonArea(g) / (10000 / 15))} 亩）` : '未绘制';
+      status.textContent = g ? t('extent.drawnAboutMMu', { value: fmt2(polygonArea(g)), value2: fmt2(polygonArea(g) / (10000 / 15)) }) : t('extent.notDrawn');
       editBtn.disabled = !draft;
       clearBtn.disabled = !draft;
-      editBtn.textContent = state === 'editing' ? '完成编辑' : '编辑范围';
+      editBtn.textContent = state === 'editing' ? t('extent.finishEditing') : t('extent.editExtent');
     }
 
     function adopt(layer) {

@@ -3,6 +3,7 @@
 // allows. Each URL loads once; a failure may be retried.
 
 import { h } from './dom.js';
+import { t } from './messages.js';
 
 const loading = new Map();
 
@@ -16,7 +17,7 @@ export function loadScript(url, { css = null } = {}) {
       script.addEventListener('error', () => {
         loading.delete(url);
         script.remove();
-        reject(new Error('页面组件未能加载，请检查网络后重试。'));
+        reject(new Error(t('load-script.failed')));
       });
       document.head.append(script);
     }));

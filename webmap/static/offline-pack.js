@@ -13,6 +13,7 @@ import { h } from './dom.js';
 import { preloadDrawing } from './extent.js';
 import { fmt2, formatDateTime } from './labels.js';
 import { deviceStore } from './offline-db.js';
+import { t } from './messages.js';
 
 const CHIPS = 'tuban-chips';
 
@@ -71,10 +72,10 @@ export function createOfflinePack({ getUser, root = null, store = deviceStore() 
   let loading = null;
   const status = h('span', { 'data-testid': 'offline-pack-status', role: 'status' });
   const progress = h('progress', { max: 100, value: 0, 'data-testid': 'offline-pack-progress', hidden: true });
-  const button = h('button', { type: 'button', 'data-testid': 'offline-pack-download' }, '下载离线任务包');
+  const button = h('button', { type: 'button', 'data-testid': 'offline-pack-download' }, t('offline-pack.download'));
   const box = h('section', { class: 'offline-pack', 'data-testid': 'offline-pack', 'data-status': 'none', 'aria-labelledby': 'offline-pack-title' },
-    h('h3', { id: 'offline-pack-title' }, '离线任务包'),
-    h('p', { class: 'muted' }, '把分派给您的未办结图斑（范围、属性、提示、参考图层）保存到本机，没有网络时也能打开、核查和拍照；离线填写的内容恢复网络后自动提交。'),
+    h('h3', { id: 'offline-pack-title' }, t('offline-pack.title')),
+    h('p', { class: 'muted' }, t('offline-pack.explain')),
     h('div', { class: 'offline-pack-row' }, button, progress, status));
   if (root) root.replaceChildren(box);
   button.addEventListener('click', () => download().catch(() => {}));
@@ -96,8 +97,8 @@ export function createOfflinePack({ getUser, root = null, store = deviceStore() 
     box.dataset.status = pack ? 'ready' : 'none';
     progress.hidden = true;
     status.textContent = pack
-      ? `已保存 ${pack.cases.length} 个图斑（${sizeText(pack.bytes)}），更新于 ${formatDateTime(pack.saved_at)}${pack.truncated ? `；另有 ${pack.count - pack.cases.length} 个未包含，请先办结部分任务` : ''}。`
-      : '尚未下载。';
+      ? t('offline-pack.saved', { n: pack.cases.length, size: sizeText(pack.bytes), at: formatDateTime(pack.saved_at), more: pack.truncated ? t('offline-pack.more', { n: pack.count - pack.cases.length }) : '' })
+      : t('offline-pack.none');
   }
 
   /** Keep the image chips and the drawing tool for offline use; failures only lose the extras. */
@@ -127,14 +128,14 @@ export function createOfflinePack({ getUser, root = null, store = deviceStore() 
     button.disabled = true;
     progress.hidden = false;
     progress.value = 0;
-    status.textContent = '正在下载离线任务包…';
+    status.textContent = t('offline-pack.downloading');
     try {
       const response = await send('GET', 'api/offline/pack');
       let bytes = 0;
       const text = await readWithProgress(response, (got, total) => {
         bytes = got;
         if (total) progress.value = Math.min(100, Math.round((got / total) * 100));
-        status.textContent = `正在下载离线任务包：${sizeText(got)}${total ? ` / ${sizeText(total)}` : ''}`;
+        status.textContent = t('offline-pack.progress', { got: sizeText(got), total: total ? t('offline-pack.of', { total: sizeText(total) }) : '' });
       });
       const data = JSON.parse(text);
       if (!getUser() || getUser().username !== user.username || data.user !== user.username) return null;
@@ -148,7 +149,7 @@ export function createOfflinePack({ getUser, root = null, store = deviceStore() 
       return saved;
     } catch (err) {
       box.dataset.status = 'error';
-      status.textContent = `离线任务包未能下载：${err.message}`;
+      status.textContent = t('offline-pack.failed', { message: err.message });
       throw err;
     } finally {
       loading = null;

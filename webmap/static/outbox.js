@@ -16,8 +16,9 @@ import { fmt2 } from './labels.js';
 import { deviceStore } from './offline-db.js';
 import { drainQueue, enqueue, loadQueue } from './outbox-queue.js';
 import { actionLabel } from './meta.js';
+import { t } from './messages.js';
 
-const STATUS_TEXT = { waiting: '等待网络', sending: '正在提交' };
+const STATUS_TEXT = { waiting: 'outbox.statusWaiting', sending: 'outbox.statusSending' };
 
 /** Back into the form's draft (forms.js), so reopening the case shows what was filled in. */
 function restoreDraft(user, item) {
@@ -32,19 +33,19 @@ function restoreDraft(user, item) {
 }
 
 function what(item) {
-  return item.kind === 'photo' ? `照片“${item.name}”` : `“${actionLabel(item.action)}”`;
+  return item.kind === 'photo' ? t('outbox.photoNamed', { name: item.name }) : t('outbox.actionNamed', { label: actionLabel(item.action) });
 }
 
 function problemText(item, err) {
-  const head = `图斑 ${item.code || item.case_id} 离线填写的${what(item)}未能提交：`;
+  const head = t('outbox.filledOfflinePolygonCould', { value: item.code || item.case_id, label: what(item) });
   if (err.code === 'CASE_VERSION_CONFLICT') {
-    return `${head}离线期间该图斑已被他人修改（${err.message}）。您填写的内容已恢复到表单中，请打开该图斑核对最新状态后再提交。`;
+    return t('outbox.someoneElseChangedPolygon', { head, message: err.message });
   }
   if (err.code === 'CASE_INVALID_TRANSITION') {
-    return `${head}该图斑的状态已变化，不能再办理此事项（${err.message}）。您填写的内容已恢复到表单中。`;
+    return t('outbox.polygonSStateHas', { head, message: err.message });
   }
-  if (err.status === 403) return `${head}您没有权限（${err.message}）。`;
-  if (err.status === 404) return `${head}该图斑不存在或已不再分派给您（${err.message}）。`;
+  if (err.status === 403) return t('outbox.youAreNotAllowed', { head, message: err.message });
+  if (err.status === 404) return t('outbox.polygonDoesNotExist', { head, message: err.message });
   return `${head}${err.message}`;
 }
 
@@ -64,7 +65,7 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
   let items = []; // the signed-in user's queue as last read from the store
   const problems = [];
   const list = h('ul', { class: 'outbox-list', 'data-testid': 'outbox-list' });
-  const details = h('details', { class: 'outbox-details' }, h('summary', {}, '查看'), list);
+  const details = h('details', { class: 'outbox-details' }, h('summary', {}, t('outbox.show')), list);
   box.append(details);
 
   function render() {
@@ -72,21 +73,21 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
     const online = navigator.onLine;
     box.dataset.online = String(online);
     box.dataset.pending = String(n);
-    state.textContent = online ? (n ? `${n} 项待提交` : '') : (n ? `离线：${n} 项待提交` : '离线');
+    state.textContent = online ? (n ? t('outbox.waitingBeSent', { n }) : '') : (n ? t('outbox.offlineWaitingBeSent', { n }) : t('outbox.offline'));
     box.hidden = online && !n;
     sendButton.hidden = !n || !online;
     details.hidden = !n;
     list.replaceChildren(...items.map((item) => h('li', {
       'data-testid': 'outbox-item', 'data-kind': item.kind, 'data-status': item.status, 'data-case-id': String(item.case_id),
-    }, `图斑 ${item.code || item.case_id}：${what(item)}`,
-    item.kind === 'photo' && item.size ? `（${fmt2(item.size / 1048576)} MB）` : '',
-    ' · ', STATUS_TEXT[item.status] || item.status,
-    item.error && item.status === 'waiting' ? h('span', { class: 'muted' }, `（上次：${item.error}）`) : null)));
+    }, t('outbox.item', { code: item.code || item.case_id, what: what(item) }),
+    item.kind === 'photo' && item.size ? t('outbox.size', { size: fmt2(item.size / 1048576) }) : '',
+    ' · ', STATUS_TEXT[item.status] ? t(STATUS_TEXT[item.status]) : item.status,
+    item.error && item.status === 'waiting' ? h('span', { class: 'muted' }, t('outbox.lastError', { error: item.error })) : null)));
     alertBox.replaceChildren(...problems.map((p) => h('p', {
       'data-testid': 'outbox-problem', 'data-case-id': String(p.item.case_id), 'data-code': p.item.code || '',
     }, p.text, ' ', h('button', {
       type: 'button', class: 'link-button', onclick: () => onOpenCase(p.item.case_id, p.item.batch_id),
-    }, '打开该图斑'))));
+    }, t('outbox.openPolygon')))));
     alertBox.hidden = !problems.length;
   }
 

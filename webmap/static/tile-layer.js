@@ -19,6 +19,7 @@ const RENDERER = new URL('vendor/protomaps-leaflet/protomaps-leaflet.js', import
 export function loadTileRenderer() {
   return window.protomapsL ? Promise.resolve() : loadScript(RENDERER);
 }
+import { language } from './messages.js';
 
 /** The server draws no batch tile below this zoom (storage/tiles.py BATCH_MIN_ZOOM). */
 export const TILE_MIN_ZOOM = 12;
@@ -34,7 +35,10 @@ export function cellRadius(n) {
 /** The label of a cell: the count, shortened above 9 999 (1.2万). */
 export function cellLabel(n) {
   if (!Number.isFinite(n) || n < 0) return '';
-  return n >= 10000 ? `${(n / 10000).toFixed(1)}万` : String(Math.round(n));
+  // Intl's compact notation says it the reader's way: 1.2万 in Chinese, 12K in English.
+  return n >= 10000
+    ? new Intl.NumberFormat(language(), { notation: 'compact', maximumFractionDigits: 1 }).format(n)
+    : String(Math.round(n));
 }
 
 /**
