@@ -37,7 +37,7 @@ import { t } from './messages.js';
 // from it (offline: the copy kept from the last visit).
 const vocabulary = await loadMeta();
 // The language before any view is drawn: every view writes its words once, from the catalogs.
-startLanguage();
+await startLanguage();
 
 const $ = (id) => document.getElementById(id);
 const els = {
