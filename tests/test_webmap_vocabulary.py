@@ -63,6 +63,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("panel.js", "admin"): "an action no role is listed for is the administrator's",
     # Permissions of views that are not case actions, so /api/meta does not list them.
     ("tasks.js", "reviewer"): "reviewers see the county's overdue count (GET /api/overdue)",
+    ("app-session.js", "verifier"): "field verifiers get the offline task pack after signing in",
     ("indicators.js", "viewer"): "the statistics role writes indicator notes and spending",
     # The 违法 red outline and emphasis are drawn from the judgment (presentation).
     ("map.js", "illegal"): "violation outline",

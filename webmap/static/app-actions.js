@@ -84,7 +84,7 @@ export function createCaseWork(ctx) {
       if (err.status === 401) return false; // back at the login screen
       if (err.code === 'NETWORK_ERROR' && !merge.length) {
         // Lost the connection in the field: keep it on this device and send it when back online.
-        const n = ctx.outbox.add({
+        const n = await ctx.outbox.add({
           case_id: c.id, batch_id: c.batch_id, code: c.code, action, payload, expected_version: c.version,
         });
         panel.status(t('app-actions.youAreOfflineKept', { label, n }));
@@ -111,6 +111,13 @@ export function createCaseWork(ctx) {
         results.push({ name: file.name, ok: true, photo });
       } catch (err) {
         if (err.status === 401) return results;
+        if (err.code === 'NETWORK_ERROR') {
+          // In the field without a connection: the file itself is kept on the phone, in order
+          // with the forms, and uploaded when the connection returns.
+          await ctx.outbox.addPhoto(c, file);
+          results.push({ name: file.name, ok: false, queued: true, message: t('app-actions.photoKept') });
+          continue;
+        }
         results.push({ name: file.name, ok: false, code: err.code, message: photoError(err) });
       }
     }

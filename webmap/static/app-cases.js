@@ -43,6 +43,7 @@ export function createCaseSelection(ctx) {
       cache.set(String(id), c);
       if (mine !== token) return;
       shown(c);
+      if (c.offline) panel.status(t('app-cases.fromPack'));
       mapView.updateCase(c);
       ctx.updateCaseOption(c);
       return c;

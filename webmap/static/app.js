@@ -13,7 +13,10 @@ import { actionLabel, loadMeta, stateLabel } from './meta.js';
 import { createBasemap } from './basemap.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
+import { withOfflinePack } from './offline-api.js';
+import { createOfflinePack } from './offline-pack.js';
 import { createOutbox } from './outbox.js';
+import { registerServiceWorker } from './sw-register.js';
 import { createFinder } from './finder.js';
 import { wireHeaderMenu } from './header-menu.js';
 import { initLanguage, startLanguage } from './i18n.js';
@@ -34,7 +37,7 @@ import { t } from './messages.js';
 // from it (offline: the copy kept from the last visit).
 const vocabulary = await loadMeta();
 // The language before any view is drawn: every view writes its words once, from the catalogs.
-startLanguage();
+await startLanguage();
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -60,9 +63,12 @@ const els = {
   tabs: [...document.querySelectorAll('[role="tab"]')],
 };
 
-/** Every view and every wiring function, filled in below; modules call each other through it. */
-const ctx = { api, els, refs: null, overlays: null };
 const currentUser = () => session.user;
+// The user's open 图斑 kept on the phone; reads that find no network are answered from it.
+const offlinePack = createOfflinePack({ getUser: currentUser, root: $('offline-pack-box') });
+const reads = withOfflinePack(api, offlinePack);
+/** Every view and every wiring function, filled in below; modules call each other through it. */
+const ctx = { api: reads, els, refs: null, overlays: null, offlinePack };
 ctx.getUser = currentUser;
 const toMap = (id, batchId) => {
   ctx.tabs.select(ctx.tabs.byView('map'));
@@ -76,7 +82,7 @@ ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
 initLanguage($('lang-switch'));
 wireHeaderMenu(document.querySelector('.app-header'), $('menu-toggle'));
 ctx.finder = createFinder($('finder'), {
-  api,
+  api: reads,
   onOpen: (hit) => {
     ctx.tabs.select(ctx.tabs.byView('map'));
     ctx.showCase(hit.case_id, hit.batch_id, { focus: true, bbox: hit.bbox });
@@ -124,7 +130,15 @@ ctx.outbox = createOutbox({
   sendButton: $('outbox-send'),
   alertBox: $('outbox-alert'),
   onOpenCase: (id, batchId) => ctx.showCase(id, batchId ?? null, { focus: true }),
-  onSent: (item, updated) => {
+  onSent: async (item, updated) => {
+    if (item.kind === 'photo') {
+      // A photo answer is the photo: show the case again with it, if it is the one open.
+      if (ctx.panel.current && String(ctx.panel.current.id) === String(item.case_id)) {
+        await ctx.reloadCase(item.case_id).catch(() => null);
+      }
+      ctx.panel.status(t('app.photoSent', { name: item.name, code: item.code || item.case_id }));
+      return;
+    }
     ctx.mapView.updateCase(updated);
     ctx.updateCaseOption(updated);
     if (ctx.panel.current && String(ctx.panel.current.id) === String(updated.id)) {
@@ -135,7 +149,7 @@ ctx.outbox = createOutbox({
     ctx.afterChange();
   },
 });
-ctx.tasks = createTasksView($('tasks'), api, {
+ctx.tasks = createTasksView($('tasks'), reads, {
   getUser: currentUser,
   onOpen: toMap,
   onCount: (n, late) => {
@@ -200,9 +214,11 @@ window.tubanMap = {
   get batchId() { return state.currentBatch ? state.currentBatch.id : null; },
   /** The workflow's vocabulary in use (GET /api/meta) and where it came from. */
   get vocabulary() { return { version: vocabulary.meta.version, source: vocabulary.source }; },
-  outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush() },
+  outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush(), refresh: () => ctx.outbox.refresh() },
+  offlinePack: { download: () => offlinePack.download(), current: () => offlinePack.current() },
   refreshView: () => ctx.refreshView({ force: true }),
   get ready() { return state.ready; },
 };
 
 start();
+registerServiceWorker(state.ready);

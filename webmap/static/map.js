@@ -8,7 +8,7 @@ import {
   ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
 import { judgmentLabel, stateLabel, statesFor } from './meta.js';
-import { OVERVIEW_BELOW_ZOOM, createBatchTiles } from './tile-layer.js';
+import { OVERVIEW_BELOW_ZOOM, createBatchTiles, loadTileRenderer } from './tile-layer.js';
 import { t } from './messages.js';
 
 const L = window.L;
@@ -180,6 +180,17 @@ function frameLayer(map, layer, bottom) {
   return true;
 }
 
+/** show(batchId, opts) once protomaps-leaflet is loaded; offline before its first use the
+ * polygons stay off and the map asks to zoom in. Only the latest call is carried out. */
+function withRenderer(show) {
+  let wanted = 0;
+  return (batchId, opts = {}) => {
+    const mine = ++wanted;
+    if (batchId === null || window.protomapsL) show(batchId, opts);
+    else loadTileRenderer().then(() => mine === wanted && show(batchId, opts), () => {});
+  };
+}
+
 /**
  * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
  * from the keyboard.
@@ -308,7 +319,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
   }
 
   /** Draw batch ``batchId`` from vector tiles (only ``state`` when given); null removes them. */
-  function showTiles(batchId, { state = null } = {}) {
+  function drawTiles(batchId, { state = null } = {}) {
     if (tiles && batchId !== null && tiles.batchId === batchId && tiles.state === state) return;
     if (!tiles || tiles.batchId !== batchId) tileStates.clear();
     if (tiles) tiles.layer.remove();
@@ -319,6 +330,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     tiles = { batchId, state, ...createBatchTiles(batchId, { state, styleOf }) };
     tiles.layer.addTo(map);
   }
+
+  const showTiles = withRenderer(drawTiles);
 
   /** A case changed while its batch is drawn from tiles: fetch them again (new ETags). */
   function tileCaseChanged(c) {

@@ -75,11 +75,18 @@ export function mayUpload(c, user) {
 
 function uploadErrors(c, lastUpload) {
   const results = lastUpload && String(lastUpload.caseId) === String(c.id) ? lastUpload.results : [];
-  const failed = results.filter((r) => !r.ok);
-  return failed.length
-    ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
-      failed.map((r) => h('li', { 'data-testid': 'photo-error' }, t('panel-photos.couldNotBeUploaded', { name: r.name, message: r.message }))))
-    : null;
+  const failed = results.filter((r) => !r.ok && !r.queued);
+  const queued = results.filter((r) => r.queued);
+  return [
+    failed.length
+      ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
+        failed.map((r) => h('li', { 'data-testid': 'photo-error' }, t('panel-photos.couldNotBeUploaded', { name: r.name, message: r.message }))))
+      : null,
+    queued.length
+      ? h('ul', { class: 'upload-queued', 'data-testid': 'photo-queued' },
+        queued.map((r) => h('li', {}, t('panel-photos.queued', { name: r.name, message: r.message }))))
+      : null,
+  ];
 }
 
 /**

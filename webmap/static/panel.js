@@ -306,8 +306,11 @@ export function createPanel(root, {
     if (current && String(current.id) === String(c.id)) render(current);
     root.setAttribute('aria-busy', 'false');
     const ok = results.filter((r) => r.ok).length;
-    const failed = results.filter((r) => !r.ok);
-    if (failed.length) {
+    const failed = results.filter((r) => !r.ok && !r.queued);
+    const queued = results.filter((r) => r.queued).length;
+    if (queued && !failed.length) {
+      announce(statusBox, t('panel.photosKept', { n: queued }));
+    } else if (failed.length) {
       announce(statusBox, '');
       announce(alertBox, t('panel.couldNotBeUploaded', { value: ok ? t('panel.uploadedPhotosSome', { ok }) : '', length: failed.length }) +
         failed.map((r) => `“${r.name}”${r.message}`).join(t('panel.sep6')));
