@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import shapely
 from jinja2 import Environment, FileSystemLoader
 
 from geo.land_classes import COMMON_LAND_CLASSES
-from geo.localtime import local_time
+from geo.localtime import beijing_text
 from geo.model import Programme, State
 
 # The sheet is served at api/cases/{id}/sheet: three levels below the app root, where the
@@ -59,10 +58,7 @@ def _text(v: Any) -> str:
 
 def _when(v: Any) -> str:
     """An instant as the bureau's wall clock reads it (the API sends UTC)."""
-    try:
-        return f"{local_time(datetime.fromisoformat(str(v))):%Y-%m-%d %H:%M}"
-    except ValueError:
-        return str(v or "")
+    return beijing_text(v)
 
 
 def _fact_value(key: str, v: Any) -> Any:
@@ -180,7 +176,7 @@ def render_sheet(
     photos = [
         {
             "src": ROOT + str(p.get("thumb_url") or "").lstrip("/"),
-            "taken_at": str(p.get("taken_at") or "拍摄时间未知"),
+            "taken_at": beijing_text(p["taken_at"]) if p.get("taken_at") else "拍摄时间未知",
         }
         for p in case.get("photos") or []
     ]

@@ -116,10 +116,19 @@ def sign_in(page: Any, username: str, password: str | None = None) -> None:
     form.get_by_label("密码").fill(password if password is not None else DEMO_PASSWORDS[username])
     page.get_by_test_id("login-submit").click()
     page.locator('body[data-auth="in"]').wait_for(state="attached")
-    page.get_by_test_id("user-box").wait_for(state="visible")
+    # Shown, though on a phone it sits under the header's 菜单 until that is opened.
+    page.locator('[data-testid="user-box"]:not([hidden])').wait_for(state="attached")
+
+
+def open_menu(page: Any) -> None:
+    """On a phone, open the header's 菜单 (batch, export, language, user); a no-op elsewhere."""
+    toggle = page.get_by_test_id("menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
 
 
 def sign_out(page: Any) -> None:
+    open_menu(page)
     page.get_by_test_id("logout").click()
     page.get_by_test_id("login-form").wait_for(state="visible")
 
@@ -134,8 +143,20 @@ def open_batch(page: Any, server_url: str, batch_id: int, *, user: str = "admin"
     open_app(page, server_url, user)
     select = page.get_by_test_id("batch-select")
     select.locator(f'option[value="{batch_id}"]').wait_for(state="attached")
+    open_menu(page)
     select.select_option(str(batch_id))
     page.locator(f'[data-testid="map"][data-loaded-batch="{batch_id}"]').wait_for(state="attached")
+
+
+def choose(scope: Any, testid: str, value: str) -> None:
+    """Tap the tile of ``value`` in a one-tap choice group (e.g. ``verify-judgment``)."""
+    scope.get_by_test_id(f"{testid}-{value}").click()
+
+
+def chosen(scope: Any, testid: str) -> str | None:
+    """The value of the tile checked in a choice group, or None."""
+    checked = scope.locator(f'[data-testid="{testid}"] input[type="radio"]:checked')
+    return checked.get_attribute("value") if checked.count() else None
 
 
 def wait_case(page: Any, case_id: Any, *, visible: bool = True, **attrs: str) -> Any:

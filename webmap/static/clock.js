@@ -2,6 +2,8 @@
 // late 2019 (TUBAN_CLOCK, `tuban demo`) so its data looks current. Every "today" of the web
 // map — form dates and their upper bound, overdue marks, the dashboard's as-of day — reads it.
 
+import { t } from './messages.js';
+
 const BUREAU_TZ = 'Asia/Shanghai';
 let offsetMs = 0; // server clock minus this device's, from GET /api/config
 let demoStart = null;
@@ -26,5 +28,5 @@ export function localToday() {
 
 /** The header badge's words when the server runs a set clock (a demo), else null. */
 export function clockBadgeText() {
-  return demoStart ? `演示时钟：${localToday()}` : null;
+  return demoStart ? t('clock.badge', { day: localToday() }) : null;
 }

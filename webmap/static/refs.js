@@ -7,8 +7,9 @@
 // (the checkbox); every drawn path has data-ref-kind, data-ref-layer and data-ref-ident.
 
 import { fill, h } from './dom.js';
-import { REF_KIND_ORDER, refKind } from './labels.js';
+import { REF_KIND_ORDER, refKind, refKindLabel } from './labels.js';
 import { lineSwatch } from './map.js';
+import { t } from './messages.js';
 
 const L = window.L;
 const DEBOUNCE_MS = 250;
@@ -35,9 +36,9 @@ function round(box) {
 }
 
 function layerTitle(ref) {
-  const kindLabel = ref.kind_label || refKind(ref.kind).label;
+  const kindLabel = refKindLabel(ref);
   const extra = [ref.name && ref.name !== kindLabel ? ref.name : null, ref.version].filter(Boolean);
-  return extra.length ? `${kindLabel}（${extra.join(' · ')}）` : kindLabel;
+  return extra.length ? t('refs.sep', { kindLabel, value: extra.join(' · ') }) : kindLabel;
 }
 
 /**
@@ -58,10 +59,10 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     toggleEl = h('button', {
       type: 'button', class: 'ref-toggle', 'aria-expanded': 'false', 'aria-controls': 'ref-list',
       'data-testid': 'ref-control-toggle',
-    }, '参考图层');
+    }, t('refs.referenceLayers'));
     toggleEl.addEventListener('click', () => setExpanded(toggleEl.getAttribute('aria-expanded') !== 'true'));
     const box = h('div', {
-      class: 'ref-control leaflet-bar', 'data-testid': 'ref-control', role: 'group', 'aria-label': '参考图层',
+      class: 'ref-control leaflet-bar', 'data-testid': 'ref-control', role: 'group', 'aria-label': t('refs.referenceLayers'),
     }, toggleEl, listEl);
     box.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && toggleEl.getAttribute('aria-expanded') === 'true') {
@@ -72,7 +73,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     });
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
-    fill(listEl, h('p', { class: 'muted ref-empty' }, '正在加载…'));
+    fill(listEl, h('p', { class: 'muted ref-empty' }, t('refs.loading')));
     return box;
   };
   control.addTo(map);
@@ -96,7 +97,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     return on.map((e) => ({
       kind: e.ref.kind,
       label: on.filter((o) => o.ref.kind === e.ref.kind).length > 1
-        ? layerTitle(e.ref) : (e.ref.kind_label || e.spec.label),
+        ? layerTitle(e.ref) : refKindLabel(e.ref),
     }));
   }
 
@@ -112,7 +113,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
   }
 
   function makeGroup(entry) {
-    const kindLabel = entry.ref.kind_label || entry.spec.label;
+    const kindLabel = refKindLabel(entry.ref);
     return L.geoJSON(null, {
       pane: PANE,
       style: () => ({ ...entry.spec.style, pane: PANE }),
@@ -120,7 +121,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
         const p = feature.properties || {};
         layer.bindTooltip(() => h('div', { class: 'map-tip' },
           h('strong', {}, kindLabel),
-          p.ident ? h('div', {}, `编号：${p.ident}`) : null,
+          p.ident ? h('div', {}, t('refs.code', { ident: p.ident })) : null,
           p.label ? h('div', {}, p.label) : null), { sticky: true, direction: 'top' });
       },
     });
@@ -134,7 +135,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
       entry.controller?.abort();
       entry.group.clearLayers();
       entry.fetched = null;
-      setStatus(entry, 'zoom', `放大后显示（${entry.spec.minZoom} 级以上）`);
+      setStatus(entry, 'zoom', t('refs.zoomShowLevelAbove', { minZoom: entry.spec.minZoom }));
       return;
     }
     const extent = entry.ref.bbox;
@@ -142,7 +143,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
       entry.controller?.abort();
       entry.group.clearLayers();
       entry.fetched = null;
-      setStatus(entry, 'empty', '当前视野内无要素', 0);
+      setStatus(entry, 'empty', t('refs.nothingView'), 0);
       return;
     }
     if (entry.fetched && contains(entry.fetched, view)) return; // already drawn
@@ -152,7 +153,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     entry.controller?.abort();
     const controller = new AbortController();
     entry.controller = controller;
-    setStatus(entry, 'loading', '正在加载…');
+    setStatus(entry, 'loading', t('refs.loading'));
     try {
       const collection = await api.referenceFeatures(entry.ref.id, want, { signal: controller.signal });
       if (controller.signal.aborted || !entry.on) return;
@@ -161,11 +162,11 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
       decorate(entry);
       entry.fetched = want;
       const n = (collection.features || []).length;
-      setStatus(entry, n ? 'loaded' : 'empty', n ? `${n} 个要素` : '当前视野内无要素', n);
+      setStatus(entry, n ? 'loaded' : 'empty', n ? t('refs.featureCount', { n }) : t('refs.nothingView'), n);
     } catch (err) {
       if (controller.signal.aborted) return;
       entry.fetched = null;
-      setStatus(entry, 'error', `加载失败：${err.message}`);
+      setStatus(entry, 'error', t('refs.loadingFailed', { message: err.message }));
     } finally {
       if (entry.controller === controller) entry.controller = null;
     }
@@ -201,7 +202,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     try {
       refs = (await api.references()).data || [];
     } catch (err) {
-      fill(listEl, h('p', { class: 'ref-empty ref-status-warn', role: 'alert' }, `无法加载参考图层：${err.message}`));
+      fill(listEl, h('p', { class: 'ref-empty ref-status-warn', role: 'alert' }, t('refs.couldNotLoadReference', { message: err.message })));
       return;
     }
     const order = (k) => {
@@ -211,7 +212,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     refs.sort((a, b) => order(a.kind) - order(b.kind) ||
       String(b.imported_at || '').localeCompare(String(a.imported_at || '')));
     if (!refs.length) {
-      fill(listEl, h('p', { class: 'muted ref-empty' }, '暂无参考图层'));
+      fill(listEl, h('p', { class: 'muted ref-empty' }, t('refs.noReferenceLayers')));
       return;
     }
     const seen = new Set();
@@ -232,9 +233,9 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
       checkbox,
       h('label', { for: inputId },
         lineSwatch(spec.style),
-        h('span', { class: 'ref-name' }, ref.kind_label || spec.label),
+        h('span', { class: 'ref-name' }, refKindLabel(ref)),
         h('span', { class: 'ref-meta muted' },
-          [ref.name, ref.version, `共 ${ref.feature_count ?? '?'} 个`].filter(Boolean).join(' · '))),
+          [ref.name, ref.version, t('refs.all', { value: ref.feature_count ?? '?' })].filter(Boolean).join(' · '))),
       status);
       const entry = { ref, spec, on: false, group: null, fetched: null, controller: null, row, checkbox, status };
       entry.group = makeGroup(entry);
@@ -242,7 +243,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
       entries.push(entry);
       return row;
     });
-    fill(listEl, h('p', { class: 'ref-note muted' }, '默认关闭；放大后按视野加载。'), rows);
+    fill(listEl, h('p', { class: 'ref-note muted' }, t('refs.offAtFirstLoaded')), rows);
   }
 
   const loaded = load();
