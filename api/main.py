@@ -45,15 +45,16 @@ from api.routes import (
     work,
 )
 from api.security import current_user
-from runtime.compose import Clock, build, utc_now
+from runtime.compose import Clock, build
 from runtime.jobs import JobRunner
 from runtime.settings import Settings
 
 WEBMAP_STATIC = Path(__file__).resolve().parent.parent / "webmap" / "static"
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
-    """Build the app for ``settings``; the database schema is migrated on start-up."""
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the app for ``settings``; the database schema is migrated on start-up. The clock is
+    ``clock``, else the settings' (``TUBAN_CLOCK``), else the real one."""
     services = build(settings, clock=clock)
     services.seed_goal_books()
 

@@ -397,14 +397,26 @@ class BasemapPublic(BaseModel):
     max_zoom: int
 
 
+class ClockPublic(BaseModel):
+    """The server's clock: the instant now and the bureau's calendar day on it, and, for a
+    clock set to start at a given instant (``TUBAN_CLOCK``, the demo's), that instant."""
+
+    now: datetime
+    today: date
+    set_start: datetime | None = Field(
+        None, description="set for a demo clock (TUBAN_CLOCK); null on the real clock"
+    )
+
+
 class ConfigPublic(BaseModel):
-    """The server settings the web map needs: basemap, features per page, imagery tiles, and whether
-    the server has local tiles."""
+    """The server settings the web map needs: basemap, features per page, imagery tiles, whether
+    the server has local tiles, and its clock."""
 
     basemap: BasemapPublic | None
     feature_limit: int
     imagery_tiles: dict[str, dict[str, str]] = Field(description="before/after tiles by period")
     local_tiles: bool
+    clock: ClockPublic
 
 
 class SearchHitPublic(BaseModel):
@@ -512,6 +524,7 @@ class EnforcementCasePublic(BaseModel):
     state: str
     state_label: str
     batch_id: int
+    version: int
 
 
 class EnforcementPublic(BaseModel):

@@ -70,6 +70,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("panel.js", "illegal"): "violation emphasis in the facts",
     # 合并立案 offers the other illegal 图斑 (its own endpoint, POST /api/enforcements).
     ("app-actions.js", "illegal"): "merge candidates for 合并立案",
+    # A 立案's 处罚 moves all its 图斑 (its own endpoint, POST /api/enforcements/{id}/penalty).
+    ("app-actions.js", "penalise"): "the penalty of a 立案 of several 图斑",
     # Controls the panel places by action: the photo upload, the extent tool of the verify form,
     # the 登记缴款 form for those who may penalise, and the note that names the unblocking step.
     ("panel-photos.js", "add_photo"): "the upload control is add_photo",

@@ -211,6 +211,7 @@ export const api = {
   // --- 立案 cases (several 图斑 under one case number) and payments ---
   createEnforcement: (body) => request('POST', 'api/enforcements', { body }),
   getEnforcement: (enfId) => request('GET', `api/enforcements/${id(enfId)}`),
+  penaliseEnforcement: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/penalty`, { body }),
   addPayment: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/payments`, { body }),
   // --- reference layers, reports, indicators ---
   references: () => getAllPages('api/references'),

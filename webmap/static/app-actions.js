@@ -53,6 +53,25 @@ export function createCaseWork(ctx) {
     return { updated, extra: t('app-actions.caseCovers', { value: (enf.cases || []).length || merge.length + 1 }) };
   }
 
+  /** 处罚 on a 立案 of several 图斑: the decision is the case's, so all of them move (or none),
+   *  each checked against the version this panel showed. */
+  async function penaliseTogether(c, payload) {
+    const cases = c.enforcement.cases || [];
+    const expected = Object.fromEntries(cases.map((x) => [String(x.id), x.version]));
+    expected[String(c.id)] = c.version;
+    const enf = await api.penaliseEnforcement(c.enforcement.id, { payload, expected_versions: expected });
+    for (const x of enf.cases || []) mapView.updateCase({ id: x.id, state: x.state, state_label: x.state_label });
+    const updated = await api.getCase(c.id);
+    return { updated, extra: t('app-actions.penalisedTogether', { n: (enf.cases || []).length }) };
+  }
+
+  /** The request an action makes: 合并立案 and a 立案's 处罚 cover several 图斑. */
+  function send(c, action, payload, merge) {
+    if (action === 'file' && merge.length) return fileTogether(c, payload, merge);
+    if (action === 'penalise' && (c.enforcement?.cases || []).length > 1) return penaliseTogether(c, payload);
+    return api.postAction(c.id, { action, payload, expected_version: c.version }).then((updated) => ({ updated, extra: '' }));
+  }
+
   async function refused(c, label, err) {
     let text = actionError(label, err);
     const conflict = err.code === 'CASE_VERSION_CONFLICT';
@@ -73,9 +92,7 @@ export function createCaseWork(ctx) {
   async function runAction(c, { action, payload, merge = [] }) {
     const label = actionLabel(action);
     try {
-      const { updated, extra } = action === 'file' && merge.length
-        ? await fileTogether(c, payload, merge)
-        : { updated: await api.postAction(c.id, { action, payload, expected_version: c.version }), extra: '' };
+      const { updated, extra } = await send(c, action, payload, merge);
       done(updated);
       panel.status(t('app-actions.doneCurrentState', { label, state: stateLabel(updated.state, updated.state_label), extra }));
       ctx.afterChange();

@@ -2,6 +2,7 @@
 // hash names (and its case), reference layers, batch overlays, tasks and indicators.
 
 import { configureAuth } from './api.js';
+import { clockBadgeText, setServerClock } from './clock.js';
 import { createLoginScreen, roleText, session } from './auth.js';
 import { announce, h } from './dom.js';
 import { deviceStore } from './offline-db.js';
@@ -35,11 +36,14 @@ export function createSession(ctx, { vocabulary }) {
     if (vocabulary.source === 'none') {
       announce(els.globalAlert, t('app-session.couldNotLoadWorkflow', { value: vocabulary.error?.message || '' }));
     }
+    // The server's clock first: every "today" (forms, overdue, the dashboard's day) follows it.
+    state.config = (await api.config().catch(() => null)) || {};
+    setServerClock(state.config);
+    showClock();
+    ctx.basemap.load(state.config);
     ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
     ctx.indicators.refresh();
     ctx.tasks.refresh();
-    api.config().then((cfg) => { state.config = cfg || {}; }).catch(() => { state.config = {}; })
-      .finally(() => ctx.basemap.load(state.config));
     ctx.offlinePack.render();
     ctx.outbox.refresh().then(() => ctx.outbox.flush()).catch(() => {});
     layers();
@@ -65,6 +69,21 @@ export function createSession(ctx, { vocabulary }) {
     const wantedCase = hashParams().get('case');
     await ctx.loadBatch(wanted ?? state.batches[0].id);
     if (wantedCase) await ctx.showCase(wantedCase, wanted);
+  }
+
+  /** 演示时钟 in the header while the server runs a set clock (a demo); its day moves on. */
+  let clockTimer = null;
+  function showClock() {
+    const badge = document.getElementById('clock-badge');
+    if (!badge) return;
+    const paint = () => {
+      const text = clockBadgeText();
+      badge.textContent = text || '';
+      badge.hidden = !text;
+    };
+    paint();
+    clearInterval(clockTimer);
+    clockTimer = setInterval(paint, 60_000);
   }
 
   function showUser(user) {

@@ -22,10 +22,8 @@ export function sortProjects(projects) {
   return [...projects].sort((a, b) => rank(a) - rank(b));
 }
 
-/** Today in the bureau's calendar (Asia/Shanghai), YYYY-MM-DD. */
-export function localToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-}
+/** Today in the bureau's calendar on the app's clock (clock.js), YYYY-MM-DD. */
+export { localToday } from './clock.js';
 
 export function numberText(v, unit) {
   if (v === null || v === undefined) return '—';

@@ -142,8 +142,8 @@ function control(key, field) {
 }
 
 /** Read the form into an API payload (form-model.js payloadFrom). */
-function payloadOf(form, fields) {
-  return payloadFrom(formValues(form, fields), fields);
+function payloadOf(form, def) {
+  return payloadFrom(formValues(form, def.fields), def.fields, def.dropUnless);
 }
 
 // --- drafts: what is typed into a form is kept on this device until it is sent -------------
@@ -277,7 +277,7 @@ export function buildForm(key, title, def, onSubmit, {
     button.disabled = true;
     form.setAttribute('aria-busy', 'true');
     try {
-      const done = await onSubmit({ payload: payloadOf(form, def.fields), ...collect(form) });
+      const done = await onSubmit({ payload: payloadOf(form, def), ...collect(form) });
       if (done === true || done === 'queued') {
         if (draftKey) writeDraft(draftKey, null);
         draftNote.hidden = true;

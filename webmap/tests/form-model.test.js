@@ -74,6 +74,16 @@ test('fields carry the bounds of the server: text length, money range, dates up 
   assert.ok(filed.max >= '2026-01-01');
 });
 
+test('the penalty form starts 缴款日期 at today and sends it only with a receipt', () => {
+  const def = formDef('penalise');
+  const paid = def.fields.find((f) => f.name === 'paid_on');
+  assert.match(paid.initial(), /^\d{4}-\d{2}-\d{2}$/);
+  const values = { fine_yuan: '5000', paid_on: paid.initial(), receipt_no: '' };
+  assert.deepEqual(payloadFrom(values, def.fields, def.dropUnless), { fine_yuan: 5000 });
+  const receipted = payloadFrom({ ...values, receipt_no: 'HB1' }, def.fields, def.dropUnless);
+  assert.equal(receipted.paid_on, paid.initial());
+});
+
 test('the field step (the form that carries the camera) is the action taken on an issued 图斑', () => {
   for (const { code: programme, workflow: name } of META.programmes) {
     const workflow = META.workflows[name];

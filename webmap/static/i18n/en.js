@@ -678,4 +678,7 @@ export default {
   'outbox.size': " ({size} MB)",
   'outbox.lastError': " (last try: {error})",
   'panel.photosKept': "You are offline: {n, plural, one {# photo is} other {# photos are}} kept on this device and uploaded in order when the connection returns.",
+  'app-actions.penalisedTogether': "The penalty is recorded for all {n, plural, one {# polygon} other {# polygons}} of this case.",
+  'clock.badge': "Demo clock: {day}",
+  'shell.clockTitle': "The demo data shows progress as of this day",
 };

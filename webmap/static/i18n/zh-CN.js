@@ -678,4 +678,7 @@ export default {
   'outbox.size': "（{size} MB）",
   'outbox.lastError': "（上次：{error}）",
   'panel.photosKept': "网络已断开，{n} 张照片已保存在本机，恢复网络后按顺序自动上传。",
+  'app-actions.penalisedTogether': "本案 {n} 个图斑一并登记处罚。",
+  'clock.badge': "演示时钟：{day}",
+  'shell.clockTitle': "演示数据按此日期显示进度",
 };
