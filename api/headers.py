@@ -105,6 +105,10 @@ class SecurityHeaders:
                 # unless the route chose its own policy (map tiles, the vocabulary's ETag).
                 if api and "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
+                # Plain file names may change meaning at any deploy: revalidated every time
+                # (the app itself loads content-hashed names, kept for a year: api/assets.py).
+                elif "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-cache"
             await send(message)
 
         try:

@@ -413,15 +413,27 @@ class OfflineBasemapPublic(BaseModel):
     attribution: str
 
 
+class ClockPublic(BaseModel):
+    """The server's clock: the instant now and the bureau's calendar day on it, and, for a
+    clock set to start at a given instant (``TUBAN_CLOCK``, the demo's), that instant."""
+
+    now: datetime
+    today: date
+    set_start: datetime | None = Field(
+        None, description="set for a demo clock (TUBAN_CLOCK); null on the real clock"
+    )
+
+
 class ConfigPublic(BaseModel):
-    """The server settings the web map needs: basemap, features per page, imagery tiles, and whether
-    the server has local tiles."""
+    """The server settings the web map needs: basemap, features per page, imagery tiles, whether
+    the server has local tiles, and its clock."""
 
     basemap: BasemapPublic | None
     offline_basemap: OfflineBasemapPublic | None = None
     feature_limit: int
     imagery_tiles: dict[str, dict[str, str]] = Field(description="before/after tiles by period")
     local_tiles: bool
+    clock: ClockPublic
 
 
 class SearchHitPublic(BaseModel):
@@ -532,6 +544,7 @@ class EnforcementCasePublic(BaseModel):
     state: str
     state_label: str
     batch_id: int
+    version: int
 
 
 class EnforcementPublic(BaseModel):

@@ -21,3 +21,21 @@ COMMON_LAND_CLASSES: tuple[tuple[str, str], ...] = (
     ("1109", "水工建筑用地"),
     ("1202", "设施农用地"), ("1203", "田坎"), ("1206", "裸土地"), ("1207", "裸岩石砾地"),
 )  # fmt: skip
+
+# English names for the English web map (GET /api/meta land_classes[].label_en).
+LAND_CLASS_NAMES_EN: dict[str, str] = {
+    "0101": "paddy field", "0102": "irrigated land", "0103": "dry land",
+    "0201": "orchard", "0202": "tea garden", "0204": "other garden land",
+    "0301": "arbor forest", "0302": "bamboo forest", "0305": "shrub forest", "0307": "other forest",
+    "0401": "natural grassland", "0403": "artificial grassland", "0404": "other grassland",
+    "0508": "logistics and storage land",
+    "0601": "industrial land", "0602": "mining land",
+    "0701": "urban residential land", "0702": "rural homestead",
+    "0809": "public utility land", "0810": "parks and green space",
+    "0901": "special-use land",
+    "1001": "railway land", "1003": "highway land", "1004": "urban and village roads",
+    "1006": "rural road",
+    "1101": "river surface", "1103": "reservoir surface", "1104": "pond surface", "1107": "ditch",
+    "1109": "hydraulic structure land",
+    "1202": "facility farmland", "1203": "field ridge", "1206": "bare soil", "1207": "bare rock",
+}  # fmt: skip

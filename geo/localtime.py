@@ -31,3 +31,28 @@ def local_today(now: datetime) -> date:
     datetime.date(2019, 10, 1)
     """
     return local_time(now).date()
+
+
+def beijing_text(value: datetime | str | None) -> str:
+    """An instant as the bureau reads it, "2019-08-03 14:05" (Beijing time); a calendar day
+    stays as it is; ``None`` or an empty value is "—", an unreadable one is shown unchanged.
+
+    >>> beijing_text("2019-08-03T06:05:09+00:00")
+    '2019-08-03 14:05'
+    >>> beijing_text("2019-11-05")
+    '2019-11-05'
+    """
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        if len(value) == 10:
+            return value
+        try:
+            instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    else:
+        instant = value
+    if instant.tzinfo is None:  # the API's instants are UTC; a naive one is read as UTC
+        instant = instant.replace(tzinfo=ZoneInfo("UTC"))
+    return local_time(instant).strftime("%Y-%m-%d %H:%M")

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from geo import inputs, jobs, workflow
-from geo.land_classes import COMMON_LAND_CLASSES
+from geo.land_classes import COMMON_LAND_CLASSES, LAND_CLASS_NAMES_EN
 from geo.model import (
     FINAL_STATES,
     VERIFY_REASONS,
@@ -151,7 +151,10 @@ def _content() -> dict[str, Any]:
             "resubmit_needs_note_after": workflow.RESUBMIT_NEEDS_NOTE_AFTER,
         },
         "photo_flags": [_labelled(code, zh, en) for code, (zh, en) in FLAG_LABELS.items()],
-        "land_classes": [{"code": c, "label": name} for c, name in COMMON_LAND_CLASSES],
+        "land_classes": [
+            {"code": c, "label": name, "label_en": LAND_CLASS_NAMES_EN[c]}
+            for c, name in COMMON_LAND_CLASSES
+        ],
         "jobs": jobs.vocabulary(),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
     # Threads of `tuban serve` that run jobs in the server's own process (0: none, then
     # `tuban worker` must run beside it).
     job_workers: int = Field(1, ge=0, le=8)
+    # A clock that starts at this instant and runs on with real time from server start (a demo
+    # seen as of a day in 2019, runtime/clock.py); unset: the real clock, as deployments use.
+    clock: datetime | None = None
 
     @field_validator("import_workers", mode="before")
     @classmethod
@@ -97,6 +101,18 @@ class Settings(BaseSettings):
             return None
         if Path(str(value)).suffix.lower() not in (".mbtiles", ".pmtiles"):
             raise ValueError("TUBAN_BASEMAP_FILE 应为 .mbtiles 或 .pmtiles 文件")
+        return value
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _no_clock(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("clock")
+    @classmethod
+    def _clock(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"TUBAN_CLOCK 应带时区，如 2019-11-20T10:00+08:00，而不是 {value}")
         return value
 
     @field_validator("log_level")

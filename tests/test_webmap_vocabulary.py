@@ -51,10 +51,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     # A reference-layer kind (docs/api.md) that shares its code and name with a legal reason and
     # a 三调 class: the 参考图层 control's own vocabulary.
     ("labels.js", "facility_farmland"): "reference layer kind",
-    ("labels.js", "设施农用地"): "reference layer kind label",
-    ("phrases.js", "设施农用地"): "reference layer kind label in English",
+    ("i18n/zh-CN.js", "设施农用地"): "reference layer kind label (labels.facilityFarmland)",
     # Source files' attribute names (三调/卫片 layers): BZ is 备注 there too.
-    ("labels.js", "备注"): "attribute field BZ of source files",
+    ("i18n/zh-CN.js", "备注"): "attribute field BZ of source files (labels.note)",
     # The administrator is the page's own: the 管理 tab, and "admins may take every action"
     # (the server's rule too; /api/meta lists an action's roles without it).
     ("auth.js", "admin"): "admins hold every role",
@@ -64,12 +63,15 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("panel.js", "admin"): "an action no role is listed for is the administrator's",
     # Permissions of views that are not case actions, so /api/meta does not list them.
     ("tasks.js", "reviewer"): "reviewers see the county's overdue count (GET /api/overdue)",
+    ("app-session.js", "verifier"): "field verifiers get the offline task pack after signing in",
     ("indicators.js", "viewer"): "the statistics role writes indicator notes and spending",
     # The 违法 red outline and emphasis are drawn from the judgment (presentation).
     ("map.js", "illegal"): "violation outline",
     ("panel.js", "illegal"): "violation emphasis in the facts",
     # 合并立案 offers the other illegal 图斑 (its own endpoint, POST /api/enforcements).
     ("app-actions.js", "illegal"): "merge candidates for 合并立案",
+    # A 立案's 处罚 moves all its 图斑 (its own endpoint, POST /api/enforcements/{id}/penalty).
+    ("app-actions.js", "penalise"): "the penalty of a 立案 of several 图斑",
     # Controls the panel places by action: the photo upload, the extent tool of the verify form,
     # the 登记缴款 form for those who may penalise, and the note that names the unblocking step.
     ("panel-photos.js", "add_photo"): "the upload control is add_photo",
@@ -142,7 +144,11 @@ def _literals(source: str) -> list[str]:
 
 
 def _files() -> dict[str, list[str]]:
-    return {p.name: _literals(p.read_text(encoding="utf-8")) for p in sorted(STATIC.glob("*.js"))}
+    files = {p.name: _literals(p.read_text(encoding="utf-8")) for p in sorted(STATIC.glob("*.js"))}
+    # The message catalogs hold the page's own words, never the workflow's (those are meta's).
+    for p in sorted(STATIC.glob("i18n/*.js")):
+        files[f"i18n/{p.name}"] = _literals(p.read_text("utf-8"))
+    return files
 
 
 def _codes_and_labels() -> tuple[set[str], set[str]]:

@@ -101,10 +101,11 @@ class Guards(BaseModel):
 
 
 class LandClass(BaseModel):
-    """A common 三调 land-class code and its name."""
+    """A common 三调 land-class code and its name, in Chinese and English."""
 
     code: str
     label: str
+    label_en: str
 
 
 class JobStateMeta(Labelled):

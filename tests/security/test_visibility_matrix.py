@@ -136,6 +136,14 @@ PROBES: dict[str, Probe] = {
         hidden=403,
         json={},
     ),
+    "POST /api/enforcements/{enforcement_id}/penalty": Probe(
+        "POST",
+        "/api/enforcements/{enf}/penalty",
+        allowed=frozenset({"admin", "enforcer"}),
+        ok=422,
+        hidden=403,
+        json={},
+    ),
     # work lists
     "GET /api/tasks": Probe("GET", "/api/tasks"),
     "GET /api/overdue": Probe("GET", "/api/overdue"),

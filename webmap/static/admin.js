@@ -10,6 +10,7 @@
 import { announce, fill, h } from './dom.js';
 import { zhValidity } from './forms.js';
 import { roleLabel, roles as roleCodes } from './meta.js';
+import { t } from './messages.js';
 
 async function loadTownships(api) {
   try {
@@ -39,13 +40,13 @@ function field(id, label, input, hint) {
 export function createAdminView(root, api, { getUser }) {
   const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'admin-alert', hidden: true });
   const statusBox = h('div', { class: 'status', role: 'status', 'data-testid': 'admin-status', hidden: true });
-  const tableBox = h('div', { class: 'table-scroll' }, h('p', { class: 'muted' }, '正在加载…'));
+  const tableBox = h('div', { class: 'table-scroll' }, h('p', { class: 'muted' }, t('admin.loading')));
   const formBox = h('div', { class: 'user-form-box' });
   root.replaceChildren(
-    h('h2', {}, '用户管理'),
+    h('h2', {}, t('admin.usersImports')),
     alertBox, statusBox,
-    h('section', { 'aria-labelledby': 'users-title' }, h('h3', { id: 'users-title' }, '账号'), tableBox),
-    h('section', { 'aria-labelledby': 'user-form-title' }, h('h3', { id: 'user-form-title' }, '新增用户'), formBox));
+    h('section', { 'aria-labelledby': 'users-title' }, h('h3', { id: 'users-title' }, t('admin.accounts')), tableBox),
+    h('section', { 'aria-labelledby': 'user-form-title' }, h('h3', { id: 'user-form-title' }, t('admin.addUser')), formBox));
   let townships = null; // [[code, name]]
   let townshipNames = new Map();
   let generation = 0;
@@ -63,45 +64,47 @@ export function createAdminView(root, api, { getUser }) {
     if (!codes || !codes.length) return '—';
     if (townshipNames.size && [...townshipNames.keys()].every((c) => codes.includes(c))) {
       const extra = codes.filter((c) => !townshipNames.has(c));
-      return `全部 ${townshipNames.size} 个乡镇${extra.length ? `，另有 ${extra.join('、')}` : ''}`;
+      return t('admin.allTownships', { size: townshipNames.size, value: extra.length ? t('admin.more', { value: extra.join(t('admin.sep')) }) : '' });
     }
-    return codes.map((c) => townshipNames.get(c) || c).join('、');
+    // Township names are the reference layer's data: shown as they are in every language.
+    return h('span', { 'data-value': '' }, codes.map((c) => townshipNames.get(c) || c).join(t('admin.sep')));
   }
 
   function userRow(u) {
     const me = getUser();
     const self = me && String(me.id) === String(u.id);
     const toggle = self
-      ? h('span', { class: 'muted', 'data-testid': 'user-self' }, '当前登录')
+      ? h('span', { class: 'muted', 'data-testid': 'user-self' }, t('admin.signedNow'))
       : h('button', {
         type: 'button', class: u.active ? 'danger-button' : '', 'data-testid': 'user-toggle',
-        'aria-label': `${u.active ? '停用' : '启用'}用户 ${u.display_name}（${u.username}）`,
-      }, u.active ? '停用' : '启用');
+        'data-value-label': '', // the label names the person
+        'aria-label': t('admin.user', { value: u.active ? t('admin.deactivate') : t('admin.activate'), display_name: u.display_name, username: u.username }),
+      }, u.active ? t('admin.deactivate') : t('admin.activate'));
     if (!self) {
       toggle.addEventListener('click', async () => {
         toggle.disabled = true;
         try {
           const updated = await api.updateUser(u.id, { active: !u.active });
-          status(`已${updated.active ? '启用' : '停用'}用户 ${updated.display_name}（${updated.username}）。` +
-            (updated.active ? '' : '其登录已失效。'));
+          status(t('admin.user2', { value: updated.active ? t('admin.activate') : t('admin.deactivate'), display_name: updated.display_name, username: updated.username }) +
+            (updated.active ? '' : t('admin.theirSessionsHaveEnded')));
           await refreshUsers({ focusUser: updated.id });
         } catch (err) {
-          error(err.status === 403 ? `您没有权限：${err.message}` : `未能更改用户状态：${err.message}`);
+          error(err.status === 403 ? t('admin.youAreNotAllowed', { message: err.message }) : t('admin.couldNotChangeUser', { message: err.message }));
           toggle.disabled = false;
         }
       });
     }
-    const roles = Array.isArray(u.role_labels) && u.role_labels.length
-      ? u.role_labels : (u.roles || []).map(roleLabel);
+    // meta's labels in the language in use; the API's zh role_labels only without role codes.
+    const roles = (u.roles || []).length ? u.roles.map(roleLabel) : u.role_labels || [];
     return h('tr', {
       'data-testid': 'user-row', 'data-username': u.username, 'data-user-id': String(u.id),
       'data-active': String(Boolean(u.active)), class: u.active ? '' : 'inactive',
     },
-    h('th', { scope: 'row' }, u.username),
-    h('td', {}, u.display_name || '—'),
-    h('td', {}, roles.join('、') || '—'),
-    h('td', { class: 'townships', title: (u.townships || []).join('、') || null }, townshipText(u.townships)),
-    h('td', {}, u.active ? '正常' : h('span', { class: 'muted' }, '已停用')),
+    h('th', { scope: 'row', 'data-value': '' }, u.username),
+    h('td', { 'data-value': '' }, u.display_name || '—'),
+    h('td', {}, roles.join(t('admin.sep')) || '—'),
+    h('td', { class: 'townships', title: (u.townships || []).join(t('admin.sep')) || null }, townshipText(u.townships)),
+    h('td', {}, u.active ? t('admin.active') : h('span', { class: 'muted' }, t('admin.deactivated'))),
     h('td', {}, toggle));
   }
 
@@ -111,8 +114,8 @@ export function createAdminView(root, api, { getUser }) {
       const list = (await api.users()).data || [];
       if (mine !== generation) return;
       fill(tableBox, h('table', { class: 'attr-table users-table', 'data-testid': 'users-table' },
-        h('caption', { class: 'visually-hidden' }, '用户列表'),
-        h('thead', {}, h('tr', {}, ['用户名', '显示名', '角色', '负责乡镇', '状态', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('caption', { class: 'visually-hidden' }, t('admin.users')),
+        h('thead', {}, h('tr', {}, [t('admin.userName'), t('admin.displayName'), t('admin.roles'), t('admin.townships'), t('admin.status'), t('admin.actions')].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, list.map(userRow))));
       if (focusUser !== null) {
         tableBox.querySelector(`tr[data-user-id="${CSS.escape(String(focusUser))}"] button`)?.focus();
@@ -120,7 +123,7 @@ export function createAdminView(root, api, { getUser }) {
     } catch (err) {
       if (mine !== generation) return;
       fill(tableBox, null);
-      error(err.status === 403 ? `您没有权限查看用户：${err.message}` : `无法加载用户列表：${err.message}`);
+      error(err.status === 403 ? t('admin.youMayNotSee', { message: err.message }) : t('admin.couldNotLoadUsers', { message: err.message }));
     }
   }
 
@@ -131,33 +134,33 @@ export function createAdminView(root, api, { getUser }) {
       id: 'u-password', name: 'password', type: 'password', required: true, minlength: 8,
       autocomplete: 'new-password', 'data-testid': 'user-password', 'aria-describedby': 'u-password-hint',
     });
-    zhValidity(username, { label: '用户名' });
-    zhValidity(password, { label: '初始密码' });
+    zhValidity(username, { label: t('admin.userName') });
+    zhValidity(password, { label: t('admin.initialPassword') });
     const roleBoxes = roleCodes().map((r) => h('div', { class: 'check' },
       h('input', { type: 'checkbox', id: `u-role-${r}`, name: 'roles', value: r, 'data-testid': `user-role-${r}` }),
       h('label', { for: `u-role-${r}` }, roleLabel(r))));
-    const roleNote = h('small', { class: 'hint', id: 'u-roles-hint' }, '至少选择一个角色；管理员可办理所有操作。');
+    const roleNote = h('small', { class: 'hint', id: 'u-roles-hint' }, t('admin.chooseAtLeastOne'));
     const townBoxes = (townships || []).map(([code, name]) => h('div', { class: 'check' },
       h('input', { type: 'checkbox', id: `u-town-${code}`, name: 'townships', value: code, 'data-testid': `user-township-${code}` }),
-      h('label', { for: `u-town-${code}` }, name, h('span', { class: 'muted' }, ` ${code}`))));
+      h('label', { for: `u-town-${code}` }, h('span', { 'data-value': '' }, name), h('span', { class: 'muted' }, ` ${code}`))));
     const extra = h('input', {
       id: 'u-towns-extra', name: 'townships_extra', autocomplete: 'off', 'data-testid': 'user-townships-extra',
       'aria-describedby': 'u-towns-extra-hint', pattern: '[0-9,，、\\s]*',
     });
-    zhValidity(extra, { label: '其他乡镇代码', hint: '只能填写数字代码，用逗号或顿号分隔' });
-    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'user-submit' }, '新增用户');
+    zhValidity(extra, { label: t('admin.otherTownshipCodes'), hint: t('admin.digitsOnlySeparatedBy') });
+    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'user-submit' }, t('admin.addUser'));
     const form = h('form', { class: 'action-form user-form', 'data-testid': 'user-form' },
-      h('fieldset', {}, h('legend', {}, '账号信息'),
-        field('u-username', '用户名', username),
-        field('u-display', '显示名', display),
-        field('u-password', '初始密码', password, '至少 8 位；请线下告知本人并提醒其尽快修改。')),
-      h('fieldset', { 'aria-describedby': 'u-roles-hint' }, h('legend', {}, '角色', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+      h('fieldset', {}, h('legend', {}, t('admin.account')),
+        field('u-username', t('admin.userName'), username),
+        field('u-display', t('admin.displayName'), display),
+        field('u-password', t('admin.initialPassword'), password, t('admin.atLeastCharactersTell'))),
+      h('fieldset', { 'aria-describedby': 'u-roles-hint' }, h('legend', {}, t('admin.roles'), h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
         h('div', { class: 'check-grid' }, roleBoxes), roleNote),
-      h('fieldset', {}, h('legend', {}, '负责乡镇（外业核查员按乡镇分派图斑）'),
+      h('fieldset', {}, h('legend', {}, t('admin.townshipsFieldVerifiersAre')),
         townBoxes.length
           ? h('div', { class: 'check-grid towns' }, townBoxes)
-          : h('p', { class: 'muted' }, '未导入乡镇界参考图层，请直接填写乡镇代码。'),
-        field('u-towns-extra', '其他乡镇代码', extra, '多个代码用逗号或顿号分隔，如 130208100、130208101')),
+          : h('p', { class: 'muted' }, t('admin.noTownshipBoundaryLayer')),
+        field('u-towns-extra', t('admin.otherTownshipCodes'), extra, t('admin.severalCodesSeparatedBy'))),
       h('div', { class: 'form-actions' }, submit));
 
     form.addEventListener('submit', async (event) => {
@@ -166,7 +169,7 @@ export function createAdminView(root, api, { getUser }) {
       if (!form.reportValidity()) return;
       const roles = [...form.querySelectorAll('input[name="roles"]:checked')].map((el) => el.value);
       if (!roles.length) {
-        error('请至少选择一个角色。');
+        error(t('admin.chooseAtLeastOne2'));
         form.querySelector('input[name="roles"]').focus();
         return;
       }
@@ -182,14 +185,14 @@ export function createAdminView(root, api, { getUser }) {
       submit.disabled = true;
       try {
         const u = await api.addUser(body);
-        status(`已新增用户 ${u.display_name}（${u.username}）：${(u.role_labels || u.roles || []).join('、')}。`);
+        status(t('admin.addedUser', { display_name: u.display_name, username: u.username, value: (u.role_labels || u.roles || []).join(t('admin.sep')) }));
         form.reset();
         form.classList.remove('touched');
         await refreshUsers();
       } catch (err) {
         const problems = err.details && Array.isArray(err.details.problems)
-          ? `（${err.details.problems.map((p) => p.message || p.msg || JSON.stringify(p)).join('；')}）` : '';
-        error(err.status === 403 ? `您没有权限：${err.message}` : `未能新增用户：${err.message}${problems}`);
+          ? t('admin.sep3', { value: err.details.problems.map((p) => p.message || p.msg || JSON.stringify(p)).join(t('admin.sep2')) }) : '';
+        error(err.status === 403 ? t('admin.youAreNotAllowed', { message: err.message }) : t('admin.couldNotAddUser', { message: err.message, problems }));
       } finally {
         submit.disabled = false;
       }
@@ -211,7 +214,7 @@ export function createAdminView(root, api, { getUser }) {
     townships = null;
     announce(alertBox, '');
     announce(statusBox, '');
-    fill(tableBox, h('p', { class: 'muted' }, '正在加载…'));
+    fill(tableBox, h('p', { class: 'muted' }, t('admin.loading')));
     fill(formBox, null);
   }
 

@@ -4,6 +4,8 @@
 // Every call carries `Authorization: Bearer <token>` (auth.js keeps the token). A 401 on any
 // call but the login itself is handed to the onUnauthorized hook (back to the login screen).
 
+import { language, t } from './messages.js';
+
 /** An error answered by the API in the {"error": {code, message, details}} envelope. */
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -35,7 +37,8 @@ function url(path, params) {
 }
 
 function headersFor(extra = {}) {
-  const headers = { Accept: 'application/json', ...extra };
+  // The server writes its error messages in the language in use (docs/api.md, Accept-Language).
+  const headers = { Accept: 'application/json', 'Accept-Language': language(), ...extra };
   const token = auth.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   return headers;
@@ -54,8 +57,8 @@ async function errorOf(response, { login = false } = {}) {
     ? new ApiError(response.status, env.code || 'ERROR', env.message, env.details)
     : new ApiError(response.status, 'HTTP_' + response.status,
       response.status === 413
-        ? '文件太大，服务器拒绝接收。'
-        : `服务器返回错误（HTTP ${response.status}），请稍后重试或联系管理员。`);
+        ? t('api.fileTooLargeServer')
+        : t('api.serverAnsweredWithError', { status: response.status }));
   if (response.status === 401 && !login) auth.onUnauthorized(err);
   return err;
 }
@@ -72,7 +75,7 @@ export async function send(method, path, { params, body, form, signal, login = f
     });
   } catch (err) {
     if (signal && signal.aborted) throw err;
-    throw new ApiError(0, 'NETWORK_ERROR', '无法连接服务器，请检查网络后重试。', { cause: String(err) });
+    throw new ApiError(0, 'NETWORK_ERROR', t('api.cannotReachServerCheck'), { cause: String(err) });
   }
   if (!response.ok) throw await errorOf(response, { login });
   return response;
@@ -208,6 +211,7 @@ export const api = {
   // --- 立案 cases (several 图斑 under one case number) and payments ---
   createEnforcement: (body) => request('POST', 'api/enforcements', { body }),
   getEnforcement: (enfId) => request('GET', `api/enforcements/${id(enfId)}`),
+  penaliseEnforcement: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/penalty`, { body }),
   addPayment: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/payments`, { body }),
   // --- reference layers, reports, indicators ---
   references: () => getAllPages('api/references'),

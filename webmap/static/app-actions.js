@@ -3,23 +3,26 @@
 
 import { fmt2 } from './labels.js';
 import { actionLabel, stateLabel, statesWith } from './meta.js';
+import { t } from './messages.js';
 
 /** The server refuses photos above this (docs/api.md); checked here to spare a phone upload. */
 const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+/** What the server reads (docs/api.md); the camera input accepts image/* so phones open the camera. */
+const PHOTO_TYPES = /^image\/(jpeg|png)$/;
 
 /** An action's failure in plain words. */
 function actionError(label, err) {
   if (err.status === 403 || err.code === 'FORBIDDEN') {
-    return `您没有权限办理“${label}”：${err.message}`;
+    return t('app-actions.youMayNotTake', { label, message: err.message });
   }
-  if (err.status === 404) return `“${label}”未能办理：${err.message}（该图斑不存在或未分派给您）`;
-  return `“${label}”未能办理：${err.message}`;
+  if (err.status === 404) return t('app-actions.couldNotBeDone', { label, message: err.message });
+  return t('app-actions.couldNotBeDone2', { label, message: err.message });
 }
 
 /** Plain words for one photo that did not upload. */
 function photoError(err) {
-  if (err.status === 403) return `您没有权限上传照片（${err.message}）`;
-  if (err.status === 413) return '文件太大（单张不超过 20 MB）';
+  if (err.status === 403) return t('app-actions.youMayNotUpload', { message: err.message });
+  if (err.status === 413) return t('app-actions.fileTooLargeMb');
   return err.message;
 }
 
@@ -47,7 +50,26 @@ export function createCaseWork(ctx) {
     });
     for (const x of enf.cases || []) mapView.updateCase({ id: x.id, state: x.state, state_label: x.state_label });
     const updated = await api.getCase(c.id);
-    return { updated, extra: `本案共 ${(enf.cases || []).length || merge.length + 1} 个图斑。` };
+    return { updated, extra: t('app-actions.caseCovers', { value: (enf.cases || []).length || merge.length + 1 }) };
+  }
+
+  /** 处罚 on a 立案 of several 图斑: the decision is the case's, so all of them move (or none),
+   *  each checked against the version this panel showed. */
+  async function penaliseTogether(c, payload) {
+    const cases = c.enforcement.cases || [];
+    const expected = Object.fromEntries(cases.map((x) => [String(x.id), x.version]));
+    expected[String(c.id)] = c.version;
+    const enf = await api.penaliseEnforcement(c.enforcement.id, { payload, expected_versions: expected });
+    for (const x of enf.cases || []) mapView.updateCase({ id: x.id, state: x.state, state_label: x.state_label });
+    const updated = await api.getCase(c.id);
+    return { updated, extra: t('app-actions.penalisedTogether', { n: (enf.cases || []).length }) };
+  }
+
+  /** The request an action makes: 合并立案 and a 立案's 处罚 cover several 图斑. */
+  function send(c, action, payload, merge) {
+    if (action === 'file' && merge.length) return fileTogether(c, payload, merge);
+    if (action === 'penalise' && (c.enforcement?.cases || []).length > 1) return penaliseTogether(c, payload);
+    return api.postAction(c.id, { action, payload, expected_version: c.version }).then((updated) => ({ updated, extra: '' }));
   }
 
   async function refused(c, label, err) {
@@ -57,8 +79,8 @@ export function createCaseWork(ctx) {
       try {
         await ctx.reloadCase(c.id);
         text += conflict
-          ? '。已重新载入该图斑的最新状态，请核对后再办理。'
-          : '。已自动载入该图斑的最新状态。';
+          ? t('app-actions.polygonSLatestState')
+          : t('app-actions.polygonSLatestState2');
       } catch {
         /* keep the original message */
       }
@@ -70,21 +92,19 @@ export function createCaseWork(ctx) {
   async function runAction(c, { action, payload, merge = [] }) {
     const label = actionLabel(action);
     try {
-      const { updated, extra } = action === 'file' && merge.length
-        ? await fileTogether(c, payload, merge)
-        : { updated: await api.postAction(c.id, { action, payload, expected_version: c.version }), extra: '' };
+      const { updated, extra } = await send(c, action, payload, merge);
       done(updated);
-      panel.status(`办理成功：${label}。当前状态：${stateLabel(updated.state, updated.state_label)}。${extra}`);
+      panel.status(t('app-actions.doneCurrentState', { label, state: stateLabel(updated.state, updated.state_label), extra }));
       ctx.afterChange();
       return true;
     } catch (err) {
       if (err.status === 401) return false; // back at the login screen
       if (err.code === 'NETWORK_ERROR' && !merge.length) {
         // Lost the connection in the field: keep it on this device and send it when back online.
-        const n = ctx.outbox.add({
+        const n = await ctx.outbox.add({
           case_id: c.id, batch_id: c.batch_id, code: c.code, action, payload, expected_version: c.version,
         });
-        panel.status(`网络已断开，“${label}”已保存在本机，恢复网络后自动提交（共 ${n} 项待提交）。`);
+        panel.status(t('app-actions.youAreOfflineKept', { label, n }));
         return 'queued';
       }
       return refused(c, label, err);
@@ -96,7 +116,11 @@ export function createCaseWork(ctx) {
     const results = [];
     for (const file of files) {
       if (file.size > MAX_PHOTO_BYTES) {
-        results.push({ name: file.name, ok: false, message: `文件太大（${fmt2(file.size / 1048576)} MB，单张不超过 20 MB）` });
+        results.push({ name: file.name, ok: false, message: t('app-actions.fileTooLargeMb2', { value: fmt2(file.size / 1048576) }) });
+        continue;
+      }
+      if (file.type && !PHOTO_TYPES.test(file.type)) {
+        results.push({ name: file.name, ok: false, message: t('app-actions.onlyJpegPng', { type: file.type }) });
         continue;
       }
       try {
@@ -104,6 +128,13 @@ export function createCaseWork(ctx) {
         results.push({ name: file.name, ok: true, photo });
       } catch (err) {
         if (err.status === 401) return results;
+        if (err.code === 'NETWORK_ERROR') {
+          // In the field without a connection: the file itself is kept on the phone, in order
+          // with the forms, and uploaded when the connection returns.
+          await ctx.outbox.addPhoto(c, file);
+          results.push({ name: file.name, ok: false, queued: true, message: t('app-actions.photoKept') });
+          continue;
+        }
         results.push({ name: file.name, ok: false, code: err.code, message: photoError(err) });
       }
     }
@@ -122,12 +153,12 @@ export function createCaseWork(ctx) {
     try {
       await api.addPayment(enforcement.id, payload);
       await ctx.reloadCase(c.id, { keepMessages: false });
-      panel.status(`已登记缴款 ${fmt2(payload.amount_yuan)} 元${payload.receipt_no ? `（票据号 ${payload.receipt_no}）` : ''}。`);
+      panel.status(t('app-actions.recordedPaymentYuan', { amount_yuan: fmt2(payload.amount_yuan), value: payload.receipt_no ? t('app-actions.receiptNo', { receipt_no: payload.receipt_no }) : '' }));
       ctx.afterChange();
       return true;
     } catch (err) {
       if (err.status !== 401) {
-        panel.error(err.status === 403 ? `您没有权限登记缴款：${err.message}` : `未能登记缴款：${err.message}`);
+        panel.error(err.status === 403 ? t('app-actions.youMayNotRecord', { message: err.message }) : t('app-actions.couldNotRecordPayment', { message: err.message }));
       }
       return false;
     }
@@ -153,7 +184,7 @@ export function createCaseWork(ctx) {
       img.src = src;
     }).catch(() => {
       img.dataset.loaded = 'false';
-      img.alt = `${img.alt}（缩略图无法加载）`;
+      img.alt = t('app-actions.thumbnailCouldNotBe', { alt: img.alt });
     });
   }
 

@@ -2,11 +2,15 @@
 // hash names (and its case), reference layers, batch overlays, tasks and indicators.
 
 import { configureAuth } from './api.js';
+import { clockBadgeText, setServerClock } from './clock.js';
 import { createLoginScreen, roleText, session } from './auth.js';
 import { announce, h } from './dom.js';
+import { deviceStore } from './offline-db.js';
+import { waitingByUser } from './outbox.js';
 import { createBatchOverlays } from './overlays.js';
 import { createReferenceLayers } from './refs.js';
 import { findBatch, hashParams, state } from './app-state.js';
+import { t } from './messages.js';
 
 /** createSession(ctx, {vocabulary}) → {start()} */
 export function createSession(ctx, { vocabulary }) {
@@ -31,27 +35,32 @@ export function createSession(ctx, { vocabulary }) {
 
   async function boot() {
     if (vocabulary.source === 'none') {
-      announce(els.globalAlert, `无法加载业务词汇（状态、操作等的名称）：${vocabulary.error?.message || ''}。请检查网络后刷新页面。`);
+      announce(els.globalAlert, t('app-session.couldNotLoadWorkflow', { value: vocabulary.error?.message || '' }));
     }
+    // The server's clock first: every "today" (forms, overdue, the dashboard's day) follows it.
+    state.config = (await api.config().catch(() => null)) || {};
+    setServerClock(state.config);
+    showClock();
+    ctx.basemap.load(state.config);
     ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
     ctx.indicators.refresh();
     ctx.tasks.refresh();
-    api.config().then((cfg) => { state.config = cfg || {}; }).catch(() => { state.config = {}; })
-      .finally(() => ctx.basemap.load(state.config));
-    ctx.outbox.render();
-    ctx.outbox.flush();
+    ctx.offlinePack.render();
+    ctx.outbox.refresh().then(() => ctx.outbox.flush()).catch(() => {});
     ctx.locator.autoStart();
     layers();
     try {
-      state.batches = (await api.batches()).data || [];
+      const list = await api.batches();
+      state.batches = list.data || [];
+      state.batches.offline = Boolean(list.offline);
     } catch (err) {
       if (err.status === 401) return;
-      announce(els.globalAlert, `无法加载批次列表：${err.message}`);
-      noBatches('加载失败');
+      announce(els.globalAlert, t('app-session.couldNotLoadBatches', { message: err.message }));
+      noBatches(t('app-session.loadingFailed'));
       return;
     }
     if (!state.batches.length) {
-      noBatches('暂无批次');
+      noBatches(t('app-session.noBatchesYet'));
       els.batchSelect.disabled = true;
       return;
     }
@@ -62,6 +71,21 @@ export function createSession(ctx, { vocabulary }) {
     const wantedCase = hashParams().get('case');
     await ctx.loadBatch(wanted ?? state.batches[0].id);
     if (wantedCase) await ctx.showCase(wantedCase, wanted);
+  }
+
+  /** 演示时钟 in the header while the server runs a set clock (a demo); its day moves on. */
+  let clockTimer = null;
+  function showClock() {
+    const badge = document.getElementById('clock-badge');
+    if (!badge) return;
+    const paint = () => {
+      const text = clockBadgeText();
+      badge.textContent = text || '';
+      badge.hidden = !text;
+    };
+    paint();
+    clearInterval(clockTimer);
+    clockTimer = setInterval(paint, 60_000);
   }
 
   function showUser(user) {
@@ -86,9 +110,24 @@ export function createSession(ctx, { vocabulary }) {
     try {
       await boot();
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `页面加载出错：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, t('app-session.pageFailedLoad', { message: err.message }));
       state.resolveReady(null);
     }
+    // A verifier's open 图斑 go onto the phone after each sign-in, once the first view is drawn
+    // (so the pack never slows it down); others download it with 下载离线任务包 on 我的任务.
+    if (state.signedIn && !state.batches.offline && (user.roles || []).includes('verifier')) {
+      ctx.offlinePack.download().catch(() => { /* the 我的任务 box says why */ });
+    }
+  }
+
+  /** On the login screen: what this device keeps for whom (sent after that user signs in). */
+  const waitingNote = h('p', { class: 'login-note', 'data-testid': 'login-outbox', hidden: true });
+  async function showWaiting() {
+    const counts = await waitingByUser().catch(() => ({}));
+    const names = Object.keys(counts);
+    announce(waitingNote, names.length
+      ? t('app-session.waitingOnDevice', { list: names.map((n) => t('app-session.waitingUser', { name: n, n: counts[n] })).join(t('app-session.waitingSep')) })
+      : '');
   }
 
   /** Back to the login screen; the hash is left alone so signing in again returns to it. */
@@ -106,10 +145,12 @@ export function createSession(ctx, { vocabulary }) {
     ctx.tasks.clear();
     ctx.admin.clear();
     ctx.outbox.clearProblems();
+    ctx.offlinePack.forget();
     els.netBox.hidden = true;
     announce(els.globalAlert, '');
     state.resolveReady(null);
     login.show({ message, name });
+    showWaiting();
   }
 
   const login = createLoginScreen(els.login, {
@@ -120,13 +161,15 @@ export function createSession(ctx, { vocabulary }) {
     },
   });
 
+  els.login.append(waitingNote);
+
   configureAuth({
     getToken: () => session.token,
     onUnauthorized: () => {
       if (!state.signedIn) return;
       const name = session.user ? session.user.username : '';
       session.clear();
-      leave({ message: '登录已失效，请重新登录。登录后将回到刚才的页面。', name });
+      leave({ message: t('app-session.yourSessionHasEnded'), name });
     },
   });
 
@@ -141,7 +184,9 @@ export function createSession(ctx, { vocabulary }) {
       els.logout.disabled = false;
     }
     session.clear();
-    leave({ message: '已退出登录。', name });
+    // Signed out on purpose: the pack (cases, offenders) leaves the phone; kept forms stay.
+    if (name) await deviceStore().removePack(name).catch(() => {});
+    leave({ message: t('app-session.signedOut'), name });
   });
 
   async function start() {
@@ -157,7 +202,7 @@ export function createSession(ctx, { vocabulary }) {
       if (err.status === 401) return; // onUnauthorized showed the login screen
       if (session.user) {
         await enter(session.user);
-        announce(els.globalAlert, `无法确认登录信息：${err.message}`);
+        if (err.code !== 'NETWORK_ERROR') announce(els.globalAlert, t('app-session.couldNotConfirmSign', { message: err.message }));
       } else {
         session.clear();
         leave({ message: err.message });

@@ -2,7 +2,9 @@
 // someone is signed in, the server's config, and the promise tests wait on (window.tubanMap.ready).
 // The URL hash keeps the choice: #batch=<id>&case=<id>&view=indicators|tasks|admin.
 
+import { localToday } from './clock.js';
 import { isFinal, programmeLabel } from './meta.js';
+import { t } from './messages.js';
 
 /** The one shared state object (no other module-level state in the app's modules). */
 export const state = {
@@ -41,25 +43,21 @@ export function findBatch(id) {
 export function batchName(id) {
   const b = findBatch(id);
   if (!b) return null;
-  return `${b.period ?? ''} ${b.programme_label || programmeLabel(b.programme)}`.trim();
+  return `${b.period ?? ''} ${programmeLabel(b.programme) || b.programme_label}`.trim();
 }
 
 /** "2019Q1 土地卫片 (120，重复下发 3)" for the batch selector. */
 export function batchLabel(b) {
-  const programme = b.programme_label || programmeLabel(b.programme);
+  const programme = programmeLabel(b.programme) || b.programme_label;
   const n = b.feature_count ?? 0;
-  const repeated = typeof b.new_cases === 'number' && b.new_cases < n ? `，重复下发 ${n - b.new_cases}` : '';
+  const repeated = typeof b.new_cases === 'number' && b.new_cases < n ? t('app-state.issuedAgain', { value: n - b.new_cases }) : '';
   return `${b.period ?? ''} ${programme} (${n}${repeated})`.trim();
 }
 
-/** Today in the bureau's calendar (Asia/Shanghai), YYYY-MM-DD. */
-function today() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-}
 
 /** Past its batch's due date and not finished (the rule of GET /api/overdue). */
 export function isOverdue(props) {
   if (isFinal(props.state)) return false;
   const b = findBatch(props.batch_id) || state.currentBatch;
-  return Boolean(b && b.due_on && b.due_on < today());
+  return Boolean(b && b.due_on && b.due_on < localToday());
 }

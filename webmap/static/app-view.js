@@ -8,6 +8,7 @@ import { announce, fill, h } from './dom.js';
 import { stateLabel } from './meta.js';
 import { batchLabel, findBatch, resetReady, state, writeHash } from './app-state.js';
 import { TILE_MIN_ZOOM } from './tile-layer.js';
+import { t } from './messages.js';
 
 const VIEW_PAD = 0.25;
 const MOVE_DEBOUNCE_MS = 250;
@@ -43,7 +44,7 @@ export function createViewLoader(ctx) {
     const features = mapView.features().sort((a, b) =>
       String(a.code ?? a.id).localeCompare(String(b.code ?? b.id), 'zh-CN', { numeric: true }));
     fill(els.caseSelect,
-      h('option', { value: '' }, features.length ? `选择图斑（视野内 ${features.length} 个）` : '视野内无图斑'),
+      h('option', { value: '' }, features.length ? t('app-view.choosePolygonView', { length: features.length }) : t('app-view.noPolygonsView')),
       features.map((f) => h('option', { value: f.id }, caseOptionLabel(f))));
     els.caseSelect.disabled = !features.length;
   }
@@ -73,12 +74,13 @@ export function createViewLoader(ctx) {
     if (fc.truncated) {
       mapView.clear();
       showMapMessage(tiled
-        ? `当前范围内有 ${fc.total} 个图斑，超过逐个显示的上限 ${fc.limit} 个，已按瓦片绘制（可点击打开）。请放大地图逐个显示，或用搜索、筛选缩小范围。`
-        : `当前范围内有 ${fc.total} 个图斑，超过一次显示的上限 ${fc.limit} 个。请放大地图，或用搜索、筛选缩小范围。`, 'zoom');
+        ? t('app-view.thisViewHoldsPolygons', { total: fc.total, limit: fc.limit })
+        : t('app-view.thisViewHoldsPolygons2', { total: fc.total, limit: fc.limit }), 'zoom');
     } else {
       mapView.setFeatures(fc, batch.programme);
       const filtered = f.state || f.township;
-      showMapMessage(fc.total ? '' : (filtered ? '当前范围内没有符合筛选条件的图斑。' : ''), 'empty');
+      showMapMessage(fc.total ? '' : (filtered ? t('app-view.noPolygonsThisView') : ''), 'empty');
+      if (fc.offline) showMapMessage(t('app-view.offlinePack', { n: fc.total }), 'offline');
     }
     // For benchmarks/page_load.py: when the view's 图斑 are on screen (after the next paint).
     requestAnimationFrame(() => performance.mark('tuban:view-drawn', {
@@ -118,9 +120,9 @@ export function createViewLoader(ctx) {
     } catch (err) {
       if (err.name === 'AbortError' || mine !== generation) return;
       if (err.code === 'NETWORK_ERROR') {
-        showMapMessage('网络已断开：地图暂不更新，恢复网络后自动刷新。', 'offline');
+        showMapMessage(t('app-view.youAreOfflineMap'), 'offline');
       } else if (err.status !== 401) {
-        announce(els.globalAlert, `无法加载批次“${batchLabel(batch)}”的图斑：${err.message}`);
+        announce(els.globalAlert, t('app-view.couldNotLoadPolygons', { batch: batchLabel(batch), message: err.message }));
       }
     } finally {
       if (mine === generation) {
@@ -138,7 +140,7 @@ export function createViewLoader(ctx) {
       mapView.setCounts(s.states, batch.programme);
       finder.setTownships(s.townships);
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `无法加载批次统计：${err.message}`);
+      if (err.status !== 401 && err.code !== 'NETWORK_ERROR') announce(els.globalAlert, t('app-view.couldNotLoadBatch', { message: err.message }));
     }
   }
 
@@ -149,7 +151,7 @@ export function createViewLoader(ctx) {
     fillBatchSelect();
     if (ctx.overlays) ctx.overlays.setCurrent(batch.id);
     els.reportLink.href = api.reportUrl(batch.id);
-    els.reportLink.title = `批次“${batchLabel(batch)}”的导入报告（在新标签页打开）`;
+    els.reportLink.title = t('app-view.importReportBatchOpens', { batch: batchLabel(batch) });
     // The server refuses import reports to users who do not see every 图斑 (docs/roles.md).
     els.reportLink.hidden = !ctx.getUser()?.sees_all;
     els.exportBox.hidden = false;

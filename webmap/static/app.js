@@ -9,14 +9,18 @@ import { session } from './auth.js';
 import { announce, h } from './dom.js';
 import { createIndicatorsView } from './indicators.js';
 import { STATE_COLOURS, colourFor } from './labels.js';
-import { actionLabel, labelPairs, loadMeta, stateLabel } from './meta.js';
+import { actionLabel, loadMeta, stateLabel } from './meta.js';
 import { createBasemap } from './basemap.js';
 import { createWhere } from './case-where.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
+import { withOfflinePack } from './offline-api.js';
+import { createOfflinePack } from './offline-pack.js';
 import { createOutbox } from './outbox.js';
+import { registerServiceWorker } from './sw-register.js';
 import { createFinder } from './finder.js';
-import { addPhrases, initLanguage } from './i18n.js';
+import { wireHeaderMenu } from './header-menu.js';
+import { initLanguage, startLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
 import { createLocator } from './locate.js';
 import { createMapView } from './map.js';
@@ -29,11 +33,13 @@ import { batchName, findBatch, isOverdue, state } from './app-state.js';
 import { createTabs } from './app-tabs.js';
 import { wireBatchExport } from './batch-export.js';
 import { createViewLoader } from './app-view.js';
+import { t } from './messages.js';
 
 // The workflow's vocabulary before anything is drawn: every label and rule the page shows comes
 // from it (offline: the copy kept from the last visit).
 const vocabulary = await loadMeta();
-addPhrases(labelPairs());
+// The language before any view is drawn: every view writes its words once, from the catalogs.
+await startLanguage();
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -59,9 +65,12 @@ const els = {
   tabs: [...document.querySelectorAll('[role="tab"]')],
 };
 
-/** Every view and every wiring function, filled in below; modules call each other through it. */
-const ctx = { api, els, refs: null, overlays: null };
 const currentUser = () => session.user;
+// The user's open 图斑 kept on the phone; reads that find no network are answered from it.
+const offlinePack = createOfflinePack({ getUser: currentUser, root: $('offline-pack-box') });
+const reads = withOfflinePack(api, offlinePack);
+/** Every view and every wiring function, filled in below; modules call each other through it. */
+const ctx = { api: reads, els, refs: null, overlays: null, offlinePack };
 ctx.getUser = currentUser;
 const toMap = (id, batchId) => {
   ctx.tabs.select(ctx.tabs.byView('map'));
@@ -74,8 +83,9 @@ ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
 });
 ctx.locator = createLocator(ctx.mapView.map, els.map);
 initLanguage($('lang-switch'));
+wireHeaderMenu(document.querySelector('.app-header'), $('menu-toggle'));
 ctx.finder = createFinder($('finder'), {
-  api,
+  api: reads,
   onOpen: (hit) => {
     ctx.tabs.select(ctx.tabs.byView('map'));
     ctx.showCase(hit.case_id, hit.batch_id, { focus: true, bbox: hit.bbox });
@@ -124,23 +134,31 @@ ctx.outbox = createOutbox({
   sendButton: $('outbox-send'),
   alertBox: $('outbox-alert'),
   onOpenCase: (id, batchId) => ctx.showCase(id, batchId ?? null, { focus: true }),
-  onSent: (item, updated) => {
+  onSent: async (item, updated) => {
+    if (item.kind === 'photo') {
+      // A photo answer is the photo: show the case again with it, if it is the one open.
+      if (ctx.panel.current && String(ctx.panel.current.id) === String(item.case_id)) {
+        await ctx.reloadCase(item.case_id).catch(() => null);
+      }
+      ctx.panel.status(t('app.photoSent', { name: item.name, code: item.code || item.case_id }));
+      return;
+    }
     ctx.mapView.updateCase(updated);
     ctx.updateCaseOption(updated);
     if (ctx.panel.current && String(ctx.panel.current.id) === String(updated.id)) {
       ctx.panel.show(updated);
       ctx.extent.showSaved(updated);
     }
-    ctx.panel.status(`网络已恢复，离线填写的“${actionLabel(item.action)}”（图斑 ${item.code || item.case_id}）已自动提交。当前状态：${stateLabel(updated.state, updated.state_label)}。`);
+    ctx.panel.status(t('app.backOnlineFilledOffline', { action: actionLabel(item.action), value: item.code || item.case_id, state: stateLabel(updated.state, updated.state_label) }));
     ctx.afterChange();
   },
 });
-ctx.tasks = createTasksView($('tasks'), api, {
+ctx.tasks = createTasksView($('tasks'), reads, {
   getUser: currentUser,
   onOpen: toMap,
   locator: ctx.locator,
   onCount: (n, late) => {
-    els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, '，待办'), String(n));
+    els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, t('app.openTasks')), String(n));
     els.tasksBadge.hidden = !n;
     els.tasksBadge.classList.toggle('late', late > 0);
   },
@@ -153,7 +171,7 @@ createImportForm($('importer'), api, {
       ctx.fillBatchSelect();
       els.batchSelect.disabled = !state.batches.length;
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, `无法刷新批次列表：${err.message}`);
+      if (err.status !== 401) announce(els.globalAlert, t('app.couldNotRefreshBatches', { message: err.message }));
     }
   },
 });
@@ -173,8 +191,7 @@ wireBatchExport(
 els.caseSelect.addEventListener('change', () => {
   const id = els.caseSelect.value;
   if (!id) return;
-  ctx.mapView.focusCase(id);
-  ctx.openCase(id);
+  ctx.openCase(id); // and zooms to it
 });
 
 /** Stable hooks for tests and for debugging from the console. */
@@ -204,9 +221,11 @@ window.tubanMap = {
   get batchId() { return state.currentBatch ? state.currentBatch.id : null; },
   /** The workflow's vocabulary in use (GET /api/meta) and where it came from. */
   get vocabulary() { return { version: vocabulary.meta.version, source: vocabulary.source }; },
-  outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush() },
+  outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush(), refresh: () => ctx.outbox.refresh() },
+  offlinePack: { download: () => offlinePack.download(), current: () => offlinePack.current() },
   refreshView: () => ctx.refreshView({ force: true }),
   get ready() { return state.ready; },
 };
 
 start();
+registerServiceWorker(state.ready);

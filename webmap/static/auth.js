@@ -4,6 +4,7 @@
 
 import { announce, h } from './dom.js';
 import { roleLabel, rolesFor } from './meta.js';
+import { t } from './messages.js';
 
 const TOKEN_KEY = 'tuban.token';
 const USER_KEY = 'tuban.user';
@@ -74,21 +75,20 @@ export function mayTake(user, action) {
 /** "外业核查员、审核人" */
 export function roleText(user) {
   if (!user) return '';
-  const labels = Array.isArray(user.role_labels) && user.role_labels.length
-    ? user.role_labels
-    : (user.roles || []).map(roleLabel);
-  return labels.join('、');
+  // meta's labels, in the language in use; the API's zh role_labels when it has no roles.
+  const labels = (user.roles || []).length ? user.roles.map(roleLabel) : user.role_labels || [];
+  return labels.join(t('auth.sep'));
 }
 
 /** Plain words for a failed login. */
 function loginMessage(err) {
   if (err.code === 'NETWORK_ERROR') return err.message;
   if (err.status === 401 || err.code === 'AUTH_REQUIRED') {
-    return `登录失败：${err.message || '用户名或密码错误'}。请检查后重试。`;
+    return t('auth.signFailedPleaseCheck', { value: err.message || t('auth.wrongUserNamePassword') });
   }
-  if (err.status === 422) return '登录失败：请填写用户名和密码。';
-  if (err.status === 429) return `登录失败：${err.message || '尝试次数过多，请稍后再试'}`;
-  return `登录失败：${err.message}`;
+  if (err.status === 422) return t('auth.signFailedFillUser');
+  if (err.status === 429) return t('auth.signFailed', { value: err.message || t('auth.tooManyAttemptsTry') });
+  return t('auth.signFailed2', { message: err.message });
 }
 
 /**
@@ -107,19 +107,19 @@ export function createLoginScreen(root, { api, onLogin }) {
   });
   const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'login-alert', hidden: true });
   const note = h('p', { class: 'login-note', role: 'status', 'data-testid': 'login-note', hidden: true });
-  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, '登录');
-  for (const [input, label] of [[username, '用户名'], [password, '密码']]) {
-    input.addEventListener('invalid', () => input.setCustomValidity(input.validity.valueMissing ? `请填写${label}` : ''));
+  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, t('auth.sign'));
+  for (const [input, label] of [[username, t('auth.userName')], [password, t('auth.password')]]) {
+    input.addEventListener('invalid', () => input.setCustomValidity(input.validity.valueMissing ? t('auth.fill', { label }) : ''));
     input.addEventListener('input', () => input.setCustomValidity(''));
   }
   const form = h('form', { class: 'login-form', 'data-testid': 'login-form', 'aria-labelledby': 'login-title' },
-    h('h2', { id: 'login-title' }, '登录'),
+    h('h2', { id: 'login-title' }, t('auth.sign')),
     note,
     alertBox,
-    h('div', { class: 'field' }, h('label', { for: 'login-username' }, '用户名'), username),
-    h('div', { class: 'field' }, h('label', { for: 'login-password' }, '密码'), password),
+    h('div', { class: 'field' }, h('label', { for: 'login-username' }, t('auth.userName')), username),
+    h('div', { class: 'field' }, h('label', { for: 'login-password' }, t('auth.password')), password),
     h('div', { class: 'form-actions' }, button),
-    h('p', { class: 'muted login-help' }, '忘记密码或需要开通账号，请联系系统管理员。'));
+    h('p', { class: 'muted login-help' }, t('auth.forgotYourPasswordNeed')));
   root.replaceChildren(h('div', { class: 'login-card' }, form));
 
   form.addEventListener('submit', async (event) => {

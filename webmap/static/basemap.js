@@ -10,6 +10,7 @@
 // #map[data-basemap="offline|none|server|custom"].
 
 import { fill, h } from './dom.js';
+import { t } from './messages.js';
 
 const L = window.L;
 
@@ -140,39 +141,39 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
     const key = h('input', { id: 'basemap-key', type: 'text', 'data-testid': 'basemap-key', value: saved.key || '', autocomplete: 'off' });
     const subs = h('input', { id: 'basemap-subdomains', type: 'text', 'data-testid': 'basemap-subdomains', value: saved.subdomains || '' });
     const attribution = h('input', { id: 'basemap-attribution', type: 'text', value: saved.attribution || '' });
-    const tianditu = h('button', { type: 'button', 'data-testid': 'basemap-tianditu' }, '填入天地图影像模板');
+    const tianditu = h('button', { type: 'button', 'data-testid': 'basemap-tianditu' }, t('basemap.useTiandituImageryTemplate'));
     tianditu.addEventListener('click', () => {
       url.value = TIANDITU_IMG;
       subs.value = '01234567';
-      attribution.value = '天地图';
+      attribution.value = t('basemap.tianditu');
       form.elements['basemap-mode'].value = 'custom';
       key.focus();
     });
-    const cancel = h('button', { type: 'button', 'data-testid': 'settings-cancel' }, '取消');
+    const cancel = h('button', { type: 'button', 'data-testid': 'settings-cancel' }, t('basemap.cancel'));
     cancel.addEventListener('click', () => dialog.close());
     const form = h('form', { method: 'dialog', class: 'action-form' },
-      h('h2', { id: 'settings-title' }, '地图设置'),
+      h('h2', { id: 'settings-title' }, t('basemap.mapSettings')),
       h('fieldset', {},
-        h('legend', {}, '底图'),
-        offline ? radio('offline', `离线底图（服务器提供，无需联网）${offline.name ? `：${offline.name}` : ''}`, c.mode === 'offline') : null,
-        radio('none', '无底图（离线可用）', c.mode === 'none'),
-        server ? radio('server', `服务器默认底图${server.attribution ? `（${server.attribution}）` : ''}`, c.mode === 'server') : null,
-        radio('custom', '自定义瓦片地址', c.mode === 'custom'),
-        h('div', { class: 'field' }, h('label', { for: 'basemap-url' }, '瓦片地址模板'), url,
+        h('legend', {}, t('basemap.basemap')),
+        offline ? radio('offline', t('basemap.offline', { name: offline.name ? t('basemap.offlineName', { name: offline.name }) : '' }), c.mode === 'offline') : null,
+        radio('none', t('basemap.noBasemapWorksOffline'), c.mode === 'none'),
+        server ? radio('server', t('basemap.serverDefaultBasemap', { value: server.attribution ? t('basemap.sep', { attribution: server.attribution }) : '' }), c.mode === 'server') : null,
+        radio('custom', t('basemap.customTileUrl'), c.mode === 'custom'),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-url' }, t('basemap.tileUrlTemplate')), url,
           h('small', { id: 'basemap-url-hint', class: 'hint' },
-            'XYZ 或 WMTS 地址，含 {z} {x} {y}，可含 {s}（子域）和 {key}（密钥）；本地瓦片如 api/tiles/{z}/{x}/{y}.png')),
+            t('basemap.xyzWmtsUrlWith'))),
         h('div', { class: 'extent-tools' }, tianditu),
-        h('div', { class: 'field' }, h('label', { for: 'basemap-key' }, '密钥（如天地图 tk）'), key),
-        h('div', { class: 'field' }, h('label', { for: 'basemap-subdomains' }, '子域'), subs),
-        h('div', { class: 'field' }, h('label', { for: 'basemap-attribution' }, '版权说明'), attribution)),
-      h('p', { class: 'muted' }, '设置只保存在本浏览器，仅对当前用户有效。'),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-key' }, t('basemap.keyEGTianditu')), key),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-subdomains' }, t('basemap.subdomains')), subs),
+        h('div', { class: 'field' }, h('label', { for: 'basemap-attribution' }, t('basemap.attribution')), attribution)),
+      h('p', { class: 'muted' }, t('basemap.keptThisBrowserSigned')),
       h('div', { class: 'form-actions' },
-        h('button', { type: 'submit', class: 'primary', 'data-testid': 'settings-save' }, '保存'), cancel));
+        h('button', { type: 'submit', class: 'primary', 'data-testid': 'settings-save' }, t('basemap.save')), cancel));
     form.addEventListener('submit', (e) => {
       const mode = form.elements['basemap-mode'].value || 'none';
       if (mode === 'custom' && !url.value.trim()) {
         e.preventDefault();
-        url.setCustomValidity('请填写瓦片地址模板');
+        url.setCustomValidity(t('basemap.fillTileUrlTemplate'));
         url.reportValidity();
         return;
       }

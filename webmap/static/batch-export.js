@@ -3,6 +3,7 @@
 // refusal or failure shows in words instead of a JSON page.
 
 import { download } from './dashboard-api.js';
+import { t } from './messages.js';
 
 /** Wire the control: {format, button, status} elements, currentBatch() → the batch or null. */
 export function wireBatchExport({ format, button, status }, currentBatch) {
@@ -10,13 +11,13 @@ export function wireBatchExport({ format, button, status }, currentBatch) {
     const batch = currentBatch();
     if (!batch) return;
     button.disabled = true;
-    status.textContent = '正在导出…';
+    status.textContent = t('batch-export.exporting');
     try {
       const path = `api/batches/${encodeURIComponent(batch.id)}/export`;
       const { name } = await download(path, { format: format.value }, `batch-${batch.id}`);
-      status.textContent = `已导出 ${name}`;
+      status.textContent = t('batch-export.exported', { name });
     } catch (err) {
-      status.textContent = `导出失败：${err.message}`;
+      status.textContent = t('batch-export.exportFailed', { message: err.message });
     } finally {
       button.disabled = false;
     }

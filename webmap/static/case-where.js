@@ -9,6 +9,7 @@ import { fill, h } from './dom.js';
 import { compassWord, distanceWords } from './geo-math.js';
 import { navTargets } from './navigate.js';
 import { relation } from './nearby.js';
+import { t } from './messages.js';
 
 /** createWhere(locator) → section(c): the panel's section for case ``c``, kept up to date. */
 export function createWhere(locator) {
@@ -29,15 +30,15 @@ export function createWhere(locator) {
       line.dataset.bearing = String(Math.round(r.bearing));
       const rough = position.accuracy > r.distance;
       fill(line,
-        h('strong', {}, `距您 ${distanceWords(r.distance)}`),
-        r.distance >= 1 ? `，在您的${compassWord(r.bearing)}方（${Math.round(r.bearing)}°）` : '',
-        rough ? h('span', { class: 'muted' }, `（定位精度 ±${Math.round(position.accuracy)} 米，您可能已在图斑内）`) : null);
+        h('strong', {}, t('case-where.fromYou', { distance: distanceWords(r.distance) })),
+        r.distance >= 1 ? t('case-where.direction', { direction: compassWord(r.bearing), degrees: Math.round(r.bearing) }) : '',
+        rough ? h('span', { class: 'muted' }, t('case-where.rough', { accuracy: Math.round(position.accuracy) })) : null);
     } else if (locator.state === 'searching') {
-      fill(line, h('span', { class: 'muted' }, '正在定位…'));
+      fill(line, h('span', { class: 'muted' }, t('case-where.locating')));
     } else {
-      const button = h('button', { type: 'button', 'data-testid': 'case-locate' }, '显示我的位置和距离');
+      const button = h('button', { type: 'button', 'data-testid': 'case-locate' }, t('case-where.showMe'));
       button.addEventListener('click', () => locator.start({ pan: false }));
-      fill(line, locator.state === 'error' ? h('span', { class: 'muted' }, '无法定位。') : null, button);
+      fill(line, locator.state === 'error' ? h('span', { class: 'muted' }, t('case-where.cannotLocate')) : null, button);
     }
   }
 
@@ -50,15 +51,15 @@ export function createWhere(locator) {
     current = { c, line };
     render(current);
     return h('section', { class: 'panel-section where', 'aria-labelledby': 'sec-where', 'data-testid': 'case-where' },
-      h('h3', { id: 'sec-where' }, '位置与导航'),
+      h('h3', { id: 'sec-where' }, t('case-where.title')),
       line,
-      h('div', { class: 'nav-links', role: 'group', 'aria-label': '导航到图斑' },
-        h('span', { class: 'nav-title' }, '导航：'),
-        targets.map((t) => h('a', {
-          href: t.href, class: 'nav-link', 'data-testid': 'nav-link', 'data-app': t.app, 'data-crs': t.crs,
-          'data-lon': String(t.lon), 'data-lat': String(t.lat), rel: 'noopener noreferrer',
-        }, t.label))),
+      h('div', { class: 'nav-links', role: 'group', 'aria-label': t('case-where.navigateTo') },
+        h('span', { class: 'nav-title' }, t('case-where.navigate')),
+        targets.map((x) => h('a', {
+          href: x.href, class: 'nav-link', 'data-testid': 'nav-link', 'data-app': x.app, 'data-crs': x.crs,
+          'data-lon': String(x.lon), 'data-lat': String(x.lat), rel: 'noopener noreferrer',
+        }, x.label))),
       h('p', { class: 'muted nav-note' },
-        '打开手机上已安装的地图应用导航到图斑中心；坐标已按各应用的坐标系换算（高德、腾讯为 GCJ-02，百度为 BD-09）。'));
+        t('case-where.navNote')));
   };
 }

@@ -3,6 +3,7 @@
 // handed to the browser as a download, so a failure shows in words instead of a JSON page.
 
 import { getAllPages, request, send } from './api.js';
+import { t } from './messages.js';
 
 const id = encodeURIComponent;
 
@@ -82,8 +83,8 @@ export const dashboardApi = {
 
 /** A failed call in plain words: “<what>未成功：<the server's message>” (403 says who may). */
 export function explain(what, err) {
-  if (err.status === 403) return `您没有权限${what}：${err.message}`;
-  if (err.code === 'NETWORK_ERROR') return `${what}未成功：${err.message}`;
-  const field = err.details && (err.details.field || err.details.row) ? `（${[err.details.project, err.details.row && `第 ${err.details.row} 行`, err.details.field].filter(Boolean).join('，')}）` : '';
-  return `${what}未成功：${err.message}${field && !err.message.includes(err.details.field || '\u0000') ? field : ''}`;
+  if (err.status === 403) return t('dashboard-api.youMayNot', { what, message: err.message });
+  if (err.code === 'NETWORK_ERROR') return t('dashboard-api.didNotSucceed', { what, message: err.message });
+  const field = err.details && (err.details.field || err.details.row) ? t('dashboard-api.sep2', { value: [err.details.project, err.details.row && t('dashboard-api.row', { row: err.details.row }), err.details.field].filter(Boolean).join(t('dashboard-api.sep')) }) : '';
+  return t('dashboard-api.didNotSucceed2', { what, message: err.message, value: field && !err.message.includes(err.details.field || '\u0000') ? field : '' });
 }

@@ -9,15 +9,16 @@ import { fill, h } from './dom.js';
 import { explain } from './dashboard-api.js';
 import { zhValidity } from './forms.js';
 import { fmt2, formatYuan } from './labels.js';
+import { t } from './messages.js';
 
 const pct = (v) => (v === null || v === undefined ? '—' : `${fmt2(v)}%`);
 
 function deviationCell(c) {
   const d = c.deviation_pct;
-  if (d === null || d === undefined) return h('td', { class: 'num muted' }, c.planned_pct === null ? '无计划' : '—');
+  if (d === null || d === undefined) return h('td', { class: 'num muted' }, c.planned_pct === null ? t('dashboard-budget.noPlan') : '—');
   const behind = d < 0;
   return h('td', { class: behind ? 'num dev-behind' : 'num dev-ok' },
-    `${d > 0 ? '+' : ''}${fmt2(d)}`, h('span', { class: 'visually-hidden' }, behind ? '（落后于计划）' : '（达到计划）'));
+    `${d > 0 ? '+' : ''}${fmt2(d)}`, h('span', { class: 'visually-hidden' }, behind ? t('dashboard-budget.behindPlan') : t('dashboard-budget.plan')));
 }
 
 /** The checkpoint table of one project's budget execution. */
@@ -25,39 +26,39 @@ export function budgetTable(entry) {
   const cps = entry.checkpoints || [];
   const cols = cps.map((c) => h('th', { scope: 'col' }, c.label, h('small', { class: 'muted block' }, c.date)));
   return h('div', { class: 'table-scroll' }, h('table', { class: 'budget-exec', 'data-testid': `budget-table-${entry.project}` },
-    h('caption', { class: 'visually-hidden' }, '各时点累计支出与计划对比'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '时点'), cols)),
+    h('caption', { class: 'visually-hidden' }, t('dashboard-budget.cumulativeSpendingAgainstPlan')),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dashboard-budget.checkpoint')), cols)),
     h('tbody', {},
-      h('tr', {}, h('th', { scope: 'row' }, '计划累计（%）'),
+      h('tr', {}, h('th', { scope: 'row' }, t('dashboard-budget.plannedCumulative')),
         cps.map((c) => h('td', { class: 'num' }, c.planned_pct === null ? '—' : pct(c.planned_pct),
-          c.planned_carried ? h('small', { class: 'muted block' }, '（沿用）') : null))),
-      h('tr', {}, h('th', { scope: 'row' }, '实际累计（%）'),
+          c.planned_carried ? h('small', { class: 'muted block' }, t('dashboard-budget.carried')) : null))),
+      h('tr', {}, h('th', { scope: 'row' }, t('dashboard-budget.actualCumulative')),
         cps.map((c) => h('td', {
           class: 'num', 'data-testid': `budget-${entry.project}-${c.checkpoint}`,
           'data-planned': c.planned_pct ?? '', 'data-actual': c.actual_pct ?? '', 'data-deviation': c.deviation_pct ?? '',
-        }, c.actual_pct === null ? h('span', { class: 'muted' }, '未到') : [
+        }, c.actual_pct === null ? h('span', { class: 'muted' }, t('dashboard-budget.notYet')) : [
           pct(c.actual_pct),
           h('span', { class: 'bar', 'aria-hidden': 'true' },
             h('span', { class: 'bar-fill', style: `width:${Math.max(0, Math.min(100, c.actual_pct))}%` }),
             c.planned_pct === null ? null : h('span', { class: 'bar-plan', style: `left:${Math.min(100, c.planned_pct)}%` })),
         ]))),
-      h('tr', {}, h('th', { scope: 'row' }, '实际金额（元）'),
+      h('tr', {}, h('th', { scope: 'row' }, t('dashboard-budget.actualYuan')),
         cps.map((c) => h('td', { class: 'num' }, c.actual_yuan === null || c.actual_pct === null ? '—' : fmt2(c.actual_yuan)))),
-      h('tr', {}, h('th', { scope: 'row' }, '偏差（百分点）'), cps.map(deviationCell)))));
+      h('tr', {}, h('th', { scope: 'row' }, t('dashboard-budget.deviationPoints')), cps.map(deviationCell)))));
 }
 
 function spendingList(rows, total) {
-  if (!rows.length) return h('p', { class: 'muted' }, '尚未登记支出。');
+  if (!rows.length) return h('p', { class: 'muted' }, t('dashboard-budget.noSpendingRecorded'));
   return h('div', { class: 'table-scroll' }, h('table', { class: 'attr-table spend-table', 'data-testid': 'spend-list' },
-    h('caption', { class: 'visually-hidden' }, '支出明细'),
-    h('thead', {}, h('tr', {}, ['支出日期', '金额（元）', '用途', '凭证号', '登记人'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('caption', { class: 'visually-hidden' }, t('dashboard-budget.spendingRows')),
+    h('thead', {}, h('tr', {}, [t('dashboard-budget.spent'), t('dashboard-budget.amountYuan'), t('dashboard-budget.purpose'), t('dashboard-budget.voucherNo'), t('dashboard-budget.recordedBy')].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows.map((r) => h('tr', { 'data-testid': 'spend-row', 'data-id': r.id },
       h('td', {}, r.spent_on),
-      h('td', { class: 'num' }, fmt2(r.amount_yuan), r.corrects_id ? h('small', { class: 'muted block' }, `冲减第 ${r.corrects_id} 笔`) : null),
+      h('td', { class: 'num' }, fmt2(r.amount_yuan), r.corrects_id ? h('small', { class: 'muted block' }, t('dashboard-budget.correctsRow', { corrects_id: r.corrects_id })) : null),
       h('td', {}, r.purpose),
       h('td', {}, r.voucher_no || '—'),
       h('td', {}, r.recorded_by || '—')))),
-    h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, '合计'), h('td', { class: 'num', colspan: 4 }, formatYuan(total))))));
+    h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, t('dashboard-budget.total')), h('td', { class: 'num', colspan: 4 }, formatYuan(total))))));
 }
 
 /** The form recording one spending row of a project (统计/admin). */
@@ -76,18 +77,18 @@ export function spendForm({ year, project, api, onSaved, status, error }) {
     id: `spend-corrects-${project.id}`, type: 'number', step: '1', min: '1', inputmode: 'numeric',
     'data-testid': 'spend-corrects', 'aria-describedby': `spend-corrects-${project.id}-hint`,
   });
-  zhValidity(date, { label: '支出日期' });
-  zhValidity(amount, { label: '金额' });
-  zhValidity(purpose, { label: '用途' });
-  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'spend-submit' }, '登记支出');
+  zhValidity(date, { label: t('dashboard-budget.spent') });
+  zhValidity(amount, { label: t('dashboard-budget.amount') });
+  zhValidity(purpose, { label: t('dashboard-budget.purpose') });
+  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'spend-submit' }, t('dashboard-budget.recordSpending'));
   const form = h('form', { class: 'action-form spend-form', 'data-testid': 'spend-form' },
-    h('fieldset', {}, h('legend', {}, `登记支出：${project.name}`),
+    h('fieldset', {}, h('legend', {}, t('dashboard-budget.recordSpending2', { name: project.name })),
       h('div', { class: 'form-grid' },
-        field(date.id, '支出日期', date),
-        field(amount.id, '金额（元）', amount, '负数为冲减更正，须填写被更正的序号'),
-        field(purpose.id, '用途', purpose),
-        field(voucher.id, '凭证号', voucher),
-        field(corrects.id, '更正第几笔（可选）', corrects, '支出明细中的序号')),
+        field(date.id, t('dashboard-budget.spent'), date),
+        field(amount.id, t('dashboard-budget.amountYuan'), amount, t('dashboard-budget.negativeAmountCorrectsEarlier')),
+        field(purpose.id, t('dashboard-budget.purpose'), purpose),
+        field(voucher.id, t('dashboard-budget.voucherNo'), voucher),
+        field(corrects.id, t('dashboard-budget.correctsRowNoOptional'), corrects, t('dashboard-budget.rowNumberSpendingRows'))),
       h('div', { class: 'form-actions' }, submit)));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -103,10 +104,10 @@ export function spendForm({ year, project, api, onSaved, status, error }) {
       const row = await api.addExpenditure(body);
       form.reset();
       form.classList.remove('touched');
-      status(`已登记支出 ${formatYuan(row.amount_yuan)}（${row.spent_on}，${row.purpose}，序号 ${row.id}）。`);
+      status(t('dashboard-budget.recordedSpendingRow', { amount_yuan: formatYuan(row.amount_yuan), spent_on: row.spent_on, purpose: row.purpose, id: row.id }));
       await onSaved(row);
     } catch (err) {
-      if (err.status !== 401) error(explain('登记支出', err));
+      if (err.status !== 401) error(explain(t('dashboard-budget.recordSpending'), err));
     } finally {
       submit.disabled = false;
     }
@@ -120,15 +121,15 @@ export function spendForm({ year, project, api, onSaved, status, error }) {
  * dashboard's message box.
  */
 export function budgetSection(entry, { project, year, asOf, api, form }) {
-  const listBox = h('div', {}, h('p', { class: 'muted' }, '正在加载…'));
-  const details = h('details', { class: 'spend-details' }, h('summary', {}, '支出明细'), listBox);
+  const listBox = h('div', {}, h('p', { class: 'muted' }, t('dashboard-budget.loading')));
+  const details = h('details', { class: 'spend-details' }, h('summary', {}, t('dashboard-budget.spendingRows')), listBox);
   details.addEventListener('toggle', async () => {
     if (!details.open) return;
     try {
       const list = await api.expenditures(year, project.id);
       fill(listBox, spendingList(list.data || [], list.total_yuan));
     } catch (err) {
-      if (err.status !== 401) fill(listBox, h('p', { class: 'alert' }, explain('加载支出明细', err)));
+      if (err.status !== 401) fill(listBox, h('p', { class: 'alert' }, explain(t('dashboard-budget.loadSpendingRows'), err)));
     }
   });
   const e = entry || { project: project.id, checkpoints: [] };
@@ -136,13 +137,13 @@ export function budgetSection(entry, { project, year, asOf, api, form }) {
     class: 'dash-card budget-card', 'aria-labelledby': `budget-title-${project.id}`,
     'data-testid': `budget-${project.id}`, 'data-spent': e.spent_yuan ?? '',
   },
-  h('h3', { id: `budget-title-${project.id}` }, '预算执行'),
+  h('h3', { id: `budget-title-${project.id}` }, t('dashboard-budget.budgetExecution')),
   h('p', { class: 'budget-summary' },
-    `预算 ${formatYuan(e.budget_yuan)}，截至 ${asOf} 已支出 `,
+    t('dashboard-budget.budgetSpentAs', { budget_yuan: formatYuan(e.budget_yuan), asOf }),
     h('strong', { 'data-testid': `budget-${project.id}-spent` }, formatYuan(e.spent_yuan)),
-    e.spent_pct === null || e.spent_pct === undefined ? '' : `（${fmt2(e.spent_pct)}%）`),
+    e.spent_pct === null || e.spent_pct === undefined ? '' : t('dashboard-budget.sep', { spent_pct: fmt2(e.spent_pct) })),
   budgetTable(e),
-  h('p', { class: 'muted small' }, '计划为资金支出计划中的累计比例；实际为截至各时点的累计支出占预算的比例；偏差为实际减计划。'),
+  h('p', { class: 'muted small' }, t('dashboard-budget.plannedCumulativeShareSpending')),
   details,
   form);
 }

@@ -2,6 +2,8 @@
 // web map works offline and a line with four points needs none). The numbers are also given
 // as text for screen readers and in each point's <title>.
 
+import { t } from './messages.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 const W = 168;
 const H = 56;
@@ -18,7 +20,7 @@ function shown(v, unit) {
   if (v === null || v === undefined) return '—';
   const n = Number(v);
   const text = Number.isInteger(n) ? n.toLocaleString('zh-CN') : n.toLocaleString('zh-CN', { maximumFractionDigits: 1 });
-  return unit === '%' ? `${text}%` : `${text}${unit && unit !== '元' ? ` ${unit}` : unit === '元' ? ' 元' : ''}`;
+  return unit === '%' ? `${text}%` : `${text}${unit && unit !== '元' ? ` ${unit}` : unit === '元' ? t('dashboard-chart.yuan') : ''}`;
 }
 
 function quarterOf(p) {
@@ -40,7 +42,7 @@ export function trendChart(series, { target = null } = {}) {
   if (hi === lo) hi = lo + 1;
   const x = (i) => PAD.left + (points.length > 1 ? (i * (W - PAD.left - PAD.right)) / (points.length - 1) : (W - PAD.left - PAD.right) / 2);
   const y = (v) => PAD.top + (1 - (v - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
-  const summary = `${series.label}趋势：` + points.map((p) => `${p.period} ${shown(p.value, series.unit)}`).join('，');
+  const summary = t('dashboard-chart.trend', { label: series.label }) + points.map((p) => `${p.period} ${shown(p.value, series.unit)}`).join(t('dashboard-chart.sep'));
   const svg = el('svg', {
     viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'trend-svg', role: 'img',
     'aria-label': summary, focusable: 'false',
@@ -69,7 +71,7 @@ export function trendChart(series, { target = null } = {}) {
     svg.append(el('text', { x: x(i), y: H - 3, class: 'trend-tick', 'text-anchor': 'middle' }, quarterOf(p)));
     if (p.value === null || p.value === undefined) return;
     const dot = el('circle', { cx: x(i), cy: y(Number(p.value)), r: 3, class: 'trend-dot' });
-    dot.append(el('title', {}, `${p.period}（截至 ${p.as_of}）：${shown(p.value, series.unit)}`));
+    dot.append(el('title', {}, t('dashboard-chart.as', { period: p.period, as_of: p.as_of, value: shown(p.value, series.unit) })));
     svg.append(dot);
   });
   const figure = document.createElement('figure');

@@ -3,8 +3,9 @@
 
 import { fill, h } from './dom.js';
 import { localToday } from './dashboard-format.js';
+import { t } from './messages.js';
 
-const QUARTERS = ['第一季度', '第二季度', '第三季度', '第四季度'];
+const QUARTERS = ['dashboard-controls.q', 'dashboard-controls.q2', 'dashboard-controls.q3', 'dashboard-controls.q4'];
 
 function select(testid, label, id, options = []) {
   const el = h('select', { id, 'data-testid': testid }, options);
@@ -20,22 +21,22 @@ export function createDashboardControls(api, { onChange, status }) {
   const choice = { project: '', mode: 'live', asOf: '', snapshot: '', township: '', period: '' };
   const data = { projects: [], snapshots: [], year: null, townships: null }; // townships: [[code, name]]
 
-  const [projectSel, projectCtl] = select('dash-project', '项目', 'dash-project');
-  projectSel.setAttribute('data-no-translate', '');
-  const [modeSel, modeCtl] = select('dash-mode', '数值', 'dash-mode', [
-    h('option', { value: 'live' }, '实时'),
-    h('option', { value: 'as_of' }, '截至某日'),
-    h('option', { value: 'snapshot' }, '冻结快照'),
+  const [projectSel, projectCtl] = select('dash-project', t('dashboard-controls.programme'), 'dash-project');
+  projectSel.setAttribute('data-value', '');
+  const [modeSel, modeCtl] = select('dash-mode', t('dashboard-controls.values'), 'dash-mode', [
+    h('option', { value: 'live' }, t('dashboard-controls.live')),
+    h('option', { value: 'as_of' }, t('dashboard-controls.asDay')),
+    h('option', { value: 'snapshot' }, t('dashboard-controls.frozenSnapshot')),
   ]);
   const asOfInput = h('input', { id: 'dash-as-of', type: 'date', 'data-testid': 'dash-as-of' });
-  const asOfCtl = h('div', { class: 'control', hidden: true }, h('label', { for: 'dash-as-of' }, '截至日期'), asOfInput);
-  const [snapSel, snapCtl] = select('dash-snapshot', '快照', 'dash-snapshot');
+  const asOfCtl = h('div', { class: 'control', hidden: true }, h('label', { for: 'dash-as-of' }, t('dashboard-controls.as')), asOfInput);
+  const [snapSel, snapCtl] = select('dash-snapshot', t('dashboard-controls.snapshot'), 'dash-snapshot');
   snapCtl.hidden = true;
-  const [townSel, townCtl] = select('dash-township', '乡镇', 'dash-township', [h('option', { value: '' }, '全区')]);
-  const [periodSel, periodCtl] = select('dash-period', '季度', 'dash-period', [h('option', { value: '' }, '全年')]);
-  const refreshButton = h('button', { type: 'button', 'data-testid': 'indicators-refresh' }, '刷新');
-  const scopeNote = h('small', { class: 'muted scope-note', id: 'dash-scope-note', hidden: true }, '快照为全区、全年的数值，乡镇和季度筛选不适用。');
-  const element = h('form', { class: 'dash-controls', 'data-testid': 'dash-controls', 'aria-label': '绩效指标筛选', onsubmit: (e) => e.preventDefault() },
+  const [townSel, townCtl] = select('dash-township', t('dashboard-controls.township'), 'dash-township', [h('option', { value: '' }, t('dashboard-controls.wholeDistrict'))]);
+  const [periodSel, periodCtl] = select('dash-period', t('dashboard-controls.quarter'), 'dash-period', [h('option', { value: '' }, t('dashboard-controls.wholeYear'))]);
+  const refreshButton = h('button', { type: 'button', 'data-testid': 'indicators-refresh' }, t('dashboard-controls.refresh'));
+  const scopeNote = h('small', { class: 'muted scope-note', id: 'dash-scope-note', hidden: true }, t('dashboard-controls.snapshotHoldsWholeDistrict'));
+  const element = h('form', { class: 'dash-controls', 'data-testid': 'dash-controls', 'aria-label': t('dashboard-controls.indicatorFilters'), onsubmit: (e) => e.preventDefault() },
     projectCtl, modeCtl, asOfCtl, snapCtl, townCtl, periodCtl, refreshButton, scopeNote);
 
   function scope() {
@@ -66,10 +67,10 @@ export function createDashboardControls(api, { onChange, status }) {
   function describe() {
     const s = scope();
     const snap = s.snapshot ? currentSnapshot() : null;
-    const when = snap ? `快照“${snap.label}”（截至 ${snap.as_of}）` : s.as_of ? `截至 ${s.as_of}` : '实时';
-    const where = s.township ? townshipName(s.township) : '全区';
-    const what = s.period ? `${s.period} 批次` : '全年';
-    return `${when}，${where}，${what}`;
+    const when = snap ? t('dashboard-controls.snapshotAs', { label: snap.label, as_of: snap.as_of }) : s.as_of ? t('dashboard-controls.as2', { as_of: s.as_of }) : t('dashboard-controls.live');
+    const where = s.township ? townshipName(s.township) : t('dashboard-controls.wholeDistrict');
+    const what = s.period ? t('dashboard-controls.batch', { period: s.period }) : t('dashboard-controls.wholeYear');
+    return t('dashboard-controls.sep', { when, where, what });
   }
 
   function sync() {
@@ -101,7 +102,7 @@ export function createDashboardControls(api, { onChange, status }) {
     } catch {
       data.townships = [];
     }
-    fill(townSel, h('option', { value: '' }, '全区'), data.townships.map(([code, name]) => h('option', { value: code }, name)));
+    fill(townSel, h('option', { value: '' }, t('dashboard-controls.wholeDistrict')), data.townships.map(([code, name]) => h('option', { value: code }, name)));
     townSel.value = choice.township;
     townCtl.hidden = !data.townships.length;
   }
@@ -113,11 +114,11 @@ export function createDashboardControls(api, { onChange, status }) {
     fill(projectSel, projects.map((p) => h('option', { value: p.id }, p.name || p.id)));
     projectSel.value = choice.project;
     fill(snapSel, snapshots.length
-      ? snapshots.map((s) => h('option', { value: s.id }, `${s.label}（截至 ${s.as_of}）`))
-      : h('option', { value: '' }, '暂无快照'));
+      ? snapshots.map((s) => h('option', { value: s.id }, t('dashboard-controls.as3', { label: s.label, as_of: s.as_of })))
+      : h('option', { value: '' }, t('dashboard-controls.noSnapshots')));
     snapSel.value = choice.snapshot;
-    fill(periodSel, h('option', { value: '' }, '全年'),
-      QUARTERS.map((q, i) => h('option', { value: `${year}Q${i + 1}` }, `${q}（${year}Q${i + 1} 批次）`)));
+    fill(periodSel, h('option', { value: '' }, t('dashboard-controls.wholeYear')),
+      QUARTERS.map((q, i) => h('option', { value: `${year}Q${i + 1}` }, t('dashboard-controls.qBatch', { q: t(q), year, value: i + 1 }))));
     periodSel.value = choice.period;
     sync();
   }
@@ -128,7 +129,7 @@ export function createDashboardControls(api, { onChange, status }) {
     if (choice.mode === 'as_of' && !choice.asOf) choice.asOf = asOfInput.value = [localToday(), `${data.year}-12-31`].sort()[0];
     sync();
     if (choice.mode === 'snapshot' && !data.snapshots.length) {
-      status('还没有快照。统计人员或管理员可在页面下方“冻结快照”中创建。');
+      status(t('dashboard-controls.noSnapshotsYetStatistics'));
     }
     onChange({ keepMessages: true });
   });

@@ -2,16 +2,17 @@
 // the worst status of a row, the order of projects, the bureau's today.
 
 import { fmt2 } from './labels.js';
+import { t } from './messages.js';
 
 /** Preferred order; projects the API lists beyond these follow in API order. */
 const PROJECT_ORDER = ['mining_enforcement', 'land_change_survey', 'planning'];
 
 /** status → [zh word, css class] */
 export const STATUS = {
-  met: ['达标', 'met'], behind: ['未达标', 'behind'], warn: ['预警', 'warn'], none: ['无数值目标', 'none'],
+  met: ['dashboard-format.met', 'met'], behind: ['dashboard-format.behind', 'behind'], warn: ['dashboard-format.warning', 'warn'], none: ['dashboard-format.noNumericTarget', 'none'],
 };
 
-export const COLUMNS = ['指标', '指标值（目标）', '实际完成值', '偏差', '季度趋势', '偏差原因与证明材料'];
+export const COLUMNS = ['dashboard-format.indicator', 'dashboard-format.target', 'dashboard-format.actual', 'dashboard-format.deviation', 'dashboard-format.quarterlyTrend', 'dashboard-format.reasonEvidence'];
 
 export function sortProjects(projects) {
   const rank = (p) => {
@@ -21,22 +22,20 @@ export function sortProjects(projects) {
   return [...projects].sort((a, b) => rank(a) - rank(b));
 }
 
-/** Today in the bureau's calendar (Asia/Shanghai), YYYY-MM-DD. */
-export function localToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-}
+/** Today in the bureau's calendar on the app's clock (clock.js), YYYY-MM-DD. */
+export { localToday } from './clock.js';
 
 export function numberText(v, unit) {
   if (v === null || v === undefined) return '—';
   if (unit === '%') return `${fmt2(v)}%`;
-  if (unit === '元') return `${fmt2(v)} 元`;
+  if (unit === '元') return t('dashboard-format.yuan', { v: fmt2(v) });
   return `${Number(v).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}${unit ? ` ${unit}` : ''}`;
 }
 
 export function deviationText(v) {
   if (v.deviation === null || v.deviation === undefined) return null;
   const d = Number(v.deviation);
-  const unit = v.unit === '%' ? ' 个百分点' : v.unit ? ` ${v.unit}` : '';
+  const unit = v.unit === '%' ? t('dashboard-format.percentagePoints') : v.unit ? ` ${v.unit}` : '';
   return `${d > 0 ? '+' : ''}${Number.isInteger(d) ? d.toLocaleString('zh-CN') : fmt2(d)}${unit}`;
 }
 

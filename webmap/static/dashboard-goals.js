@@ -7,6 +7,7 @@
 
 import { announce, fill, h } from './dom.js';
 import { explain } from './dashboard-api.js';
+import { t } from './messages.js';
 
 /**
  * createGoalEditor(api, {onSaved}) → {element, show(year, projectId, labels)}: labels maps
@@ -17,14 +18,14 @@ export function createGoalEditor(api, { onSaved }) {
   const statusBox = h('div', { class: 'status', role: 'status', hidden: true, 'data-testid': 'goal-status' });
   const body = h('div', { class: 'goal-editor-body' });
   const element = h('details', { class: 'dash-card goal-editor', 'data-testid': 'goal-editor' },
-    h('summary', {}, '编辑绩效目标表（管理员）'),
-    h('p', { class: 'muted small' }, '修改后保存为该年度目标表的新版本；已保存的版本都保留，可导出查看。'),
+    h('summary', {}, t('dashboard-goals.editGoalTableAdministrator')),
+    h('p', { class: 'muted small' }, t('dashboard-goals.savingMakesNewVersion')),
     alertBox, statusBox, body);
   let current = { year: null, project: null, labels: {} };
   let loaded = null; // {version, doc}
 
-  const status = (t) => { announce(alertBox, ''); announce(statusBox, t); };
-  const error = (t) => { announce(statusBox, ''); announce(alertBox, t); };
+  const status = (s) => { announce(alertBox, ''); announce(statusBox, s); };
+  const error = (s) => { announce(statusBox, ''); announce(alertBox, s); };
 
   function rowFields(row) {
     const target = h('input', {
@@ -38,29 +39,29 @@ export function createGoalEditor(api, { onSaved }) {
         id: `goal-num-${row.row_no}-${m}`, type: 'number', step: 'any', inputmode: 'decimal', value: v,
         'data-testid': `goal-num-${row.row_no}-${m}`, 'data-metric': m, 'aria-describedby': `goal-num-hint-${row.row_no}`,
       });
-      return h('div', { class: 'field' }, h('label', { for: input.id }, `${current.labels[m] || m} 目标值`), input);
+      return h('div', { class: 'field' }, h('label', { for: input.id }, t('dashboard-goals.target', { value: current.labels[m] || m })), input);
     });
     return h('fieldset', { 'data-row': row.row_no },
-      h('legend', {}, `第 ${row.row_no} 行：${row.level3 || row.description || ''}`),
-      h('div', { class: 'field' }, h('label', { for: target.id }, '指标值（文字）'), target),
+      h('legend', {}, t('dashboard-goals.row', { row_no: row.row_no, value: row.level3 || row.description || '' })),
+      h('div', { class: 'field' }, h('label', { for: target.id }, t('dashboard-goals.targetText')), target),
       nums.length
         ? [h('div', { class: 'form-grid' }, nums),
-          h('small', { class: 'hint', id: `goal-num-hint-${row.row_no}` }, '按该指标自身的单位填写（百分比填 100 表示 100%）；留空表示无数值目标。')]
-        : h('p', { class: 'muted small' }, '定性指标，无数值目标。'));
+          h('small', { class: 'hint', id: `goal-num-hint-${row.row_no}` }, t('dashboard-goals.indicatorSOwnUnit'))]
+        : h('p', { class: 'muted small' }, t('dashboard-goals.qualitativeNoNumericTarget')));
   }
 
   function render() {
     const project = (loaded.doc.projects || []).find((p) => p.id === current.project);
     if (!project) {
-      fill(body, h('p', { class: 'muted' }, '该年度目标表中没有这个项目。'));
+      fill(body, h('p', { class: 'muted' }, t('dashboard-goals.yearSGoalTable')));
       return;
     }
-    const note = h('input', { id: 'goal-note', 'data-testid': 'goal-note', maxlength: 200, autocomplete: 'off', placeholder: '如：按市局通知调整目标值' });
-    const save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'goal-save' }, '保存为新版本');
+    const note = h('input', { id: 'goal-note', 'data-testid': 'goal-note', maxlength: 200, autocomplete: 'off', placeholder: t('dashboard-goals.eGTargetsChanged') });
+    const save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'goal-save' }, t('dashboard-goals.saveAsNewVersion'));
     const form = h('form', { class: 'action-form goal-form', 'data-testid': 'goal-form' },
-      h('p', { 'data-testid': 'goal-version', 'data-version': loaded.version }, `${current.year} 年目标表 第 ${loaded.version} 版 · ${project.table_title || project.name}`),
+      h('p', { 'data-testid': 'goal-version', 'data-version': loaded.version }, t('dashboard-goals.goalTableVersion', { year: current.year, version: loaded.version, value: project.table_title || project.name })),
       (project.indicators || []).map(rowFields),
-      h('div', { class: 'field' }, h('label', { for: 'goal-note' }, '修改说明'), note),
+      h('div', { class: 'field' }, h('label', { for: 'goal-note' }, t('dashboard-goals.whatChanged')), note),
       h('div', { class: 'form-actions' }, save));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -71,10 +72,10 @@ export function createGoalEditor(api, { onSaved }) {
         if (!set) continue;
         row.target = set.querySelector(`#goal-target-${row.row_no}`).value.trim() || null;
         for (const input of set.querySelectorAll('input[data-metric]')) {
-          const t = { ...(row.targets || {}) };
-          if (input.value.trim() === '') delete t[input.dataset.metric];
-          else t[input.dataset.metric] = Number(input.value);
-          row.targets = t;
+          const targets = { ...(row.targets || {}) };
+          if (input.value.trim() === '') delete targets[input.dataset.metric];
+          else targets[input.dataset.metric] = Number(input.value);
+          row.targets = targets;
         }
       }
       save.disabled = true;
@@ -83,18 +84,18 @@ export function createGoalEditor(api, { onSaved }) {
         loaded = { version: saved.version, doc };
         statusBox.dataset.version = String(saved.version);
         render();
-        status(saved.created ? `已保存为 ${current.year} 年目标表第 ${saved.version} 版。` : '内容没有变化，未新增版本。');
+        status(saved.created ? t('dashboard-goals.savedAsGoalTable', { year: current.year, version: saved.version }) : t('dashboard-goals.nothingChangedSoNo'));
         await onSaved();
       } catch (err) {
         if (err.status === 401) return;
         if (err.status === 409) {
           const v = err.details && err.details.current_version;
-          error(`未保存：在您打开目标表后，已有人保存了${v ? `第 ${v} 版` : '新版本'}。您的修改没有保存，以免覆盖别人的修改。请点“载入最新版本”，核对后重新修改。`);
+          error(t('dashboard-goals.notSavedAfterYou', { value: v ? t('dashboard-goals.version', { v }) : t('dashboard-goals.newVersion') }));
           form.querySelector('.form-actions').append(h('button', {
             type: 'button', 'data-testid': 'goal-reload', onclick: () => load(),
-          }, '载入最新版本'));
+          }, t('dashboard-goals.loadLatestVersion')));
         } else {
-          error(explain('保存目标表', err));
+          error(explain(t('dashboard-goals.saveGoalTable'), err));
         }
       } finally {
         save.disabled = false;
@@ -105,13 +106,13 @@ export function createGoalEditor(api, { onSaved }) {
 
   async function load({ keepMessages = false } = {}) {
     if (!keepMessages) { announce(alertBox, ''); announce(statusBox, ''); }
-    fill(body, h('p', { class: 'muted' }, '正在加载目标表…'));
+    fill(body, h('p', { class: 'muted' }, t('dashboard-goals.loadingGoalTable')));
     try {
       const g = await api.goals(current.year);
       loaded = { version: g.version, doc: g.doc };
       render();
     } catch (err) {
-      if (err.status !== 401) error(explain('加载目标表', err));
+      if (err.status !== 401) error(explain(t('dashboard-goals.loadGoalTable'), err));
       fill(body, null);
     }
   }

@@ -7,6 +7,7 @@
 
 import { h } from './dom.js';
 import { explain } from './dashboard-api.js';
+import { t } from './messages.js';
 
 const MAX_EVIDENCE_BYTES = 20 * 1024 * 1024;
 
@@ -16,12 +17,12 @@ export function evidenceList(files, { api, error }) {
   return h('ul', { class: 'evidence-list' }, files.map((f) => h('li', {},
     h('button', {
       type: 'button', class: 'link-button', 'data-testid': `evidence-${String(f.sha256).slice(0, 12)}`,
-      title: `下载证明材料 ${f.filename}`,
+      title: t('dashboard-notes.downloadEvidence', { filename: f.filename }),
       onclick: async () => {
         try {
           await api.downloadEvidence(f.sha256, f.filename);
         } catch (err) {
-          if (err.status !== 401) error(explain(`下载“${f.filename}”`, err));
+          if (err.status !== 401) error(explain(t('dashboard-notes.download', { filename: f.filename }), err));
         }
       },
     }, f.filename))));
@@ -47,14 +48,14 @@ export function noteForm(row, getNote, { year, project, api, onSaved, status, er
   });
   if (actual) actual.value = (note && note.actual_text) || '';
   reason.value = (note && note.reason) || '';
-  const save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'note-save' }, '保存说明');
-  const cancel = h('button', { type: 'button', 'data-testid': 'note-cancel' }, '取消');
+  const save = h('button', { type: 'submit', class: 'primary', 'data-testid': 'note-save' }, t('dashboard-notes.saveNote'));
+  const cancel = h('button', { type: 'button', 'data-testid': 'note-cancel' }, t('dashboard-notes.cancel'));
   const form = h('form', { class: 'action-form note-form', 'data-testid': `note-form-${row.row_no}` },
-    h('fieldset', {}, h('legend', {}, `第 ${row.row_no} 行：${row.level3 || row.description || ''}`),
-      actual ? h('div', { class: 'field' }, h('label', { for: actual.id }, '实际完成情况（定性指标）'), actual) : null,
-      h('div', { class: 'field' }, h('label', { for: reason.id }, '偏差原因'), reason),
-      h('div', { class: 'field' }, h('label', { for: file.id }, '上传证明材料'), file,
-        h('small', { class: 'hint', id: `note-file-${key}-hint` }, 'PDF、JPG、PNG、Word（.docx）或 Excel（.xlsx），单个不超过 20 MB；选择后立即上传。')),
+    h('fieldset', {}, h('legend', {}, t('dashboard-notes.row', { row_no: row.row_no, value: row.level3 || row.description || '' })),
+      actual ? h('div', { class: 'field' }, h('label', { for: actual.id }, t('dashboard-notes.actualResultQualitative')), actual) : null,
+      h('div', { class: 'field' }, h('label', { for: reason.id }, t('dashboard-notes.reasonDeviation')), reason),
+      h('div', { class: 'field' }, h('label', { for: file.id }, t('dashboard-notes.uploadEvidence')), file,
+        h('small', { class: 'hint', id: `note-file-${key}-hint` }, t('dashboard-notes.pdfJpgPngWord'))),
       h('div', { class: 'form-actions' }, save, cancel)));
   cancel.addEventListener('click', () => form.dispatchEvent(new CustomEvent('close', { bubbles: true })));
 
@@ -62,7 +63,7 @@ export function noteForm(row, getNote, { year, project, api, onSaved, status, er
     const f = file.files && file.files[0];
     if (!f) return;
     if (f.size > MAX_EVIDENCE_BYTES) {
-      error(`“${f.name}”太大（单个不超过 20 MB），未上传。`);
+      error(t('dashboard-notes.tooLargeMbAt', { name: f.name }));
       file.value = '';
       return;
     }
@@ -71,9 +72,9 @@ export function noteForm(row, getNote, { year, project, api, onSaved, status, er
       save.disabled = true; // its expected_seq must be the version the upload adds
       await api.uploadEvidence(year, project, row.row_no, f);
       await onSaved(row.row_no, {});
-      status(`已上传证明材料“${f.name}”（第 ${row.row_no} 行）。`);
+      status(t('dashboard-notes.uploadedEvidenceRow', { name: f.name, row_no: row.row_no }));
     } catch (err) {
-      if (err.status !== 401) error(explain(`上传“${f.name}”`, err));
+      if (err.status !== 401) error(explain(t('dashboard-notes.upload', { name: f.name }), err));
     } finally {
       file.disabled = false;
       save.disabled = false;
@@ -89,15 +90,15 @@ export function noteForm(row, getNote, { year, project, api, onSaved, status, er
     save.disabled = true;
     try {
       await api.putNote(year, project, row.row_no, body);
-      status(`已保存第 ${row.row_no} 行的说明。`);
+      status(t('dashboard-notes.savedNoteRow', { row_no: row.row_no }));
       await onSaved(row.row_no, { close: true });
     } catch (err) {
       if (err.status === 401) return;
       if (err.status === 409) {
-        error(`第 ${row.row_no} 行的说明未保存：在您打开后，别人已保存了新的说明。已载入最新内容，请核对后再保存。`);
+        error(t('dashboard-notes.noteRowWasNot', { row_no: row.row_no }));
         await onSaved(row.row_no, { fresh: true });
       } else {
-        error(explain(`保存第 ${row.row_no} 行的说明`, err));
+        error(explain(t('dashboard-notes.saveNoteRow', { row_no: row.row_no }), err));
       }
     } finally {
       save.disabled = false;

@@ -7,11 +7,12 @@ import { trendChart } from './dashboard-chart.js';
 import { COLUMNS, STATUS, deviationText, numberText, worst } from './dashboard-format.js';
 import { evidenceList, noteForm } from './dashboard-notes.js';
 import { stateLabel } from './meta.js';
+import { t } from './messages.js';
 
 const DRILL_PAGE = 20;
 /** Text from the goal book and the server stays as written when the page is in English. */
-const DATA = { 'data-no-translate': true };
-const cellLabel = (i) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, COLUMNS[i]);
+const DATA = { 'data-value': '' };
+const cellLabel = (i) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, t(COLUMNS[i]));
 
 /**
  * createGoalTable(view) → {rows(project, result, trendBy, notes), reset({keepDrill}), dropDrillData()}.
@@ -35,7 +36,7 @@ export function createGoalTable(view) {
     const place = c.township_name ? ` · ${c.township_name}` : '';
     return h('li', {}, h('button', {
       type: 'button', class: 'link-button', 'data-testid': 'drill-case', 'data-case-id': c.case_id,
-      title: '在地图上打开该图斑',
+      title: t('dashboard-table.openThisPolygonMap'),
       onclick: () => onOpenCase && onOpenCase(c.case_id),
     }, h('span', { ...DATA }, `${c.code ?? c.case_id} · ${stateLabel(c.state, c.state_label)}${place}`)));
   }
@@ -44,13 +45,13 @@ export function createGoalTable(view) {
     const { items, count } = drillData;
     fill(box,
       h('p', { 'data-testid': 'drill-count', 'data-count': String(count) },
-        count ? `“${v.label}”背后共 ${count} 个图斑（${controls.describe()}）。点击在地图上打开：` : `“${v.label}”背后没有图斑。`),
+        count ? t('dashboard-table.madeOfPolygons', { label: v.label, count, value: controls.describe() }) : t('dashboard-table.hasNoPolygonBehind', { label: v.label })),
       items.length ? h('ul', { class: 'drill-list' }, items.map(caseItem)) : null,
       count > items.length ? h('button', {
         type: 'button', 'data-testid': 'drill-more',
         onclick: () => loadDrill(box, project, row, v),
-      }, `再显示 ${Math.min(DRILL_PAGE, count - items.length)} 个（还有 ${count - items.length} 个）`) : null,
-      h('button', { type: 'button', class: 'drill-close', onclick: () => toggleDrill(row.row_no, drill.metric) }, '关闭清单'));
+      }, t('dashboard-table.showMoreLeft', { DRILL_PAGE: Math.min(DRILL_PAGE, count - items.length), value: count - items.length })) : null,
+      h('button', { type: 'button', class: 'drill-close', onclick: () => toggleDrill(row.row_no, drill.metric) }, t('dashboard-table.closeList')));
   }
 
   /** The next page of the open value's 图斑 (the first when none is loaded), then the list. */
@@ -65,14 +66,14 @@ export function createGoalTable(view) {
       data.count = page.count;
       if (mine === view.generation() && box.isConnected && drillData === data) drillList(box, project, row, v);
     }).catch((err) => {
-      if (err.status !== 401) fill(box, h('p', { class: 'alert' }, explain('加载图斑清单', err)));
+      if (err.status !== 401) fill(box, h('p', { class: 'alert' }, explain(t('dashboard-table.loadPolygonList'), err)));
     });
   }
 
   function drillBox(project, row) {
     const v = (row.values || []).find((x) => x.metric === drill.metric);
-    const box = h('div', { class: 'drill-box', 'data-testid': 'drill-box', tabindex: '-1', 'aria-label': `“${v ? v.label : ''}”背后的图斑` },
-      h('p', { class: 'muted' }, '正在加载图斑清单…'));
+    const box = h('div', { class: 'drill-box', 'data-testid': 'drill-box', tabindex: '-1', 'aria-label': t('dashboard-table.polygonsBehind', { value: v ? v.label : '' }) },
+      h('p', { class: 'muted' }, t('dashboard-table.loadingPolygonList')));
     const key = JSON.stringify([project, view.year(), controls.scope(), row.row_no, drill.metric]);
     if (drillData && drillData.key === key && drillData.items.length) drillList(box, project, row, v);
     else loadDrill(box, project, row, v);
@@ -80,7 +81,8 @@ export function createGoalTable(view) {
   }
 
   function valueBlock(project, row, v) {
-    const [statusText, statusClass] = STATUS[v.status] || STATUS.none;
+    const [statusId, statusClass] = STATUS[v.status] || STATUS.none;
+    const statusText = t(statusId);
     const open = drill && drill.row === row.row_no && drill.metric === v.metric;
     const valueSpan = h('span', {
       class: 'value-display',
@@ -90,9 +92,9 @@ export function createGoalTable(view) {
     }, v.display ?? numberText(v.value, v.unit));
     const drillButton = h('button', {
       type: 'button', class: 'link-button drill-button', 'data-testid': `drill-${row.row_no}-${v.metric}`,
-      'aria-expanded': String(Boolean(open)), 'aria-label': `查看“${v.label}”背后的图斑`,
+      'aria-expanded': String(Boolean(open)), 'aria-label': t('dashboard-table.seePolygonsBehind', { label: v.label }),
       onclick: () => toggleDrill(row.row_no, v.metric),
-    }, open ? '收起图斑清单' : '图斑清单');
+    }, open ? t('dashboard-table.hidePolygonList') : t('dashboard-table.polygonList'));
     return h('div', { class: `value status-${statusClass}`, 'data-metric': v.metric },
       h('span', { class: 'value-label', ...DATA }, v.label),
       h('span', { class: 'value-line' },
@@ -127,17 +129,17 @@ export function createGoalTable(view) {
     const editButton = view.mayWrite() ? h('button', {
       type: 'button', class: 'note-edit', 'data-testid': `note-edit-${r.row_no}`, 'aria-expanded': String(editing),
       onclick: () => { openNote = editing ? null : r.row_no; view.render(); },
-    }, editing ? '收起' : (r.qualitative ? '填写实际值与说明' : '填写偏差原因')) : null;
+    }, editing ? t('dashboard-table.hide') : (r.qualitative ? t('dashboard-table.writeActualValueNotes') : t('dashboard-table.writeReason'))) : null;
     const tr = h('tr', { 'data-testid': `row-${r.row_no}`, 'data-row': r.row_no, class: `status-${worst(values)}` },
       h('th', { scope: 'row', class: 'ind-name' }, cellLabel(0),
         h('small', { class: 'muted block', ...DATA }, `${r.level1 || ''}${r.level2 ? ` · ${r.level2}` : ''}`),
         h('span', { class: 'level3', ...DATA }, r.level3 || r.description || ''),
         r.description && r.description !== r.level3 ? h('small', { class: 'muted block', ...DATA }, r.description) : null),
       h('td', { class: 'target' }, cellLabel(1), h('span', DATA, r.target || '—'),
-        numericTargets.map((v) => h('small', { class: 'block target-num', ...DATA }, `${v.label}：${numberText(v.target_value, v.unit)}`))),
+        numericTargets.map((v) => h('small', { class: 'block target-num', ...DATA }, t('dashboard-table.sep', { label: v.label, target_value: numberText(v.target_value, v.unit) })))),
       h('td', { class: 'actual' }, cellLabel(2), values.length
         ? values.map((v) => valueBlock(project, r, v))
-        : h('span', { 'data-testid': `actual-${project}-${r.row_no}`, class: r.actual ? '' : 'muted', ...(r.actual ? DATA : {}) }, r.actual || '未填写（定性指标）')),
+        : h('span', { 'data-testid': `actual-${project}-${r.row_no}`, class: r.actual ? '' : 'muted', ...(r.actual ? DATA : {}) }, r.actual || t('dashboard-table.notWrittenYetQualitative'))),
       h('td', { class: 'deviation' }, cellLabel(3), values.length
         ? values.map((v) => h('div', { class: `dev dev-${v.status || 'none'}` }, deviationText(v) ?? h('span', { class: 'muted' }, '—')))
         : h('span', { class: 'muted' }, '—')),

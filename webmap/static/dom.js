@@ -60,3 +60,9 @@ export function fill(el, ...children) {
   el.replaceChildren();
   return append(el, children);
 }
+
+/** A value from a file, a form or a person (a place name, a display name, an attribute): shown
+ * as it is in every language, so it is marked data-value (the language tests skip it). */
+export function dataValue(value) {
+  return h('span', { 'data-value': '' }, value === null || value === undefined ? '—' : String(value));
+}

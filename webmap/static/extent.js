@@ -1,17 +1,32 @@
 // 实测违法范围: draw or edit the measured illegal extent of a 图斑 on the map (vendored
 // leaflet-geoman-free), sent with 核查 as `illegal_geometry` (GeoJSON polygon, EPSG:4490 lon/lat;
 // the server computes its ellipsoidal area). The saved extent of the open case is shown as a
-// red dashed outline.
+// red dashed outline. The plugin (≈ 80 KB compressed) loads on the first draw, not with the
+// page: most visits never draw (the service worker keeps it once loaded; the offline task pack
+// loads it ahead with preloadDrawing()).
 // Test hooks: data-testid="extent-tool" (data-state = none|drawing|drawn|editing), "extent-draw",
 // "extent-from-case", "extent-edit", "extent-clear", "extent-area"; the drawn path has
 // data-extent="draft", the saved one data-extent="saved".
 
 import { h } from './dom.js';
 import { fmt2 } from './labels.js';
+import { loadScript } from './load-script.js';
+import { t } from './messages.js';
 
 const L = window.L;
 const EXTENT_STYLE = { color: '#d7191c', weight: 2.5, dashArray: '6 4', fillColor: '#d7191c', fillOpacity: 0.12 };
 const EARTH_R = 6378137;
+// Beside this module under the same content-hashed path (api/assets.py).
+const GEOMAN = new URL('vendor/leaflet-geoman/leaflet-geoman.min.js', import.meta.url).href;
+const GEOMAN_CSS = new URL('vendor/leaflet-geoman/leaflet-geoman.css', import.meta.url).href;
+
+/** Load leaflet-geoman once (first draw, or the offline task pack ahead of going offline). */
+export function preloadDrawing() {
+  if (L.PM) return Promise.resolve();
+  return loadScript(GEOMAN, { css: GEOMAN_CSS }).catch(() => {
+    throw new Error(t('extent.toolNotLoaded'));
+  });
+}
 
 /** Spherical area (m²) of a ring of [lon, lat]: close enough to show while drawing. */
 function ringArea(ring) {
@@ -35,9 +50,14 @@ function polygonArea(geometry) {
  * Only one tool is live at a time (the open case's verify form).
  */
 export function createExtentEditor(map) {
-  if (map.pm) {
-    map.pm.setLang('zh');
-    map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+  /** The map's drawing tools, loading the plugin first when needed (its hook missed this map). */
+  async function ready() {
+    await preloadDrawing();
+    if (!map.pm) {
+      map.pm = new L.PM.Map(map);
+      map.pm.setLang('zh');
+      map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+    }
   }
   let saved = null; // the open case's stored extent (read-only outline)
   let draft = null; // the layer being drawn / edited
@@ -72,15 +92,15 @@ export function createExtentEditor(map) {
 
   function tool(c, caseLayer) {
     stop();
-    const status = h('span', { class: 'muted', 'data-testid': 'extent-area', 'aria-live': 'polite' }, '未绘制');
-    const drawBtn = h('button', { type: 'button', 'data-testid': 'extent-draw' }, '绘制范围');
-    const fromCase = h('button', { type: 'button', 'data-testid': 'extent-from-case' }, '以图斑为底稿编辑');
-    const editBtn = h('button', { type: 'button', 'data-testid': 'extent-edit', disabled: true }, '编辑范围');
-    const clearBtn = h('button', { type: 'button', 'data-testid': 'extent-clear', disabled: true }, '清除范围');
+    const status = h('span', { class: 'muted', 'data-testid': 'extent-area', 'aria-live': 'polite' }, t('extent.notDrawn'));
+    const drawBtn = h('button', { type: 'button', 'data-testid': 'extent-draw' }, t('extent.drawExtent'));
+    const fromCase = h('button', { type: 'button', 'data-testid': 'extent-from-case' }, t('extent.startFromPolygon'));
+    const editBtn = h('button', { type: 'button', 'data-testid': 'extent-edit', disabled: true }, t('extent.editExtent'));
+    const clearBtn = h('button', { type: 'button', 'data-testid': 'extent-clear', disabled: true }, t('extent.clearExtent'));
     const box = h('fieldset', { class: 'extent', 'data-testid': 'extent-tool', 'data-state': 'none' },
-      h('legend', {}, '实测违法范围（可选）'),
+      h('legend', {}, t('extent.measuredIllegalExtentOptional')),
       h('p', { class: 'hint muted', id: 'extent-hint' },
-        '实际违法范围与图斑不同时，在地图上点击各拐点绘制，点击第一个点结束；也可复制图斑范围后拖动拐点修改。'),
+        t('extent.whenIllegalExtentDiffers')),
       h('div', { class: 'extent-tools', role: 'group', 'aria-describedby': 'extent-hint' }, drawBtn, fromCase, editBtn, clearBtn),
       status);
     const me = {};
@@ -89,10 +109,10 @@ export function createExtentEditor(map) {
     function setState(state) {
       box.dataset.state = state;
       const g = geometry();
-      status.textContent = g ? `已绘制，约 ${fmt2(polygonArea(g))} m²（${fmt2(polygonArea(g) / (10000 / 15))} 亩）` : '未绘制';
+      status.textContent = g ? t('extent.drawnAboutMMu', { value: fmt2(polygonArea(g)), value2: fmt2(polygonArea(g) / (10000 / 15)) }) : t('extent.notDrawn');
       editBtn.disabled = !draft;
       clearBtn.disabled = !draft;
-      editBtn.textContent = state === 'editing' ? '完成编辑' : '编辑范围';
+      editBtn.textContent = state === 'editing' ? t('extent.finishEditing') : t('extent.editExtent');
     }
 
     function adopt(layer) {
@@ -103,8 +123,18 @@ export function createExtentEditor(map) {
       layer.on('pm:edit pm:markerdragend pm:vertexadded pm:vertexremoved', () => live === me && setState(box.dataset.state));
     }
 
-    drawBtn.addEventListener('click', () => {
-      if (!map.pm) return;
+    /** Run fn once the plugin is there; a failure to load is said in the tool's status line. */
+    const withTools = (fn) => async () => {
+      try {
+        await ready();
+      } catch (err) {
+        status.textContent = err.message;
+        return;
+      }
+      if (live === me) fn();
+    };
+
+    drawBtn.addEventListener('click', withTools(() => {
       if (draft) draft.remove();
       draft = null;
       map.pm.enableDraw('Polygon', { pathOptions: EXTENT_STYLE, finishOn: null });
@@ -117,8 +147,8 @@ export function createExtentEditor(map) {
         setState('drawn');
       });
       setState('drawing');
-    });
-    fromCase.addEventListener('click', () => {
+    }));
+    fromCase.addEventListener('click', withTools(() => {
       const source = caseLayer && caseLayer();
       if (!source) return;
       const copy = L.geoJSON(source.toGeoJSON()).getLayers()[0];
@@ -126,8 +156,8 @@ export function createExtentEditor(map) {
       adopt(copy);
       copy.pm.enable({ allowSelfIntersection: false });
       setState('editing');
-    });
-    editBtn.addEventListener('click', () => {
+    }));
+    editBtn.addEventListener('click', withTools(() => {
       if (!draft) return;
       if (draft.pm.enabled()) {
         draft.pm.disable();
@@ -136,7 +166,7 @@ export function createExtentEditor(map) {
         draft.pm.enable({ allowSelfIntersection: false });
         setState('editing');
       }
-    });
+    }));
     clearBtn.addEventListener('click', () => {
       if (draft) {
         draft.pm.disable();

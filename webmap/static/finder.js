@@ -7,6 +7,7 @@
 
 import { announce, fill, h } from './dom.js';
 import { programmeLabel, programmes, stateLabel, statesFor } from './meta.js';
+import { t } from './messages.js';
 
 const DEBOUNCE_MS = 300;
 
@@ -18,30 +19,30 @@ export function createFinder(root, { api, onOpen, onFilter }) {
   const filters = { programme: '', state: '', township: '' };
   const input = h('input', {
     id: 'search-input', type: 'search', 'data-testid': 'search-input', autocomplete: 'off',
-    placeholder: '图斑编号或村名', 'aria-controls': 'search-results', 'aria-describedby': 'search-status',
+    placeholder: t('finder.codeVillage'), 'aria-controls': 'search-results', 'aria-describedby': 'search-status',
     enterkeyhint: 'search',
   });
   const results = h('ul', { id: 'search-results', class: 'search-results', 'data-testid': 'search-results', hidden: true });
   const status = h('span', { id: 'search-status', class: 'visually-hidden', role: 'status', 'data-testid': 'search-status' });
-  const form = h('form', { class: 'search', role: 'search', 'aria-label': '搜索图斑' },
-    h('label', { for: 'search-input' }, '搜索'), input, status, results);
+  const form = h('form', { class: 'search', role: 'search', 'aria-label': t('finder.searchPolygons') },
+    h('label', { for: 'search-input' }, t('finder.search')), input, status, results);
 
   const programme = h('select', { id: 'filter-programme', 'data-testid': 'filter-programme' },
-    h('option', { value: '' }, '全部项目'),
+    h('option', { value: '' }, t('finder.allProgrammes')),
     programmes().map((p) => h('option', { value: p.code }, p.label)));
   const state = h('select', { id: 'filter-state', 'data-testid': 'filter-state' });
   const township = h('select', { id: 'filter-township', 'data-testid': 'filter-township' },
-    h('option', { value: '' }, '全部乡镇'));
-  const clear = h('button', { type: 'button', 'data-testid': 'filter-clear' }, '清除筛选');
-  const panel = h('div', { id: 'filter-panel', class: 'filter-panel', role: 'group', 'aria-label': '筛选' },
-    h('div', { class: 'control' }, h('label', { for: 'filter-programme' }, '项目'), programme),
-    h('div', { class: 'control' }, h('label', { for: 'filter-state' }, '状态'), state),
-    h('div', { class: 'control' }, h('label', { for: 'filter-township' }, '乡镇'), township),
+    h('option', { value: '' }, t('finder.allTownships')));
+  const clear = h('button', { type: 'button', 'data-testid': 'filter-clear' }, t('finder.clearFilters'));
+  const panel = h('div', { id: 'filter-panel', class: 'filter-panel', role: 'group', 'aria-label': t('finder.filter') },
+    h('div', { class: 'control' }, h('label', { for: 'filter-programme' }, t('finder.programme')), programme),
+    h('div', { class: 'control' }, h('label', { for: 'filter-state' }, t('finder.state')), state),
+    h('div', { class: 'control' }, h('label', { for: 'filter-township' }, t('finder.township')), township),
     clear);
   const toggle = h('button', {
     type: 'button', class: 'filter-toggle', 'aria-expanded': 'true', 'aria-controls': 'filter-panel',
     'data-testid': 'filter-toggle',
-  }, '筛选');
+  }, t('finder.filter'));
   toggle.addEventListener('click', () => {
     const open = toggle.getAttribute('aria-expanded') !== 'true';
     toggle.setAttribute('aria-expanded', String(open));
@@ -56,7 +57,7 @@ export function createFinder(root, { api, onOpen, onFilter }) {
   function fillStates(prog) {
     const list = statesFor(prog);
     const keep = state.value;
-    fill(state, h('option', { value: '' }, '全部状态'), list.map((s) => h('option', { value: s }, stateLabel(s))));
+    fill(state, h('option', { value: '' }, t('finder.allStates')), list.map((s) => h('option', { value: s }, stateLabel(s))));
     state.value = list.includes(keep) ? keep : '';
     filters.state = state.value;
   }
@@ -84,13 +85,13 @@ export function createFinder(root, { api, onOpen, onFilter }) {
         type: 'button', class: 'search-result', 'data-testid': 'search-result',
         'data-case-id': String(r.case_id), 'data-batch-id': String(r.batch_id),
         onclick: () => open(r),
-      }, h('strong', {}, r.code), ` · ${r.period || ''} ${r.programme_label || programmeLabel(r.programme)}`,
+      }, h('strong', {}, r.code), ` · ${r.period || ''} ${programmeLabel(r.programme) || r.programme_label}`,
       ` · ${stateLabel(r.state, r.state_label)}`, where ? h('span', { class: 'muted' }, ` · ${where}`) : null));
-    }), more ? h('li', { class: 'muted search-more' }, '结果较多，仅列出前 50 个，请输入更完整的编号。') : null,
-    list.length ? null : h('li', { class: 'muted' }, '没有找到匹配的图斑。'));
+    }), more ? h('li', { class: 'muted search-more' }, t('finder.manyResultsOnlyFirst')) : null,
+    list.length ? null : h('li', { class: 'muted' }, t('finder.noMatchingPolygons')));
     results.hidden = false;
     input.setAttribute('aria-expanded', 'true');
-    announce(status, list.length ? `找到 ${list.length}${more ? ' 个以上' : ' 个'}图斑` : '没有找到匹配的图斑');
+    announce(status, list.length ? t('finder.foundPolygons', { length: list.length, value: more ? t('finder.more') : t('finder.sep') }) : t('finder.noMatchingPolygons2'));
     status.hidden = false;
   }
 
@@ -108,7 +109,7 @@ export function createFinder(root, { api, onOpen, onFilter }) {
       return res.data || [];
     } catch (err) {
       if (mine !== generation || err.status === 401) return [];
-      fill(results, h('li', { class: 'alert' }, `搜索失败：${err.message}`));
+      fill(results, h('li', { class: 'alert' }, t('finder.searchFailed', { message: err.message })));
       results.hidden = false;
       return [];
     }
@@ -170,8 +171,8 @@ export function createFinder(root, { api, onOpen, onFilter }) {
     /** Township choices from the batch summary: [{code, name, n}]. */
     setTownships(list) {
       const keep = township.value;
-      fill(township, h('option', { value: '' }, '全部乡镇'),
-        (list || []).filter((t) => t.code).map((t) => h('option', { value: t.code }, `${t.name || t.code}（${t.n}）`)));
+      fill(township, h('option', { value: '' }, t('finder.allTownships')),
+        (list || []).filter((x) => x.code).map((x) => h('option', { value: x.code, 'data-value': '' }, t('finder.sep2', { value: x.name || x.code, n: x.n }))));
       township.value = [...township.options].some((o) => o.value === keep) ? keep : '';
       filters.township = township.value;
     },

@@ -4,14 +4,14 @@
 
 import {
   actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindLimits, kindPattern, reasonsFor,
-  stateLabel, targetOf,
+  stateLabel, statesFor, statesWith, targetOf,
 } from './meta.js';
+import { localToday } from './clock.js';
+import { t } from './messages.js';
 
-/** Today on this device, YYYY-MM-DD. */
+/** Today in Beijing time on the app's clock (a demo's is in 2019), YYYY-MM-DD. */
 export function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return localToday();
 }
 
 export const LAND_CLASS_LIST = 'land-classes';
@@ -27,7 +27,7 @@ const WIDGETS = {
   count: { type: 'number', min: 0, step: '1', inputmode: 'numeric', integer: true },
   land_class: {
     type: 'text', list: LAND_CLASS_LIST, inputmode: 'text', landClass: true,
-    hint: '三调地类编码，如 0103 旱地、0602 采矿用地；可从列表选择',
+    hint: 'form-model.landClassCodeE',
   },
 };
 
@@ -36,28 +36,32 @@ const LONG_TEXT = new Set(['note', 'reason']);
 
 /** Per-field presentation: hints, and the day a date starts at. */
 const FIELD_HINTS = {
-  illegal_area_m2: { hint: '与图斑面积不同时填写' },
-  offender: { hint: '单位名称或个人姓名' },
+  illegal_area_m2: { hint: 'form-model.fillWhenDiffersFrom' },
+  offender: { hint: 'form-model.companyPerson' },
   filed_on: { initial: today },
+  paid_on: { initial: today },
   rectified_on: { initial: today },
 };
 
 /** Per-action presentation: the submit button's words and the hints that differ by action. */
 const ACTIONS = {
-  verify: { submit: '提交核查' },
+  verify: { submit: 'form-model.submitVerification' },
   // The button names where the case goes.
   return_verification: { submit: () => stateLabel(targetOf('return_verification')) },
   annotate: {
-    submit: '保存批注',
-    intro: (g) => `退回 ${g.resubmit_needs_note_after} 次及以上的图斑，须有审核批注后核查员才能再次提交核查。`,
+    submit: 'form-model.saveAnnotation',
+    intro: (g) => t('form-model.polygonReturnedTimesMore', { resubmit_needs_note_after: g.resubmit_needs_note_after }),
   },
-  penalise: { submit: '登记处罚', hints: { receipt_no: '已缴款时填写，同时登记一笔缴款' } },
-  rectify: { submit: '登记整改' },
-  reopen: { hints: { reason: '如：复查发现已复建' } },
-  collect_evidence: { submit: '提交举证' },
+  // 缴款日期 starts at today for a fine paid on the spot; without a receipt nothing was paid.
+  penalise: {
+    submit: 'form-model.recordPenalty', hints: { receipt_no: 'form-model.fillWhenPaidPayment' }, dropUnless: { paid_on: 'receipt_no' },
+  },
+  rectify: { submit: 'form-model.recordRectification' },
+  reopen: { hints: { reason: 'form-model.eGRebuiltFound' } },
+  collect_evidence: { submit: 'form-model.submitEvidence' },
   submit: {
-    submit: '提交省级审核',
-    intro: (g) => `提交前须至少有 ${g.min_evidence_photos} 张举证照片。`,
+    submit: 'form-model.submitProvince',
+    intro: (g) => t('form-model.atLeastEvidencePhotos', { min_evidence_photos: g.min_evidence_photos }),
   },
 };
 
@@ -68,17 +72,22 @@ function fieldDef(action, f, controlled) {
     ...kindLimits(f.kind),
     ...(FIELD_HINTS[f.name] || {}),
   };
+  if (def.hint) def.hint = t(def.hint);
   // The server refuses a date after its own day; the form says so before sending.
   if (f.kind === 'date' && def.max == null) def.max = today();
   const hint = ACTIONS[action]?.hints?.[f.name];
-  if (hint) def.hint = hint;
+  if (hint) def.hint = t(hint);
   if (f.kind === 'land_class') def.pattern = kindPattern(f.kind);
+  // Closed lists are one-tap tiles (a thumb on a phone), not dropdowns.
   if (f.kind === 'judgment') {
-    def.type = 'select';
+    def.type = 'choice';
     def.options = judgments().map((j) => [j.code, j.label]);
   } else if (f.name === 'reason' && controlled) {
     // The controlled reason list depends on the judgment chosen.
-    Object.assign(def, { type: 'select', options: [], dependsOn: 'judgment', optionsFor: reasonsFor });
+    Object.assign(def, {
+      type: 'choice', options: [], dependsOn: 'judgment', optionsFor: reasonsFor,
+      empty: t('form-model.chooseFirst', { label: fieldsFor(action).find((x) => x.kind === 'judgment')?.label || '' }),
+    });
   } else if (f.kind === 'text' && LONG_TEXT.has(f.name)) {
     def.type = 'textarea';
   }
@@ -89,16 +98,30 @@ function fieldDef(action, f, controlled) {
 export function formDef(action) {
   const p = ACTIONS[action] || {};
   const controlled = hasControlledReason(action);
-  const submit = typeof p.submit === 'function' ? p.submit() : p.submit;
+  const submit = typeof p.submit === 'function' ? p.submit() : p.submit && t(p.submit);
   return {
     submit: submit || actionLabel(action),
     intro: p.intro ? p.intro(guards()) : null,
     fields: fieldsFor(action).map((f) => fieldDef(action, f, controlled)),
+    dropUnless: p.dropUnless || {},
   };
 }
 
-/** The API payload from the form's raw values: trimmed, empty ones left out, numbers typed. */
-export function payloadFrom(values, fields) {
+/**
+  * Is this the programme's field step (its form carries the photo step before submit)? The
+  * action taken on a 图斑 as issued, i.e. from the workflow's first state: the visit itself.
+  */
+export function isFieldStep(action, programme) {
+  const first = statesFor(programme)[0];
+  return first !== undefined && statesWith(action, programme).includes(first);
+}
+
+/**
+ * The API payload from the form's raw values: trimmed, empty ones left out, numbers typed.
+ * dropUnless {field: other}: leave field out when other is empty (a pre-filled day that only
+ * means something beside it).
+ */
+export function payloadFrom(values, fields, dropUnless = {}) {
   const payload = {};
   for (const field of fields) {
     const raw = String(values[field.name] ?? '').trim();
@@ -107,6 +130,7 @@ export function payloadFrom(values, fields) {
     else if (field.landClass) payload[field.name] = raw.toUpperCase();
     else payload[field.name] = raw;
   }
+  for (const [name, other] of Object.entries(dropUnless)) if (!(other in payload)) delete payload[name];
   return payload;
 }
 

@@ -5,6 +5,8 @@
 // offset, 100–700 m in 丰润区); 百度 takes BD-09, a further offset on top of GCJ-02. Sending
 // WGS84 to them would put the pin on the wrong field.
 
+import { t } from './messages.js';
+
 // GRS80/CGCS2000 (WGS84's flattening differs in the 11th digit: irrelevant here).
 const A = 6378137;
 const F = 1 / 298.257222101;
@@ -79,20 +81,19 @@ function sphere([lon1, lat1], [lon2, lat2]) {
   return { distance, bearing: (deg(Math.atan2(y, x)) + 360) % 360 };
 }
 
-const COMPASS = ['北', '东北', '东', '东南', '南', '西南', '西', '西北'];
 
 /** The eight-point compass word for a bearing in degrees (北 covers 337.5°–22.5°). */
 export function compassWord(bearing) {
   const b = ((Number(bearing) % 360) + 360) % 360;
-  return COMPASS[Math.round(b / 45) % 8];
+  return t(`geo-math.compass${Math.round(b / 45) % 8}`);
 }
 
 /** Metres in words: 850 米 below a kilometre, else 1.2 公里 (12 公里 from 10 km on). */
 export function distanceWords(metres) {
   if (!Number.isFinite(metres) || metres < 0) return '—';
-  if (metres < 1000) return `${Math.round(metres)} 米`;
+  if (metres < 1000) return t('geo-math.metres', { n: Math.round(metres) });
   const km = metres / 1000;
-  return `${km < 10 ? km.toFixed(1) : Math.round(km)} 公里`;
+  return t('geo-math.km', { n: km < 10 ? km.toFixed(1) : Math.round(km) });
 }
 
 // GCJ-02: the published form of the offset (Krasovsky ellipsoid constants), as every Chinese

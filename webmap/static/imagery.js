@@ -10,6 +10,7 @@
 // "imagery-after", "case-sheet-link".
 
 import { h } from './dom.js';
+import { t } from './messages.js';
 
 const L = window.L;
 
@@ -55,22 +56,22 @@ export function imagerySection(c, { batch, tiles = {}, chipUrl, sheetUrl, bounds
   let section = null;
   if (before || after) {
     const img = (which, value, label) => figure(which, label, value
-      ? h('img', { src: chipSrc(value, chipUrl), alt: `${label}影像`, loading: 'lazy' })
-      : h('p', { class: 'muted' }, '无影像'));
+      ? h('img', { src: chipSrc(value, chipUrl), alt: t('imagery.imagery', { label }), loading: 'lazy' })
+      : h('p', { class: 'muted' }, t('imagery.noImagery')));
     section = h('section', { class: 'panel-section', 'aria-labelledby': 'sec-imagery', 'data-testid': 'case-imagery', 'data-source': 'chips' },
-      h('h3', { id: 'sec-imagery' }, '前后时相影像'),
+      h('h3', { id: 'sec-imagery' }, t('imagery.beforeAfterImagery')),
       h('div', { class: 'imagery' },
-        img('before', before, `前时相${qsx ? ` ${qsx}` : ''}`),
-        img('after', after, `后时相${hsx ? ` ${hsx}` : ''}`)));
+        img('before', before, t('imagery.before', { value: qsx ? ` ${qsx}` : '' })),
+        img('after', after, t('imagery.after', { value: hsx ? ` ${hsx}` : '' }))));
   } else if (periodTiles && (periodTiles.before || periodTiles.after)) {
     const boxes = {};
     const cell = (which, label) => {
-      boxes[which] = h('div', { class: 'imagery-map', role: 'img', 'aria-label': `${label}影像` });
+      boxes[which] = h('div', { class: 'imagery-map', role: 'img', 'aria-label': t('imagery.imagery', { label }) });
       return figure(which, label, boxes[which]);
     };
     section = h('section', { class: 'panel-section', 'aria-labelledby': 'sec-imagery', 'data-testid': 'case-imagery', 'data-source': 'tiles' },
-      h('h3', { id: 'sec-imagery' }, '前后时相影像'),
-      h('div', { class: 'imagery' }, cell('before', '前时相'), cell('after', '后时相')));
+      h('h3', { id: 'sec-imagery' }, t('imagery.beforeAfterImagery')),
+      h('div', { class: 'imagery' }, cell('before', t('imagery.before2')), cell('after', t('imagery.after2'))));
     // The maps need their boxes in the page (and sized) first.
     requestAnimationFrame(() => {
       for (const which of ['before', 'after']) {
@@ -81,7 +82,7 @@ export function imagerySection(c, { batch, tiles = {}, chipUrl, sheetUrl, bounds
   const sheet = sheetUrl
     ? h('p', { class: 'sheet-link' }, h('a', {
       href: sheetUrl, target: '_blank', rel: 'noopener', 'data-testid': 'case-sheet-link',
-    }, '单案卡片（可打印）', h('span', { class: 'visually-hidden' }, '（在新标签页打开）')))
+    }, t('imagery.caseSheetPrintable'), h('span', { class: 'visually-hidden' }, t('imagery.opensNewTab'))))
     : null;
   return [section, sheet];
 }

@@ -21,9 +21,10 @@ import { COLUMNS, STATUS, localToday, sortProjects } from './dashboard-format.js
 import { createGoalEditor } from './dashboard-goals.js';
 import { createGoalTable } from './dashboard-table.js';
 import { downloadsSection, snapshotForm } from './dashboard-tools.js';
+import { t } from './messages.js';
 
 /** Text from the goal book and the server stays as written when the page is in English. */
-const DATA = { 'data-no-translate': true };
+const DATA = { 'data-value': '' };
 
 /**
  * createIndicatorsView(root, api, {getUser, onOpenCase}) → {refresh}. refresh() re-reads and
@@ -39,9 +40,9 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
 
   const alertBox = h('div', { class: 'alert', role: 'alert', hidden: true, 'data-testid': 'dash-alert' });
   const statusBox = h('div', { class: 'status', role: 'status', hidden: true, 'data-testid': 'dash-status' });
-  const content = h('div', { class: 'dash-content' }, h('p', { class: 'muted' }, '正在加载绩效指标…'));
-  const status = (t) => { announce(alertBox, ''); announce(statusBox, t); };
-  const error = (t) => { announce(statusBox, ''); announce(alertBox, t); };
+  const content = h('div', { class: 'dash-content' }, h('p', { class: 'muted' }, t('indicators.loadingIndicators')));
+  const status = (s) => { announce(alertBox, ''); announce(statusBox, s); };
+  const error = (s) => { announce(statusBox, ''); announce(alertBox, s); };
   const user = () => getUser() || null;
   const mayWrite = () => hasRole(user(), 'viewer');
   const isAdmin = () => hasRole(user());
@@ -64,7 +65,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
   });
   const goalEditor = createGoalEditor(api, { onSaved: () => refresh() });
   goalEditor.element.hidden = true;
-  root.replaceChildren(h('h2', { class: 'visually-hidden' }, '绩效指标'), controls.element, alertBox, statusBox, content, goalEditor.element);
+  root.replaceChildren(h('h2', { class: 'visually-hidden' }, t('indicators.indicators')), controls.element, alertBox, statusBox, content, goalEditor.element);
 
   /** The statistics role's forms, kept across renders. */
   function writerForms(p) {
@@ -89,26 +90,27 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
     const { result, trend, budget, notes, diffs, project } = last;
     const trendBy = new Map((trend.series || []).map((s) => [s.metric, s]));
     const p = result.project || project;
-    const title = p.table_title || `${p.name ?? p.id}绩效目标表`;
+    const title = p.table_title || t('indicators.goalTable', { value: p.name ?? p.id });
     writerForms(p);
     const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     fill(content,
       banner(result, diffs, controls),
+      // Downloads first: what most visitors of this tab came for, without scrolling past the table.
+      downloadsSection({ year, scope: controls.scope, describe: controls.describe, api, status, error }),
       warningsBox(result.warnings),
       h('section', { class: 'dash-card project', 'data-project': p.id, 'aria-labelledby': `proj-${p.id}` },
-        h('h2', { id: `proj-${p.id}`, ...DATA }, title, p.year ? `（${p.year}年）` : ''),
+        h('h2', { id: `proj-${p.id}`, ...DATA }, title, p.year ? t('indicators.sep', { year: p.year }) : ''),
         result.unit_name ? h('p', { class: 'unit muted', ...DATA }, result.unit_name) : null,
-        h('p', { class: 'legend-chips muted small' }, '状态：',
-          Object.values(STATUS).map(([t, c]) => h('span', { class: `chip chip-${c}` }, t))),
+        h('p', { class: 'legend-chips muted small' }, t('indicators.state'),
+          Object.values(STATUS).map(([s, c]) => h('span', { class: `chip chip-${c}` }, t(s)))),
         h('div', { class: 'table-scroll' }, h('table', { class: 'dash-table', 'data-testid': `goal-${p.id}` },
           h('caption', { class: 'visually-hidden' }, title),
-          h('thead', {}, h('tr', {}, COLUMNS.map((t) => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, COLUMNS.map((c) => h('th', { scope: 'col' }, t(c))))),
           h('tbody', {}, table.rows(p.id, result, trendBy, notes))))),
       budgetSection((budget.data || [])[0], {
         project: p, year, asOf: budget.as_of || controls.dayShown(), api, status, error, form: mayWrite() ? spendForms.get(p.id) || null : null,
       }),
-      downloadsSection({ year, scope: controls.scope, describe: controls.describe, api, status, error }),
-      snapForm && mayWrite() ? h('section', { class: 'dash-card', 'aria-label': '冻结快照' }, snapForm) : null);
+      snapForm && mayWrite() ? h('section', { class: 'dash-card', 'aria-label': t('indicators.frozenSnapshot') }, snapForm) : null);
     if (focused) root.querySelector(`[data-testid="${CSS.escape(focused)}"]`)?.focus();
     const labels = {};
     for (const r of result.rows || []) for (const v of r.values || []) labels[v.metric] = v.label;
@@ -136,7 +138,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
       const chosen = await chooseProject();
       if (mine !== generation) return;
       if (!chosen) {
-        fill(content, h('p', { class: 'muted' }, '暂无绩效目标表'));
+        fill(content, h('p', { class: 'muted' }, t('indicators.noGoalTablesYet')));
         return;
       }
       const { project } = chosen;
@@ -163,7 +165,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
       requestAnimationFrame(() => performance.mark('tuban:dashboard-drawn', { detail: { project: project.id, mode: result.mode } }));
     } catch (err) {
       if (mine !== generation || err.status === 401) return;
-      error(explain('加载绩效指标', err));
+      error(explain(t('indicators.loadIndicators'), err));
     } finally {
       if (mine === generation) root.setAttribute('aria-busy', 'false');
     }

@@ -1,11 +1,12 @@
 // Background jobs (GET /api/jobs…): follow one job's progress and show the user's recent jobs.
 // Progress arrives as server-sent events read through fetch (the session token travels in a
 // header, which EventSource cannot send); when the stream breaks, the job is polled instead.
-// The words of kinds and states are the API's (kind_label, state_label); stages come from
+// The words of kinds, states and stages come from
 // /api/meta. Test hooks: data-testid="job-list", "job-row", "job-state", "job-file".
 
 import { fill, h } from './dom.js';
-import { jobStageLabel } from './meta.js';
+import { jobKindLabel, jobStageLabel, jobStateLabel } from './meta.js';
+import { t } from './messages.js';
 
 const POLL_MS = 1000;
 
@@ -79,12 +80,12 @@ export async function followJob(api, job, onUpdate, { signal } = {}) {
 
 function row(api, job) {
   const file = job.final && job.result && job.result.file
-    ? h('a', { href: api.jobFileUrl(job.id), 'data-testid': 'job-file', download: '' }, '下载')
+    ? h('a', { href: api.jobFileUrl(job.id), 'data-testid': 'job-file', download: '' }, t('jobs.download'))
     : null;
   return h('li', { 'data-testid': 'job-row', 'data-job-id': String(job.id) },
-    h('span', { class: 'job-kind' }, `#${job.id} ${job.kind_label}`),
+    h('span', { class: 'job-kind' }, `#${job.id} ${jobKindLabel(job)}`),
     h('span', { class: 'job-state', 'data-testid': 'job-state' },
-      job.final ? job.state_label : `${job.state_label} ${jobProgressText(job)}`),
+      job.final ? jobStateLabel(job) : `${jobStateLabel(job)} ${jobProgressText(job)}`),
     job.error ? h('small', { class: 'job-error' }, job.error) : null,
     file);
 }
@@ -92,8 +93,8 @@ function row(api, job) {
 /** createJobList(root, api) → {refresh()}: the user's ten latest jobs, newest first. */
 export function createJobList(root, api) {
   const list = h('ul', { class: 'job-list', 'data-testid': 'job-list', 'aria-live': 'polite' });
-  const empty = h('p', { class: 'muted' }, '暂无任务');
-  root.replaceChildren(h('h3', { id: 'jobs-title' }, '任务'), empty, list);
+  const empty = h('p', { class: 'muted' }, t('jobs.noJobs'));
+  root.replaceChildren(h('h3', { id: 'jobs-title' }, t('jobs.jobs')), empty, list);
   list.setAttribute('aria-labelledby', 'jobs-title');
   async function refresh() {
     try {
@@ -101,7 +102,7 @@ export function createJobList(root, api) {
       fill(list, (page.data || []).map((job) => row(api, job)));
       empty.hidden = (page.data || []).length > 0;
     } catch (err) {
-      if (err.status !== 401) empty.textContent = `无法读取任务列表：${err.message}`;
+      if (err.status !== 401) empty.textContent = t('jobs.couldNotReadJobs', { message: err.message });
     }
   }
   return { refresh };

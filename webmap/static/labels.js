@@ -2,6 +2,12 @@
 // attribute-field names of source files and the words for issuance reasons. The workflow's own
 // words (states, actions, roles, reasons, payload fields) come from GET /api/meta (meta.js).
 
+import { t } from './messages.js';
+
+// Dates are Beijing time wherever the phone is (datetime.js); kept here for the modules that
+// import them with the other formatting helpers.
+export { formatDate, formatDateTime } from './datetime.js';
+
 /** One distinct fill colour per state. Red is kept for the 违法 outline only. */
 export const STATE_COLOURS = {
   issued: '#edc948',
@@ -24,22 +30,22 @@ export const OVERDUE_OUTLINE = '#c51b7d';
 
 /** Common source-field names (三调 / 卫片 layers); unknown fields are shown as-is. */
 export const ATTRIBUTE_LABELS = {
-  TBBH: '图斑编号',
-  XZQDM: '行政区代码',
-  XZQMC: '行政区名称',
-  DLBM: '地类编码',
-  DLMC: '地类名称',
-  ZLDWDM: '坐落单位代码',
-  ZLDWMC: '坐落单位名称',
-  TBMJ: '图斑面积',
-  JCMJ: '监测面积',
-  QSX: '前时相',
-  HSX: '后时相',
-  QSXDL: '前时相地类',
-  HSXDL: '后时相地类',
-  BHLX: '变化类型',
-  KCZL: '矿产种类',
-  BZ: '备注',
+  TBBH: 'labels.polygonCode',
+  XZQDM: 'labels.divisionCode',
+  XZQMC: 'labels.divisionName',
+  DLBM: 'labels.landClassCode',
+  DLMC: 'labels.landClassName',
+  ZLDWDM: 'labels.locationUnitCode',
+  ZLDWMC: 'labels.locationUnitName',
+  TBMJ: 'labels.polygonArea',
+  JCMJ: 'labels.monitoredArea',
+  QSX: 'labels.before',
+  HSX: 'labels.after',
+  QSXDL: 'labels.landClassBefore',
+  HSXDL: 'labels.landClassAfter',
+  BHLX: 'labels.changeType',
+  KCZL: 'labels.mineral',
+  BZ: 'labels.note',
 };
 
 export const M2_PER_MU = 10000 / 15;
@@ -55,29 +61,14 @@ export function fmt2(value) {
 /** "12,345.67 m²（18.52 亩）" */
 export function formatArea(areaM2, areaMu) {
   const mu = areaMu ?? (typeof areaM2 === 'number' ? areaM2 / M2_PER_MU : null);
-  return `${fmt2(areaM2)} m²（${fmt2(mu)} 亩）`;
+  return t('labels.mMu', { areaM2: fmt2(areaM2), mu: fmt2(mu) });
 }
 
-export function formatDateTime(iso) {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString('zh-CN', { hour12: false });
-}
 /** "1,234.56 元" */
 export function formatYuan(value) {
-  return `${fmt2(value)} 元`;
+  return t('labels.yuan', { value: fmt2(value) });
 }
 
-/** "2019-11-05" from an ISO date or date-time (local calendar day), '—' when missing. */
-export function formatDate(iso) {
-  if (!iso) return '—';
-  if (/^\d{4}-\d{2}-\d{2}$/.test(String(iso))) return String(iso);
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 export function colourFor(state) {
   return STATE_COLOURS[state] || UNKNOWN_STATE_COLOUR;
@@ -100,12 +91,12 @@ export const HINT_WARN_PATTERN = /(越界|无证|批少占多|超出辖区|占�
 /** GET /api/cases/{id} → issuances[].reason */
 export function issuanceReasonLabel(reason, iou) {
   switch (reason) {
-    case 'first': return '首次下发';
-    case 'reissue_same_code': return '重复下发（同编号）';
+    case 'first': return t('labels.firstIssued');
+    case 'reissue_same_code': return t('labels.issuedAgainSameCode');
     case 'reissue_overlap':
       return typeof iou === 'number' && Number.isFinite(iou)
-        ? `重复下发（图形重叠 IoU ${iou.toFixed(2)}）` : '重复下发（图形重叠）';
-    case 'in_file_duplicate': return '文件内重复';
+        ? t('labels.issuedAgainOverlappingShape', { value: iou.toFixed(2) }) : t('labels.issuedAgainOverlappingShape2');
+    case 'in_file_duplicate': return t('labels.duplicateWithinFile');
     default: return reason || '—';
   }
 }
@@ -122,33 +113,39 @@ export const REISSUE_DASH = '6 4';
  */
 export const REF_KINDS = {
   township: {
-    label: '乡镇界', minZoom: 0, defaultOn: true, labelZoom: 10,
+    label: 'labels.townshipBoundaries', minZoom: 0, defaultOn: true, labelZoom: 10,
     style: { color: '#4d4d4d', weight: 3, opacity: 0.9, fill: false },
   },
   village: {
-    label: '村界', minZoom: 12, defaultOn: true, labelZoom: 14,
+    label: 'labels.villageBoundaries', minZoom: 12, defaultOn: true, labelZoom: 14,
     style: { color: '#8c8c8c', weight: 1, opacity: 0.9, fill: false },
   },
   farmland: {
-    label: '永久基本农田', minZoom: 13,
+    label: 'labels.permanentBasicFarmland', minZoom: 13,
     style: { color: '#1a9641', weight: 1.8, opacity: 0.95, fill: false },
   },
   mining_permit: {
-    label: '采矿权', minZoom: 11,
+    label: 'labels.miningPermits', minZoom: 11,
     style: { color: '#7b3294', weight: 2.2, opacity: 0.95, dashArray: '8 5', fill: false },
   },
   approval: {
-    label: '用地审批/供地', minZoom: 13,
+    label: 'labels.landApprovals', minZoom: 13,
     style: { color: '#2166ac', weight: 1.8, opacity: 0.95, fill: false },
   },
   facility_farmland: {
-    label: '设施农用地', minZoom: 13,
+    label: 'labels.facilityFarmland', minZoom: 13,
     style: { color: '#a6611a', weight: 1.6, opacity: 0.95, dashArray: '2 4', fill: false },
   },
 };
 export const REF_KIND_ORDER = Object.keys(REF_KINDS);
-const REF_FALLBACK = { label: '参考图层', minZoom: 13, style: { color: '#555555', weight: 1.5, opacity: 0.9, fill: false } };
+const REF_FALLBACK = { label: 'labels.referenceLayers', minZoom: 13, style: { color: '#555555', weight: 1.5, opacity: 0.9, fill: false } };
 
 export function refKind(kind) {
   return REF_KINDS[kind] || REF_FALLBACK;
+}
+
+/** A reference layer's kind in words: ours for the kinds we know (in the language in use), else
+ * the server's kind_label. */
+export function refKindLabel(ref) {
+  return REF_KINDS[ref.kind] ? t(REF_KINDS[ref.kind].label) : ref.kind_label || t(REF_FALLBACK.label);
 }

@@ -10,6 +10,7 @@
 // (data-heading); #map[data-locate]; window.tubanMap.locator.
 
 import { h } from './dom.js';
+import { t } from './messages.js';
 
 const L = window.L;
 const PANE = 'tuban-locate';
@@ -42,9 +43,9 @@ export function compassHeading(e) {
 }
 
 const ERRORS = {
-  1: '未获得位置权限：请在浏览器设置中允许本网站使用位置信息',
-  2: '暂时无法获得位置（请到室外或打开 GPS）',
-  3: '定位超时，正在重试',
+  1: 'locate.denied',
+  2: 'locate.unavailable',
+  3: 'locate.timeout',
 };
 
 /** createLocator(map, mapEl) → {start, stop, toggle, position, state, subscribe, autoStart} */
@@ -76,7 +77,7 @@ export function createLocator(map, mapEl) {
   control.onAdd = () => {
     button = h('button', {
       type: 'button', class: 'locate-button', 'data-testid': 'locate-button', 'data-state': 'off',
-      'aria-pressed': 'false', title: '我的位置', 'aria-label': '我的位置',
+      'aria-pressed': 'false', title: t('locate.myPosition'), 'aria-label': t('locate.myPosition'),
     }, h('span', { 'aria-hidden': 'true' }, '◎'));
     statusEl = h('div', { class: 'locate-status', 'data-testid': 'locate-status', role: 'status', hidden: true });
     button.addEventListener('click', () => toggle());
@@ -143,7 +144,7 @@ export function createLocator(map, mapEl) {
     position = {
       lon: c.longitude, lat: c.latitude, accuracy: c.accuracy, heading: currentHeading(c), at: p.timestamp,
     };
-    setState('on', `定位精度 ±${Math.round(c.accuracy)} 米`);
+    setState('on', t('locate.accuracy', { n: Math.round(c.accuracy) }));
     draw();
     if (follow) {
       follow = false;
@@ -154,7 +155,7 @@ export function createLocator(map, mapEl) {
 
   function onError(err) {
     if (err.code === 3 && position) return; // a slow fix after a good one: keep the last
-    setState(err.code === 1 ? 'error' : (position ? 'on' : 'searching'), ERRORS[err.code] || `无法定位：${err.message}`);
+    setState(err.code === 1 ? 'error' : (position ? 'on' : 'searching'), ERRORS[err.code] ? t(ERRORS[err.code]) : t('locate.failed', { message: err.message }));
     if (err.code === 1) stop({ keepState: true });
   }
 
@@ -171,7 +172,7 @@ export function createLocator(map, mapEl) {
 
   function start({ pan = true } = {}) {
     if (!navigator.geolocation) {
-      setState('error', '此浏览器不支持定位');
+      setState('error', t('locate.unsupported'));
       return false;
     }
     follow = pan;
@@ -179,7 +180,7 @@ export function createLocator(map, mapEl) {
       if (pan && position) map.setView([position.lat, position.lon], Math.max(map.getZoom(), FOLLOW_ZOOM));
       return true;
     }
-    setState('searching', '正在定位…');
+    setState('searching', t('locate.locating'));
     watchId = navigator.geolocation.watchPosition(onPosition, onError, {
       enableHighAccuracy: true, maximumAge: 5000, timeout: 30000,
     });

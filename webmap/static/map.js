@@ -8,7 +8,8 @@ import {
   ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
 import { judgmentLabel, stateLabel, statesFor } from './meta.js';
-import { OVERVIEW_BELOW_ZOOM, createBatchTiles } from './tile-layer.js';
+import { OVERVIEW_BELOW_ZOOM, createBatchTiles, loadTileRenderer } from './tile-layer.js';
+import { t } from './messages.js';
 
 const L = window.L;
 
@@ -42,10 +43,10 @@ function place(props) {
 
 function describe(props, overdue) {
   const where = place(props);
-  return `图斑 ${props.code ?? props.case_id}，${stateLabel(props.state, props.state_label)}` +
-    (props.judgment === 'illegal' ? `，${judgmentLabel(props.judgment)}` : '') + (overdue ? '，已逾期' : '') +
-    (props.reissue_of_batch ? '，重复下发' : '') +
-    (where ? `，位于${where}` : '');
+  return t('map.polygon', { value: props.code ?? props.case_id, state: stateLabel(props.state, props.state_label) }) +
+    (props.judgment === 'illegal' ? t('map.sep', { judgment: judgmentLabel(props.judgment) }) : '') + (overdue ? t('map.overdue') : '') +
+    (props.reissue_of_batch ? t('map.issuedAgain') : '') +
+    (where ? t('map.sep2', { where }) : '');
 }
 
 /** Tooltip content: code, state, 乡镇/村 and the 重复下发 origin when known. */
@@ -53,13 +54,13 @@ function tooltipContent(props, batchName, overdue) {
   const where = place(props);
   const origin = props.reissue_of_batch ? batchName(props.reissue_of_batch) : null;
   return h('div', { class: 'map-tip' },
-    h('strong', {}, `图斑 ${props.code ?? props.case_id}`),
+    h('strong', {}, t('map.polygon2', { value: props.code ?? props.case_id })),
     h('div', {}, stateLabel(props.state, props.state_label),
       props.judgment === 'illegal' ? h('span', { class: 'tip-illegal' }, ` · ${judgmentLabel(props.judgment)}`) : null,
-      overdue ? h('span', { class: 'tip-overdue' }, ' · 逾期') : null),
+      overdue ? h('span', { class: 'tip-overdue' }, t('map.overdue2')) : null),
     where ? h('div', { 'data-testid': 'tip-place' }, where) : null,
     props.reissue_of_batch
-      ? h('div', { class: 'tip-reissue' }, origin ? `重复下发（首次：${origin}）` : '重复下发')
+      ? h('div', { class: 'tip-reissue' }, origin ? t('map.issuedAgainFirst', { origin }) : t('map.issuedAgain2'))
       : null);
 }
 
@@ -98,13 +99,13 @@ function createLegend() {
     toggle = h('button', {
       type: 'button', class: 'legend-title', 'aria-expanded': String(!phone),
       'aria-controls': 'legend-body', 'data-testid': 'legend-toggle',
-    }, '图例');
+    }, t('map.legend'));
     toggle.addEventListener('click', () => {
       const open = toggle.getAttribute('aria-expanded') !== 'true';
       toggle.setAttribute('aria-expanded', String(open));
       content.hidden = !open;
     });
-    box = h('div', { class: 'legend', 'data-testid': 'legend', role: 'group', 'aria-label': '图例' },
+    box = h('div', { class: 'legend', 'data-testid': 'legend', role: 'group', 'aria-label': t('map.legend') },
       toggle, content);
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
@@ -117,21 +118,21 @@ function createLegend() {
     fill(content,
       states.map((s) => h('div', { class: 'legend-row', 'data-state': s, 'data-count': String(counts[s] || 0) },
         h('span', { class: 'swatch', style: `background:${colourFor(s)}` }),
-        h('span', {}, `${stateLabel(s)}（${counts[s] || 0}）`))),
+        h('span', {}, t('map.sep3', { s: stateLabel(s), value: counts[s] || 0 })))),
       programme === 'change_survey' ? null : h('div', { class: 'legend-row' },
         h('span', { class: 'swatch swatch-illegal', style: `border-color:${ILLEGAL_OUTLINE}` }),
-        h('span', {}, '红色边框：违法')),
+        h('span', {}, t('map.redOutlineIllegal'))),
       overdue ? h('div', { class: 'legend-row', 'data-testid': 'legend-overdue' },
         h('span', { class: 'swatch swatch-illegal', style: `border-color:${OVERDUE_OUTLINE}` }),
-        h('span', {}, '品红边框：逾期未办结')) : null,
+        h('span', {}, t('map.magentaOutlineOverdue'))) : null,
       programme === 'change_survey' && !reissued ? null
         : h('div', { class: 'legend-row', 'data-testid': 'legend-reissue' },
           h('span', { class: 'swatch swatch-reissue' }),
-          h('span', {}, `虚线边框：重复下发（视野内 ${reissued}）`)),
-      overlays.length ? h('div', { class: 'legend-subtitle' }, '叠加批次') : null,
+          h('span', {}, t('map.dashedOutlineIssuedAgain', { reissued }))),
+      overlays.length ? h('div', { class: 'legend-subtitle' }, t('map.overlaidBatches')) : null,
       overlays.map((o) => h('div', { class: 'legend-row', 'data-overlay-batch': String(o.id) },
         h('span', { class: 'swatch swatch-overlay' }), h('span', {}, o.label))),
-      refs.length ? h('div', { class: 'legend-subtitle' }, '参考图层') : null,
+      refs.length ? h('div', { class: 'legend-subtitle' }, t('map.referenceLayers')) : null,
       refs.map((r) => h('div', { class: 'legend-row', 'data-ref-kind': r.kind },
         lineSwatch(refKind(r.kind).style), h('span', {}, r.label))));
   }
@@ -156,13 +157,48 @@ function createLegend() {
 }
 
 /**
+ * Show an opened 图斑 whole and large enough to work on, in the part of the map that is not
+ * under the bottom sheet (`bottom` CSS px): zoom to it unless it already is. False while the
+ * map has no size (another tab shows).
+ */
+function frameLayer(map, layer, bottom) {
+  const size = map.getSize();
+  if (!size.x || !size.y) return false;
+  const pad = 24;
+  const high = size.y - bottom;
+  if (high < 4 * pad) return true; // the sheet covers the map: nothing to frame into
+  const bounds = layer.getBounds();
+  const nw = map.latLngToContainerPoint(bounds.getNorthWest());
+  const se = map.latLngToContainerPoint(bounds.getSouthEast());
+  const inside = nw.x >= pad && nw.y >= pad && se.x <= size.x - pad && se.y <= high - pad;
+  const large = Math.max(se.x - nw.x, se.y - nw.y) >= Math.min(size.x, high) / 4;
+  if (!(inside && large)) {
+    map.fitBounds(bounds, {
+      paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + bottom], maxZoom: 18, animate: false,
+    });
+  }
+  return true;
+}
+
+/** show(batchId, opts) once protomaps-leaflet is loaded; offline before its first use the
+ * polygons stay off and the map asks to zoom in. Only the latest call is carried out. */
+function withRenderer(show) {
+  let wanted = 0;
+  return (batchId, opts = {}) => {
+    const mine = ++wanted;
+    if (batchId === null || window.protomapsL) show(batchId, opts);
+    else loadTileRenderer().then(() => mine === wanted && show(batchId, opts), () => {});
+  };
+}
+
+/**
  * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
  * from the keyboard.
  */
 export function createMapView(container, { onSelect, batchName = () => null, isOverdue = () => false }) {
   const map = L.map(container, { zoomControl: false, attributionControl: true, keyboard: true });
   map.attributionControl.setPrefix('Leaflet');
-  L.control.zoom({ zoomInTitle: '放大', zoomOutTitle: '缩小', position: 'topleft' }).addTo(map);
+  L.control.zoom({ zoomInTitle: t('map.zoom'), zoomOutTitle: t('map.zoomOut'), position: 'topleft' }).addTo(map);
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
   map.setView(HOME.center, HOME.zoom);
 
@@ -212,6 +248,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     el.setAttribute('role', 'button');
     el.setAttribute('tabindex', '0');
     el.setAttribute('aria-label', describe(p, overdue));
+    // The label names the 乡镇 and 村 (data): the language tests skip it.
+    el.setAttribute('data-value-label', '');
   }
 
   function restyle(layer) {
@@ -281,7 +319,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
   }
 
   /** Draw batch ``batchId`` from vector tiles (only ``state`` when given); null removes them. */
-  function showTiles(batchId, { state = null } = {}) {
+  function drawTiles(batchId, { state = null } = {}) {
     if (tiles && batchId !== null && tiles.batchId === batchId && tiles.state === state) return;
     if (!tiles || tiles.batchId !== batchId) tileStates.clear();
     if (tiles) tiles.layer.remove();
@@ -292,6 +330,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     tiles = { batchId, state, ...createBatchTiles(batchId, { state, styleOf }) };
     tiles.layer.addTo(map);
   }
+
+  const showTiles = withRenderer(drawTiles);
 
   /** A case changed while its batch is drawn from tiles: fetch them again (new ETags). */
   function tileCaseChanged(c) {
@@ -350,6 +390,13 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     map.fitBounds(layer.getBounds(), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
   }
 
+  /** Zoom to an opened 图斑 (frameLayer); while the map is hidden, once it is shown. */
+  function frameCase(id, { bottom = 0 } = {}) {
+    const layer = layers.get(String(id));
+    if (!layer) return;
+    pendingFocus = frameLayer(map, layer, bottom) ? null : String(id);
+  }
+
   /** Zoom to a bbox [minlon, minlat, maxlon, maxlat] (a 图斑 not drawn yet). */
   function focusBox(bbox) {
     const [minx, miny, maxx, maxy] = bbox;
@@ -362,9 +409,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     if (pendingFocus !== null && layers.has(pendingFocus)) focusCase(pendingFocus);
   }
 
-  function features() {
-    return [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
-  }
+  const features = () => [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
 
   return {
     map,
@@ -380,6 +425,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     updateCase,
     select,
     focusCase,
+    frameCase,
     focusBox,
     features,
     fit,

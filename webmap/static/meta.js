@@ -6,6 +6,10 @@
 // DOM-free: the lookups are importable in Node (webmap/tests/).
 
 import { fmt2 } from './labels.js';
+import { language, pick, t } from './messages.js';
+
+/** An entry's label in the language in use (meta carries label and label_en). */
+const L = (x) => (x ? pick(x.label, x.label_en) : undefined);
 
 const KEY = 'tuban.meta';
 
@@ -96,22 +100,34 @@ export async function loadMeta({
 
 // --- lookups: a code without a label is shown as the code, never dropped -----------------------
 
+/** A background job's kind and state in words: meta's, in the language in use (the API's
+ * kind_label / state_label are zh). */
+export function jobKindLabel(job) {
+  return L((meta.jobs?.kinds || []).find((k) => k.code === job.kind)) || job.kind_label || job.kind || '';
+}
+
+export function jobStateLabel(job) {
+  return L((meta.jobs?.states || []).find((k) => k.code === job.state)) || job.state_label || job.state || '';
+}
+
 /** A background job's stage in words (an import's 读取/校验/预判/写入, …). */
 export function jobStageLabel(stage) {
-  return (meta.jobs?.stages || []).find((s) => s.code === stage)?.label || stage || '';
+  return L((meta.jobs?.stages || []).find((s) => s.code === stage)) || stage || '';
 }
 
 export function programmes() {
-  return meta.programmes.map((p) => ({ code: p.code, label: p.label }));
+  return meta.programmes.map((p) => ({ code: p.code, label: L(p) }));
 }
 
 export function programmeLabel(code) {
-  return index.programmes.get(code)?.label || code || '';
+  return L(index.programmes.get(code)) || code || '';
 }
 
-/** The API's own *_label wins when a response carries one. */
+/** The API's own *_label (zh) wins when a response carries one, unless English is in use. */
 export function stateLabel(state, fallback) {
-  return fallback || index.states.get(state)?.label || state || '—';
+  const known = index.states.get(state);
+  if (known && known.label_en && language() === 'en') return known.label_en;
+  return fallback || L(known) || state || '—';
 }
 
 function workflowOf(programme) {
@@ -148,24 +164,24 @@ export function isFinal(state) {
 }
 
 export function judgments() {
-  return meta.judgments.map((j) => ({ code: j.code, label: j.label }));
+  return meta.judgments.map((j) => ({ code: j.code, label: L(j) }));
 }
 
 export function judgmentLabel(judgment) {
-  return judgment ? index.judgments.get(judgment)?.label || judgment : '未核查';
+  return judgment ? L(index.judgments.get(judgment)) || judgment : t('meta.notVerified');
 }
 
 /** Controlled reasons of a judgment: [[code, label]]. */
 export function reasonsFor(judgment) {
-  return (index.judgments.get(judgment)?.reasons || []).map((r) => [r.code, r.label]);
+  return (index.judgments.get(judgment)?.reasons || []).map((r) => [r.code, L(r)]);
 }
 
 export function reasonLabel(code) {
-  return index.reasons.get(code)?.label || code;
+  return L(index.reasons.get(code)) || code;
 }
 
 export function actionLabel(action) {
-  return index.actions.get(action)?.label || action;
+  return L(index.actions.get(action)) || action;
 }
 
 /** Role codes that may take an action (admins may take every action, see auth.js). */
@@ -183,16 +199,16 @@ export function roles() {
 }
 
 export function roleLabel(role) {
-  return index.roles.get(role)?.label || role;
+  return L(index.roles.get(role)) || role;
 }
 
 /** The payload fields a person fills in for an action, in the server's order. */
 export function fieldsFor(action) {
-  return (index.actions.get(action)?.fields || []).filter((f) => f.in_form).map((f) => ({ ...f }));
+  return (index.actions.get(action)?.fields || []).filter((f) => f.in_form).map((f) => ({ ...f, label: L(f) }));
 }
 
 export function fieldLabel(name) {
-  return meta.fields[name]?.label || name;
+  return L(meta.fields[name]) || name;
 }
 
 /** The server's pattern for a field kind (e.g. the 三调 land-class code), or null. */
@@ -212,12 +228,12 @@ export function kindLimits(kind) {
 }
 
 export function photoFlagLabel(flag) {
-  return index.flags.get(flag)?.label || flag;
+  return L(index.flags.get(flag)) || flag;
 }
 
 /** Common 三调 land classes: [[code, name]]. */
 export function landClasses() {
-  return meta.land_classes.map((c) => [c.code, c.label]);
+  return meta.land_classes.map((c) => [c.code, L(c)]);
 }
 
 /** {min_evidence_photos, resubmit_needs_note_after} */
@@ -232,23 +248,16 @@ export function payloadValue(key, value) {
   if (value === null || value === undefined || value === '') return '—';
   if (key === 'judgment') return judgmentLabel(value);
   if (key === 'reason') return reasonLabel(value);
+  if (key.startsWith('land_class')) return landClassText(value);
   if (MONEY_KEYS.has(key)) return fmt2(value);
   if (key === 'sha256') return String(value).slice(0, 12);
-  if (key === 'flags' && Array.isArray(value)) return value.map(photoFlagLabel).join('；') || '无';
+  if (key === 'flags' && Array.isArray(value)) return value.map(photoFlagLabel).join(t('meta.sep')) || t('meta.none');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
-/** Every label's [zh, en] pair, for the English layer (i18n.js). */
-export function labelPairs() {
-  const pairs = [];
-  const add = (x) => { if (x && x.label && x.label_en) pairs.push([x.label, x.label_en]); };
-  // States first: where an action and a state share a zh word (审核通过) the state's English wins.
-  for (const group of ['states', 'programmes', 'judgments', 'roles', 'actions', 'photo_flags']) {
-    for (const x of meta[group] || []) add(x);
-  }
-  for (const j of meta.judgments) for (const r of j.reasons || []) add(r);
-  for (const a of meta.actions) for (const f of a.fields || []) add(f);
-  for (const f of Object.values(meta.fields)) add(f);
-  return pairs;
+/** A 三调 code with its name when the vocabulary knows it ("0103 旱地"), else the code. */
+export function landClassText(code) {
+  const known = (meta.land_classes || []).find((c) => c.code === String(code));
+  return known ? `${known.code} ${L(known)}` : String(code);
 }

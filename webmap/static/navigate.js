@@ -10,6 +10,7 @@
 // platform chosen); no web fallback (uri.amap.com) is offered: it needs the internet.
 
 import { wgs84ToBd09, wgs84ToGcj02 } from './geo-math.js';
+import { t } from './messages.js';
 
 const SOURCE = 'tuban';
 const round6 = (v) => Math.round(v * 1e6) / 1e6;
@@ -22,27 +23,27 @@ export function navTargets(centre, name = '') {
   if (!Array.isArray(centre) || centre.length !== 2 || !centre.every(Number.isFinite)) return [];
   const [lon, lat] = centre;
   if (Math.abs(lon) > 180 || Math.abs(lat) > 90) return [];
-  const label = String(name || '图斑').slice(0, 60);
+  const label = String(name || t('navigate.polygon')).slice(0, 60);
   const q = encodeURIComponent(label);
   const [gLon, gLat] = wgs84ToGcj02(centre).map(round6);
   const [bLon, bLat] = wgs84ToBd09(centre).map(round6);
   const [wLon, wLat] = [round6(lon), round6(lat)];
   return [
     {
-      app: 'amap', label: '高德地图', crs: 'GCJ-02', lon: gLon, lat: gLat,
+      app: 'amap', label: t('navigate.amap'), crs: 'GCJ-02', lon: gLon, lat: gLat,
       href: `amapuri://route/plan/?sourceApplication=${SOURCE}&dlat=${gLat}&dlon=${gLon}&dname=${q}&dev=0&t=0`,
     },
     {
-      app: 'baidu', label: '百度地图', crs: 'BD-09', lon: bLon, lat: bLat,
+      app: 'baidu', label: t('navigate.baidu'), crs: 'BD-09', lon: bLon, lat: bLat,
       href: `baidumap://map/direction?destination=${encodeURIComponent(`latlng:${bLat},${bLon}|name:${label}`)}`
         + `&coord_type=bd09ll&mode=driving&src=${SOURCE}`,
     },
     {
-      app: 'qq', label: '腾讯地图', crs: 'GCJ-02', lon: gLon, lat: gLat,
+      app: 'qq', label: t('navigate.qq'), crs: 'GCJ-02', lon: gLon, lat: gLat,
       href: `qqmap://map/routeplan?type=drive&to=${q}&tocoord=${gLat},${gLon}&referer=${SOURCE}`,
     },
     {
-      app: 'geo', label: '其他地图应用', crs: 'WGS84', lon: wLon, lat: wLat,
+      app: 'geo', label: t('navigate.other'), crs: 'WGS84', lon: wLon, lat: wLat,
       href: `geo:${wLat},${wLon}?q=${wLat},${wLon}(${q})`,
     },
   ];

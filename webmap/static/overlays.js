@@ -9,6 +9,7 @@
 import { fill, h } from './dom.js';
 import { colourFor } from './labels.js';
 import { programmeLabel } from './meta.js';
+import { t } from './messages.js';
 
 const L = window.L;
 const PANE = 'tuban-overlays';
@@ -16,7 +17,7 @@ const DEBOUNCE_MS = 300;
 const PAD = 0.25;
 
 function label(b) {
-  return `${b.period ?? ''} ${b.programme_label || programmeLabel(b.programme)}`.trim();
+  return `${b.period ?? ''} ${programmeLabel(b.programme) || b.programme_label}`.trim();
 }
 
 /**
@@ -38,7 +39,7 @@ export function createBatchOverlays(map, api, { onOpen, onChange = () => {} }) {
     toggleEl = h('button', {
       type: 'button', class: 'ref-toggle', 'aria-expanded': 'false', 'aria-controls': 'batch-layer-list',
       'data-testid': 'batch-layers-toggle',
-    }, '批次图层');
+    }, t('overlays.batchLayers'));
     toggleEl.addEventListener('click', () => {
       const open = toggleEl.getAttribute('aria-expanded') !== 'true';
       toggleEl.setAttribute('aria-expanded', String(open));
@@ -65,7 +66,7 @@ export function createBatchOverlays(map, api, { onOpen, onChange = () => {} }) {
   function status(e, value, count = null) {
     e.row.dataset.status = value;
     e.row.dataset.count = count === null ? '' : String(count);
-    const note = { loading: '加载中…', zoom: '放大后显示', error: '加载失败', current: '当前批次' }[value];
+    const note = { loading: t('overlays.loading'), zoom: t('overlays.zoomShow'), error: t('overlays.loadingFailed'), current: t('overlays.thisBatch') }[value];
     e.note.textContent = note || (value === 'loaded' ? `${count}` : '');
   }
 
@@ -97,7 +98,7 @@ export function createBatchOverlays(map, api, { onOpen, onChange = () => {} }) {
         onEachFeature: (f, layer) => {
           // A DOM node, not a string: Leaflet puts a string tooltip into innerHTML, and the code
           // comes from the province's file.
-          layer.bindTooltip(() => h('span', {}, `${label(e.batch)} · 图斑 ${f.properties.code}`), { sticky: true });
+          layer.bindTooltip(() => h('span', {}, t('overlays.polygon', { batch: label(e.batch), code: f.properties.code })), { sticky: true });
           layer.on('click', () => onOpen(f.id, e.batch.id));
           layer.on('add', () => {
             const el = layer.getElement();
@@ -136,7 +137,7 @@ export function createBatchOverlays(map, api, { onOpen, onChange = () => {} }) {
   }
 
   function renderRows() {
-    fill(listEl, h('p', { class: 'muted ref-note' }, '叠加显示其他批次（淡色虚线）'),
+    fill(listEl, h('p', { class: 'muted ref-note' }, t('overlays.overlayOtherBatchesFaint')),
       [...entries.values()].map((e) => e.row));
   }
 

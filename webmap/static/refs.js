@@ -11,8 +11,9 @@
 // name on the map is a "ref-label" (data-ref-kind).
 
 import { fill, h } from './dom.js';
-import { REF_KIND_ORDER, refKind } from './labels.js';
+import { REF_KIND_ORDER, refKind, refKindLabel } from './labels.js';
 import { lineSwatch } from './map.js';
+import { t } from './messages.js';
 
 const L = window.L;
 const DEBOUNCE_MS = 250;
@@ -71,9 +72,9 @@ function round(box) {
 }
 
 function layerTitle(ref) {
-  const kindLabel = ref.kind_label || refKind(ref.kind).label;
+  const kindLabel = refKindLabel(ref);
   const extra = [ref.name && ref.name !== kindLabel ? ref.name : null, ref.version].filter(Boolean);
-  return extra.length ? `${kindLabel}（${extra.join(' · ')}）` : kindLabel;
+  return extra.length ? t('refs.sep', { kindLabel, value: extra.join(' · ') }) : kindLabel;
 }
 
 /** Names of the drawn features from the kind's labelZoom on (none for kinds without one). */
@@ -123,9 +124,9 @@ function layerRow(ref, again) {
   checkbox,
   h('label', { for: inputId },
     lineSwatch(spec.style),
-    h('span', { class: 'ref-name' }, ref.kind_label || spec.label),
+    h('span', { class: 'ref-name' }, refKindLabel(ref)),
     h('span', { class: 'ref-meta muted' },
-      [ref.name, ref.version, `共 ${ref.feature_count ?? '?'} 个`].filter(Boolean).join(' · '))),
+      [ref.name, ref.version, t('refs.all', { value: ref.feature_count ?? '?' })].filter(Boolean).join(' · '))),
   status);
   return {
     ref, spec, on: false, group: null, labels: L.layerGroup(), fetched: null, controller: null, row, checkbox, status,
@@ -153,10 +154,10 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     toggleEl = h('button', {
       type: 'button', class: 'ref-toggle', 'aria-expanded': 'false', 'aria-controls': 'ref-list',
       'data-testid': 'ref-control-toggle',
-    }, '参考图层');
+    }, t('refs.referenceLayers'));
     toggleEl.addEventListener('click', () => setExpanded(toggleEl.getAttribute('aria-expanded') !== 'true'));
     const box = h('div', {
-      class: 'ref-control leaflet-bar', 'data-testid': 'ref-control', role: 'group', 'aria-label': '参考图层',
+      class: 'ref-control leaflet-bar', 'data-testid': 'ref-control', role: 'group', 'aria-label': t('refs.referenceLayers'),
     }, toggleEl, listEl);
     box.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && toggleEl.getAttribute('aria-expanded') === 'true') {
@@ -167,7 +168,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     });
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
-    fill(listEl, h('p', { class: 'muted ref-empty' }, '正在加载…'));
+    fill(listEl, h('p', { class: 'muted ref-empty' }, t('refs.loading')));
     return box;
   };
   control.addTo(map);
@@ -191,7 +192,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     return on.map((e) => ({
       kind: e.ref.kind,
       label: on.filter((o) => o.ref.kind === e.ref.kind).length > 1
-        ? layerTitle(e.ref) : (e.ref.kind_label || e.spec.label),
+        ? layerTitle(e.ref) : refKindLabel(e.ref),
     }));
   }
 
@@ -207,7 +208,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
   }
 
   function makeGroup(entry) {
-    const kindLabel = entry.ref.kind_label || entry.spec.label;
+    const kindLabel = refKindLabel(entry.ref);
     return L.geoJSON(null, {
       pane: PANE,
       style: () => ({ ...entry.spec.style, pane: PANE }),
@@ -215,7 +216,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
         const p = feature.properties || {};
         layer.bindTooltip(() => h('div', { class: 'map-tip' },
           h('strong', {}, kindLabel),
-          p.ident ? h('div', {}, `编号：${p.ident}`) : null,
+          p.ident ? h('div', {}, t('refs.code', { ident: p.ident })) : null,
           p.label ? h('div', {}, p.label) : null), { sticky: true, direction: 'top' });
       },
     });
@@ -230,7 +231,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
       entry.group.clearLayers();
       entry.labels.clearLayers();
       entry.fetched = null;
-      setStatus(entry, 'zoom', `放大后显示（${entry.spec.minZoom} 级以上）`);
+      setStatus(entry, 'zoom', t('refs.zoomShowLevelAbove', { minZoom: entry.spec.minZoom }));
       return;
     }
     const extent = entry.ref.bbox;
@@ -239,7 +240,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
       entry.group.clearLayers();
       entry.labels.clearLayers();
       entry.fetched = null;
-      setStatus(entry, 'empty', '当前视野内无要素', 0);
+      setStatus(entry, 'empty', t('refs.nothingView'), 0);
       return;
     }
     if (entry.fetched && contains(entry.fetched, view)) { // already fetched
@@ -252,7 +253,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     entry.controller?.abort();
     const controller = new AbortController();
     entry.controller = controller;
-    setStatus(entry, 'loading', '正在加载…');
+    setStatus(entry, 'loading', t('refs.loading'));
     try {
       const collection = await api.referenceFeatures(entry.ref.id, want, { signal: controller.signal });
       if (controller.signal.aborted || !entry.on) return;
@@ -262,11 +263,11 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
       drawLabels(map, entry);
       entry.fetched = want;
       const n = (collection.features || []).length;
-      setStatus(entry, n ? 'loaded' : 'empty', n ? `${n} 个要素` : '当前视野内无要素', n);
+      setStatus(entry, n ? 'loaded' : 'empty', n ? t('refs.featureCount', { n }) : t('refs.nothingView'), n);
     } catch (err) {
       if (controller.signal.aborted) return;
       entry.fetched = null;
-      setStatus(entry, 'error', `加载失败：${err.message}`);
+      setStatus(entry, 'error', t('refs.loadingFailed', { message: err.message }));
     } finally {
       if (entry.controller === controller) entry.controller = null;
     }
@@ -306,7 +307,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     try {
       refs = (await api.references()).data || [];
     } catch (err) {
-      fill(listEl, h('p', { class: 'ref-empty ref-status-warn', role: 'alert' }, `无法加载参考图层：${err.message}`));
+      fill(listEl, h('p', { class: 'ref-empty ref-status-warn', role: 'alert' }, t('refs.couldNotLoadReference', { message: err.message })));
       return;
     }
     const order = (k) => {
@@ -316,7 +317,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     refs.sort((a, b) => order(a.kind) - order(b.kind) ||
       String(b.imported_at || '').localeCompare(String(a.imported_at || '')));
     if (!refs.length) {
-      fill(listEl, h('p', { class: 'muted ref-empty' }, '暂无参考图层'));
+      fill(listEl, h('p', { class: 'muted ref-empty' }, t('refs.noReferenceLayers')));
       return;
     }
     const seen = new Set();
@@ -328,7 +329,7 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
       entries.push(entry);
       return entry.row;
     });
-    fill(listEl, h('p', { class: 'ref-note muted' }, '乡镇界、村界默认显示，其他按需打开；放大后按视野加载。'), rows);
+    fill(listEl, h('p', { class: 'ref-note muted' }, t('refs.boundariesShownOthersOnDemand')), rows);
     for (const entry of initiallyOn(entries, readChoices(getUser()))) setOn(entry, true);
   }
 

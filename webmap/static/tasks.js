@@ -10,6 +10,7 @@ import { announce, fill, h } from './dom.js';
 import { compassWord, distanceWords } from './geo-math.js';
 import { colourFor, formatDate } from './labels.js';
 import { programmeLabel, stateLabel } from './meta.js';
+import { t } from './messages.js';
 import { orderTasks, relation } from './nearby.js';
 
 const SORT_KEY = 'tuban.tasks.sort';
@@ -22,31 +23,31 @@ function savedSort() {
   }
 }
 
-function taskItem(t, onOpen, distance = null, bearing = null) {
-  const overdue = Boolean(t.overdue);
+function taskItem(task, onOpen, distance = null, bearing = null) {
+  const overdue = Boolean(task.overdue);
   const open = h('button', {
     type: 'button', class: 'task-open link-button', 'data-testid': 'task-open',
-    'aria-label': `在地图上打开图斑 ${t.code ?? t.case_id}${overdue ? '（已逾期）' : ''}`,
-  }, t.code ?? `图斑 ${t.case_id}`);
-  open.addEventListener('click', () => onOpen(t.case_id, t.batch_id ?? null));
+    'aria-label': t('tasks.openPolygonMap', { value: task.code ?? task.case_id, value2: overdue ? t('tasks.overdue') : '' }),
+  }, task.code ?? t('tasks.polygon', { case_id: task.case_id }));
+  open.addEventListener('click', () => onOpen(task.case_id, task.batch_id ?? null));
   return h('li', {
     class: overdue ? 'task overdue' : 'task', 'data-testid': 'task',
-    'data-case-id': String(t.case_id), 'data-batch-id': String(t.batch_id ?? ''),
+    'data-case-id': String(task.case_id), 'data-batch-id': String(task.batch_id ?? ''),
     'data-overdue': String(overdue),
   },
   h('div', { class: 'task-head' },
     open,
-    overdue ? h('span', { class: 'badge overdue-badge', 'data-testid': 'task-overdue' }, '逾期') : null),
+    overdue ? h('span', { class: 'badge overdue-badge', 'data-testid': 'task-overdue' }, t('tasks.overdue2')) : null),
   h('div', { class: 'task-meta' },
     h('span', { class: 'state-chip' },
-      h('span', { class: 'swatch', style: `background:${colourFor(t.state)}` }),
-      stateLabel(t.state, t.state_label)),
-    h('span', {}, programmeLabel(t.programme)),
-    h('span', { class: overdue ? 'due overdue' : 'due' }, `期限 ${formatDate(t.due_on)}`),
-    t.township_name ? h('span', {}, t.township_name) : null,
+      h('span', { class: 'swatch', style: `background:${colourFor(task.state)}` }),
+      stateLabel(task.state, task.state_label)),
+    h('span', {}, programmeLabel(task.programme)),
+    h('span', { class: overdue ? 'due overdue' : 'due' }, t('tasks.due', { due_on: formatDate(task.due_on) })),
+    task.township_name ? h('span', { 'data-value': '' }, task.township_name) : null,
     distance === null ? null : h('span', {
       class: 'task-distance', 'data-testid': 'task-distance', 'data-metres': String(Math.round(distance)),
-    }, `距您 ${distanceWords(distance)}，在您的${compassWord(bearing)}方`)));
+    }, t('tasks.fromYou', { distance: distanceWords(distance), direction: compassWord(bearing) }))));
 }
 
 /**
@@ -57,14 +58,14 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
   const alertBox = h('div', { class: 'alert', role: 'alert', hidden: true });
   const summary = h('p', { class: 'tasks-summary', 'data-testid': 'tasks-count', role: 'status' });
   const overdueBox = h('p', { class: 'overdue-summary', 'data-testid': 'overdue-count', hidden: true });
-  const list = h('div', { class: 'tasks-content' }, h('p', { class: 'muted' }, '正在加载…'));
-  const button = h('button', { type: 'button', 'data-testid': 'tasks-refresh' }, '刷新');
+  const list = h('div', { class: 'tasks-content' }, h('p', { class: 'muted' }, t('tasks.loading')));
+  const button = h('button', { type: 'button', 'data-testid': 'tasks-refresh' }, t('tasks.refresh'));
   const sort = h('select', { id: 'tasks-sort', 'data-testid': 'tasks-sort' },
-    h('option', { value: 'due' }, '按期限'), h('option', { value: 'distance' }, '按距离（近的在前）'));
+    h('option', { value: 'due' }, t('tasks.byDue')), h('option', { value: 'distance' }, t('tasks.byDistance')));
   sort.value = locator ? savedSort() : 'due';
-  const sortBox = locator ? h('label', { class: 'tasks-sort', for: 'tasks-sort' }, '排序 ', sort) : null;
+  const sortBox = locator ? h('label', { class: 'tasks-sort', for: 'tasks-sort' }, t('tasks.sort'), ' ', sort) : null;
   root.replaceChildren(
-    h('div', { class: 'tasks-toolbar' }, h('h2', {}, '我的任务'), sortBox, button),
+    h('div', { class: 'tasks-toolbar' }, h('h2', {}, t('tasks.myTasks')), sortBox, button),
     summary, overdueBox, alertBox, list);
   let generation = 0;
   let items = [];
@@ -109,22 +110,22 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
       ]);
       if (mine !== generation) return;
       const data = (tasks && tasks.data) || [];
-      const late = data.filter((t) => t.overdue).length;
+      const late = data.filter((x) => x.overdue).length;
       summary.textContent = data.length
-        ? `共 ${data.length} 项待办${late ? `，其中 ${late} 项已逾期` : ''}。`
-        : '目前没有待办任务。';
+        ? t('tasks.openCount', { length: data.length, value: late ? t('tasks.whichOverdue', { late }) : '' })
+        : t('tasks.noOpenTasks');
       onCount(data.length, late);
       items = data;
       draw();
       if (overdue && !overdue.error) {
         const n = overdue.count ?? (overdue.data || []).length;
         overdueBox.dataset.count = String(n);
-        overdueBox.textContent = n ? `全区逾期未办结图斑：${n} 个` : '全区没有逾期未办结的图斑。';
+        overdueBox.textContent = n ? t('tasks.overduePolygonsAcrossCounty', { n }) : t('tasks.noOverduePolygonsAcross');
         overdueBox.classList.toggle('has-overdue', n > 0);
         overdueBox.hidden = false;
       } else if (overdue && overdue.error) {
         overdueBox.dataset.count = '';
-        overdueBox.textContent = `无法加载逾期统计：${overdue.error.message}`;
+        overdueBox.textContent = t('tasks.couldNotLoadOverdue', { message: overdue.error.message });
         overdueBox.hidden = false;
       } else {
         overdueBox.hidden = true;
@@ -132,7 +133,7 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
       announce(alertBox, '');
     } catch (err) {
       if (mine !== generation) return;
-      announce(alertBox, `无法加载我的任务：${err.message}`);
+      announce(alertBox, t('tasks.couldNotLoadMy', { message: err.message }));
     } finally {
       if (mine === generation) root.setAttribute('aria-busy', 'false');
     }
@@ -144,7 +145,7 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
     summary.textContent = '';
     overdueBox.hidden = true;
     announce(alertBox, '');
-    fill(list, h('p', { class: 'muted' }, '正在加载…'));
+    fill(list, h('p', { class: 'muted' }, t('tasks.loading')));
   }
 
   button.addEventListener('click', refresh);

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { beforeEach, test } from 'node:test';
 
 import {
-  actionLabel, fieldsFor, guards, isFinal, labelPairs, loadMeta, payloadValue, reasonLabel, reasonsFor,
+  actionLabel, fieldsFor, guards, isFinal, landClassText, loadMeta, payloadValue, reasonLabel, reasonsFor,
   rolesFor, setMeta, stateLabel, statesFor, statesWith, targetOf,
 } from '../static/meta.js';
+import { useLanguage } from '../static/messages.js';
 
 const META = JSON.parse(readFileSync(new URL('./fixtures/meta.json', import.meta.url), 'utf8'));
 
@@ -61,11 +62,22 @@ test('the event history shows labels, never raw codes', () => {
   assert.equal(payloadValue('note', ''), '—');
 });
 
-test('label pairs give the English of every label, states first', () => {
-  const pairs = new Map(labelPairs().reverse().map(([zh, en]) => [zh, en]));
-  assert.equal(pairs.get('无证开采'), 'mining without a licence');
-  const first = labelPairs().find(([zh]) => zh === '审核通过');
-  assert.equal(first[1], 'Approved', 'the state 审核通过 comes before the action');
+test("labels follow the language in use; the API's zh state_label gives way to English", () => {
+  setMeta(META);
+  try {
+    useLanguage('en');
+    assert.equal(reasonLabel('unlicensed_mining'), 'mining without a licence');
+    assert.equal(stateLabel('approved', '审核通过'), 'Approved');
+    assert.equal(actionLabel('verify'), 'Verify');
+    assert.equal(landClassText('0103'), '0103 dry land');
+    assert.equal(payloadValue('land_class_after', '0602'), '0602 mining land');
+    assert.equal(fieldsFor('verify')[0].label, 'Judgment');
+  } finally {
+    useLanguage('zh-CN');
+  }
+  assert.equal(stateLabel('approved', '审核通过'), '审核通过');
+  assert.equal(landClassText('0103'), '0103 旱地');
+  assert.equal(landClassText('9999'), '9999', 'an unknown code stays a code');
 });
 
 test('loadMeta keeps the vocabulary by version and revalidates it', async () => {
