@@ -11,6 +11,7 @@
 
 import { fill, h } from './dom.js';
 import { t } from './messages.js';
+import { loadTileRenderer } from './tile-layer.js';
 
 const L = window.L;
 
@@ -78,6 +79,7 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
   let server = null; // GET /api/config basemap, or null
   let offline = null; // GET /api/config offline_basemap, or null
   let layer = null;
+  let applied = 0; // the latest apply(): a renderer loading late must not undo a newer choice
 
   function current() {
     const saved = readChoice(getUser());
@@ -90,6 +92,7 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
   }
 
   function apply() {
+    const mine = ++applied;
     if (layer) layer.remove();
     layer = null;
     delete mapEl.dataset.basemapError;
@@ -97,6 +100,11 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
     mapEl.dataset.basemap = c.mode;
     if (c.mode === 'none') return;
     if (c.mode === 'offline') {
+      if (c.format === 'pbf' && !window.protomapsL) {
+        // protomaps-leaflet loads on first use (tile-layer.js): draw once it is there.
+        loadTileRenderer().then(() => mine === applied && apply(), () => { mapEl.dataset.basemapError = 'true'; });
+        return;
+      }
       layer = offlineLayer(c);
       layer.on('tileerror', () => { mapEl.dataset.basemapError = 'true'; });
       layer.addTo(map);

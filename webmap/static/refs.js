@@ -255,13 +255,15 @@ export function createReferenceLayers(map, api, { onChange = () => {}, getUser =
     entry.controller = controller;
     setStatus(entry, 'loading', t('refs.loading'));
     try {
-      const collection = await api.referenceFeatures(entry.ref.id, want, { signal: controller.signal });
+      // A kind drawn at every zoom (乡镇界) is small: the whole layer, once, instead of per view.
+      const whole = entry.spec.minZoom === 0;
+      const collection = await api.referenceFeatures(entry.ref.id, whole ? null : want, { signal: controller.signal });
       if (controller.signal.aborted || !entry.on) return;
       entry.group.clearLayers();
       entry.group.addData(collection);
       decorate(entry);
       drawLabels(map, entry);
-      entry.fetched = want;
+      entry.fetched = whole ? [-180, -90, 180, 90] : want;
       const n = (collection.features || []).length;
       setStatus(entry, n ? 'loaded' : 'empty', n ? t('refs.featureCount', { n }) : t('refs.nothingView'), n);
     } catch (err) {
