@@ -23,6 +23,7 @@ from api.request_gate import RequestGate
 from api.request_log import RequestLog
 from api.routes import (
     auth,
+    basemap,
     batches,
     budget,
     cases,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         jobs.router,
         webmap.router,
         tiles.router,
+        basemap.router,
         offline.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))

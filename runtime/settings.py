@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     basemap_attribution: str = ""
     basemap_subdomains: str = ""
     basemap_max_zoom: int = 18
+    # An offline basemap the bureau supplies: one .mbtiles or .pmtiles file (raster png/jpg/webp
+    # or vector pbf) served by Tuban itself at /api/basemap/{z}/{x}/{y}, and the web map's
+    # default when set. Its path is never shown to a client.
+    basemap_file: Path | None = None
     # Local tiles ({z}/{x}/{y}.png|jpg) served at /api/tiles/…, e.g. with basemap_url
     # "api/tiles/{z}/{x}/{y}.png".
     tiles_dir: Path | None = None
@@ -89,6 +93,15 @@ class Settings(BaseSettings):
             return max(1, int(str(value).strip()))
         except ValueError:
             raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {value!r}") from None
+
+    @field_validator("basemap_file", mode="before")
+    @classmethod
+    def _basemap_file(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if Path(str(value)).suffix.lower() not in (".mbtiles", ".pmtiles"):
+            raise ValueError("TUBAN_BASEMAP_FILE 应为 .mbtiles 或 .pmtiles 文件")
+        return value
 
     @field_validator("clock", mode="before")
     @classmethod

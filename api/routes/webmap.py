@@ -13,12 +13,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.routes.basemap import TEMPLATE, offline_archive
 from api.schemas import (
     BasemapPublic,
     BatchSummaryPublic,
     CaseExtentPublic,
     ClockPublic,
     ConfigPublic,
+    OfflineBasemapPublic,
     SearchHitPublic,
     SearchHitsPublic,
 )
@@ -50,8 +52,22 @@ def config(settings: SettingsDep, clock: ClockDep) -> ConfigPublic:
             subdomains=settings.basemap_subdomains,
             max_zoom=settings.basemap_max_zoom,
         )
+    archive = offline_archive(settings)
+    offline = None
+    if archive is not None:
+        info = archive.info
+        offline = OfflineBasemapPublic(
+            url=TEMPLATE,
+            format=info.format,
+            min_zoom=info.min_zoom,
+            max_zoom=info.max_zoom,
+            bounds=list(info.bounds) if info.bounds else None,
+            name=info.name,
+            attribution=info.attribution,
+        )
     return ConfigPublic(
         basemap=basemap,
+        offline_basemap=offline,
         feature_limit=settings.feature_limit,
         imagery_tiles=settings.imagery_tiles,
         local_tiles=settings.tiles_dir is not None,

@@ -159,6 +159,8 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     flags = set((photo.get_attribute("data-flags") or "").split())
     assert not flags & POSITION_FLAGS, f"a photo taken at the centroid got {flags}"
     assert "在图斑内" in photo.get_by_test_id("photo-distance").inner_text()
+    # Thumbnails load lazily: bring it into view as a user scrolling the panel would.
+    panel.get_by_test_id("photo-thumb").first.scroll_into_view_if_needed()
     page.wait_for_function(
         """() => document.querySelector('[data-testid="photo-thumb"]')?.dataset.loaded === 'true'
                  && document.querySelector('[data-testid="photo-thumb"]').naturalWidth > 0"""

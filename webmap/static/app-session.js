@@ -20,6 +20,7 @@ export function createSession(ctx, { vocabulary }) {
     if (ctx.refs) return;
     ctx.refs = createReferenceLayers(ctx.mapView.map, api, {
       onChange: (entries) => ctx.mapView.legend.setRefs(entries),
+      getUser: ctx.getUser,
     });
     ctx.overlays = createBatchOverlays(ctx.mapView.map, api, {
       onOpen: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
@@ -46,6 +47,7 @@ export function createSession(ctx, { vocabulary }) {
     ctx.tasks.refresh();
     ctx.offlinePack.render();
     ctx.outbox.refresh().then(() => ctx.outbox.flush()).catch(() => {});
+    ctx.locator.autoStart();
     layers();
     try {
       const list = await api.batches();

@@ -11,6 +11,7 @@ import { createIndicatorsView } from './indicators.js';
 import { STATE_COLOURS, colourFor } from './labels.js';
 import { actionLabel, loadMeta, stateLabel } from './meta.js';
 import { createBasemap } from './basemap.js';
+import { createWhere } from './case-where.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
 import { withOfflinePack } from './offline-api.js';
@@ -21,6 +22,7 @@ import { createFinder } from './finder.js';
 import { wireHeaderMenu } from './header-menu.js';
 import { initLanguage, startLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
+import { createLocator } from './locate.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createTasksView } from './tasks.js';
@@ -79,6 +81,7 @@ ctx.mapView = createMapView(els.map, { onSelect: (id) => ctx.onSelect(id), batch
 ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
   getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
 });
+ctx.locator = createLocator(ctx.mapView.map, els.map);
 initLanguage($('lang-switch'));
 wireHeaderMenu(document.querySelector('.app-header'), $('menu-toggle'));
 ctx.finder = createFinder($('finder'), {
@@ -121,6 +124,7 @@ ctx.panel = createPanel(els.panel, {
     sheetUrl: api.caseSheetUrl(c.id),
     bounds: () => ctx.mapView.layers.get(String(c.id))?.getBounds() || null,
   }),
+  where: createWhere(ctx.locator),
 });
 ctx.outbox = createOutbox({
   api,
@@ -152,6 +156,7 @@ ctx.outbox = createOutbox({
 ctx.tasks = createTasksView($('tasks'), reads, {
   getUser: currentUser,
   onOpen: toMap,
+  locator: ctx.locator,
   onCount: (n, late) => {
     els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, t('app.openTasks')), String(n));
     els.tasksBadge.hidden = !n;
@@ -204,6 +209,8 @@ window.tubanMap = {
   loadBatch: (id, options) => ctx.loadBatch(id, options),
   showCase: (id, batchId, options) => ctx.showCase(id, batchId, options),
   get refs() { return ctx.refs; },
+  /** 我的位置 (locate.js): start(), stop(), position, state. */
+  get locator() { return ctx.locator; },
   get overlays() { return ctx.overlays; },
   refreshIndicators: () => ctx.indicators.refresh(),
   refreshTasks: () => ctx.tasks.refresh(),

@@ -253,13 +253,14 @@ function actionsSection(c, { user, onAction, mergeCandidates, extentTool, photo,
  *   onUpload(caseData, files) -> Promise<[{name, ok, message}]>
  *   onPayment(caseData, enforcement, payload) -> Promise<boolean>
  *   onClose(), onOpenCase(id, batchId), getUser(), mergeCandidates(caseData) -> [{id, code}],
- *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image
+ *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image,
+ *   where(caseData) → 位置与导航 section (case-where.js) or null
  */
 export function createPanel(root, {
   onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
   batchName = () => null, currentBatchId = () => null, getUser = () => null,
   mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
-  extentTool = null, imagery = () => null, onSheet = () => {},
+  extentTool = null, imagery = () => null, onSheet = () => {}, where = () => null,
 }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, t('panel.polygonDetails'));
   // The state beside the code, so a sheet pulled down to peek still says where the case is.
@@ -345,6 +346,7 @@ export function createPanel(root, {
             judgmentLabel(c.judgment) || c.judgment_label), 'case-judgment'),
         c.assignee ? dataRow(t('panel.verifier'), c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row(t('panel.programme'), programmeLabel(c.programme) || '—', 'case-programme')),
+      where(c),
       hintsSection(c),
       imagery(c),
       actionsSection(c, {
