@@ -9,7 +9,9 @@ from pathlib import Path
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
+from api import assets
 from api.documented_errors import document_answers, errors
 from api.errors import add_exception_handlers
 from api.headers import SecurityHeaders
@@ -21,6 +23,7 @@ from api.request_gate import RequestGate
 from api.request_log import RequestLog
 from api.routes import (
     auth,
+    basemap,
     batches,
     budget,
     cases,
@@ -34,6 +37,7 @@ from api.routes import (
     jobs,
     meta,
     notes,
+    offline,
     photos,
     references,
     tiles,
@@ -42,15 +46,16 @@ from api.routes import (
     work,
 )
 from api.security import current_user
-from runtime.compose import Clock, build, utc_now
+from runtime.compose import Clock, build
 from runtime.jobs import JobRunner
 from runtime.settings import Settings
 
 WEBMAP_STATIC = Path(__file__).resolve().parent.parent / "webmap" / "static"
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
-    """Build the app for ``settings``; the database schema is migrated on start-up."""
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the app for ``settings``; the database schema is migrated on start-up. The clock is
+    ``clock``, else the settings' (``TUBAN_CLOCK``), else the real one."""
     services = build(settings, clock=clock)
     services.seed_goal_books()
 
@@ -83,6 +88,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(RequestGate)
     # Outside the gate, so its 401/413/403 answers carry the headers too.
     app.add_middleware(SecurityHeaders, settings=services.settings)
+    # A phone network: text answers (pages, modules, GeoJSON, the offline pack) go compressed;
+    # images, archives and event streams are left as they are (Starlette's exclusions).
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(RequestLog)  # outermost: times and logs every request
     app.include_router(health.router)
     docs_ui.install(app)
@@ -108,6 +116,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         jobs.router,
         webmap.router,
         tiles.router,
+        basemap.router,
+        offline.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))
     # OGC API - Features: its own login rule (a session or an API key) and error form; Part 4
@@ -117,5 +127,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.include_router(ogc_edits.router)
     document_answers(app)  # what the guard, the gate and the sign-in answer, in the schema
     if services.settings.serve_webmap and WEBMAP_STATIC.is_dir():
+        assets.install(app, WEBMAP_STATIC)  # hashed names, the page, the service worker
         app.mount("/", StaticFiles(directory=WEBMAP_STATIC, html=True), name="webmap")
     return app

@@ -12,7 +12,7 @@ from geo.inputs import MAX_COUNT, MAX_NAME, MAX_NOTE, text_problem
 from geo.jobs import JobKind, JobState
 from geo.model import Case, Event, Programme
 from geo.workflow import allowed_actions, needs_reviewer_note
-from storage.spatial import bbox_of
+from storage.spatial import GEOMETRY_COLUMN, bbox_of, centres
 
 T = TypeVar("T")
 
@@ -124,6 +124,9 @@ class CasePublic(BaseModel):
     version: int
     area_m2: float
     area_mu: float
+    centre: list[float] = Field(
+        description="[lon, lat] of a point inside the 图斑 (CGCS2000): where 导航 sends a verifier"
+    )
     attributes: dict[str, Any]
     milestones: dict[str, Any]
     hints: dict[str, Any]
@@ -170,6 +173,7 @@ class CasePublic(BaseModel):
             version=case.version,
             area_m2=row["area_m2"],
             area_mu=row["area_mu"],
+            centre=centres([row[GEOMETRY_COLUMN]])[0],
             attributes=row["attributes"],
             hints=hints,
             hint_notes=hint_notes(hints),
@@ -397,14 +401,39 @@ class BasemapPublic(BaseModel):
     max_zoom: int
 
 
+class OfflineBasemapPublic(BaseModel):
+    """The basemap file the server hands out itself (TUBAN_BASEMAP_FILE), without its path."""
+
+    url: str = Field(description="tile template relative to the page: api/basemap/{z}/{x}/{y}")
+    format: str = Field(description="png, jpg, webp (raster) or pbf (vector tiles)")
+    min_zoom: int
+    max_zoom: int
+    bounds: list[float] | None = Field(description="[west, south, east, north] in lon/lat")
+    name: str
+    attribution: str
+
+
+class ClockPublic(BaseModel):
+    """The server's clock: the instant now and the bureau's calendar day on it, and, for a
+    clock set to start at a given instant (``TUBAN_CLOCK``, the demo's), that instant."""
+
+    now: datetime
+    today: date
+    set_start: datetime | None = Field(
+        None, description="set for a demo clock (TUBAN_CLOCK); null on the real clock"
+    )
+
+
 class ConfigPublic(BaseModel):
-    """The server settings the web map needs: basemap, features per page, imagery tiles, and whether
-    the server has local tiles."""
+    """The server settings the web map needs: basemap, features per page, imagery tiles, whether
+    the server has local tiles, and its clock."""
 
     basemap: BasemapPublic | None
+    offline_basemap: OfflineBasemapPublic | None = None
     feature_limit: int
     imagery_tiles: dict[str, dict[str, str]] = Field(description="before/after tiles by period")
     local_tiles: bool
+    clock: ClockPublic
 
 
 class SearchHitPublic(BaseModel):
@@ -468,6 +497,9 @@ class TaskPublic(BaseModel):
     township_name: str | None
     due_on: date
     overdue: bool
+    centre: list[float] = Field(
+        description="[lon, lat] of a point inside the 图斑, to sort the list by distance"
+    )
 
 
 class TasksPublic(Page[TaskPublic]):
@@ -512,6 +544,7 @@ class EnforcementCasePublic(BaseModel):
     state: str
     state_label: str
     batch_id: int
+    version: int
 
 
 class EnforcementPublic(BaseModel):

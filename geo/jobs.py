@@ -59,7 +59,7 @@ class JobState(StrEnum):
 
 
 KIND_LABELS = {
-    JobKind.IMPORT: ("导入图斑", "Import 图斑"),
+    JobKind.IMPORT: ("导入图斑", "Import polygons"),
     JobKind.REPORT: ("生成报表", "Build report"),
     JobKind.REBUILD_COUNTS: ("重算指标", "Recount indicators"),
 }

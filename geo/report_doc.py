@@ -140,15 +140,20 @@ def document(
     period: str | None = None,
     snapshot: Mapping[str, Any] | None = None,
     differences: Sequence[dict[str, Any]] = (),
+    dated: bool = False,
 ) -> dict[str, Any]:
-    """The whole report document (see docs/reports.md)."""
+    """The whole report document (see docs/reports.md); ``dated``: its values stand as of a
+    past day (``as_of``), which its title says (截至 2019-09-30), rather than live."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {sorted(KINDS)}")
     what = "项目支出绩效自评报告" if kind == "self_evaluation" else "项目支出绩效目标表"
     where = f"（{township[1]}）" if township else ""
+    dated = dated and not snapshot
+    when = f"（截至 {as_of.isoformat()}）" if dated else ""
     return {
         "kind": kind,
-        "title": f"{book.unit_name}{book.year}年度{what}{where}",
+        "title": f"{book.unit_name}{book.year}年度{what}{where}{when}",
+        "dated": dated,
         "unit_code": book.unit_code,
         "unit_name": book.unit_name,
         "year": book.year,
@@ -168,6 +173,25 @@ def document(
         },
         "projects": list(projects),
     }
+
+
+def file_name(doc: Mapping[str, Any], fmt: str) -> str:
+    """A report file's name: its year and kind, and the day it stands at (a snapshot's says
+    快照, one as of a past day 截至 and that day, a live one the day it was computed).
+
+    >>> doc = {"year": 2019, "kind": "self_evaluation", "mode": "live", "dated": True,
+    ...        "as_of": "2019-09-30", "computed_at": "2019-11-20T10:00:00+08:00"}
+    >>> file_name(doc, "xlsx")
+    '2019年绩效自评-截至20190930.xlsx'
+    """
+    what = "绩效自评" if doc["kind"] == "self_evaluation" else "绩效目标"
+    if doc["mode"] == "frozen":
+        tail = "快照"
+    elif doc.get("dated"):
+        tail = "截至" + str(doc["as_of"]).replace("-", "")
+    else:
+        tail = str(doc["computed_at"])[:10].replace("-", "")
+    return f"{doc['year']}年{what}-{tail}.{fmt}"
 
 
 def differences(

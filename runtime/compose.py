@@ -6,9 +6,9 @@ the same way: migrated on open, photos and evidence where the settings put them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from geo.province_results import ProvinceResult
+from runtime.clock import Clock as Clock  # re-exported: callers import the clock from here
+from runtime.clock import clock_for
+from runtime.clock import utc_now as utc_now
 from runtime.settings import Settings, load_settings
 from storage.api_keys import ApiKeyStore
 from storage.blobs import BlobStore
@@ -40,13 +43,6 @@ from storage.tiles import TileSource
 from storage.users import UserStore
 from storage.visibility import Visibility
 from storage.worklists import WorkLists
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The real clock: an aware UTC instant (tests pass their own clock to ``build``)."""
-    return datetime.now(UTC)
 
 
 def password_hasher() -> PasswordHasher:
@@ -144,9 +140,11 @@ def open_engine(settings: Settings) -> Engine:
     return engine
 
 
-def build(settings: Settings | None = None, *, clock: Clock = utc_now) -> Services:
-    """Open the database of ``settings`` (the environment's when None) and every store on it."""
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
+    """Open the database of ``settings`` (the environment's when None) and every store on it;
+    the clock is ``clock``, else the one the settings name (runtime.clock.clock_for)."""
     settings = settings or load_settings()
+    clock = clock or clock_for(settings.clock)
     engine = open_engine(settings)
     return Services(
         settings=settings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     basemap_attribution: str = ""
     basemap_subdomains: str = ""
     basemap_max_zoom: int = 18
+    # An offline basemap the bureau supplies: one .mbtiles or .pmtiles file (raster png/jpg/webp
+    # or vector pbf) served by Tuban itself at /api/basemap/{z}/{x}/{y}, and the web map's
+    # default when set. Its path is never shown to a client.
+    basemap_file: Path | None = None
     # Local tiles ({z}/{x}/{y}.png|jpg) served at /api/tiles/…, e.g. with basemap_url
     # "api/tiles/{z}/{x}/{y}.png".
     tiles_dir: Path | None = None
@@ -75,6 +80,9 @@ class Settings(BaseSettings):
     # Threads of `tuban serve` that run jobs in the server's own process (0: none, then
     # `tuban worker` must run beside it).
     job_workers: int = Field(1, ge=0, le=8)
+    # A clock that starts at this instant and runs on with real time from server start (a demo
+    # seen as of a day in 2019, runtime/clock.py); unset: the real clock, as deployments use.
+    clock: datetime | None = None
 
     @field_validator("import_workers", mode="before")
     @classmethod
@@ -85,6 +93,27 @@ class Settings(BaseSettings):
             return max(1, int(str(value).strip()))
         except ValueError:
             raise ValueError(f"TUBAN_IMPORT_WORKERS 应为整数，而不是 {value!r}") from None
+
+    @field_validator("basemap_file", mode="before")
+    @classmethod
+    def _basemap_file(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if Path(str(value)).suffix.lower() not in (".mbtiles", ".pmtiles"):
+            raise ValueError("TUBAN_BASEMAP_FILE 应为 .mbtiles 或 .pmtiles 文件")
+        return value
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _no_clock(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("clock")
+    @classmethod
+    def _clock(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"TUBAN_CLOCK 应带时区，如 2019-11-20T10:00+08:00，而不是 {value}")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -152,7 +152,7 @@ def summary(conn: Any, enforcement_id: int, scope: Scope = EVERYTHING) -> dict[s
     """
     row = conn.execute(select(enforcements).where(enforcements.c.id == enforcement_id)).first()
     parcels = conn.execute(
-        select(cases.c.id, cases.c.code, cases.c.state, cases.c.batch_id)
+        select(cases.c.id, cases.c.code, cases.c.state, cases.c.batch_id, cases.c.version)
         .where(scope.where(cases.c.enforcement_id == enforcement_id))
         .order_by(cases.c.id)
     ).all()

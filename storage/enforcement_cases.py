@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 from geo.localtime import local_today
 from geo.workflow import payment_of
 from storage import enforcement
-from storage.repository import apply_in
+from storage.repository import apply_in, penalise_in
 from storage.visibility import EVERYTHING, Scope
 
 
@@ -38,6 +39,30 @@ class EnforcementStore:
                 )
             eid = enforcement.open_for(conn, payload, actor=actor, now=now)
             return enforcement.summary(conn, eid)
+
+    def penalise(
+        self,
+        enforcement_id: int,
+        *,
+        payload: dict[str, Any],
+        expected_versions: Mapping[int, int],
+        actor: str,
+        now: datetime,
+        check: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Record the penalty decision of a 立案 case on every filed 图斑 of it, one event each,
+        all or none (storage.repository.penalise_in); returns the case."""
+        with self.engine.begin() as conn:
+            penalise_in(
+                conn,
+                enforcement_id,
+                actor=actor,
+                payload=payload,
+                expected_versions=expected_versions,
+                now=now,
+                check=check,
+            )
+            return enforcement.summary(conn, enforcement_id)
 
     def pay(
         self,

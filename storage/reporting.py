@@ -351,6 +351,7 @@ def build_report(
         period=period,
         snapshot=info(snapshot) if snapshot is not None else None,
         differences=diffs,
+        dated=as_of is not None,
     ) | {"goal_version": goal_version}
 
 

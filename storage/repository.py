@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, func, or_, select
 
 from geo.batch import BatchMeta
-from geo.errors import NotFound, VersionConflict
+from geo.errors import InvalidPayload, NotFound, VersionConflict
 from geo.messages import msg
 from geo.model import (
+    Action,
     Case,
     Event,
     Judgment,
@@ -80,6 +81,61 @@ def apply_in(
     }
     conn.execute(case_events.insert().values(**values, **audit.link(conn, values)))
     return new
+
+
+def penalise_in(
+    conn: Any,
+    enforcement_id: int,
+    *,
+    actor: str,
+    payload: dict[str, Any] | None,
+    expected_versions: Mapping[int, int],
+    now: datetime,
+    check: Callable[[int], None] | None = None,
+) -> list[int]:
+    """A penalty on a 立案 case, inside the caller's transaction: every filed 图斑 of it moves,
+    one event each; returns their ids.
+
+    The decision belongs to the 立案, not to one 图斑: moving only one would leave its siblings
+    filed with a blank penalty form. ``expected_versions`` (图斑 id → version the caller saw)
+    are checked first, for any 图斑 of the case: one stale raises ``VersionConflict`` before
+    anything is written. ``check(case_id)`` may refuse a 图斑 (permissions).
+    """
+    rows = conn.execute(
+        select(cases.c.id, cases.c.version, cases.c.state)
+        .where(cases.c.enforcement_id == enforcement_id)
+        .order_by(cases.c.id)
+    ).all()
+    if not rows:
+        raise NotFound(f"没有立案案件 {enforcement_id}", enforcement_id=enforcement_id)
+    current = {r.id: r.version for r in rows}
+    for cid, version in expected_versions.items():
+        if cid not in current:
+            raise InvalidPayload(
+                f"图斑 {cid} 不属于该立案案件", field="expected_versions", case_id=cid
+            )
+        if current[cid] != version:
+            raise VersionConflict(
+                "图斑已被他人修改，请刷新后再提交",
+                case_id=cid,
+                expected_version=version,
+                current_version=current[cid],
+            )
+    # None filed: the first 图斑 lets the workflow say why (already penalised, …).
+    moving = [r.id for r in rows if r.state == State.FILED.value] or [rows[0].id]
+    for cid in moving:
+        if check is not None:
+            check(cid)
+        apply_in(
+            conn,
+            cid,
+            Action.PENALISE.value,
+            actor=actor,
+            payload=payload,
+            expected_version=current[cid],
+            now=now,
+        )
+    return moving
 
 
 def case_from_row(m: Mapping[str, Any]) -> Case:
@@ -248,10 +304,28 @@ class CaseStore:
     ) -> Case:
         """Apply a workflow action and append its event, atomically and optimistically.
 
+        A penalty on a filed 图斑 of a 立案 case moves all its filed 图斑 (``penalise_in``).
         A stale ``expected_version``, or another writer committing first, raises
         ``VersionConflict``; nothing is written in that case.
         """
         with self.engine.begin() as conn:
+            if action == Action.PENALISE.value:
+                enf = conn.execute(
+                    select(cases.c.enforcement_id, cases.c.state).where(cases.c.id == case_id)
+                ).first()
+                if enf is not None and enf.enforcement_id and enf.state == State.FILED.value:
+                    # The 立案's other 图斑 move with it (penalise_in).
+                    seen = {} if expected_version is None else {case_id: expected_version}
+                    penalise_in(
+                        conn,
+                        enf.enforcement_id,
+                        actor=actor,
+                        payload=payload,
+                        expected_versions=seen,
+                        now=now,
+                    )
+                    moved = conn.execute(select(cases).where(cases.c.id == case_id)).one()
+                    return case_from_row(dict(moved._mapping))
             return apply_in(
                 conn,
                 case_id,
@@ -277,6 +351,14 @@ class CaseStore:
     def payments_frame(self) -> pd.DataFrame:
         """Payments, one row per programme/period/township their enforcement covers."""
         return facts.payments_frame(self.engine)
+
+    def last_event_at(self) -> datetime | None:
+        """When the latest case event was recorded (aware UTC); None for a store without any."""
+        with self.engine.connect() as conn:
+            at = conn.execute(select(func.max(case_events.c.at))).scalar_one_or_none()
+        if at is None:
+            return None
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
     def counts(self) -> dict[str, int]:
         """How many batches, cases and events the store holds."""

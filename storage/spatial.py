@@ -302,6 +302,14 @@ def geometry(row: Mapping[str, Any]) -> shapely.Geometry:
     return shapely.from_wkb(row[GEOMETRY_COLUMN])
 
 
+def centres(values: Sequence[bytes]) -> list[list[float]]:
+    """[lon, lat] of a point inside each stored geometry (WKB): where a verifier is sent. A
+    point on the surface, not the centroid, so a bent or ring-shaped 图斑 gets a point on the
+    ground it covers (the same point as the CSV export's centre columns)."""
+    points = shapely.point_on_surface(geometries(values))
+    return [[round(float(p.x), 7), round(float(p.y), 7)] for p in points]
+
+
 def geometries(values: Sequence[bytes]) -> np.ndarray:
     """Stored geometries (WKB) as an array of shapely geometries (empty array for none)."""
     if not len(values):

@@ -63,12 +63,15 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("panel.js", "admin"): "an action no role is listed for is the administrator's",
     # Permissions of views that are not case actions, so /api/meta does not list them.
     ("tasks.js", "reviewer"): "reviewers see the county's overdue count (GET /api/overdue)",
+    ("app-session.js", "verifier"): "field verifiers get the offline task pack after signing in",
     ("indicators.js", "viewer"): "the statistics role writes indicator notes and spending",
     # The 违法 red outline and emphasis are drawn from the judgment (presentation).
     ("map.js", "illegal"): "violation outline",
     ("panel.js", "illegal"): "violation emphasis in the facts",
     # 合并立案 offers the other illegal 图斑 (its own endpoint, POST /api/enforcements).
     ("app-actions.js", "illegal"): "merge candidates for 合并立案",
+    # A 立案's 处罚 moves all its 图斑 (its own endpoint, POST /api/enforcements/{id}/penalty).
+    ("app-actions.js", "penalise"): "the penalty of a 立案 of several 图斑",
     # Controls the panel places by action: the photo upload, the extent tool of the verify form,
     # the 登记缴款 form for those who may penalise, and the note that names the unblocking step.
     ("panel-photos.js", "add_photo"): "the upload control is add_photo",

@@ -2,11 +2,14 @@
 
 The history is synthetic and labelled so (every actor name ends in “（示例）”). It exists so the
 goal tables show meaningful live values on first start, while leaving open 图斑 — most of the
-2019Q4 batches — for a newcomer to verify on the map.
+latest quarter's batches — for a newcomer to verify on the map. The demo runs on a clock that
+starts in late 2019 (``DEMO_CLOCK``): the history ends the day before, batches the province had
+not issued by then are not loaded, and the latest quarter is in progress, some of it overdue.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,8 +20,9 @@ import shapely
 
 from geo import testing
 from geo.batch import BatchMeta
-from geo.localtime import LOCAL_TZ
+from geo.localtime import LOCAL_TZ, local_today
 from geo.model import Programme
+from runtime.clock import RunningClock
 from runtime.compose import Clock, Services, utc_now
 from runtime.settings import REPO_ROOT
 from storage.expenditures import ExpenditureStore
@@ -35,6 +39,21 @@ REF_MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "reference_layers.json"
 VERIFIERS = ["王磊（示例）", "李娜（示例）", "张伟（示例）"]
 OFFICERS = ["赵强（示例）", "陈静（示例）"]
 REVIEWER = "孙丽（示例）"
+# The demo's clock starts here (Beijing time): 2019Q3's batches are being worked, the mining one
+# just past its due day, the land one and the 变更调查 still ahead of theirs.
+DEMO_CLOCK = datetime(2019, 11, 20, 10, 0, tzinfo=LOCAL_TZ)
+
+
+def with_demo_clock(services: Services, start: datetime | None = None) -> Services:
+    """``services`` on a clock starting at ``start`` (else the settings' TUBAN_CLOCK, else
+    ``DEMO_CLOCK``), or just after the store's latest event if that is later, so a demo
+    restarted after some work never records an event before an earlier one."""
+    start = start or services.settings.clock or DEMO_CLOCK
+    latest = services.cases.last_event_at()
+    if latest is not None and latest >= start:
+        start = latest + timedelta(minutes=1)
+    settings = services.settings.model_copy(update={"clock": start})
+    return dataclasses.replace(services, settings=settings, clock=RunningClock(start))
 
 
 def load_references(
@@ -64,9 +83,13 @@ def load_references(
 def load_batches(
     store: CaseStore, manifest: Path = MANIFEST, *, clock: Clock = utc_now
 ) -> list[tuple[dict, bool]]:
-    """Import every batch of the sample manifest (idempotent); return (batch, created) pairs."""
+    """Import every batch of the sample manifest the province had issued by the clock's day
+    (idempotent); return (batch, created) pairs."""
     out = []
+    today = local_today(clock())
     for item in json.loads(manifest.read_text(encoding="utf-8")):
+        if date.fromisoformat(item["issued_on"]) > today:
+            continue
         meta = BatchMeta(
             Programme(item["programme"]),
             item["period"],
@@ -87,19 +110,42 @@ def load_batches(
     return out
 
 
+def not_yet_issued(manifest: Path = MANIFEST, *, clock: Clock = utc_now) -> list[str]:
+    """The manifest's batches the province issues after the clock's day (period and programme),
+    which ``load_batches`` leaves out."""
+    today = local_today(clock())
+    return [
+        f"{item['period']} {Programme(item['programme']).label}"
+        for item in json.loads(manifest.read_text(encoding="utf-8"))
+        if date.fromisoformat(item["issued_on"]) > today
+    ]
+
+
 def _at(day: date, rng: np.random.Generator) -> datetime:
     """A working-hours moment on ``day``, local time, as UTC."""
     t = time(int(rng.integers(8, 18)), int(rng.integers(0, 60)))
     return datetime.combine(day, t, LOCAL_TZ).astimezone(UTC)
 
 
-class _Case:
-    """Plays actions on one case with increasing version and working-day timestamps."""
+class _Later(Exception):
+    """The case's next step falls on or after the demo's today: it has not happened yet."""
 
-    def __init__(self, store: CaseStore, cid: int, rng: np.random.Generator) -> None:
-        self.store, self.cid, self.rng, self.v = store, cid, rng, 0
+
+class _Case:
+    """Plays actions on one case with increasing version and working-day timestamps, up to the
+    day before ``until``."""
+
+    def __init__(
+        self, store: CaseStore, cid: int, rng: np.random.Generator, until: date | None = None
+    ) -> None:
+        self.store, self.cid, self.rng, self.v, self.until = store, cid, rng, 0, until
+
+    def _not_yet(self, on: date) -> None:
+        if self.until is not None and on >= self.until:
+            raise _Later
 
     def act(self, action: str, who: str, on: date, **payload: object) -> None:
+        self._not_yet(on)
         self.store.apply_action(
             self.cid,
             action,
@@ -111,6 +157,7 @@ class _Case:
         self.v += 1
 
     def photo(self, photos: PhotoStore, geom: object, who: str, on: date, k: int) -> None:
+        self._not_yet(on)
         c = shapely.from_wkb(geom).centroid
         # A few metres off the centroid, facing it: what a careful verifier would shoot.
         data = testing.jpeg(
@@ -152,10 +199,18 @@ def _reason(judgment: str, mining: bool, row: dict, rng: np.random.Generator) ->
     return str(rng.choice(["pseudo_change", "agri_restructure", "unchanged"]))
 
 
-def _weipian(store: CaseStore, row: dict, batch: dict, rng: np.random.Generator) -> None:
+def _weipian(
+    store: CaseStore,
+    row: dict,
+    batch: dict,
+    rng: np.random.Generator,
+    *,
+    in_progress: bool,
+    until: date | None,
+) -> None:
+    """One 卫片 case's history; ``in_progress``: of the quarter being worked (mostly open)."""
     cid = row["id"]
     issued, due = batch["issued_on"], batch["due_on"]
-    in_progress = batch["period"].endswith("Q4")  # the current quarter: mostly still open
     if rng.random() > (0.35 if in_progress else 0.94):
         return
     window = (due - issued).days
@@ -168,7 +223,7 @@ def _weipian(store: CaseStore, row: dict, batch: dict, rng: np.random.Generator)
             ["illegal", "legal", "other"], p=[0.35, 0.45, 0.20] if mining else [0.065, 0.735, 0.20]
         )
     )
-    c = _Case(store, cid, rng)
+    c = _Case(store, cid, rng, until)
     verifier, reviewer = str(rng.choice(VERIFIERS)), REVIEWER
     reason = _reason(judgment, mining, row, rng)
     c.act("verify", verifier, day, judgment=judgment, reason=reason)
@@ -220,7 +275,13 @@ def _weipian(store: CaseStore, row: dict, batch: dict, rng: np.random.Generator)
 
 
 def _change_survey(
-    store: CaseStore, photos: PhotoStore, row: dict, batch: dict, rng: np.random.Generator
+    store: CaseStore,
+    photos: PhotoStore,
+    row: dict,
+    batch: dict,
+    rng: np.random.Generator,
+    *,
+    until: date | None,
 ) -> None:
     if rng.random() > 0.85:
         return
@@ -231,7 +292,7 @@ def _change_survey(
         "land_class_before": attrs.get("前时相地类"),
         "land_class_after": attrs.get("后时相地类"),
     }
-    c = _Case(store, row["id"], rng)
+    c = _Case(store, row["id"], rng, until)
     c.act("collect_evidence", who, day, **classes)
     for k in range(2):
         c.photo(photos, row["geom"], who, day, k)
@@ -256,28 +317,40 @@ def play_history(services: Services, seed: int = 2019) -> int:
     """
     rng = np.random.default_rng(seed)
     store, photos = services.cases, services.photos
+    until = local_today(services.clock())  # nothing happens on or after the clock's day
     load_goal_books(services.goal_books, clock=services.clock)
-    record_spending(services.expenditures)
-    record_notes(services.notes())
+    record_spending(services.expenditures, until=until)
+    record_notes(services.notes(), until=until)
     before = store.counts()["events"]
-    for batch in store.list_batches():
+    batches = store.list_batches()
+    weipian = [b for b in batches if b["programme"] != Programme.CHANGE_SURVEY.value]
+    # The quarter being worked: the latest issued (2019Q3 on the demo clock, Q4 on today's).
+    latest = max((b["issued_on"] for b in weipian), default=until)
+    for batch in batches:
         for row in store.features(batch["id"]):
             if row.get("reissue_of_batch"):  # a re-issued 图斑: its case was played already
                 continue
-            if batch["programme"] == Programme.CHANGE_SURVEY.value:
-                _change_survey(store, photos, row, batch, rng)
-            else:
-                _weipian(store, row, batch, rng)
-    take_quarter_snapshots(services)
+            try:
+                if batch["programme"] == Programme.CHANGE_SURVEY.value:
+                    _change_survey(store, photos, row, batch, rng, until=until)
+                else:
+                    current = batch["issued_on"] >= latest - timedelta(days=14)
+                    _weipian(store, row, batch, rng, in_progress=current, until=until)
+            except _Later:
+                continue  # its next step lies ahead of the demo's today
+    take_quarter_snapshots(services, until=until)
     return store.counts()["events"] - before
 
 
 QUARTER_LABELS = ("第一季度", "第二季度", "第三季度")
 
 
-def take_quarter_snapshots(services: Services, year: int = 2019) -> int:
-    """Freeze the values at the first three quarter ends, as the bureau does when it reports,
-    so the demo shows frozen figures and how the live ones moved on since."""
+def take_quarter_snapshots(
+    services: Services, year: int = 2019, *, until: date | None = None
+) -> int:
+    """Freeze the values at the first three quarter ends (those reported before ``until``), as
+    the bureau does when it reports, so the demo shows frozen figures and how the live ones
+    moved on since."""
     book, version = services.goal_books.latest(year)
     snapshots = services.snapshots
     have = {s["label"] for s in snapshots.list(year)}
@@ -288,6 +361,8 @@ def take_quarter_snapshots(services: Services, year: int = 2019) -> int:
         if label in have:
             continue
         end = date(year, m, d)
+        if until is not None and end + timedelta(days=5) >= until:
+            continue
         take_snapshot(
             source,
             snapshots,
@@ -342,13 +417,16 @@ def load_goal_books(
     return books.import_file(path, actor="demo", now=clock())
 
 
-def record_spending(spend: ExpenditureStore, year: int = 2019) -> int:
-    """Record the sample spending once (nothing when the year already has spending)."""
+def record_spending(spend: ExpenditureStore, year: int = 2019, *, until: date | None = None) -> int:
+    """Record the sample spending once, up to the day before ``until`` (nothing when the year
+    already has spending)."""
     if spend.list(year):
         return 0
-    ids: list[int] = []
-    for project, on, amount, purpose, voucher, corrects in SPENDING_2019:
+    ids: dict[int, int] = {}  # SPENDING_2019 index → recorded id
+    for i, (project, on, amount, purpose, voucher, corrects) in enumerate(SPENDING_2019):
         day = date.fromisoformat(on)
+        if until is not None and day >= until:
+            continue
         row = spend.add(
             year,
             project,
@@ -360,7 +438,7 @@ def record_spending(spend: ExpenditureStore, year: int = 2019) -> int:
             actor=BOOKKEEPER,
             now=datetime.combine(day, time(16, 30), LOCAL_TZ).astimezone(UTC),
         )
-        ids.append(row["id"])
+        ids[i] = row["id"]
     return len(ids)
 
 
@@ -379,11 +457,15 @@ def evidence_png() -> bytes:
     return out.getvalue()
 
 
-def record_notes(notes: NoteStore, year: int = 2019) -> int:
-    """A few notes beside goal-table rows: 满意度 actual values, one with evidence, a reason."""
+def record_notes(notes: NoteStore, year: int = 2019, *, until: date | None = None) -> int:
+    """A few notes beside goal-table rows: 满意度 actual values, one with evidence, a reason;
+    written at the year's end, or the day before ``until`` when that is earlier."""
     if notes.current(year, "mining_enforcement"):
         return 0
-    now = datetime(2019, 12, 27, 10, 0, tzinfo=LOCAL_TZ).astimezone(UTC)
+    day = date(year, 12, 27)
+    if until is not None:
+        day = min(day, until - timedelta(days=1))
+    now = datetime.combine(day, time(10), LOCAL_TZ).astimezone(UTC)
     notes.put(
         year,
         "mining_enforcement",

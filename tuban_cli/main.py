@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 
 from geo.errors import TubanError
+from geo.localtime import local_time
 from geo.model import Programme
 from geo.references import RefKind
+from runtime.clock import Clock
 from runtime.settings import Settings, load_settings
 from tuban_cli import audit_cmd, backup_cmd, goals_cmd, jobs_cmd, report_cmd
 from tuban_cli.common import DbOpt, fail, progress_bar, services_for, write_report
@@ -296,14 +298,14 @@ def api_key_revoke(key_id: Annotated[int, typer.Argument()], db: DbOpt = None) -
     typer.echo(f"已吊销 API 密钥 #{key_id}")
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, clock: Clock | None = None) -> None:
     import uvicorn
 
     from api.main import create_app
     from runtime.logging import configure
 
     configure(settings.log_level, settings.access_log)
-    api = create_app(settings)
+    api = create_app(settings, clock=clock)
     # Background jobs run in this process too unless TUBAN_JOB_WORKERS=0 (then `tuban worker`).
     consumer = jobs_cmd.start_in_server(api.state.jobs)
     # What is alive now (modules, the app, its routes) lives as long as the process: kept out
@@ -346,12 +348,41 @@ def demo(
     history: Annotated[
         bool, typer.Option("--history/--no-history", help="play a synthetic 2019 work history")
     ] = True,
+    clock: Annotated[
+        bool,
+        typer.Option(
+            "--clock/--real-clock",
+            help="演示时钟：从 TUBAN_CLOCK（默认 2019-11-20 10:00 北京时间）起随真实时间走；"
+            "--real-clock 用真实时钟",
+        ),
+    ] = True,
 ) -> None:
     """Load the synthetic 丰润区 2019 data into the store and serve it: the database of
-    ``--db``, else of TUBAN_DATABASE_URL (PostgreSQL/PostGIS too), else a SQLite demo file."""
-    from tuban_cli.demo import create_users, load_batches, load_references, play_history
+    ``--db``, else of TUBAN_DATABASE_URL (PostgreSQL/PostGIS too), else a SQLite demo file.
+
+    The demo runs on a clock that starts in late 2019 (a quarter in progress, shown in the web
+    map's header) unless ``--real-clock``."""
+    import dataclasses
+
+    from runtime.clock import utc_now
+    from tuban_cli.demo import (
+        create_users,
+        load_batches,
+        load_references,
+        not_yet_issued,
+        play_history,
+        with_demo_clock,
+    )
 
     services = services_for(db if db is not None or _database_url_set() else DEMO_DB)
+    if clock:
+        services = with_demo_clock(services)
+        typer.echo(
+            f"演示时钟：{local_time(services.clock()):%Y-%m-%d %H:%M}（北京时间），随真实时间走"
+        )
+    else:
+        real = services.settings.model_copy(update={"clock": None})
+        services = dataclasses.replace(services, settings=real, clock=utc_now)
     store = services.cases
     try:
         for row, created in load_references(store, clock=services.clock):
@@ -360,6 +391,9 @@ def demo(
             typer.echo(f"{verb} 参考图层 {label}：{row['feature_count']} 个要素")
         for row, created in load_batches(store, clock=services.clock):
             _print_batch(row, created)
+        later = not_yet_issued(clock=services.clock)
+        if later:
+            typer.echo(f"演示时钟之后才下发的批次暂不导入：{'、'.join(later)}")
     except TubanError as exc:
         fail(exc)
     if history and store.counts()["events"] == 0:
@@ -371,7 +405,7 @@ def demo(
     for username, password, name in create_users(services.users, codes, clock=services.clock):
         typer.echo(f"演示账号  {name}：{username} / {password}")
     if serve_:
-        _serve(services.settings, host, port)
+        _serve(services.settings, host, port, services.clock)
 
 
 def _database_url_set() -> bool:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from geo.errors import TubanError
+from geo.report_doc import file_name
 from tuban_cli.common import DbOpt, fail, services_for
 
 FORMATS = ("text", "json", "xlsx", "html", "pdf", "docx")
@@ -89,7 +90,8 @@ def report(
 
         data = render(doc, fmt)
     what = "绩效自评" if kind == "self_evaluation" else "绩效目标"
-    target = out or Path(services.settings.reports_dir) / f"{book.year}年{what}.{fmt}"
+    name = file_name(doc, fmt) if doc.get("dated") else f"{book.year}年{what}.{fmt}"
+    target = out or Path(services.settings.reports_dir) / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     typer.echo(f"已写出 {target}（{len(data) / 1024:,.0f} KB）")

@@ -41,6 +41,11 @@ export default [
     },
   },
   {
+    // The service worker runs in its own global scope (self, caches, clients), not a page's.
+    files: ['static/sw.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.serviceworker } },
+  },
+  {
     // The message catalogs are data: one message a line, as long as the page has words.
     files: ['static/i18n/*.js'],
     rules: { 'max-lines': 'off' },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import ClockDep, ServicesDep
 from api.documented_errors import errors
 from api.schemas import DbInt, EnforcementPublic, SafeName
-from api.security import ScopeDep, require
+from api.security import ScopeDep, VisibilityDep, check_action, check_visible, require
 from geo.roles import Role
 from storage.users import User
 
@@ -35,6 +35,17 @@ class PaymentCreate(BaseModel):
     amount_yuan: Decimal = Field(gt=0, le=10**10, max_digits=14, decimal_places=2)
     receipt_no: SafeName = Field(min_length=1, max_length=100)
     paid_on: date
+
+
+class PenaltyCreate(BaseModel):
+    """The penalty decision of a 立案 case (the penalise action's payload: decision number and
+    day, fine, confiscation, receipt and day paid), and the version of each of its 图斑 the
+    client saw (id → version; any stale one refuses the whole penalty)."""
+
+    payload: dict[str, Any] = Field(
+        examples=[{"decision_no": "丰国土资罚决〔2019〕21号", "fine_yuan": 90000}]
+    )
+    expected_versions: dict[DbInt, DbInt] = Field(default_factory=dict, max_length=500)
 
 
 @router.post(
@@ -60,6 +71,37 @@ def get(enforcement_id: int, services: ServicesDep, scope: ScopeDep) -> Enforcem
     """The 立案 case with its payments and those of its 图斑 the user may see; 404 for a verifier
     none of whose 图斑 it covers."""
     return EnforcementPublic.model_validate(services.enforcements.get(enforcement_id, scope))
+
+
+@router.post(
+    "/{enforcement_id}/penalty",
+    operation_id="enforcements-penalise",
+    responses=errors(403, 404, 409),
+)
+def penalise(
+    enforcement_id: int,
+    body: PenaltyCreate,
+    user: Enforcer,
+    services: ServicesDep,
+    clock: ClockDep,
+    visibility: VisibilityDep,
+) -> EnforcementPublic:
+    """Record the penalty on every filed 图斑 of the 立案 case, one event each, all or none: a
+    stale version of any of them gets 409 and nothing changes."""
+
+    def may_penalise(case_id: int) -> None:
+        check_visible(user, case_id, visibility)
+        check_action(user, "penalise", case_id, visibility)
+
+    saved = services.enforcements.penalise(
+        enforcement_id,
+        payload=body.payload,
+        expected_versions=body.expected_versions,
+        actor=user.actor,
+        now=clock(),
+        check=may_penalise,
+    )
+    return EnforcementPublic.model_validate(saved)
 
 
 @router.post(

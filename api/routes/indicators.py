@@ -8,7 +8,7 @@ still lists those of every value at once, for older clients.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -357,13 +357,13 @@ def report_file(
     scope: ScopeDep,
 ) -> Response:
     """The report as a file: 绩效自评表 or 绩效目标表 in XLSX, HTML, PDF or Word."""
+    from urllib.parse import quote
+
+    from geo.report_doc import file_name
     from reports import FORMATS, render
 
     doc = report_document(book_for(books, year), src, q, maps=fmt != "xlsx", scope=scope)
-    stamp = datetime.fromisoformat(doc["computed_at"]).strftime("%Y%m%d")
-    what = "绩效自评" if q.kind == "self_evaluation" else "绩效目标"
-    name = f"{year}年{what}-{'快照' if q.snapshot else stamp}.{fmt}"
-    from urllib.parse import quote
+    name = file_name(doc, fmt)
 
     return Response(
         render(doc, fmt),

@@ -12,18 +12,23 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.deps import PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.deps import ClockDep, PagingDep, ServicesDep, SettingsDep, StoreDep
+from api.routes.basemap import TEMPLATE, offline_archive
 from api.schemas import (
     BasemapPublic,
     BatchSummaryPublic,
     CaseExtentPublic,
+    ClockPublic,
     ConfigPublic,
+    OfflineBasemapPublic,
     SearchHitPublic,
     SearchHitsPublic,
 )
 from api.security import CurrentUser, ScopeDep, VisibilityDep, check_visible
 from geo.errors import NotFound
+from geo.localtime import local_today
 from geo.model import Programme, State
+from runtime.clock import set_start
 from storage import spatial
 from storage.spatial import bbox_of
 from storage.visibility import Scope
@@ -35,8 +40,10 @@ TILE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "we
 
 
 @router.get("/config", operation_id="webmap-config")
-def config(settings: SettingsDep) -> ConfigPublic:
-    """What the web map needs from the server's settings (no secrets beyond the tile URL)."""
+def config(settings: SettingsDep, clock: ClockDep) -> ConfigPublic:
+    """What the web map needs from the server's settings (no secrets beyond the tile URL), and
+    its clock: the web map's today and the header's 演示时钟 follow it."""
+    now = clock()
     basemap = None
     if settings.basemap_url:
         basemap = BasemapPublic(
@@ -45,11 +52,26 @@ def config(settings: SettingsDep) -> ConfigPublic:
             subdomains=settings.basemap_subdomains,
             max_zoom=settings.basemap_max_zoom,
         )
+    archive = offline_archive(settings)
+    offline = None
+    if archive is not None:
+        info = archive.info
+        offline = OfflineBasemapPublic(
+            url=TEMPLATE,
+            format=info.format,
+            min_zoom=info.min_zoom,
+            max_zoom=info.max_zoom,
+            bounds=list(info.bounds) if info.bounds else None,
+            name=info.name,
+            attribution=info.attribution,
+        )
     return ConfigPublic(
         basemap=basemap,
+        offline_basemap=offline,
         feature_limit=settings.feature_limit,
         imagery_tiles=settings.imagery_tiles,
         local_tiles=settings.tiles_dir is not None,
+        clock=ClockPublic(now=now, today=local_today(now), set_start=set_start(clock)),
     )
 
 
@@ -153,4 +175,14 @@ def case_sheet(
     check_visible(user, case_id, visibility)
     case = _public(store, case_id, request, Scope.of(user)).model_dump(mode="json")
     geom = store.get_case_row(case_id)[spatial.GEOMETRY_COLUMN]
-    return HTMLResponse(render_sheet(case, geom))
+    names = {u.username: u.display_name for u in request.app.state.users.list()}
+    settings = request.app.state.settings
+    basemap = None
+    if settings.basemap_url:
+        basemap = {
+            "url": settings.basemap_url,
+            "attribution": settings.basemap_attribution,
+            "subdomains": settings.basemap_subdomains,
+            "max_zoom": settings.basemap_max_zoom,
+        }
+    return HTMLResponse(render_sheet(case, geom, names=names, basemap=basemap))

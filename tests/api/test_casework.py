@@ -139,10 +139,10 @@ def test_one_filing_covers_several_parcels_and_fines_count_once(team):
         "receipt_no": "HB001",
         "paid_on": "2019-10-18",
     }
-    ok(act(e, a, "penalise", **{**pen, "fine_yuan": 90000, "receipt_no": "HB001"}))
-    conflict = act(e, b, "penalise", **{**pen, "fine_yuan": 50000})
-    assert conflict.status_code == 422 and "不一致" in conflict.json()["error"]["message"]
-    ok(act(e, b, "penalise", **pen))  # same decision, same receipt: recorded once
+    ok(act(e, a, "penalise", **pen))  # the decision of the 立案: b moves with a
+    assert ok(e.get(f"/api/cases/{b}"))["state"] == "penalised"
+    again = act(e, b, "penalise", **{**pen, "fine_yuan": 50000})
+    assert again.status_code == 409  # already penalised, with a
     ok(
         e.post(
             f"/api/enforcements/{enf['id']}/payments",
@@ -155,6 +155,73 @@ def test_one_filing_covers_several_parcels_and_fines_count_once(team):
     assert _values(team["admin"])["penalties_receipted"]["value"] == 120000
     case = ok(e.get(f"/api/cases/{a}"))
     assert case["enforcement"]["case_no"] == "丰国土资罚〔2019〕21号"
+
+
+def _file_two(team):
+    e, a, b = team["e"], team["ids"][0], team["ids"][1]
+    _approve_illegal(team, a)
+    _approve_illegal(team, b)
+    filing = {"case_no": "丰国土资罚〔2019〕22号", "filed_on": "2019-10-16", "case_ids": [a, b]}
+    return ok(e.post("/api/enforcements", json=filing)), a, b
+
+
+PENALTY = {
+    "decision_no": "丰国土资罚决〔2019〕22号",
+    "fine_yuan": 40000,
+    "receipt_no": "HB022",
+    "paid_on": "2019-10-18",
+}
+
+
+def test_a_penalty_on_the_case_moves_all_its_tuban(team):
+    e = team["e"]
+    enf, a, b = _file_two(team)
+    versions = {str(c["id"]): c["version"] for c in enf["cases"]}
+    saved = ok(
+        e.post(
+            f"/api/enforcements/{enf['id']}/penalty",
+            json={"payload": PENALTY, "expected_versions": versions},
+        )
+    )
+    assert {c["state"] for c in saved["cases"]} == {"penalised"}
+    assert all(c["version"] == versions[str(c["id"])] + 1 for c in saved["cases"])
+    assert saved["paid_yuan"] == 40000 and len(saved["payments"]) == 1
+    for cid in (a, b):
+        case = ok(e.get(f"/api/cases/{cid}"))
+        assert case["state"] == "penalised"
+        [event] = [x for x in case["events"] if x["action"] == "penalise"]
+        assert (
+            event["actor"] == "测试enforcer（enforcer）"
+            and event["payload"]["receipt_no"] == "HB022"
+        )
+
+
+def test_a_stale_tuban_refuses_the_penalty_and_changes_nothing(team):
+    e = team["e"]
+    enf, a, b = _file_two(team)
+    versions = {str(c["id"]): c["version"] for c in enf["cases"]}
+    stale = {**versions, str(b): versions[str(b)] - 1}
+    r = e.post(
+        f"/api/enforcements/{enf['id']}/penalty",
+        json={"payload": PENALTY, "expected_versions": stale},
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CASE_VERSION_CONFLICT"
+    summary = ok(e.get(f"/api/enforcements/{enf['id']}"))
+    assert {c["state"] for c in summary["cases"]} == {"filed"}
+    assert summary["fine_yuan"] is None and summary["payments"] == []
+    for cid in (a, b):
+        assert not [
+            x for x in ok(e.get(f"/api/cases/{cid}"))["events"] if x["action"] == "penalise"
+        ]
+
+
+def test_only_enforcers_record_a_penalty(team, as_role):
+    enf, a, b = _file_two(team)
+    for role in ("reviewer", "viewer", "verifier"):
+        r = as_role(role).post(f"/api/enforcements/{enf['id']}/penalty", json={"payload": PENALTY})
+        assert r.status_code == 403, role
+    summary = ok(team["e"].get(f"/api/enforcements/{enf['id']}"))
+    assert {c["state"] for c in summary["cases"]} == {"filed"}
 
 
 def test_filing_is_all_or_nothing(team):

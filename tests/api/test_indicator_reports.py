@@ -116,6 +116,22 @@ def test_report_xlsx_carries_the_live_values(client, worked):
     assert any("已核查 2 / 下发 3" in c for c in cells)
 
 
+def test_a_report_as_of_a_day_says_so_in_its_title_and_file_name(client, worked):
+    from urllib.parse import unquote
+
+    r = client.get("/api/reports/2019.html", params={"as_of": "2019-11-30"})
+    assert r.status_code == 200, r.text
+    name = unquote(r.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    assert name == "2019年绩效自评-截至20191130.html"
+    assert "<title>" in r.text and "绩效自评报告（截至 2019-11-30）</title>" in r.text
+    doc = client.get("/api/report", params={"as_of": "2019-11-30"}).json()
+    assert doc["title"].endswith("（截至 2019-11-30）") and doc["dated"] is True
+    live = client.get("/api/reports/2019.html")  # live: dated the day it is made (the clock's)
+    name = unquote(live.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    assert name == "2019年绩效自评-20191219.html" and "截至 2019" not in name
+    assert "（截至" not in client.get("/api/report").json()["title"]
+
+
 def test_unknown_report_format_is_refused(client):
     assert client.get("/api/reports/2019.txt").status_code == 422
 

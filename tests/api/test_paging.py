@@ -56,6 +56,7 @@ def test_the_others_say_what_they_answer(app):
     others = {r.operation_id for r in _routes(app) if not _json(r)}
     assert others == {
         "auth-logout",
+        "basemap-tile",
         "batches-export",
         "batches-features",
         "batches-report-html",

@@ -91,6 +91,32 @@ def test_case_sheet_uses_the_vendored_leaflet_only(client, tmp_path):
     assert not re.findall(r"""(?:src|href)=["']?https?://""", r.text), "nothing from a CDN"
 
 
+def test_case_sheet_shows_the_map_in_its_location_box_names_and_labels(client, as_role, tmp_path):
+    b = _batch(client, tmp_path)
+    cid = client.get(f"/api/batches/{b['id']}/features").json()["features"][0]["id"]
+    users = {u["username"]: u["id"] for u in client.get("/api/users").json()["data"]}
+    client.post("/api/assignments", json={"user_id": users["verifier"], "case_ids": [cid]})
+    r = as_role("verifier").post(
+        f"/api/cases/{cid}/actions",
+        json={
+            "action": "verify",
+            "payload": {"judgment": "illegal", "reason": "unlicensed_mining"},
+        },
+    )
+    assert r.status_code == 200, r.text
+    html = client.get(f"/api/cases/{cid}/sheet").text
+    box = html[html.index('data-testid="sheet-location"') : html.index("</section>")]
+    assert re.search(r'<path d="M[\d.]+,[\d.]+L', box), "the outline is drawn in the box"
+    data = re.search(r'<script type="application/json" id="sheet-data">(.*?)</script>', box, re.S)
+    assert data and '"geometry"' in data.group(1) and '"Polygon"' in data.group(1)
+    # the verifier by display name, in the facts and the history; never the account
+    assert re.search(r"<th scope=\"row\">核查员</th><td>测试verifier</td>", html)
+    assert "（verifier）" not in html
+    # Chinese labels, not codes: programme, states
+    assert "矿山卫片 · 批次" in html and ">mining" not in html
+    assert "已下发 → 已核查" in html and "issued" not in html and "verified" not in html
+
+
 def test_features_limit_zero_answers_the_count_alone(client, tmp_path):
     b = _batch(client, tmp_path)
     fc = client.get(f"/api/batches/{b['id']}/features", params={"limit": 0}).json()

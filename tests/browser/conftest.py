@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,22 +83,14 @@ def chips_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("tuban-chips")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory, chips_dir: Path) -> Iterator[str]:
-    """Start ``tuban demo`` on a free 127.0.0.1 port with a temp SQLite DB; yield its URL.
-
-    ``TUBAN_BROWSER_URL`` points the tests at an already running server instead (for UI
-    work against ``tuban demo``); the tests change case states there.
-    """
-    external = os.environ.get("TUBAN_BROWSER_URL")
-    if external:
-        yield external.rstrip("/")
-        return
-    tmp = tmp_path_factory.mktemp("tuban-browser")
+@contextmanager
+def run_demo(tmp: Path, extra_env: dict[str, str], log_name: str = "server.log") -> Iterator[str]:
+    """``tuban demo`` on a free 127.0.0.1 port with a temp SQLite DB in ``tmp`` and
+    ``extra_env`` on top of the test settings; yields its URL and stops it afterwards."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "server.log"
+    log_path = ARTIFACTS / log_name
     cmd = [
         sys.executable,
         "-m",
@@ -110,12 +103,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory, chips_dir: Path) -> Ite
         "--port",
         str(port),
     ]
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "TUBAN_CHIPS_DIR": str(chips_dir),
-        "TUBAN_FEATURE_LIMIT": str(FEATURE_LIMIT),
-    }
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **extra_env}
     env.pop("TUBAN_DATABASE_URL", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -149,6 +137,22 @@ def server_url(tmp_path_factory: pytest.TempPathFactory, chips_dir: Path) -> Ite
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory, chips_dir: Path) -> Iterator[str]:
+    """Start ``tuban demo`` on a free 127.0.0.1 port with a temp SQLite DB; yield its URL.
+
+    ``TUBAN_BROWSER_URL`` points the tests at an already running server instead (for UI
+    work against ``tuban demo``); the tests change case states there.
+    """
+    external = os.environ.get("TUBAN_BROWSER_URL")
+    if external:
+        yield external.rstrip("/")
+        return
+    env = {"TUBAN_CHIPS_DIR": str(chips_dir), "TUBAN_FEATURE_LIMIT": str(FEATURE_LIMIT)}
+    with run_demo(tmp_path_factory.mktemp("tuban-browser"), env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -196,16 +200,24 @@ def desktop(browser: Any, server_url: str) -> Iterator[tuple[Any, PageProbe]]:
     yield from _open_page(browser, server_url, viewport={"width": 1280, "height": 800})
 
 
+# A phone: 390×844 CSS pixels, touch.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def open_page(browser: Any, base_url: str, **context_args: Any) -> Iterator[tuple[Any, PageProbe]]:
+    """A page in a new context whose requests may reach ``base_url`` only (others recorded and
+    aborted); for fixtures that need their own server or context options."""
+    yield from _open_page(browser, base_url, **context_args)
+
+
 @pytest.fixture
 def phone(browser: Any, server_url: str) -> Iterator[tuple[Any, PageProbe]]:
-    yield from _open_page(
-        browser,
-        server_url,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    yield from _open_page(browser, server_url, **PHONE)
 
 
 @pytest.fixture

@@ -116,10 +116,19 @@ def sign_in(page: Any, username: str, password: str | None = None) -> None:
     form.get_by_label("密码").fill(password if password is not None else DEMO_PASSWORDS[username])
     page.get_by_test_id("login-submit").click()
     page.locator('body[data-auth="in"]').wait_for(state="attached")
-    page.get_by_test_id("user-box").wait_for(state="visible")
+    # Shown, though on a phone it sits under the header's 菜单 until that is opened.
+    page.locator('[data-testid="user-box"]:not([hidden])').wait_for(state="attached")
+
+
+def open_menu(page: Any) -> None:
+    """On a phone, open the header's 菜单 (batch, export, language, user); a no-op elsewhere."""
+    toggle = page.get_by_test_id("menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
 
 
 def sign_out(page: Any) -> None:
+    open_menu(page)
     page.get_by_test_id("logout").click()
     page.get_by_test_id("login-form").wait_for(state="visible")
 
@@ -134,8 +143,20 @@ def open_batch(page: Any, server_url: str, batch_id: int, *, user: str = "admin"
     open_app(page, server_url, user)
     select = page.get_by_test_id("batch-select")
     select.locator(f'option[value="{batch_id}"]').wait_for(state="attached")
+    open_menu(page)
     select.select_option(str(batch_id))
     page.locator(f'[data-testid="map"][data-loaded-batch="{batch_id}"]').wait_for(state="attached")
+
+
+def choose(scope: Any, testid: str, value: str) -> None:
+    """Tap the tile of ``value`` in a one-tap choice group (e.g. ``verify-judgment``)."""
+    scope.get_by_test_id(f"{testid}-{value}").click()
+
+
+def chosen(scope: Any, testid: str) -> str | None:
+    """The value of the tile checked in a choice group, or None."""
+    checked = scope.locator(f'[data-testid="{testid}"] input[type="radio"]:checked')
+    return checked.get_attribute("value") if checked.count() else None
 
 
 def wait_case(page: Any, case_id: Any, *, visible: bool = True, **attrs: str) -> Any:
@@ -184,7 +205,8 @@ def click_case(page: Any, case_id: str, *, tap: bool = False) -> None:
 def pick_mining_batch(
     server_url: str, *, issued_in_year: bool = False, issued_for: str | None = None
 ) -> dict[str, Any]:
-    """The largest 矿山卫片 batch inside the mining_enforcement goal table's year.
+    """The 矿山卫片 batch inside the mining_enforcement goal table's year with the most issued 图斑
+    left (then the largest).
 
     ``issued_in_year`` also wants the issue day inside that year (a Q4 batch is issued the next
     January), for a payment that must come after the issue and still count in the year;
@@ -199,15 +221,18 @@ def pick_mining_batch(
         and str(b["period"]).startswith(str(year))
         and (not issued_in_year or str(b["issued_on"]).startswith(str(year)))
     ]
+    # Tests take issued 图斑 one by one through the session: the batch with most of them left
+    # (on the demo's clock, the quarter in progress) lasts longest.
+    issued = {b["id"]: _issued(server_url, b["id"], issued_for or "admin") for b in batches}
     if issued_for:
-        batches = [b for b in batches if _has_issued(server_url, b["id"], issued_for)]
+        batches = [b for b in batches if issued[b["id"]]]
     assert batches, f"the demo data has no such 矿山卫片 batch for {year}"
-    return max(batches, key=lambda b: b["feature_count"])
+    return max(batches, key=lambda b: (issued[b["id"]], b["feature_count"]))
 
 
-def _has_issued(server_url: str, batch_id: int, user: str) -> bool:
+def _issued(server_url: str, batch_id: int, user: str) -> int:
     fc = get_json(f"{server_url}/api/batches/{batch_id}/features", user=user)
-    return any(f["properties"]["state"] == "issued" for f in fc["features"])
+    return sum(f["properties"]["state"] == "issued" for f in fc["features"])
 
 
 def first_case_in_state(page: Any, state: str, skip: tuple[str, ...] = ()) -> str:

@@ -146,7 +146,8 @@ def test_statistics_reads_live_past_and_frozen_values_records_spending_and_reaso
     page.locator('[data-testid="dash-banner"][data-mode="live"]').wait_for()
     budget = page.get_by_test_id(f"budget-{PROJECT}")
     before = float(budget.get_attribute("data-spent"))
-    page.get_by_test_id("spend-date").fill(f"{year}-12-20")
+    # A day the server has reached, on a demo clock (late 2019) as on the real one.
+    page.get_by_test_id("spend-date").fill(f"{year}-11-01")
     page.get_by_test_id("spend-amount").fill("1234.5")
     page.get_by_test_id("spend-purpose").fill("测试：外业测量耗材")
     page.get_by_test_id("spend-voucher").fill("记-测试-001")
@@ -162,10 +163,10 @@ def test_statistics_reads_live_past_and_frozen_values_records_spending_and_reaso
     after = float(page.get_by_test_id(f"budget-{PROJECT}").get_attribute("data-spent"))
     assert abs(after - before - 1234.5) < 0.005, (before, after)
     api_budget = get_json(f"{server_url}/api/budget?year={year}&project={PROJECT}")["data"][0]
-    dec = page.get_by_test_id(f"budget-{PROJECT}-dec")
-    assert float(dec.get_attribute("data-actual")) == next(
-        c["actual_pct"] for c in api_budget["checkpoints"] if c["checkpoint"] == "dec"
-    )
+    # The latest checkpoint reached (on a demo clock in November, not yet December's).
+    reached = [c for c in api_budget["checkpoints"] if c["actual_pct"] is not None][-1]
+    point = page.get_by_test_id(f"budget-{PROJECT}-{reached['checkpoint']}")
+    assert float(point.get_attribute("data-actual")) == reached["actual_pct"]
     page.get_by_test_id(f"budget-{PROJECT}").scroll_into_view_if_needed()
     shot(page, artifacts, "statistics-dash-3-budget", guide=True)
 
@@ -198,6 +199,44 @@ def test_statistics_reads_live_past_and_frozen_values_records_spending_and_reaso
     assert data[:2] == b"PK" and len(data) > 2000
     page.get_by_test_id("downloads").scroll_into_view_if_needed()
     shot(page, artifacts, "statistics-dash-4-downloads", guide=True)
+    probe.assert_clean()
+
+
+def test_downloads_are_at_the_top_and_the_header_shows_the_demo_clock(
+    desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    page, probe = desktop
+    year = year_of(server_url)
+    clock = get_json(f"{server_url}/api/config")["clock"]
+    open_dashboard(page, server_url, "tongji")
+
+    # 演示时钟: `tuban demo` serves as of a day in late 2019, and the header says which.
+    badge = page.get_by_test_id("clock-badge")
+    assert clock["set_start"] is not None, "tuban demo runs on its demo clock by default"
+    assert badge.is_visible() and badge.inner_text() == f"演示时钟：{clock['today']}"
+    assert clock["today"].startswith(str(year))
+
+    # The download buttons are in the first screenful, above the goal table.
+    page.get_by_test_id(f"goal-{PROJECT}").wait_for()
+    button = page.get_by_test_id("download-self_evaluation-xlsx").bounding_box()
+    table = page.get_by_test_id(f"goal-{PROJECT}").bounding_box()
+    assert button is not None and table is not None
+    assert page.evaluate("() => window.scrollY") == 0
+    assert button["y"] + button["height"] <= page.viewport_size["height"]
+    assert button["y"] < table["y"]
+    shot(page, artifacts, "statistics-dash-0-top", guide=True)
+
+    # As of the end of September: the file says the day.
+    as_of = f"{year}-09-30"
+    page.get_by_test_id("dash-mode").select_option("as_of")
+    page.get_by_test_id("dash-as-of").fill(as_of)
+    page.get_by_test_id("dash-as-of").dispatch_event("change")
+    page.locator('[data-testid="dash-banner"][data-mode="as_of"]').wait_for()
+    with page.expect_download() as info:
+        page.get_by_test_id("download-self_evaluation-html").click()
+    assert info.value.suggested_filename == f"{year}年绩效自评-截至{as_of.replace('-', '')}.html"
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    assert f"（截至 {as_of}）</title>" in html
     probe.assert_clean()
 
 

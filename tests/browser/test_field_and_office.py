@@ -18,6 +18,8 @@ from geo import testing as photo_factory
 from tests.browser.conftest import FEATURE_LIMIT
 from tests.browser.support import (
     PageProbe,
+    choose,
+    chosen,
     get_json,
     import_through_form,
     open_app,
@@ -96,8 +98,8 @@ def test_verifier_finds_by_search_draws_the_extent_and_verifies_with_a_photo(
     )
     panel.get_by_test_id("photo").first.wait_for()
 
-    panel.get_by_test_id("verify-judgment").select_option("illegal")
-    panel.get_by_test_id("verify-reason").select_option("illegal_occupation")
+    choose(panel, "verify-judgment", "illegal")
+    choose(panel, "verify-reason", "illegal_occupation")
     panel.get_by_test_id("verify-note").fill("实地已建厂房，范围比图斑小")
     # Draw the measured extent: click four corners around the 图斑, then the first again.
     panel.get_by_test_id("extent-draw").click()
@@ -153,14 +155,14 @@ def test_phone_offline_keeps_the_form_and_sends_it_when_back_online(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # A draft survives a reload (the phone's browser may drop the page in the field).
-    panel.get_by_test_id("verify-judgment").select_option("legal")
-    panel.get_by_test_id("verify-reason").select_option("approved")
+    choose(panel, "verify-judgment", "legal")
+    choose(panel, "verify-reason", "approved")
     panel.get_by_test_id("verify-note").fill("草稿：审批文件待核")
     page.reload()
     panel = wait_case(page, third["case_id"])
     panel.get_by_test_id("verify-draft").wait_for()
-    assert panel.get_by_test_id("verify-judgment").input_value() == "legal"
-    assert panel.get_by_test_id("verify-reason").input_value() == "approved"
+    assert chosen(panel, "verify-judgment") == "legal"
+    assert chosen(panel, "verify-reason") == "approved"
     assert panel.get_by_test_id("verify-note").input_value() == "草稿：审批文件待核"
     panel.get_by_test_id("verify-form").scroll_into_view_if_needed()
     shot(page, artifacts, "verifier-4-draft-restored", guide=True)
@@ -176,8 +178,8 @@ def test_phone_offline_keeps_the_form_and_sends_it_when_back_online(
     for task, note in ((first, "离线核查一"), (second, "离线核查二")):
         page.evaluate(f"window.tubanMap.showCase({task['case_id']}, {task['batch_id']})")
         panel = wait_case(page, task["case_id"])
-        panel.get_by_test_id("verify-judgment").select_option("other")
-        panel.get_by_test_id("verify-reason").select_option("unchanged")
+        choose(panel, "verify-judgment", "other")
+        choose(panel, "verify-reason", "unchanged")
         panel.get_by_test_id("verify-note").fill(note)
         panel.get_by_test_id("verify-submit").tap()
         page.get_by_test_id("panel-status").filter(has_text="已保存在本机").wait_for()
@@ -243,11 +245,14 @@ def test_large_batch_asks_to_zoom_in_and_filters_narrow_the_map(
     drawn = page.locator("path[data-case-id]").count()
     assert 0 < drawn <= FEATURE_LIMIT
 
-    # 状态 filter: only that state is drawn.
-    page.get_by_test_id("filter-state").select_option("passed")
+    # 状态 filter: only that state is drawn (the batch's rarest state, so the filter narrows).
+    states = get_json(f"{server_url}/api/batches/{big['id']}/summary")["states"]
+    rare = min((s for s, n in states.items() if n), key=lambda s: states[s])
+    page.get_by_test_id("filter-state").select_option(rare)
     page.wait_for_function(
-        """() => { const p = [...document.querySelectorAll('path[data-case-id]')];
-                   return p.length > 0 && p.every(e => e.dataset.state === 'passed'); }"""
+        """(state) => { const p = [...document.querySelectorAll('path[data-case-id]')];
+                   return p.length > 0 && p.every(e => e.dataset.state === state); }""",
+        arg=rare,
     )
     page.get_by_test_id("filter-clear").click()
 

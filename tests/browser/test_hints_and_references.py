@@ -86,8 +86,14 @@ def test_partly_outside_mine_shows_hint_and_permit_layer(
         )
     page.screenshot(path=artifacts / "refs-1-hints.png")
 
-    # 参考图层: off at first; switching on 采矿权 draws its outlines around this 图斑.
-    assert page.locator("path[data-ref-kind]").count() == 0
+    # 参考图层: 乡镇界/村界 on at first, the others off; switching on 采矿权 draws its outlines
+    # around this 图斑.
+    page.locator('[data-testid="ref-layer-township"][data-status="loaded"]').wait_for(
+        state="attached"
+    )
+    assert page.locator('path[data-ref-kind="township"]').count() >= 1
+    assert page.locator('path[data-ref-kind="mining_permit"]').count() == 0
+    assert page.locator('path[data-ref-kind="farmland"]').count() == 0
     # By keyboard: Enter opens the list, Escape closes it and returns focus, Space ticks a box.
     toggle = page.get_by_test_id("ref-control-toggle")
     toggle.focus()
@@ -124,7 +130,7 @@ def test_partly_outside_mine_shows_hint_and_permit_layer(
 
     # And off again: nothing drawn, legend entry gone.
     page.get_by_test_id("ref-toggle-mining_permit").uncheck()
-    assert page.locator("path[data-ref-kind]").count() == 0
+    assert page.locator('path[data-ref-kind="mining_permit"]').count() == 0
     assert legend.locator('[data-ref-kind="mining_permit"]').count() == 0
     probe.assert_clean()
 
@@ -257,8 +263,13 @@ def test_phone_hints_and_reference_control(
     open_batch(page, server_url, batch["id"])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-    # The layer control fits the phone and is usable by touch.
+    # The layer control fits the phone and is usable by touch: 乡镇界, on by default, goes off
+    # and on again.
     page.get_by_test_id("ref-control-toggle").tap()
+    page.locator('[data-testid="ref-layer-township"][data-status="loaded"]').wait_for()
+    page.get_by_test_id("ref-toggle-township").tap()
+    page.locator('[data-testid="ref-layer-township"][data-status="off"]').wait_for()
+    assert page.locator('path[data-ref-kind="township"]').count() == 0
     page.get_by_test_id("ref-toggle-township").tap()
     page.locator('[data-testid="ref-layer-township"][data-status="loaded"]').wait_for()
     box = page.get_by_test_id("ref-control").bounding_box()

@@ -14,6 +14,7 @@ from shapely.geometry import shape
 
 from tests.browser.support import (
     PageProbe,
+    choose,
     click_case,
     end_session,
     first_case_in_state,
@@ -142,7 +143,7 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     click_case(page, case_id)
     panel = wait_case(page, case_id)
     upload = page.get_by_test_id("photo-input")
-    assert upload.get_attribute("accept") == "image/jpeg,image/png"
+    assert upload.get_attribute("accept") == "image/*"  # phones open the camera straight away
     assert upload.get_attribute("capture") == "environment"
     assert upload.get_attribute("multiple") is not None
     upload.set_input_files(
@@ -158,6 +159,8 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     flags = set((photo.get_attribute("data-flags") or "").split())
     assert not flags & POSITION_FLAGS, f"a photo taken at the centroid got {flags}"
     assert "在图斑内" in photo.get_by_test_id("photo-distance").inner_text()
+    # Thumbnails load lazily: bring it into view as a user scrolling the panel would.
+    panel.get_by_test_id("photo-thumb").first.scroll_into_view_if_needed()
     page.wait_for_function(
         """() => document.querySelector('[data-testid="photo-thumb"]')?.dataset.loaded === 'true'
                  && document.querySelector('[data-testid="photo-thumb"]').naturalWidth > 0"""
@@ -171,8 +174,8 @@ def test_verify_with_photo_then_review_then_file_and_penalise(
     photo.scroll_into_view_if_needed()
     shot(page, artifacts, "review-1-photo", guide=True)
 
-    panel.get_by_test_id("verify-judgment").select_option("illegal")
-    panel.get_by_test_id("verify-reason").select_option("beyond_boundary_mining")
+    choose(panel, "verify-judgment", "illegal")
+    choose(panel, "verify-reason", "beyond_boundary_mining")
     panel.get_by_test_id("verify-note").fill("现场照片已上传：越界开采")
     panel.get_by_test_id("verify-submit").click()
     wait_case(page, case_id, state="verified")
@@ -345,10 +348,24 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
 ) -> None:
     page, probe = desktop
-    batch = pick_mining_batch(server_url)
     year = mining_year(server_url)
-    fc = get_json(f"{server_url}/api/batches/{batch['id']}/features")
-    issued = [f for f in fc["features"] if f["properties"]["state"] == "issued"]
+    # The mining batch with the most 图斑 still issued (the quarter in progress on the demo
+    # clock; earlier quarters are all but done).
+    batches = [
+        b
+        for b in get_json(f"{server_url}/api/batches")["data"]
+        if b["programme"] == "mining" and str(b["period"]).startswith(str(year))
+    ]
+    issued_in = {
+        b["id"]: [
+            f
+            for f in get_json(f"{server_url}/api/batches/{b['id']}/features")["features"]
+            if f["properties"]["state"] == "issued"
+        ]
+        for b in batches
+    }
+    batch = max(batches, key=lambda b: len(issued_in[b["id"]]))
+    issued = issued_in[batch["id"]]
     assert len(issued) >= 2, "need two issued 图斑 to approve as illegal"
     first, second = (str(f["id"]) for f in issued[-2:])
     for cid in (first, second):  # the admin may take every step
@@ -372,7 +389,8 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     assert box.is_checked()
     case_no = f"丰国土资罚〔{year}〕合{first}号"
     panel.get_by_test_id("file-case-no").fill(case_no)
-    filed_on = date.fromisoformat(batch["issued_on"]) + timedelta(days=20)  # after the issue
+    # After the issue, and paid before the demo clock's today (a quarter in progress).
+    filed_on = date.fromisoformat(batch["issued_on"]) + timedelta(days=10)
     panel.get_by_test_id("file-filed-on").fill(filed_on.isoformat())
     panel.get_by_test_id("file-offender").fill("某建材公司（测试）")
     shot(page, artifacts, "enforcement-1-merge", guide=True)
@@ -389,9 +407,13 @@ def test_file_several_tuban_as_one_case_and_record_a_payment(
     panel.get_by_test_id("penalise-submit").click()
     panel = wait_case(page, first, state="penalised")
     assert "5,000.00" in panel.get_by_test_id("enf-outstanding").inner_text()
+    # The decision is the 立案's: its other 图斑 moved too, with an event of its own.
+    other = get_json(f"{server_url}/api/cases/{second}")
+    assert other["state"] == "penalised"
+    assert [e["action"] for e in other["events"]].count("penalise") == 1
     panel.get_by_test_id("payment-amount-yuan").fill("2000")
     panel.get_by_test_id("payment-receipt-no").fill(f"HBPART{first}")
-    panel.get_by_test_id("payment-paid-on").fill((filed_on + timedelta(days=25)).isoformat())
+    panel.get_by_test_id("payment-paid-on").fill((filed_on + timedelta(days=15)).isoformat())
     panel.get_by_test_id("payment-submit").click()
     page.get_by_test_id("panel-status").filter(has_text="已登记缴款").wait_for()
     panel = wait_case(page, first)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser.support import (
     PageProbe,
+    choose,
     click_case,
     first_case_in_state,
     get_json,
@@ -68,10 +69,10 @@ def test_verify_illegal_on_map_updates_colour_and_indicator(
     assert panel.get_by_test_id("case-state").inner_text().strip() == case["state_label"]
 
     # Labelled, keyboard-reachable controls; no actor field: the server records the signed-in user.
-    judgment = page.get_by_label("核查结论")
+    judgment = page.get_by_role("group", name="核查结论")
     assert judgment.get_attribute("data-testid") == "verify-judgment"
-    judgment.select_option(label="违法")
-    page.get_by_label("判定理由").select_option(label="越界开采")
+    judgment.get_by_role("radio", name="违法").check()
+    page.get_by_role("group", name="判定理由").get_by_role("radio", name="越界开采").check()
     assert page.get_by_test_id("verify-actor").count() == 0
     page.get_by_label("备注").first.fill("浏览器测试：越界开采")
     page.screenshot(path=artifacts / "desktop-3-verify-form.png")
@@ -139,8 +140,8 @@ def test_stale_version_shows_the_error_envelope_message(
     )
     assert status == 200
 
-    page.get_by_test_id("verify-judgment").select_option("illegal")
-    page.get_by_test_id("verify-reason").select_option("unlicensed_mining")
+    choose(page, "verify-judgment", "illegal")
+    choose(page, "verify-reason", "unlicensed_mining")
     page.get_by_test_id("verify-submit").click()
 
     alert = page.get_by_role("alert").filter(has_text="未能办理")
@@ -218,8 +219,8 @@ def test_event_history_shows_labels_not_codes_in_chinese_and_english(
     case_id = first_case_in_state(page, "issued")
     click_case(page, case_id)
     panel = page.get_by_test_id("case-panel")
-    page.get_by_test_id("verify-judgment").select_option("illegal")
-    page.get_by_test_id("verify-reason").select_option("unlicensed_mining")
+    choose(page, "verify-judgment", "illegal")
+    choose(page, "verify-reason", "unlicensed_mining")
     page.get_by_test_id("verify-submit").click()
     wait_case(page, case_id, state="verified")
 

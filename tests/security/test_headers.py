@@ -108,3 +108,21 @@ def test_a_crash_answers_in_the_envelope_with_the_headers(app, monkeypatch):
     assert "a bug" not in r.text, "no internals in the answer"
     _assert_headers(r)
     assert "no-store" in r.headers["cache-control"]
+
+
+def test_hashed_scripts_carry_only_the_subresource_headers_and_pages_all(client):
+    """The content-hashed files are scripts, styles and images, never a page: they keep nosniff
+    and CORP; the page, the service worker and everything else keep the whole set."""
+    page = client.get("/")
+    _assert_headers(page)
+    version = client.get("/asset-manifest.json").json()["version"]
+    script = client.get(f"/a/{version}/app.js")
+    assert script.status_code == 200
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert script.headers["cross-origin-resource-policy"] == "same-origin"
+    assert "content-security-policy" not in script.headers
+    assert "immutable" in script.headers["cache-control"]
+    _assert_headers(client.get("/sw.js"))
+    missing = client.get(f"/a/{version}/no-such-file.js")
+    assert missing.status_code == 404
+    _assert_headers(missing)

@@ -73,7 +73,7 @@ EXAMPLES = settings(
 # Answer anyone: probes, the vocabulary, and signing in itself.
 PUBLIC = {"health-check", "health-ready", "meta-get", "auth-login"}
 # Reads of files the seeded store has none of.
-UNSEEDED = {"webmap-chip", "webmap-tile", "evidence-get"}
+UNSEEDED = {"webmap-chip", "webmap-tile", "evidence-get", "basemap-tile"}
 
 
 class Fuzzed:

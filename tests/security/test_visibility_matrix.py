@@ -99,6 +99,7 @@ PROBES: dict[str, Probe] = {
     "GET /api/search": Probe("GET", "/api/search?q=130208KS"),
     "GET /api/chips/{path}": Probe("GET", "/api/chips/none.png", ok=404),
     "GET /api/tiles/{z}/{x}/{y}.{ext}": Probe("GET", "/api/tiles/1/1/1.png", ok=404),
+    "GET /api/basemap/{z}/{x}/{y}": Probe("GET", "/api/basemap/1/1/1", ok=404),
     # the z13 vector tile holding the world's three squares (a verifier's holds only ``mine``)
     "GET /api/tiles/{layer}/{z}/{x}/{y}.mvt": Probe("GET", "/api/tiles/batch-{batch}/" + TILE),
     # one 图斑
@@ -130,6 +131,14 @@ PROBES: dict[str, Probe] = {
     "POST /api/enforcements/{enforcement_id}/payments": Probe(
         "POST",
         "/api/enforcements/{enf}/payments",
+        allowed=frozenset({"admin", "enforcer"}),
+        ok=422,
+        hidden=403,
+        json={},
+    ),
+    "POST /api/enforcements/{enforcement_id}/penalty": Probe(
+        "POST",
+        "/api/enforcements/{enf}/penalty",
         allowed=frozenset({"admin", "enforcer"}),
         ok=422,
         hidden=403,

@@ -66,7 +66,8 @@ export function createAdminView(root, api, { getUser }) {
       const extra = codes.filter((c) => !townshipNames.has(c));
       return t('admin.allTownships', { size: townshipNames.size, value: extra.length ? t('admin.more', { value: extra.join(t('admin.sep')) }) : '' });
     }
-    return codes.map((c) => townshipNames.get(c) || c).join(t('admin.sep'));
+    // Township names are the reference layer's data: shown as they are in every language.
+    return h('span', { 'data-value': '' }, codes.map((c) => townshipNames.get(c) || c).join(t('admin.sep')));
   }
 
   function userRow(u) {

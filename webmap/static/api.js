@@ -167,6 +167,19 @@ async function blobUrl(path, { signal } = {}) {
 
 const id = encodeURIComponent;
 
+// A reference layer's id names one imported version, whose features never change: the whole
+// layer (乡镇界 for the map, the dashboard and 用户管理) is fetched once per page.
+const wholeLayers = new Map();
+function wholeLayer(layerId) {
+  const key = String(layerId);
+  if (!wholeLayers.has(key)) {
+    const pending = request('GET', `api/references/${id(layerId)}/features`);
+    wholeLayers.set(key, pending);
+    pending.catch(() => wholeLayers.delete(key));
+  }
+  return wholeLayers.get(key);
+}
+
 export const api = {
   // --- people ---
   login: (username, password) =>
@@ -211,12 +224,13 @@ export const api = {
   // --- 立案 cases (several 图斑 under one case number) and payments ---
   createEnforcement: (body) => request('POST', 'api/enforcements', { body }),
   getEnforcement: (enfId) => request('GET', `api/enforcements/${id(enfId)}`),
+  penaliseEnforcement: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/penalty`, { body }),
   addPayment: (enfId, body) => request('POST', `api/enforcements/${id(enfId)}/payments`, { body }),
   // --- reference layers, reports, indicators ---
   references: () => getAllPages('api/references'),
-  referenceFeatures: (layerId, bbox, { signal } = {}) =>
-    request('GET', `api/references/${id(layerId)}/features`,
-      { params: bbox ? { bbox: bbox.join(',') } : {}, signal }),
+  referenceFeatures: (layerId, bbox, { signal } = {}) => (bbox
+    ? request('GET', `api/references/${id(layerId)}/features`, { params: { bbox: bbox.join(',') }, signal })
+    : wholeLayer(layerId)),
   reportUrl: (batchId) => url(`api/batches/${id(batchId)}/report.html`).href,
   photoUrl: (path) => url(path).href,
   projects: () => getAllPages('api/projects'),

@@ -7,6 +7,8 @@ import { t } from './messages.js';
 
 /** The server refuses photos above this (docs/api.md); checked here to spare a phone upload. */
 const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+/** What the server reads (docs/api.md); the camera input accepts image/* so phones open the camera. */
+const PHOTO_TYPES = /^image\/(jpeg|png)$/;
 
 /** An action's failure in plain words. */
 function actionError(label, err) {
@@ -51,6 +53,25 @@ export function createCaseWork(ctx) {
     return { updated, extra: t('app-actions.caseCovers', { value: (enf.cases || []).length || merge.length + 1 }) };
   }
 
+  /** 处罚 on a 立案 of several 图斑: the decision is the case's, so all of them move (or none),
+   *  each checked against the version this panel showed. */
+  async function penaliseTogether(c, payload) {
+    const cases = c.enforcement.cases || [];
+    const expected = Object.fromEntries(cases.map((x) => [String(x.id), x.version]));
+    expected[String(c.id)] = c.version;
+    const enf = await api.penaliseEnforcement(c.enforcement.id, { payload, expected_versions: expected });
+    for (const x of enf.cases || []) mapView.updateCase({ id: x.id, state: x.state, state_label: x.state_label });
+    const updated = await api.getCase(c.id);
+    return { updated, extra: t('app-actions.penalisedTogether', { n: (enf.cases || []).length }) };
+  }
+
+  /** The request an action makes: 合并立案 and a 立案's 处罚 cover several 图斑. */
+  function send(c, action, payload, merge) {
+    if (action === 'file' && merge.length) return fileTogether(c, payload, merge);
+    if (action === 'penalise' && (c.enforcement?.cases || []).length > 1) return penaliseTogether(c, payload);
+    return api.postAction(c.id, { action, payload, expected_version: c.version }).then((updated) => ({ updated, extra: '' }));
+  }
+
   async function refused(c, label, err) {
     let text = actionError(label, err);
     const conflict = err.code === 'CASE_VERSION_CONFLICT';
@@ -71,9 +92,7 @@ export function createCaseWork(ctx) {
   async function runAction(c, { action, payload, merge = [] }) {
     const label = actionLabel(action);
     try {
-      const { updated, extra } = action === 'file' && merge.length
-        ? await fileTogether(c, payload, merge)
-        : { updated: await api.postAction(c.id, { action, payload, expected_version: c.version }), extra: '' };
+      const { updated, extra } = await send(c, action, payload, merge);
       done(updated);
       panel.status(t('app-actions.doneCurrentState', { label, state: stateLabel(updated.state, updated.state_label), extra }));
       ctx.afterChange();
@@ -82,7 +101,7 @@ export function createCaseWork(ctx) {
       if (err.status === 401) return false; // back at the login screen
       if (err.code === 'NETWORK_ERROR' && !merge.length) {
         // Lost the connection in the field: keep it on this device and send it when back online.
-        const n = ctx.outbox.add({
+        const n = await ctx.outbox.add({
           case_id: c.id, batch_id: c.batch_id, code: c.code, action, payload, expected_version: c.version,
         });
         panel.status(t('app-actions.youAreOfflineKept', { label, n }));
@@ -100,11 +119,22 @@ export function createCaseWork(ctx) {
         results.push({ name: file.name, ok: false, message: t('app-actions.fileTooLargeMb2', { value: fmt2(file.size / 1048576) }) });
         continue;
       }
+      if (file.type && !PHOTO_TYPES.test(file.type)) {
+        results.push({ name: file.name, ok: false, message: t('app-actions.onlyJpegPng', { type: file.type }) });
+        continue;
+      }
       try {
         const photo = await api.uploadPhoto(c.id, file);
         results.push({ name: file.name, ok: true, photo });
       } catch (err) {
         if (err.status === 401) return results;
+        if (err.code === 'NETWORK_ERROR') {
+          // In the field without a connection: the file itself is kept on the phone, in order
+          // with the forms, and uploaded when the connection returns.
+          await ctx.outbox.addPhoto(c, file);
+          results.push({ name: file.name, ok: false, queued: true, message: t('app-actions.photoKept') });
+          continue;
+        }
         results.push({ name: file.name, ok: false, code: err.code, message: photoError(err) });
       }
     }

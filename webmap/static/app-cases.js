@@ -5,6 +5,7 @@
 import { announce } from './dom.js';
 import { findBatch, state, writeHash } from './app-state.js';
 import { t } from './messages.js';
+import { isPhone } from './sheet.js';
 
 /** createCaseSelection(ctx) → {openCase, showCase, closePanel, reloadCase, onSelect, forget} */
 export function createCaseSelection(ctx) {
@@ -13,17 +14,14 @@ export function createCaseSelection(ctx) {
   /** The cases opened in this page, to keep working on them when the connection drops. */
   const cache = new Map();
 
-  /** On phones the panel is a bottom sheet: pan so the selected polygon stays visible above it. */
-  function keepAboveSheet(id) {
-    if (!window.matchMedia('(max-width: 720px)').matches) return;
-    const layer = mapView.layers.get(String(id));
-    if (!layer) return;
-    const { map } = mapView;
-    const mapTop = els.map.getBoundingClientRect().top;
-    const visible = els.panel.getBoundingClientRect().top - mapTop;
-    if (visible < 60) return;
-    const y = map.latLngToContainerPoint(layer.getBounds().getCenter()).y;
-    if (y < 20 || y > visible - 20) map.panBy([0, y - visible / 2], { animate: false });
+  /** Zoom to the opened 图斑; on phones into the part of the map above the bottom sheet. */
+  function frame(id) {
+    let bottom = 0;
+    if (isPhone() && panel.isOpen) {
+      const map = els.map.getBoundingClientRect();
+      bottom = Math.max(0, map.bottom - els.panel.getBoundingClientRect().top);
+    }
+    mapView.frameCase(id, { bottom });
   }
 
   function shown(c) {
@@ -39,14 +37,15 @@ export function createCaseSelection(ctx) {
     writeHash({ case: id });
     panel.loading(id);
     if (!wasOpen) mapView.invalidate();
+    frame(id);
     try {
       const c = await api.getCase(id);
       cache.set(String(id), c);
       if (mine !== token) return;
       shown(c);
+      if (c.offline) panel.status(t('app-cases.fromPack'));
       mapView.updateCase(c);
       ctx.updateCaseOption(c);
-      keepAboveSheet(id);
       return c;
     } catch (err) {
       if (mine !== token || err.status === 401) return;
@@ -103,8 +102,7 @@ export function createCaseSelection(ctx) {
       }
       if (box) await ctx.lookAt(box);
     }
-    if (mapView.layers.has(key)) mapView.focusCase(key);
-    const c = await openCase(key);
+    const c = await openCase(key); // and zooms to it
     if (c && focus) panel.focusTitle();
   }
 

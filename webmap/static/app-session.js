@@ -2,8 +2,11 @@
 // hash names (and its case), reference layers, batch overlays, tasks and indicators.
 
 import { configureAuth } from './api.js';
+import { clockBadgeText, setServerClock } from './clock.js';
 import { createLoginScreen, roleText, session } from './auth.js';
 import { announce, h } from './dom.js';
+import { deviceStore } from './offline-db.js';
+import { waitingByUser } from './outbox.js';
 import { createBatchOverlays } from './overlays.js';
 import { createReferenceLayers } from './refs.js';
 import { findBatch, hashParams, state } from './app-state.js';
@@ -17,6 +20,7 @@ export function createSession(ctx, { vocabulary }) {
     if (ctx.refs) return;
     ctx.refs = createReferenceLayers(ctx.mapView.map, api, {
       onChange: (entries) => ctx.mapView.legend.setRefs(entries),
+      getUser: ctx.getUser,
     });
     ctx.overlays = createBatchOverlays(ctx.mapView.map, api, {
       onOpen: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
@@ -33,16 +37,22 @@ export function createSession(ctx, { vocabulary }) {
     if (vocabulary.source === 'none') {
       announce(els.globalAlert, t('app-session.couldNotLoadWorkflow', { value: vocabulary.error?.message || '' }));
     }
+    // The server's clock first: every "today" (forms, overdue, the dashboard's day) follows it.
+    state.config = (await api.config().catch(() => null)) || {};
+    setServerClock(state.config);
+    showClock();
+    ctx.basemap.load(state.config);
     ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
     ctx.indicators.refresh();
     ctx.tasks.refresh();
-    api.config().then((cfg) => { state.config = cfg || {}; }).catch(() => { state.config = {}; })
-      .finally(() => ctx.basemap.load(state.config));
-    ctx.outbox.render();
-    ctx.outbox.flush();
+    ctx.offlinePack.render();
+    ctx.outbox.refresh().then(() => ctx.outbox.flush()).catch(() => {});
+    ctx.locator.autoStart();
     layers();
     try {
-      state.batches = (await api.batches()).data || [];
+      const list = await api.batches();
+      state.batches = list.data || [];
+      state.batches.offline = Boolean(list.offline);
     } catch (err) {
       if (err.status === 401) return;
       announce(els.globalAlert, t('app-session.couldNotLoadBatches', { message: err.message }));
@@ -61,6 +71,21 @@ export function createSession(ctx, { vocabulary }) {
     const wantedCase = hashParams().get('case');
     await ctx.loadBatch(wanted ?? state.batches[0].id);
     if (wantedCase) await ctx.showCase(wantedCase, wanted);
+  }
+
+  /** 演示时钟 in the header while the server runs a set clock (a demo); its day moves on. */
+  let clockTimer = null;
+  function showClock() {
+    const badge = document.getElementById('clock-badge');
+    if (!badge) return;
+    const paint = () => {
+      const text = clockBadgeText();
+      badge.textContent = text || '';
+      badge.hidden = !text;
+    };
+    paint();
+    clearInterval(clockTimer);
+    clockTimer = setInterval(paint, 60_000);
   }
 
   function showUser(user) {
@@ -88,6 +113,21 @@ export function createSession(ctx, { vocabulary }) {
       if (err.status !== 401) announce(els.globalAlert, t('app-session.pageFailedLoad', { message: err.message }));
       state.resolveReady(null);
     }
+    // A verifier's open 图斑 go onto the phone after each sign-in, once the first view is drawn
+    // (so the pack never slows it down); others download it with 下载离线任务包 on 我的任务.
+    if (state.signedIn && !state.batches.offline && (user.roles || []).includes('verifier')) {
+      ctx.offlinePack.download().catch(() => { /* the 我的任务 box says why */ });
+    }
+  }
+
+  /** On the login screen: what this device keeps for whom (sent after that user signs in). */
+  const waitingNote = h('p', { class: 'login-note', 'data-testid': 'login-outbox', hidden: true });
+  async function showWaiting() {
+    const counts = await waitingByUser().catch(() => ({}));
+    const names = Object.keys(counts);
+    announce(waitingNote, names.length
+      ? t('app-session.waitingOnDevice', { list: names.map((n) => t('app-session.waitingUser', { name: n, n: counts[n] })).join(t('app-session.waitingSep')) })
+      : '');
   }
 
   /** Back to the login screen; the hash is left alone so signing in again returns to it. */
@@ -105,10 +145,12 @@ export function createSession(ctx, { vocabulary }) {
     ctx.tasks.clear();
     ctx.admin.clear();
     ctx.outbox.clearProblems();
+    ctx.offlinePack.forget();
     els.netBox.hidden = true;
     announce(els.globalAlert, '');
     state.resolveReady(null);
     login.show({ message, name });
+    showWaiting();
   }
 
   const login = createLoginScreen(els.login, {
@@ -118,6 +160,8 @@ export function createSession(ctx, { vocabulary }) {
       await enter(user);
     },
   });
+
+  els.login.append(waitingNote);
 
   configureAuth({
     getToken: () => session.token,
@@ -140,6 +184,8 @@ export function createSession(ctx, { vocabulary }) {
       els.logout.disabled = false;
     }
     session.clear();
+    // Signed out on purpose: the pack (cases, offenders) leaves the phone; kept forms stay.
+    if (name) await deviceStore().removePack(name).catch(() => {});
     leave({ message: t('app-session.signedOut'), name });
   });
 
@@ -156,7 +202,7 @@ export function createSession(ctx, { vocabulary }) {
       if (err.status === 401) return; // onUnauthorized showed the login screen
       if (session.user) {
         await enter(session.user);
-        announce(els.globalAlert, t('app-session.couldNotConfirmSign', { message: err.message }));
+        if (err.code !== 'NETWORK_ERROR') announce(els.globalAlert, t('app-session.couldNotConfirmSign', { message: err.message }));
       } else {
         session.clear();
         leave({ message: err.message });

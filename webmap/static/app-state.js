@@ -2,6 +2,7 @@
 // someone is signed in, the server's config, and the promise tests wait on (window.tubanMap.ready).
 // The URL hash keeps the choice: #batch=<id>&case=<id>&view=indicators|tasks|admin.
 
+import { localToday } from './clock.js';
 import { isFinal, programmeLabel } from './meta.js';
 import { t } from './messages.js';
 
@@ -53,14 +54,10 @@ export function batchLabel(b) {
   return `${b.period ?? ''} ${programme} (${n}${repeated})`.trim();
 }
 
-/** Today in the bureau's calendar (Asia/Shanghai), YYYY-MM-DD. */
-function today() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-}
 
 /** Past its batch's due date and not finished (the rule of GET /api/overdue). */
 export function isOverdue(props) {
   if (isFinal(props.state)) return false;
   const b = findBatch(props.batch_id) || state.currentBatch;
-  return Boolean(b && b.due_on && b.due_on < today());
+  return Boolean(b && b.due_on && b.due_on < localToday());
 }

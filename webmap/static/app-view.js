@@ -80,6 +80,7 @@ export function createViewLoader(ctx) {
       mapView.setFeatures(fc, batch.programme);
       const filtered = f.state || f.township;
       showMapMessage(fc.total ? '' : (filtered ? t('app-view.noPolygonsThisView') : ''), 'empty');
+      if (fc.offline) showMapMessage(t('app-view.offlinePack', { n: fc.total }), 'offline');
     }
     // For benchmarks/page_load.py: when the view's 图斑 are on screen (after the next paint).
     requestAnimationFrame(() => performance.mark('tuban:view-drawn', {
@@ -139,7 +140,7 @@ export function createViewLoader(ctx) {
       mapView.setCounts(s.states, batch.programme);
       finder.setTownships(s.townships);
     } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, t('app-view.couldNotLoadBatch', { message: err.message }));
+      if (err.status !== 401 && err.code !== 'NETWORK_ERROR') announce(els.globalAlert, t('app-view.couldNotLoadBatch', { message: err.message }));
     }
   }
 

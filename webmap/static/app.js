@@ -11,12 +11,18 @@ import { createIndicatorsView } from './indicators.js';
 import { STATE_COLOURS, colourFor } from './labels.js';
 import { actionLabel, loadMeta, stateLabel } from './meta.js';
 import { createBasemap } from './basemap.js';
+import { createWhere } from './case-where.js';
 import { createExtentEditor } from './extent.js';
 import { imagerySection } from './imagery.js';
+import { withOfflinePack } from './offline-api.js';
+import { createOfflinePack } from './offline-pack.js';
 import { createOutbox } from './outbox.js';
+import { registerServiceWorker } from './sw-register.js';
 import { createFinder } from './finder.js';
+import { wireHeaderMenu } from './header-menu.js';
 import { initLanguage, startLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
+import { createLocator } from './locate.js';
 import { createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createTasksView } from './tasks.js';
@@ -33,7 +39,7 @@ import { t } from './messages.js';
 // from it (offline: the copy kept from the last visit).
 const vocabulary = await loadMeta();
 // The language before any view is drawn: every view writes its words once, from the catalogs.
-startLanguage();
+await startLanguage();
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -59,9 +65,12 @@ const els = {
   tabs: [...document.querySelectorAll('[role="tab"]')],
 };
 
-/** Every view and every wiring function, filled in below; modules call each other through it. */
-const ctx = { api, els, refs: null, overlays: null };
 const currentUser = () => session.user;
+// The user's open 图斑 kept on the phone; reads that find no network are answered from it.
+const offlinePack = createOfflinePack({ getUser: currentUser, root: $('offline-pack-box') });
+const reads = withOfflinePack(api, offlinePack);
+/** Every view and every wiring function, filled in below; modules call each other through it. */
+const ctx = { api: reads, els, refs: null, overlays: null, offlinePack };
 ctx.getUser = currentUser;
 const toMap = (id, batchId) => {
   ctx.tabs.select(ctx.tabs.byView('map'));
@@ -72,9 +81,11 @@ ctx.mapView = createMapView(els.map, { onSelect: (id) => ctx.onSelect(id), batch
 ctx.basemap = createBasemap(ctx.mapView.map, els.map, {
   getUser: currentUser, dialog: $('settings-dialog'), openButton: $('settings-open'),
 });
+ctx.locator = createLocator(ctx.mapView.map, els.map);
 initLanguage($('lang-switch'));
+wireHeaderMenu(document.querySelector('.app-header'), $('menu-toggle'));
 ctx.finder = createFinder($('finder'), {
-  api,
+  api: reads,
   onOpen: (hit) => {
     ctx.tabs.select(ctx.tabs.byView('map'));
     ctx.showCase(hit.case_id, hit.batch_id, { focus: true, bbox: hit.bbox });
@@ -113,6 +124,7 @@ ctx.panel = createPanel(els.panel, {
     sheetUrl: api.caseSheetUrl(c.id),
     bounds: () => ctx.mapView.layers.get(String(c.id))?.getBounds() || null,
   }),
+  where: createWhere(ctx.locator),
 });
 ctx.outbox = createOutbox({
   api,
@@ -122,7 +134,15 @@ ctx.outbox = createOutbox({
   sendButton: $('outbox-send'),
   alertBox: $('outbox-alert'),
   onOpenCase: (id, batchId) => ctx.showCase(id, batchId ?? null, { focus: true }),
-  onSent: (item, updated) => {
+  onSent: async (item, updated) => {
+    if (item.kind === 'photo') {
+      // A photo answer is the photo: show the case again with it, if it is the one open.
+      if (ctx.panel.current && String(ctx.panel.current.id) === String(item.case_id)) {
+        await ctx.reloadCase(item.case_id).catch(() => null);
+      }
+      ctx.panel.status(t('app.photoSent', { name: item.name, code: item.code || item.case_id }));
+      return;
+    }
     ctx.mapView.updateCase(updated);
     ctx.updateCaseOption(updated);
     if (ctx.panel.current && String(ctx.panel.current.id) === String(updated.id)) {
@@ -133,9 +153,10 @@ ctx.outbox = createOutbox({
     ctx.afterChange();
   },
 });
-ctx.tasks = createTasksView($('tasks'), api, {
+ctx.tasks = createTasksView($('tasks'), reads, {
   getUser: currentUser,
   onOpen: toMap,
+  locator: ctx.locator,
   onCount: (n, late) => {
     els.tasksBadge.replaceChildren(h('span', { class: 'visually-hidden' }, t('app.openTasks')), String(n));
     els.tasksBadge.hidden = !n;
@@ -170,8 +191,7 @@ wireBatchExport(
 els.caseSelect.addEventListener('change', () => {
   const id = els.caseSelect.value;
   if (!id) return;
-  ctx.mapView.focusCase(id);
-  ctx.openCase(id);
+  ctx.openCase(id); // and zooms to it
 });
 
 /** Stable hooks for tests and for debugging from the console. */
@@ -189,6 +209,8 @@ window.tubanMap = {
   loadBatch: (id, options) => ctx.loadBatch(id, options),
   showCase: (id, batchId, options) => ctx.showCase(id, batchId, options),
   get refs() { return ctx.refs; },
+  /** 我的位置 (locate.js): start(), stop(), position, state. */
+  get locator() { return ctx.locator; },
   get overlays() { return ctx.overlays; },
   refreshIndicators: () => ctx.indicators.refresh(),
   refreshTasks: () => ctx.tasks.refresh(),
@@ -199,9 +221,11 @@ window.tubanMap = {
   get batchId() { return state.currentBatch ? state.currentBatch.id : null; },
   /** The workflow's vocabulary in use (GET /api/meta) and where it came from. */
   get vocabulary() { return { version: vocabulary.meta.version, source: vocabulary.source }; },
-  outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush() },
+  outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush(), refresh: () => ctx.outbox.refresh() },
+  offlinePack: { download: () => offlinePack.download(), current: () => offlinePack.current() },
   refreshView: () => ctx.refreshView({ force: true }),
   get ready() { return state.ready; },
 };
 
 start();
+registerServiceWorker(state.ready);

@@ -1,13 +1,17 @@
-// 底图: none by default (the map works offline on a plain background). The server may set one
-// for everybody (TUBAN_BASEMAP_URL, GET /api/config); each user may choose their own in the
+// 底图: the server's offline basemap file when it has one (TUBAN_BASEMAP_FILE: MBTiles or
+// PMTiles served by Tuban at api/basemap/{z}/{x}/{y}, raster or vector, no network needed),
+// else none (the map works on a plain background). The server may also set an online one for
+// everybody (TUBAN_BASEMAP_URL, GET /api/config); each user may choose their own in the
 // 地图设置 dialog, kept in this browser (localStorage `tuban.basemap.<username>`), e.g. 天地图
 // with their own key, or local tiles served at api/tiles/{z}/{x}/{y}.png.
-// Test hooks: data-testid="settings-open", "settings-dialog", "basemap-choice-<none|server|custom>",
-// "basemap-url", "basemap-key", "basemap-subdomains", "basemap-tianditu", "settings-save",
-// "settings-cancel"; #map[data-basemap="none|server|custom"].
+// Test hooks: data-testid="settings-open", "settings-dialog",
+// "basemap-choice-<offline|none|server|custom>", "basemap-url", "basemap-key",
+// "basemap-subdomains", "basemap-tianditu", "settings-save", "settings-cancel";
+// #map[data-basemap="offline|none|server|custom"].
 
 import { fill, h } from './dom.js';
 import { t } from './messages.js';
+import { loadTileRenderer } from './tile-layer.js';
 
 const L = window.L;
 
@@ -35,6 +39,34 @@ function writeChoice(user, choice) {
   }
 }
 
+/** Text for Leaflet's attribution control, which writes HTML: markup characters escaped. */
+function plainText(text) {
+  return String(text || '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The offline file's layer: raster tiles as images, vector tiles drawn by protomaps-leaflet. */
+function offlineLayer(c) {
+  // Resolved up to the first placeholder only: URL() would percent-encode the braces.
+  const cut = String(c.url).indexOf('{');
+  const url = new URL(c.url.slice(0, cut), document.baseURI).href + c.url.slice(cut);
+  const bounds = Array.isArray(c.bounds) ? [[c.bounds[1], c.bounds[0]], [c.bounds[3], c.bounds[2]]] : undefined;
+  if (c.format === 'pbf') {
+    // The Protomaps basemap schema (earth, water, roads, places…) in its light flavour.
+    return window.protomapsL.leafletLayer({
+      url, flavor: 'light', lang: 'zh', maxDataZoom: c.max_zoom, attribution: plainText(c.attribution),
+    });
+  }
+  return L.tileLayer(url, {
+    maxZoom: 20,
+    maxNativeZoom: c.max_zoom,
+    // Two levels below the file's lowest zoom still draw (its tiles shrunk); further out, none.
+    minZoom: Math.max(0, c.min_zoom - 2),
+    minNativeZoom: c.min_zoom,
+    bounds,
+    attribution: plainText(c.attribution),
+  });
+}
+
 /** A template with the key filled in; {key} and {tk} both name it. */
 function expand(url, key) {
   return String(url).replaceAll('{key}', key || '').replaceAll('{tk}', key || '');
@@ -45,21 +77,40 @@ function expand(url, key) {
  */
 export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
   let server = null; // GET /api/config basemap, or null
+  let offline = null; // GET /api/config offline_basemap, or null
   let layer = null;
+  let applied = 0; // the latest apply(): a renderer loading late must not undo a newer choice
 
   function current() {
     const saved = readChoice(getUser());
     if (saved && saved.mode === 'custom' && saved.url) return saved;
     if (saved && saved.mode === 'none') return saved;
+    if (saved && saved.mode === 'server' && server) return { mode: 'server', ...server };
+    // No choice of the user's: the file the server holds works with no network, so it wins.
+    if (offline) return { mode: 'offline', ...offline };
     return server ? { mode: 'server', ...server } : { mode: 'none' };
   }
 
   function apply() {
+    const mine = ++applied;
     if (layer) layer.remove();
     layer = null;
+    delete mapEl.dataset.basemapError;
     const c = current();
     mapEl.dataset.basemap = c.mode;
     if (c.mode === 'none') return;
+    if (c.mode === 'offline') {
+      if (c.format === 'pbf' && !window.protomapsL) {
+        // protomaps-leaflet loads on first use (tile-layer.js): draw once it is there.
+        loadTileRenderer().then(() => mine === applied && apply(), () => { mapEl.dataset.basemapError = 'true'; });
+        return;
+      }
+      layer = offlineLayer(c);
+      layer.on('tileerror', () => { mapEl.dataset.basemapError = 'true'; });
+      layer.addTo(map);
+      layer.bringToBack();
+      return;
+    }
     const subdomains = c.subdomains || 'abc';
     layer = L.tileLayer(expand(c.url, c.key), {
       subdomains: subdomains.includes(',') ? subdomains.split(',') : subdomains,
@@ -76,6 +127,7 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
   /** cfg: GET /api/config (without it, no server basemap: the map still works). */
   function load(cfg) {
     server = cfg && cfg.basemap ? cfg.basemap : null;
+    offline = cfg && cfg.offline_basemap ? cfg.offline_basemap : null;
     openButton.hidden = false;
     apply();
   }
@@ -111,6 +163,7 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
       h('h2', { id: 'settings-title' }, t('basemap.mapSettings')),
       h('fieldset', {},
         h('legend', {}, t('basemap.basemap')),
+        offline ? radio('offline', t('basemap.offline', { name: offline.name ? t('basemap.offlineName', { name: offline.name }) : '' }), c.mode === 'offline') : null,
         radio('none', t('basemap.noBasemapWorksOffline'), c.mode === 'none'),
         server ? radio('server', t('basemap.serverDefaultBasemap', { value: server.attribution ? t('basemap.sep', { attribution: server.attribution }) : '' }), c.mode === 'server') : null,
         radio('custom', t('basemap.customTileUrl'), c.mode === 'custom'),
@@ -132,7 +185,8 @@ export function createBasemap(map, mapEl, { getUser, dialog, openButton }) {
         url.reportValidity();
         return;
       }
-      writeChoice(getUser(), mode === 'server' ? null : {
+      // The offline file is the default: choosing it forgets any other choice.
+      writeChoice(getUser(), mode === 'offline' ? null : mode === 'server' ? { mode } : {
         mode, url: url.value.trim(), key: key.value.trim(), subdomains: subs.value.trim(),
         attribution: attribution.value.trim(),
       });

@@ -9,8 +9,17 @@ const STATE_FILL = '#edc948';
 const EXTENT_COLOUR = '#d7191c';
 
 function draw(data) {
+  // On screen the map takes the outline's place; on paper both print (case-sheet.css).
+  document.getElementById('sheet-map').hidden = false;
+  document.getElementById('sheet-outline').classList.add('screen-hidden');
   const map = L.map('sheet-map', { zoomControl: true });
   L.control.scale().addTo(map);
+  const base = data.basemap;
+  if (base && base.url) {
+    L.tileLayer(base.url, {
+      attribution: base.attribution || '', subdomains: base.subdomains || 'abc', maxZoom: base.max_zoom || 18,
+    }).addTo(map);
+  }
   const outline = L.geoJSON(data.geometry, {
     style: () => ({ color: '#333333', weight: 2, fillColor: STATE_FILL, fillOpacity: 0.5 }),
   }).bindTooltip(() => h('span', {}, t('case-sheet.polygon', { value: data.code ?? '' })), { sticky: true }).addTo(map);

@@ -2,7 +2,7 @@
 // the indicator routes). Report files and evidence are fetched with the bearer token and
 // handed to the browser as a download, so a failure shows in words instead of a JSON page.
 
-import { getAllPages, request, send } from './api.js';
+import { api, getAllPages, request, send } from './api.js';
 import { t } from './messages.js';
 
 const id = encodeURIComponent;
@@ -77,7 +77,7 @@ export const dashboardApi = {
   goals: (year) => request('GET', `api/goals/${id(year)}`),
   saveGoals: (year, body) => request('PUT', `api/goals/${id(year)}`, { body }),
   references: () => getAllPages('api/references'),
-  referenceFeatures: (layerId) => request('GET', `api/references/${id(layerId)}/features`),
+  referenceFeatures: (layerId) => api.referenceFeatures(layerId, null),
   getCase: (caseId) => request('GET', `api/cases/${id(caseId)}`),
 };
 

@@ -25,10 +25,8 @@ export function sortProjects(projects) {
   return [...projects].sort((a, b) => rank(a) - rank(b));
 }
 
-/** Today in the bureau's calendar (Asia/Shanghai), YYYY-MM-DD. */
-export function localToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-}
+/** Today in the bureau's calendar on the app's clock (clock.js), YYYY-MM-DD. */
+export { localToday } from './clock.js';
 
 // The API's count units are codes in the bureau's words (GET /api/indicators `unit`); the page
 // says them from the catalogs. '%' and '元' have their own formats.

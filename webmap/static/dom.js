@@ -1,12 +1,13 @@
 // Tiny DOM helpers. Everything is built with createElement/textContent, never innerHTML,
 // because attribute values come from imported source files. URL attributes (href, src, …)
-// accept only http(s), blob and relative URLs: a javascript: or data: link from a file or a
-// form is dropped.
+// accept only http(s), blob, relative URLs and the map apps' schemes (navigate.js: geo:, amapuri:,
+// baidumap:, qqmap:, which only open an app): a javascript: or data: link from a file or a form
+// is dropped.
 
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster']);
-const SAFE_SCHEMES = new Set(['http', 'https', 'blob']);
+const SAFE_SCHEMES = new Set(['http', 'https', 'blob', 'geo', 'amapuri', 'baidumap', 'qqmap']);
 
-/** The URL if it is relative or http(s)/blob, else null (javascript:, data:, vbscript:, …). */
+/** The URL if it is relative, http(s)/blob or a map app's, else null (javascript:, data:, …). */
 export function safeUrl(value) {
   const text = String(value);
   // Browsers ignore control characters and spaces inside a scheme ("java\tscript:").

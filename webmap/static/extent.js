@@ -1,18 +1,32 @@
 // 实测违法范围: draw or edit the measured illegal extent of a 图斑 on the map (vendored
 // leaflet-geoman-free), sent with 核查 as `illegal_geometry` (GeoJSON polygon, EPSG:4490 lon/lat;
 // the server computes its ellipsoidal area). The saved extent of the open case is shown as a
-// red dashed outline.
+// red dashed outline. The plugin (≈ 80 KB compressed) loads on the first draw, not with the
+// page: most visits never draw (the service worker keeps it once loaded; the offline task pack
+// loads it ahead with preloadDrawing()).
 // Test hooks: data-testid="extent-tool" (data-state = none|drawing|drawn|editing), "extent-draw",
 // "extent-from-case", "extent-edit", "extent-clear", "extent-area"; the drawn path has
 // data-extent="draft", the saved one data-extent="saved".
 
 import { h } from './dom.js';
 import { fmt2 } from './labels.js';
+import { loadScript } from './load-script.js';
 import { t } from './messages.js';
 
 const L = window.L;
 const EXTENT_STYLE = { color: '#d7191c', weight: 2.5, dashArray: '6 4', fillColor: '#d7191c', fillOpacity: 0.12 };
 const EARTH_R = 6378137;
+// Beside this module under the same content-hashed path (api/assets.py).
+const GEOMAN = new URL('vendor/leaflet-geoman/leaflet-geoman.min.js', import.meta.url).href;
+const GEOMAN_CSS = new URL('vendor/leaflet-geoman/leaflet-geoman.css', import.meta.url).href;
+
+/** Load leaflet-geoman once (first draw, or the offline task pack ahead of going offline). */
+export function preloadDrawing() {
+  if (L.PM) return Promise.resolve();
+  return loadScript(GEOMAN, { css: GEOMAN_CSS }).catch(() => {
+    throw new Error(t('extent.toolNotLoaded'));
+  });
+}
 
 /** Spherical area (m²) of a ring of [lon, lat]: close enough to show while drawing. */
 function ringArea(ring) {
@@ -36,9 +50,14 @@ function polygonArea(geometry) {
  * Only one tool is live at a time (the open case's verify form).
  */
 export function createExtentEditor(map) {
-  if (map.pm) {
-    map.pm.setLang('zh');
-    map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+  /** The map's drawing tools, loading the plugin first when needed (its hook missed this map). */
+  async function ready() {
+    await preloadDrawing();
+    if (!map.pm) {
+      map.pm = new L.PM.Map(map);
+      map.pm.setLang('zh');
+      map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+    }
   }
   let saved = null; // the open case's stored extent (read-only outline)
   let draft = null; // the layer being drawn / edited
@@ -104,8 +123,18 @@ export function createExtentEditor(map) {
       layer.on('pm:edit pm:markerdragend pm:vertexadded pm:vertexremoved', () => live === me && setState(box.dataset.state));
     }
 
-    drawBtn.addEventListener('click', () => {
-      if (!map.pm) return;
+    /** Run fn once the plugin is there; a failure to load is said in the tool's status line. */
+    const withTools = (fn) => async () => {
+      try {
+        await ready();
+      } catch (err) {
+        status.textContent = err.message;
+        return;
+      }
+      if (live === me) fn();
+    };
+
+    drawBtn.addEventListener('click', withTools(() => {
       if (draft) draft.remove();
       draft = null;
       map.pm.enableDraw('Polygon', { pathOptions: EXTENT_STYLE, finishOn: null });
@@ -118,8 +147,8 @@ export function createExtentEditor(map) {
         setState('drawn');
       });
       setState('drawing');
-    });
-    fromCase.addEventListener('click', () => {
+    }));
+    fromCase.addEventListener('click', withTools(() => {
       const source = caseLayer && caseLayer();
       if (!source) return;
       const copy = L.geoJSON(source.toGeoJSON()).getLayers()[0];
@@ -127,8 +156,8 @@ export function createExtentEditor(map) {
       adopt(copy);
       copy.pm.enable({ allowSelfIntersection: false });
       setState('editing');
-    });
-    editBtn.addEventListener('click', () => {
+    }));
+    editBtn.addEventListener('click', withTools(() => {
       if (!draft) return;
       if (draft.pm.enabled()) {
         draft.pm.disable();
@@ -137,7 +166,7 @@ export function createExtentEditor(map) {
         draft.pm.enable({ allowSelfIntersection: false });
         setState('editing');
       }
-    });
+    }));
     clearBtn.addEventListener('click', () => {
       if (draft) {
         draft.pm.disable();

@@ -4,15 +4,14 @@
 
 import {
   actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindLimits, kindPattern, reasonsFor,
-  stateLabel, targetOf,
+  stateLabel, statesFor, statesWith, targetOf,
 } from './meta.js';
+import { localToday } from './clock.js';
 import { t } from './messages.js';
 
-/** Today on this device, YYYY-MM-DD. */
+/** Today in Beijing time on the app's clock (a demo's is in 2019), YYYY-MM-DD. */
 export function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return localToday();
 }
 
 export const LAND_CLASS_LIST = 'land-classes';
@@ -40,6 +39,7 @@ const FIELD_HINTS = {
   illegal_area_m2: { hint: 'form-model.fillWhenDiffersFrom' },
   offender: { hint: 'form-model.companyPerson' },
   filed_on: { initial: today },
+  paid_on: { initial: today },
   rectified_on: { initial: today },
 };
 
@@ -52,7 +52,10 @@ const ACTIONS = {
     submit: 'form-model.saveAnnotation',
     intro: (g) => t('form-model.polygonReturnedTimesMore', { resubmit_needs_note_after: g.resubmit_needs_note_after }),
   },
-  penalise: { submit: 'form-model.recordPenalty', hints: { receipt_no: 'form-model.fillWhenPaidPayment' } },
+  // 缴款日期 starts at today for a fine paid on the spot; without a receipt nothing was paid.
+  penalise: {
+    submit: 'form-model.recordPenalty', hints: { receipt_no: 'form-model.fillWhenPaidPayment' }, dropUnless: { paid_on: 'receipt_no' },
+  },
   rectify: { submit: 'form-model.recordRectification' },
   reopen: { hints: { reason: 'form-model.eGRebuiltFound' } },
   collect_evidence: { submit: 'form-model.submitEvidence' },
@@ -75,12 +78,16 @@ function fieldDef(action, f, controlled) {
   const hint = ACTIONS[action]?.hints?.[f.name];
   if (hint) def.hint = t(hint);
   if (f.kind === 'land_class') def.pattern = kindPattern(f.kind);
+  // Closed lists are one-tap tiles (a thumb on a phone), not dropdowns.
   if (f.kind === 'judgment') {
-    def.type = 'select';
+    def.type = 'choice';
     def.options = judgments().map((j) => [j.code, j.label]);
   } else if (f.name === 'reason' && controlled) {
     // The controlled reason list depends on the judgment chosen.
-    Object.assign(def, { type: 'select', options: [], dependsOn: 'judgment', optionsFor: reasonsFor });
+    Object.assign(def, {
+      type: 'choice', options: [], dependsOn: 'judgment', optionsFor: reasonsFor,
+      empty: t('form-model.chooseFirst', { label: fieldsFor(action).find((x) => x.kind === 'judgment')?.label || '' }),
+    });
   } else if (f.kind === 'text' && LONG_TEXT.has(f.name)) {
     def.type = 'textarea';
   }
@@ -96,11 +103,25 @@ export function formDef(action) {
     submit: submit || actionLabel(action),
     intro: p.intro ? p.intro(guards()) : null,
     fields: fieldsFor(action).map((f) => fieldDef(action, f, controlled)),
+    dropUnless: p.dropUnless || {},
   };
 }
 
-/** The API payload from the form's raw values: trimmed, empty ones left out, numbers typed. */
-export function payloadFrom(values, fields) {
+/**
+  * Is this the programme's field step (its form carries the photo step before submit)? The
+  * action taken on a 图斑 as issued, i.e. from the workflow's first state: the visit itself.
+  */
+export function isFieldStep(action, programme) {
+  const first = statesFor(programme)[0];
+  return first !== undefined && statesWith(action, programme).includes(first);
+}
+
+/**
+ * The API payload from the form's raw values: trimmed, empty ones left out, numbers typed.
+ * dropUnless {field: other}: leave field out when other is empty (a pre-filled day that only
+ * means something beside it).
+ */
+export function payloadFrom(values, fields, dropUnless = {}) {
   const payload = {};
   for (const field of fields) {
     const raw = String(values[field.name] ?? '').trim();
@@ -109,6 +130,7 @@ export function payloadFrom(values, fields) {
     else if (field.landClass) payload[field.name] = raw.toUpperCase();
     else payload[field.name] = raw;
   }
+  for (const [name, other] of Object.entries(dropUnless)) if (!(other in payload)) delete payload[name];
   return payload;
 }
 

@@ -1,8 +1,10 @@
 // Action forms: one <form> per allowed action the signed-in user may take, built from the
 // action's payload fields in GET /api/meta (form-model.js). The server records the signed-in
 // user as the actor, so there is no actor field.
+// Closed lists (核查结论, 判定理由) are one-tap radio tiles, not dropdowns.
 // Test hooks: data-testid="<action>-form|-submit" and "<action>-<field>" (e.g. verify-judgment,
-// penalise-decision-no); the 合并立案 choices are "file-merge" with one checkbox per 图斑
+// penalise-decision-no); a tile group carries "<action>-<field>" and each of its radios
+// "<action>-<field>-<code>" (verify-judgment-illegal); the 合并立案 choices are "file-merge" with one checkbox per 图斑
 // (data-testid="file-merge-<case id>"); the payment form is "payment-form" / "payment-<field>".
 
 import { fill, h } from './dom.js';
@@ -33,7 +35,8 @@ export function zhValidity(input, field = {}) {
   input.addEventListener('invalid', () => {
     const v = input.validity;
     let msg = '';
-    if (v.valueMissing) msg = input.tagName === 'SELECT' ? t('forms.choose', { value: field.label || '' }) : t('forms.fill', { value: field.label || t('forms.thisField') });
+    const pick = input.tagName === 'SELECT' || input.type === 'radio';
+    if (v.valueMissing) msg = pick ? t('forms.choose', { value: field.label || '' }) : t('forms.fill', { value: field.label || t('forms.thisField') });
     else if (v.patternMismatch) msg = t('forms.wrongFormat', { value: field.hint ? t('forms.sep', { hint: field.hint }) : '' });
     else if (v.tooShort) msg = t('forms.atLeastCharacters', { minLength: input.minLength });
     else if (v.rangeUnderflow) msg = t('forms.notLessThan', { min: input.min });
@@ -57,7 +60,39 @@ function landClassList() {
   return LAND_CLASS_LIST;
 }
 
+/** A value's radio tile: the radio covers the whole tile, so the tile is the touch target. */
+function choiceTile(field, testid, [value, label]) {
+  const input = h('input', {
+    type: 'radio', name: field.name, value, required: field.required || false,
+    'data-testid': `${testid}-${value}`,
+  });
+  zhValidity(input, field);
+  return h('label', { class: 'choice-tile' }, input, h('span', { class: 'choice-face' }, label));
+}
+
+/** 核查结论 / 判定理由 as tiles; a dependent list (reasons) is refilled by buildForm. */
+function choiceGroup(key, field) {
+  const id = `f-${key}-${field.name}`;
+  const testid = `${key}-${field.name.replace(/_/g, '-')}`;
+  const tiles = h('div', { class: 'choice-tiles', 'data-choice-for': field.name });
+  setChoices(tiles, field, testid, field.options || []);
+  return h('fieldset', {
+    class: 'field choice', id, 'data-testid': testid,
+    'aria-describedby': field.hint ? `${id}-hint` : null,
+  },
+  h('legend', {}, field.label, field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+  tiles,
+  field.hint ? h('small', { id: `${id}-hint`, class: 'hint' }, field.hint) : null);
+}
+
+function setChoices(tiles, field, testid, options) {
+  fill(tiles, options.length
+    ? options.map((option) => choiceTile(field, testid, option))
+    : h('p', { class: 'muted choice-empty' }, field.empty || '—'));
+}
+
 function control(key, field) {
+  if (field.type === 'choice') return choiceGroup(key, field);
   const id = `f-${key}-${field.name}`;
   const common = {
     id,
@@ -107,8 +142,8 @@ function control(key, field) {
 }
 
 /** Read the form into an API payload (form-model.js payloadFrom). */
-function payloadOf(form, fields) {
-  return payloadFrom(formValues(form, fields), fields);
+function payloadOf(form, def) {
+  return payloadFrom(formValues(form, def.fields), def.fields, def.dropUnless);
 }
 
 // --- drafts: what is typed into a form is kept on this device until it is sent -------------
@@ -130,20 +165,41 @@ function writeDraft(draftKey, values) {
   }
 }
 
+/** The radios of a tile group (none while a dependent list waits for its source). */
+function radios(form, name) {
+  return [...form.querySelectorAll('input[type="radio"]')].filter((el) => el.name === name);
+}
+
+/** A field's value: the checked tile of a group, else the control's own value. */
+function valueOf(form, field) {
+  if (field.type === 'choice') return radios(form, field.name).find((el) => el.checked)?.value ?? '';
+  return form.elements[field.name].value;
+}
+
+/** Set a field's value and tell the form (change bubbles: a dependent list refills). */
+function setValue(form, field, value) {
+  if (field.type === 'choice') {
+    const el = radios(form, field.name).find((r) => r.value === value);
+    for (const r of radios(form, field.name)) r.checked = r === el;
+    if (el) el.dispatchEvent(new Event('change', { bubbles: true }));
+    return;
+  }
+  const el = form.elements[field.name];
+  if (!el) return;
+  el.value = value;
+  el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', { bubbles: true }));
+}
+
 function formValues(form, fields) {
   const values = {};
-  for (const f of fields) values[f.name] = form.elements[f.name].value;
+  for (const f of fields) values[f.name] = valueOf(form, f);
   return values;
 }
 
-/** Put a draft back, in field order (a select whose options depend on another one refills). */
+/** Put a draft back, in field order (a list whose options depend on another one refills first). */
 function restoreDraft(form, fields, values) {
   for (const f of fields) {
-    const el = form.elements[f.name];
-    if (!el || values[f.name] === undefined) continue;
-    el.value = values[f.name];
-    if (el.tagName === 'SELECT') el.dispatchEvent(new Event('change'));
-    else el.dispatchEvent(new Event('input'));
+    if (values[f.name] !== undefined) setValue(form, f, values[f.name]);
   }
 }
 
@@ -152,9 +208,12 @@ function restoreDraft(form, fields, values) {
  * promise; the submit button stays disabled until it settles. Resolving to true (done) or
  * 'queued' (kept for sending when back online) resets it and drops its draft.
  * draftKey: keep what is typed in localStorage under this key (restored when the form is
- * built again, e.g. after a reload or a lost connection).
+ * built again, e.g. after a reload or a lost connection); quietDraft restores it without the
+ * 已恢复草稿 note (the panel redrawn on this page, e.g. after a photo upload).
  */
-export function buildForm(key, title, def, onSubmit, { extra = null, collect = () => ({}), draftKey = null } = {}) {
+export function buildForm(key, title, def, onSubmit, {
+  extra = null, collect = () => ({}), draftKey = null, quietDraft = false,
+} = {}) {
   const button = h('button', { type: 'submit', class: 'primary', 'data-testid': `${key}-submit` }, def.submit);
   const draftNote = h('p', { class: 'draft-note', 'data-testid': `${key}-draft`, role: 'status', hidden: true });
   const form = h('form', { class: 'action-form', 'data-action': key, 'data-testid': `${key}-form` },
@@ -168,13 +227,19 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
 
   for (const f of def.fields) {
     if (!f.dependsOn) continue;
-    const source = form.elements[f.dependsOn];
-    const target = form.elements[f.name];
+    const source = def.fields.find((x) => x.name === f.dependsOn);
     const refill = () => {
-      fill(target, h('option', { value: '' }, t('forms.choose2')),
-        f.optionsFor(source.value).map(([value, label]) => h('option', { value }, label)));
+      const options = f.optionsFor(valueOf(form, source));
+      if (f.type === 'choice') {
+        setChoices(form.querySelector(`[data-choice-for="${f.name}"]`), f, `${key}-${f.name.replace(/_/g, '-')}`, options);
+      } else {
+        fill(form.elements[f.name], h('option', { value: '' }, t('forms.choose2')),
+          options.map(([value, label]) => h('option', { value }, label)));
+      }
     };
-    source.addEventListener('change', refill);
+    form.addEventListener('change', (e) => {
+      if (e.target.name === f.dependsOn) refill();
+    });
     form.addEventListener('reset', () => setTimeout(refill));
   }
 
@@ -186,11 +251,11 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
       discard.addEventListener('click', () => {
         writeDraft(draftKey, null);
         form.reset();
-        for (const f of def.fields) if (f.initial) form.elements[f.name].value = f.initial();
+        for (const f of def.fields) if (f.initial) setValue(form, f, f.initial());
         draftNote.hidden = true;
       });
       draftNote.replaceChildren(t('forms.draftRestoredKeptAt', { value: formatDateTime(saved.at) }), ' ', discard);
-      draftNote.hidden = false;
+      draftNote.hidden = quietDraft;
     }
     const keep = () => writeDraft(draftKey, { at: new Date().toISOString(), values: formValues(form, def.fields) });
     form.addEventListener('input', keep);
@@ -212,13 +277,13 @@ export function buildForm(key, title, def, onSubmit, { extra = null, collect = (
     button.disabled = true;
     form.setAttribute('aria-busy', 'true');
     try {
-      const done = await onSubmit({ payload: payloadOf(form, def.fields), ...collect(form) });
+      const done = await onSubmit({ payload: payloadOf(form, def), ...collect(form) });
       if (done === true || done === 'queued') {
         if (draftKey) writeDraft(draftKey, null);
         draftNote.hidden = true;
         form.reset();
         form.classList.remove('touched');
-        for (const f of def.fields) if (f.initial) form.elements[f.name].value = f.initial();
+        for (const f of def.fields) if (f.initial) setValue(form, f, f.initial());
       }
     } finally {
       button.disabled = false;
@@ -248,9 +313,12 @@ function mergeChooser(candidates) {
  * Build the form for one action. onSubmit({action, payload, merge}) must return a promise.
  * options.mergeCandidates (file only): [{id, code, township_name}] for 合并立案.
  * options.extent (verify only): {element, geometry()} — the drawn 实测违法范围, sent as
- * payload.illegal_geometry. options.draftKey: keep a draft (see buildForm).
+ * payload.illegal_geometry. options.photo: the photo step, placed just before submit.
+ * options.draftKey, options.quietDraft: keep a draft (see buildForm).
  */
-export function actionForm(action, onSubmit, { mergeCandidates = null, extent = null, draftKey = null } = {}) {
+export function actionForm(action, onSubmit, {
+  mergeCandidates = null, extent = null, photo = null, draftKey = null, quietDraft = false,
+} = {}) {
   const def = formDef(action);
   const title = actionLabel(action);
   const merge = action === 'file' ? mergeChooser(mergeCandidates) : null;
@@ -259,8 +327,9 @@ export function actionForm(action, onSubmit, { mergeCandidates = null, extent = 
     const payload = geometry ? { ...input.payload, illegal_geometry: geometry } : input.payload;
     return onSubmit({ action, ...input, payload });
   }, {
-    extra: [merge, extent ? extent.element : null],
+    extra: [merge, extent ? extent.element : null, photo],
     draftKey,
+    quietDraft,
     collect: (form) => (merge
       ? { merge: [...form.querySelectorAll('input[name="merge"]:checked')].map((el) => el.value) }
       : {}),

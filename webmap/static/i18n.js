@@ -6,7 +6,7 @@
 // keep their drafts). Offline, the new language waits for the next load rather than lose the
 // page. Test hooks: data-testid="lang-switch" (data-pending when waiting), <html lang>.
 
-import { language, t, useLanguage } from './messages.js';
+import { language, loadCatalog, t, useLanguage } from './messages.js';
 
 const KEY = 'tuban.lang';
 const ATTRS = ['placeholder', 'aria-label', 'title'];
@@ -37,7 +37,8 @@ function label(button) {
 }
 
 /** Use the saved language for everything drawn from now on; call before any view is built. */
-export function startLanguage() {
+export async function startLanguage() {
+  await loadCatalog(saved());
   useLanguage(saved());
   document.documentElement.lang = language();
   renderShell();

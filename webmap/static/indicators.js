@@ -95,6 +95,8 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
     const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     fill(content,
       banner(result, diffs, controls),
+      // Downloads first: what most visitors of this tab came for, without scrolling past the table.
+      downloadsSection({ year, scope: controls.scope, describe: controls.describe, api, status, error }),
       warningsBox(result.warnings),
       h('section', { class: 'dash-card project', 'data-project': p.id, 'aria-labelledby': `proj-${p.id}` },
         h('h2', { id: `proj-${p.id}`, ...DATA }, title, p.year ? t('indicators.sep', { year: p.year }) : ''),
@@ -108,7 +110,6 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
       budgetSection((budget.data || [])[0], {
         project: p, year, asOf: budget.as_of || controls.dayShown(), api, status, error, form: mayWrite() ? spendForms.get(p.id) || null : null,
       }),
-      downloadsSection({ year, scope: controls.scope, describe: controls.describe, api, status, error }),
       snapForm && mayWrite() ? h('section', { class: 'dash-card', 'aria-label': t('indicators.frozenSnapshot') }, snapForm) : null);
     if (focused) root.querySelector(`[data-testid="${CSS.escape(focused)}"]`)?.focus();
     const labels = {};

@@ -108,14 +108,16 @@ export const REISSUE_DASH = '6 4';
  * Reference layer kinds (docs/api.md): zh label, outline style, and the smallest zoom at
  * which the layer is fetched (below it the features are too small and too many to be useful).
  * Reference layers are outlines only, drawn above the 图斑 so a boundary crossing shows.
+ * ``defaultOn``: drawn until the user switches it off (township and village boundaries: where
+ * am I, with no basemap and no network); ``labelZoom``: names written on the map from there.
  */
 export const REF_KINDS = {
   township: {
-    label: 'labels.townshipBoundaries', minZoom: 0,
+    label: 'labels.townshipBoundaries', minZoom: 0, defaultOn: true, labelZoom: 10,
     style: { color: '#4d4d4d', weight: 3, opacity: 0.9, fill: false },
   },
   village: {
-    label: 'labels.villageBoundaries', minZoom: 12,
+    label: 'labels.villageBoundaries', minZoom: 12, defaultOn: true, labelZoom: 14,
     style: { color: '#8c8c8c', weight: 1, opacity: 0.9, fill: false },
   },
   farmland: {

@@ -8,7 +8,7 @@ import {
   ILLEGAL_OUTLINE, OVERDUE_OUTLINE, REISSUE_DASH, colourFor, darken, refKind,
 } from './labels.js';
 import { judgmentLabel, stateLabel, statesFor } from './meta.js';
-import { OVERVIEW_BELOW_ZOOM, createBatchTiles } from './tile-layer.js';
+import { OVERVIEW_BELOW_ZOOM, createBatchTiles, loadTileRenderer } from './tile-layer.js';
 import { t } from './messages.js';
 
 const L = window.L;
@@ -157,6 +157,41 @@ function createLegend() {
 }
 
 /**
+ * Show an opened 图斑 whole and large enough to work on, in the part of the map that is not
+ * under the bottom sheet (`bottom` CSS px): zoom to it unless it already is. False while the
+ * map has no size (another tab shows).
+ */
+function frameLayer(map, layer, bottom) {
+  const size = map.getSize();
+  if (!size.x || !size.y) return false;
+  const pad = 24;
+  const high = size.y - bottom;
+  if (high < 4 * pad) return true; // the sheet covers the map: nothing to frame into
+  const bounds = layer.getBounds();
+  const nw = map.latLngToContainerPoint(bounds.getNorthWest());
+  const se = map.latLngToContainerPoint(bounds.getSouthEast());
+  const inside = nw.x >= pad && nw.y >= pad && se.x <= size.x - pad && se.y <= high - pad;
+  const large = Math.max(se.x - nw.x, se.y - nw.y) >= Math.min(size.x, high) / 4;
+  if (!(inside && large)) {
+    map.fitBounds(bounds, {
+      paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + bottom], maxZoom: 18, animate: false,
+    });
+  }
+  return true;
+}
+
+/** show(batchId, opts) once protomaps-leaflet is loaded; offline before its first use the
+ * polygons stay off and the map asks to zoom in. Only the latest call is carried out. */
+function withRenderer(show) {
+  let wanted = 0;
+  return (batchId, opts = {}) => {
+    const mine = ++wanted;
+    if (batchId === null || window.protomapsL) show(batchId, opts);
+    else loadTileRenderer().then(() => mine === wanted && show(batchId, opts), () => {});
+  };
+}
+
+/**
  * Create the map view. onSelect(caseId) is called when a polygon is clicked or activated
  * from the keyboard.
  */
@@ -284,7 +319,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
   }
 
   /** Draw batch ``batchId`` from vector tiles (only ``state`` when given); null removes them. */
-  function showTiles(batchId, { state = null } = {}) {
+  function drawTiles(batchId, { state = null } = {}) {
     if (tiles && batchId !== null && tiles.batchId === batchId && tiles.state === state) return;
     if (!tiles || tiles.batchId !== batchId) tileStates.clear();
     if (tiles) tiles.layer.remove();
@@ -295,6 +330,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     tiles = { batchId, state, ...createBatchTiles(batchId, { state, styleOf }) };
     tiles.layer.addTo(map);
   }
+
+  const showTiles = withRenderer(drawTiles);
 
   /** A case changed while its batch is drawn from tiles: fetch them again (new ETags). */
   function tileCaseChanged(c) {
@@ -353,6 +390,13 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     map.fitBounds(layer.getBounds(), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
   }
 
+  /** Zoom to an opened 图斑 (frameLayer); while the map is hidden, once it is shown. */
+  function frameCase(id, { bottom = 0 } = {}) {
+    const layer = layers.get(String(id));
+    if (!layer) return;
+    pendingFocus = frameLayer(map, layer, bottom) ? null : String(id);
+  }
+
   /** Zoom to a bbox [minlon, minlat, maxlon, maxlat] (a 图斑 not drawn yet). */
   function focusBox(bbox) {
     const [minx, miny, maxx, maxy] = bbox;
@@ -365,9 +409,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     if (pendingFocus !== null && layers.has(pendingFocus)) focusCase(pendingFocus);
   }
 
-  function features() {
-    return [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
-  }
+  const features = () => [...layers.entries()].map(([id, layer]) => ({ id, ...layer.feature.properties }));
 
   return {
     map,
@@ -383,6 +425,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     updateCase,
     select,
     focusCase,
+    frameCase,
     focusBox,
     features,
     fit,

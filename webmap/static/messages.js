@@ -4,11 +4,16 @@
 // not here: meta.js gives its labels in the language in use (label / label_en of GET /api/meta).
 // DOM-free, so the catalogs and t() are tested in Node (webmap/tests/messages.test.js).
 
-import en from './i18n/en.js';
 import zhCN from './i18n/zh-CN.js';
 
-export const CATALOGS = { 'zh-CN': zhCN, en };
+// English is fetched only when it is used (loadCatalog): a phone on zh-CN never downloads it.
+export const CATALOGS = { 'zh-CN': zhCN, en: null };
 export const LANGUAGES = Object.keys(CATALOGS);
+
+/** Make `name`'s catalog available (once); call before useLanguage(name). */
+export async function loadCatalog(name) {
+  if (name === 'en' && !CATALOGS.en) CATALOGS.en = (await import('./i18n/en.js')).default;
+}
 
 let lang = 'zh-CN';
 const listeners = new Set();
@@ -40,7 +45,7 @@ export function pick(zh, english) {
 
 /** The message `id` in the language in use (zh-CN when English lacks it; the id when both do). */
 export function t(id, params) {
-  const text = CATALOGS[lang][id] ?? CATALOGS['zh-CN'][id];
+  const text = CATALOGS[lang]?.[id] ?? CATALOGS['zh-CN'][id];
   return text === undefined ? id : format(text, params || {}, lang);
 }
 
@@ -119,7 +124,7 @@ export function parameters(text) {
  * data value can sit in its own element (data-value) inside a sentence. Plural parameters are
  * written as text. */
 export function tParts(id, params) {
-  const text = CATALOGS[lang][id] ?? CATALOGS['zh-CN'][id] ?? id;
+  const text = CATALOGS[lang]?.[id] ?? CATALOGS['zh-CN'][id] ?? id;
   const out = [];
   let i = 0;
   while (i < text.length) {

@@ -1,20 +1,28 @@
-// 待提交: case actions taken while the connection was lost are kept on this device
-// (localStorage `tuban.outbox.<username>`) and sent, in order, when the browser is back online
-// (the `online` event, signing in, or the 立即提交 button). Each keeps the version the form was
-// filled against, so a case someone else changed meanwhile is refused with a conflict instead of
-// being overwritten; that is shown in plain words, and what was filled in goes back into the
-// form's draft so nothing typed is lost.
+// 待提交: case actions and photos taken while the connection was lost are kept on this device
+// (IndexedDB, offline-db.js: they survive a reload and a closed browser) and sent, in order, when
+// the browser is back online (the `online` event, signing in, or the 立即提交 button). Items are
+// kept per account and sent only with that account's session: after a closed browser (the token
+// lived in sessionStorage) they wait until the same user signs in again, and the login screen
+// says so. Each action keeps the version the form was filled against, so a case someone else
+// changed meanwhile is refused with a conflict instead of being overwritten; that is shown in
+// plain words, and what was filled in goes back into the form's draft so nothing typed is lost.
 // Test hooks: data-testid="net-box" (data-online, data-pending), "net-state", "outbox-send",
+// "outbox-list" with one "outbox-item" per kept item (data-kind, data-status, data-case-id),
 // "outbox-alert" with one "outbox-problem" per refused item (data-case-id, data-code).
 
 import { h } from './dom.js';
 import { draftValues } from './form-model.js';
+import { fmt2 } from './labels.js';
+import { deviceStore } from './offline-db.js';
 import { drainQueue, enqueue, loadQueue } from './outbox-queue.js';
 import { actionLabel } from './meta.js';
 import { t } from './messages.js';
 
+const STATUS_TEXT = { waiting: 'outbox.statusWaiting', sending: 'outbox.statusSending' };
+
 /** Back into the form's draft (forms.js), so reopening the case shows what was filled in. */
 function restoreDraft(user, item) {
+  if (item.kind === 'photo') return;
   const values = draftValues(item.payload);
   try {
     localStorage.setItem(`tuban.draft.${user.username}.${item.case_id}.${item.action}`,
@@ -24,9 +32,12 @@ function restoreDraft(user, item) {
   }
 }
 
+function what(item) {
+  return item.kind === 'photo' ? t('outbox.photoNamed', { name: item.name }) : t('outbox.actionNamed', { label: actionLabel(item.action) });
+}
+
 function problemText(item, err) {
-  const label = actionLabel(item.action);
-  const head = t('outbox.filledOfflinePolygonCould', { value: item.code || item.case_id, label });
+  const head = t('outbox.filledOfflinePolygonCould', { value: item.code || item.case_id, label: what(item) });
   if (err.code === 'CASE_VERSION_CONFLICT') {
     return t('outbox.someoneElseChangedPolygon', { head, message: err.message });
   }
@@ -38,27 +49,40 @@ function problemText(item, err) {
   return `${head}${err.message}`;
 }
 
-/**
- * createOutbox({api, getUser, box, state, sendButton, alertBox, onSent(item, updatedCase)})
- * → {add(item), flush(), render(), pending()}
- */
-export function createOutbox({ api, getUser, box, state, sendButton, alertBox, onSent, onOpenCase }) {
-  let flushing = null;
-  const problems = [];
+/** Every account's waiting items on this device: {username: n}, for the login screen. */
+export async function waitingByUser(store = deviceStore()) {
+  const out = {};
+  for (const item of await store.all()) out[item.user] = (out[item.user] || 0) + 1;
+  return out;
+}
 
-  function pending() {
-    const user = getUser();
-    return user ? loadQueue(localStorage, user) : [];
-  }
+/**
+ * createOutbox({api, getUser, box, state, sendButton, alertBox, onSent(item, result), onOpenCase})
+ * → {add(item), addPhoto(case, file), flush(), render(), pending(), refresh(), clearProblems()}
+ */
+export function createOutbox({ api, getUser, box, state, sendButton, alertBox, onSent, onOpenCase, store = deviceStore() }) {
+  let flushing = null;
+  let items = []; // the signed-in user's queue as last read from the store
+  const problems = [];
+  const list = h('ul', { class: 'outbox-list', 'data-testid': 'outbox-list' });
+  const details = h('details', { class: 'outbox-details' }, h('summary', {}, t('outbox.show')), list);
+  box.append(details);
 
   function render() {
-    const n = pending().length;
+    const n = items.length;
     const online = navigator.onLine;
     box.dataset.online = String(online);
     box.dataset.pending = String(n);
     state.textContent = online ? (n ? t('outbox.waitingBeSent', { n }) : '') : (n ? t('outbox.offlineWaitingBeSent', { n }) : t('outbox.offline'));
     box.hidden = online && !n;
     sendButton.hidden = !n || !online;
+    details.hidden = !n;
+    list.replaceChildren(...items.map((item) => h('li', {
+      'data-testid': 'outbox-item', 'data-kind': item.kind, 'data-status': item.status, 'data-case-id': String(item.case_id),
+    }, t('outbox.item', { code: item.code || item.case_id, what: what(item) }),
+    item.kind === 'photo' && item.size ? t('outbox.size', { size: fmt2(item.size / 1048576) }) : '',
+    ' · ', STATUS_TEXT[item.status] ? t(STATUS_TEXT[item.status]) : item.status,
+    item.error && item.status === 'waiting' ? h('span', { class: 'muted' }, t('outbox.lastError', { error: item.error })) : null)));
     alertBox.replaceChildren(...problems.map((p) => h('p', {
       'data-testid': 'outbox-problem', 'data-case-id': String(p.item.case_id), 'data-code': p.item.code || '',
     }, p.text, ' ', h('button', {
@@ -67,27 +91,52 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
     alertBox.hidden = !problems.length;
   }
 
-  function add(item) {
-    const n = enqueue(localStorage, getUser(), item);
+  /** Re-read the signed-in user's queue from the store, then show it. */
+  async function refresh() {
+    const user = getUser();
+    items = user ? await loadQueue(store, user) : [];
     render();
+    return items;
+  }
+
+  /** Keep an action: {case_id, batch_id, code, action, payload, expected_version}; → how many wait. */
+  async function add(item) {
+    const n = await enqueue(store, getUser(), { kind: 'action', ...item });
+    await refresh();
     return n;
+  }
+
+  /** Keep a photo file (as a Blob) for the case; → how many wait. */
+  async function addPhoto(c, file) {
+    const n = await enqueue(store, getUser(), {
+      kind: 'photo', case_id: c.id, batch_id: c.batch_id, code: c.code,
+      blob: file, name: file.name || 'photo.jpg', type: file.type, size: file.size,
+    });
+    await refresh();
+    return n;
+  }
+
+  function send(item) {
+    if (item.kind === 'photo') {
+      return api.uploadPhoto(item.case_id, new File([item.blob], item.name, { type: item.type || 'image/jpeg' }));
+    }
+    return api.postAction(item.case_id, {
+      action: item.action, payload: item.payload, expected_version: item.expected_version,
+    });
   }
 
   async function flushOnce() {
     const user = getUser();
     if (!user) return;
-    const send = (item) => api.postAction(item.case_id, {
-      action: item.action, payload: item.payload, expected_version: item.expected_version,
-    });
-    await drainQueue(localStorage, user, send, {
+    await drainQueue(store, user, send, {
       onSent,
       onRefused: (item, err) => {
         restoreDraft(user, item);
         problems.push({ item, text: problemText(item, err) });
       },
-      onStep: render,
+      onStep: () => { refresh(); },
     });
-    render();
+    await refresh();
   }
 
   function flush() {
@@ -99,9 +148,11 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
   window.addEventListener('offline', render);
   sendButton.addEventListener('click', () => flush());
   return {
-    add, flush, render, pending,
+    add, addPhoto, flush, render, refresh,
+    pending: () => items.slice(),
     clearProblems() {
       problems.length = 0;
+      items = [];
       render();
     },
   };

@@ -71,36 +71,62 @@ function photoItem(p, loadThumb, photoHref) {
       : h('div', { class: 'photo-ok', 'data-testid': 'photo-ok' }, t('panel-photos.positionDirectionTimeCheck'))));
 }
 
-export function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpload }) {
-  const photos = Array.isArray(c.photos) ? c.photos : [];
-  const canUpload = hasRole(user, ...rolesFor(ADD_PHOTO)) && photoStateOpen(c);
-  let upload = null;
-  if (canUpload) {
-    const input = h('input', {
-      id: 'photo-input', type: 'file', accept: 'image/jpeg,image/png', capture: 'environment', multiple: true,
-      'data-testid': 'photo-input', 'aria-describedby': 'photo-input-hint',
-    });
-    input.addEventListener('change', () => {
-      const files = [...input.files];
-      if (files.length) onUpload(c, files, input);
-    });
-    upload = h('div', { class: 'field photo-upload' },
-      h('label', { for: 'photo-input' }, actionLabel(ADD_PHOTO)),
-      input,
-      h('small', { id: 'photo-input-hint', class: 'hint' },
-        t('panel-photos.jpegPngMbAt')));
-  }
+/** May this user add photos to this case now? */
+export function mayUpload(c, user) {
+  return hasRole(user, ...rolesFor(ADD_PHOTO)) && photoStateOpen(c);
+}
+
+function uploadErrors(c, lastUpload) {
   const results = lastUpload && String(lastUpload.caseId) === String(c.id) ? lastUpload.results : [];
-  const failed = results.filter((r) => !r.ok);
+  const failed = results.filter((r) => !r.ok && !r.queued);
+  const queued = results.filter((r) => r.queued);
+  return [
+    failed.length
+      ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
+        failed.map((r) => h('li', { 'data-testid': 'photo-error' }, t('panel-photos.couldNotBeUploaded', { name: r.name, message: r.message }))))
+      : null,
+    queued.length
+      ? h('ul', { class: 'upload-queued', 'data-testid': 'photo-queued' },
+        queued.map((r) => h('li', {}, t('panel-photos.queued', { name: r.name, message: r.message }))))
+      : null,
+  ];
+}
+
+/**
+ * The camera as a big button: <input type=file capture=environment> opens the phone's camera
+ * straight away (a computer offers a file). The input covers the button, so the whole button
+ * is its touch target; errors of the last upload are listed under it.
+ */
+export function photoStep(c, { onUpload, lastUpload }) {
+  const photos = Array.isArray(c.photos) ? c.photos.length : 0;
+  const input = h('input', {
+    id: 'photo-input', class: 'camera-input', type: 'file', accept: 'image/*', capture: 'environment',
+    multiple: true, 'data-testid': 'photo-input', 'aria-describedby': 'photo-input-hint',
+  });
+  input.addEventListener('change', () => {
+    const files = [...input.files];
+    if (files.length) onUpload(c, files, input);
+  });
+  return h('div', { class: 'field photo-step', 'data-testid': 'photo-step', 'data-count': String(photos) },
+    h('span', { class: 'step-label' }, actionLabel(ADD_PHOTO),
+      h('span', { class: 'muted', 'data-testid': 'photo-step-count' }, t('panel-photos.photosSoFar', { n: photos }))),
+    h('label', { class: 'camera-button', for: 'photo-input' },
+      input,
+      h('span', { class: 'camera-icon', 'aria-hidden': 'true' }, '📷'),
+      h('span', {}, photos ? t('panel-photos.takeAnother') : t('panel-photos.takePhoto'))),
+    h('small', { id: 'photo-input-hint', class: 'hint' },
+      t('panel-photos.cameraHint')),
+    uploadErrors(c, lastUpload));
+}
+
+/** 照片: the list; the camera too unless a form carries it (inForm). */
+export function photosSection(c, { user, onUpload, loadThumb, photoHref, lastUpload, inForm = false }) {
+  const photos = Array.isArray(c.photos) ? c.photos : [];
+  const here = mayUpload(c, user) && !inForm;
   return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-photos' },
     h('h3', { id: 'sec-photos' }, t('panel-photos.photoCount', { length: photos.length })),
     photos.length
       ? h('ul', { class: 'photos', 'data-testid': 'case-photos' }, photos.map((p) => photoItem(p, loadThumb, photoHref)))
       : h('p', { class: 'muted', 'data-testid': 'case-photos-empty' }, t('panel-photos.noPhotos')),
-    failed.length
-      ? h('ul', { class: 'upload-errors', 'data-testid': 'photo-errors' },
-        failed.map((r) => h('li', { 'data-testid': 'photo-error' }, t('panel-photos.couldNotBeUploaded', { name: r.name, message: r.message }))))
-      : null,
-    upload);
+    here ? h('div', { class: 'photo-upload' }, photoStep(c, { onUpload, lastUpload })) : null);
 }
-

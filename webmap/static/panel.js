@@ -1,11 +1,13 @@
-// The case panel: a side panel on wide screens, a bottom sheet on phones (see style.css).
+// The case panel: a side panel on wide screens, a bottom sheet on phones (sheet.js, style.css).
 // Facts, 自动预判, 下发记录, 照片 (with the upload control), 立案案件 (with 登记缴款), the action
 // forms the signed-in user may use, attributes and the event history.
 
 import { mayTake } from './auth.js';
 import { announce, dataValue, fill, h } from './dom.js';
+import { isFieldStep } from './form-model.js';
 import { actionForm, buildForm, paymentForm } from './forms.js';
-import { photosSection } from './panel-photos.js';
+import { mayUpload, photoStep, photosSection } from './panel-photos.js';
+import { createSheet } from './sheet.js';
 import {
   ATTRIBUTE_LABELS, HINT_WARN_PATTERN, colourFor, fmt2, formatArea, formatDate, formatDateTime,
   formatYuan, issuanceReasonLabel,
@@ -65,7 +67,7 @@ function hintNote(text) {
 function hintsSection(c) {
   const notes = Array.isArray(c.hint_notes) ? c.hint_notes : [];
   const noRefs = !c.hints || Object.values(c.hints).every((v) => v === null || v === undefined);
-  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-hints' },
+  return h('section', { class: 'panel-section section-hints', 'aria-labelledby': 'sec-hints' },
     h('h3', { id: 'sec-hints' }, t('panel.automaticHintsReferenceOnly')),
     h('div', { class: 'hint-box', 'data-testid': 'case-hints', role: 'note' },
       h('p', { class: 'hint-disclaimer' },
@@ -212,18 +214,27 @@ function blockedNotes(c) {
   return notes;
 }
 
-function actionsSection(c, { user, onAction, mergeCandidates, extentTool }) {
+/** The form that carries the camera: the field step (核查, 举证) when this user may upload. */
+function photoForm(c, user, mine) {
+  return mayUpload(c, user) ? mine.find((a) => isFieldStep(a, c.programme)) || null : null;
+}
+
+function actionsSection(c, { user, onAction, mergeCandidates, extentTool, photo, quietDraft }) {
   const allowed = (c.allowed_actions || []).filter((a) => a !== 'add_photo');
   const blocked = blockedNotes(c);
   const mine = allowed.filter((a) => mayTake(user, a));
   const theirs = allowed.filter((a) => !mayTake(user, a));
+  const withCamera = photoForm(c, user, mine);
   const forms = mine.map((a) => actionForm(a, (input) => onAction(c, input), {
     mergeCandidates: a === 'file' ? mergeCandidates(c) : null,
     extent: a === 'verify' && extentTool ? extentTool(c) : null,
+    // The photo is taken before the form is sent: the camera sits above its submit button.
+    photo: a === withCamera ? photoStep(c, photo) : null,
     // Keyed by user, case and action: a draft comes back only on the same form.
     draftKey: user ? `tuban.draft.${user.username}.${c.id}.${a}` : null,
+    quietDraft,
   }));
-  return h('section', { class: 'panel-section', 'aria-labelledby': 'sec-actions', 'data-testid': 'case-actions' },
+  return h('section', { class: 'panel-section section-actions', 'aria-labelledby': 'sec-actions', 'data-testid': 'case-actions' },
     h('h3', { id: 'sec-actions' }, t('panel.actions')),
     forms.length && user ? h('p', { class: 'muted as-user' }, tParts('panel.youActAsRecorded', { value: dataValue(user.display_name || user.username) })) : null,
     forms,
@@ -242,22 +253,30 @@ function actionsSection(c, { user, onAction, mergeCandidates, extentTool }) {
  *   onUpload(caseData, files) -> Promise<[{name, ok, message}]>
  *   onPayment(caseData, enforcement, payload) -> Promise<boolean>
  *   onClose(), onOpenCase(id, batchId), getUser(), mergeCandidates(caseData) -> [{id, code}],
- *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image
+ *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image,
+ *   where(caseData) → 位置与导航 section (case-where.js) or null
  */
 export function createPanel(root, {
   onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
   batchName = () => null, currentBatchId = () => null, getUser = () => null,
   mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
-  extentTool = null, imagery = () => null,
+  extentTool = null, imagery = () => null, onSheet = () => {}, where = () => null,
 }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, t('panel.polygonDetails'));
+  // The state beside the code, so a sheet pulled down to peek still says where the case is.
+  const stateChip = h('span', { class: 'state-chip sheet-state', 'data-testid': 'sheet-state' });
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': t('panel.closeDetails'), 'data-testid': 'panel-close' }, '×');
+  const handle = h('button', {
+    type: 'button', class: 'icon-button sheet-handle', 'aria-controls': 'panel', 'data-testid': 'sheet-handle',
+  }, h('span', { class: 'sheet-handle-icon', 'aria-hidden': 'true' }));
   const alertBox = h('div', { class: 'alert', role: 'alert', 'data-testid': 'panel-alert', hidden: true });
   const statusBox = h('div', { class: 'status', role: 'status', 'data-testid': 'panel-status', hidden: true });
   const body = h('div', { class: 'panel-body' });
-  root.replaceChildren(
-    h('div', { class: 'panel-header' }, h('span', { class: 'grabber', 'aria-hidden': 'true' }), title, closeButton),
-    alertBox, statusBox, body);
+  const header = h('div', { class: 'panel-header' },
+    h('span', { class: 'grabber', 'aria-hidden': 'true' }),
+    h('div', { class: 'panel-heading' }, title, stateChip), handle, closeButton);
+  root.replaceChildren(header, alertBox, statusBox, body);
+  const sheet = createSheet(root, { header, handle, onChange: (state) => onSheet(state) });
   closeButton.addEventListener('click', () => onClose());
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') onClose();
@@ -266,7 +285,9 @@ export function createPanel(root, {
   let current = null;
   let lastUpload = null;
 
-  function open() {
+  /** Show the panel; a case being opened (not a redraw) brings a peeking sheet up. */
+  function open(opening) {
+    if (root.hidden || opening) sheet.opened();
     root.hidden = false;
     document.body.classList.add('panel-open');
   }
@@ -286,8 +307,11 @@ export function createPanel(root, {
     if (current && String(current.id) === String(c.id)) render(current);
     root.setAttribute('aria-busy', 'false');
     const ok = results.filter((r) => r.ok).length;
-    const failed = results.filter((r) => !r.ok);
-    if (failed.length) {
+    const failed = results.filter((r) => !r.ok && !r.queued);
+    const queued = results.filter((r) => r.queued).length;
+    if (queued && !failed.length) {
+      announce(statusBox, t('panel.photosKept', { n: queued }));
+    } else if (failed.length) {
       announce(statusBox, '');
       announce(alertBox, t('panel.couldNotBeUploaded', { value: ok ? t('panel.uploadedPhotosSome', { ok }) : '', length: failed.length }) +
         failed.map((r) => `“${r.name}”${r.message}`).join(t('panel.sep6')));
@@ -297,12 +321,16 @@ export function createPanel(root, {
   }
 
   function render(c) {
+    // Redrawn for the same case (a photo, a reload): a draft is this page's own, no note.
+    const again = current !== null && String(current.id) === String(c.id);
     current = c;
     const user = getUser();
     root.dataset.caseId = String(c.id);
     root.dataset.state = c.state || '';
     root.dataset.version = String(c.version ?? '');
     title.textContent = t('panel.polygon', { value: c.code ?? c.id });
+    fill(stateChip, h('span', { class: 'swatch', style: `background:${colourFor(c.state)}` }),
+      stateLabel(c.state, c.state_label));
     const weipian = c.programme !== 'change_survey';
     fill(body,
       h('dl', { class: 'facts' },
@@ -318,10 +346,17 @@ export function createPanel(root, {
             judgmentLabel(c.judgment) || c.judgment_label), 'case-judgment'),
         c.assignee ? dataRow(t('panel.verifier'), c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row(t('panel.programme'), programmeLabel(c.programme) || '—', 'case-programme')),
+      where(c),
       hintsSection(c),
       imagery(c),
-      actionsSection(c, { user, onAction, mergeCandidates, extentTool }),
-      photosSection(c, { user, onUpload: upload, loadThumb, photoHref, lastUpload }),
+      actionsSection(c, {
+        user, onAction, mergeCandidates, extentTool, quietDraft: again,
+        photo: { onUpload: upload, lastUpload },
+      }),
+      photosSection(c, {
+        user, onUpload: upload, loadThumb, photoHref, lastUpload,
+        inForm: photoForm(c, user, (c.allowed_actions || []).filter((a) => mayTake(user, a))) !== null,
+      }),
       enforcementSection(c, { user, onPayment, onOpenCase }),
       issuancesSection(c, { onOpenCase, batchName, currentBatchId: currentBatchId() }),
       siteCasesSection(c, { onOpenCase }),
@@ -341,18 +376,19 @@ export function createPanel(root, {
     get current() { return current; },
     /** Open the panel in a loading state for a case id. */
     loading(id) {
-      open();
+      open(true);
       current = null;
       if (lastUpload && String(lastUpload.caseId) !== String(id)) lastUpload = null;
       root.dataset.caseId = String(id);
       root.setAttribute('aria-busy', 'true');
       title.textContent = t('panel.polygonDetails');
+      stateChip.replaceChildren();
       announce(alertBox, '');
       announce(statusBox, '');
       body.replaceChildren(h('p', { class: 'muted' }, t('panel.loading')));
     },
     show(c, { keepMessages = false } = {}) {
-      open();
+      open(false);
       if (!keepMessages) {
         announce(alertBox, '');
         announce(statusBox, '');
@@ -377,5 +413,7 @@ export function createPanel(root, {
       document.body.classList.remove('panel-open');
     },
     get isOpen() { return !root.hidden; },
+    /** The sheet's height on a phone: peek, half or full. */
+    sheet,
   };
 }

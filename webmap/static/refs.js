@@ -1,10 +1,14 @@
-// 参考图层: the reference layers of GET /api/references as toggleable outlines (off at first).
-// Each switched-on layer is fetched for the current view (bbox, re-fetched on moveend with a
-// debounce) and only from the zoom its kind is useful at (labels.js REF_KINDS.minZoom); below
-// that the row says “放大后显示”.
+// 参考图层: the reference layers of GET /api/references as toggleable outlines. 乡镇界 and 村界
+// are on at first (labels.js REF_KINDS.defaultOn) with their names written on the map from
+// labelZoom, so a verifier sees where they are with no basemap and no network; the others
+// (永久基本农田, 采矿权, …) on demand. A user's own choice is kept in localStorage
+// (`tuban.refs.<username>`, by kind). Each switched-on layer is fetched for the current view
+// (bbox, re-fetched on moveend with a debounce) and only from the zoom its kind is useful at
+// (REF_KINDS.minZoom); below that the row says “放大后显示”.
 // Test hooks: data-testid="ref-control", "ref-control-toggle", "ref-layer-<kind>" (the row,
 // with data-status = off|zoom|loading|loaded|empty|error and data-count), "ref-toggle-<kind>"
-// (the checkbox); every drawn path has data-ref-kind, data-ref-layer and data-ref-ident.
+// (the checkbox); every drawn path has data-ref-kind, data-ref-layer and data-ref-ident; every
+// name on the map is a "ref-label" (data-ref-kind).
 
 import { fill, h } from './dom.js';
 import { REF_KIND_ORDER, refKind, refKindLabel } from './labels.js';
@@ -16,6 +20,38 @@ const DEBOUNCE_MS = 250;
 /** The fetched box is the view grown by this share on each side, so small pans need no fetch. */
 const PAD = 0.25;
 const PANE = 'tuban-refs';
+const LABEL_PANE = 'tuban-ref-labels';
+
+function choiceKey(user) {
+  return `tuban.refs.${user ? user.username : ''}`;
+}
+
+function readChoices(user) {
+  try {
+    const v = JSON.parse(localStorage.getItem(choiceKey(user)) || '{}');
+    return v && typeof v === 'object' ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeChoice(user, kind, on) {
+  try {
+    localStorage.setItem(choiceKey(user), JSON.stringify({ ...readChoices(user), [kind]: on }));
+  } catch {
+    /* storage disabled: the default again next time */
+  }
+}
+
+/** Where a polygon's name goes: Leaflet's centroid of its outer ring (the box's middle for a
+ * shape Leaflet cannot take the centroid of). */
+function labelPoint(layer) {
+  try {
+    return layer.getCenter();
+  } catch {
+    return layer.getBounds().getCenter();
+  }
+}
 
 function intersects(a, b) {
   return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
@@ -41,13 +77,72 @@ function layerTitle(ref) {
   return extra.length ? t('refs.sep', { kindLabel, value: extra.join(' · ') }) : kindLabel;
 }
 
+/** Names of the drawn features from the kind's labelZoom on (none for kinds without one). */
+function drawLabels(map, entry) {
+  entry.labels.clearLayers();
+  const from = entry.spec.labelZoom;
+  if (!entry.on || from === undefined || map.getZoom() < from) return;
+  const view = map.getBounds().pad(0.1);
+  entry.group.eachLayer((layer) => {
+    const p = layer.feature.properties || {};
+    const text = p.label || p.ident;
+    if (!text) return;
+    const at = labelPoint(layer);
+    if (!view.contains(at)) return;
+    const el = h('span', { class: `ref-label ref-label-${entry.ref.kind}`, 'data-testid': 'ref-label', 'data-ref-kind': entry.ref.kind }, String(text));
+    L.marker(at, {
+      pane: LABEL_PANE, interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'ref-label-icon', html: el, iconSize: null }),
+    }).addTo(entry.labels);
+  });
+}
+
+/** The newest layer of each kind that is on by default, or that this user switched on. */
+function initiallyOn(entries, choices) {
+  const seen = new Set();
+  return entries.filter((entry) => {
+    const first = !seen.has(entry.ref.kind);
+    seen.add(entry.ref.kind);
+    return first && (choices[entry.ref.kind] ?? entry.spec.defaultOn === true);
+  });
+}
+
+/** A layer's row in the control (checkbox, swatch, name, status) and its entry. */
+function layerRow(ref, again) {
+  const spec = refKind(ref.kind);
+  // Several versions of one kind: the testid names the newest (the one hints use).
+  const testid = again ? `ref-layer-${ref.kind}-${ref.id}` : `ref-layer-${ref.kind}`;
+  const toggleId = again ? `ref-toggle-${ref.kind}-${ref.id}` : `ref-toggle-${ref.kind}`;
+  const inputId = `ref-${ref.id}`;
+  const checkbox = h('input', {
+    type: 'checkbox', id: inputId, 'data-testid': toggleId, 'aria-describedby': `${inputId}-status`,
+  });
+  const status = h('span', { class: 'ref-status', id: `${inputId}-status`, 'aria-live': 'polite' });
+  const row = h('div', {
+    class: 'ref-row', 'data-testid': testid, 'data-ref-kind': ref.kind, 'data-status': 'off',
+  },
+  checkbox,
+  h('label', { for: inputId },
+    lineSwatch(spec.style),
+    h('span', { class: 'ref-name' }, refKindLabel(ref)),
+    h('span', { class: 'ref-meta muted' },
+      [ref.name, ref.version, t('refs.all', { value: ref.feature_count ?? '?' })].filter(Boolean).join(' · '))),
+  status);
+  return {
+    ref, spec, on: false, group: null, labels: L.layerGroup(), fetched: null, controller: null, row, checkbox, status,
+  };
+}
+
 /**
- * createReferenceLayers(map, api, {onChange}) → controller.
+ * createReferenceLayers(map, api, {onChange, getUser}) → controller.
  * onChange([{kind, label}]) is called with the switched-on layers (for the legend).
  */
-export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
+export function createReferenceLayers(map, api, { onChange = () => {}, getUser = () => null } = {}) {
   const pane = map.createPane(PANE);
   pane.style.zIndex = '450'; // above the 图斑 (overlayPane 400), below tooltips and popups
+  const labelPane = map.createPane(LABEL_PANE);
+  labelPane.style.zIndex = '455';
+  labelPane.style.pointerEvents = 'none'; // names never catch a tap meant for a 图斑
   const entries = []; // {ref, spec, on, group, fetched, controller, row, checkbox, status}
   let timer = null;
   let listEl;
@@ -134,6 +229,7 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     if (zoom < entry.spec.minZoom) {
       entry.controller?.abort();
       entry.group.clearLayers();
+      entry.labels.clearLayers();
       entry.fetched = null;
       setStatus(entry, 'zoom', t('refs.zoomShowLevelAbove', { minZoom: entry.spec.minZoom }));
       return;
@@ -142,11 +238,15 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     if (Array.isArray(extent) && extent.length === 4 && !intersects(extent, view)) {
       entry.controller?.abort();
       entry.group.clearLayers();
+      entry.labels.clearLayers();
       entry.fetched = null;
       setStatus(entry, 'empty', t('refs.nothingView'), 0);
       return;
     }
-    if (entry.fetched && contains(entry.fetched, view)) return; // already drawn
+    if (entry.fetched && contains(entry.fetched, view)) { // already fetched
+      drawLabels(map, entry);
+      return;
+    }
     const dx = (view[2] - view[0]) * PAD;
     const dy = (view[3] - view[1]) * PAD;
     const want = round([view[0] - dx, view[1] - dy, view[2] + dx, view[3] + dy]);
@@ -155,12 +255,15 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     entry.controller = controller;
     setStatus(entry, 'loading', t('refs.loading'));
     try {
-      const collection = await api.referenceFeatures(entry.ref.id, want, { signal: controller.signal });
+      // A kind drawn at every zoom (乡镇界) is small: the whole layer, once, instead of per view.
+      const whole = entry.spec.minZoom === 0;
+      const collection = await api.referenceFeatures(entry.ref.id, whole ? null : want, { signal: controller.signal });
       if (controller.signal.aborted || !entry.on) return;
       entry.group.clearLayers();
       entry.group.addData(collection);
       decorate(entry);
-      entry.fetched = want;
+      drawLabels(map, entry);
+      entry.fetched = whole ? [-180, -90, 180, 90] : want;
       const n = (collection.features || []).length;
       setStatus(entry, n ? 'loaded' : 'empty', n ? t('refs.featureCount', { n }) : t('refs.nothingView'), n);
     } catch (err) {
@@ -176,16 +279,20 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     for (const entry of entries) refresh(entry);
   }
 
-  function setOn(entry, on) {
+  function setOn(entry, on, { remember = false } = {}) {
     entry.on = on;
     entry.checkbox.checked = on;
+    if (remember) writeChoice(getUser(), entry.ref.kind, on);
     if (on) {
       entry.group.addTo(map);
+      entry.labels.addTo(map);
       refresh(entry);
     } else {
       entry.controller?.abort();
       entry.group.clearLayers();
       entry.group.remove();
+      entry.labels.clearLayers();
+      entry.labels.remove();
       entry.fetched = null;
       setStatus(entry, 'off', '');
     }
@@ -217,33 +324,15 @@ export function createReferenceLayers(map, api, { onChange = () => {} } = {}) {
     }
     const seen = new Set();
     const rows = refs.map((ref) => {
-      const spec = refKind(ref.kind);
-      // Several versions of one kind: the testid names the newest (the one hints use).
-      const testid = seen.has(ref.kind) ? `ref-layer-${ref.kind}-${ref.id}` : `ref-layer-${ref.kind}`;
-      const toggleId = seen.has(ref.kind) ? `ref-toggle-${ref.kind}-${ref.id}` : `ref-toggle-${ref.kind}`;
+      const entry = layerRow(ref, seen.has(ref.kind));
       seen.add(ref.kind);
-      const inputId = `ref-${ref.id}`;
-      const checkbox = h('input', {
-        type: 'checkbox', id: inputId, 'data-testid': toggleId, 'aria-describedby': `${inputId}-status`,
-      });
-      const status = h('span', { class: 'ref-status', id: `${inputId}-status`, 'aria-live': 'polite' });
-      const row = h('div', {
-        class: 'ref-row', 'data-testid': testid, 'data-ref-kind': ref.kind, 'data-status': 'off',
-      },
-      checkbox,
-      h('label', { for: inputId },
-        lineSwatch(spec.style),
-        h('span', { class: 'ref-name' }, refKindLabel(ref)),
-        h('span', { class: 'ref-meta muted' },
-          [ref.name, ref.version, t('refs.all', { value: ref.feature_count ?? '?' })].filter(Boolean).join(' · '))),
-      status);
-      const entry = { ref, spec, on: false, group: null, fetched: null, controller: null, row, checkbox, status };
       entry.group = makeGroup(entry);
-      checkbox.addEventListener('change', () => setOn(entry, checkbox.checked));
+      entry.checkbox.addEventListener('change', () => setOn(entry, entry.checkbox.checked, { remember: true }));
       entries.push(entry);
-      return row;
+      return entry.row;
     });
-    fill(listEl, h('p', { class: 'ref-note muted' }, t('refs.offAtFirstLoaded')), rows);
+    fill(listEl, h('p', { class: 'ref-note muted' }, t('refs.boundariesShownOthersOnDemand')), rows);
+    for (const entry of initiallyOn(entries, readChoices(getUser()))) setOn(entry, true);
   }
 
   const loaded = load();

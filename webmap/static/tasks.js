@@ -2,15 +2,28 @@
 // and, for reviewers and admins, how many 图斑 are overdue across the county (GET /api/overdue).
 // Test hooks: data-testid="tasks-list" with one "task" per entry (data-case-id, data-batch-id,
 // data-overdue), "task-open" (the button that opens it on the map), "tasks-count",
-// "overdue-count" (data-count), "tasks-refresh".
+// "overdue-count" (data-count), "tasks-refresh"; "tasks-sort" (期限 / 距离, kept in
+// localStorage `tuban.tasks.sort`) and "task-distance" (data-metres) when the position is known.
 
 import { hasRole } from './auth.js';
 import { announce, fill, h } from './dom.js';
+import { compassWord, distanceWords } from './geo-math.js';
 import { colourFor, formatDate } from './labels.js';
 import { programmeLabel, stateLabel } from './meta.js';
 import { t } from './messages.js';
+import { orderTasks, relation } from './nearby.js';
 
-function taskItem(task, onOpen) {
+const SORT_KEY = 'tuban.tasks.sort';
+
+function savedSort() {
+  try {
+    return localStorage.getItem(SORT_KEY) === 'distance' ? 'distance' : 'due';
+  } catch {
+    return 'due';
+  }
+}
+
+function taskItem(task, onOpen, distance = null, bearing = null) {
   const overdue = Boolean(task.overdue);
   const open = h('button', {
     type: 'button', class: 'task-open link-button', 'data-testid': 'task-open',
@@ -31,22 +44,59 @@ function taskItem(task, onOpen) {
       stateLabel(task.state, task.state_label)),
     h('span', {}, programmeLabel(task.programme)),
     h('span', { class: overdue ? 'due overdue' : 'due' }, t('tasks.due', { due_on: formatDate(task.due_on) })),
-    task.township_name ? h('span', { 'data-value': '' }, task.township_name) : null));
+    task.township_name ? h('span', { 'data-value': '' }, task.township_name) : null,
+    distance === null ? null : h('span', {
+      class: 'task-distance', 'data-testid': 'task-distance', 'data-metres': String(Math.round(distance)),
+    }, t('tasks.fromYou', { distance: distanceWords(distance), direction: compassWord(bearing) }))));
 }
 
 /**
- * createTasksView(root, api, {onOpen(caseId, batchId), getUser(), onCount(n)}) → {refresh, clear}
+ * createTasksView(root, api, {onOpen(caseId, batchId), getUser(), onCount(n), locator}) →
+ * {refresh, clear}; with a locator (locate.js) the list shows distances and sorts by them.
  */
-export function createTasksView(root, api, { onOpen, getUser, onCount = () => {} }) {
+export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}, locator = null }) {
   const alertBox = h('div', { class: 'alert', role: 'alert', hidden: true });
   const summary = h('p', { class: 'tasks-summary', 'data-testid': 'tasks-count', role: 'status' });
   const overdueBox = h('p', { class: 'overdue-summary', 'data-testid': 'overdue-count', hidden: true });
   const list = h('div', { class: 'tasks-content' }, h('p', { class: 'muted' }, t('tasks.loading')));
   const button = h('button', { type: 'button', 'data-testid': 'tasks-refresh' }, t('tasks.refresh'));
+  const sort = h('select', { id: 'tasks-sort', 'data-testid': 'tasks-sort' },
+    h('option', { value: 'due' }, t('tasks.byDue')), h('option', { value: 'distance' }, t('tasks.byDistance')));
+  sort.value = locator ? savedSort() : 'due';
+  const sortBox = locator ? h('label', { class: 'tasks-sort', for: 'tasks-sort' }, t('tasks.sort'), ' ', sort) : null;
   root.replaceChildren(
-    h('div', { class: 'tasks-toolbar' }, h('h2', {}, t('tasks.myTasks')), button),
+    h('div', { class: 'tasks-toolbar' }, h('h2', {}, t('tasks.myTasks')), sortBox, button),
     summary, overdueBox, alertBox, list);
   let generation = 0;
+  let items = [];
+  let drawnAt = null; // the position the list was last ordered for
+
+  function draw() {
+    const position = locator ? locator.position : null;
+    drawnAt = position;
+    fill(list, items.length
+      ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list', 'data-order': sort.value },
+        orderTasks(items, position, sort.value).map((r) => taskItem(r.task, onOpen, r.distance, r.bearing)))
+      : null);
+  }
+
+  sort.addEventListener('change', () => {
+    try {
+      localStorage.setItem(SORT_KEY, sort.value);
+    } catch {
+      /* the choice lasts as long as the page */
+    }
+    if (sort.value === 'distance' && locator && !locator.position) locator.start({ pan: false });
+    draw();
+  });
+  if (locator) {
+    // Re-ordered when the verifier has moved 30 m or more, not on every fix: a list that
+    // shuffles under the thumb is worse than one a few metres stale.
+    locator.subscribe((p) => {
+      if (!items.length) return;
+      if (!p || !drawnAt || relation(drawnAt, [p.lon, p.lat]).distance >= 30) draw();
+    });
+  }
 
   async function refresh() {
     const mine = ++generation;
@@ -65,9 +115,8 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
         ? t('tasks.openCount', { length: data.length, value: late ? t('tasks.whichOverdue', { late }) : '' })
         : t('tasks.noOpenTasks');
       onCount(data.length, late);
-      fill(list, data.length
-        ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list' }, data.map((x) => taskItem(x, onOpen)))
-        : null);
+      items = data;
+      draw();
       if (overdue && !overdue.error) {
         const n = overdue.count ?? (overdue.data || []).length;
         overdueBox.dataset.count = String(n);
@@ -92,6 +141,7 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
 
   function clear() {
     generation += 1;
+    items = [];
     summary.textContent = '';
     overdueBox.hidden = true;
     announce(alertBox, '');

@@ -1,6 +1,6 @@
 // A dense batch drawn from the server's vector tiles (GET /api/tiles/batch-{id}/{z}/{x}/{y}.mvt,
 // layer "cases") with the vendored protomaps-leaflet renderer (window.protomapsL, loaded as a
-// classic script like Leaflet). Used when more 图斑 are in view than the GeoJSON cap: the
+// classic script, loaded on first use by loadTileRenderer: most views never need it). Used when more 图斑 are in view than the GeoJSON cap: the
 // browser then holds pixels and a small index per tile, not a DOM path per 图斑. The style is
 // the GeoJSON layer's (map.js hands its style function in); clicking picks the feature under
 // the pointer.
@@ -11,6 +11,14 @@
 // outlined when any is overdue, labelled with n; a click on it zooms in towards the polygons.
 
 import { OVERDUE_OUTLINE } from './labels.js';
+import { loadScript } from './load-script.js';
+
+const RENDERER = new URL('vendor/protomaps-leaflet/protomaps-leaflet.js', import.meta.url).href;
+
+/** Load protomaps-leaflet (window.protomapsL) once. */
+export function loadTileRenderer() {
+  return window.protomapsL ? Promise.resolve() : loadScript(RENDERER);
+}
 import { language } from './messages.js';
 
 /** The server draws no batch tile below this zoom (storage/tiles.py BATCH_MIN_ZOOM). */

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 
 import { contains, grow } from '../static/bbox.js';
 import { deviationText, numberText, sortProjects, unitWord, worst } from '../static/dashboard-format.js';
-import { useLanguage } from '../static/messages.js';
+import { loadCatalog, useLanguage } from '../static/messages.js';
+
+await loadCatalog('en');
 
 test('values and deviations in words', () => {
   assert.equal(numberText(null, '%'), '—');

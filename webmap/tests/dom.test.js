@@ -29,7 +29,7 @@ test('children from data are appended as text, not parsed as markup', () => {
   assert.equal(el.attributes.title, HOSTILE); // setAttribute stores text, never markup
 });
 
-test('links and sources accept only http(s), blob and relative URLs', () => {
+test('links and sources accept only http(s), blob, relative URLs and map apps', () => {
   for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)',
     'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)']) {
     assert.equal(safeUrl(bad), null, bad);
@@ -37,7 +37,8 @@ test('links and sources accept only http(s), blob and relative URLs', () => {
     assert.equal(h('img', { src: bad }).attributes.src, undefined, bad);
   }
   for (const good of ['https://t0.tianditu.gov.cn/x', 'http://intranet/tiles', 'blob:http://x/1',
-    'api/photos/abc', '/api/cases/1/sheet', '#case=3', '?a=b:c']) {
+    'api/photos/abc', '/api/cases/1/sheet', '#case=3', '?a=b:c', 'geo:39.8,118.1?q=39.8,118.1(x)',
+    'amapuri://route/plan/?dlat=39.8', 'baidumap://map/direction?x=1', 'qqmap://map/routeplan?x=1']) {
     assert.equal(safeUrl(good), good, good);
     assert.equal(h('a', { href: good }).attributes.href, good, good);
   }

@@ -3,21 +3,29 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 
-import { draftValues, formDef, payloadFrom } from '../static/form-model.js';
+import { draftValues, formDef, isFieldStep, payloadFrom } from '../static/form-model.js';
 import { setMeta } from '../static/meta.js';
 
 const META = JSON.parse(readFileSync(new URL('./fixtures/meta.json', import.meta.url), 'utf8'));
 
 before(() => setMeta(META));
 
-test('the verify form: judgment select, reasons that follow it, the server pattern', () => {
+test('the verify form: judgment tiles, reason tiles that follow it, the server pattern', () => {
   const def = formDef('verify');
   assert.equal(def.submit, '提交核查');
   const byName = Object.fromEntries(def.fields.map((f) => [f.name, f]));
-  assert.equal(byName.judgment.type, 'select');
-  assert.deepEqual(byName.judgment.options.map(([code]) => code), META.judgments.map((j) => j.code));
+  // One tap per choice: closed lists are tiles (radios), not dropdowns.
+  assert.equal(byName.judgment.type, 'choice');
+  assert.deepEqual(byName.judgment.options, META.judgments.map((j) => [j.code, j.label]));
+  assert.equal(byName.reason.type, 'choice');
   assert.equal(byName.reason.dependsOn, 'judgment');
-  assert.ok(byName.reason.optionsFor('illegal').some(([code]) => code === 'unlicensed_mining'));
+  assert.deepEqual(byName.reason.options, [], 'no reasons before a judgment is chosen');
+  const judgmentLabel = META.actions.find((a) => a.code === 'verify').fields.find((f) => f.kind === 'judgment').label;
+  assert.equal(byName.reason.empty, `请先选择${judgmentLabel}`);
+  for (const j of META.judgments) {
+    assert.deepEqual(byName.reason.optionsFor(j.code), j.reasons.map((r) => [r.code, r.label]));
+  }
+  assert.deepEqual(byName.reason.optionsFor(''), []);
   const landClass = META.field_kinds.land_class.pattern;
   assert.equal(byName.land_class.pattern, landClass);
   assert.equal(byName.note.type, 'textarea');
@@ -64,4 +72,31 @@ test('fields carry the bounds of the server: text length, money range, dates up 
   assert.equal(filed.min, META.field_kinds.date.minimum);
   assert.match(filed.max, /^\d{4}-\d{2}-\d{2}$/);
   assert.ok(filed.max >= '2026-01-01');
+});
+
+test('the penalty form starts 缴款日期 at today and sends it only with a receipt', () => {
+  const def = formDef('penalise');
+  const paid = def.fields.find((f) => f.name === 'paid_on');
+  assert.match(paid.initial(), /^\d{4}-\d{2}-\d{2}$/);
+  const values = { fine_yuan: '5000', paid_on: paid.initial(), receipt_no: '' };
+  assert.deepEqual(payloadFrom(values, def.fields, def.dropUnless), { fine_yuan: 5000 });
+  const receipted = payloadFrom({ ...values, receipt_no: 'HB1' }, def.fields, def.dropUnless);
+  assert.equal(receipted.paid_on, paid.initial());
+});
+
+test('the field step (the form that carries the camera) is the action taken on an issued 图斑', () => {
+  for (const { code: programme, workflow: name } of META.programmes) {
+    const workflow = META.workflows[name];
+    const first = workflow.states[0];
+    const fromFirst = new Set(workflow.transitions.filter((t) => t.from === first).map((t) => t.action));
+    for (const a of META.actions) {
+      assert.equal(isFieldStep(a.code, programme), fromFirst.has(a.code), `${programme} ${a.code}`);
+    }
+  }
+  assert.ok(isFieldStep('verify', 'mining'));
+  assert.ok(isFieldStep('verify', 'land'));
+  assert.ok(isFieldStep('collect_evidence', 'change_survey'));
+  assert.ok(!isFieldStep('approve', 'mining'));
+  assert.ok(!isFieldStep('submit', 'change_survey'));
+  assert.ok(!isFieldStep('verify', 'no-such-programme'));
 });

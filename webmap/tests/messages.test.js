@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { CATALOGS, format, language, onLanguageChange, parameters, t, useLanguage } from '../static/messages.js';
+import {
+  CATALOGS, format, language, loadCatalog, onLanguageChange, parameters, t, useLanguage,
+} from '../static/messages.js';
+
+await loadCatalog('en');
 
 const CJK = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
 

@@ -1,0 +1,32 @@
+// The app's clock, DOM-free: the server's (GET /api/config clock), which a demo sets to a day in
+// late 2019 (TUBAN_CLOCK, `tuban demo`) so its data looks current. Every "today" of the web
+// map — form dates and their upper bound, overdue marks, the dashboard's as-of day — reads it.
+
+import { t } from './messages.js';
+
+const BUREAU_TZ = 'Asia/Shanghai';
+let offsetMs = 0; // server clock minus this device's, from GET /api/config
+let demoStart = null;
+
+/** Follow the server's clock: cfg is GET /api/config (without a clock, this device's time). */
+export function setServerClock(cfg) {
+  const clock = cfg && cfg.clock;
+  const at = clock ? Date.parse(clock.now) : NaN;
+  offsetMs = Number.isFinite(at) ? at - Date.now() : 0;
+  demoStart = clock && clock.set_start ? clock.set_start : null;
+}
+
+/** The instant now on the app's clock. */
+export function now() {
+  return new Date(Date.now() + offsetMs);
+}
+
+/** Today in the bureau's calendar (Beijing time) on the app's clock, YYYY-MM-DD. */
+export function localToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: BUREAU_TZ }).format(now());
+}
+
+/** The header badge's words when the server runs a set clock (a demo), else null. */
+export function clockBadgeText() {
+  return demoStart ? t('clock.badge', { day: localToday() }) : null;
+}
