@@ -49,7 +49,9 @@ export function deviationText(v) {
   if (v.deviation === null || v.deviation === undefined) return null;
   const d = Number(v.deviation);
   const unit = v.unit === '%' ? t('dashboard-format.percentagePoints') : v.unit ? ` ${unitWord(v.unit, d)}` : '';
-  return `${d > 0 ? '+' : ''}${Number.isInteger(d) ? d.toLocaleString('zh-CN') : fmt2(d)}${unit}`;
+  // Percentage points keep two decimals like the percentages they compare; counts are whole.
+  const number = Number.isInteger(d) && v.unit !== '%' ? d.toLocaleString('zh-CN') : fmt2(d);
+  return `${d > 0 ? '+' : ''}${number}${unit}`;
 }
 
 /** The row's status: the worst of its values' (warn, behind, met, none). */

@@ -13,6 +13,7 @@ test('values and deviations in words', () => {
   assert.equal(numberText(87.5, '%'), '87.50%');
   assert.equal(numberText(1200, '元'), '1,200.00 元');
   assert.equal(deviationText({ deviation: 2.5, unit: '%' }), '+2.50 个百分点');
+  assert.equal(deviationText({ deviation: -70, unit: '%' }), '-70.00 个百分点');
   assert.equal(deviationText({ deviation: -3, unit: '个' }), '-3 个');
   assert.equal(deviationText({ deviation: null }), null);
 });
