@@ -32,10 +32,13 @@ from geo.inputs import MAX_COUNT
 
 
 class ErrorDetail(BaseModel):
-    """What went wrong: a stable code, a message to show (zh-CN) and structured details."""
+    """What went wrong: a stable code, a message to show (in the ``Accept-Language`` asked for:
+    English when preferred, else zh-CN), its catalog id (null while it has none) and structured
+    details."""
 
     code: str
     message: str
+    message_id: str | None = None
     details: dict[str, Any]
 
 

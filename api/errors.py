@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors as e
+from geo.messages import Lang, Msg, msg, pick_language
 from geo.model import to_jsonable
 from reports.document import ReportDocError
 from storage.users import AuthError, Forbidden
@@ -27,9 +28,26 @@ STATUS_CODES: dict[type[e.TubanError], int] = {
 }
 
 
-def envelope(code: str, message: str, details: dict | None = None) -> dict:
-    """The body every failure answers with: ``{"error": {"code", "message", "details"}}``."""
-    return {"error": {"code": code, "message": message, "details": to_jsonable(details or {})}}
+def envelope(
+    code: str,
+    message: str | Msg,
+    details: dict | None = None,
+    *,
+    lang: Lang = "zh",
+    message_id: str | None = None,
+) -> dict:
+    """The body every failure answers with: ``{"error": {"code", "message", "message_id",
+    "details"}}``; a catalog message is written in ``lang`` and names its id."""
+    if isinstance(message, Msg):
+        message_id, message = message.id, message.text(lang)
+    body = {"code": code, "message": message, "message_id": message_id}
+    return {"error": {**body, "details": to_jsonable(details or {})}}
+
+
+def language(request: Request) -> Lang:
+    """The language the request asks its messages in (``Accept-Language``; zh-CN unless English
+    is preferred)."""
+    return pick_language(request.headers.get("accept-language"))
 
 
 def _status_for(exc: e.TubanError) -> int:
@@ -39,22 +57,25 @@ def _status_for(exc: e.TubanError) -> int:
     return 500
 
 
-async def _tuban_error(_: Request, exc: Exception) -> JSONResponse:
+async def _tuban_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.TubanError)
+    lang = language(request)
     # Read options named as the web form and the API's multipart fields name them.
-    body = envelope(exc.code, exc.told("web"), exc.details)
+    told = exc.told("web", lang)
+    body = envelope(exc.code, told, exc.details, lang=lang, message_id=exc.message_id)
     return JSONResponse(body, status_code=_status_for(exc))
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {"field": ".".join(str(p) for p in err["loc"][1:]), "message": err["msg"]}
         for err in exc.errors()
     ]
     first = problems[0] if problems else {"field": "", "message": ""}
-    msg = f"请求参数有误：{first['field']} {first['message']}"
-    return JSONResponse(envelope("VALIDATION_ERROR", msg, {"problems": problems}), status_code=422)
+    said = msg("request.invalid", field=first["field"], problem=first["message"])
+    body = envelope("VALIDATION_ERROR", said, {"problems": problems}, lang=language(request))
+    return JSONResponse(body, status_code=422)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import envelope
+from api.errors import envelope, language
+from geo.messages import msg
 from runtime.settings import Settings
 
 # The basemap dialog offers 天地图 (t0–t7.tianditu.gov.cn); the bureau's own tile servers come
@@ -141,6 +143,9 @@ class SecurityHeaders:
             # (the outer handler sees the answer started and sends nothing more).
             if started:
                 raise
-            crash = JSONResponse(envelope("INTERNAL_ERROR", "服务器内部错误"), status_code=500)
+            lang = language(Request(scope))
+            crash = JSONResponse(
+                envelope("INTERNAL_ERROR", msg("request.internal"), lang=lang), status_code=500
+            )
             await crash(scope, receive, send_with_headers)
             raise

@@ -22,8 +22,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import envelope
+from api.errors import envelope, language
 from geo.inputs import INT64_MAX, INT64_MIN, MAX_COUNT, MAX_NOTE, text_problem
+from geo.messages import msg
 
 # The longest string any field takes: goal documents carry the longest texts (a few thousand
 # characters); ten times the longest note leaves room without letting megabytes through.
@@ -116,9 +117,10 @@ def _is_json(kind: str) -> bool:
     return subtype == "json" or subtype.endswith("+json")
 
 
-def _refusal(exc: Refused) -> JSONResponse:
+def _refusal(exc: Refused, scope: Scope) -> JSONResponse:
     problems = [{"field": exc.where, "message": exc.problem}]
-    body = envelope("VALIDATION_ERROR", f"请求参数有误：{exc}", {"problems": problems})
+    said = msg("request.invalid", field=exc.where, problem=exc.problem)
+    body = envelope("VALIDATION_ERROR", said, {"problems": problems}, lang=language(Request(scope)))
     return JSONResponse(body, status_code=422)
 
 
@@ -158,7 +160,7 @@ class InputGuard:
                 messages = await _read_all(receive)
                 _check_body(kind, b"".join(m.get("body", b"") for m in messages))
         except Refused as exc:
-            await _refusal(exc)(scope, receive, send)
+            await _refusal(exc, scope)(scope, receive, send)
             return
         await self.app(scope, _replay(messages, receive) if messages else receive, send)
 

@@ -22,8 +22,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.csrf import forged_origin
-from api.errors import envelope
+from api.errors import envelope, language
 from api.security import bearer_token
+from geo.messages import Msg, msg
 from storage.users import AuthError
 
 Scope = MutableMapping[str, Any]
@@ -55,16 +56,15 @@ def _size(limit: int) -> str:
     return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KB"
 
 
-def too_large(path: str, limit: int) -> str:
-    """The zh-CN message of a 413: what was too big, where, and the limit."""
-    return f"请求内容过大：{path} 最多接受 {_size(limit)}"
+def too_large(path: str, limit: int) -> Msg:
+    """The message of a 413: what was too big, where, and the limit."""
+    return msg("request.too_large", path=path, limit=_size(limit))
 
 
-def _refusal(status: int, code: str, message: str) -> JSONResponse:
+def _refusal(status: int, code: str, message: Msg, scope: Scope) -> JSONResponse:
     # Nothing of the body was read: the connection cannot be reused, so ask the client to close it.
-    return JSONResponse(
-        envelope(code, message), status_code=status, headers={"Connection": "close"}
-    )
+    body = envelope(code, message, lang=language(Request(scope)))
+    return JSONResponse(body, status_code=status, headers={"Connection": "close"})
 
 
 class RequestGate:
@@ -102,7 +102,7 @@ class RequestGate:
                 if received > limit:
                     # FastAPI lets an HTTPException out of its body parsing unchanged (anything
                     # else becomes a 400), so the app's own handler answers it in the envelope.
-                    raise HTTPException(413, too_large(scope["path"], limit))
+                    raise HTTPException(413, too_large(scope["path"], limit).text())
             return message
 
         async def watched_send(message: Message) -> None:
@@ -115,7 +115,8 @@ class RequestGate:
         except HTTPException as exc:
             if exc.status_code != 413 or started:
                 raise
-            await _refusal(413, "PAYLOAD_TOO_LARGE", str(exc.detail))(scope, receive, send)
+            refusal = _refusal(413, "PAYLOAD_TOO_LARGE", too_large(scope["path"], limit), scope)
+            await refusal(scope, receive, send)
 
 
 def _declares_body(request: Request) -> bool:
@@ -130,30 +131,31 @@ async def _check_head(request: Request, limit: int) -> JSONResponse | None:
     if request.url.path != SIGN_IN:
         foreign = forged_origin(request)
         if foreign is not None:
-            where = foreign or "未知来源"
-            return _refusal(403, "CSRF_REFUSED", f"已拒绝来自其他站点的请求：{where} 不是本站")
+            where = foreign or msg("forbidden.unknown_origin")
+            said = msg("forbidden.csrf", origin=where)
+            return _refusal(403, "CSRF_REFUSED", said, request.scope)
         unknown = await _session_problem(request)
         if unknown is not None:
-            return _refusal(401, "AUTH_REQUIRED", unknown)
+            return _refusal(401, "AUTH_REQUIRED", unknown, request.scope)
     declared = request.headers.get("content-length", "")
     if declared and (not declared.isdigit() or int(declared) > limit):
-        return _refusal(413, "PAYLOAD_TOO_LARGE", too_large(request.url.path, limit))
+        return _refusal(413, "PAYLOAD_TOO_LARGE", too_large(request.url.path, limit), request.scope)
     return None
 
 
-async def _session_problem(request: Request) -> str | None:
+async def _session_problem(request: Request) -> Msg | None:
     """Why the request has no live session (the message of the 401), or None when it has one; the
     token is looked up off the event loop."""
     token = bearer_token(request)
     if not token:
-        return "请先登录"
+        return msg("auth.sign_in")
     state = request.app.state
     try:
         user = await anyio.to_thread.run_sync(
             lambda: state.users.user_for_token(token, now=state.clock())
         )
     except AuthError as exc:
-        return exc.message
+        return exc.msg or msg("auth.expired")
     # The route's current_user takes this instead of asking the store a second time.
     request.state.gate_user = (token, user)
     return None

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from geo.messages import msg
 from geo.model import Action
 from geo.roles import ASSIGNED_ONLY, Role, may_act
 from storage.users import AuthError, Forbidden, User, UserStore
@@ -31,7 +32,7 @@ def current_user(request: Request, users: Annotated[UserStore, Depends(user_stor
     expired one."""
     token = bearer_token(request)
     if not token:
-        raise AuthError("请先登录")
+        raise AuthError(msg("auth.sign_in"))
     checked = getattr(request.state, "gate_user", None)  # looked up by api/request_gate.py
     if checked is not None and checked[0] == token:
         user = checked[1]
@@ -57,7 +58,7 @@ def sees_everything(user: CurrentUser) -> User:
     report lists each rejected, repaired and linked 图斑 of a file) and cannot be cut to a
     scope without losing their meaning."""
     if not Scope.of(user).everything:
-        raise Forbidden("该页面列出全部图斑，外业核查员只能查看分派给自己的图斑")
+        raise Forbidden(msg("forbidden.sees_everything"))
     return user
 
 
@@ -70,8 +71,8 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
     def check(user: CurrentUser) -> User:
         if Role.ADMIN in user.roles or user.roles & set(roles):
             return user
-        wanted = "、".join(r.label for r in roles)
-        raise Forbidden(f"需要以下角色之一：{wanted}", roles=[r.value for r in roles])
+        wanted = list(roles)
+        raise Forbidden(msg("forbidden.roles", roles=wanted), roles=[r.value for r in roles])
 
     return check
 
@@ -92,10 +93,10 @@ def check_action(user: User, action: str, case_id: int, visibility: Visibility) 
         return  # the workflow refuses unknown actions with its own, clearer error
     if not may_act(user.roles, act):
         raise Forbidden(
-            f"{'、'.join(r.label for r in user.roles)}不能执行“{act.label}”", action=act.value
+            msg("forbidden.action", roles=list(user.roles), action=act), action=act.value
         )
     if act in ASSIGNED_ONLY and not visibility.sees(Scope.of(user), case_id):
-        raise Forbidden("该图斑未分派给您", case_id=case_id)
+        raise Forbidden(msg("forbidden.not_assigned"), case_id=case_id)
 
 
 def check_visible(user: User, case_id: int, visibility: Visibility) -> None:

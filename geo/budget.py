@@ -22,6 +22,13 @@ from datetime import date
 from geo.goals import CHECKPOINTS
 
 LABELS = {"mar": "3月底", "jun": "6月底", "oct": "10月底", "dec": "12月底"}
+# The same checkpoints as the English dashboard names them.
+LABELS_EN = {
+    "mar": "end of March",
+    "jun": "end of June",
+    "oct": "end of October",
+    "dec": "end of December",
+}
 _MONTH_END = {"mar": (3, 31), "jun": (6, 30), "oct": (10, 31), "dec": (12, 31)}
 
 

@@ -16,6 +16,7 @@ from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
 from geo.errors import MissingCRS
+from geo.messages import msg
 
 DATUMS = {"CGCS2000": "CGCS2000", "Xian80": "Xian 1980", "Beijing54": "Beijing 1954"}
 
@@ -135,7 +136,7 @@ def guess_crs(bounds: tuple[float, float, float, float], where: Jurisdiction) ->
                 f"东坐标无带号，按辖区所在的 CGCS2000 3 度带中央经线 {cm}°E{how}",
             )
     raise MissingCRS(
-        "文件没有坐标系，且无法从坐标数值推断",
+        msg("import.no_crs_guess"),
         option="crs",
         bounds=[round(v, 3) for v in bounds],
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from geo.messages import Lang, Msg
+
 # Where a user meets an error: the ``tuban`` command line, or the web (the map's forms, and API
 # clients, who send the same multipart fields).
 Where = Literal["cli", "web"]
@@ -16,9 +18,16 @@ READ_OPTIONS: dict[str, tuple[str, str]] = {
     "encoding": ("--encoding", "编码"),
     "crs": ("--crs", "坐标系"),
 }
+# The web import form's labels in English (webmap/static/i18n/en.js ``importer.*``).
+READ_OPTION_LABELS_EN: dict[str, str] = {
+    "field_map": "Field map",
+    "layer": "Layer",
+    "encoding": "Encoding",
+    "crs": "CRS",
+}
 
 
-def option_hint(option: str, where: Where | None = None) -> str:
+def option_hint(option: str, where: Where | None = None, lang: Lang = "zh") -> str:
     """How to give a read option where the user is; ``None`` (text stored for both, such as a
     report's warnings) names both.
 
@@ -26,8 +35,17 @@ def option_hint(option: str, where: Where | None = None) -> str:
     '可用 --field-map 指定'
     >>> option_hint("field_map", "web")
     '可在导入表单的“字段映射”（field_map）中指定'
+    >>> option_hint("field_map", "web", "en")
+    'set it in the import form\'s “Field map” (field_map)'
     """
     flag, label = READ_OPTIONS[option]
+    if lang == "en":
+        label_en = READ_OPTION_LABELS_EN[option]
+        if where == "cli":
+            return f"set it with {flag}"
+        if where == "web":
+            return f"set it in the import form's “{label_en}” ({option})"
+        return f"set it in the import form's “{label_en}” or with {flag} on the command line"
     if where == "cli":
         return f"可用 {flag} 指定"
     if where == "web":
@@ -36,22 +54,40 @@ def option_hint(option: str, where: Where | None = None) -> str:
 
 
 class TubanError(Exception):
-    """Base error: a stable ``code``, a message fit to show users, and structured ``details``."""
+    """Base error: a stable ``code``, a message fit to show users, and structured ``details``.
+
+    The message is zh text, or a catalog message (``geo.messages.msg``) that the API can also
+    answer in English; ``message`` is always the zh text (the CLI and the logs read it).
+    """
 
     code = "TUBAN_ERROR"
 
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Msg, **details: Any) -> None:
+        self.msg = message if isinstance(message, Msg) else None
+        text = message.text("zh") if isinstance(message, Msg) else message
+        super().__init__(text)
+        self.message = text
         self.details = {k: v for k, v in details.items() if v is not None}
 
-    def told(self, where: Where | None = None) -> str:
+    @property
+    def message_id(self) -> str | None:
+        """The catalog id of the message; None while its raise site still writes zh text."""
+        return self.msg.id if self.msg else None
+
+    def text(self, lang: Lang = "zh") -> str:
+        """The bare message in ``lang`` (zh when it has no catalog id yet)."""
+        return self.msg.text(lang) if self.msg else self.message
+
+    def told(self, where: Where | None = None, lang: Lang = "zh") -> str:
         """The message as the user meets it: followed, when ``details["option"]`` names a read
         option that can fix it, by how to give that option ``where`` they are."""
+        text = self.text(lang)
         option = self.details.get("option")
         if option not in READ_OPTIONS:
-            return self.message
-        return f"{self.message}，{option_hint(option, where)}"
+            return text
+        if lang == "en" and self.msg:
+            return f"{text}; {option_hint(option, where, lang)}"
+        return f"{text}，{option_hint(option, where)}"
 
     def explained(self, where: Where | None = None) -> str:
         """``told(where)``, followed by the other details as ``key=value`` when there are any."""

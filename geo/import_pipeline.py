@@ -41,6 +41,7 @@ from geo.layers import (
 )
 from geo.linking import Link, duplicates_in_file, link_to_existing
 from geo.memory import map_in_slices
+from geo.messages import msg
 from geo.readers import RawLayer, open_source, read_raw
 from geo.report import REPORT_ROWS, ImportReport, RowNote, lowest, lowest_at
 from geo.text_columns import scrub_frame
@@ -146,9 +147,8 @@ def read_opened(
 
 def scrub_warning(scrubbed: Mapping[str, int]) -> str:
     """The report's line on attribute text cleaned by ``geo.text_columns.scrub_frame``."""
-    return (
-        "已删除属性中的控制字符、文字方向控制字符（如 U+202E）并统一为 NFC："
-        + "、".join(f"{c}（{n} 处）" for c, n in scrubbed.items())
+    return "已删除属性中的控制字符、文字方向控制字符（如 U+202E）并统一为 NFC：" + "、".join(
+        f"{c}（{n} 处）" for c, n in scrubbed.items()
     )
 
 
@@ -179,7 +179,7 @@ def normalise(
     for canonical in REQUIRED:
         if canonical not in cols:
             raise MissingField(
-                f"缺少必填字段 {display_name(canonical)}",
+                msg("import.missing_field", field=display_name(canonical)),
                 file=name,
                 option="field_map",
                 field=display_name(canonical),

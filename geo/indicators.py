@@ -29,6 +29,7 @@ from geo.goals import IndicatorRow, Project
 from geo.inputs import to_fen
 from geo.localtime import LOCAL_TZ as _LOCAL
 from geo.localtime import LOCAL_TZ_NAME
+from geo.messages import Msg, msg
 from geo.model import Judgment, Programme, State
 from geo.workflow import MIN_EVIDENCE_PHOTOS
 
@@ -400,16 +401,22 @@ def _evaluate(
     if m.kind == "area_share":
         num, den = float(counts[f"{m.num}_m2"]), float(counts[f"{m.den}_m2"])
         pct = _pct(num, den)
-        warning = None
-        if pct is not None and pct >= FARMLAND_RATIO_LINE:
-            warning = f"违法占用耕地比例 {pct:.1f}%，已达 15% 问责线"
-        elif pct is not None and pct >= FARMLAND_RATIO_WARN:
-            warning = f"违法占用耕地比例 {pct:.1f}%，接近 15% 问责线"
+        said = farmland_warning(pct)
+        warning = said.text() if said else None
         shown = "—" if pct is None else f"{pct:.1f}%"
         mu_num, mu_den = num / M2_PER_MU, den / M2_PER_MU
         text = f"{shown}（违法 {mu_num:,.1f} 亩 / 新增建设占用耕地 {mu_den:,.1f} 亩）"
         return pct, text, round(num, 2), round(den, 2), warning
     raise ValueError(f"unknown metric kind {m.kind}")  # pragma: no cover
+
+
+def farmland_warning(pct: float | None) -> Msg | None:
+    """The warning a farmland ratio earns: at the accountability line, or near it."""
+    if pct is not None and pct >= FARMLAND_RATIO_LINE:
+        return msg("indicator.farmland_line", pct=pct, line=FARMLAND_RATIO_LINE)
+    if pct is not None and pct >= FARMLAND_RATIO_WARN:
+        return msg("indicator.farmland_near", pct=pct, line=FARMLAND_RATIO_LINE)
+    return None
 
 
 def _metric_ids(m: Metric, cases: pd.DataFrame | None, payments: pd.DataFrame) -> np.ndarray:

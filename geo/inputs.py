@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from geo.messages import BadValue, msg
+
 # Lengths in characters after NFC normalisation.
 MAX_NOTE = 2000  # free text: notes, reasons
 MAX_NAME = 100  # one line: names, numbers of cases, decisions, receipts (VARCHAR(100))
@@ -80,13 +82,13 @@ def clean_text(v: Any, *, max_len: int = MAX_NOTE, multiline: bool = True) -> st
     'Café'
     """
     if isinstance(v, bool) or not isinstance(v, str | int):
-        raise ValueError(f"应为文字，收到 {type(v).__name__}")
+        raise BadValue(msg("value.text_expected", got=type(v).__name__))
     s = str(v)
     if _SURROGATE.search(s):  # NFC would choke on them; say so first
         raise ValueError("含有无效的 Unicode 字符（孤立代理项）")
     s = unicodedata.normalize("NFC", s.replace("\r\n", "\n")).strip()
     if not s:
-        raise ValueError("不能为空")
+        raise BadValue(msg("value.empty"))
     problem = text_problem(s, max_len=max_len, multiline=multiline)
     if problem:
         raise ValueError(problem)
@@ -153,21 +155,21 @@ def money(v: Any) -> Decimal:
     (Decimal('1234.50'), Decimal('3.00'))
     """
     if isinstance(v, bool) or not isinstance(v, str | int | float | Decimal):
-        raise ValueError(f"应为金额数字，收到 {v!r}")
+        raise BadValue(msg("value.money_expected", got=repr(v)))
     try:
         # str() of a float is its shortest round-trip form: 0.1 stays 0.1, not 0.1000000000000000055
         x = Decimal(v.strip() if isinstance(v, str) else str(v))
     except InvalidOperation:
-        raise ValueError(f"应为金额数字，收到 {v!r}") from None
+        raise BadValue(msg("value.money_expected", got=repr(v))) from None
     if not x.is_finite():
         raise ValueError(f"金额应为有限的数字，收到 {v!r}")
     if x < 0:
-        raise ValueError("金额不能为负数")
+        raise BadValue(msg("value.money_negative"))
     if x > MAX_MONEY_YUAN:
-        raise ValueError(f"金额过大：最多 {MAX_MONEY_YUAN:,} 元")
+        raise BadValue(msg("value.money_too_large", maximum=MAX_MONEY_YUAN))
     fen = x.quantize(FEN, rounding=ROUND_HALF_UP)
     if fen != x:
-        raise ValueError(f"金额 {v} 精确到分即可（最多两位小数）")
+        raise BadValue(msg("value.money_fen", got=v))
     return fen
 
 
@@ -195,13 +197,13 @@ def a_date(v: Any, *, today: date | None = None) -> date:
         try:
             d = date.fromisoformat(v.strip())
         except ValueError:
-            raise ValueError(f"日期应为 YYYY-MM-DD 格式的真实日期，收到 {v[:40]!r}") from None
+            raise BadValue(msg("value.date_expected", got=repr(v[:40]))) from None
     else:
-        raise ValueError(f"日期应为 YYYY-MM-DD 格式的真实日期，收到 {v!r}")
+        raise BadValue(msg("value.date_expected", got=repr(v)))
     if d < EARLIEST_DATE:
-        raise ValueError(f"日期 {d} 早于 {EARLIEST_DATE}")
+        raise BadValue(msg("value.date_too_early", day=d, earliest=EARLIEST_DATE))
     if today is not None and d > today:
-        raise ValueError(f"日期 {d} 晚于今天（{today}）：已发生的事不能记在将来")
+        raise BadValue(msg("value.date_future", day=d, today=today))
     return d
 
 
@@ -212,11 +214,11 @@ def bounded_int(v: Any, *, lo: int = 0, hi: int = MAX_COUNT) -> int:
     7
     """
     if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
-        raise ValueError(f"应为整数，收到 {v!r}")
+        raise BadValue(msg("value.int_expected", got=repr(v)))
     try:
         n = int(v.strip() if isinstance(v, str) and len(v) < 40 else v)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"应为整数，收到 {str(v)[:40]!r}") from None
+        raise BadValue(msg("value.int_expected", got=repr(str(v)[:40]))) from None
     if not lo <= n <= hi:
-        raise ValueError(f"应在 {lo} 到 {hi} 之间")
+        raise BadValue(msg("value.int_range", lo=lo, hi=hi))
     return n

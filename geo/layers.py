@@ -21,6 +21,7 @@ from pyproj.exceptions import CRSError
 
 from geo.crs import Jurisdiction, place_boxes
 from geo.errors import MissingCRS, UnreadableFile, option_hint
+from geo.messages import msg
 from geo.report import ImportReport, lowest_at
 
 # A guessed CRS must put the data within this distance of the county's bounding box.
@@ -130,7 +131,7 @@ def resolve_crs(
             crs = CRS.from_user_input(override)
         except CRSError as exc:
             raise MissingCRS(
-                f"无法识别指定的坐标系 {override}：{exc}", file=name, option="crs"
+                msg("import.bad_crs", crs=override, problem=str(exc)), file=name, option="crs"
             ) from None
         report.crs_how, report.crs_reason = "given", f"用户指定 {override}"
         return CrsChoice(crs, False, none)
@@ -138,7 +139,7 @@ def resolve_crs(
         report.crs_how = "file"
         return CrsChoice(file_crs, False, none)
     if where is None:
-        raise MissingCRS("文件没有坐标系（缺少 .prj 或 CRS 定义）", file=name, option="crs")
+        raise MissingCRS(msg("import.no_crs"), file=name, option="crs")
     try:
         placed = place_boxes(boxes, where, GUESS_MARGIN_DEG)
     except MissingCRS as exc:

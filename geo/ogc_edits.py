@@ -22,6 +22,7 @@ import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidPayload, VersionConflict
+from geo.messages import msg
 from geo.ogc_crs import OgcCrs
 
 # Properties a verification writes (the verify payload's own names), under their item names.
@@ -145,7 +146,7 @@ def verification(
         # Read at another version, its other properties differ for that reason: the conflict,
         # not a "read-only property changed", is what the client must hear.
         raise VersionConflict(
-            "图斑已被他人修改，请刷新后再提交",
+            msg("case.version_conflict"),
             expected_version=version,
             current_version=current.get(VERSION),
         )

@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.area import CGCS2000, GEOD
 from geo.errors import InvalidPayload
 from geo.localtime import LOCAL_TZ
+from geo.messages import Msg, msg
 
 MAX_BYTES = 20 * 1024 * 1024
 # Pillow format name -> MIME type. Phones that embed a depth map or preview write MPO, which
@@ -57,7 +58,6 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "after_deadline": ("拍摄时间晚于核查截止日期", "taken after the verification deadline"),
 }
 
-_NOT_IMAGE = "文件不是 JPEG/PNG 图片"
 _DATETIME = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
 # Errors Pillow raises on damaged or hostile input; the warning is included in case the
@@ -152,36 +152,35 @@ def inspect_photo(data: bytes, filename: str) -> PhotoInfo:
     )
 
 
-def _reject(message: str, filename: str, data: bytes, reason: str, **more: Any) -> PhotoRejected:
+def _reject(message: Msg, filename: str, data: bytes, reason: str, **more: Any) -> PhotoRejected:
     return PhotoRejected(message, file=filename, reason=reason, size=len(data), **more)
 
 
 def _open(data: bytes, filename: str) -> Image.Image:
     """Open ``data`` as JPEG/PNG after the size checks; pixels are not decoded yet."""
     if not data:
-        raise _reject("文件为空", filename, data, "empty")
+        raise _reject(msg("photo.empty"), filename, data, "empty")
     if len(data) > MAX_BYTES:
-        msg = f"文件超过 {MAX_BYTES // (1024 * 1024)} MB"
-        raise _reject(msg, filename, data, "too_large", limit=MAX_BYTES)
+        too_big = msg("photo.too_large", megabytes=MAX_BYTES // (1024 * 1024))
+        raise _reject(too_big, filename, data, "too_large", limit=MAX_BYTES)
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
         # iPhones save HEIC by default; say how to get a JPEG instead of "not an image".
-        msg = "不支持 HEIC 格式，请在相机设置中选择“兼容性最佳”（JPEG）后重新拍摄"
-        raise _reject(msg, filename, data, "heic")
+        raise _reject(msg("photo.heic"), filename, data, "heic")
     try:
         # Only the allowed decoders ever see the bytes: less parser surface for hostile files.
         im = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _reject("图片像素过多，疑似恶意文件", filename, data, "too_many_pixels") from None
+        raise _reject(msg("photo.bomb"), filename, data, "too_many_pixels") from None
     except _PIL_ERRORS:
-        raise _reject(_NOT_IMAGE, filename, data, "not_image") from None
+        raise _reject(msg("photo.not_image"), filename, data, "not_image") from None
     if str(im.format) not in ALLOWED_FORMATS:
         im.close()
-        raise _reject(_NOT_IMAGE, filename, data, "not_image")
+        raise _reject(msg("photo.not_image"), filename, data, "not_image")
     if im.width * im.height > MAX_PIXELS:
         pixels = im.width * im.height
         im.close()
-        msg = f"图片像素过多（{pixels} 像素，上限 {MAX_PIXELS}）"
-        raise _reject(msg, filename, data, "too_many_pixels", pixels=pixels)
+        many = msg("photo.too_many_pixels", pixels=pixels, maximum=MAX_PIXELS)
+        raise _reject(many, filename, data, "too_many_pixels", pixels=pixels)
     return im
 
 
@@ -197,7 +196,7 @@ def _decode(im: Image.Image, data: bytes, filename: str) -> None:
     try:
         im.load()
     except _PIL_ERRORS:
-        raise _reject("图片文件不完整或已损坏", filename, data, "truncated") from None
+        raise _reject(msg("photo.truncated"), filename, data, "truncated") from None
 
 
 def _exif(im: Image.Image) -> dict[str, Mapping[int, Any]]:
@@ -474,7 +473,7 @@ def make_thumbnail(data: bytes) -> bytes:
         try:
             upright = ImageOps.exif_transpose(im).convert("RGBA")
         except _PIL_ERRORS:
-            raise _reject("图片文件不完整或已损坏", "thumbnail", data, "truncated") from None
+            raise _reject(msg("photo.truncated"), "thumbnail", data, "truncated") from None
     upright.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
     # A fresh canvas carries no info dict (Pillow would copy a JPEG comment), and flattens
     # transparent PNG pixels onto white rather than black.

@@ -28,6 +28,7 @@ from geo import archive
 from geo.encoding import given_note, guess_dbf_encoding, mismatch_note, shapefile_encoding
 from geo.errors import InvalidGeometry, InvalidValue, UnreadableFile
 from geo.inputs import file_name, text_problem, without_folders
+from geo.messages import msg
 
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".gdb", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -103,7 +104,7 @@ def _member(cands: list[Path], root: Path, layer: str | None, name: str) -> Path
         return cands[0]
     if not cands:
         raise UnreadableFile(
-            "压缩包中没有可读取的图层文件（.shp、.gpkg、.gdb、.geojson、.kml、.csv、.xlsx 等）",
+            msg("import.zip_empty"),
             file=name,
         )
     own = [c for c in cands if c.stem == layer]
@@ -115,13 +116,12 @@ def _member(cands: list[Path], root: Path, layer: str | None, name: str) -> Path
     names = [c.stem for c in cands]
     if len(set(names)) < len(names):
         names = [str(c.relative_to(root).with_suffix("")) for c in cands]
-    listed = "、".join(names)
     if layer is None:
-        what = f"压缩包中有 {len(cands)} 个图层文件：{listed}；请指定要导入的图层"
+        what = msg("import.zip_many_layers", count=len(cands), names=names)
     elif hits:
-        what = f"压缩包中有多个文件的图层名为 {layer}（{listed}），请只打包其中一个"
+        what = msg("import.zip_same_layer", layer=layer, names=names)
     else:
-        what = f"压缩包中没有图层 {layer}，其中的图层文件：{listed}"
+        what = msg("import.zip_no_layer", layer=layer, names=names)
     raise UnreadableFile(what, file=name, layer=layer, layers=names, option="layer")
 
 
@@ -144,7 +144,7 @@ def read_raw(
     features ``fids`` (ascending; a vector layer's feature ids) when given."""
     suffix = path.suffix.lower()
     if not path.exists():
-        raise UnreadableFile("文件不存在", file=name)
+        raise UnreadableFile(msg("import.missing_file"), file=name)
     if encoding is not None:
         _check_codec(encoding, name)
     if suffix in TABLE_SUFFIXES:
@@ -164,7 +164,7 @@ def _check_codec(encoding: str, name: str) -> None:
         known = False
     if not known:
         raise InvalidValue(
-            f"未知的编码 {encoding[:40]!r}，常用的是 UTF-8 和 GBK",
+            msg("import.unknown_encoding", encoding=repr(encoding[:40])),
             file=name,
             field="encoding",
             option="encoding",
@@ -177,14 +177,20 @@ def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
     try:
         layers = pyogrio.list_layers(path)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise UnreadableFile(f"无法读取图层：{without_folders(str(exc))}", file=name) from None
+        raise UnreadableFile(
+            msg("import.unreadable_layer", problem=without_folders(str(exc))), file=name
+        ) from None
     names = [str(n) for n, _ in layers]
     if layer is not None and len(names) == 1 and layer == path.stem:
         return None  # the layer that chose this file out of an archive: its only one
     if layer is not None:
         if layer not in names:
             raise UnreadableFile(
-                f"文件中没有图层 {layer}", file=name, layer=layer, layers=names, option="layer"
+                msg("import.no_layer", layer=layer),
+                file=name,
+                layer=layer,
+                layers=names,
+                option="layer",
             )
         return layer
     if len(layers) <= 1:
@@ -192,18 +198,13 @@ def _pick_layer(path: Path, name: str, layer: str | None) -> str | None:
     polygonal = [str(n) for n, t in layers if t and "Polygon" in str(t)]
     if len(polygonal) == 1:
         return polygonal[0]
-    raise UnreadableFile(
-        "文件有多个图层，需指定要导入的图层", file=name, layers=names, option="layer"
-    )
+    raise UnreadableFile(msg("import.many_layers"), file=name, layers=names, option="layer")
 
 
 # A Shapefile's parts without which GDAL reads it wrong or fails with its own words: without
 # the .dbf it reads shapes with no attributes (so "no 图斑编号 field"), without the .shx it
 # names the missing file by its full path.
-_SHAPEFILE_PARTS = {
-    ".shx": "索引文件",
-    ".dbf": "属性表（图斑编号等字段都在其中）",
-}
+_SHAPEFILE_PARTS = (".shx", ".dbf")  # named in messages import.shapefile_shx/_dbf
 
 
 def _check_shapefile_parts(shp: Path, name: str) -> None:
@@ -214,10 +215,9 @@ def _check_shapefile_parts(shp: Path, name: str) -> None:
         if not any(shp.with_suffix(s).exists() for s in (ext, ext.upper()))
     ]
     if missing:
-        parts = "、".join(f"{shp.stem}{ext} {_SHAPEFILE_PARTS[ext]}" for ext in missing)
+        parts = [msg(f"import.shapefile_{ext[1:]}", name=shp.stem) for ext in missing]
         raise UnreadableFile(
-            f"Shapefile 不完整：缺少 {parts}；请把同名的 .shp、.shx、.dbf（以及 .prj、.cpg）"
-            "一起提供（网页上传时打包为一个 .zip）",
+            msg("import.shapefile_incomplete", parts=parts),
             file=name,
             missing=missing,
         )
@@ -253,7 +253,9 @@ def _read_vector(
         raise _unparsable(path, name, layer, encoding, exc) from None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         said = without_folders(str(exc))
-        raise UnreadableFile(f"无法读取图层：{said}", file=name, layer=layer) from None
+        raise UnreadableFile(
+            msg("import.unreadable_layer", problem=said), file=name, layer=layer
+        ) from None
     extra: dict[str, tuple[str, ...]] = {}
     if info.get("driver") in ("KML", "LIBKML"):
         # KML keeps the 图斑编号 in the placemark name.
@@ -341,7 +343,9 @@ def _read_table(path: Path, name: str, *, layer: str | None, encoding: str | Non
             df = pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False)
             enc_note, driver = "Unicode（XLSX 格式）", "XLSX"
     except (UnicodeDecodeError, ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise UnreadableFile(f"无法读取表格：{without_folders(str(exc))}", file=name) from None
+        raise UnreadableFile(
+            msg("import.unreadable_table", problem=without_folders(str(exc))), file=name
+        ) from None
     # Excel exports from some tools carry a stray UTF-8 BOM into the first header or cell.
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     df = df.map(lambda v: v.replace("\ufeff", "").strip() if isinstance(v, str) else v)

@@ -8,11 +8,11 @@ empty defaults, so each renderer can index without guarding.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from geo.errors import TubanError
+from geo.localtime import beijing_text
 
 KINDS = ("targets", "self_evaluation")
 MODES = ("live", "frozen")
@@ -125,13 +125,9 @@ def prepare(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def when(iso: str | None) -> str:
-    """'2019-10-08T10:30:00+08:00' → '2019-10-08 10:30' (the local wall time the engine wrote)."""
-    if not iso:
-        return ""
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
+    """An instant as the bureau reads it, in Beijing time whatever zone it was written in:
+    '2019-10-08T02:30:00+00:00' → '2019-10-08 10:30'; empty stays empty."""
+    return beijing_text(iso) if iso else ""
 
 
 def banner(doc: dict[str, Any]) -> str:

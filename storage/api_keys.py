@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from geo.errors import InvalidValue, NotFound
+from geo.messages import msg
 from storage.rows import inserted_id
 from storage.tables import api_keys, users
 from storage.users import AuthError, User, _user, hash_token
@@ -119,7 +120,7 @@ class ApiKeyStore:
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
         if row is None:
-            raise AuthError("API 密钥无效或已吊销")
+            raise AuthError(msg("auth.bad_api_key"))
         return KeyHolder(_user(row), bool(row.can_edit))
 
 

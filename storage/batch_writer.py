@@ -18,6 +18,7 @@ from geo.errors import DuplicateBatch, NotFound
 from geo.hints import HINT_COLUMNS
 from geo.layers import ParcelLayer, Progress, no_progress
 from geo.linking import Link
+from geo.messages import msg
 from geo.model import State
 from geo.report import lowest_by
 from storage import daily_counts, spatial
@@ -212,7 +213,7 @@ def _refuse_same_name(conn: Connection, batch: Prepared) -> None:
     ).first()
     if clash is not None:
         raise DuplicateBatch(
-            f"{meta.period} {meta.programme.label} 已导入过同名但内容不同的文件",
+            msg("import.duplicate_batch", period=meta.period, programme=meta.programme),
             file=name,
             batch_id=clash.id,
         )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, func, select
 
 from geo.errors import TubanError
+from geo.messages import msg
 from storage.tables import login_attempts
 
 WINDOW = timedelta(minutes=15)
@@ -77,7 +78,9 @@ class LoginThrottle:
         ]
         if waits:
             seconds = math.ceil((max(waits) - now).total_seconds())
-            raise TooManyAttempts(f"登录失败次数过多，请 {seconds} 秒后再试", retry_after=seconds)
+            raise TooManyAttempts(
+                msg("auth.too_many_attempts", seconds=seconds), retry_after=seconds
+            )
 
     def failed(self, keys: Sequence[tuple[str, int]], *, now: datetime) -> None:
         """Count a failure against every key; failures older than the window are dropped."""

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, or_, select
 
 from geo.batch import BatchMeta
 from geo.errors import InvalidPayload, NotFound, VersionConflict
+from geo.messages import msg
 from geo.model import (
     Action,
     Case,
@@ -43,11 +44,11 @@ def apply_in(
     """``CaseStore.apply_action`` inside the caller's transaction (for multi-case operations)."""
     row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
     if row is None:
-        raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
+        raise NotFound(msg("case.not_found", case_id=case_id), case_id=case_id)
     case = case_from_row(row._mapping)
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(
-            "图斑已被他人修改，请刷新后再提交",
+            msg("case.version_conflict"),
             case_id=case_id,
             expected_version=expected_version,
             current_version=case.version,
@@ -64,7 +65,7 @@ def apply_in(
         .values(**changed, updated_at=now)
     )
     if res.rowcount != 1:
-        raise VersionConflict("图斑已被他人修改，请刷新后再提交", case_id=case_id)
+        raise VersionConflict(msg("case.version_conflict"), case_id=case_id)
     daily_counts.record_change(conn, row._mapping, case, new, now)
     values = {
         "case_id": case_id,
@@ -262,7 +263,7 @@ class CaseStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
         if row is None:
-            raise NotFound(f"没有图斑 {case_id}", case_id=case_id)
+            raise NotFound(msg("case.not_found", case_id=case_id), case_id=case_id)
         return dict(row._mapping)
 
     def get_case(self, case_id: int) -> Case:

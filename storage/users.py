@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from geo import passwords
 from geo.errors import InvalidValue, NotFound, TubanError
+from geo.messages import msg
 from geo.roles import Role, roles_of
 from storage.login_throttle import LoginThrottle, keys_for
 from storage.rows import inserted_id
@@ -187,7 +188,7 @@ class UserStore:
             known = False
         if not known or row is None:
             self.throttle.failed(keys, now=now)
-            raise AuthError("用户名或密码错误")
+            raise AuthError(msg("auth.bad_login"))
         self.throttle.succeeded(username)
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
@@ -223,7 +224,7 @@ class UserStore:
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
         if row is None:
-            raise AuthError("登录已失效，请重新登录")
+            raise AuthError(msg("auth.expired"))
         return _user(row)
 
     def logout(self, token: str) -> None:

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 
 from api.csrf import cookie_authenticated
 from api.security import bearer_token
+from geo.messages import msg
 from storage.users import AuthError, Forbidden, User
 
 KEY_HEADER = "x-api-key"
@@ -35,7 +36,7 @@ def ogc_user(request: Request) -> User:
     elif key:
         user = state.services.api_keys().user_for_key(key.strip())
     else:
-        raise AuthError("请先登录，或提供 API 密钥（X-API-Key 请求头或 ?api_key=）")
+        raise AuthError(msg("auth.ogc_sign_in"))
     request.state.username = user.username  # for the access log
     return user
 
@@ -49,11 +50,11 @@ def ogc_editor(request: Request) -> User:
     if key:
         holder = request.app.state.services.api_keys().holder(key.strip())
         if not holder.can_edit:
-            raise Forbidden("该 API 密钥只读；提交核查须用可编辑的密钥（api-key create --edit）")
+            raise Forbidden(msg("forbidden.key_read_only"))
         request.state.username = holder.user.username
         return holder.user
     if cookie_authenticated(request):
-        raise Forbidden("/ogc 的写入须带 Authorization: Bearer 令牌或可编辑的 API 密钥")
+        raise Forbidden(msg("forbidden.ogc_cookie_write"))
     return ogc_user(request)
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep
 from api.documented_errors import ENVELOPE, errors
-from api.errors import envelope
+from api.errors import envelope, language
 from api.schemas import SafeName, SafeStr
 from api.security import CurrentUser, bearer_token, user_store
 from geo.roles import sees_all
@@ -101,7 +101,12 @@ def login(
         token, user = users.login(body.username, body.password, now=clock(), address=address)
     except TooManyAttempts as exc:
         return JSONResponse(
-            envelope(exc.code, exc.message, exc.details),
+            envelope(
+                exc.code,
+                exc.told(lang=language(request)),
+                exc.details,
+                message_id=exc.message_id,
+            ),
             status_code=429,
             headers={"Retry-After": str(exc.retry_after)},
         )

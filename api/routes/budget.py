@@ -6,11 +6,12 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, ExpendituresDep, GoalBooksDep, PagingDep, book_for
 from api.documented_errors import errors
+from api.errors import language
 from api.schemas import (
     BudgetPublic,
     DbInt,
@@ -21,6 +22,7 @@ from api.schemas import (
 )
 from api.security import require
 from geo.budget import execution
+from geo.indicator_words import checkpoint_in
 from geo.localtime import local_today  # checkpoints are local calendar days
 from geo.roles import BOOKKEEPER_ROLES
 from storage.users import User
@@ -87,6 +89,7 @@ def create_expenditure(
 
 @router.get("/budget", operation_id="budget-get", responses=errors(404))
 def budget_execution(
+    request: Request,
     books: GoalBooksDep,
     store: ExpendituresDep,
     clock: ClockDep,
@@ -100,6 +103,7 @@ def budget_execution(
     as_of = as_of or local_today(clock())
     projects = [book.project(project)] if project is not None else list(book.projects)
     rows = store.list(book.year, project)
+    lang = language(request)  # the checkpoints' labels are interface words
     data = []
     for p in paging.slice(projects):
         spent = [(r["spent_on"], r["amount_yuan"]) for r in rows if r["project_id"] == p.id]
@@ -113,7 +117,8 @@ def budget_execution(
                 "spent_yuan": spent_yuan,
                 "spent_pct": round(100 * spent_yuan / total, 2) if total else None,
                 "checkpoints": [
-                    asdict(c) for c in execution(p.spending_plan, total, spent, book.year, as_of)
+                    checkpoint_in(asdict(c), lang)
+                    for c in execution(p.spending_plan, total, spent, book.year, as_of)
                 ],
             }
         )

@@ -25,6 +25,7 @@ from api.deps import (
     get_services,
 )
 from api.documented_errors import errors
+from api.errors import language
 from api.schemas import (
     DbInt,
     DrillCasePublic,
@@ -44,6 +45,7 @@ from api.schemas import (
 from api.security import ScopeDep, require
 from geo.errors import NotFound
 from geo.goals import Project
+from geo.indicator_words import rows_in, series_in
 from geo.localtime import local_today
 from geo.model import State
 from geo.report_doc import project_entry
@@ -111,6 +113,7 @@ def list_projects(
 
 @router.get("/indicators", operation_id="indicators-get", responses=errors(400, 404))
 def indicators(
+    request: Request,
     books: GoalBooksDep,
     source: SourceDep,
     notes: NotesDep,
@@ -151,6 +154,7 @@ def indicators(
     if frozen is not None:
         kept = {p["id"]: p for p in frozen["projects"]}.get(proj.id, {"rows": []})
         entry["rows"] = frozen_rows(entry["rows"], kept["rows"])
+    entry["rows"] = rows_in(entry["rows"], language(request))  # metric names, warnings
     return IndicatorsPublic(
         project=_project_public(proj),
         unit_code=book.unit_code,
@@ -229,6 +233,7 @@ def value_cases(
 
 @router.get("/indicators/trend", operation_id="indicators-trend", responses=errors(400, 404))
 def trend(
+    request: Request,
     books: GoalBooksDep,
     source: SourceDep,
     clock: ClockDep,
@@ -246,7 +251,10 @@ def trend(
         {
             "project": proj.id,
             "year": book.year,
-            "series": source.trend(proj, today=day, township=township, period=period),
+            "series": [
+                series_in(s, language(request))
+                for s in source.trend(proj, today=day, township=township, period=period)
+            ],
         }
     )
 

@@ -12,6 +12,7 @@ from api.documented_errors import errors
 from api.schemas import PhotoPublic
 from api.security import CurrentUser, ScopeDep, VisibilityDep, check_action, check_visible
 from geo.errors import NotFound
+from geo.messages import msg
 from geo.photos import MAX_BYTES, PhotoRejected
 from storage.photo_store import PhotoStore
 from storage.visibility import Scope
@@ -54,7 +55,10 @@ async def upload(
     name = file.filename or "photo"
     if len(data) > MAX_BYTES:
         raise PhotoRejected(
-            f"照片超过 {MAX_BYTES >> 20} MB 上限", file=name, reason="too_large", size=len(data)
+            msg("photo.too_large", megabytes=MAX_BYTES >> 20),
+            file=name,
+            reason="too_large",
+            size=len(data),
         )
     saved = store.add(case_id, data, name, actor=user.actor, now=clock())
     return PhotoPublic.model_validate(photo_public(saved))

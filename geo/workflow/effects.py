@@ -17,6 +17,7 @@ from typing import Any
 from geo import inputs
 from geo.errors import InvalidPayload
 from geo.inputs import to_fen
+from geo.messages import Labelled, msg, problem
 from geo.model import Action, Case, Event
 
 # Money is an exact Decimal of whole 分 (geo.inputs.money); stored amounts may come back as
@@ -89,7 +90,7 @@ def effects_of(before: Case, event: Event) -> list[Effect]:
     if event.action is Action.PENALISE:
         if before.enforcement_id is None:
             raise InvalidPayload(
-                "该图斑没有关联的立案案件", field="enforcement_id", case_id=before.id
+                msg("payload.no_enforcement"), field="enforcement_id", case_id=before.id
             )
         return [
             RecordPenalty(
@@ -123,8 +124,12 @@ def check_fine(recorded: RecordedEnforcement, fine_yuan: Money | None) -> None:
         return
     if to_fen(recorded.fine_yuan) != to_fen(fine_yuan or 0):
         raise InvalidPayload(
-            f"案件 {recorded.case_no} 已记录罚款 {recorded.fine_yuan:,.2f} 元，"
-            f"与本次 {fine_yuan} 不一致",
+            msg(
+                "payload.fine_mismatch",
+                case_no=recorded.case_no,
+                recorded=recorded.fine_yuan,
+                given=fine_yuan,
+            ),
             field="fine_yuan",
             enforcement_id=recorded.id,
         )
@@ -168,10 +173,20 @@ _DATE_WORDS = {
 }
 
 
+def _date_word(field: str) -> Labelled:
+    return Labelled(_DATE_WORDS[field], msg(f"date.{field}").text("en"))
+
+
 def _not_before(field: str, on: date | None, earlier: str, earlier_on: date | None) -> None:
     if on is not None and earlier_on is not None and on < earlier_on:
         raise InvalidPayload(
-            f"{_DATE_WORDS[field]} {on} 早于{_DATE_WORDS[earlier]} {earlier_on}，日期先后不对",
+            msg(
+                "payload.date_order",
+                field=_date_word(field),
+                on=on,
+                earlier=_date_word(earlier),
+                earlier_on=earlier_on,
+            ),
             field=field,
             earlier=earlier_on.isoformat(),
         )
@@ -221,9 +236,13 @@ def payment_of(
         try:
             parsed[name] = check(value)
         except ValueError as exc:
-            raise InvalidPayload(f"{name}：{exc}", field=name, enforcement_id=recorded.id) from None
+            raise InvalidPayload(
+                msg("payload.field", field=name, problem=problem(exc)),
+                field=name,
+                enforcement_id=recorded.id,
+            ) from None
     if parsed["amount_yuan"] <= 0:
-        raise InvalidPayload("amount_yuan：缴款金额应大于 0", field="amount_yuan")
+        raise InvalidPayload(msg("payload.payment_positive"), field="amount_yuan")
     check_payment_date(recorded, parsed["paid_on"])
     return RecordPayment(
         recorded.id, parsed["amount_yuan"], parsed["receipt_no"], parsed["paid_on"]

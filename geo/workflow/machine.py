@@ -11,6 +11,7 @@ import shapely.geometry
 from geo.area import ellipsoidal_area_m2
 from geo.errors import InvalidPayload, InvalidTransition
 from geo.localtime import local_today
+from geo.messages import msg
 from geo.model import Action, Case, Event
 from geo.workflow.effects import check_dates
 from geo.workflow.milestones import milestone_changes
@@ -120,13 +121,15 @@ def apply(
     try:
         action = Action(action)
     except ValueError:
-        raise InvalidTransition(f"未知操作：{action}", action=str(action)) from None
+        raise InvalidTransition(
+            msg("case.unknown_action", action=str(action)), action=str(action)
+        ) from None
     if not actor or not actor.strip():
-        raise InvalidPayload("必须填写操作人", field="actor")
+        raise InvalidPayload(msg("case.actor_required"), field="actor")
     target = transitions_for(case.programme).get((case.state, action))
     if target is None:
         raise InvalidTransition(
-            f"图斑当前为“{case.state.label}”，不能执行“{action.label}”",
+            msg("case.not_allowed", state=case.state, action=action),
             case_id=case.id,
             state=case.state,
             action=action,

@@ -14,7 +14,8 @@ import shapely.geometry
 
 from geo import inputs
 from geo.errors import InvalidPayload
-from geo.model import VERIFY_REASONS, Action, Judgment
+from geo.messages import BadValue, Labelled, msg, problem
+from geo.model import VERIFY_REASONS, VERIFY_REASONS_EN, Action, Judgment
 
 # 三调 codes: two digits, or four characters where the last two may carry letters (05H1, 08H2),
 # optionally suffixed with K (0307K: convertible cropland kept as 可调整 land).
@@ -45,13 +46,13 @@ def _money(v: Any) -> Decimal:
 
 def _area(v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, str | int | float):
-        raise ValueError(f"应为面积数字（平方米），收到 {v!r}")
+        raise BadValue(msg("value.area_expected", got=repr(v)))
     try:
         x = float(v)
     except (ValueError, OverflowError):
-        raise ValueError(f"应为面积数字（平方米），收到 {str(v)[:40]!r}") from None
+        raise BadValue(msg("value.area_expected", got=repr(str(v)[:40]))) from None
     if not 0 <= x <= MAX_AREA_M2:  # also refuses NaN and infinities
-        raise ValueError(f"面积应在 0 到 {MAX_AREA_M2:.0f} 平方米之间")
+        raise BadValue(msg("value.area_range", maximum=MAX_AREA_M2))
     return round(x, 2)
 
 
@@ -69,7 +70,7 @@ def _count(v: Any) -> int:
 def _land_class(v: Any) -> str:
     s = inputs.clean_name(v).upper()
     if not _LAND_CLASS.match(s):
-        raise ValueError(f"不是有效的三调地类编码：{v!r}")
+        raise BadValue(msg("value.land_class_expected", got=repr(v)))
     return s
 
 
@@ -85,14 +86,14 @@ def _flag(v: Any) -> bool:
         return True
     if s in _FALSE:
         return False
-    raise ValueError(f"应为 是/否：{v}")
+    raise BadValue(msg("value.flag_expected", got=v))
 
 
 def _judgment(v: Any) -> Judgment:
     try:
         return Judgment(inputs.clean_name(v))
     except ValueError:
-        raise ValueError(f"核查结论应为 legal/illegal/other，收到 {v!r}") from None
+        raise BadValue(msg("value.judgment_expected", got=repr(v))) from None
 
 
 def _polygon(v: Any) -> dict[str, Any]:
@@ -108,9 +109,9 @@ def _polygon(v: Any) -> dict[str, Any]:
         RecursionError,
         shapely.errors.ShapelyError,
     ):
-        raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）") from None
+        raise BadValue(msg("value.polygon_expected")) from None
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-        raise ValueError("应为 GeoJSON 面（Polygon/MultiPolygon）")
+        raise BadValue(msg("value.polygon_expected"))
     if not geom.is_valid:
         raise ValueError(f"范围线自相交或无效：{shapely.is_valid_reason(geom)}")
     minx, miny, maxx, maxy = geom.bounds
@@ -220,9 +221,11 @@ PAYLOADS: dict[Action, dict[str, _Field]] = {
 def _check_reason(data: dict[str, Any]) -> None:
     allowed = VERIFY_REASONS[data["judgment"]]
     if data["reason"] not in allowed:
-        choices = "、".join(f"{k}（{v}）" for k, v in allowed.items())
+        choices = [
+            Labelled(f"{k}（{v}）", f"{k} ({VERIFY_REASONS_EN[k]})") for k, v in allowed.items()
+        ]
         raise InvalidPayload(
-            f"“{data['judgment'].label}”的理由应为：{choices}",
+            msg("payload.reason_choices", judgment=data["judgment"], choices=choices),
             field="reason",
             allowed=list(allowed),
         )
@@ -235,7 +238,7 @@ def parse_payload(
     Dates may not be after ``today`` (the bureau's day the action is recorded) when it is given.
     Raises ``InvalidPayload`` and nothing else."""
     if payload is not None and not isinstance(payload, Mapping):
-        raise InvalidPayload(f"“{action.label}”的内容应为键值对象", action=action)
+        raise InvalidPayload(msg("payload.not_object", action=action), action=action)
     spec = PAYLOADS[action]
     raw = {k: v for k, v in (payload or {}).items() if v is not None and v != ""}
     out: dict[str, Any] = {}
@@ -243,13 +246,15 @@ def parse_payload(
         if name not in raw:
             if fld.required:
                 raise InvalidPayload(
-                    f"“{action.label}”缺少必填项 {name}", field=name, action=action
+                    msg("payload.missing", action=action, field=name), field=name, action=action
                 )
             continue
         try:
             out[name] = fld.parse(raw[name], today=today)
         except ValueError as exc:
-            raise InvalidPayload(f"{name}：{exc}", field=name, action=action) from None
+            raise InvalidPayload(
+                msg("payload.field", field=name, problem=problem(exc)), field=name, action=action
+            ) from None
     if action is Action.VERIFY:
         _check_reason(out)
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from geo.messages import Msg, msg
 from geo.model import Action, Case, Judgment, Programme, State
 
 # (state, action) -> next state, one table per workflow. Guards that depend on more than the
@@ -50,15 +51,15 @@ def transitions_for(programme: Programme) -> dict[tuple[State, Action], State]:
     return WEIPIAN_TRANSITIONS if programme.is_weipian else CHANGE_SURVEY_TRANSITIONS
 
 
-def _guard_file(case: Case) -> str | None:
+def _guard_file(case: Case) -> Msg | None:
     if case.judgment is not Judgment.ILLEGAL:
-        return "只有核查结论为“违法”的图斑才能立案"
+        return msg("case.guard.file_not_illegal")
     return None
 
 
-def _guard_close(case: Case) -> str | None:
+def _guard_close(case: Case) -> Msg | None:
     if case.state is State.APPROVED and case.judgment is Judgment.ILLEGAL:
-        return "违法图斑须经立案、处罚、整改后才能结案"
+        return msg("case.guard.close_illegal")
     return None
 
 
@@ -67,25 +68,25 @@ def needs_reviewer_note(case: Case) -> bool:
     return case.review_returns >= RESUBMIT_NEEDS_NOTE_AFTER and not case.reviewer_note
 
 
-def _guard_verify(case: Case) -> str | None:
+def _guard_verify(case: Case) -> Msg | None:
     if needs_reviewer_note(case):
-        return f"该图斑已被退回 {case.review_returns} 次，须审核人批注后才能重新提交"
+        return msg("case.guard.needs_reviewer_note", returns=case.review_returns)
     return None
 
 
-def _guard_submit(case: Case) -> str | None:
+def _guard_submit(case: Case) -> Msg | None:
     if case.photo_count < MIN_EVIDENCE_PHOTOS:
-        return f"举证照片 {case.photo_count} 张，至少需要 {MIN_EVIDENCE_PHOTOS} 张"
+        return msg("case.guard.too_few_photos", count=case.photo_count, minimum=MIN_EVIDENCE_PHOTOS)
     return None
 
 
-def _guard_reopen(case: Case) -> str | None:
+def _guard_reopen(case: Case) -> Msg | None:
     if case.judgment is not Judgment.ILLEGAL:
-        return "只有违法图斑可以重新立案"
+        return msg("case.guard.reopen_not_illegal")
     return None
 
 
-_GUARDS: dict[Action, Callable[[Case], str | None]] = {
+_GUARDS: dict[Action, Callable[[Case], Msg | None]] = {
     Action.FILE: _guard_file,
     Action.CLOSE: _guard_close,
     Action.VERIFY: _guard_verify,

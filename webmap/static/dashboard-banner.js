@@ -1,6 +1,7 @@
 // The 绩效指标 dashboard's banner (live / as of a day / frozen snapshot, with what differs from
 // the live values) and its warnings box.
 
+import { CRITICAL } from './dashboard-format.js';
 import { h } from './dom.js';
 import { formatDateTime } from './labels.js';
 import { t } from './messages.js';
@@ -41,6 +42,6 @@ export function warningsBox(warnings) {
   if (!warnings || !warnings.length) return null;
   return h('div', { class: 'dash-warnings', role: 'alert', 'data-testid': 'dash-warnings' },
     h('strong', {}, t('dashboard-banner.warning')),
-    h('ul', {}, warnings.map((w) => h('li', { class: /耕地/.test(w) ? 'critical' : '' },
+    h('ul', {}, warnings.map((w) => h('li', { class: CRITICAL.test(w) ? 'critical' : '' },
       h('span', { 'aria-hidden': 'true' }, '⚠ '), w))));
 }

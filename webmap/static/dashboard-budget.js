@@ -5,11 +5,11 @@
 // data-actual, data-deviation), "spend-form", "spend-date|amount|purpose|voucher|submit",
 // "spend-list".
 
-import { fill, h } from './dom.js';
+import { dataValue, fill, h } from './dom.js';
 import { explain } from './dashboard-api.js';
 import { zhValidity } from './forms.js';
 import { fmt2, formatYuan } from './labels.js';
-import { t } from './messages.js';
+import { t, tParts } from './messages.js';
 
 const pct = (v) => (v === null || v === undefined ? '—' : `${fmt2(v)}%`);
 
@@ -82,7 +82,7 @@ export function spendForm({ year, project, api, onSaved, status, error }) {
   zhValidity(purpose, { label: t('dashboard-budget.purpose') });
   const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'spend-submit' }, t('dashboard-budget.recordSpending'));
   const form = h('form', { class: 'action-form spend-form', 'data-testid': 'spend-form' },
-    h('fieldset', {}, h('legend', {}, t('dashboard-budget.recordSpending2', { name: project.name })),
+    h('fieldset', {}, h('legend', {}, tParts('dashboard-budget.recordSpending2', { name: dataValue(project.name) })),
       h('div', { class: 'form-grid' },
         field(date.id, t('dashboard-budget.spent'), date),
         field(amount.id, t('dashboard-budget.amountYuan'), amount, t('dashboard-budget.negativeAmountCorrectsEarlier')),

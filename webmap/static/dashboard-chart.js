@@ -2,6 +2,7 @@
 // web map works offline and a line with four points needs none). The numbers are also given
 // as text for screen readers and in each point's <title>.
 
+import { unitWord } from './dashboard-format.js';
 import { t } from './messages.js';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -20,7 +21,7 @@ function shown(v, unit) {
   if (v === null || v === undefined) return '—';
   const n = Number(v);
   const text = Number.isInteger(n) ? n.toLocaleString('zh-CN') : n.toLocaleString('zh-CN', { maximumFractionDigits: 1 });
-  return unit === '%' ? `${text}%` : `${text}${unit && unit !== '元' ? ` ${unit}` : unit === '元' ? t('dashboard-chart.yuan') : ''}`;
+  return unit === '%' ? `${text}%` : `${text}${unit && unit !== '元' ? ` ${unitWord(unit, n)}` : unit === '元' ? t('dashboard-chart.yuan') : ''}`;
 }
 
 function quarterOf(p) {

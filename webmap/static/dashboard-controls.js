@@ -102,7 +102,7 @@ export function createDashboardControls(api, { onChange, status }) {
     } catch {
       data.townships = [];
     }
-    fill(townSel, h('option', { value: '' }, t('dashboard-controls.wholeDistrict')), data.townships.map(([code, name]) => h('option', { value: code }, name)));
+    fill(townSel, h('option', { value: '' }, t('dashboard-controls.wholeDistrict')), data.townships.map(([code, name]) => h('option', { value: code, 'data-value': '' }, name)));
     townSel.value = choice.township;
     townCtl.hidden = !data.townships.length;
   }

@@ -12,6 +12,9 @@ export const STATUS = {
   met: ['dashboard-format.met', 'met'], behind: ['dashboard-format.behind', 'behind'], warn: ['dashboard-format.warning', 'warn'], none: ['dashboard-format.noNumericTarget', 'none'],
 };
 
+// A warning about farmland is the critical kind; the server words warnings in the page's language.
+export const CRITICAL = /耕地|farmland/i;
+
 export const COLUMNS = ['dashboard-format.indicator', 'dashboard-format.target', 'dashboard-format.actual', 'dashboard-format.deviation', 'dashboard-format.quarterlyTrend', 'dashboard-format.reasonEvidence'];
 
 export function sortProjects(projects) {
@@ -25,18 +28,30 @@ export function sortProjects(projects) {
 /** Today in the bureau's calendar on the app's clock (clock.js), YYYY-MM-DD. */
 export { localToday } from './clock.js';
 
+// The API's count units are codes in the bureau's words (GET /api/indicators `unit`); the page
+// says them from the catalogs. '%' and '元' have their own formats.
+const UNIT_WORDS = { 个: 'dashboard-format.unitPolygons', 笔: 'dashboard-format.unitReceipts', 处: 'dashboard-format.unitSites' };
+
+/** A count unit in the language in use, for the number n (plural in English). */
+export function unitWord(unit, n) {
+  const id = UNIT_WORDS[unit];
+  return id ? t(id, { n: Math.abs(Number(n)) }) : unit;
+}
+
 export function numberText(v, unit) {
   if (v === null || v === undefined) return '—';
   if (unit === '%') return `${fmt2(v)}%`;
   if (unit === '元') return t('dashboard-format.yuan', { v: fmt2(v) });
-  return `${Number(v).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}${unit ? ` ${unit}` : ''}`;
+  return `${Number(v).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}${unit ? ` ${unitWord(unit, v)}` : ''}`;
 }
 
 export function deviationText(v) {
   if (v.deviation === null || v.deviation === undefined) return null;
   const d = Number(v.deviation);
-  const unit = v.unit === '%' ? t('dashboard-format.percentagePoints') : v.unit ? ` ${v.unit}` : '';
-  return `${d > 0 ? '+' : ''}${Number.isInteger(d) ? d.toLocaleString('zh-CN') : fmt2(d)}${unit}`;
+  const unit = v.unit === '%' ? t('dashboard-format.percentagePoints') : v.unit ? ` ${unitWord(v.unit, d)}` : '';
+  // Percentage points keep two decimals like the percentages they compare; counts are whole.
+  const number = Number.isInteger(d) && v.unit !== '%' ? d.toLocaleString('zh-CN') : fmt2(d);
+  return `${d > 0 ? '+' : ''}${number}${unit}`;
 }
 
 /** The row's status: the worst of its values' (warn, behind, met, none). */

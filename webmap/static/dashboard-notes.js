@@ -16,7 +16,9 @@ export function evidenceList(files, { api, error }) {
   if (!files || !files.length) return null;
   return h('ul', { class: 'evidence-list' }, files.map((f) => h('li', {},
     h('button', {
+      // The file's name is data: the button and its title show it as it is in every language.
       type: 'button', class: 'link-button', 'data-testid': `evidence-${String(f.sha256).slice(0, 12)}`,
+      'data-value': '', 'data-value-label': '',
       title: t('dashboard-notes.downloadEvidence', { filename: f.filename }),
       onclick: async () => {
         try {

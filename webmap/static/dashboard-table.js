@@ -4,7 +4,7 @@
 import { fill, h } from './dom.js';
 import { explain } from './dashboard-api.js';
 import { trendChart } from './dashboard-chart.js';
-import { COLUMNS, STATUS, deviationText, numberText, worst } from './dashboard-format.js';
+import { COLUMNS, CRITICAL, STATUS, deviationText, numberText, worst } from './dashboard-format.js';
 import { evidenceList, noteForm } from './dashboard-notes.js';
 import { stateLabel } from './meta.js';
 import { t } from './messages.js';
@@ -100,7 +100,7 @@ export function createGoalTable(view) {
       h('span', { class: 'value-line' },
         h('span', { class: `chip chip-${statusClass}`, title: statusText }, statusText),
         valueSpan),
-      v.warning ? h('strong', { class: /耕地/.test(v.warning) ? 'value-warning critical' : 'value-warning' }, '⚠ ', v.warning) : null,
+      v.warning ? h('strong', { class: CRITICAL.test(v.warning) ? 'value-warning critical' : 'value-warning' }, '⚠ ', v.warning) : null,
       drillButton);
   }
 

@@ -104,7 +104,7 @@ export function createIndicatorsView(root, _api, { getUser = () => null, onOpenC
         h('p', { class: 'legend-chips muted small' }, t('indicators.state'),
           Object.values(STATUS).map(([s, c]) => h('span', { class: `chip chip-${c}` }, t(s)))),
         h('div', { class: 'table-scroll' }, h('table', { class: 'dash-table', 'data-testid': `goal-${p.id}` },
-          h('caption', { class: 'visually-hidden' }, title),
+          h('caption', { class: 'visually-hidden', ...DATA }, title),
           h('thead', {}, h('tr', {}, COLUMNS.map((c) => h('th', { scope: 'col' }, t(c))))),
           h('tbody', {}, table.rows(p.id, result, trendBy, notes))))),
       budgetSection((budget.data || [])[0], {

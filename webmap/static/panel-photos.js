@@ -5,7 +5,7 @@ import { hasRole } from './auth.js';
 import { dataValue, h } from './dom.js';
 import { formatDateTime } from './labels.js';
 import { actionLabel, photoFlagLabel, rolesFor, statesWith } from './meta.js';
-import { t, tParts } from './messages.js';
+import { language, t, tParts } from './messages.js';
 
 const ADD_PHOTO = 'add_photo';
 
@@ -18,6 +18,9 @@ function photoStateOpen(c) {
 /** [{flag, text}] from a photo's flags and notes (notes: a list, a map by flag, or text). */
 function photoWarnings(p) {
   const flags = Array.isArray(p.flags) ? p.flags : [];
+  // The checks' notes are the server's zh sentences, stored with the photo; in English each flag
+  // is said by its label (GET /api/meta), the distance and time being shown beside it.
+  if (language() === 'en' && flags.length) return flags.map((f) => ({ flag: f, text: photoFlagLabel(f) }));
   const notes = p.notes;
   if (notes && typeof notes === 'object' && !Array.isArray(notes)) {
     return flags.map((f) => ({ flag: f, text: notes[f] || photoFlagLabel(f) }));

@@ -89,7 +89,7 @@ function drawLabels(map, entry) {
     if (!text) return;
     const at = labelPoint(layer);
     if (!view.contains(at)) return;
-    const el = h('span', { class: `ref-label ref-label-${entry.ref.kind}`, 'data-testid': 'ref-label', 'data-ref-kind': entry.ref.kind }, String(text));
+    const el = h('span', { class: `ref-label ref-label-${entry.ref.kind}`, 'data-testid': 'ref-label', 'data-ref-kind': entry.ref.kind, 'data-value': '' }, String(text));
     L.marker(at, {
       pane: LABEL_PANE, interactive: false, keyboard: false,
       icon: L.divIcon({ className: 'ref-label-icon', html: el, iconSize: null }),

@@ -3,15 +3,34 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { contains, grow } from '../static/bbox.js';
-import { deviationText, numberText, sortProjects, worst } from '../static/dashboard-format.js';
+import { deviationText, numberText, sortProjects, unitWord, worst } from '../static/dashboard-format.js';
+import { loadCatalog, useLanguage } from '../static/messages.js';
+
+await loadCatalog('en');
 
 test('values and deviations in words', () => {
   assert.equal(numberText(null, '%'), '—');
   assert.equal(numberText(87.5, '%'), '87.50%');
   assert.equal(numberText(1200, '元'), '1,200.00 元');
   assert.equal(deviationText({ deviation: 2.5, unit: '%' }), '+2.50 个百分点');
+  assert.equal(deviationText({ deviation: -70, unit: '%' }), '-70.00 个百分点');
   assert.equal(deviationText({ deviation: -3, unit: '个' }), '-3 个');
   assert.equal(deviationText({ deviation: null }), null);
+});
+
+test('count units are codes said in the language in use, plural in English', () => {
+  try {
+    useLanguage('en');
+    assert.equal(numberText(1, '处'), '1 site');
+    assert.equal(numberText(21, '处'), '21 sites');
+    assert.equal(deviationText({ deviation: -1, unit: '个' }), '-1 polygon');
+    assert.equal(deviationText({ deviation: 5, unit: '笔' }), '+5 receipts');
+    assert.equal(unitWord('亩', 3), '亩', 'an unknown unit is shown as it is');
+  } finally {
+    useLanguage('zh-CN');
+  }
+  assert.equal(numberText(21, '处'), '21 处');
+  assert.equal(unitWord('笔', 2), '笔');
 });
 
 test('a row shows its worst status; known projects come first', () => {

@@ -239,6 +239,9 @@ export default {
   'dashboard-format.reasonEvidence': "Reason and evidence",
   'dashboard-format.yuan': "{v} yuan",
   'dashboard-format.percentagePoints': " percentage points",
+  'dashboard-format.unitPolygons': "{n, plural, one {polygon} other {polygons}}",
+  'dashboard-format.unitReceipts': "{n, plural, one {receipt} other {receipts}}",
+  'dashboard-format.unitSites': "{n, plural, one {site} other {sites}}",
   // dashboard-goals.js
   'dashboard-goals.editGoalTableAdministrator': "Edit the goal table (administrator)",
   'dashboard-goals.savingMakesNewVersion': "Saving makes a new version of the year's goal table; every saved version is kept and can be exported.",

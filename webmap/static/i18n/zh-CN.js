@@ -239,6 +239,9 @@ export default {
   'dashboard-format.reasonEvidence': "偏差原因与证明材料",
   'dashboard-format.yuan': "{v} 元",
   'dashboard-format.percentagePoints': " 个百分点",
+  'dashboard-format.unitPolygons': "{n, plural, other {个}}",
+  'dashboard-format.unitReceipts': "{n, plural, other {笔}}",
+  'dashboard-format.unitSites': "{n, plural, other {处}}",
   // dashboard-goals.js
   'dashboard-goals.editGoalTableAdministrator': "编辑绩效目标表（管理员）",
   'dashboard-goals.savingMakesNewVersion': "修改后保存为该年度目标表的新版本；已保存的版本都保留，可导出查看。",
