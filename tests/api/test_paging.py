@@ -51,8 +51,8 @@ def test_every_json_route_declares_a_response_model(app):
 
 
 def test_the_others_say_what_they_answer(app):
-    """Routes outside the JSON models are files, pages, GeoJSON pages, vector tiles or an empty
-    204."""
+    """Routes outside the JSON models are files, pages, GeoJSON pages, vector tiles, the offline
+    task pack (one gzip-friendly document, not a page) or an empty 204."""
     others = {r.operation_id for r in _routes(app) if not _json(r)}
     assert others == {
         "auth-logout",
@@ -65,6 +65,7 @@ def test_the_others_say_what_they_answer(app):
         "goals-export",
         "jobs-events",
         "jobs-file",
+        "offline-pack",
         "photos-get",
         "photos-thumb",
         "references-features",
