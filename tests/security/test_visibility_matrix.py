@@ -146,6 +146,8 @@ PROBES: dict[str, Probe] = {
     ),
     # work lists
     "GET /api/tasks": Probe("GET", "/api/tasks"),
+    # The offline task pack: the caller's own open work, so a verifier's must not carry theirs.
+    "GET /api/offline/pack": Probe("GET", "/api/offline/pack"),
     "GET /api/overdue": Probe("GET", "/api/overdue"),
     "POST /api/province-checks": Probe(
         "POST", "/api/province-checks", allowed=frozenset({"admin", "reviewer"}), ok=422
