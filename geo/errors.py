@@ -36,7 +36,7 @@ def option_hint(option: str, where: Where | None = None, lang: Lang = "zh") -> s
     >>> option_hint("field_map", "web")
     '可在导入表单的“字段映射”（field_map）中指定'
     >>> option_hint("field_map", "web", "en")
-    'set it in the import form\'s “Field map” (field_map)'
+    "set it in the import form's “Field map” (field_map)"
     """
     flag, label = READ_OPTIONS[option]
     if lang == "en":
