@@ -9,6 +9,7 @@
 // window.tubanMap.offlinePack.download() / .current().
 
 import { send } from './api.js';
+import { geometryBox, intersects } from './bbox.js';
 import { h } from './dom.js';
 import { preloadDrawing } from './extent.js';
 import { fmt2, formatDateTime } from './labels.js';
@@ -39,7 +40,7 @@ async function readWithProgress(response, onProgress) {
   return new TextDecoder().decode(await new Blob(parts).arrayBuffer());
 }
 
-const inBox = (bbox, box) => !box || (bbox[0] <= box[2] && bbox[2] >= box[0] && bbox[1] <= box[3] && bbox[3] >= box[1]);
+const inBox = (bbox, box) => !box || intersects(bbox, box);
 
 /** A pack case as a feature of GET /api/batches/{id}/features (what the map draws). */
 function featureOf(c) {
@@ -211,20 +212,9 @@ export function createOfflinePack({ getUser, root = null, store = deviceStore() 
       const p = await current();
       const layer = p && p.references.find((r) => String(r.id) === String(layerId));
       if (!layer) return null;
-      const near = layer.features.filter((f) => !bbox || inBox(bboxOf(f.geometry), bbox));
+      const near = layer.features.filter((f) => !bbox || inBox(geometryBox(f.geometry), bbox));
       return { type: 'FeatureCollection', features: near, numberMatched: near.length, next: null };
     },
   };
 }
 
-function bboxOf(geometry) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (x) => {
-    if (typeof x[0] === 'number') {
-      b[0] = Math.min(b[0], x[0]); b[1] = Math.min(b[1], x[1]);
-      b[2] = Math.max(b[2], x[0]); b[3] = Math.max(b[3], x[1]);
-    } else x.forEach(walk);
-  };
-  if (geometry && geometry.coordinates) walk(geometry.coordinates);
-  return b;
-}

@@ -10,6 +10,7 @@
 // (the checkbox); every drawn path has data-ref-kind, data-ref-layer and data-ref-ident; every
 // name on the map is a "ref-label" (data-ref-kind).
 
+import { contains, intersects } from './bbox.js';
 import { fill, h } from './dom.js';
 import { REF_KIND_ORDER, refKind, refKindLabel } from './labels.js';
 import { lineSwatch } from './map.js';
@@ -53,13 +54,6 @@ function labelPoint(layer) {
   }
 }
 
-function intersects(a, b) {
-  return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
-}
-
-function contains(outer, inner) {
-  return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
-}
 
 function boxOf(bounds) {
   return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()];

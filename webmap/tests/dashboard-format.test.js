@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { contains, grow } from '../static/bbox.js';
+import { contains, geometryBox, grow, intersects } from '../static/bbox.js';
 import { deviationText, numberText, sortProjects, unitWord, worst } from '../static/dashboard-format.js';
 import { loadCatalog, useLanguage } from '../static/messages.js';
 
@@ -46,4 +46,12 @@ test('the fetched box is the view grown outward and covers it', () => {
   assert.ok(contains(box, view));
   assert.ok(!contains(view, box));
   assert.deepEqual(grow(view, 0.25), box, 'the same view gives the same URL');
+});
+
+test('boxes meet at an edge; the box of a geometry covers every ring and part', () => {
+  assert.ok(intersects([0, 0, 1, 1], [1, 1, 2, 2]));
+  assert.ok(!intersects([0, 0, 1, 1], [1.5, 0, 2, 1]));
+  const multi = { type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 0], [1, 2], [0, 0]]], [[[5, -1], [6, -1], [6, 0], [5, -1]]]] };
+  assert.deepEqual(geometryBox(multi), [0, -1, 6, 2]);
+  assert.deepEqual(geometryBox(null), [Infinity, Infinity, -Infinity, -Infinity]);
 });
