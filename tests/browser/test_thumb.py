@@ -90,6 +90,14 @@ def _task_row(page: Any, task: dict[str, Any]) -> Any:
     return page.locator(f'[data-testid="task"][data-case-id="{task["case_id"]}"]')
 
 
+def _open_last_task(page: Any, server_url: str) -> tuple[dict[str, Any], Any]:
+    """hecha's last issued mining task, opened from 我的任务 with a tap: (task, the panel)."""
+    task = issued_mining_tasks(server_url)[-1]
+    _open_tasks(page, server_url)
+    _task_row(page, task).get_by_test_id("task-open").tap()
+    return task, wait_case(page, task["case_id"])
+
+
 def _case_on_screen(page: Any, case_id: Any) -> dict[str, float]:
     """The opened 图斑's box, the map's visible part (above the sheet) and the zoom."""
     return page.evaluate(
@@ -124,10 +132,7 @@ def test_header_and_case_sheet_controls_are_at_least_44px(
     phone: tuple[Any, PageProbe], server_url: str, artifacts: Path
 ) -> None:
     page, probe = phone
-    task = issued_mining_tasks(server_url)[-1]
-    _open_tasks(page, server_url)
-    _task_row(page, task).get_by_test_id("task-open").tap()
-    panel = wait_case(page, task["case_id"])
+    task, panel = _open_last_task(page, server_url)
     # The reasons appear once a judgment is chosen: show them too.
     panel.get_by_test_id("verify-judgment-illegal").tap()
     panel.locator('[data-testid="verify-reason"] input[type="radio"]').first.wait_for()
@@ -242,10 +247,7 @@ def test_the_sheet_peeks_half_and_full_by_handle_and_drag(
     phone: tuple[Any, PageProbe], server_url: str, artifacts: Path
 ) -> None:
     page, probe = phone
-    task = issued_mining_tasks(server_url)[-1]
-    _open_tasks(page, server_url)
-    _task_row(page, task).get_by_test_id("task-open").tap()
-    panel = wait_case(page, task["case_id"])
+    task, panel = _open_last_task(page, server_url)
     handle = page.get_by_test_id("sheet-handle")
 
     def height() -> float:
