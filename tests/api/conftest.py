@@ -104,3 +104,24 @@ def upload(client: TestClient, path: Path, **form) -> object:
     fields = {**IMPORT_FORM, **form}
     with path.open("rb") as fh:
         return client.post("/api/batches", data=fields, files={"file": (path.name, fh)})
+
+
+def upload_farmland(client: TestClient, path: Path, geometry: object) -> dict:
+    """A one-polygon 永久基本农田 layer (JB1, 0101) in EPSG:4527 written to ``path`` and posted
+    to /api/references; the created layer."""
+    import geopandas as gpd
+
+    from tests import factories
+
+    farm = gpd.GeoDataFrame(
+        {"JBNTTBBH": ["JB1"], "DLBM": ["0101"]}, geometry=[geometry], crs="EPSG:4527"
+    )
+    factories.write(farm, path)
+    with path.open("rb") as fh:
+        r = client.post(
+            "/api/references",
+            files={"file": (path.name, fh)},
+            data={"kind": "farmland", "name": "永久基本农田", "version": "2019"},
+        )
+    assert r.status_code == 201, r.text
+    return r.json()

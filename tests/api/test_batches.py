@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from tests import factories
-from tests.api.conftest import upload
+from tests.api.conftest import upload, upload_farmland
 
 
 def test_upload_gpkg_then_list_and_fetch_features(client, squares_gpkg):
@@ -133,24 +133,10 @@ def test_crs_override_and_field_map_over_http(client, tmp_path):
 
 
 def test_references_upload_list_and_features(client, tmp_path):
-    import geopandas as gpd
     from shapely import box
 
     x, y = factories.FENGRUN_X, factories.FENGRUN_Y
-    farm = gpd.GeoDataFrame(
-        {"JBNTTBBH": ["JB1"], "DLBM": ["0101"]},
-        geometry=[box(x, y, x + 50, y + 100)],
-        crs="EPSG:4527",
-    )
-    path = factories.write(farm, tmp_path / "farm.gpkg")
-    with path.open("rb") as fh:
-        r = client.post(
-            "/api/references",
-            files={"file": ("farm.gpkg", fh)},
-            data={"kind": "farmland", "name": "永久基本农田", "version": "2019"},
-        )
-    assert r.status_code == 201, r.text
-    layer = r.json()
+    layer = upload_farmland(client, tmp_path / "farm.gpkg", box(x, y, x + 50, y + 100))
     assert layer["kind_label"] == "永久基本农田" and layer["feature_count"] == 1
     assert client.get("/api/references").json()["count"] == 1
     fc = client.get(f"/api/references/{layer['id']}/features").json()

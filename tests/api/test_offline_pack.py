@@ -3,33 +3,22 @@ the reference features near them clipped to a buffer; the web map's hashed file 
 
 from __future__ import annotations
 
-import geopandas as gpd
 import shapely
 from shapely.geometry import box, shape
 
 from tests import factories
-from tests.api.conftest import upload
+from tests.api.conftest import upload, upload_farmland
 from tests.factories import FENGRUN_X, FENGRUN_Y
 
 
 def _world(client, tmp_path):
     """Three issued 图斑, the first two assigned to the verifier, and a large farmland polygon
     under all of them (reference context that must be clipped)."""
-    farm = gpd.GeoDataFrame(
-        {"JBNTTBBH": ["JB1"], "DLBM": ["0101"]},
-        geometry=[
-            box(FENGRUN_X - 20_000, FENGRUN_Y - 20_000, FENGRUN_X + 20_000, FENGRUN_Y + 20_000)
-        ],
-        crs="EPSG:4527",
+    upload_farmland(
+        client,
+        tmp_path / "farm.gpkg",
+        box(FENGRUN_X - 20_000, FENGRUN_Y - 20_000, FENGRUN_X + 20_000, FENGRUN_Y + 20_000),
     )
-    path = factories.write(farm, tmp_path / "farm.gpkg")
-    with path.open("rb") as fh:
-        r = client.post(
-            "/api/references",
-            files={"file": ("farm.gpkg", fh)},
-            data={"kind": "farmland", "name": "永久基本农田", "version": "2019"},
-        )
-    assert r.status_code == 201, r.text
     b = upload(client, factories.write(factories.squares(3), tmp_path / "ks.gpkg")).json()
     ids = [f["id"] for f in client.get(f"/api/batches/{b['id']}/features").json()["features"]]
     users = {u["username"]: u["id"] for u in client.get("/api/users").json()["data"]}
