@@ -80,8 +80,15 @@ RESOURCE_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 SUBRESOURCE_TYPES = (
-    "text/javascript", "application/javascript", "text/css", "image/png", "image/jpeg",
-    "image/webp", "application/json", "application/manifest+json", "font/",
+    "text/javascript",
+    "application/javascript",
+    "text/css",
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "application/json",
+    "application/manifest+json",
+    "font/",
 )
 
 

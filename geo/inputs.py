@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from geo.localtime import LOCAL_TZ
 from geo.messages import BadValue, msg
 
 # Lengths in characters after NFC normalisation.
@@ -205,6 +206,29 @@ def a_date(v: Any, *, today: date | None = None) -> date:
     if today is not None and d > today:
         raise BadValue(msg("value.date_future", day=d, today=today))
     return d
+
+
+def an_instant(v: Any) -> datetime:
+    """A moment as ISO 8601 text (``2019-06-03T09:30+08:00``); without an offset it is the
+    bureau's local time. Not before 2000-01-01. Raises ``ValueError``.
+
+    >>> an_instant("2019-06-03T09:30").isoformat()
+    '2019-06-03T09:30:00+08:00'
+    """
+    if isinstance(v, datetime):
+        t = v
+    elif isinstance(v, str) and len(v) <= 40:
+        try:
+            t = datetime.fromisoformat(v.strip())
+        except ValueError:
+            raise BadValue(msg("value.instant_expected", got=repr(v[:40]))) from None
+    else:
+        raise BadValue(msg("value.instant_expected", got=repr(str(v)[:40])))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=LOCAL_TZ)
+    if t.date() < EARLIEST_DATE:
+        raise BadValue(msg("value.date_too_early", day=t.date(), earliest=EARLIEST_DATE))
+    return t
 
 
 def bounded_int(v: Any, *, lo: int = 0, hi: int = MAX_COUNT) -> int:

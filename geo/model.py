@@ -16,6 +16,8 @@ class Programme(StrEnum):
     MINING = "mining"
     LAND = "land"
     CHANGE_SURVEY = "change_survey"
+    # 动态巡查: violations the bureau finds itself, on patrol or from a report (举报).
+    PATROL = "patrol"
 
     @property
     def label(self) -> str:
@@ -29,19 +31,26 @@ class Programme(StrEnum):
 
     @property
     def is_weipian(self) -> bool:
-        """卫片执法 (mining and land) share one workflow; 变更调查 has its own."""
-        return self is not Programme.CHANGE_SURVEY
+        """卫片执法 (mining and land) share one workflow; 变更调查 and 动态巡查 have their own."""
+        return self in (Programme.MINING, Programme.LAND)
+
+    @property
+    def is_issued(self) -> bool:
+        """Issued from above in batches (counted as 下发); patrol cases are found locally."""
+        return self is not Programme.PATROL
 
 
 PROGRAMME_LABELS = {
     Programme.MINING: "矿山卫片",
     Programme.LAND: "土地卫片",
     Programme.CHANGE_SURVEY: "土地变更调查",
+    Programme.PATROL: "动态巡查",
 }
 PROGRAMME_LABELS_EN = {
     Programme.MINING: "Mining (satellite)",
     Programme.LAND: "Land (satellite)",
     Programme.CHANGE_SURVEY: "Land change survey",
+    Programme.PATROL: "Patrol findings",
 }
 
 
@@ -62,6 +71,9 @@ class State(StrEnum):
     SUBMITTED = "submitted"
     PASSED = "passed"
     RETURNED = "returned"
+    # 动态巡查 (then 立案 onwards as 卫片执法)
+    FOUND = "found"
+    STOPPED = "stopped"
 
     @property
     def label(self) -> str:
@@ -92,6 +104,8 @@ STATE_LABELS = {
     State.SUBMITTED: "已提交",
     State.PASSED: "省级通过",
     State.RETURNED: "省级退回",
+    State.FOUND: "已发现",
+    State.STOPPED: "已制止",
 }
 STATE_LABELS_EN = {
     State.ISSUED: "Issued",
@@ -106,6 +120,8 @@ STATE_LABELS_EN = {
     State.SUBMITTED: "Submitted",
     State.PASSED: "Passed (province)",
     State.RETURNED: "Returned (province)",
+    State.FOUND: "Found",
+    State.STOPPED: "Stopped",
 }
 FINAL_STATES = frozenset({State.CLOSED, State.PASSED})
 
@@ -152,6 +168,9 @@ VERIFY_REASONS: dict[Judgment, dict[str, str]] = {
         "beyond_boundary_mining": "越界开采",
         "mining_under_exploration": "以采代探",
         "destructive_mining": "破坏性开采",
+        # The site's violation is already a case (a patrol finding or an earlier 图斑): the
+        # 图斑 joins that case's story instead of opening a second one.
+        "already_handled": "已查处（并入在办案件）",
     },
     Judgment.OTHER: {
         "pseudo_change": "伪变化",
@@ -177,6 +196,7 @@ VERIFY_REASONS_EN: dict[str, str] = {
     "beyond_boundary_mining": "mining beyond the permit boundary",
     "mining_under_exploration": "mining under an exploration licence",
     "destructive_mining": "destructive mining",
+    "already_handled": "already handled (joins an open case)",
     "pseudo_change": "pseudo-change",
     "agri_restructure": "agricultural restructuring",
     "unchanged": "unchanged on the ground",
@@ -209,6 +229,14 @@ class Action(StrEnum):
     ANNOTATE = "annotate"
     ADD_PHOTO = "add_photo"
     REOPEN = "reopen"
+    # 动态巡查 and the watch list of closed illegal sites
+    FIND = "find"
+    STOP = "stop"
+    REPORT = "report_up"
+    DISMISS = "dismiss"
+    WATCH = "watch"
+    REINSPECT = "reinspect"
+    REINSPECT_ACTIVE = "reinspect_active"
 
     @property
     def label(self) -> str:
@@ -236,6 +264,13 @@ ACTION_LABELS = {
     Action.ANNOTATE: "审核批注",
     Action.ADD_PHOTO: "上传照片",
     Action.REOPEN: "重新立案",
+    Action.FIND: "发现登记",
+    Action.STOP: "制止",
+    Action.REPORT: "报告",
+    Action.DISMISS: "核实不违法",
+    Action.WATCH: "列入监管",
+    Action.REINSPECT: "复查：仍关停",
+    Action.REINSPECT_ACTIVE: "复查：复采复建",
 }
 ACTION_LABELS_EN = {
     Action.VERIFY: "Verify",
@@ -252,6 +287,13 @@ ACTION_LABELS_EN = {
     Action.ANNOTATE: "Annotate",
     Action.ADD_PHOTO: "Upload photos",
     Action.REOPEN: "Reopen",
+    Action.FIND: "Record finding",
+    Action.STOP: "Stop order",
+    Action.REPORT: "Report upwards",
+    Action.DISMISS: "Not a violation",
+    Action.WATCH: "Put under watch",
+    Action.REINSPECT: "Re-inspect: still closed",
+    Action.REINSPECT_ACTIVE: "Re-inspect: active again",
 }
 
 
@@ -300,6 +342,26 @@ class Case:
     illegal_geometry: dict | None = None
     # The province's verdict on the county's land class (地类正确率); None until checked.
     land_class_ok: bool | None = None
+    # 动态巡查: what was found, when, and the deadlines in force then (geo.patrol); the quick
+    # response's steps (制止, 报告) with their times.
+    violation: str | None = None
+    found_at: datetime | None = None
+    stop_due_at: datetime | None = None
+    file_due_on: date | None = None
+    report_due_on: date | None = None
+    stopped_at: datetime | None = None
+    stop_order_no: str | None = None
+    reported_on: date | None = None
+    report_doc_no: str | None = None
+    # The open case this one's site is already handled in ("one site, one story"): set, the
+    # case is not counted again among active illegal sites.
+    linked_case_id: int | None = None
+    # The watch list of closed illegal sites: re-inspected every ``watch_interval_days``.
+    watch_interval_days: int | None = None
+    watch_due_on: date | None = None
+    last_inspected_at: datetime | None = None
+    reinspections: int = 0
+    reinspected_on_time: bool | None = None
 
     def replace(self, **changes: Any) -> Case:
         """A copy with ``changes`` applied; the case itself is frozen."""

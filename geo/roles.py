@@ -58,8 +58,17 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.APPROVE: frozenset({Role.REVIEWER}),
     Action.RETURN_VERIFICATION: frozenset({Role.REVIEWER}),
     Action.ANNOTATE: frozenset({Role.REVIEWER}),
-    Action.ADD_PHOTO: frozenset({Role.VERIFIER, Role.REVIEWER}),
+    Action.ADD_PHOTO: frozenset({Role.VERIFIER, Role.REVIEWER, Role.ENFORCER}),
     Action.REOPEN: frozenset({Role.ENFORCER}),
+    # 动态巡查: whoever is on site records the finding and serves the stop order; the office
+    # reports upwards and decides the watch list; re-inspections are field work.
+    Action.FIND: frozenset({Role.VERIFIER, Role.ENFORCER}),
+    Action.STOP: frozenset({Role.VERIFIER, Role.ENFORCER}),
+    Action.REPORT: frozenset({Role.ENFORCER, Role.REVIEWER}),
+    Action.DISMISS: frozenset({Role.REVIEWER}),
+    Action.WATCH: frozenset({Role.ENFORCER}),
+    Action.REINSPECT: frozenset({Role.VERIFIER, Role.ENFORCER}),
+    Action.REINSPECT_ACTIVE: frozenset({Role.VERIFIER, Role.ENFORCER}),
 }
 
 # The 统计/报告 role keeps the books beside the goal tables: spending (支出) and the notes and

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from geo import inputs, jobs, workflow
+from geo import inputs, jobs, patrol, workflow
 from geo.land_classes import COMMON_LAND_CLASSES, LAND_CLASS_NAMES_EN
 from geo.model import (
     FINAL_STATES,
@@ -56,6 +56,16 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     # Not payload keys of an action, but shown beside them in the history.
     "photo_count": ("照片数", "Photos"),
     "amount_yuan": ("缴款金额(元)", "Amount paid (yuan)"),
+    # 动态巡查
+    "violation": ("违法类型", "Violation"),
+    "found_at": ("发现时间", "Found at"),
+    "order_no": ("责令停止通知书文号", "Stop order no."),
+    "served_at": ("送达时间", "Served at"),
+    "served_by": ("送达人", "Served by"),
+    "reported_on": ("报告日期", "Reported on"),
+    "doc_no": ("报告文号", "Report document no."),
+    "reported_to": ("报送单位", "Reported to"),
+    "interval_days": ("复查间隔(天)", "Re-inspection interval (days)"),
 }
 
 # Where an action's form names a field in its own words.
@@ -69,6 +79,8 @@ _ACTION_FIELD_LABELS: dict[tuple[Action, str], tuple[str, str]] = {
     (Action.REOPEN, "reason"): ("重新立案原因", "Reason to reopen"),
     (Action.COLLECT_EVIDENCE, "land_class_before"): ("前地类", "Land class before"),
     (Action.COLLECT_EVIDENCE, "land_class_after"): ("后地类", "Land class after"),
+    (Action.DISMISS, "reason"): ("核实情况", "What was found"),
+    (Action.REINSPECT_ACTIVE, "note"): ("复查情况", "What the re-inspection found"),
 }
 
 # Payload keys a person does not type into the action's form: the map draws the extent, FILE's
@@ -156,11 +168,27 @@ def _content() -> dict[str, Any]:
             for c, name in COMMON_LAND_CLASSES
         ],
         "jobs": jobs.vocabulary(),
+        "patrol": _patrol(),
     }
 
 
 def _workflow_key(p: Programme) -> str:
+    if p is Programme.PATROL:
+        return "patrol"
     return "weipian" if p.is_weipian else "change_survey"
+
+
+def _patrol() -> dict[str, Any]:
+    """The patrol path's controlled lists and the default deadlines (the bureau's own are at
+    ``/api/patrol/deadlines``)."""
+    return {
+        "violations": [
+            _labelled(code, zh, en, mining=patrol.is_mining(code))
+            for code, (zh, en) in patrol.VIOLATIONS.items()
+        ],
+        "sources": [_labelled(code, zh, en) for code, (zh, en) in patrol.SOURCES.items()],
+        "default_deadlines": patrol.Deadlines().to_doc(),
+    }
 
 
 def vocabulary() -> dict[str, Any]:

@@ -147,10 +147,10 @@ def _aggregates(dialect: str, m: Milestone) -> list[str]:
                else f"max(CASE WHEN {when} THEN {tag} END) AS {m.name}"]  # fmt: skip
     else:
         out = [f"max(CASE WHEN {when} THEN {_ts(dialect, 'e.at')} END) AS {m.name}"]
-    if m.undone_by is not None:
+    if m.undone_by:
         done, undone = undo_columns(m)
         out.append(f"max(CASE WHEN {when} THEN e.seq END) AS {done}")
-        out.append(f"max(CASE WHEN {_is((m.undone_by,))} THEN e.seq END) AS {undone}")
+        out.append(f"max(CASE WHEN {_is(m.undone_by)} THEN e.seq END) AS {undone}")
     return out
 
 
@@ -159,7 +159,7 @@ def _as_of_columns(milestones: tuple[Milestone, ...]) -> list[str]:
     out = []
     for m in milestones:
         out.append(m.name)
-        if m.undone_by is not None:
+        if m.undone_by:
             out.extend(undo_columns(m))
     return out
 
@@ -447,7 +447,7 @@ def as_of_relation(
         value: ColumnElement[Any] = raw.c[m.name]
         if m.tally is Tally.LATEST:
             value = func.nullif(func.substr(value, _TAG + 1), "")
-        if m.undone_by is not None:
+        if m.undone_by:
             done, undone = undo_columns(m)
             undone_later = raw.c[undone] > func.coalesce(raw.c[done], -1)
             value = case((undone_later, null()), else_=value)

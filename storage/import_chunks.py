@@ -383,9 +383,7 @@ def _code_hashes(codes: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(codes, dtype=object), categorize=False)
 
 
-def _codes_of(
-    summaries: Callable[[], Iterator[Part]], n: int, rows: np.ndarray
-) -> dict[int, str]:
+def _codes_of(summaries: Callable[[], Iterator[Part]], n: int, rows: np.ndarray) -> dict[int, str]:
     """The codes of ``rows`` (places among the ``n`` kept rows), read from the chunks'
     summaries."""
     wanted = np.zeros(n, bool)

@@ -23,12 +23,16 @@ from geo.model import (
     to_jsonable,
 )
 from geo.workflow import apply, replay
-from storage import audit, daily_counts, enforcement, facts, map_queries, spatial
+from storage import audit, daily_counts, enforcement, facts, map_queries, patrol_rules, spatial
 from storage.batch_writer import batch_row, find_batch
 from storage.tables import batches, case_events, cases, reissues
 from storage.visibility import EVERYTHING, Scope
 
 _MILESTONES = [c for c in Case.__dataclass_fields__ if c not in ("id", "programme")]
+
+
+# Actions that start a deadline or an interval read the bureau's current rules.
+_NEEDS_RULES = frozenset({Action.WATCH.value, Action.REINSPECT_ACTIVE.value})
 
 
 def apply_in(
@@ -56,7 +60,10 @@ def apply_in(
     issued_on = conn.execute(
         select(batches.c.issued_on).where(batches.c.id == row.batch_id)
     ).scalar_one_or_none()
-    new, ev = apply(case, action, actor=actor, at=now, payload=payload, issued_on=issued_on)
+    rules = patrol_rules.current_in(conn) if action in _NEEDS_RULES else None
+    new, ev = apply(
+        case, action, actor=actor, at=now, payload=payload, issued_on=issued_on, rules=rules
+    )
     new, ev = enforcement.carry_out(conn, case, new, ev, now=now)
     changed = {k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()}
     res = conn.execute(

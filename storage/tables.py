@@ -145,6 +145,23 @@ cases = Table(
     # 前时相地类 as the province delivered it (not the county's evidence, land_class_before):
     # the 耕地 share of new construction is counted from it.
     Column("delivered_land_class", String(8)),
+    # 动态巡查 (geo.model.Case, geo.patrol): what was found and when, the deadlines in force then,
+    # the quick response's steps; the open case a site is already handled in; the watch list.
+    Column("violation", String(40)),
+    Column("found_at", UTCDateTime),
+    Column("stop_due_at", UTCDateTime),
+    Column("file_due_on", Date),
+    Column("report_due_on", Date),
+    Column("stopped_at", UTCDateTime),
+    Column("stop_order_no", String(100)),
+    Column("reported_on", Date),
+    Column("report_doc_no", String(100)),
+    Column("linked_case_id", Integer),
+    Column("watch_interval_days", Integer),
+    Column("watch_due_on", Date),
+    Column("last_inspected_at", UTCDateTime),
+    Column("reinspections", Integer, nullable=False, server_default="0"),
+    Column("reinspected_on_time", Boolean),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_programme_code", "programme", "code"),
     # Partial: most 图斑 share no site and are never filed, so these stay small and cost an
@@ -475,4 +492,33 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
     # May also record verifications over /ogc (Part 4); a key is read-only unless made so.
     Column("can_edit", Boolean, nullable=False, server_default=false()),
+)
+
+
+# --- 动态巡查 (issue 16) -----------------------------------------------------------------------
+
+# A report (举报) behind a patrol case: who reported it and how to reach them stay here, read by
+# office roles only, never in the case row, an export or the map.
+patrol_reports = Table(
+    "patrol_reports",
+    metadata,
+    Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("reporter_name", String(100)),
+    Column("reporter_contact", String(100)),
+    Column("content", Text),
+    Column("received_by", String(100), nullable=False),
+)
+
+# The quick response's deadlines (geo.patrol.Deadlines) as the bureau edits them: every save a
+# new row, the latest in force; a case keeps the deadlines of the day it was found.
+patrol_rules = Table(
+    "patrol_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("doc", JSON, nullable=False),
+    Column("note", Text),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -122,6 +122,30 @@ class JobsMeta(BaseModel):
     stages: list[Labelled]
 
 
+class ViolationMeta(Labelled):
+    """A controlled violation type of a patrol finding; ``mining``: it makes an illegal mine."""
+
+    mining: bool
+
+
+class PatrolDeadlines(BaseModel):
+    """The quick response's deadlines (geo.patrol.Deadlines)."""
+
+    stop_within_hours: int
+    file_within_days: int
+    report_by_month_end: bool
+    report_within_days: int
+    reinspect_every_days: int
+
+
+class PatrolMeta(BaseModel):
+    """动态巡查's controlled lists, and the deadlines a fresh store starts with."""
+
+    violations: list[ViolationMeta]
+    sources: list[Labelled]
+    default_deadlines: PatrolDeadlines
+
+
 class MetaPublic(BaseModel):
     """``geo.vocabulary.vocabulary()``; ``version`` changes whenever any of it does."""
 
@@ -139,6 +163,7 @@ class MetaPublic(BaseModel):
     photo_flags: list[Labelled]
     land_classes: list[LandClass]
     jobs: JobsMeta
+    patrol: PatrolMeta
 
 
 @cache

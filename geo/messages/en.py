@@ -43,6 +43,25 @@ EN: dict[str, str] = {
     ),
     "case.guard.too_few_photos": "{count} evidence photos; at least {minimum} are needed",
     "case.guard.reopen_not_illegal": "Only an illegal polygon can be reopened",
+    "case.guard.close_unreported": "A patrol case closes only once reported to the city/province",
+    "case.guard.already_reported": (
+        "Already reported (document {doc_no}); it cannot be reported twice"
+    ),
+    "case.guard.not_watched": "This site is not on the watch list, so it cannot be re-inspected",
+    "case.guard.watch_not_illegal": "Only an illegal site can be put under watch",
+    # Patrol findings (422)
+    "patrol.deadline_unknown": "Unknown deadline setting: {names}",
+    "patrol.deadline_bool": "Deadline setting {name} must be true or false",
+    "patrol.deadline_range": "Deadline setting {name} must be a whole number from {low} to {high}",
+    "patrol.source_choices": "The source must be one of: {choices}",
+    "patrol.violation_choices": "The violation type must be one of: {choices}",
+    "patrol.found_in_future": "The time found cannot be later than the time recorded",
+    "patrol.geometry_expected": (
+        "The place must be a point (GPS fix) or a polygon (drawn outline) in CGCS2000 lon/lat"
+        " within China"
+    ),
+    "patrol.served_after_recorded": "The order cannot be served after the time it is recorded",
+    "patrol.served_before_found": "The order cannot be served before the violation was found",
     "payload.not_object": "The content of “{action}” must be an object of keys and values",
     "payload.missing": "“{action}” needs {field}",
     "payload.field": "{field}: {problem}",
@@ -64,6 +83,9 @@ EN: dict[str, str] = {
     "value.money_negative": "the amount must not be negative",
     "value.money_too_large": "the amount is too large: at most {maximum:,} yuan",
     "value.money_fen": "the amount {got} needs no more than two decimals (fen)",
+    "value.instant_expected": (
+        "expected a moment as ISO 8601 (e.g. 2019-06-03T09:30+08:00), got {got}"
+    ),
     "value.date_expected": "expected a real date as YYYY-MM-DD, got {got}",
     "value.date_too_early": "the date {day} is before {earliest}",
     "value.date_future": (

@@ -39,10 +39,11 @@ def running_milestones(
             ev[m.name] = ev[m.name].astype(object).where(ev[m.name].notna(), None)
         else:
             ev[m.name] = ev["at"].where(hit).groupby(by_case).ffill()
-        if m.undone_by is not None:
+        if m.undone_by:
             done, undone = undo_columns(m)
             ev[done] = ev["seq"].where(hit).groupby(by_case).ffill()
-            ev[undone] = ev["seq"].where(ev["action"] == m.undone_by.value).groupby(by_case).ffill()
+            undo = ev["action"].isin(_values(m.undone_by))
+            ev[undone] = ev["seq"].where(undo).groupby(by_case).ffill()
     return settle(ev, milestones)
 
 
@@ -55,7 +56,7 @@ def settle(df: pd.DataFrame, milestones: tuple[Milestone, ...] = MILESTONES) -> 
     """
     df["state"] = df["state"].fillna(INITIAL_STATE.value)
     for m in as_of_milestones(milestones):
-        if m.undone_by is None:
+        if not m.undone_by:
             continue
         done, undone = undo_columns(m)
         later = df[undone].fillna(-1).astype(float) > df[done].fillna(-1).astype(float)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import shapely.geometry
 
 from geo.area import ellipsoidal_area_m2
+from geo.deadlines import Deadlines
 from geo.errors import InvalidPayload, InvalidTransition
 from geo.localtime import local_today
 from geo.messages import msg
-from geo.model import Action, Case, Event
+from geo.model import Action, Case, Event, Judgment, Programme
 from geo.workflow.effects import check_dates
 from geo.workflow.milestones import milestone_changes
 from geo.workflow.payloads import parse_payload
@@ -39,6 +40,61 @@ _RECTIFY_FIELDS = ("rectified_on", "demolished_m2", "reclaimed_m2", "permit_no")
 def _recorded_day(at: datetime) -> date:
     """The bureau's day an action taken at ``at`` is recorded (a naive ``at`` is local time)."""
     return at.date() if at.tzinfo is None else local_today(at)
+
+
+def _reinspection(case: Case, at: datetime) -> dict[str, Any]:
+    """A watched site's re-inspection: on time when done by its due day; the next one due an
+    interval after this one."""
+    day = _recorded_day(at)
+    interval = case.watch_interval_days or 0
+    return {
+        "last_inspected_at": at,
+        "reinspected_on_time": case.watch_due_on is None or day <= case.watch_due_on,
+        "watch_due_on": day + timedelta(days=interval),
+    }
+
+
+# What a site found active again starts afresh: the enforcement of before stays in the history.
+_RESTART = {
+    "case_no": None, "filed_on": None, "enforcement_id": None, "decision_no": None,
+    "fine_yuan": None, "confiscation_yuan": None, "receipt_no": None, "paid_on": None,
+    "rectified_on": None, "stopped_at": None, "stop_order_no": None, "reported_on": None,
+    "report_doc_no": None,
+}  # fmt: skip
+
+
+def _reactivated(case: Case, at: datetime, rules: Deadlines) -> dict[str, Any]:
+    out = {**_reinspection(case, at), "rectified_on": None}
+    if case.programme is Programme.PATROL:
+        out.update(_RESTART, found_at=at, **rules.due(at))
+    return out
+
+
+def _watch(case: Case, data: dict[str, Any], at: datetime, rules: Deadlines) -> dict[str, Any]:
+    interval = data.get("interval_days") or rules.reinspect_every_days
+    return {
+        "watch_interval_days": interval,
+        "watch_due_on": _recorded_day(at) + timedelta(days=interval),
+    }
+
+
+def _patrol_effects(
+    case: Case, action: Action, data: dict[str, Any], at: datetime, rules: Deadlines
+) -> dict[str, Any]:
+    match action:
+        case Action.STOP:
+            return {"stopped_at": data["served_at"], "stop_order_no": data["order_no"]}
+        case Action.REPORT:
+            return {"reported_on": data["reported_on"], "report_doc_no": data["doc_no"]}
+        case Action.DISMISS:
+            return {"judgment": Judgment.OTHER, "note": data["reason"]}
+        case Action.WATCH:
+            return _watch(case, data, at, rules)
+        case Action.REINSPECT:
+            return _reinspection(case, at)
+        case Action.REINSPECT_ACTIVE:
+            return _reactivated(case, at, rules)
+    return {}
 
 
 def _payload_effects(case: Case, action: Action, data: dict[str, Any]) -> dict[str, Any]:
@@ -87,9 +143,26 @@ def _payload_effects(case: Case, action: Action, data: dict[str, Any]) -> dict[s
     return {}
 
 
-def _effects(case: Case, action: Action, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+def _effects(
+    case: Case, action: Action, data: dict[str, Any], at: datetime, rules: Deadlines
+) -> dict[str, Any]:
     """The fields an action sets besides the state."""
-    return {**_payload_effects(case, action, data), **milestone_changes(case, action, at)}
+    return {
+        **_payload_effects(case, action, data),
+        **_patrol_effects(case, action, data, at, rules),
+        **milestone_changes(case, action, at),
+    }
+
+
+def _check_instants(case: Case, action: Action, data: dict[str, Any], at: datetime) -> None:
+    """A stop order is served after the violation was found and not after it is recorded."""
+    served = data.get("served_at") if action is Action.STOP else None
+    if served is None:
+        return
+    if at.tzinfo is not None and served > at:
+        raise InvalidPayload(msg("patrol.served_after_recorded"), field="served_at")
+    if case.found_at is not None and served < case.found_at:
+        raise InvalidPayload(msg("patrol.served_before_found"), field="served_at")
 
 
 def apply(
@@ -100,6 +173,7 @@ def apply(
     at: datetime,
     payload: Mapping[str, Any] | None = None,
     issued_on: date | None = None,
+    rules: Deadlines | None = None,
 ) -> tuple[Case, Event]:
     """Apply ``action`` to ``case``; return the new case and the event that records the change.
 
@@ -141,7 +215,9 @@ def apply(
         raise InvalidTransition(reason, case_id=case.id, state=case.state, action=action)
     data = parse_payload(action, payload, today=_recorded_day(at))
     check_dates(case, action, data, issued_on=issued_on)
-    changes = {"state": target, "version": case.version + 1, **_effects(case, action, data, at)}
+    _check_instants(case, action, data, at)
+    effects = _effects(case, action, data, at, rules or Deadlines())
+    changes = {"state": target, "version": case.version + 1, **effects}
     new = case.replace(**changes)
     before = {k: getattr(case, k) for k in changes}
     after = {k: getattr(new, k) for k in changes}

@@ -27,15 +27,15 @@ class Tally(StrEnum):
 class Milestone:
     """One fact of a case that its events establish.
 
-    ``undone_by``: a later event of this action cancels the milestone (a reopen undoes a
-    close). ``on_case``: ``name`` is also a Case field that ``apply`` keeps current (otherwise
-    it lives only in the event log). ``as_of``: the facts as of a past day read it.
+    ``undone_by``: a later event of one of these actions cancels the milestone (a reopen
+    undoes a close). ``on_case``: ``name`` is also a Case field that ``apply`` keeps current
+    (otherwise it lives only in the event log). ``as_of``: the facts as of a past day read it.
     """
 
     name: str
     actions: tuple[Action, ...]
     tally: Tally = Tally.AT
-    undone_by: Action | None = None
+    undone_by: tuple[Action, ...] = ()
     on_case: bool = False
     as_of: bool = True
     source: str | None = None
@@ -47,12 +47,14 @@ class Milestone:
 
 
 A = Action
+# A site enforced again (reopened, or found active again on re-inspection) is not closed.
+_AGAIN = (A.REOPEN, A.REINSPECT_ACTIVE)
 MILESTONES: tuple[Milestone, ...] = (
     Milestone("state", tuple(Action), Tally.LATEST, source="state"),
-    Milestone("judgment", (A.VERIFY,), Tally.LATEST, source="judgment"),
+    Milestone("judgment", (A.VERIFY, A.FIND, A.DISMISS), Tally.LATEST, source="judgment"),
     Milestone("verified_at", (A.VERIFY,), on_case=True),
     Milestone("filed_at", (A.FILE,)),
-    Milestone("closed_at", (A.CLOSE,), undone_by=A.REOPEN, on_case=True),
+    Milestone("closed_at", (A.CLOSE,), undone_by=_AGAIN, on_case=True),
     Milestone("evidence_at", (A.COLLECT_EVIDENCE,), on_case=True),
     Milestone("submitted_at", (A.SUBMIT,), on_case=True),
     Milestone("checked_at", (A.PASS, A.RETURN), on_case=True),
@@ -61,6 +63,12 @@ MILESTONES: tuple[Milestone, ...] = (
     Milestone("approved_at", (A.APPROVE,)),
     Milestone("reviewed_at", (A.APPROVE, A.RETURN_VERIFICATION), on_case=True, as_of=False),
     Milestone("review_returns", (A.RETURN_VERIFICATION,), Tally.COUNT, on_case=True, as_of=False),
+    # 动态巡查 and the watch list
+    Milestone("stop_at", (A.STOP,), undone_by=(A.REINSPECT_ACTIVE,)),
+    Milestone("report_at", (A.REPORT,), undone_by=(A.REINSPECT_ACTIVE,)),
+    Milestone("watched_at", (A.WATCH,)),
+    Milestone("last_inspected_at", (A.REINSPECT, A.REINSPECT_ACTIVE), on_case=True),
+    Milestone("reinspections", (A.REINSPECT, A.REINSPECT_ACTIVE), Tally.COUNT, on_case=True),
 )
 
 # Case fields with no event column of their own (they come from a payload): known at a past
@@ -70,6 +78,10 @@ KNOWN_AFTER: dict[str, str] = {
     "enforcement_id": "filed_at",
     "approved_first_time": "approved_at",
     "land_class_ok": "checked_at",
+    "stopped_at": "stop_at",
+    "reported_on": "report_at",
+    "watch_interval_days": "watched_at",
+    "reinspected_on_time": "last_inspected_at",
 }
 INITIAL_STATE = State.ISSUED
 
@@ -92,6 +104,6 @@ def milestone_changes(case: Case, action: Action, at: datetime) -> dict[str, Any
             continue
         if action in m.actions:
             out[m.name] = at if m.tally is Tally.AT else getattr(case, m.name) + 1
-        elif action is m.undone_by:
+        elif action in m.undone_by:
             out[m.name] = None
     return out

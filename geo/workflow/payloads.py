@@ -26,6 +26,7 @@ _LAND_CLASS = re.compile(f"^{LAND_CLASS_PATTERN}$")
 # A 图斑 rarely exceeds a few km²; 10^9 m² (1 000 km²) is beyond any county's 图斑.
 MAX_AREA_M2 = 1e9
 MAX_LIST = 50  # photo flags: a handful of codes
+MAX_WATCH_DAYS = 3650  # a watched site is re-inspected at least once in ten years
 
 
 def _text(v: Any) -> str:
@@ -65,6 +66,10 @@ def _sha256(v: Any) -> str:
 
 def _count(v: Any) -> int:
     return inputs.bounded_int(v)
+
+
+def _days(v: Any) -> int:
+    return inputs.bounded_int(v, lo=1, hi=MAX_WATCH_DAYS)
 
 
 def _land_class(v: Any) -> str:
@@ -156,6 +161,10 @@ FLAG = FieldKind("flag", _flag)
 JUDGMENT = FieldKind("judgment", _judgment)
 POLYGON = FieldKind("polygon", _polygon)
 LIST = FieldKind("list", _list)
+# A moment (制止 served at): ISO 8601, local time when no offset is given; not after the moment
+# it is recorded (checked by ``apply``, which knows that moment).
+INSTANT = FieldKind("instant", inputs.an_instant, minimum=inputs.EARLIEST_DATE.isoformat())
+DAYS = FieldKind("days", _days, minimum=1, maximum=MAX_WATCH_DAYS)
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,28 @@ PAYLOADS: dict[Action, dict[str, _Field]] = {
     Action.ANNOTATE: {"note": _Field(TEXT, True)},
     Action.ADD_PHOTO: {"sha256": _Field(SHA256, True), "flags": _Field(LIST)},
     Action.REOPEN: {"reason": _Field(TEXT, True)},
+    # 动态巡查 (the finding itself, action ``find``, is recorded by geo.patrol.open_case)
+    Action.FIND: {
+        "violation": _Field(NAME, True),
+        "found_at": _Field(INSTANT, True),
+        "note": _Field(TEXT),
+    },
+    Action.STOP: {
+        "order_no": _Field(NAME, True),  # 责令停止违法行为通知书 文号
+        "served_at": _Field(INSTANT, True),
+        "served_by": _Field(NAME, True),
+        "note": _Field(TEXT),
+    },
+    Action.REPORT: {
+        "reported_on": _Field(DATE, True),
+        "doc_no": _Field(NAME, True),
+        "reported_to": _Field(NAME),
+        "note": _Field(TEXT),
+    },
+    Action.DISMISS: {"reason": _Field(TEXT, True)},
+    Action.WATCH: {"interval_days": _Field(DAYS), "note": _Field(TEXT)},
+    Action.REINSPECT: {"note": _Field(TEXT)},
+    Action.REINSPECT_ACTIVE: {"note": _Field(TEXT, True)},
 }
 
 

@@ -41,6 +41,36 @@ CHANGE_SURVEY_TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.EVIDENCE_COLLECTED, Action.ADD_PHOTO): State.EVIDENCE_COLLECTED,
 }
 
+# Closed illegal sites under watch are re-inspected; one found active again opens enforcement
+# anew (卫片: 立案 again, its history kept).
+_WATCHED = (State.RECTIFIED, State.CLOSED)
+for _s in _WATCHED:
+    WEIPIAN_TRANSITIONS[(_s, Action.WATCH)] = _s
+    WEIPIAN_TRANSITIONS[(_s, Action.REINSPECT)] = _s
+    WEIPIAN_TRANSITIONS[(_s, Action.REINSPECT_ACTIVE)] = State.FILED
+    WEIPIAN_TRANSITIONS[(_s, Action.ADD_PHOTO)] = _s
+
+# 动态巡查: 发现 → 制止 → 立案/查处 → 报告. 报告 is a step, not a state: it may come once at any
+# point after discovery, and a case closes only once reported (guard).
+PATROL_TRANSITIONS: dict[tuple[State, Action], State] = {
+    (State.FOUND, Action.STOP): State.STOPPED,
+    (State.FOUND, Action.FILE): State.FILED,  # nobody left on site to stop
+    (State.STOPPED, Action.FILE): State.FILED,
+    (State.FOUND, Action.DISMISS): State.CLOSED,
+    (State.STOPPED, Action.DISMISS): State.CLOSED,
+    (State.FILED, Action.PENALISE): State.PENALISED,
+    (State.PENALISED, Action.RECTIFY): State.RECTIFIED,
+    (State.RECTIFIED, Action.CLOSE): State.CLOSED,
+    **{(s, Action.REPORT): s for s in (State.FOUND, State.STOPPED, State.FILED,
+                                        State.PENALISED, State.RECTIFIED, State.CLOSED)},
+    **{(s, Action.ADD_PHOTO): s for s in (State.FOUND, State.STOPPED, State.FILED,
+                                           State.RECTIFIED, State.CLOSED)},
+    **{(s, Action.WATCH): s for s in _WATCHED},
+    **{(s, Action.REINSPECT): s for s in _WATCHED},
+    # Active again: the quick response starts over (a new discovery, new deadlines).
+    **{(s, Action.REINSPECT_ACTIVE): State.FOUND for s in _WATCHED},
+}  # fmt: skip
+
 # Evidence rules that vary by province and year (docs/domain.md): counties set them.
 MIN_EVIDENCE_PHOTOS = 2
 RESUBMIT_NEEDS_NOTE_AFTER = 2  # a 图斑 returned this often needs a reviewer note to go again
@@ -48,6 +78,8 @@ RESUBMIT_NEEDS_NOTE_AFTER = 2  # a 图斑 returned this often needs a reviewer n
 
 def transitions_for(programme: Programme) -> dict[tuple[State, Action], State]:
     """The (state, action) -> state table of ``programme``'s workflow."""
+    if programme is Programme.PATROL:
+        return PATROL_TRANSITIONS
     return WEIPIAN_TRANSITIONS if programme.is_weipian else CHANGE_SURVEY_TRANSITIONS
 
 
@@ -60,6 +92,33 @@ def _guard_file(case: Case) -> Msg | None:
 def _guard_close(case: Case) -> Msg | None:
     if case.state is State.APPROVED and case.judgment is Judgment.ILLEGAL:
         return msg("case.guard.close_illegal")
+    if case.programme is Programme.PATROL and case.reported_on is None:
+        return msg("case.guard.close_unreported")
+    return None
+
+
+def _guard_report(case: Case) -> Msg | None:
+    if case.reported_on is not None:
+        return msg("case.guard.already_reported", doc_no=case.report_doc_no or "")
+    return None
+
+
+def _guard_watched(case: Case) -> Msg | None:
+    if case.watch_interval_days is None:
+        return msg("case.guard.not_watched")
+    return None
+
+
+def _guard_watch(case: Case) -> Msg | None:
+    if case.judgment is not Judgment.ILLEGAL:
+        return msg("case.guard.watch_not_illegal")
+    return None
+
+
+def _guard_photo(case: Case) -> Msg | None:
+    # After the work is done, photos only come with re-inspections of a watched site.
+    if case.state in _WATCHED and case.watch_interval_days is None:
+        return msg("case.guard.not_watched")
     return None
 
 
@@ -92,6 +151,11 @@ _GUARDS: dict[Action, Callable[[Case], Msg | None]] = {
     Action.VERIFY: _guard_verify,
     Action.SUBMIT: _guard_submit,
     Action.REOPEN: _guard_reopen,
+    Action.REPORT: _guard_report,
+    Action.WATCH: _guard_watch,
+    Action.REINSPECT: _guard_watched,
+    Action.REINSPECT_ACTIVE: _guard_watched,
+    Action.ADD_PHOTO: _guard_photo,
 }
 
 

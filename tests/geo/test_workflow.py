@@ -35,6 +35,14 @@ PAYLOADS = {
     Action.ANNOTATE: {"note": "已电话核实，可重新提交"},
     Action.ADD_PHOTO: {"sha256": "ab" * 32},
     Action.REOPEN: {"reason": "2020Q1 影像显示复建"},
+    Action.FIND: {"violation": "illegal_mining", "found_at": "2019-10-15T08:00+08:00"},
+    Action.STOP: {"order_no": "丰国土停〔2019〕3号", "served_at": "2019-10-15T09:00+08:00",
+                  "served_by": "李四"},
+    Action.REPORT: {"reported_on": "2019-10-20", "doc_no": "丰国土报〔2019〕7号"},
+    Action.DISMISS: {"reason": "核实为已批准的临时用地"},
+    Action.WATCH: {"interval_days": 30},
+    Action.REINSPECT: {"note": "仍关停"},
+    Action.REINSPECT_ACTIVE: {"note": "夜间复采"},
 }
 A = Action
 

@@ -34,6 +34,12 @@ def _on(state: State, **kw) -> Case:
     return Case(id=7, programme=programme, state=state, **kw)
 
 
+def _patrol(state: State) -> Case:
+    found = datetime(2019, 10, 15, tzinfo=UTC)
+    return Case(id=7, programme=Programme.PATROL, state=state, judgment=Judgment.ILLEGAL,
+                found_at=found)  # fmt: skip
+
+
 def test_a_filing_asks_to_open_its_enforcement_and_learns_its_id():
     before = _on(State.APPROVED, judgment=Judgment.ILLEGAL)
     after, ev = apply(before, "file", actor="zf", at=T0, payload=PAYLOADS[Action.FILE])
@@ -121,7 +127,7 @@ def test_apply_stamps_exactly_the_mapped_milestones():
             if action in m.actions:
                 want = T0 if m.tally is Tally.AT else getattr(c, m.name) + 1
                 assert stamped[m.name] == want, (action, m.name)
-            elif action is m.undone_by:
+            elif action in m.undone_by:
                 assert stamped[m.name] is None
             else:
                 assert m.name not in stamped, (action, m.name)
@@ -134,6 +140,13 @@ def test_known_after_fields_are_set_by_their_milestones_action():
         Action.FILE: _on(State.APPROVED, judgment=Judgment.ILLEGAL),
         Action.APPROVE: _on(State.VERIFIED),
         Action.PASS: _on(State.SUBMITTED),
+        Action.STOP: _patrol(State.FOUND),
+        Action.REPORT: _patrol(State.FOUND),
+        Action.WATCH: _on(State.CLOSED, judgment=Judgment.ILLEGAL),
+        Action.REINSPECT: _on(State.CLOSED, judgment=Judgment.ILLEGAL, watch_interval_days=30),
+        Action.REINSPECT_ACTIVE: _on(
+            State.CLOSED, judgment=Judgment.ILLEGAL, watch_interval_days=30
+        ),
     }
     for field, milestone in KNOWN_AFTER.items():
         setters = by_name[milestone].actions

@@ -36,7 +36,7 @@ def test_the_as_of_query_has_one_column_per_milestone(dialect):
     expected = []
     for m in as_of_milestones():
         expected.append(m.name)
-        if m.undone_by is not None:
+        if m.undone_by:
             expected.extend(undo_columns(m))
     assert _aggregate_names(sql) == expected
     assert names[-len(expected) :] == expected
@@ -44,7 +44,7 @@ def test_the_as_of_query_has_one_column_per_milestone(dialect):
 
 
 def test_a_new_milestone_changes_the_generated_query():
-    extra = Milestone("rectified_at", (Action.RECTIFY,), undone_by=Action.REOPEN)
+    extra = Milestone("rectified_at", (Action.RECTIFY,), undone_by=(Action.REOPEN,))
     sql, names = facts.as_of_sql("sqlite", (*MILESTONES, extra))
     base, _ = facts.as_of_sql("sqlite")
     assert sql != base
