@@ -180,7 +180,13 @@ class PatrolStore:
         self.refs = RefStore(engine)
 
     def create(
-        self, finding: Finding, *, actor: str, now: datetime, assign_to: int | None = None
+        self,
+        finding: Finding,
+        *,
+        actor: str,
+        now: datetime,
+        assign_to: int | None = None,
+        client_ref: str | None = None,
     ) -> dict[str, Any]:
         """Record ``finding`` as a new case (state ``found``) with its ``find`` event, in one
         transaction; returns ``{"case_id", "code", "linked_case_id", "site_id"}``.
@@ -188,8 +194,14 @@ class PatrolStore:
         Its township and other hints come from the reference layers; an earlier case at the same
         site gives it a ``site_id``, and when that case is still open and illegal the finding
         joins it (``linked_case_id``) instead of counting as a second active site.
-        ``assign_to``: the verifier who found it, so it is in their task list.
+        ``assign_to``: the verifier who found it, so it is in their task list. ``client_ref``:
+        the sender's own id of this finding; a second send with it returns the case the first
+        made (``"existing": True``) and writes nothing.
         """
+        if client_ref is not None:
+            done = self.by_client_ref(client_ref)
+            if done is not None:
+                return done
         geom = finding.geometry
         area = 0.0 if geom.geom_type == "Point" else float(ellipsoidal_area_m2([geom])[0])
         hints = _hints(self.refs, geom, area, finding.violation)
@@ -203,6 +215,7 @@ class PatrolStore:
             joins = handled_in(match, near)
             site_id = None if match is None else (match.site_id or match.id)
             row = _case_row(conn, finding, batch_id, code, area, hints, site_id, now)
+            row["client_ref"] = client_ref
             insert_rows(conn, cases, list(row), [tuple(row.values())])
             case_id = conn.execute(
                 select(cases.c.id).where(cases.c.batch_id == batch_id, cases.c.code == code)
@@ -240,8 +253,31 @@ class PatrolStore:
         return {
             "case_id": case_id,
             "code": code,
+            "batch_id": batch_id,
+            "version": case.version,
             "linked_case_id": case.linked_case_id,
             "site_id": site_id,
+            "existing": False,
+        }
+
+    def by_client_ref(self, client_ref: str) -> dict[str, Any] | None:
+        """The case a finding with this sender's id already made, if any."""
+        c = cases.c
+        q = select(c.id, c.code, c.batch_id, c.version, c.linked_case_id, c.site_id).where(
+            c.client_ref == client_ref
+        )
+        with self.engine.connect() as conn:
+            r = conn.execute(q).first()
+        if r is None:
+            return None
+        return {
+            "case_id": r.id,
+            "code": r.code,
+            "batch_id": r.batch_id,
+            "version": r.version,
+            "linked_case_id": r.linked_case_id,
+            "site_id": r.site_id,
+            "existing": True,
         }
 
     @staticmethod

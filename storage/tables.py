@@ -162,6 +162,9 @@ cases = Table(
     Column("last_inspected_at", UTCDateTime),
     Column("reinspections", Integer, nullable=False, server_default="0"),
     Column("reinspected_on_time", Boolean),
+    # The phone's own id of a finding sent from its outbox: a resend after a lost answer finds
+    # the case it already made instead of making a second one.
+    Column("client_ref", String(64)),
     UniqueConstraint("batch_id", "code"),
     Index("ix_cases_programme_code", "programme", "code"),
     # Partial: most 图斑 share no site and are never filed, so these stay small and cost an
@@ -171,6 +174,13 @@ cases = Table(
         "site_id",
         sqlite_where=text("site_id IS NOT NULL"),
         postgresql_where=text("site_id IS NOT NULL"),
+    ),
+    Index(
+        "uq_cases_client_ref",
+        "client_ref",
+        unique=True,
+        sqlite_where=text("client_ref IS NOT NULL"),
+        postgresql_where=text("client_ref IS NOT NULL"),
     ),
     Index(
         "ix_cases_enforcement_id",

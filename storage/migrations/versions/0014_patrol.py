@@ -30,6 +30,7 @@ _CASE_COLUMNS = (
     ("watch_due_on", sa.Date),
     ("last_inspected_at", UTCDateTime),
     ("reinspected_on_time", sa.Boolean),
+    ("client_ref", sa.String(64)),
 )
 
 
@@ -40,6 +41,14 @@ def upgrade() -> None:
         op.add_column("cases", sa.Column(name, type_))
     op.add_column(
         "cases", sa.Column("reinspections", sa.Integer, nullable=False, server_default="0")
+    )
+    op.create_index(
+        "uq_cases_client_ref",
+        "cases",
+        ["client_ref"],
+        unique=True,
+        sqlite_where=sa.text("client_ref IS NOT NULL"),
+        postgresql_where=sa.text("client_ref IS NOT NULL"),
     )
     op.create_table(
         "patrol_reports",
@@ -67,6 +76,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("patrol_rules")
     op.drop_table("patrol_reports")
+    op.drop_index("uq_cases_client_ref", table_name="cases")
     # ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of cases would trip its foreign keys.
     for name, _ in (*_CASE_COLUMNS, ("reinspections", None)):
         op.execute(f"ALTER TABLE cases DROP COLUMN {name}")
