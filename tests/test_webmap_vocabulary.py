@@ -79,6 +79,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("panel.js", "verify"): "the extent tool belongs to the verify form",
     ("panel.js", "penalise"): "payments are recorded by those who may penalise",
     ("panel.js", "annotate"): "the blocked note names the step that lifts it",
+    # 动态巡查: the steps GET /api/tasks names (`step`) and the action whose label says each; their
+    # deadlines and completion come from the case (milestones), the labels from meta.
+    ("patrol-model.js", "stop"): "a step of GET /api/tasks and the action that does it",
+    ("patrol-model.js", "report_up"): "the action that does the report step",
+    ("patrol-model.js", "reinspect"): "a step of GET /api/tasks (a watched site's next visit)",
 }
 
 # Words that are a field's label and the page's own word as well (照片: the photo section).

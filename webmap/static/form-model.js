@@ -6,13 +6,37 @@ import {
   actionLabel, fieldsFor, guards, hasControlledReason, judgments, kindLimits, kindPattern, reasonsFor,
   stateLabel, statesFor, statesWith, targetOf,
 } from './meta.js';
-import { localToday } from './clock.js';
+import { localToday, now } from './clock.js';
 import { t } from './messages.js';
 
 /** Today in Beijing time on the app's clock (a demo's is in 2019), YYYY-MM-DD. */
 export function today() {
   return localToday();
 }
+
+const BEIJING_MS = 8 * 3_600_000;
+
+/** An instant as a datetime-local input holds it, in Beijing time: "2019-06-03T09:30". */
+export function instantInput(value) {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Date(d.getTime() + BEIJING_MS).toISOString().slice(0, 16);
+}
+
+/** Now on the app's clock as a datetime-local value (Beijing time, to the minute). */
+export function nowInput() {
+  return instantInput(now());
+}
+
+/** A datetime-local value (Beijing time, whatever the phone's zone) as the API takes it:
+ * "2019-06-03T09:30" → "2019-06-03T09:30:00+08:00"; anything else as it is. */
+export function instantValue(raw) {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?$/.exec(String(raw).trim());
+  return m ? `${m[1]}${m[2] || ':00'}+08:00` : String(raw).trim();
+}
+
+/** An ISO instant with an offset (a payload's served_at): the value of its datetime-local. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export const LAND_CLASS_LIST = 'land-classes';
 /** A decimal amount (money, area) to the hundredth. */
@@ -25,6 +49,10 @@ const WIDGETS = {
   area: NUMBER,
   money: NUMBER,
   count: { type: 'number', min: 0, step: '1', inputmode: 'numeric', integer: true },
+  // A moment (制止 送达时间): typed in Beijing time, sent with its +08:00 offset.
+  instant: { type: 'datetime-local', instant: true, initial: nowInput },
+  // A number of days (列入监管 复查间隔): the server's bounds come with the kind.
+  days: { type: 'number', step: '1', inputmode: 'numeric', integer: true },
   land_class: {
     type: 'text', list: LAND_CLASS_LIST, inputmode: 'text', landClass: true,
     hint: 'form-model.landClassCodeE',
@@ -41,6 +69,8 @@ const FIELD_HINTS = {
   filed_on: { initial: today },
   paid_on: { initial: today },
   rectified_on: { initial: today },
+  reported_on: { initial: today },
+  interval_days: { hint: 'form-model.intervalDaysHint' },
 };
 
 /** Per-action presentation: the submit button's words and the hints that differ by action. */
@@ -73,6 +103,8 @@ function fieldDef(action, f, controlled) {
     ...(FIELD_HINTS[f.name] || {}),
   };
   if (def.hint) def.hint = t(def.hint);
+  // A datetime-local's bounds are moments: the kind's first day at midnight.
+  if (def.instant && def.min) def.min = `${def.min}T00:00`;
   // The server refuses a date after its own day; the form says so before sending.
   if (f.kind === 'date' && def.max == null) def.max = today();
   const hint = ACTIONS[action]?.hints?.[f.name];
@@ -127,6 +159,7 @@ export function payloadFrom(values, fields, dropUnless = {}) {
     const raw = String(values[field.name] ?? '').trim();
     if (raw === '') continue;
     if (field.type === 'number') payload[field.name] = field.integer ? parseInt(raw, 10) : Number(raw);
+    else if (field.instant) payload[field.name] = instantValue(raw);
     else if (field.landClass) payload[field.name] = raw.toUpperCase();
     else payload[field.name] = raw;
   }
@@ -138,7 +171,9 @@ export function payloadFrom(values, fields, dropUnless = {}) {
 export function draftValues(payload, skip = ['illegal_geometry']) {
   const values = {};
   for (const [k, v] of Object.entries(payload || {})) {
-    if (!skip.includes(k)) values[k] = v === null || v === undefined ? '' : String(v);
+    if (skip.includes(k)) continue;
+    // A moment goes back into its datetime-local as Beijing time.
+    values[k] = v === null || v === undefined ? '' : (ISO_INSTANT.test(String(v)) ? instantInput(v) : String(v));
   }
   return values;
 }

@@ -5,6 +5,7 @@
 // the last vocabulary it saw (revalidated with If-None-Match: an unchanged one costs a 304).
 // DOM-free: the lookups are importable in Node (webmap/tests/).
 
+import { formatDateTime } from './datetime.js';
 import { fmt2 } from './labels.js';
 import { language, pick, t } from './messages.js';
 
@@ -17,6 +18,7 @@ const EMPTY = {
   version: '', programmes: [], workflows: {}, states: [], judgments: [], actions: [], roles: [],
   fields: {}, field_kinds: {}, guards: {}, photo_flags: [], land_classes: [],
   jobs: { kinds: [], states: [], stages: [] },
+  patrol: { violations: [], sources: [], default_deadlines: {} },
 };
 
 let meta = EMPTY;
@@ -231,6 +233,31 @@ export function photoFlagLabel(flag) {
   return L(index.flags.get(flag)) || flag;
 }
 
+// --- 动态巡查: violation types and report channels (geo/patrol.py) ----------------------------
+
+/** Violation types of a finding: [{code, label, mining}] in the language in use. */
+export function violations() {
+  return (meta.patrol?.violations || []).map((v) => ({ code: v.code, label: L(v), mining: Boolean(v.mining) }));
+}
+
+export function violationLabel(code) {
+  return L((meta.patrol?.violations || []).find((v) => v.code === code)) || code || '';
+}
+
+/** Where a case came from: [{code, label}], the patrol itself first, then the report channels. */
+export function sources() {
+  return (meta.patrol?.sources || []).map((s) => ({ code: s.code, label: L(s) }));
+}
+
+export function sourceLabel(code) {
+  return L((meta.patrol?.sources || []).find((s) => s.code === code)) || code || '';
+}
+
+/** The deadlines a fresh store starts with (the bureau's own: GET /api/patrol/deadlines). */
+export function defaultDeadlines() {
+  return { ...(meta.patrol?.default_deadlines || {}) };
+}
+
 /** Common 三调 land classes: [[code, name]]. */
 export function landClasses() {
   return meta.land_classes.map((c) => [c.code, L(c)]);
@@ -248,11 +275,15 @@ export function payloadValue(key, value) {
   if (value === null || value === undefined || value === '') return '—';
   if (key === 'judgment') return judgmentLabel(value);
   if (key === 'reason') return reasonLabel(value);
+  if (key === 'violation') return violationLabel(value);
+  if (key === 'source') return sourceLabel(value);
   if (key.startsWith('land_class')) return landClassText(value);
   if (MONEY_KEYS.has(key)) return fmt2(value);
   if (key === 'sha256') return String(value).slice(0, 12);
   if (key === 'flags' && Array.isArray(value)) return value.map(photoFlagLabel).join(t('meta.sep')) || t('meta.none');
   if (typeof value === 'object') return JSON.stringify(value);
+  // A moment (发现时间, 送达时间) in Beijing time, never the raw ISO text.
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatDateTime(value);
   return String(value);
 }
 

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 
-import { draftValues, formDef, isFieldStep, payloadFrom } from '../static/form-model.js';
+import {
+  draftValues, formDef, instantInput, instantValue, isFieldStep, payloadFrom, today,
+} from '../static/form-model.js';
 import { setMeta } from '../static/meta.js';
 
 const META = JSON.parse(readFileSync(new URL('./fixtures/meta.json', import.meta.url), 'utf8'));
@@ -99,4 +101,33 @@ test('the field step (the form that carries the camera) is the action taken on a
   assert.ok(!isFieldStep('approve', 'mining'));
   assert.ok(!isFieldStep('submit', 'change_survey'));
   assert.ok(!isFieldStep('verify', 'no-such-programme'));
+});
+
+test('an instant is typed in Beijing time and sent with +08:00; days are whole numbers in bounds', () => {
+  const stop = Object.fromEntries(formDef('stop').fields.map((f) => [f.name, f]));
+  assert.equal(stop.served_at.type, 'datetime-local');
+  assert.equal(stop.served_at.min, `${META.field_kinds.instant.minimum}T00:00`);
+  assert.match(stop.served_at.initial(), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'starts at now, to the minute');
+  assert.equal(stop.order_no.maxlength, META.field_kinds.name.max_length);
+  const payload = payloadFrom({ order_no: ' 丰国土责停〔2019〕12号 ', served_at: '2019-06-03T21:05', served_by: '王' },
+    formDef('stop').fields);
+  assert.deepEqual(payload, { order_no: '丰国土责停〔2019〕12号', served_at: '2019-06-03T21:05:00+08:00', served_by: '王' });
+  const watch = Object.fromEntries(formDef('watch').fields.map((f) => [f.name, f]));
+  assert.equal(watch.interval_days.type, 'number');
+  assert.equal(watch.interval_days.min, META.field_kinds.days.minimum);
+  assert.equal(watch.interval_days.max, META.field_kinds.days.maximum);
+  assert.deepEqual(payloadFrom({ interval_days: '60', note: '' }, formDef('watch').fields), { interval_days: 60 });
+  assert.equal(formDef('report_up').fields.find((f) => f.name === 'reported_on').initial, today);
+});
+
+test('the Beijing wall-clock of an instant, whatever the zone it was written in', () => {
+  assert.equal(instantInput('2019-06-03T13:05:00Z'), '2019-06-03T21:05');
+  assert.equal(instantInput('2019-06-03T21:05:00+08:00'), '2019-06-03T21:05');
+  assert.equal(instantInput('2019-12-31T20:00:00Z'), '2020-01-01T04:00');
+  assert.equal(instantInput('nonsense'), '');
+  assert.equal(instantValue('2019-06-03T21:05'), '2019-06-03T21:05:00+08:00');
+  assert.equal(instantValue('2019-06-03T21:05:30'), '2019-06-03T21:05:30+08:00');
+  // A kept payload goes back into its datetime-local (drafts after a refused offline send).
+  assert.deepEqual(draftValues({ served_at: '2019-06-03T21:05:00+08:00', order_no: 'A-1' }),
+    { served_at: '2019-06-03T21:05', order_no: 'A-1' });
 });

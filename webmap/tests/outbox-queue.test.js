@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { memoryStore } from '../static/offline-db.js';
-import { drainQueue, enqueue, loadQueue } from '../static/outbox-queue.js';
+import { drainQueue, enqueue, loadQueue, sendFinding } from '../static/outbox-queue.js';
 
 const user = { username: 'hecha' };
 
@@ -96,4 +96,123 @@ test('a refused photo does not move the version', async () => {
     return {};
   });
   assert.deepEqual(versions, [4]);
+});
+
+// --- a finding (巡查发现): posted, then its photos uploaded to the case it made -------------------
+
+const offline = () => Object.assign(new Error('offline'), { code: 'NETWORK_ERROR', status: 0 });
+
+/** A server stand-in: findings by client_ref (a resend answers the same case), photos per case. */
+function fakeServer() {
+  const server = { posts: [], photos: [], cases: new Map(), fail: null };
+  server.api = {
+    postFinding: async (path, body) => {
+      if (server.fail === 'post') throw offline();
+      server.posts.push([path, body.client_ref]);
+      const existing = server.cases.get(body.client_ref);
+      if (existing) return { ...existing, existing: true };
+      const made = { case_id: 100 + server.cases.size, code: `XC2019-000${server.cases.size + 1}`, batch_id: 9, existing: false };
+      server.cases.set(body.client_ref, made);
+      return made;
+    },
+    uploadPhoto: async (caseId, photo) => {
+      if (server.fail === photo.name) throw offline();
+      if (photo.name === 'not-a-photo.txt') throw Object.assign(new Error('不是照片'), { status: 422, code: 'PHOTO_REJECTED' });
+      server.photos.push([caseId, photo.name]);
+      return { id: server.photos.length };
+    },
+  };
+  return server;
+}
+
+function finding(photos, ref = 'ref-1') {
+  return {
+    kind: 'finding', path: 'findings', case_id: null, code: null,
+    body: { violation: 'illegal_mining', geometry: { type: 'Point', coordinates: [118.1, 39.8] }, client_ref: ref },
+    photos: photos.map((name) => ({ name, type: 'image/jpeg', size: 3, blob: name })),
+  };
+}
+
+const sendWith = (server) => (item, save) => sendFinding(item, server.api, save);
+
+test('a finding is posted, then its photos go to the case it made, in order', async () => {
+  const store = memoryStore();
+  const server = fakeServer();
+  await enqueue(store, user, finding(['a.jpg', 'b.jpg']));
+  const sent = [];
+  await drainQueue(store, user, sendWith(server), { onSent: (item, result) => sent.push(result) });
+  assert.deepEqual(server.posts, [['findings', 'ref-1']]);
+  assert.deepEqual(server.photos, [[100, 'a.jpg'], [100, 'b.jpg']]);
+  assert.equal(sent[0].case_id, 100);
+  assert.equal(sent[0].code, 'XC2019-0001');
+  assert.deepEqual(sent[0].photo_errors, []);
+  assert.deepEqual(await ids(store), []);
+});
+
+test('a lost connection between the photos resumes with the next photo, never posting twice', async () => {
+  const store = memoryStore();
+  const server = fakeServer();
+  await enqueue(store, user, finding(['a.jpg', 'b.jpg', 'c.jpg']));
+  server.fail = 'b.jpg';
+  await drainQueue(store, user, sendWith(server));
+  const [kept] = await loadQueue(store, user);
+  assert.equal(kept.status, 'waiting');
+  assert.equal(kept.case_id, 100, 'the case it made is kept with the item');
+  assert.equal(kept.code, 'XC2019-0001');
+  assert.deepEqual(kept.photos.map((p) => p.name), ['b.jpg', 'c.jpg']);
+  // Reloaded and back online: the same stored item goes on from b.jpg.
+  server.fail = null;
+  await drainQueue(store, user, sendWith(server));
+  assert.deepEqual(server.posts.length, 1);
+  assert.deepEqual(server.photos.map(([, n]) => n), ['a.jpg', 'b.jpg', 'c.jpg']);
+  assert.ok(server.photos.every(([id]) => id === 100));
+  assert.deepEqual(await ids(store), []);
+});
+
+test('offline before the post: the whole finding waits; a resend answers the same case', async () => {
+  const store = memoryStore();
+  const server = fakeServer();
+  await enqueue(store, user, finding(['a.jpg']));
+  server.fail = 'post';
+  await drainQueue(store, user, sendWith(server));
+  const [kept] = await loadQueue(store, user);
+  assert.equal(kept.case_id, null);
+  assert.equal(kept.photos.length, 1);
+  // The answer was lost on the way back once: the server made the case, the phone never heard.
+  server.fail = null;
+  await server.api.postFinding('findings', kept.body);
+  const sent = [];
+  await drainQueue(store, user, sendWith(server), { onSent: (item, result) => sent.push(result) });
+  assert.equal(server.cases.size, 1, 'the client_ref keeps it one case');
+  assert.equal(sent[0].existing, true);
+  assert.deepEqual(server.photos, [[100, 'a.jpg']]);
+});
+
+test('a photo the server refuses is set aside; the others and the finding still go', async () => {
+  const store = memoryStore();
+  const server = fakeServer();
+  await enqueue(store, user, finding(['a.jpg', 'not-a-photo.txt', 'c.jpg']));
+  const sent = [];
+  const refused = [];
+  await drainQueue(store, user, sendWith(server), {
+    onSent: (item, result) => sent.push(result), onRefused: (item) => refused.push(item),
+  });
+  assert.deepEqual(refused, []);
+  assert.deepEqual(server.photos.map(([, n]) => n), ['a.jpg', 'c.jpg']);
+  assert.deepEqual(sent[0].photo_errors.map((e) => [e.name, e.code]), [['not-a-photo.txt', 'PHOTO_REJECTED']]);
+});
+
+test('a refused finding (422) leaves the queue and is handed back; the next item goes on', async () => {
+  const store = memoryStore();
+  const server = fakeServer();
+  server.api.postFinding = async () => { throw Object.assign(new Error('违法类型应为以下之一'), { status: 422, code: 'INVALID_PAYLOAD' }); };
+  await enqueue(store, user, finding([]));
+  await enqueue(store, user, { kind: 'action', case_id: 5, action: 'stop', payload: {}, expected_version: 2 });
+  const refused = [];
+  const sent = [];
+  await drainQueue(store, user, async (item, save) => (item.kind === 'finding' ? sendFinding(item, server.api, save) : sent.push(item.case_id)), {
+    onRefused: (item, err) => refused.push([item.kind, err.code]),
+  });
+  assert.deepEqual(refused, [['finding', 'INVALID_PAYLOAD']]);
+  assert.deepEqual(sent, [5]);
 });

@@ -724,4 +724,15 @@ export default {
   'refs.boundariesShownOthersOnDemand': "Township and village boundaries are shown by default, the others on demand; they load for the view as you zoom in.",
   'basemap.offline': "Offline basemap (from the server, no internet needed){name}",
   'basemap.offlineName': ": {name}",
+  // 动态巡查 – patrol-web
+  'patrol.stepReinspect': "Re-inspection",
+  'patrol.minutes': "{n, plural, one {# minute} other {# minutes}}",
+  'patrol.hours': "{n, plural, one {# hour} other {# hours}}",
+  'patrol.days': "{n, plural, one {# day} other {# days}}",
+  'patrol.due': "due {due}",
+  'patrol.stepOverdue': "{due} · {late} overdue",
+  'patrol.stepOpen': "{due} · {left} left",
+  'patrol.stepLate': "{due} · done {done}, {late} late",
+  'patrol.stepDone': "{due} · done on time {done}",
+  'form-model.intervalDaysHint': "Leave empty for the bureau's standard interval",
 };

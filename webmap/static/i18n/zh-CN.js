@@ -724,4 +724,15 @@ export default {
   'refs.boundariesShownOthersOnDemand': "乡镇界、村界默认显示，其他按需打开；放大后按视野加载。",
   'basemap.offline': "离线底图（服务器提供，无需联网）{name}",
   'basemap.offlineName': "：{name}",
+  // 动态巡查 – patrol-web
+  'patrol.stepReinspect': "复查",
+  'patrol.minutes': "{n} 分钟",
+  'patrol.hours': "{n} 小时",
+  'patrol.days': "{n} 天",
+  'patrol.due': "截止 {due}",
+  'patrol.stepOverdue': "{due} · 已超时 {late}",
+  'patrol.stepOpen': "{due} · 剩余 {left}",
+  'patrol.stepLate': "{due} · {done} 完成，超时 {late}",
+  'patrol.stepDone': "{due} · {done} 按时完成",
+  'form-model.intervalDaysHint': "不填则按本局规定的复查周期",
 };

@@ -1,0 +1,178 @@
+// 动态巡查 in the web map, DOM-free (webmap/tests/patrol-model.test.js): the quick response's
+// steps of a patrol case with their deadlines and whether each was done on time or is overdue,
+// durations in words, and a finding as POST /api/patrol/findings (and /reports) takes it.
+// The deadlines themselves are the server's (geo/deadlines.py): each case carries the ones in
+// force when it was found (milestones stop_due_at, file_due_on, report_due_on, watch_due_on);
+// this module only compares them with what was done and when.
+
+import { formatDate, formatDateTime } from './datetime.js';
+import { actionLabel } from './meta.js';
+import { t } from './messages.js';
+
+/** The programme of cases found on patrol or reported (GET /api/meta programmes). */
+export const PATROL = 'patrol';
+
+export function isPatrol(programme) {
+  return programme === PATROL;
+}
+
+const DAY_MS = 86_400_000;
+const BEIJING_MS = 8 * 3_600_000;
+
+/**
+ * The steps of the quick response, as GET /api/tasks names them (`step`): the milestone that
+ * holds each one's deadline, the one that says it was done, and the action that does it (its
+ * label names the step). A day deadline runs to the end of that Beijing day.
+ */
+export const STEPS = [
+  { step: 'stop', action: 'stop', due: 'stop_due_at', done: 'stopped_at', instant: true },
+  { step: 'file', action: 'file', due: 'file_due_on', done: 'filed_on' },
+  { step: 'report', action: 'report_up', due: 'report_due_on', done: 'reported_on' },
+  { step: 'reinspect', action: null, due: 'watch_due_on', done: null, watched: true },
+];
+
+/** A step's words: its action's label (meta), or 复查 for a watched site's next visit. */
+export function stepLabel(step) {
+  const s = STEPS.find((x) => x.step === step);
+  if (!s) return step || '';
+  return s.action ? actionLabel(s.action) : t('patrol.stepReinspect');
+}
+
+/** The instant a deadline ends (or a step was done): an instant as given, a day at the end of
+ * that Beijing day. */
+export function deadlineEnd(due) {
+  if (due === null || due === undefined || due === '') return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(String(due))) {
+    return new Date(Date.parse(`${due}T00:00:00Z`) - BEIJING_MS + DAY_MS);
+  }
+  const at = new Date(due);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+
+/**
+ * Where a step stands at `now`: done on time, done late, overdue or open, with `by` the
+ * milliseconds late (or left while open). A day done on its due day is on time.
+ */
+export function stepStatus(due, done, now) {
+  const end = deadlineEnd(due);
+  // A day done is taken at its end, as a day deadline is: done on the due day is on time.
+  const at = deadlineEnd(done);
+  if (at) {
+    if (!end) return { status: 'done', by: 0 };
+    return at.getTime() <= end.getTime() ? { status: 'done', by: 0 } : { status: 'late', by: at.getTime() - end.getTime() };
+  }
+  if (!end) return { status: 'none', by: 0 };
+  const left = end.getTime() - now.getTime();
+  return left < 0 ? { status: 'overdue', by: -left } : { status: 'open', by: left };
+}
+
+/**
+ * The steps of a patrol case (its milestones) at `now`: [{step, label, due, done, status, by}],
+ * those with a deadline only; 复查 only while the site is watched.
+ */
+export function caseSteps(m, now) {
+  const out = [];
+  for (const s of STEPS) {
+    if (s.watched && !(m.watch_interval_days > 0)) continue;
+    const due = m[s.due];
+    if (due === null || due === undefined) continue;
+    const done = s.done ? m[s.done] : null;
+    out.push({ step: s.step, label: stepLabel(s.step), due, done, instant: Boolean(s.instant), ...stepStatus(due, done, now) });
+  }
+  return out;
+}
+
+/** "3 小时", "2 天", "45 分钟": the largest unit that fits, rounded down (at least a minute). */
+export function durationWords(ms) {
+  const minutes = Math.max(1, Math.floor(ms / 60_000));
+  if (minutes < 60) return t('patrol.minutes', { n: minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return t('patrol.hours', { n: hours });
+  return t('patrol.days', { n: Math.floor(hours / 24) });
+}
+
+/** A deadline as the bureau reads it: an instant to the minute, a day as the day. */
+export function dueText(due, instant) {
+  return instant ? formatDateTime(due) : formatDate(due);
+}
+
+/** "截止 2019-06-04 09:30 · 已超时 3 小时" (the step's label is said beside it). */
+export function stepText(s) {
+  const due = t('patrol.due', { due: dueText(s.due, s.instant) });
+  switch (s.status) {
+    case 'overdue': return t('patrol.stepOverdue', { due, late: durationWords(s.by) });
+    case 'open': return t('patrol.stepOpen', { due, left: durationWords(s.by) });
+    case 'late': return t('patrol.stepLate', { due, done: dueText(s.done, s.instant), late: durationWords(s.by) });
+    case 'done': return t('patrol.stepDone', { due, done: dueText(s.done, s.instant) });
+    default: return due;
+  }
+}
+
+/** A task's step (GET /api/tasks: step, step_due) at `now`: {label, text, overdue}. */
+export function taskStep(task, now) {
+  if (!task || !task.step) return null;
+  const spec = STEPS.find((s) => s.step === task.step);
+  const st = stepStatus(task.step_due, null, now);
+  const s = { ...st, due: task.step_due, instant: Boolean(spec && spec.instant) };
+  return { label: stepLabel(task.step), text: stepText(s), overdue: st.status === 'overdue' };
+}
+
+// --- a finding as it is sent ----------------------------------------------------------------
+
+/** The sender's id of a finding: a resend answers the case the first send made. */
+export function newClientRef(cryptoApi = globalThis.crypto) {
+  if (cryptoApi && typeof cryptoApi.randomUUID === 'function') return cryptoApi.randomUUID();
+  const hex = [...(cryptoApi ? cryptoApi.getRandomValues(new Uint8Array(16)) : [])]
+    .map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hex || `r${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+/** Lon/lat to 7 decimals (about a centimetre): what a phone's fix can say. */
+function rounded(coords) {
+  return Array.isArray(coords[0]) ? coords.map(rounded) : coords.map((v) => Math.round(v * 1e7) / 1e7);
+}
+
+/** A GeoJSON point from a position {lon, lat}. */
+export function pointAt(position) {
+  return { type: 'Point', coordinates: rounded([position.lon, position.lat]) };
+}
+
+/** A drawn outline as the API takes it: a Polygon with its coordinates rounded. */
+export function outline(geometry) {
+  if (!geometry || !/Polygon$/.test(geometry.type)) return null;
+  return { type: geometry.type, coordinates: rounded(geometry.coordinates) };
+}
+
+// A report's reporter and what they said; a patrol finding has none (the server drops them too).
+const REPORT_TEXTS = ['reporter_name', 'reporter_contact', 'content'];
+
+/**
+ * The body of POST /api/patrol/findings (no `source`) or /reports (`source`, `received_at`):
+ * texts trimmed and empty ones left out.
+ */
+export function findingBody({ source = null, violation, geometry, foundAt, clientRef, ...texts }) {
+  const body = { violation, geometry };
+  if (source) {
+    body.source = source;
+    body.received_at = foundAt;
+  } else if (foundAt) {
+    body.found_at = foundAt;
+  }
+  for (const k of ['note', ...(source ? REPORT_TEXTS : [])]) {
+    const v = String(texts[k] ?? '').trim();
+    if (v) body[k] = v;
+  }
+  if (clientRef) body.client_ref = clientRef;
+  return body;
+}
+
+/** The centre [lon, lat] of a finding's geometry (a point's own; an outline's box middle). */
+export function centreOf(geometry) {
+  if (!geometry) return null;
+  if (geometry.type === 'Point') return geometry.coordinates;
+  const flat = geometry.coordinates.flat(Infinity);
+  const xs = flat.filter((_, i) => i % 2 === 0);
+  const ys = flat.filter((_, i) => i % 2 === 1);
+  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+}
