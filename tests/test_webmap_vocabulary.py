@@ -45,7 +45,7 @@ _ACTIONS = (
 # (file, literal) pairs that may stay, each for a reason that is not a copy of a rule.
 ALLOWED: dict[tuple[str, str], str] = {
     # Presentation keyed by code: one fill colour per state (README "State colours").
-    **{("labels.js", s): "state colour table" for s in _STATES},
+    **{("labels.js", s): "state colour table" for s in (*_STATES, "found", "stopped")},
     # Presentation keyed by action: submit wording and hints (the fields come from meta).
     **{("form-model.js", a): "submit wording per action" for a in _ACTIONS},
     # A reference-layer kind (docs/api.md) that shares its code and name with a legal reason and
@@ -84,6 +84,15 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("patrol-model.js", "stop"): "a step of GET /api/tasks and the action that does it",
     ("patrol-model.js", "report_up"): "the action that does the report step",
     ("patrol-model.js", "reinspect"): "a step of GET /api/tasks (a watched site's next visit)",
+    # 举报登记 and the reporter's details are office work with routes of their own (not case
+    # actions, so not in /api/meta): who sees the form and the details.
+    ("patrol-model.js", "enforcer"): "POST /api/patrol/reports, GET /api/patrol/reports/{id}",
+    ("patrol-model.js", "reviewer"): "POST /api/patrol/reports, GET /api/patrol/reports/{id}",
+    # The panel shows a patrol case's undone steps as due only on an illegal site (a dismissed
+    # finding has nothing left to do), beside its allowed_actions.
+    ("panel-patrol.js", "illegal"): "undone steps are due only on an illegal site",
+    # 巡查发现 is offered to whoever may take the find action (POST /api/patrol/findings).
+    ("patrol-model.js", "find"): "the action a finding is recorded with: its roles see 巡查发现",
 }
 
 # Words that are a field's label and the page's own word as well (照片: the photo section).

@@ -10,6 +10,14 @@ const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
 /** What the server reads (docs/api.md); the camera input accepts image/* so phones open the camera. */
 const PHOTO_TYPES = /^image\/(jpeg|png)$/;
 
+/** Why a file cannot go up as a photo (too large, not JPEG/PNG), or null: checked on the phone
+ * before an upload (or before a finding keeps it). */
+export function photoProblem(file) {
+  if (file.size > MAX_PHOTO_BYTES) return t('app-actions.fileTooLargeMb2', { value: fmt2(file.size / 1048576) });
+  if (file.type && !PHOTO_TYPES.test(file.type)) return t('app-actions.onlyJpegPng', { type: file.type });
+  return null;
+}
+
 /** An action's failure in plain words. */
 function actionError(label, err) {
   if (err.status === 403 || err.code === 'FORBIDDEN') {
@@ -115,12 +123,9 @@ export function createCaseWork(ctx) {
   async function uploadPhotos(c, files) {
     const results = [];
     for (const file of files) {
-      if (file.size > MAX_PHOTO_BYTES) {
-        results.push({ name: file.name, ok: false, message: t('app-actions.fileTooLargeMb2', { value: fmt2(file.size / 1048576) }) });
-        continue;
-      }
-      if (file.type && !PHOTO_TYPES.test(file.type)) {
-        results.push({ name: file.name, ok: false, message: t('app-actions.onlyJpegPng', { type: file.type }) });
+      const problem = photoProblem(file);
+      if (problem) {
+        results.push({ name: file.name, ok: false, message: problem });
         continue;
       }
       try {

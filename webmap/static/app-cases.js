@@ -31,6 +31,7 @@ export function createCaseSelection(ctx) {
 
   async function openCase(id) {
     const mine = ++token;
+    if (ctx.patrol) ctx.patrol.closeSheet(); // one sheet at a time
     const wasOpen = panel.isOpen;
     mapView.select(id);
     els.caseSelect.value = String(id);
@@ -131,6 +132,8 @@ export function createCaseSelection(ctx) {
   function onSelect(id) {
     const { pm } = mapView.map;
     if (pm && pm.globalDrawModeEnabled && pm.globalDrawModeEnabled()) return;
+    // A place being picked for a 举报 (or an outline drawn): the click is that place.
+    if (ctx.patrol && ctx.patrol.capturesMap()) return;
     if (panel.current && String(panel.current.id) === String(id)) return;
     openCase(id);
   }

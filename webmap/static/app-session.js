@@ -22,6 +22,7 @@ export function createSession(ctx, { vocabulary }) {
       onChange: (entries) => ctx.mapView.legend.setRefs(entries),
       getUser: ctx.getUser,
     });
+    ctx.patrol.start();
     ctx.overlays = createBatchOverlays(ctx.mapView.map, api, {
       onOpen: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
       onChange: (entries) => ctx.mapView.legend.setOverlays(entries),
@@ -93,6 +94,7 @@ export function createSession(ctx, { vocabulary }) {
     els.userName.title = user.username;
     els.userRoles.textContent = roleText(user);
     els.adminTab.hidden = !(user.roles || []).includes('admin');
+    ctx.patrol.signedIn(user);
   }
 
   /** Show the app for a signed-in user and (re)load everything; the hash picks batch, case, view. */
@@ -145,6 +147,7 @@ export function createSession(ctx, { vocabulary }) {
     ctx.tasks.clear();
     ctx.admin.clear();
     ctx.outbox.clearProblems();
+    ctx.patrol.signedOut();
     ctx.offlinePack.forget();
     els.netBox.hidden = true;
     announce(els.globalAlert, '');

@@ -22,9 +22,15 @@ export function createTabs(ctx) {
     const view = tab.dataset.view;
     document.body.dataset.view = view;
     writeHash({ view: view === 'map' ? null : view });
-    if (view === 'map') ctx.mapView.invalidate();
+    if (view === 'map') {
+      ctx.mapView.invalidate();
+      ctx.patrol.refreshLayer(); // skipped while the map had no size
+    }
     if (view === 'tasks' && state.signedIn) ctx.tasks.refresh();
-    if (view === 'admin' && state.signedIn) ctx.admin.refresh();
+    if (view === 'admin' && state.signedIn) {
+      ctx.admin.refresh();
+      ctx.patrol.refreshAdmin();
+    }
   }
 
   for (const tab of els.tabs) {

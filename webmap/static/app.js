@@ -23,9 +23,11 @@ import { wireHeaderMenu } from './header-menu.js';
 import { initLanguage, startLanguage } from './i18n.js';
 import { createImportForm } from './importer.js';
 import { createLocator } from './locate.js';
-import { createMapView } from './map.js';
+import { boundsOf, createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createTasksView } from './tasks.js';
+import { createPatrolApp } from './patrol-app.js';
+import { patrolSection } from './panel-patrol.js';
 import { createCaseWork } from './app-actions.js';
 import { createCaseSelection } from './app-cases.js';
 import { createSession } from './app-session.js';
@@ -122,9 +124,15 @@ ctx.panel = createPanel(els.panel, {
     tiles: state.config.imagery_tiles || {},
     chipUrl: (path) => api.photoUrl(`api/chips/${path.split('/').map(encodeURIComponent).join('/')}`),
     sheetUrl: api.caseSheetUrl(c.id),
-    bounds: () => ctx.mapView.layers.get(String(c.id))?.getBounds() || null,
+    bounds: () => {
+      const layer = ctx.mapView.layers.get(String(c.id));
+      return layer ? boundsOf(layer) : null;
+    },
   }),
   where: createWhere(ctx.locator),
+  patrol: (c) => patrolSection(c, {
+    api: reads, user: currentUser(), onOpenCase: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
+  }),
 });
 ctx.outbox = createOutbox({
   api,
@@ -134,7 +142,12 @@ ctx.outbox = createOutbox({
   sendButton: $('outbox-send'),
   alertBox: $('outbox-alert'),
   onOpenCase: (id, batchId) => ctx.showCase(id, batchId ?? null, { focus: true }),
+  onChange: (items) => ctx.patrol && ctx.patrol.pending(items),
   onSent: async (item, updated) => {
+    if (item.kind === 'finding') {
+      ctx.patrol.sent(item, updated);
+      return;
+    }
     if (item.kind === 'photo') {
       // A photo answer is the photo: show the case again with it, if it is the one open.
       if (ctx.panel.current && String(ctx.panel.current.id) === String(item.case_id)) {
@@ -175,9 +188,18 @@ createImportForm($('importer'), api, {
     }
   },
 });
+ctx.patrol = createPatrolApp(ctx, {
+  findButton: $('patrol-find-open'),
+  reportButton: $('patrol-report-open'),
+  fab: $('patrol-fab'),
+  statusBox: $('patrol-status'),
+  sheetRoot: $('patrol-sheet'),
+  deadlinesRoot: $('patrol-deadlines-box'),
+});
 ctx.afterChange = () => {
   ctx.indicators.refresh();
   ctx.tasks.refresh();
+  ctx.patrol.refreshLayer();
 };
 Object.assign(ctx, createViewLoader(ctx), createCaseSelection(ctx), createCaseWork(ctx));
 ctx.tabs = createTabs(ctx);
@@ -222,6 +244,8 @@ window.tubanMap = {
   /** The workflow's vocabulary in use (GET /api/meta) and where it came from. */
   get vocabulary() { return { version: vocabulary.meta.version, source: vocabulary.source }; },
   outbox: { pending: () => ctx.outbox.pending(), flush: () => ctx.outbox.flush(), refresh: () => ctx.outbox.refresh() },
+  /** 动态巡查: open('finding'|'report'), the sites layer (refresh(), set(on)), the sheet. */
+  get patrol() { return ctx.patrol; },
   offlinePack: { download: () => offlinePack.download(), current: () => offlinePack.current() },
   refreshView: () => ctx.refreshView({ force: true }),
   get ready() { return state.ready; },

@@ -39,10 +39,23 @@ function ringArea(ring) {
   return Math.abs(sum * EARTH_R * EARTH_R / 2);
 }
 
-function polygonArea(geometry) {
+/** Approximate area (m²) of a drawn Polygon/MultiPolygon, to show while drawing. */
+export function polygonArea(geometry) {
   if (!geometry) return 0;
   const polys = geometry.type === 'MultiPolygon' ? geometry.coordinates : [geometry.coordinates];
   return polys.reduce((a, rings) => a + ringArea(rings[0]) - rings.slice(1).reduce((b, r) => b + ringArea(r), 0), 0);
+}
+
+/** The map's drawing tools, loading the plugin first when needed (its hook missed this map);
+ * shared by the extent of 核查 and the outline of a patrol finding. */
+export async function drawingTools(map) {
+  await preloadDrawing();
+  if (!map.pm) {
+    map.pm = new L.PM.Map(map);
+    map.pm.setLang('zh');
+    map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
+  }
+  return map.pm;
 }
 
 /**
@@ -50,15 +63,7 @@ function polygonArea(geometry) {
  * Only one tool is live at a time (the open case's verify form).
  */
 export function createExtentEditor(map) {
-  /** The map's drawing tools, loading the plugin first when needed (its hook missed this map). */
-  async function ready() {
-    await preloadDrawing();
-    if (!map.pm) {
-      map.pm = new L.PM.Map(map);
-      map.pm.setLang('zh');
-      map.pm.setGlobalOptions({ pathOptions: EXTENT_STYLE, snappable: false, continueDrawing: false });
-    }
-  }
+  const ready = () => drawingTools(map);
   let saved = null; // the open case's stored extent (read-only outline)
   let draft = null; // the layer being drawn / edited
   let live = null; // {setState}

@@ -22,6 +22,9 @@ export const STATE_COLOURS = {
   submitted: '#9c6b4e',
   passed: '#1b7837',
   returned: '#ff9da7',
+  // 动态巡查: found and stopped, before the shared 立案 onwards
+  found: '#ffbe7d',
+  stopped: '#a0cbe8',
 };
 export const UNKNOWN_STATE_COLOUR = '#ffffff';
 export const ILLEGAL_OUTLINE = '#d7191c';

@@ -16,6 +16,9 @@ const L = window.L;
 /** 丰润区 centre: the view before any batch is loaded. */
 const HOME = { center: [39.83, 118.12], zoom: 10 };
 
+/** A point 图斑 (a finding's GPS fix): a dot big enough for a finger, styled as a polygon is. */
+const pointLayer = (feature, latlng) => L.circleMarker(latlng, { radius: 9 });
+
 /** Below this zoom most 图斑 are a few pixels wide: thicker outlines keep them visible. */
 const DETAIL_ZOOM = 14;
 
@@ -93,6 +96,8 @@ function createLegend() {
   let last = { programme: null, counts: {}, reissued: 0, overdue: false };
   let refs = [];
   let overlays = [];
+  let patrol = [];
+  let patrolTitle = '';
   control.onAdd = () => {
     const phone = window.matchMedia('(max-width: 720px)').matches;
     content = h('div', { class: 'legend-body', id: 'legend-body', hidden: phone });
@@ -129,6 +134,10 @@ function createLegend() {
         : h('div', { class: 'legend-row', 'data-testid': 'legend-reissue' },
           h('span', { class: 'swatch swatch-reissue' }),
           h('span', {}, t('map.dashedOutlineIssuedAgain', { reissued }))),
+      patrol.length ? h('div', { class: 'legend-subtitle', 'data-testid': 'legend-patrol' }, patrolTitle) : null,
+      patrol.map((r) => h('div', { class: 'legend-row', 'data-patrol-status': r.status, 'data-count': String(r.count) },
+        h('span', { class: r.dashed ? 'swatch swatch-patrol dashed' : 'swatch swatch-patrol', style: `border-color:${r.color}` }),
+        h('span', {}, t('map.sep3', { s: r.label, value: r.count })))),
       overlays.length ? h('div', { class: 'legend-subtitle' }, t('map.overlaidBatches')) : null,
       overlays.map((o) => h('div', { class: 'legend-row', 'data-overlay-batch': String(o.id) },
         h('span', { class: 'swatch swatch-overlay' }), h('span', {}, o.label))),
@@ -148,12 +157,26 @@ function createLegend() {
     overlays = entries;
     draw();
   };
+  /** rows: [{status, label, color, count, dashed}] of the 动态巡查 layer (none when it is off),
+   * under `title`. */
+  control.setPatrol = (rows, title = '') => {
+    patrol = rows;
+    patrolTitle = title;
+    draw();
+  };
   /** entries: [{kind, label}] of the reference layers currently switched on. */
   control.setRefs = (entries) => {
     refs = entries;
     draw();
   };
   return control;
+}
+
+/** A drawn 图斑's bounds; a point (a patrol finding's GPS fix) is its own tiny box. */
+export function boundsOf(layer) {
+  if (layer.getBounds) return layer.getBounds();
+  const at = layer.getLatLng();
+  return L.latLngBounds(at, at);
 }
 
 /**
@@ -167,14 +190,14 @@ function frameLayer(map, layer, bottom) {
   const pad = 24;
   const high = size.y - bottom;
   if (high < 4 * pad) return true; // the sheet covers the map: nothing to frame into
-  const bounds = layer.getBounds();
+  const bounds = boundsOf(layer);
   const nw = map.latLngToContainerPoint(bounds.getNorthWest());
   const se = map.latLngToContainerPoint(bounds.getSouthEast());
   const inside = nw.x >= pad && nw.y >= pad && se.x <= size.x - pad && se.y <= high - pad;
   const large = Math.max(se.x - nw.x, se.y - nw.y) >= Math.min(size.x, high) / 4;
   if (!(inside && large)) {
     map.fitBounds(bounds, {
-      paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + bottom], maxZoom: 18, animate: false,
+      paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + bottom], maxZoom: layer.getBounds ? 18 : 17, animate: false,
     });
   }
   return true;
@@ -272,8 +295,8 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     layers.clear();
     programme = prog;
     group = L.geoJSON(collection, {
-      style: (feature) => styleFor(feature.properties, String(feature.id ?? feature.properties.case_id) === selectedId,
-        map.getZoom(), isOverdue(feature.properties)),
+      style: (f) => styleFor(f.properties, String(f.id ?? f.properties.case_id) === selectedId, map.getZoom(), isOverdue(f.properties)),
+      pointToLayer: pointLayer,
       onEachFeature: (feature, layer) => {
         const id = String(feature.id ?? feature.properties.case_id);
         layers.set(id, layer);
@@ -375,7 +398,6 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     }
   }
 
-
   /** Zoom to a 图斑; while the map is hidden (another tab shows) wait until it is shown. */
   function focusCase(id) {
     const layer = layers.get(String(id));
@@ -387,7 +409,7 @@ export function createMapView(container, { onSelect, batchName = () => null, isO
     }
     pendingFocus = null;
     const zoom = Number.isFinite(map.getZoom()) ? map.getZoom() : 15;
-    map.fitBounds(layer.getBounds(), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
+    map.fitBounds(boundsOf(layer), { maxZoom: Math.max(zoom, 15), padding: [40, 40] });
   }
 
   /** Zoom to an opened 图斑 (frameLayer); while the map is hidden, once it is shown. */

@@ -14,15 +14,15 @@ import { h } from './dom.js';
 import { draftValues } from './form-model.js';
 import { fmt2 } from './labels.js';
 import { deviceStore } from './offline-db.js';
-import { drainQueue, enqueue, loadQueue } from './outbox-queue.js';
-import { actionLabel } from './meta.js';
+import { drainQueue, enqueue, loadQueue, sendFinding } from './outbox-queue.js';
+import { actionLabel, violationLabel } from './meta.js';
 import { t } from './messages.js';
 
 const STATUS_TEXT = { waiting: 'outbox.statusWaiting', sending: 'outbox.statusSending' };
 
 /** Back into the form's draft (forms.js), so reopening the case shows what was filled in. */
 function restoreDraft(user, item) {
-  if (item.kind === 'photo') return;
+  if (item.kind === 'photo' || item.kind === 'finding') return;
   const values = draftValues(item.payload);
   try {
     localStorage.setItem(`tuban.draft.${user.username}.${item.case_id}.${item.action}`,
@@ -33,10 +33,19 @@ function restoreDraft(user, item) {
 }
 
 function what(item) {
+  if (item.kind === 'finding') {
+    return t('patrol.outboxFinding', { violation: violationLabel(item.body?.violation), n: (item.photos || []).length });
+  }
   return item.kind === 'photo' ? t('outbox.photoNamed', { name: item.name }) : t('outbox.actionNamed', { label: actionLabel(item.action) });
 }
 
+/** A photo kept with a finding, as the upload takes it. */
+function photoFile(photo) {
+  return new File([photo.blob], photo.name, { type: photo.type || 'image/jpeg' });
+}
+
 function problemText(item, err) {
+  if (item.kind === 'finding') return t('patrol.findingRefused', { what: what(item), message: err.message });
   const head = t('outbox.filledOfflinePolygonCould', { value: item.code || item.case_id, label: what(item) });
   if (err.code === 'CASE_VERSION_CONFLICT') {
     return t('outbox.someoneElseChangedPolygon', { head, message: err.message });
@@ -57,10 +66,13 @@ export async function waitingByUser(store = deviceStore()) {
 }
 
 /**
- * createOutbox({api, getUser, box, state, sendButton, alertBox, onSent(item, result), onOpenCase})
- * → {add(item), addPhoto(case, file), flush(), render(), pending(), refresh(), clearProblems()}
+ * createOutbox({api, getUser, box, state, sendButton, alertBox, onSent(item, result), onOpenCase,
+ * onChange(items)}) → {add(item), addPhoto(case, file), addFinding(item), flush(), render(),
+ * pending(), refresh(), clearProblems()}; onChange hears the queue whenever it is drawn.
  */
-export function createOutbox({ api, getUser, box, state, sendButton, alertBox, onSent, onOpenCase, store = deviceStore() }) {
+export function createOutbox({
+  api, getUser, box, state, sendButton, alertBox, onSent, onOpenCase, onChange = () => {}, store = deviceStore(),
+}) {
   let flushing = null;
   let items = []; // the signed-in user's queue as last read from the store
   const problems = [];
@@ -78,8 +90,10 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
     sendButton.hidden = !n || !online;
     details.hidden = !n;
     list.replaceChildren(...items.map((item) => h('li', {
-      'data-testid': 'outbox-item', 'data-kind': item.kind, 'data-status': item.status, 'data-case-id': String(item.case_id),
-    }, t('outbox.item', { code: item.code || item.case_id, what: what(item) }),
+      'data-testid': 'outbox-item', 'data-kind': item.kind, 'data-status': item.status, 'data-case-id': String(item.case_id ?? ''),
+    }, item.kind === 'finding'
+      ? t('patrol.outboxItem', { code: item.code || t('patrol.newFinding'), what: what(item) })
+      : t('outbox.item', { code: item.code || item.case_id, what: what(item) }),
     item.kind === 'photo' && item.size ? t('outbox.size', { size: fmt2(item.size / 1048576) }) : '',
     ' · ', STATUS_TEXT[item.status] ? t(STATUS_TEXT[item.status]) : item.status,
     item.error && item.status === 'waiting' ? h('span', { class: 'muted' }, t('outbox.lastError', { error: item.error })) : null)));
@@ -87,8 +101,10 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
       'data-testid': 'outbox-problem', 'data-case-id': String(p.item.case_id), 'data-code': p.item.code || '',
     }, p.text, ' ', h('button', {
       type: 'button', class: 'link-button', onclick: () => onOpenCase(p.item.case_id, p.item.batch_id),
+      hidden: p.item.case_id === null || p.item.case_id === undefined,
     }, t('outbox.openPolygon')))));
     alertBox.hidden = !problems.length;
+    onChange(items.slice());
   }
 
   /** Re-read the signed-in user's queue from the store, then show it. */
@@ -116,7 +132,20 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
     return n;
   }
 
-  function send(item) {
+  /** Keep a finding (kind 'finding': {path, body, photos: [{blob, name, type, size}]}); → how many wait. */
+  async function addFinding(item) {
+    const n = await enqueue(store, getUser(), { kind: 'finding', case_id: null, code: null, ...item });
+    await refresh();
+    return n;
+  }
+
+  const findingApi = {
+    postFinding: (path, body) => api.postFinding(path, body),
+    uploadPhoto: (caseId, photo) => api.uploadPhoto(caseId, photoFile(photo)),
+  };
+
+  function send(item, save) {
+    if (item.kind === 'finding') return sendFinding(item, findingApi, save);
     if (item.kind === 'photo') {
       return api.uploadPhoto(item.case_id, new File([item.blob], item.name, { type: item.type || 'image/jpeg' }));
     }
@@ -148,7 +177,7 @@ export function createOutbox({ api, getUser, box, state, sendButton, alertBox, o
   window.addEventListener('offline', render);
   sendButton.addEventListener('click', () => flush());
   return {
-    add, addPhoto, flush, render, refresh,
+    add, addPhoto, addFinding, flush, render, refresh,
     pending: () => items.slice(),
     clearProblems() {
       problems.length = 0;

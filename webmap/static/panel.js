@@ -17,6 +17,7 @@ import {
   roleLabel, rolesFor, stateLabel, statesWith,
 } from './meta.js';
 import { t, tParts } from './messages.js';
+import { isPatrol } from './patrol-model.js';
 
 function row(term, value, testid) {
   return [h('dt', {}, term), h('dd', { 'data-testid': testid }, value)];
@@ -207,6 +208,8 @@ function blockedNotes(c) {
   if (inState('submit') && photos < g.min_evidence_photos) {
     notes.push(t('panel.atLeastEvidencePhotos', { min_evidence_photos: g.min_evidence_photos, photos }));
   }
+  // A patrol case closes only once reported upwards (the server's guard).
+  if (isPatrol(c.programme) && inState('close') && !m.reported_on) notes.push(t('patrol.closeNeedsReport'));
   // A case that may be annotated is in rework; after enough returns it needs the note.
   if (inState('annotate') && (m.review_returns ?? 0) >= g.resubmit_needs_note_after && !m.reviewer_note) {
     notes.push(t('panel.thisPolygonHasBeen', { review_returns: m.review_returns }));
@@ -216,6 +219,8 @@ function blockedNotes(c) {
 
 /** The form that carries the camera: the field step (核查, 举证) when this user may upload. */
 function photoForm(c, user, mine) {
+  // A patrol case takes photos at several steps (发现, 制止, 复查): the camera is in 照片.
+  if (isPatrol(c.programme)) return null;
   return mayUpload(c, user) ? mine.find((a) => isFieldStep(a, c.programme)) || null : null;
 }
 
@@ -254,13 +259,14 @@ function actionsSection(c, { user, onAction, mergeCandidates, extentTool, photo,
  *   onPayment(caseData, enforcement, payload) -> Promise<boolean>
  *   onClose(), onOpenCase(id, batchId), getUser(), mergeCandidates(caseData) -> [{id, code}],
  *   loadThumb(img, path) (fetches the image with the token), photoHref(path) → link to the image,
- *   where(caseData) → 位置与导航 section (case-where.js) or null
+ *   where(caseData) → 位置与导航 section (case-where.js) or null,
+ *   patrol(caseData) → the 动态巡查 section of a patrol case (panel-patrol.js) or null
  */
 export function createPanel(root, {
   onAction, onClose, onUpload = async () => [], onPayment = async () => false, onOpenCase = null,
   batchName = () => null, currentBatchId = () => null, getUser = () => null,
   mergeCandidates = () => [], loadThumb = () => {}, photoHref = (path) => path,
-  extentTool = null, imagery = () => null, onSheet = () => {}, where = () => null,
+  extentTool = null, imagery = () => null, onSheet = () => {}, where = () => null, patrol = () => null,
 }) {
   const title = h('h2', { id: 'panel-title', tabindex: '-1' }, t('panel.polygonDetails'));
   // The state beside the code, so a sheet pulled down to peek still says where the case is.
@@ -328,16 +334,17 @@ export function createPanel(root, {
     root.dataset.caseId = String(c.id);
     root.dataset.state = c.state || '';
     root.dataset.version = String(c.version ?? '');
-    title.textContent = t('panel.polygon', { value: c.code ?? c.id });
+    const found = isPatrol(c.programme);
+    title.textContent = found ? t('patrol.caseTitle', { value: c.code ?? c.id }) : t('panel.polygon', { value: c.code ?? c.id });
     fill(stateChip, h('span', { class: 'swatch', style: `background:${colourFor(c.state)}` }),
       stateLabel(c.state, c.state_label));
     const weipian = c.programme !== 'change_survey';
     fill(body,
       h('dl', { class: 'facts' },
-        row(t('panel.polygonCode'), c.code ?? '—', 'case-code'),
+        row(found ? t('patrol.caseCode') : t('panel.polygonCode'), c.code ?? '—', 'case-code'),
         row(t('panel.divisionCode'), c.xzqdm ?? '—', 'case-xzqdm'),
         placeRows(c.hints),
-        row(t('panel.area'), formatArea(c.area_m2, c.area_mu), 'case-area'),
+        found && !c.area_m2 ? null : row(t('panel.area'), formatArea(c.area_m2, c.area_mu), 'case-area'),
         row(t('panel.state'), h('span', { class: 'state-chip' },
           h('span', { class: 'swatch', style: `background:${colourFor(c.state)}` }),
           stateLabel(c.state, c.state_label)), 'case-state'),
@@ -346,6 +353,7 @@ export function createPanel(root, {
             judgmentLabel(c.judgment) || c.judgment_label), 'case-judgment'),
         c.assignee ? dataRow(t('panel.verifier'), c.assignee.display_name || String(c.assignee.id), 'case-assignee') : null,
         row(t('panel.programme'), programmeLabel(c.programme) || '—', 'case-programme')),
+      patrol(c),
       where(c),
       hintsSection(c),
       imagery(c),
@@ -359,8 +367,9 @@ export function createPanel(root, {
       }),
       enforcementSection(c, { user, onPayment, onOpenCase }),
       issuancesSection(c, { onOpenCase, batchName, currentBatchId: currentBatchId() }),
-      siteCasesSection(c, { onOpenCase }),
-      h('section', { class: 'panel-section', 'aria-labelledby': 'sec-attrs' },
+      // A patrol case names its site's other cases in its own section; its attributes are ours.
+      found ? null : siteCasesSection(c, { onOpenCase }),
+      found ? null : h('section', { class: 'panel-section', 'aria-labelledby': 'sec-attrs' },
         h('h3', { id: 'sec-attrs' }, t('panel.attributes')),
         attributesTable(c.attributes)),
       h('section', { class: 'panel-section', 'aria-labelledby': 'sec-events' },

@@ -16,6 +16,16 @@ export function isPatrol(programme) {
   return programme === PATROL;
 }
 
+/**
+ * The office roles (admins too) that register a report (举报登记, POST /api/patrol/reports) and
+ * read its reporter's details (GET /api/patrol/reports/{id}): not case actions, so /api/meta
+ * does not list them; the server decides, this only keeps the form away from others.
+ */
+export const OFFICE_ROLES = ['enforcer', 'reviewer'];
+
+/** The action a finding is recorded with (geo.patrol.open_case): its roles may use 巡查发现. */
+export const FIND = 'find';
+
 const DAY_MS = 86_400_000;
 const BEIJING_MS = 8 * 3_600_000;
 
@@ -28,14 +38,15 @@ export const STEPS = [
   { step: 'stop', action: 'stop', due: 'stop_due_at', done: 'stopped_at', instant: true },
   { step: 'file', action: 'file', due: 'file_due_on', done: 'filed_on' },
   { step: 'report', action: 'report_up', due: 'report_due_on', done: 'reported_on' },
-  { step: 'reinspect', action: null, due: 'watch_due_on', done: null, watched: true },
+  { step: 'reinspect', action: 'reinspect', due: 'watch_due_on', done: null, watched: true, own: 'patrol.stepReinspect' },
 ];
 
-/** A step's words: its action's label (meta), or 复查 for a watched site's next visit. */
+/** A step's words: its action's label (meta), or 复查 for a watched site's next visit (its
+ * action's label says one outcome of it). */
 export function stepLabel(step) {
   const s = STEPS.find((x) => x.step === step);
   if (!s) return step || '';
-  return s.action ? actionLabel(s.action) : t('patrol.stepReinspect');
+  return s.own ? t(s.own) : actionLabel(s.action);
 }
 
 /** The instant a deadline ends (or a step was done): an instant as given, a day at the end of
@@ -52,9 +63,11 @@ export function deadlineEnd(due) {
 
 /**
  * Where a step stands at `now`: done on time, done late, overdue or open, with `by` the
- * milliseconds late (or left while open). A day done on its due day is on time.
+ * milliseconds late (or left while open); `skipped` when it was not done and is no longer to
+ * be done (pending false: e.g. filed without a stop order, or dismissed). A day done on its due
+ * day is on time.
  */
-export function stepStatus(due, done, now) {
+export function stepStatus(due, done, now, pending = true) {
   const end = deadlineEnd(due);
   // A day done is taken at its end, as a day deadline is: done on the due day is on time.
   const at = deadlineEnd(done);
@@ -63,22 +76,28 @@ export function stepStatus(due, done, now) {
     return at.getTime() <= end.getTime() ? { status: 'done', by: 0 } : { status: 'late', by: at.getTime() - end.getTime() };
   }
   if (!end) return { status: 'none', by: 0 };
+  if (!pending) return { status: 'skipped', by: 0 };
   const left = end.getTime() - now.getTime();
   return left < 0 ? { status: 'overdue', by: -left } : { status: 'open', by: left };
 }
 
 /**
  * The steps of a patrol case (its milestones) at `now`: [{step, label, due, done, status, by}],
- * those with a deadline only; 复查 only while the site is watched.
+ * those with a deadline only; 复查 only while the site is watched. `pending(action)` says
+ * whether a step not done is still to be done: the server's word, its action being among the
+ * case's allowed_actions (every step, when not given).
  */
-export function caseSteps(m, now) {
+export function caseSteps(m, now, pending = () => true) {
   const out = [];
   for (const s of STEPS) {
     if (s.watched && !(m.watch_interval_days > 0)) continue;
     const due = m[s.due];
     if (due === null || due === undefined) continue;
     const done = s.done ? m[s.done] : null;
-    out.push({ step: s.step, label: stepLabel(s.step), due, done, instant: Boolean(s.instant), ...stepStatus(due, done, now) });
+    out.push({
+      step: s.step, label: stepLabel(s.step), due, done, instant: Boolean(s.instant),
+      ...stepStatus(due, done, now, pending(s.action)),
+    });
   }
   return out;
 }
@@ -105,6 +124,7 @@ export function stepText(s) {
     case 'open': return t('patrol.stepOpen', { due, left: durationWords(s.by) });
     case 'late': return t('patrol.stepLate', { due, done: dueText(s.done, s.instant), late: durationWords(s.by) });
     case 'done': return t('patrol.stepDone', { due, done: dueText(s.done, s.instant) });
+    case 'skipped': return t('patrol.stepSkipped', { due });
     default: return due;
   }
 }

@@ -4,6 +4,9 @@
 // data-overdue), "task-open" (the button that opens it on the map), "tasks-count",
 // "overdue-count" (data-count), "tasks-refresh"; "tasks-sort" (期限 / 距离, kept in
 // localStorage `tuban.tasks.sort`) and "task-distance" (data-metres) when the position is known.
+// 动态巡查: a patrol task names its step and that step's deadline ("task-step", data-step,
+// data-overdue); the chips "tasks-filter-all" / "tasks-filter-patrol" (aria-pressed) narrow
+// the list to patrol cases.
 
 import { hasRole } from './auth.js';
 import { announce, fill, h } from './dom.js';
@@ -12,6 +15,8 @@ import { colourFor, formatDate } from './labels.js';
 import { programmeLabel, stateLabel } from './meta.js';
 import { t } from './messages.js';
 import { orderTasks, relation } from './nearby.js';
+import { now } from './clock.js';
+import { PATROL as PATROL_FILTER, isPatrol, taskStep } from './patrol-model.js';
 
 const SORT_KEY = 'tuban.tasks.sort';
 
@@ -23,8 +28,19 @@ function savedSort() {
   }
 }
 
+/** A patrol task's step with its deadline: "制止 · 截止 2019-11-21 10:05 · 已超时 3 小时". */
+function stepLine(task) {
+  const s = taskStep(task, now());
+  if (!s) return null;
+  return h('span', {
+    class: s.overdue ? 'task-step due overdue' : 'task-step due', 'data-testid': 'task-step',
+    'data-step': task.step, 'data-overdue': String(s.overdue),
+  }, t('patrol.taskStep', { step: s.label, text: s.text }));
+}
+
 function taskItem(task, onOpen, distance = null, bearing = null) {
   const overdue = Boolean(task.overdue);
+  const step = stepLine(task);
   const open = h('button', {
     type: 'button', class: 'task-open link-button', 'data-testid': 'task-open',
     'aria-label': t('tasks.openPolygonMap', { value: task.code ?? task.case_id, value2: overdue ? t('tasks.overdue') : '' }),
@@ -43,7 +59,7 @@ function taskItem(task, onOpen, distance = null, bearing = null) {
       h('span', { class: 'swatch', style: `background:${colourFor(task.state)}` }),
       stateLabel(task.state, task.state_label)),
     h('span', {}, programmeLabel(task.programme)),
-    h('span', { class: overdue ? 'due overdue' : 'due' }, t('tasks.due', { due_on: formatDate(task.due_on) })),
+    step || h('span', { class: overdue ? 'due overdue' : 'due' }, t('tasks.due', { due_on: formatDate(task.due_on) })),
     task.township_name ? h('span', { 'data-value': '' }, task.township_name) : null,
     distance === null ? null : h('span', {
       class: 'task-distance', 'data-testid': 'task-distance', 'data-metres': String(Math.round(distance)),
@@ -64,19 +80,38 @@ export function createTasksView(root, api, { onOpen, getUser, onCount = () => {}
     h('option', { value: 'due' }, t('tasks.byDue')), h('option', { value: 'distance' }, t('tasks.byDistance')));
   sort.value = locator ? savedSort() : 'due';
   const sortBox = locator ? h('label', { class: 'tasks-sort', for: 'tasks-sort' }, t('tasks.sort'), ' ', sort) : null;
+  let only = null; // null: every task; 'patrol': patrol cases only
+  const chips = h('div', { class: 'chips', role: 'group', 'aria-label': t('patrol.taskFilter'), hidden: true });
   root.replaceChildren(
     h('div', { class: 'tasks-toolbar' }, h('h2', {}, t('tasks.myTasks')), sortBox, button),
-    summary, overdueBox, alertBox, list);
+    chips, summary, overdueBox, alertBox, list);
   let generation = 0;
   let items = [];
   let drawnAt = null; // the position the list was last ordered for
 
+  function chip(value, text, n) {
+    return h('button', {
+      type: 'button', class: 'chip', 'aria-pressed': String(only === value),
+      'data-testid': `tasks-filter-${value || 'all'}`, 'data-count': String(n),
+      onclick: () => {
+        only = value;
+        draw();
+      },
+    }, t('patrol.chip', { label: text, n }));
+  }
+
   function draw() {
     const position = locator ? locator.position : null;
     drawnAt = position;
-    fill(list, items.length
-      ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list', 'data-order': sort.value },
-        orderTasks(items, position, sort.value).map((r) => taskItem(r.task, onOpen, r.distance, r.bearing)))
+    const patrol = items.filter((x) => isPatrol(x.programme));
+    if (!patrol.length) only = null;
+    // The chips show only when there is patrol work to single out.
+    chips.hidden = !patrol.length;
+    fill(chips, chip(null, t('patrol.chipAll'), items.length), chip(PATROL_FILTER, programmeLabel(PATROL_FILTER), patrol.length));
+    const shown = only ? patrol : items;
+    fill(list, shown.length
+      ? h('ol', { class: 'tasks', 'data-testid': 'tasks-list', 'data-order': sort.value, 'data-filter': only || 'all' },
+        orderTasks(shown, position, sort.value).map((r) => taskItem(r.task, onOpen, r.distance, r.bearing)))
       : null);
   }
 

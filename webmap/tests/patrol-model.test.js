@@ -58,6 +58,11 @@ test("a case's steps: stop, file and report with their deadlines; re-inspection 
   assert.deepEqual(watched.map((s) => s.step), ['stop', 'file', 'report', 'reinspect']);
   assert.equal(stepLabel('reinspect'), '复查');
   assert.deepEqual(caseSteps({}, now), [], 'a 图斑 of another programme has no steps');
+  // Filed without a stop order (nobody on site): the server no longer allows 制止, so that step
+  // is not overdue, only not done; 报告 is still allowed, so still due.
+  const filed = caseSteps({ ...m, stopped_at: null, filed_on: '2019-06-05' }, now, (action) => action === 'report_up');
+  assert.deepEqual(filed.map((s) => [s.step, s.status]), [['stop', 'skipped'], ['file', 'done'], ['report', 'open']]);
+  assert.equal(stepText(filed[0]), '截止 2019-06-04 09:30 · 未办理（已不需要）');
 });
 
 test('durations: minutes, hours up to two days, then days; never zero', () => {
