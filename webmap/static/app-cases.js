@@ -85,6 +85,8 @@ export function createCaseSelection(ctx) {
     const target = await batchOf(key, batchId);
     if (target === null || target === undefined) return;
     if (!state.currentBatch || String(target) !== String(state.currentBatch.id)) {
+      // A batch made since the page loaded (the year's first patrol finding makes one).
+      if (!findBatch(target) && ctx.refreshBatches) await ctx.refreshBatches();
       if (!findBatch(target)) {
         announce(els.globalAlert, t('app-cases.batchPolygonNotBatch', { key }));
         return;

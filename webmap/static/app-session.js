@@ -40,7 +40,7 @@ export function createSession(ctx, { vocabulary }) {
     }
     // The server's clock first: every "today" (forms, overdue, the dashboard's day) follows it.
     state.config = (await api.config().catch(() => null)) || {};
-    setServerClock(state.config);
+    setServerClock(state.config, localStorage);
     showClock();
     ctx.basemap.load(state.config);
     ctx.tabs.select(ctx.tabs.byView(hashParams().get('view')) || els.tabs[0]);
@@ -73,6 +73,16 @@ export function createSession(ctx, { vocabulary }) {
     await ctx.loadBatch(wanted ?? state.batches[0].id);
     if (wantedCase) await ctx.showCase(wantedCase, wanted);
   }
+
+  // Started offline: the server's config (its clock) once the connection is back.
+  window.addEventListener('online', async () => {
+    if (!state.signedIn || state.config.clock) return;
+    const cfg = await api.config().catch(() => null);
+    if (!cfg) return;
+    state.config = cfg;
+    setServerClock(cfg, localStorage);
+    showClock();
+  });
 
   /** 演示时钟 in the header while the server runs a set clock (a demo); its day moves on. */
   let clockTimer = null;

@@ -178,16 +178,19 @@ ctx.tasks = createTasksView($('tasks'), reads, {
 });
 ctx.admin = createAdminView($('admin'), api, { getUser: currentUser });
 createImportForm($('importer'), api, {
-  onImported: async () => {
-    try {
-      state.batches = (await api.batches()).data || state.batches;
-      ctx.fillBatchSelect();
-      els.batchSelect.disabled = !state.batches.length;
-    } catch (err) {
-      if (err.status !== 401) announce(els.globalAlert, t('app.couldNotRefreshBatches', { message: err.message }));
-    }
-  },
+  onImported: () => ctx.refreshBatches(),
 });
+/** The batch list again (an import, or the year's first patrol finding made its batch). */
+ctx.refreshBatches = async () => {
+  try {
+    state.batches = (await api.batches()).data || state.batches;
+    ctx.fillBatchSelect();
+    els.batchSelect.disabled = !state.batches.length;
+    if (ctx.overlays) ctx.overlays.setBatches(state.batches, state.currentBatch ? state.currentBatch.id : null);
+  } catch (err) {
+    if (err.status !== 401 && err.code !== 'NETWORK_ERROR') announce(els.globalAlert, t('app.couldNotRefreshBatches', { message: err.message }));
+  }
+};
 ctx.patrol = createPatrolApp(ctx, {
   findButton: $('patrol-find-open'),
   reportButton: $('patrol-report-open'),

@@ -8,12 +8,35 @@ const BUREAU_TZ = 'Asia/Shanghai';
 let offsetMs = 0; // server clock minus this device's, from GET /api/config
 let demoStart = null;
 
-/** Follow the server's clock: cfg is GET /api/config (without a clock, this device's time). */
-export function setServerClock(cfg) {
+const KEY = 'tuban.clock';
+
+/**
+ * Follow the server's clock: cfg is GET /api/config. Without a clock (the page started with no
+ * connection) the last one seen is used when `storage` keeps it, so a finding recorded offline
+ * on a demo is still dated on the demo's clock; else this device's time.
+ */
+export function setServerClock(cfg, storage = null) {
   const clock = cfg && cfg.clock;
   const at = clock ? Date.parse(clock.now) : NaN;
-  offsetMs = Number.isFinite(at) ? at - Date.now() : 0;
-  demoStart = clock && clock.set_start ? clock.set_start : null;
+  if (Number.isFinite(at)) {
+    offsetMs = at - Date.now();
+    demoStart = clock.set_start || null;
+    try {
+      storage?.setItem(KEY, JSON.stringify({ offsetMs, demoStart }));
+    } catch {
+      /* storage full or disabled: the clock lasts as long as the page */
+    }
+    return true;
+  }
+  let kept = null;
+  try {
+    kept = JSON.parse(storage?.getItem(KEY) || 'null');
+  } catch {
+    kept = null;
+  }
+  offsetMs = kept && Number.isFinite(kept.offsetMs) ? kept.offsetMs : 0;
+  demoStart = kept ? kept.demoStart || null : null;
+  return false;
 }
 
 /** The instant now on the app's clock. */

@@ -168,8 +168,21 @@ export function createOutbox({
     await refresh();
   }
 
+  // A flush asked for while one runs (the connection came back while a send was failing) runs
+  // again after it: otherwise the items would wait for the next `online` event.
+  let again = false;
   function flush() {
-    if (!flushing) flushing = flushOnce().finally(() => { flushing = null; });
+    if (flushing) {
+      again = true;
+      return flushing;
+    }
+    flushing = flushOnce().finally(() => {
+      flushing = null;
+      if (again) {
+        again = false;
+        flush();
+      }
+    });
     return flushing;
   }
 

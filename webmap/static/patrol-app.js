@@ -6,6 +6,7 @@
 // Test hooks: "patrol-find-open", "patrol-report-open", "patrol-fab", "patrol-status" (with
 // "patrol-status-open", data-case-id, and "patrol-status-close"); window.tubanMap.patrol.
 
+import { findBatch } from './app-state.js';
 import { hasRole } from './auth.js';
 import { announce, fill, h } from './dom.js';
 import { rolesFor } from './meta.js';
@@ -13,6 +14,7 @@ import { t } from './messages.js';
 import { FIND, OFFICE_ROLES } from './patrol-model.js';
 import { createPatrolLayer } from './patrol-layer.js';
 import { photoProblem } from './app-actions.js';
+import { lookAt } from './patrol-place.js';
 
 /** createPatrolApp(ctx, {findButton, reportButton, fab, statusBox, sheetRoot, deadlinesRoot})
  * → {start(), signedIn(user), signedOut(), sent(item, result), capturesMap(), closeSheet(),
@@ -22,7 +24,15 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
   let layer = null;
   let deadlines = null;
 
-  function status(text, { caseId = null, batchId = null, warn = false } = {}) {
+  /** Open a patrol site's case here, over the batch on the map (its own batch is not loaded). */
+  async function openHere(id) {
+    ctx.tabs.select(ctx.tabs.byView('map'));
+    const c = await ctx.openCase(id);
+    if (c) lookAt(ctx.mapView.map, c.centre, ctx.els.panel);
+    return c;
+  }
+
+  function status(text, { caseId = null, warn = false } = {}) {
     if (!text) {
       announce(statusBox, '');
       return;
@@ -32,9 +42,10 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
     fill(statusBox, h('span', {}, text),
       caseId === null ? null : h('button', {
         type: 'button', class: 'link-button', 'data-testid': 'patrol-status-open',
-        onclick: () => {
+        onclick: async () => {
           announce(statusBox, '');
-          ctx.showCase(caseId, batchId, { focus: true });
+          await openHere(caseId);
+          ctx.panel.focusTitle();
         },
       }, t('patrol.openCase')),
       h('button', {
@@ -78,6 +89,7 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
 
   return {
     open,
+    openHere,
     /** Once the map exists: the 动态巡查 layer over every batch. */
     start() {
       if (layer) return;
@@ -112,8 +124,9 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
       const words = result.existing ? 'patrol.sentAgain' : (item.path === 'reports' ? 'patrol.sentReport' : 'patrol.sentFinding');
       let text = t(words, { code, n: Math.max(0, (item.photo_count || 0) - errors.length) });
       if (errors.length) text += t('patrol.sentPhotoErrors', { list: errors.map((e) => t('patrol.photoError', { name: e.name, message: e.message })).join(t('panel.sep6')) });
-      status(text, { caseId: result.case_id, batchId: result.batch_id ?? null, warn: errors.length > 0 });
+      status(text, { caseId: result.case_id, warn: errors.length > 0 });
       if (layer) layer.refresh();
+      if (result.batch_id !== undefined && !findBatch(result.batch_id)) ctx.refreshBatches();
       ctx.afterChange();
     },
     /** The outbox's items changed: the findings waiting on the phone are drawn as such. */

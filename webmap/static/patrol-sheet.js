@@ -161,7 +161,7 @@ export function createPatrolSheet(root, { map, locator, outbox, photoProblem, on
   root.replaceChildren(header, alertBox, body);
   root.setAttribute('aria-labelledby', 'patrol-sheet-title');
   const sheet = createSheet(root, { header, handle });
-  const place = createPlacePicker(map, locator, { onError: (text) => announce(alertBox, text) });
+  const place = createPlacePicker(map, locator, { onError: (text) => announce(alertBox, text), sheetEl: root });
   const camera = createPhotoChooser(photoProblem);
   let mode = 'finding';
   closeButton.addEventListener('click', () => close());

@@ -20,3 +20,16 @@ test('the real clock shows no badge; without a config the device time is used', 
   setServerClock({});
   assert.ok(Math.abs(now() - Date.now()) < 1000);
 });
+
+test("offline at start: the last server clock seen is kept, so a demo's day stays the demo's", () => {
+  const data = new Map();
+  const storage = { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => data.set(k, String(v)) };
+  assert.equal(setServerClock({ clock: { now: '2019-11-20T02:00:00Z', set_start: '2019-11-20T02:00:00Z' } }, storage), true);
+  setServerClock({});
+  assert.equal(now().getUTCFullYear(), new Date().getUTCFullYear(), 'no storage: the device time');
+  assert.equal(setServerClock({}, storage), false);
+  assert.equal(localToday(), '2019-11-20');
+  assert.equal(clockBadgeText(), '演示时钟：2019-11-20');
+  setServerClock({}, { getItem: () => '{not json', setItem: () => {} });
+  assert.ok(Math.abs(now() - Date.now()) < 1000, 'a spoilt copy is not a clock');
+});

@@ -773,7 +773,7 @@ export default {
   'patrol.unitDays': "days",
   'patrol.dlSumStop': "stop {n} h",
   'patrol.dlSumFile': "file {n} d",
-  'patrol.dlSumReportMonth': "report: {n} d after the month's end",
+  'patrol.dlSumReportMonth': "{n, plural, =0 {report by the month's end} one {report: # d after the month's end} other {report: # d after the month's end}}",
   'patrol.dlSumReportDays': "report: {n} d after discovery",
   'patrol.dlSumReinspect': "re-inspect every {n} d",
   'patrol.dlSumSep': " · ",

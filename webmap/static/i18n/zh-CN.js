@@ -773,7 +773,7 @@ export default {
   'patrol.unitDays': "天",
   'patrol.dlSumStop': "制止 {n} 小时",
   'patrol.dlSumFile': "立案 {n} 天",
-  'patrol.dlSumReportMonth': "报告：当月月底后 {n} 天",
+  'patrol.dlSumReportMonth': "{n, plural, =0 {报告：当月月底前} other {报告：当月月底后 # 天}}",
   'patrol.dlSumReportDays': "报告：发现后 {n} 天",
   'patrol.dlSumReinspect': "复查每 {n} 天",
   'patrol.dlSumSep': " · ",
