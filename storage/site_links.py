@@ -130,7 +130,8 @@ def joined_filings(
     filed yet; a case that just joined an already filed case is filed under it at once."""
     from storage.repository import case_from_row
 
-    if ev.action is Action.FILE and new.enforcement_id is not None:
+    filing: tuple[Any, Any, Any]  # case_no, filed_on, enforcement_id of the 立案 to join
+    if ev.action is Action.FILE and new.enforcement_id and new.case_no and new.filed_on:
         head_id, filing = new.id, (new.case_no, new.filed_on, new.enforcement_id)
         rows = conn.execute(
             select(cases).where(
@@ -148,12 +149,13 @@ def joined_filings(
         rows = conn.execute(select(cases).where(cases.c.id == new.id)).all()
     else:
         return []
-    out = []
+    out: list[tuple[Mapping[str, Any], Case, Case, Event]] = []
     for r in rows:
-        case = case_from_row(r._mapping)
+        mapped = dict(r._mapping)
+        case = case_from_row(mapped)
         after, event = joined_filing(
             case, case_no=filing[0], filed_on=filing[1], enforcement_id=filing[2],
             joined_case_id=head_id, actor=ev.actor, at=ev.at,
         )  # fmt: skip
-        out.append((r._mapping, case, after, event))
+        out.append((mapped, case, after, event))
     return out

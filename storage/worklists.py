@@ -109,7 +109,7 @@ def _role_clause(role: Role) -> Any:
 def step_open(step: Step) -> ColumnElement[bool]:
     """``step.is_open`` as a condition on ``cases``."""
     c = cases.c
-    conds = [c[step.due].is_not(None)]
+    conds: list[ColumnElement[bool]] = [c[step.due].is_not(None)]
     if step.programme is not None:
         conds.append(c.programme == step.programme.value)
     if step.states is not None:
