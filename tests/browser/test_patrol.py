@@ -40,8 +40,8 @@ def _all(server: str, path: str, user: str = "admin") -> list[dict[str, Any]]:
 
 def _empty_spot(server: str) -> tuple[float, float]:
     """A place in 丰润区 with no 图斑 and no illegal site within ~300 m: a finding there is a
-    site of its own (not joined to an earlier case)."""
-    batches = _all(server, "/api/batches")
+    site of its own (not joined to an earlier case). Patrol cases are looked for as sites."""
+    batches = [b for b in _all(server, "/api/batches") if b["programme"] != "patrol"]
     for lon in (118.02, 118.08, 118.14, 118.20, 118.26):
         for lat in (39.70, 39.76, 39.82, 39.88, 39.94):
             box = f"{lon - 0.004},{lat - 0.003},{lon + 0.004},{lat + 0.003}"
