@@ -22,7 +22,6 @@ export function createSession(ctx, { vocabulary }) {
       onChange: (entries) => ctx.mapView.legend.setRefs(entries),
       getUser: ctx.getUser,
     });
-    ctx.patrol.start();
     ctx.overlays = createBatchOverlays(ctx.mapView.map, api, {
       onOpen: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
       onChange: (entries) => ctx.mapView.legend.setOverlays(entries),
@@ -125,6 +124,7 @@ export function createSession(ctx, { vocabulary }) {
       if (err.status !== 401) announce(els.globalAlert, t('app-session.pageFailedLoad', { message: err.message }));
       state.resolveReady(null);
     }
+    if (state.signedIn) ctx.patrol.begin();
     // A verifier's open 图斑 go onto the phone after each sign-in, once the first view is drawn
     // (so the pack never slows it down); others download it with 下载离线任务包 on 我的任务.
     if (state.signedIn && !state.batches.offline && (user.roles || []).includes('verifier')) {

@@ -27,7 +27,6 @@ import { boundsOf, createMapView } from './map.js';
 import { createPanel } from './panel.js';
 import { createTasksView } from './tasks.js';
 import { createPatrolApp } from './patrol-app.js';
-import { patrolSection } from './panel-patrol.js';
 import { createCaseWork } from './app-actions.js';
 import { createCaseSelection } from './app-cases.js';
 import { createSession } from './app-session.js';
@@ -130,7 +129,7 @@ ctx.panel = createPanel(els.panel, {
     },
   }),
   where: createWhere(ctx.locator),
-  patrol: (c) => patrolSection(c, {
+  patrol: (c) => ctx.patrol.section(c, {
     api: reads, user: currentUser(), onOpenCase: (id, batchId) => ctx.showCase(id, batchId, { focus: true }),
   }),
 });

@@ -1,7 +1,8 @@
 // 动态巡查 wired into the app: the 巡查发现 / 举报登记 buttons (header menu, and a floating button
 // on the phone layout) for the roles that may use them, the sheet that records them
-// (patrol-sheet.js, loaded on first use), the map's 动态巡查 layer (patrol-layer.js) with the
-// findings still on the phone, what a sent finding says, and the deadlines on the 管理 tab
+// (patrol-sheet.js, loaded on first use), the map's 动态巡查 layer (patrol-layer.js, loaded after
+// the first view) with the findings still on the phone, the case panel's section
+// (panel-patrol.js, loaded with the first patrol case), what a sent finding says, and the deadlines on the 管理 tab
 // (patrol-deadlines.js, loaded when the tab first shows).
 // Test hooks: "patrol-find-open", "patrol-report-open", "patrol-fab", "patrol-status" (with
 // "patrol-status-open", data-case-id, and "patrol-status-close"); window.tubanMap.patrol.
@@ -11,18 +12,40 @@ import { hasRole } from './auth.js';
 import { announce, fill, h } from './dom.js';
 import { rolesFor } from './meta.js';
 import { t } from './messages.js';
-import { FIND, OFFICE_ROLES } from './patrol-model.js';
-import { createPatrolLayer } from './patrol-layer.js';
+import { FIND, OFFICE_ROLES, isPatrol } from './patrol-model.js';
 import { photoProblem } from './app-actions.js';
-import { lookAt } from './patrol-place.js';
+import { isPhone } from './sheet.js';
+
+/** Zoom to [lon, lat] in the part of the map above the bottom sheet `sheetEl` (on phones). */
+function lookAt(map, centre, sheetEl = null) {
+  if (!Array.isArray(centre) || centre.length < 2 || !map.getSize().y) return;
+  map.setView([centre[1], centre[0]], Math.max(map.getZoom(), 16), { animate: false });
+  if (isPhone() && sheetEl && !sheetEl.hidden) {
+    map.panBy([0, sheetEl.getBoundingClientRect().height / 2], { animate: false });
+  }
+}
 
 /** createPatrolApp(ctx, {findButton, reportButton, fab, statusBox, sheetRoot, deadlinesRoot})
- * → {start(), signedIn(user), signedOut(), sent(item, result), capturesMap(), closeSheet(),
- *    refreshLayer(), refreshAdmin(), open(mode)} */
+ * → {begin(), signedIn(user), signedOut(), sent(item, result), pending(items), capturesMap(),
+ *    closeSheet(), refreshLayer(), refreshAdmin(), open(mode), openHere(id), section(c, options)} */
 export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox, sheetRoot, deadlinesRoot }) {
   let sheet = null;
   let layer = null;
   let deadlines = null;
+  let section = null; // panel-patrol.js, loaded with the first patrol case opened
+  let waiting = []; // the outbox's items, for the layer once it is there
+
+  /** The case panel's 动态巡查 section: at once once loaded, else a slot filled when it is. */
+  function sectionFor(c, options) {
+    if (section) return section.patrolSection(c, options);
+    if (!isPatrol(c.programme)) return null;
+    const slot = h('div', { class: 'patrol-slot' });
+    import('./panel-patrol.js').then((m) => {
+      section = m;
+      if (slot.isConnected) slot.replaceWith(m.patrolSection(c, options) || '');
+    }).catch(() => slot.remove());
+    return slot;
+  }
 
   /** Open a patrol site's case here, over the batch on the map (its own batch is not loaded). */
   async function openHere(id) {
@@ -63,6 +86,7 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
         locator: ctx.locator,
         outbox: ctx.outbox,
         photoProblem,
+        frame: (centre) => lookAt(ctx.mapView.map, centre, sheetRoot),
         onOpen: () => ctx.closePanel(),
         onClose: () => ctx.mapView.invalidate(),
         onQueued: (item, n) => status(navigator.onLine ? t('patrol.queuedSending') : t('patrol.queuedOffline', { n })),
@@ -90,17 +114,22 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
   return {
     open,
     openHere,
-    /** Once the map exists: the 动态巡查 layer over every batch. */
-    start() {
-      if (layer) return;
-      layer = createPatrolLayer(ctx.mapView.map, ctx.api, {
-        onOpen: (id) => ctx.openCase(id),
-        onLegend: (rows, title) => ctx.mapView.legend.setPatrol(rows, title),
-        getUser: ctx.getUser,
-        captures: () => Boolean(sheet && sheet.capturesMap()),
-      });
-      layer.setPending(ctx.outbox.pending());
-      layer.refresh();
+    section: sectionFor,
+    /** The first view of the 图斑 is drawn: now the 动态巡查 layer over every batch, and its
+     * sites. That view is what a phone on a weak network waits for (the offline task pack comes
+     * after it too). */
+    async begin() {
+      if (!layer) {
+        const { createPatrolLayer } = await import('./patrol-layer.js');
+        layer = layer || createPatrolLayer(ctx.mapView.map, ctx.api, {
+          onOpen: (id) => ctx.openCase(id),
+          onLegend: (rows, title) => ctx.mapView.legend.setPatrol(rows, title),
+          getUser: ctx.getUser,
+          captures: () => Boolean(sheet && sheet.capturesMap()),
+        });
+        layer.setPending(waiting);
+      }
+      await layer.begin();
     },
     signedIn(user) {
       const finds = hasRole(user, ...rolesFor(FIND));
@@ -131,6 +160,7 @@ export function createPatrolApp(ctx, { findButton, reportButton, fab, statusBox,
     },
     /** The outbox's items changed: the findings waiting on the phone are drawn as such. */
     pending(items) {
+      waiting = items;
       if (layer) layer.setPending(items);
     },
     capturesMap: () => Boolean(sheet && sheet.capturesMap()),

@@ -71,8 +71,8 @@ function boxOf(map) {
 
 /**
  * createPatrolLayer(map, api, {onOpen(caseId, batchId), onLegend(rows, title), getUser, captures})
- * → {refresh(), setPending(items), set(on), on, reset()}; while captures() a click on a site goes
- * on to the map (a place being picked there).
+ * → {begin(), refresh(), setPending(items), set(on), on, reset()}: nothing is fetched before
+ * begin(); while captures() a click on a site goes on to the map (a place being picked there).
  */
 export function createPatrolLayer(map, api, { onOpen, onLegend = () => {}, getUser = () => null, captures = () => false }) {
   map.createPane(PANE).style.zIndex = '430'; // above the batch's 图斑 (400), below the boundaries
@@ -81,6 +81,7 @@ export function createPatrolLayer(map, api, { onOpen, onLegend = () => {}, getUs
   let pending = []; // the outbox's findings
   let controller = null;
   let timer = null;
+  let begun = false;
   const group = L.layerGroup().addTo(map);
   const pendingGroup = L.layerGroup().addTo(map);
 
@@ -176,6 +177,7 @@ export function createPatrolLayer(map, api, { onOpen, onLegend = () => {}, getUs
   }
 
   async function refresh() {
+    if (!begun) return;
     if (!on) {
       status('off');
       return;
@@ -217,6 +219,10 @@ export function createPatrolLayer(map, api, { onOpen, onLegend = () => {}, getUs
   });
 
   return {
+    begin() {
+      begun = true;
+      return refresh();
+    },
     refresh,
     set,
     get on() { return on; },

@@ -1,6 +1,6 @@
 // 动态巡查 in the web map, DOM-free (webmap/tests/patrol-model.test.js): the quick response's
 // steps of a patrol case with their deadlines and whether each was done on time or is overdue,
-// durations in words, and a finding as POST /api/patrol/findings (and /reports) takes it.
+// and durations in words. (A finding as it is sent: patrol-finding.js.)
 // The deadlines themselves are the server's (geo/deadlines.py): each case carries the ones in
 // force when it was found (milestones stop_due_at, file_due_on, report_due_on, watch_due_on);
 // this module only compares them with what was done and when.
@@ -136,63 +136,4 @@ export function taskStep(task, now) {
   const st = stepStatus(task.step_due, null, now);
   const s = { ...st, due: task.step_due, instant: Boolean(spec && spec.instant) };
   return { label: stepLabel(task.step), text: stepText(s), overdue: st.status === 'overdue' };
-}
-
-// --- a finding as it is sent ----------------------------------------------------------------
-
-/** The sender's id of a finding: a resend answers the case the first send made. */
-export function newClientRef(cryptoApi = globalThis.crypto) {
-  if (cryptoApi && typeof cryptoApi.randomUUID === 'function') return cryptoApi.randomUUID();
-  const hex = [...(cryptoApi ? cryptoApi.getRandomValues(new Uint8Array(16)) : [])]
-    .map((b) => b.toString(16).padStart(2, '0')).join('');
-  return hex || `r${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
-}
-
-/** Lon/lat to 7 decimals (about a centimetre): what a phone's fix can say. */
-function rounded(coords) {
-  return Array.isArray(coords[0]) ? coords.map(rounded) : coords.map((v) => Math.round(v * 1e7) / 1e7);
-}
-
-/** A GeoJSON point from a position {lon, lat}. */
-export function pointAt(position) {
-  return { type: 'Point', coordinates: rounded([position.lon, position.lat]) };
-}
-
-/** A drawn outline as the API takes it: a Polygon with its coordinates rounded. */
-export function outline(geometry) {
-  if (!geometry || !/Polygon$/.test(geometry.type)) return null;
-  return { type: geometry.type, coordinates: rounded(geometry.coordinates) };
-}
-
-// A report's reporter and what they said; a patrol finding has none (the server drops them too).
-const REPORT_TEXTS = ['reporter_name', 'reporter_contact', 'content'];
-
-/**
- * The body of POST /api/patrol/findings (no `source`) or /reports (`source`, `received_at`):
- * texts trimmed and empty ones left out.
- */
-export function findingBody({ source = null, violation, geometry, foundAt, clientRef, ...texts }) {
-  const body = { violation, geometry };
-  if (source) {
-    body.source = source;
-    body.received_at = foundAt;
-  } else if (foundAt) {
-    body.found_at = foundAt;
-  }
-  for (const k of ['note', ...(source ? REPORT_TEXTS : [])]) {
-    const v = String(texts[k] ?? '').trim();
-    if (v) body[k] = v;
-  }
-  if (clientRef) body.client_ref = clientRef;
-  return body;
-}
-
-/** The centre [lon, lat] of a finding's geometry (a point's own; an outline's box middle). */
-export function centreOf(geometry) {
-  if (!geometry) return null;
-  if (geometry.type === 'Point') return geometry.coordinates;
-  const flat = geometry.coordinates.flat(Infinity);
-  const xs = flat.filter((_, i) => i % 2 === 0);
-  const ys = flat.filter((_, i) => i % 2 === 1);
-  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
 }

@@ -10,27 +10,17 @@ import { h } from './dom.js';
 import { drawingTools, polygonArea } from './extent.js';
 import { fmt2, M2_PER_MU } from './labels.js';
 import { t } from './messages.js';
-import { outline, pointAt } from './patrol-model.js';
-import { isPhone } from './sheet.js';
+import { outline, pointAt } from './patrol-finding.js';
 
 const L = window.L;
 const POINT_STYLE = { color: '#8f4700', weight: 3, fillColor: '#ffbe7d', fillOpacity: 0.9, radius: 10 };
 const OUTLINE_STYLE = { color: '#8f4700', weight: 3, dashArray: '6 4' };
 
-/** Zoom to [lon, lat] in the part of the map above the bottom sheet `sheetEl` (on phones). */
-export function lookAt(map, centre, sheetEl = null) {
-  if (!Array.isArray(centre) || centre.length < 2 || !map.getSize().y) return;
-  map.setView([centre[1], centre[0]], Math.max(map.getZoom(), 16), { animate: false });
-  if (isPhone() && sheetEl && !sheetEl.hidden) {
-    map.panBy([0, sheetEl.getBoundingClientRect().height / 2], { animate: false });
-  }
-}
-
 /**
- * createPlacePicker(map, locator, {onError(text), sheetEl}) → {element(withPick), start(by), geometry(),
+ * createPlacePicker(map, locator, {onError(text), frame([lon, lat])}) → {element(withPick), start(by), geometry(),
  * reset(), capturesMap()}; by: 'gps' | 'pick' | 'draw'.
  */
-export function createPlacePicker(map, locator, { onError = () => {}, sheetEl = null } = {}) {
+export function createPlacePicker(map, locator, { onError = () => {}, frame = () => {} } = {}) {
   let place = null; // {kind: 'point'|'polygon', geometry, accuracy}
   let by = null;
   let unsubscribe = null;
@@ -120,7 +110,7 @@ export function createPlacePicker(map, locator, { onError = () => {}, sheetEl = 
         if (!p || by !== 'gps') return;
         setPoint(p, p.accuracy);
         // The first fix is shown above the sheet; later ones move the dot, not the map.
-        if (first) lookAt(map, [p.lon, p.lat], sheetEl);
+        if (first) frame([p.lon, p.lat]);
         first = false;
       };
       unsubscribe = locator.subscribe(follow);

@@ -22,7 +22,8 @@ import { nowInput, instantValue } from './form-model.js';
 import { zhValidity } from './forms.js';
 import { fieldLabel, kindLimits, sources, violations } from './meta.js';
 import { t } from './messages.js';
-import { PATROL, findingBody, newClientRef } from './patrol-model.js';
+import { findingBody, newClientRef } from './patrol-finding.js';
+import { PATROL } from './patrol-model.js';
 import { createPlacePicker } from './patrol-place.js';
 import { createSheet } from './sheet.js';
 
@@ -145,11 +146,14 @@ function findingForm(mode, { place, camera, onSubmit }) {
 }
 
 /**
- * createPatrolSheet(root, {map, locator, outbox, photoProblem, onOpen, onClose, onQueued})
+ * createPatrolSheet(root, {map, locator, outbox, photoProblem, frame, onOpen, onClose, onQueued})
  * → {open(mode), close(), isOpen, mode, capturesMap()}
- * onOpen(): the case panel makes way; onQueued(item, n): the finding is kept on the phone.
+ * frame([lon, lat]): show the first GPS fix above the sheet; onOpen(): the case panel makes way;
+ * onQueued(item, n): the finding is kept on the phone.
  */
-export function createPatrolSheet(root, { map, locator, outbox, photoProblem, onOpen = () => {}, onClose = () => {}, onQueued = () => {} }) {
+export function createPatrolSheet(root, {
+  map, locator, outbox, photoProblem, frame = () => {}, onOpen = () => {}, onClose = () => {}, onQueued = () => {},
+}) {
   const title = h('h2', { id: 'patrol-sheet-title', tabindex: '-1' });
   const closeButton = h('button', { type: 'button', class: 'icon-button', 'aria-label': t('patrol.close'), 'data-testid': 'finding-close' }, '×');
   const handle = h('button', { type: 'button', class: 'icon-button sheet-handle', 'aria-controls': 'patrol-sheet' },
@@ -161,7 +165,7 @@ export function createPatrolSheet(root, { map, locator, outbox, photoProblem, on
   root.replaceChildren(header, alertBox, body);
   root.setAttribute('aria-labelledby', 'patrol-sheet-title');
   const sheet = createSheet(root, { header, handle });
-  const place = createPlacePicker(map, locator, { onError: (text) => announce(alertBox, text), sheetEl: root });
+  const place = createPlacePicker(map, locator, { onError: (text) => announce(alertBox, text), frame });
   const camera = createPhotoChooser(photoProblem);
   let mode = 'finding';
   closeButton.addEventListener('click', () => close());
