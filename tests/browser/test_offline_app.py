@@ -1,7 +1,7 @@
 """Issue 15 in a real browser (Debian chromium, a phone): the field app after one visit opens with
 no network, a never-opened assigned 图斑 opens offline by its URL, a photo and a verification made
 offline survive a reload and reach the server when the connection returns; and the bytes the
-first load after signing in transfers (printed, and held to the 300 KB budget)."""
+first load after signing in transfers (printed, and held to the 310 KB budget)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from tests.browser.test_field_and_office import photo_at
 
 pytestmark = pytest.mark.browser
 
-FIRST_LOAD_BUDGET = 300 * 1024
+# 300 KB until 动态巡查 (issue 16) put its entry points in the first view (巡查发现, the task
+# steps, the case panel's patrol words: ~14 KB); its layer, sites, sheet and panel section load
+# after that view.
+FIRST_LOAD_BUDGET = 310 * 1024
 
 
 def _last_issued_task(server_url: str) -> dict[str, Any]:

@@ -55,7 +55,9 @@ def _empty_spot(server: str) -> tuple[float, float]:
 
 
 @pytest.fixture
-def patrol_phone(browser: Any, server_url: str) -> Iterator[tuple[Any, PageProbe, tuple[float, float]]]:
+def patrol_phone(
+    browser: Any, server_url: str
+) -> Iterator[tuple[Any, PageProbe, tuple[float, float]]]:
     """hecha's phone standing on an empty spot of the county, the position already allowed."""
     lon, lat = _empty_spot(server_url)
     for page, probe in open_page(
@@ -108,7 +110,9 @@ def test_a_finding_recorded_offline_with_a_photo_reaches_the_map_and_my_tasks(
     assert f"±{ACCURACY_M} 米" in where.inner_text()
     sheet.get_by_test_id("finding-violation-illegal_mining").tap()
     sheet.get_by_test_id("finding-note").fill("夜间盗采，现场有挖掘机一台")
-    photo = photo_factory.jpeg(lon=lon, lat=lat, direction=45, taken=f"{_demo_day(server_url)} 09:40:00")
+    photo = photo_factory.jpeg(
+        lon=lon, lat=lat, direction=45, taken=f"{_demo_day(server_url)} 09:40:00"
+    )
     sheet.get_by_test_id("finding-photo-input").set_input_files(
         {"name": "xunchá-1.jpg", "mimeType": "image/jpeg", "buffer": photo}
     )
@@ -122,9 +126,9 @@ def test_a_finding_recorded_offline_with_a_photo_reaches_the_map_and_my_tasks(
     # Kept on the phone, drawn at once as waiting, and still there after a reload.
     net = page.locator('[data-testid="net-box"][data-pending="1"][data-online="false"]')
     net.wait_for(state="attached")
-    page.locator('[data-testid="outbox-item"][data-kind="finding"][data-status="waiting"]').wait_for(
-        state="attached"
-    )
+    page.locator(
+        '[data-testid="outbox-item"][data-kind="finding"][data-status="waiting"]'
+    ).wait_for(state="attached")
     page.locator('[data-testid="patrol-pending"]').wait_for(state="attached")
     page.reload()
     page.locator('body[data-auth="in"]').wait_for(state="attached")
@@ -149,17 +153,17 @@ def test_a_finding_recorded_offline_with_a_photo_reaches_the_map_and_my_tasks(
     point = shape_point(case)
     assert point == pytest.approx((lon, lat), abs=1e-6)
 
-    # On the 动态巡查 layer as an active site (no longer as waiting), and in 我的任务 with its
-    # 制止 deadline.
-    page.locator(f'[data-testid="patrol-site"][data-case-id="{case_id}"][data-status="active"]').wait_for(
-        state="attached"
-    )
-    assert page.locator('[data-testid="patrol-pending"]').count() == 0
+    # Opened from the message: the map looks at it, an active site of the 动态巡查 layer (no
+    # longer drawn as waiting); the panel gives its 制止 deadline, and so does 我的任务.
     page.get_by_test_id("patrol-status-open").tap()
     panel = wait_case(page, case_id)
+    page.locator(
+        f'[data-testid="patrol-site"][data-site-case="{case_id}"][data-status="active"]'
+    ).wait_for(state="attached")
+    assert page.locator('[data-testid="patrol-pending"]').count() == 0
     assert panel.get_by_test_id("patrol-violation").inner_text() == "盗采矿产"
     assert panel.get_by_test_id("patrol-note").inner_text() == "夜间盗采，现场有挖掘机一台"
-    site = page.locator(f'[data-testid="patrol-site"][data-case-id="{case_id}"]').bounding_box()
+    site = page.locator(f'[data-testid="patrol-site"][data-site-case="{case_id}"]').bounding_box()
     sheet_top = page.get_by_test_id("case-panel").bounding_box()["y"]
     assert site and 0 < site["y"] + site["height"] <= sheet_top, "the site shows above the sheet"
     shot(page, artifacts, "verifier-9-patrol-case", guide=True)
@@ -213,7 +217,11 @@ def test_the_desk_registers_a_report_serves_the_stop_order_and_reports_it(
     )
     sheet = _open_report(page)
     page.evaluate(
-        "([lat, lon]) => { const m = window.tubanMap.map; m.invalidateSize(); m.setView([lat, lon], 16, {animate: false}); }",
+        """([lat, lon]) => {
+            const m = window.tubanMap.map;
+            m.invalidateSize();
+            m.setView([lat, lon], 16, {animate: false});
+        }""",
         [lat, lon],
     )
     sheet.get_by_test_id("finding-source-hotline_12336").check()
@@ -266,7 +274,9 @@ def test_the_desk_registers_a_report_serves_the_stop_order_and_reports_it(
     panel.locator('[data-testid="patrol-step"][data-step="report"][data-status="done"]').wait_for()
     assert panel.get_by_test_id("report_up-form").count() == 0
     # The reporter is kept apart from the case: its own JSON never names them.
-    assert "138 0000 1234" not in json.dumps(get_json(f"{server_url}/api/cases/{case_id}"), ensure_ascii=False)
+    assert "138 0000 1234" not in json.dumps(
+        get_json(f"{server_url}/api/cases/{case_id}"), ensure_ascii=False
+    )
     assert dialogs == [] and page.evaluate("window.__xss") is None
     probe.assert_clean()
 

@@ -4,8 +4,8 @@
 // finding shows on the map the moment it is recorded. A click opens the site's case in the
 // panel. On by default; the user's choice is kept per account (`tuban.patrol.<username>`).
 // Test hooks: data-testid="patrol-layer" (data-status off|loading|loaded|error|offline,
-// data-count), "patrol-layer-toggle" (the checkbox); paths "patrol-site" (data-case-id,
-// data-status, data-programme) and "patrol-pending" (data-client-ref); legend rows
+// data-count), "patrol-layer-toggle" (the checkbox); paths "patrol-site" (data-site-case: the
+// case id, kept apart from the batch's own path[data-case-id]; data-status, data-programme) and "patrol-pending" (data-client-ref); legend rows
 // data-patrol-status.
 
 import { h } from './dom.js';
@@ -75,7 +75,9 @@ function boxOf(map) {
  * begin(); while captures() a click on a site goes on to the map (a place being picked there).
  */
 export function createPatrolLayer(map, api, { onOpen, onLegend = () => {}, getUser = () => null, captures = () => false }) {
-  map.createPane(PANE).style.zIndex = '430'; // above the batch's 图斑 (400), below the boundaries
+  // Under the loaded batch's 图斑 (400), over the other batches (390): a site that is a 图斑 on
+  // the map is that 图斑's to click; the others show (and click) through.
+  map.createPane(PANE).style.zIndex = '395';
   let on = readChoice(getUser());
   let sites = null; // the last FeatureCollection drawn
   let pending = []; // the outbox's findings
@@ -140,7 +142,7 @@ export function createPatrolLayer(map, api, { onOpen, onLegend = () => {}, getUs
         });
         layer.on('add', () => {
           mark(layer, {
-            'data-testid': 'patrol-site', 'data-case-id': p.case_id, 'data-status': p.status || '',
+            'data-testid': 'patrol-site', 'data-site-case': p.case_id, 'data-status': p.status || '',
             'data-programme': p.programme || '', role: 'button', tabindex: '0',
             'aria-label': t('patrol.siteLabel', { code: p.code ?? p.case_id, status: SITE_STYLES[p.status] ? t(SITE_STYLES[p.status].label) : '' }),
             'data-value-label': '', // the label names the code (data)
