@@ -31,9 +31,14 @@ POINT = {"type": "Point", "coordinates": [118.12, 39.83]}
 
 def found(**kw) -> Case:
     case, _ = open_case(
-        5, violation="illegal_mining", found_at=FOUND, actor="巡查员", at=FOUND, rules=Deadlines(),
+        5,
+        violation="illegal_mining",
+        found_at=FOUND,
+        actor="巡查员",
+        at=FOUND,
+        rules=Deadlines(),
         **kw,
-    )  # fmt: skip
+    )
     return case
 
 
@@ -65,9 +70,13 @@ def payload(action: Action, at: datetime) -> dict:
 
 def test_a_finding_opens_in_found_with_the_deadlines_of_its_day():
     case, ev = open_case(
-        5, violation="illegal_mining", found_at=FOUND, actor=" 巡查员 ", at=FOUND + timedelta(hours=2),
+        5,
+        violation="illegal_mining",
+        found_at=FOUND,
+        actor=" 巡查员 ",
+        at=FOUND + timedelta(hours=2),
         rules=Deadlines(),
-    )  # fmt: skip
+    )
     assert case.programme is Programme.PATROL and case.state is State.FOUND
     assert case.judgment is Judgment.ILLEGAL and case.version == 1
     assert case.stop_due_at == FOUND + timedelta(hours=24)
@@ -79,9 +88,13 @@ def test_a_finding_opens_in_found_with_the_deadlines_of_its_day():
 
 def test_deadlines_are_data_the_bureau_sets():
     rules = Deadlines.from_doc(
-        {"stop_within_hours": 48, "file_within_days": 3, "report_by_month_end": False,
-         "report_within_days": 10}
-    )  # fmt: skip
+        {
+            "stop_within_hours": 48,
+            "file_within_days": 3,
+            "report_by_month_end": False,
+            "report_within_days": 10,
+        }
+    )
     due = rules.due(FOUND)
     assert due["stop_due_at"] == FOUND + timedelta(hours=48)
     assert due["file_due_on"] == date(2019, 6, 6) and due["report_due_on"] == date(2019, 6, 13)
@@ -180,8 +193,14 @@ def test_a_watched_site_is_reinspected_on_time_or_late():
 
 
 def test_a_watch_interval_defaults_to_the_bureaus_rule():
-    c, _ = apply(_closed(), A.WATCH, actor="x", at=FOUND, payload={},
-                 rules=Deadlines(reinspect_every_days=45))  # fmt: skip
+    c, _ = apply(
+        _closed(),
+        A.WATCH,
+        actor="x",
+        at=FOUND,
+        payload={},
+        rules=Deadlines(reinspect_every_days=45),
+    )
     assert c.watch_interval_days == 45
 
 
@@ -190,8 +209,9 @@ def test_a_site_active_again_starts_the_quick_response_over():
     c, _ = apply(c, A.WATCH, actor="x", at=FOUND + timedelta(days=10), payload={})
     again = datetime(2019, 9, 9, 18, tzinfo=UTC)
     rules = Deadlines(stop_within_hours=12)
-    c, ev = apply(c, A.REINSPECT_ACTIVE, actor="x", at=again,
-                  payload={"note": "夜间复采"}, rules=rules)  # fmt: skip
+    c, ev = apply(
+        c, A.REINSPECT_ACTIVE, actor="x", at=again, payload={"note": "夜间复采"}, rules=rules
+    )
     assert c.state is State.FOUND and c.found_at == again
     assert c.stop_due_at == again + timedelta(hours=12)
     assert c.stopped_at is None and c.filed_on is None and c.reported_on is None
@@ -201,8 +221,15 @@ def test_a_site_active_again_starts_the_quick_response_over():
 
 
 def test_a_weipian_site_active_again_is_filed_again():
-    c = Case(3, Programme.MINING, state=State.CLOSED, judgment=Judgment.ILLEGAL,
-             filed_on=date(2019, 5, 1), watch_interval_days=30, watch_due_on=date(2019, 9, 1))  # fmt: skip
+    c = Case(
+        3,
+        Programme.MINING,
+        state=State.CLOSED,
+        judgment=Judgment.ILLEGAL,
+        filed_on=date(2019, 5, 1),
+        watch_interval_days=30,
+        watch_due_on=date(2019, 9, 1),
+    )
     c2, _ = apply(c, A.REINSPECT_ACTIVE, actor="x", at=FOUND, payload={"note": "复建"})
     assert c2.state is State.FILED and c2.filed_on == date(2019, 5, 1)  # the 立案 stands
 
@@ -274,8 +301,13 @@ def test_a_finding_is_validated_field_by_field():
 
 
 def test_reporter_details_are_kept_for_reports_only():
-    doc = {"violation": "other", "geometry": POINT, "reporter_contact": "13800000000",
-           "reporter_name": "王某（示例）", "content": "夜里有卡车拉沙"}  # fmt: skip
+    doc = {
+        "violation": "other",
+        "geometry": POINT,
+        "reporter_contact": "13800000000",
+        "reporter_name": "王某（示例）",
+        "content": "夜里有卡车拉沙",
+    }
     assert parse_finding(doc, now=NOW).reporter_contact is None
     report = parse_finding({**doc, "source": "hotline_12336"}, now=NOW)
     assert report.is_report and report.reporter_contact == "13800000000"

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from geo.batch import BatchMeta
 from geo.model import Programme
 from geo.patrol import parse_finding
-from storage import daily_counts
-from storage import audit
+from storage import audit, daily_counts
 from storage.imports import import_file, import_reference
 from storage.patrol import PatrolStore
 from storage.patrol_rules import PatrolRules
@@ -47,7 +46,7 @@ def towns(store, tmp_path):
         geometry=[
             box(X - 1000, Y - 1000, X + 1000, Y + 1000),
             box(X + 1000, Y - 1000, X + 3000, Y + 1000),
-        ],  # fmt: skip
+        ],
         crs="EPSG:4527",
     )
     path = factories.write(f, tmp_path / "towns.gpkg")
@@ -96,8 +95,14 @@ def test_a_drawn_outline_is_measured_like_any_polygon(store, towns):
 
 
 def test_a_report_keeps_its_reporter_apart_from_the_case(store, towns):
-    f = finding(10, 10, source="hotline_12336", reporter_name="王某（示例）",
-                reporter_contact="13800000000", content="<b>夜里</b>有卡车")  # fmt: skip
+    f = finding(
+        10,
+        10,
+        source="hotline_12336",
+        reporter_name="王某（示例）",
+        reporter_contact="13800000000",
+        content="<b>夜里</b>有卡车",
+    )
     made = PatrolStore(store.engine).create(f, actor="zhifa", now=NOW)
     assert made["code"] == "JB2019-0001"
     kept = PatrolStore(store.engine).report_of(made["case_id"])
@@ -121,8 +126,14 @@ def test_a_resent_finding_finds_the_case_it_made(store, towns):
 
 def test_a_finding_at_an_open_illegal_case_joins_it(store, towns, tmp_path):
     ids = mining_batch(store, tmp_path, [("KS1", (0, 0, 100, 100)), ("KS2", (500, 0, 600, 100))])
-    store.apply_action(ids["KS1"], "verify", actor="v", payload={"judgment": "illegal",
-                       "reason": "unlicensed_mining"}, expected_version=0, now=NOW)  # fmt: skip
+    store.apply_action(
+        ids["KS1"],
+        "verify",
+        actor="v",
+        payload={"judgment": "illegal", "reason": "unlicensed_mining"},
+        expected_version=0,
+        now=NOW,
+    )
     patrol = PatrolStore(store.engine)
     joined = patrol.create(finding(50, 50), actor="hecha", now=NOW)
     assert joined["linked_case_id"] == ids["KS1"] and joined["site_id"] == ids["KS1"]
