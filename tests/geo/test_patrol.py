@@ -346,3 +346,13 @@ def test_a_finding_joins_the_open_case_carrying_its_site():
     legal = SiteCase(1, pit.geometry, State.APPROVED, Judgment.LEGAL)
     assert handled_in(legal, {1: legal}) is None
     assert handled_in(None, {}) is None
+
+
+def test_patrol_cases_are_never_imported_as_a_batch():
+    from geo.batch import BatchMeta
+    from geo.errors import InvalidValue
+
+    meta = BatchMeta(Programme.PATROL, "2019", "省厅", date(2019, 1, 1), date(2019, 3, 1))
+    with pytest.raises(InvalidValue) as exc:
+        meta.validate()
+    assert exc.value.details["field"] == "programme" and "巡查" in str(exc.value)
