@@ -38,6 +38,7 @@ from api.routes import (
     meta,
     notes,
     offline,
+    patrol,
     photos,
     references,
     tiles,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         tiles.router,
         basemap.router,
         offline.router,
+        patrol.router,
     ):
         app.include_router(r, dependencies=signed_in, responses=errors(401))
     # OGC API - Features: its own login rule (a session or an API key) and error form; Part 4

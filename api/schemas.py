@@ -486,7 +486,12 @@ class CaseExtentPublic(BaseModel):
 
 
 class TaskPublic(BaseModel):
-    """An open 图斑 on a work list, with its due date and whether it is overdue."""
+    """An open 图斑 on a work list, with its due date and whether it is overdue.
+
+    A patrol case (动态巡查) or a watched site is due step by step: ``step`` names the step due
+    first (stop 制止, file 立案, report 报告, reinspect 复查), ``step_due`` its deadline (an
+    instant for stop, a day otherwise), and ``due_on`` is that deadline's day; without a step
+    (a province 图斑) they are null and ``due_on`` is the batch's due date."""
 
     case_id: int
     batch_id: int
@@ -497,6 +502,9 @@ class TaskPublic(BaseModel):
     township_name: str | None
     due_on: date
     overdue: bool
+    step: str | None = Field(None, examples=["stop"])
+    step_label: str | None = None
+    step_due: str | None = Field(None, description="ISO 8601 instant (stop) or day")
     centre: list[float] = Field(
         description="[lon, lat] of a point inside the 图斑, to sort the list by distance"
     )

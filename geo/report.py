@@ -27,6 +27,7 @@ LINK_REASONS = {
     "reissue_overlap": "重复下发（图形重叠）",
     "site_same_code": "其他项目的同一地块（编号相同）",
     "site_overlap": "其他项目的同一地块（图形重叠）",
+    "site_patrol": "动态巡查案件的同一地块（点位或范围）",
 }
 # How the source CRS was decided (``ImportReport.crs_how``), as the report and the CLI say it.
 CRS_HOW_LABELS = {"file": "文件自带", "given": "用户指定", "guessed": "推断"}

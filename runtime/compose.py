@@ -31,6 +31,9 @@ from storage.indicator_notes import NoteStore
 from storage.jobs import JobStore
 from storage.map_queries import MapView
 from storage.ogc_features import OgcFeatures
+from storage.patrol import PatrolStore
+from storage.patrol_rules import PatrolRules
+from storage.patrol_sites import PatrolSites
 from storage.photo_store import PhotoStore
 from storage.province_checks import apply_results
 from storage.readiness import not_ready_reason
@@ -96,6 +99,18 @@ class Services:
     def ogc_features(self) -> OgcFeatures:
         """The OGC API - Features reads (storage.ogc_features), on this database."""
         return OgcFeatures(self.engine)
+
+    def patrol(self) -> PatrolStore:
+        """动态巡查 findings and reports recorded as cases (storage.patrol)."""
+        return PatrolStore(self.engine)
+
+    def patrol_rules(self) -> PatrolRules:
+        """The quick response's deadlines as the bureau edits them (storage.patrol_rules)."""
+        return PatrolRules(self.engine)
+
+    def patrol_sites(self) -> PatrolSites:
+        """Illegal sites for the map and the watch list (storage.patrol_sites)."""
+        return PatrolSites(self.engine)
 
     def report_sources(self) -> ReportSources:
         """What a report document is assembled from."""

@@ -21,7 +21,7 @@ from geo.linking import Link
 from geo.messages import msg
 from geo.model import State
 from geo.report import lowest_by
-from storage import daily_counts, spatial
+from storage import daily_counts, site_links, spatial
 from storage.bulk import analyze, bind_constant, indexes_deferred, insert_rows, to_json
 from storage.tables import batches, cases, reissues
 
@@ -156,6 +156,7 @@ def _write(
         ids = _ids_of(conn, batch_id, _codes_read_back(batch, plan))
         _set_sites(conn, plan.site_of, ids)
         _insert_reissues(conn, batch, batch_id, plan, ids)
+        _note_patrol_sites(batch, site_links.link_patrol_sites(conn, batch_id))
         # Stored once, inside the transaction, so a batch never exists without its report.
         report = batch.layer.report
         report.seconds["write"] = time.perf_counter() - started
@@ -239,6 +240,31 @@ def _note_links(batch: Prepared) -> None:
             }
         )
     report.add_links(entries, Counter(f"{k.kind}_{k.reason}" for k in batch.links))
+
+
+def _note_patrol_sites(batch: Prepared, links: list[dict[str, Any]]) -> None:
+    """Each new 图斑 put on a patrol case's site (storage.site_links), in the report."""
+    if not links:
+        return
+    wanted = {k["code"] for k in links}
+    rows: dict[str, int] = {}
+    for part in batch.each_summary():
+        hit = part.frame[part.frame["code"].isin(wanted)]
+        for r, c in zip(hit["row"].tolist(), hit["code"].tolist(), strict=True):
+            rows.setdefault(c, int(r))
+    entries = [
+        {
+            "row": rows.get(k["code"], 0),
+            "code": k["code"],
+            "linked_case_id": k["patrol_case_id"],
+            "linked_code": k["patrol_code"],
+            "reason": "site_patrol",
+            "iou": None,
+        }
+        for k in links
+    ]
+    listed = lowest_by(entries, lambda e: int(e["row"]))
+    batch.layer.report.add_links(listed, Counter({"site_patrol": len(links)}))
 
 
 def _insert_batch(

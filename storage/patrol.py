@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from geo.area import M2_PER_MU, ellipsoidal_area_m2
 from geo.hints import HINT_COLUMNS, compute_hints
@@ -38,6 +39,8 @@ from storage.tables import assignments, batches, case_events, cases, patrol_repo
 # Patrol cases are not counted as issued: nobody issued them (geo.model.Programme.is_issued).
 AUTHORITY = "本局（动态巡查）"
 COUNTY_CODE = "130208"  # 丰润区: the xzqdm a finding carries until a township is known
+# Two findings recorded at once may both count the same next code; the later one tries again.
+WRITE_ATTEMPTS = 3
 
 
 def _year_batch(conn: Connection, year: int, *, actor: str, now: datetime) -> int:
@@ -205,6 +208,31 @@ class PatrolStore:
         geom = finding.geometry
         area = 0.0 if geom.geom_type == "Point" else float(ellipsoidal_area_m2([geom])[0])
         hints = _hints(self.refs, geom, area, finding.violation)
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return self._write(finding, area, hints, actor, now, assign_to, client_ref)
+            except IntegrityError:
+                # A concurrent send: of the same finding (its client_ref is taken: answer the
+                # case it made), or of another one that took the next code (count again).
+                done = None if client_ref is None else self.by_client_ref(client_ref)
+                if done is not None:
+                    return done
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(
+        self,
+        finding: Finding,
+        area: float,
+        hints: dict[str, Any],
+        actor: str,
+        now: datetime,
+        assign_to: int | None,
+        client_ref: str | None,
+    ) -> dict[str, Any]:
+        """``create``'s transaction: the case, its find event, report, assignment and batch."""
+        geom = finding.geometry
         year = local_today(finding.found_at).year
         with self.engine.begin() as conn:
             rules = patrol_rules.current_in(conn)

@@ -23,7 +23,16 @@ from geo.model import (
     to_jsonable,
 )
 from geo.workflow import apply, replay
-from storage import audit, daily_counts, enforcement, facts, map_queries, patrol_rules, spatial
+from storage import (
+    audit,
+    daily_counts,
+    enforcement,
+    facts,
+    map_queries,
+    patrol_rules,
+    site_links,
+    spatial,
+)
 from storage.batch_writer import batch_row, find_batch
 from storage.tables import batches, case_events, cases, reissues
 from storage.visibility import EVERYTHING, Scope
@@ -65,6 +74,22 @@ def apply_in(
         case, action, actor=actor, at=now, payload=payload, issued_on=issued_on, rules=rules
     )
     new, ev = enforcement.carry_out(conn, case, new, ev, now=now)
+    new, ev = site_links.join_open_case(conn, case, new, ev)
+    record_in(conn, row._mapping, case, new, ev, now=now)
+    # One site, one story: a 立案 files the cases joined to it, a join files under a 立案.
+    for joined_row, before, after, event in site_links.joined_filings(conn, new, ev):
+        record_in(conn, joined_row, before, after, event, now=now)
+        if after.id == case_id:
+            new = after
+    return new
+
+
+def record_in(
+    conn: Any, row: Mapping[str, Any], case: Case, new: Case, ev: Event, *, now: datetime
+) -> None:
+    """Write an applied action: the case row (guarded by ``case``'s version), the day's counts
+    and the event with its audit link, inside the caller's transaction."""
+    case_id = case.id
     changed = {k: (v.value if isinstance(v, State | Judgment) else v) for k, v in ev.after.items()}
     res = conn.execute(
         cases.update()
@@ -73,7 +98,7 @@ def apply_in(
     )
     if res.rowcount != 1:
         raise VersionConflict(msg("case.version_conflict"), case_id=case_id)
-    daily_counts.record_change(conn, row._mapping, case, new, now)
+    daily_counts.record_change(conn, row, case, new, now)
     values = {
         "case_id": case_id,
         "seq": ev.seq,
@@ -87,7 +112,6 @@ def apply_in(
         "judgment": changed.get("judgment"),
     }
     conn.execute(case_events.insert().values(**values, **audit.link(conn, values)))
-    return new
 
 
 def penalise_in(

@@ -16,7 +16,7 @@ from geo.model import Programme
 from geo.references import RefKind
 from runtime.clock import Clock
 from runtime.settings import Settings, load_settings
-from tuban_cli import audit_cmd, backup_cmd, goals_cmd, jobs_cmd, report_cmd
+from tuban_cli import audit_cmd, backup_cmd, goals_cmd, jobs_cmd, patrol_cmd, report_cmd
 from tuban_cli.common import DbOpt, fail, progress_bar, services_for, write_report
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ report_cmd.register(app)  # tuban report …, tuban snapshot …
 audit_cmd.register(app)  # tuban audit verify|anchor, tuban dossier
 backup_cmd.register(app)  # tuban backup, tuban restore
 jobs_cmd.register(app)  # tuban worker
+patrol_cmd.register(app)  # tuban patrol deadlines|watch-list|add
 
 DEMO_DB = Path("tuban-data/demo.sqlite")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -20,10 +19,6 @@ from storage.users import User
 router = APIRouter(prefix="/api", tags=["work"])
 
 
-def _today(clock) -> date:  # type: ignore[no-untyped-def]
-    return local_today(clock())
-
-
 @router.get("/tasks", operation_id="work-tasks")
 def tasks(
     user: CurrentUser,
@@ -32,9 +27,11 @@ def tasks(
     paging: PagingDep,
 ) -> TasksPublic:
     """The open 图斑 waiting for the signed-in user's roles, overdue first (a verifier's: only
-    those assigned to them or in their townships)."""
+    those assigned to them or in their townships). Patrol cases and watched sites name the
+    step that is due (``step``, ``step_due``)."""
+    now = clock()
     rows, count = services.worklists.tasks(
-        user=user, today=_today(clock), limit=paging.limit, offset=paging.offset
+        user=user, today=local_today(now), now=now, limit=paging.limit, offset=paging.offset
     )
     data = [TaskPublic.model_validate(r) for r in rows]
     return TasksPublic(data=data, count=count, next=paging.next_url(count))
@@ -44,10 +41,11 @@ def tasks(
 def overdue(
     scope: ScopeDep, services: ServicesDep, clock: ClockDep, paging: PagingDep
 ) -> TasksPublic:
-    """Every unfinished 图斑 past its batch's due date that the user may see (a verifier: their
-    own)."""
+    """Every unfinished 图斑 past its batch's due date, and every patrol case or watched site
+    with a step past its deadline, that the user may see (a verifier: their own)."""
+    now = clock()
     rows, count = services.worklists.overdue(
-        today=_today(clock), limit=paging.limit, offset=paging.offset, scope=scope
+        today=local_today(now), now=now, limit=paging.limit, offset=paging.offset, scope=scope
     )
     data = [TaskPublic.model_validate(r) for r in rows]
     return TasksPublic(data=data, count=count, next=paging.next_url(count))

@@ -149,4 +149,12 @@ EN: dict[str, str] = {
     "import.duplicate_batch": (
         "A different file of the same name was already imported for {period} {programme}"
     ),
+    # 动态巡查 – patrol-api
+    "patrol.client_ref": "client_ref must be 1 to 64 letters, digits, underscores or hyphens",
+    "patrol.no_open_case": (
+        "No open illegal case at this polygon's site, so it cannot be “already handled (joins an"
+        " open case)”; verify it by what was found"
+    ),
+    "patrol.no_report": "Case {case_id} was not recorded from a report: it has no report details",
+    "patrol.client_ref_taken": "This client_ref is already taken by another record; use another",
 }

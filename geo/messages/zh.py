@@ -120,4 +120,11 @@ ZH: dict[str, str] = {
     "indicator.farmland_line": "违法占用耕地比例 {pct:.1f}%，已达 {line:.0f}% 问责线",
     "indicator.farmland_near": "违法占用耕地比例 {pct:.1f}%，接近 {line:.0f}% 问责线",
     "import.duplicate_batch": "{period} {programme} 已导入过同名但内容不同的文件",
+    # 动态巡查 – patrol-api
+    "patrol.client_ref": "client_ref 应为 1 到 64 个字母、数字、下划线或连字符",
+    "patrol.no_open_case": (
+        "该图斑所在地块没有在办的违法案件，不能选“已查处（并入在办案件）”；请按实际违法类型核查"
+    ),
+    "patrol.no_report": "案件 {case_id} 不是举报登记的案件，没有举报信息",
+    "patrol.client_ref_taken": "该 client_ref 已被另一条记录使用，请换一个",
 }

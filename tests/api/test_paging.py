@@ -66,6 +66,7 @@ def test_the_others_say_what_they_answer(app):
         "jobs-events",
         "jobs-file",
         "offline-pack",
+        "patrol-sites",
         "photos-get",
         "photos-thumb",
         "references-features",
@@ -144,9 +145,28 @@ def filled(client, app, clock, tmp_path):
         assert client.post("/api/expenditures", json=body).status_code == 201
     for _ in range(2):
         assert client.post("/api/jobs/rebuild-counts").status_code == 202
+    for k in range(2):  # two closed illegal sites under watch
+        _watched_site(client, k)
     clock.advance(days=60)  # past the batches' due date: everything is overdue
     client.headers.update(token_for(client, "admin"))  # the old session expired meanwhile
     return client
+
+
+def _watched_site(client, k: int) -> None:
+    """A patrol finding taken through 立案 to closure and put under watch."""
+    spot = {"type": "Point", "coordinates": [118.2 + k / 100, 39.9]}
+    body = {"violation": "illegal_mining", "geometry": spot}
+    cid = client.post("/api/patrol/findings", json=body).json()["case_id"]
+    for action, payload in (
+        ("file", {"case_no": f"丰罚〔2019〕9{k}号", "filed_on": "2019-10-20"}),
+        ("penalise", {"fine_yuan": 1000, "receipt_no": f"R9{k}", "paid_on": "2019-10-20"}),
+        ("rectify", {"rectified_on": "2019-10-20"}),
+        ("report_up", {"reported_on": "2019-10-20", "doc_no": f"报9{k}"}),
+        ("close", {}),
+        ("watch", {"interval_days": 30}),
+    ):
+        r = client.post(f"/api/cases/{cid}/actions", json={"action": action, "payload": payload})
+        assert r.status_code == 200, r.text
 
 
 # Each list endpoint with its path and query filled in, and the fewest items it must hold.
@@ -170,6 +190,7 @@ LISTS = {
         2,
     ),
     "jobs-list": ("/api/jobs", 2),
+    "patrol-watch": ("/api/patrol/watch", 2),
 }
 
 

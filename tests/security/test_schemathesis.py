@@ -107,8 +107,8 @@ def _ok(r):
 
 def _seed(c: TestClient, tmp: Path) -> str:
     """A farmland layer; a batch of three 图斑, one verified, approved, filed under a 立案 case
-    and photographed (the photo's hash is returned); a snapshot of the indicators; a finished
-    report-file job."""
+    and photographed (the photo's hash is returned); a patrol report on its site; a snapshot
+    of the indicators; a finished report-file job."""
     x, y = factories.FENGRUN_X, factories.FENGRUN_Y
     farm = gpd.GeoDataFrame(
         {"JBNTTBBH": ["JB1"], "DLBM": ["0101"]}, geometry=[box(x, y, x + 50, y + 100)], crs=4527
@@ -135,6 +135,12 @@ def _seed(c: TestClient, tmp: Path) -> str:
         "case_ids": [cid],
     }
     _ok(c.post("/api/enforcements", json=filing))
+    # Case 4: a report (举报), so the reporter's details are read from a real row.
+    report = {
+        "source": "hotline_12336", "violation": "illegal_mining", "geometry": first["geometry"],
+        "received_at": "2019-11-02T21:00+08:00", "reporter_contact": "13800000000",
+    }  # fmt: skip
+    assert _ok(c.post("/api/patrol/reports", json=report))["case_id"] == 4
     snapshot = {"year": 2019, "label": "2019年第四季度", "as_of": "2019-12-01"}
     _ok(c.post("/api/snapshots", json=snapshot))
     # Job 1: a finished report-file job, so the job reads (its file too) reach a real row.

@@ -21,6 +21,9 @@ import mapbox_vector_tile
 import pytest
 
 from geo import testing as photos
+from geo.model import Action
+from geo.patrol import REPORT_DESK
+from geo.roles import ACTION_ROLES
 from tests.api.conftest import ROLES, token_for
 from tests.security.visibility_world import World, world_on
 
@@ -28,6 +31,8 @@ EVERYONE = frozenset(ROLES)
 TILE = "13/6783/3106.mvt"
 BOOKKEEPERS = frozenset({"admin", "viewer"})
 ADMIN = frozenset({"admin"})
+FINDERS = ADMIN | {r.value for r in ACTION_ROLES[Action.FIND]}
+DESK = ADMIN | {r.value for r in REPORT_DESK}
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ PROBES: dict[str, Probe] = {
     "POST /api/cases/{case_id}/photos": Probe(
         "POST",
         "/api/cases/{case}/photos",
-        allowed=frozenset({"admin", "reviewer", "verifier"}),
+        allowed=frozenset({"admin", "reviewer", "verifier", "enforcer"}),
         ok=409,
         files={},
     ),
@@ -223,6 +228,23 @@ PROBES: dict[str, Probe] = {
     "POST /api/jobs/{job_id}/cancel": Probe(
         "POST", "/api/jobs/{job}/cancel", allowed=ADMIN, ok=409, refused=404
     ),
+    # 动态巡查: findings by field roles, reports by the office, the reporter's details only to
+    # the office (404: the named 图斑 was not reported; a verifier is refused by role first)
+    "POST /api/patrol/findings": Probe(
+        "POST", "/api/patrol/findings", allowed=FINDERS, ok=422, json={}
+    ),
+    "POST /api/patrol/reports": Probe("POST", "/api/patrol/reports", allowed=DESK, ok=422, json={}),
+    "GET /api/patrol/reports/{case_id}": Probe(
+        "GET", "/api/patrol/reports/{case}", allowed=DESK, ok=404, hidden=403
+    ),
+    "GET /api/patrol/deadlines": Probe("GET", "/api/patrol/deadlines"),
+    "PUT /api/patrol/deadlines": Probe(
+        "PUT", "/api/patrol/deadlines", allowed=ADMIN, ok=422, json={"nope": 1}
+    ),
+    # the illegal sites (``mine`` and ``theirs`` are filed and penalised: active) and the watch
+    # list; a verifier's hold only ``mine``
+    "GET /api/patrol/sites": Probe("GET", "/api/patrol/sites"),
+    "GET /api/patrol/watch": Probe("GET", "/api/patrol/watch"),
     # accounts: only the admin lists or changes them
     "GET /api/users": Probe("GET", "/api/users", allowed=frozenset({"admin"})),
     "POST /api/users": Probe("POST", "/api/users", allowed=frozenset({"admin"}), ok=422, json={}),
@@ -325,6 +347,7 @@ def test_verifier_lists_hold_their_own(world):
     assert [f["id"] for f in feats] == [mine]
     assert [h["case_id"] for h in v.get("/api/search?q=130208KS").json()["data"]] == [mine]
     assert [t["case_id"] for t in v.get("/api/overdue").json()["data"]] == [mine]
+    assert [f["id"] for f in v.get("/api/patrol/sites").json()["features"]] == [mine]
     assert v.get(f"/api/batches/{world.batch}/summary").json()["total"] == 1
     tile = mapbox_vector_tile.decode(v.get(f"/api/tiles/batch-{world.batch}/{TILE}").content)
     assert [f["id"] for f in tile["cases"]["features"]] == [mine]
