@@ -173,3 +173,26 @@ def test_findings_count_as_found_not_as_issued(store, towns):
     assert int(mine["issued"].sum()) == 0 and int(mine["illegal"].sum()) == 2
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(patrol_reports)).scalar_one() == 0
+
+
+def test_hints_are_stored_as_numbers_not_blobs(store, tmp_path, towns):
+    """A finding away from the farmland layer gets 0 m² of it as numpy computes it: stored as a
+    number (SQLite would take a numpy scalar as a BLOB, and the map's features answer 500)."""
+    f = gpd.GeoDataFrame(
+        {"DLBM": ["0101"]}, geometry=[box(X - 50, Y - 50, X + 50, Y + 50)], crs="EPSG:4527"
+    )
+    path = factories.write(f, tmp_path / "farm.gpkg")
+    import_reference(store, path, "farmland", name="耕地", version="2019", actor="t", now=NOW)
+    ring = [lonlat(0, 0), lonlat(100, 0), lonlat(100, 100), lonlat(0, 100), lonlat(0, 0)]
+    docs = [
+        {"violation": "farmland_damage", "geometry": {"type": "Polygon", "coordinates": [ring]}},
+        {"violation": "illegal_mining", "geometry": point(1500, 0)},  # far from the farmland
+    ]
+    patrol = PatrolStore(store.engine)
+    made = [patrol.create(parse_finding(d, now=NOW), actor="t", now=NOW)["case_id"] for d in docs]
+    with store.engine.connect() as conn:
+        kept = dict(
+            conn.execute(select(cases.c.id, cases.c.farmland_m2).where(cases.c.id.in_(made))).all()
+        )
+    assert all(isinstance(kept[i], float) for i in made), kept
+    assert kept[made[0]] == pytest.approx(2500, rel=1e-2) and kept[made[1]] == 0
