@@ -76,8 +76,9 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 try:  # imported as sample_data.generate
-    from . import reference_layers
+    from . import patrol, reference_layers
 except ImportError:  # run as a script: sample_data/ is on sys.path
+    import patrol
     import reference_layers
 
 SEED = 130208  # default seed; the county code, for want of a better number
@@ -1342,6 +1343,7 @@ def verify(root: Path, manifest: list[dict], cases: dict) -> list[str]:
     layers = json.loads((out / "reference_layers.json").read_text(encoding="utf-8"))
     outline = shapely.union_all(t.to_crs(WORK_CRS).geometry.values)
     lines += reference_layers.verify(root, manifest, layers, cases, outline)
+    lines += patrol.verify(root)
     return lines
 
 
@@ -1380,6 +1382,7 @@ def generate(seed: int, root: Path = HERE) -> tuple[list[dict], dict]:
     (out / "edge_cases.json").write_text(
         json.dumps(cases, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    patrol.write(seed, root)  # laid on everything above, as written
     return manifest, cases
 
 
