@@ -45,6 +45,10 @@ Reference layers (``reference/``: 永久基本农田, 采矿权, 用地审批, �
 They use their own random streams, so everything above stays byte-identical, and their
 planted relations to the 卫片 are recorded in ``edge_cases.json``.
 
+The 动态巡查 sample (``patrol/patrol_2019.geojson``: a year of patrol findings and reports
+with the bureau's quick response, played by ``tuban demo``) is written last by ``patrol.py``,
+laid on everything above as written, from a stream of its own.
+
 Deliberately planted edge cases include a re-issued site, polygons crossing a township
 boundary, a polygon partly outside the district, a mining/land overlap on one pit and
 slivers. See ``fengrun/edge_cases.json``, written by this script with the actual 图斑编号,

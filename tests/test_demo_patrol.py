@@ -120,6 +120,11 @@ def test_the_demo_holds_patrol_cases_in_every_step(demo):
     for state in ("found", "stopped", "filed", "penalised", "rectified", "closed"):
         assert states[(state, "illegal")] > 0, (state, states)
     assert states[("closed", "other")] > 0  # 核实不违法
+    # found the evening before: the demo opens with their stop orders due that day
+    due = {
+        r["stop_due_at"].astimezone(DEMO_CLOCK.tzinfo).date() for r in rows if r["state"] == "found"
+    }
+    assert DEMO_CLOCK.date() in due
     assert services.cases.last_event_at() < DEMO_CLOCK
     for r in rows:
         assert services.cases.rebuild_case(r["id"]) == services.cases.get_case(r["id"])

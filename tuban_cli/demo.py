@@ -5,6 +5,10 @@ goal tables show meaningful live values on first start, while leaving open 图�
 latest quarter's batches — for a newcomer to verify on the map. The demo runs on a clock that
 starts in late 2019 (``DEMO_CLOCK``): the history ends the day before, batches the province had
 not issued by then are not loaded, and the latest quarter is in progress, some of it overdue.
+
+After the 卫片 history comes a year of 动态巡查 findings and reports with their quick response
+(``play_patrol``, from the file sample_data/patrol.py writes): most done, some late, the latest
+still open, two with their stop orders due on the clock's first day.
 """
 
 from __future__ import annotations
@@ -316,8 +320,10 @@ def _change_survey(
 def play_history(services: Services, seed: int = 2019) -> int:
     """Apply a seeded synthetic 2019 history to a freshly loaded demo store; return events added.
 
-    Besides the case events this stores the 2019 goal tables and records the year's spending
-    and a few notes beside goal-table rows (they are not case events).
+    The 卫片 and 变更调查 history comes from ``seed``; the 动态巡查 sample after it is a file of
+    its own (``play_patrol``). Besides the case events this stores the 2019 goal tables and
+    records the year's spending and a few notes beside goal-table rows (they are not case
+    events).
     """
     rng = np.random.default_rng(seed)
     store, photos = services.cases, services.photos
