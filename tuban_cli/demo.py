@@ -428,10 +428,11 @@ def play_patrol(
     if not path.exists():
         return 0
     doc = json.loads(path.read_text(encoding="utf-8"))
-    # TODO(patrol-api): once a verification with reason ``already_handled`` joins the open
-    # case at the site (issue 16, item 3b), verify the 2019Q3 图斑 of the findings marked
-    # ``weipian_site.found == "before"`` with it after their case is made (when the 图斑 is
-    # still ``issued``). Until then they only share the site (``site_id``).
+    # TODO(lead, once patrol-api's item 3b is merged): a verification with reason
+    # ``already_handled`` then joins the open case at the 图斑's site. Verify the 2019Q3 图斑 of
+    # the findings marked ``weipian_site.found == "before"`` so (judgment illegal, by a
+    # verifier, on a working day after the batch's issued_on) when the 图斑 is still
+    # ``issued`` and the patrol case there still open. Until then they only share the site.
     patrol = PatrolStore(services.engine)
     made = 0
     for feature in doc["features"]:
