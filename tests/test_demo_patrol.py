@@ -213,6 +213,32 @@ def test_findings_at_weipian_sites_share_the_site_and_join_an_open_case(demo):
     assert joined >= 1
 
 
+def test_the_quarters_weipian_at_patrol_sites_answer_already_handled(demo):
+    """A 2019Q3 图斑 over a site patrol had found before the imagery: verified 违法 / 已查处,
+    joined to the patrol case carrying the site, so the site counts once."""
+    services, _, _ = demo
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            select(cases.c.id, cases.c.code, cases.c.linked_case_id, cases.c.site_id).where(
+                cases.c.programme == "mining", cases.c.verify_reason == "already_handled"
+            )
+        ).all()
+        patrol = {
+            r.id: r
+            for r in conn.execute(
+                select(cases.c.id, cases.c.site_id, cases.c.state).where(
+                    cases.c.programme == "patrol"
+                )
+            )
+        }
+    assert rows, "no 图斑 answered already_handled"
+    for r in rows:
+        assert r.code.startswith("130208KS2019Q3")
+        head = patrol[r.linked_case_id]
+        assert head.site_id == r.id  # the patrol case found the site at this 图斑
+        assert head.state not in ("rectified", "closed")
+
+
 def test_the_event_chain_of_the_demo_verifies(demo):
     services, env, args = demo
     events = services.cases.counts()["events"]

@@ -25,7 +25,7 @@ import shapely
 from geo import testing
 from geo.batch import BatchMeta
 from geo.localtime import LOCAL_TZ, local_today
-from geo.model import Programme
+from geo.model import Programme, State
 from geo.patrol import parse_finding
 from runtime.clock import RunningClock
 from runtime.compose import Clock, Services, utc_now
@@ -428,13 +428,9 @@ def play_patrol(
     if not path.exists():
         return 0
     doc = json.loads(path.read_text(encoding="utf-8"))
-    # TODO(lead, once patrol-api's item 3b is merged): a verification with reason
-    # ``already_handled`` then joins the open case at the 图斑's site. Verify the 2019Q3 图斑 of
-    # the findings marked ``weipian_site.found == "before"`` so (judgment illegal, by a
-    # verifier, on a working day after the batch's issued_on) when the 图斑 is still
-    # ``issued`` and the patrol case there still open. Until then they only share the site.
     patrol = PatrolStore(services.engine)
     made = 0
+    earlier: list[tuple[str, int]] = []
     for feature in doc["features"]:
         p = feature["properties"]
         recorded = datetime.fromisoformat(p["recorded_at"])
@@ -449,7 +445,43 @@ def play_patrol(
         case = patrol.create(finding, actor=p["recorded_by"], now=recorded)
         _Patrol(services, case, until).play(p["steps"])
         made += 1
+        if (p.get("weipian_site") or {}).get("found") == "before":
+            earlier.append((p["weipian_site"]["code"], case["case_id"]))
+    _already_handled(services, earlier, until)
     return made
+
+
+_DONE = (State.RECTIFIED.value, State.CLOSED.value)
+# The 2019Q3 图斑 over sites patrol had found before the imagery showed them are verified on
+# these days (working days after the batch's issue on 2019-10-15), one each.
+_ANSWERED_ON = ("2019-10-17T10:20", "2019-10-21T15:05", "2019-10-24T09:40", "2019-10-29T14:30")
+
+
+def _already_handled(services: Services, sites: list[tuple[str, int]], until: date | None) -> None:
+    """Answer the quarter's 图斑 that show a site patrol had found earlier: 违法, 已查处 — the
+    图斑 joins the patrol case at its site (``already_handled``), so the site is one story and
+    is counted once. Only a 图斑 still waiting for its verification, at a case still open."""
+    for i, (code, patrol_case) in enumerate(sites):
+        at = datetime.fromisoformat(_ANSWERED_ON[i % len(_ANSWERED_ON)]).replace(tzinfo=LOCAL_TZ)
+        if until is not None and local_today(at) >= until:
+            continue
+        row = services.cases.case_by_code(Programme.MINING.value, code)
+        if row is None or row["state"] != State.ISSUED.value:
+            continue
+        if services.cases.get_case_row(patrol_case)["state"] in _DONE:
+            continue
+        services.cases.apply_action(
+            row["id"],
+            "verify",
+            actor=VERIFIERS[i % len(VERIFIERS)],
+            payload={
+                "judgment": "illegal",
+                "reason": "already_handled",
+                "note": "巡查已发现并立案查处（示例）",
+            },  # fmt: skip
+            expected_version=row["version"],
+            now=at,
+        )
 
 
 QUARTER_LABELS = ("第一季度", "第二季度", "第三季度")
