@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from geo.errors import InvalidValue
+from geo.messages import msg
 from geo.model import Programme
 
 
@@ -20,7 +21,12 @@ class BatchMeta:
     due_on: date
 
     def validate(self) -> None:
-        """Raise ``InvalidValue`` (field ``due_on``) when the batch is due before it is issued."""
+        """Raise ``InvalidValue`` when the programme is not one that is issued in batches (field
+        ``programme``: patrol cases come from findings) or the batch is due before it is issued
+        (field ``due_on``)."""
+        if not self.programme.is_issued:
+            raise InvalidValue(msg("import.not_issued", programme=self.programme.label),
+                               field="programme")  # fmt: skip
         if self.due_on < self.issued_on:
             raise InvalidValue(
                 "截止日期早于下发日期",

@@ -324,7 +324,7 @@ def parse_report(doc: Mapping[str, Any] | None, *, now: datetime) -> Finding:
     if not isinstance(doc, Mapping):
         raise InvalidPayload(msg("payload.not_object", action=Action.FIND), field="")
     source = doc.get("source")
-    if source == "patrol" or source not in SOURCES:
+    if not isinstance(source, str) or source == "patrol" or source not in SOURCES:
         channels = [s for s in SOURCES if s != "patrol"]
         raise InvalidPayload(
             msg("patrol.source_choices", choices=", ".join(channels)), field="source",
@@ -553,7 +553,10 @@ def site_is_mining(programme: Programme, violation: str | None) -> bool:
     return programme is Programme.MINING or is_mining(violation)
 
 
+_RANK = ("active", "watch_overdue", "watched")
+
+
 def site_rank(status: str) -> int:
     """Which case stands for a site on the map when several illegal ones lie at it: an active
-    one before an overdue re-inspection before a watched one."""
-    return SITE_STATUSES.index(status)
+    one before an overdue re-inspection before a watched one (lower first)."""
+    return _RANK.index(status)

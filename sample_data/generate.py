@@ -45,6 +45,10 @@ Reference layers (``reference/``: 永久基本农田, 采矿权, 用地审批, �
 They use their own random streams, so everything above stays byte-identical, and their
 planted relations to the 卫片 are recorded in ``edge_cases.json``.
 
+The 动态巡查 sample (``patrol/patrol_2019.geojson``: a year of patrol findings and reports
+with the bureau's quick response, played by ``tuban demo``) is written last by ``patrol.py``,
+laid on everything above as written, from a stream of its own.
+
 Deliberately planted edge cases include a re-issued site, polygons crossing a township
 boundary, a polygon partly outside the district, a mining/land overlap on one pit and
 slivers. See ``fengrun/edge_cases.json``, written by this script with the actual 图斑编号,
@@ -76,8 +80,9 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 try:  # imported as sample_data.generate
-    from . import reference_layers
+    from . import patrol, reference_layers
 except ImportError:  # run as a script: sample_data/ is on sys.path
+    import patrol
     import reference_layers
 
 SEED = 130208  # default seed; the county code, for want of a better number
@@ -1342,6 +1347,7 @@ def verify(root: Path, manifest: list[dict], cases: dict) -> list[str]:
     layers = json.loads((out / "reference_layers.json").read_text(encoding="utf-8"))
     outline = shapely.union_all(t.to_crs(WORK_CRS).geometry.values)
     lines += reference_layers.verify(root, manifest, layers, cases, outline)
+    lines += patrol.verify(root)
     return lines
 
 
@@ -1380,6 +1386,7 @@ def generate(seed: int, root: Path = HERE) -> tuple[list[dict], dict]:
     (out / "edge_cases.json").write_text(
         json.dumps(cases, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    patrol.write(seed, root)  # laid on everything above, as written
     return manifest, cases
 
 

@@ -132,10 +132,15 @@ def _hints(refs: RefStore, geom: Any, area_m2: float, violation: str) -> dict[st
     reference = refs.reference_set((minx, miny, maxx, maxy))
     programme = "mining" if is_mining(violation) else "land"
     frame = compute_hints(np.array([geom], dtype=object), np.array([area_m2]), programme, reference)
-    out = {c: frame.iloc[0][c] for c in HINT_COLUMNS}
-    out = {k: (None if (v is None or (isinstance(v, float) and np.isnan(v))) else v)
-           for k, v in out.items()}  # fmt: skip
-    return out
+    return {c: _plain(frame.iloc[0][c]) for c in HINT_COLUMNS}
+
+
+def _plain(v: Any) -> Any:
+    """A hint as the driver takes it: numpy scalars as Python ones (SQLite would store a
+    numpy float as a BLOB), NaN as None."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    return None if isinstance(v, float) and np.isnan(v) else v
 
 
 def _case_row(

@@ -289,6 +289,18 @@ class CaseStore:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q.order_by(cases.c.id))]
 
+    def case_by_code(self, programme: str, code: str) -> dict[str, Any] | None:
+        """The case of ``programme`` with this code (the first issued, when re-issued)."""
+        q = (
+            select(cases)
+            .where(cases.c.programme == programme, cases.c.code == code)
+            .order_by(cases.c.id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else dict(row._mapping)
+
     def get_case_row(self, case_id: int) -> dict[str, Any]:
         """The ``cases`` row as a dict; NotFound when there is none."""
         with self.engine.connect() as conn:

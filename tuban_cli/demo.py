@@ -5,6 +5,10 @@ goal tables show meaningful live values on first start, while leaving open 图�
 latest quarter's batches — for a newcomer to verify on the map. The demo runs on a clock that
 starts in late 2019 (``DEMO_CLOCK``): the history ends the day before, batches the province had
 not issued by then are not loaded, and the latest quarter is in progress, some of it overdue.
+
+After the 卫片 history comes a year of 动态巡查 findings and reports with their quick response
+(``play_patrol``, from the file sample_data/patrol.py writes): most done, some late, the latest
+still open, two with their stop orders due on the clock's first day.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import shapely
 from geo import testing
 from geo.batch import BatchMeta
 from geo.localtime import LOCAL_TZ, local_today
-from geo.model import Programme
+from geo.model import Programme, State
+from geo.patrol import parse_finding
 from runtime.clock import RunningClock
 from runtime.compose import Clock, Services, utc_now
 from runtime.settings import REPO_ROOT
@@ -29,6 +34,7 @@ from storage.expenditures import ExpenditureStore
 from storage.goalbooks import GoalBookStore
 from storage.imports import import_file, import_reference
 from storage.indicator_notes import NoteStore
+from storage.patrol import PatrolStore
 from storage.photo_store import PhotoStore
 from storage.reporting import QUARTER_ENDS, take_snapshot
 from storage.repository import CaseStore
@@ -36,6 +42,8 @@ from storage.users import UserStore
 
 MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "batches.json"
 REF_MANIFEST = REPO_ROOT / "sample_data" / "fengrun" / "reference_layers.json"
+# 动态巡查: a year of findings and reports with what was done about them (sample_data/patrol.py).
+PATROL_SAMPLE = REPO_ROOT / "sample_data" / "fengrun" / "patrol" / "patrol_2019.geojson"
 VERIFIERS = ["王磊（示例）", "李娜（示例）", "张伟（示例）"]
 OFFICERS = ["赵强（示例）", "陈静（示例）"]
 REVIEWER = "孙丽（示例）"
@@ -312,8 +320,10 @@ def _change_survey(
 def play_history(services: Services, seed: int = 2019) -> int:
     """Apply a seeded synthetic 2019 history to a freshly loaded demo store; return events added.
 
-    Besides the case events this stores the 2019 goal tables and records the year's spending
-    and a few notes beside goal-table rows (they are not case events).
+    The 卫片 and 变更调查 history comes from ``seed``; the 动态巡查 sample after it is a file of
+    its own (``play_patrol``). Besides the case events this stores the 2019 goal tables and
+    records the year's spending and a few notes beside goal-table rows (they are not case
+    events).
     """
     rng = np.random.default_rng(seed)
     store, photos = services.cases, services.photos
@@ -338,8 +348,140 @@ def play_history(services: Services, seed: int = 2019) -> int:
                     _weipian(store, row, batch, rng, in_progress=current, until=until)
             except _Later:
                 continue  # its next step lies ahead of the demo's today
+    play_patrol(services, until=until)
     take_quarter_snapshots(services, until=until)
     return store.counts()["events"] - before
+
+
+# What a finding that joins the open case at its site leaves to that case's 立案.
+_LEFT_TO_THE_SITE = frozenset(
+    {"penalise", "rectify", "close", "watch", "reinspect", "reinspect_active"}
+)
+
+
+class _Patrol:
+    """Plays one patrol case's planned steps at their instants, up to the day before ``until``."""
+
+    def __init__(self, services: Services, made: dict, until: date | None) -> None:
+        self.services, self.cid, self.v = services, made["case_id"], made["version"]
+        self.linked, self.until, self.photos = made["linked_case_id"], until, 0
+
+    def play(self, steps: list[dict]) -> None:
+        """Every step before ``until``; a case joined to an open case at its site (it was
+        already being handled there) is filed into that case's 立案, whose penalty and
+        closure then cover it, or waits while that case is not filed yet."""
+        filed_with = None
+        if self.linked is not None:
+            filed_with = self.services.cases.get_case_row(self.linked)["case_no"]
+        for step in steps:
+            at = datetime.fromisoformat(step["at"])
+            if self.until is not None and local_today(at) >= self.until:
+                return
+            action, payload = step["action"], step.get("payload", {})
+            if self.linked is not None and action in _LEFT_TO_THE_SITE:
+                continue
+            if self.linked is not None and action == "file":
+                if filed_with is None:
+                    continue
+                payload = {"case_no": filed_with, "filed_on": payload["filed_on"]}
+            if action == "add_photo":
+                self.photo(step["by"], at, step["photo"])
+            else:
+                self.act(action, step["by"], at, payload)
+
+    def act(self, action: str, who: str, at: datetime, payload: dict) -> None:
+        """One workflow action, recorded at ``at``."""
+        case = self.services.cases.apply_action(
+            self.cid, action, actor=who, payload=payload, expected_version=self.v, now=at
+        )
+        self.v = case.version
+
+    def photo(self, who: str, at: datetime, shot: dict) -> None:
+        """A photo with the position, direction and time its EXIF says it was taken at."""
+        data = testing.jpeg(
+            lon=shot["lon"], lat=shot["lat"], direction=shot["direction"], taken=shot["taken"]
+        )
+        self.photos += 1
+        self.services.photos.add(
+            self.cid,
+            data,
+            f"IMG_XC_{self.cid:05d}_{self.photos}.jpg",
+            actor=who,
+            now=at,
+            expected_version=self.v,
+        )
+        self.v += 1
+
+
+def play_patrol(
+    services: Services, *, until: date | None = None, path: Path = PATROL_SAMPLE
+) -> int:
+    """Record the sample's patrol findings and reports (动态巡查) as the phone and the desk
+    would, then play what was done about each, up to the day before ``until``; returns how
+    many cases were made.
+
+    Everything goes through the store's own code: the finding is parsed like a form
+    (``geo.patrol.parse_finding``) and recorded by ``PatrolStore.create`` (township, hints and
+    site matching from the store), each step by ``CaseStore.apply_action`` or
+    ``PhotoStore.add`` at its planned instant.
+    """
+    if not path.exists():
+        return 0
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    patrol = PatrolStore(services.engine)
+    made = 0
+    earlier: list[tuple[str, int]] = []
+    for feature in doc["features"]:
+        p = feature["properties"]
+        recorded = datetime.fromisoformat(p["recorded_at"])
+        if until is not None and local_today(recorded) >= until:
+            continue
+        form = {
+            **{k: p[k] for k in ("source", "violation", "found_at", "note")},
+            **(p["report"] or {}),
+            "geometry": feature["geometry"],
+        }
+        finding = parse_finding(form, now=recorded)
+        case = patrol.create(finding, actor=p["recorded_by"], now=recorded)
+        _Patrol(services, case, until).play(p["steps"])
+        made += 1
+        if (p.get("weipian_site") or {}).get("found") == "before":
+            earlier.append((p["weipian_site"]["code"], case["case_id"]))
+    _already_handled(services, earlier, until)
+    return made
+
+
+_DONE = (State.RECTIFIED.value, State.CLOSED.value)
+# The 2019Q3 图斑 over sites patrol had found before the imagery showed them are verified on
+# these days (working days after the batch's issue on 2019-10-15), one each.
+_ANSWERED_ON = ("2019-10-17T10:20", "2019-10-21T15:05", "2019-10-24T09:40", "2019-10-29T14:30")
+
+
+def _already_handled(services: Services, sites: list[tuple[str, int]], until: date | None) -> None:
+    """Answer the quarter's 图斑 that show a site patrol had found earlier: 违法, 已查处 — the
+    图斑 joins the patrol case at its site (``already_handled``), so the site is one story and
+    is counted once. Only a 图斑 still waiting for its verification, at a case still open."""
+    for i, (code, patrol_case) in enumerate(sites):
+        at = datetime.fromisoformat(_ANSWERED_ON[i % len(_ANSWERED_ON)]).replace(tzinfo=LOCAL_TZ)
+        if until is not None and local_today(at) >= until:
+            continue
+        row = services.cases.case_by_code(Programme.MINING.value, code)
+        if row is None or row["state"] != State.ISSUED.value:
+            continue
+        if services.cases.get_case_row(patrol_case)["state"] in _DONE:
+            continue
+        services.cases.apply_action(
+            row["id"],
+            "verify",
+            actor=VERIFIERS[i % len(VERIFIERS)],
+            payload={
+                "judgment": "illegal",
+                "reason": "already_handled",
+                "note": "巡查已发现并立案查处（示例）",
+            },  # fmt: skip
+            expected_version=row["version"],
+            now=at,
+        )
 
 
 QUARTER_LABELS = ("第一季度", "第二季度", "第三季度")

@@ -108,6 +108,10 @@ EN: dict[str, str] = {
     "photo.not_image": "The file is not a JPEG/PNG image",
     "photo.too_many_pixels": "Too many pixels ({pixels}, at most {maximum})",
     "photo.truncated": "The image file is incomplete or damaged",
+    "import.not_issued": (
+        "“{programme}” cases come from patrol findings and reports; they cannot be imported as"
+        " an issued batch"
+    ),
     "import.missing_file": "The file does not exist",
     "import.missing_field": "The required field {field} is missing",
     "import.no_crs": "The file has no coordinate reference system (no .prj or CRS definition)",

@@ -94,6 +94,7 @@ ZH: dict[str, str] = {
     "photo.truncated": "图片文件不完整或已损坏",
     # Imports (400 IMPORT_*)
     "import.missing_file": "文件不存在",
+    "import.not_issued": "“{programme}”的案件由巡查发现或举报登记产生，不能作为下发图斑导入",
     "import.missing_field": "缺少必填字段 {field}",
     "import.no_crs": "文件没有坐标系（缺少 .prj 或 CRS 定义）",
     "import.no_crs_guess": "文件没有坐标系，且无法从坐标数值推断",

@@ -208,7 +208,9 @@ def test_hostile_text_in_a_note_or_a_report_is_stored_and_returned_as_data(team)
     }
     got = case(team.c["enforcer"], cid)
     assert got["events"][0]["payload"]["note"] == hostile["note"]
-    assert "<script>" not in team.c["admin"].get(f"/api/cases/{cid}/sheet").text
+    assert got["milestones"]["note"] == hostile["note"]
+    listed = ok(team.c["admin"].get("/api/search", params={"q": made["code"]}))["data"]
+    assert [h["case_id"] for h in listed] == [cid]
 
 
 # --- one case per finding, however often it is sent ----------------------------------------------
