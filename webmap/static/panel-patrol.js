@@ -120,7 +120,7 @@ export function patrolSection(c, { api, user, onOpenCase }) {
     h('h3', { id: 'sec-patrol' }, t('patrol.sectionTitle')),
     h('dl', { class: 'facts' },
       row(fieldLabel('violation'), violationLabel(m.violation) || '—', 'patrol-violation'),
-      source ? row(t('patrol.source'), sourceLabel(source), 'patrol-source') : null,
+      source ? row(t('patrol.origin'), sourceLabel(source), 'patrol-source') : null,
       row(fieldLabel('found_at'), formatDateTime(m.found_at), 'patrol-found-at'),
       m.note ? row(fieldLabel('note'), m.note, 'patrol-note', { data: true }) : null,
       m.stop_order_no ? row(fieldLabel('order_no'), m.stop_order_no, 'patrol-stop-order', { data: true }) : null,

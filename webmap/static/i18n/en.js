@@ -838,4 +838,5 @@ export default {
   'patrol.reportFailed': "Could not load the report: {message}",
   'patrol.receivedBy': "Registered by",
   'patrol.stepSkipped': "{due} · not done (no longer needed)",
+  'patrol.origin': "Source",
 };

@@ -838,4 +838,5 @@ export default {
   'patrol.reportFailed': "无法加载举报信息：{message}",
   'patrol.receivedBy': "登记人",
   'patrol.stepSkipped': "{due} · 未办理（已不需要）",
+  'patrol.origin': "来源",
 };
