@@ -340,3 +340,59 @@ def put_json(server: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
     )
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.status, json.loads(r.read() or b"null")
+
+
+def test_the_patrol_path_in_english_has_no_chinese_but_its_data(
+    desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    """The report sheet, a reported case's panel (steps, report, history), the patrol tasks and
+    the deadlines, in English: every word from the catalogs or meta's label_en."""
+    from tests.browser.test_words import CJK, _interface_text_matching
+
+    page, probe = desktop
+    reported = [
+        f["properties"]
+        for f in get_json(f"{server_url}/api/patrol/sites")["features"]
+        if f["properties"]["programme"] == "patrol" and f["properties"]["code"].startswith("JB")
+    ]
+    assert reported, "the demo has reported patrol cases"
+    page.add_init_script("localStorage.setItem('tuban.lang', 'en')")
+    page.goto(server_url + "/")
+    sign_in_en(page, "admin")
+    page.locator('[data-testid="map"][data-loaded-batch]:not([data-loaded-batch=""])').wait_for(
+        state="attached"
+    )
+    found: dict[str, list[str]] = {}
+    page.evaluate("(id) => window.tubanMap.patrol.openHere(id)", reported[0]["case_id"])
+    panel = wait_case(page, reported[0]["case_id"])
+    panel.locator('[data-testid="patrol-report"][data-status="shown"]').wait_for()
+    panel.get_by_test_id("case-events").wait_for()
+    found["patrol case panel"] = _interface_text_matching(page, CJK)
+    page.evaluate("window.tubanMap.patrol.open('report')")
+    page.locator('[data-testid="patrol-sheet"][data-mode="report"]').wait_for()
+    found["report sheet"] = _interface_text_matching(page, CJK)
+    shot(page, artifacts, "words-en-patrol-report")
+    page.get_by_test_id("finding-close").click()
+    page.get_by_test_id("tab-tasks").click()
+    page.get_by_test_id("tasks-filter-patrol").click()
+    page.locator('[data-testid="tasks-list"][data-filter="patrol"]').wait_for()
+    found["patrol tasks"] = _interface_text_matching(page, CJK)
+    page.get_by_test_id("tab-admin").click()
+    page.get_by_test_id("deadlines-form").wait_for()
+    found["deadlines"] = _interface_text_matching(page, CJK)
+    assert not any(found.values()), "Chinese interface text in English:\n" + "\n".join(
+        f"{view}: {line}" for view, lines in found.items() for line in lines
+    )
+    probe.assert_clean()
+
+
+def sign_in_en(page: Any, username: str) -> None:
+    """Sign in on a page in English (the labels are English)."""
+    from tests.browser.support import DEMO_PASSWORDS
+
+    form = page.get_by_test_id("login-form")
+    form.wait_for(state="visible")
+    form.locator("input[autocomplete=username]").fill(username)
+    form.locator("input[type=password]").fill(DEMO_PASSWORDS[username])
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("user-box").wait_for(state="attached")

@@ -139,8 +139,12 @@ function eventItem(ev) {
       ? h('div', { class: 'event-states' }, `${stateLabel(before)} → ${stateLabel(after)}`)
       : null,
     payload.length
-      ? h('dl', { class: 'event-payload' }, payload.map(([k, v]) =>
-        [h('dt', {}, fieldLabel(k)), h('dd', {}, payloadValue(k, v))]))
+      ? h('dl', { class: 'event-payload' }, payload.map(([k, v]) => {
+        // A value shown as it was given (a note, a document number, a name) is data; a code is
+        // said by its label.
+        const shown = payloadValue(k, v);
+        return [h('dt', {}, fieldLabel(k)), h('dd', { 'data-value': shown === String(v) ? '' : null }, shown)];
+      }))
       : null);
 }
 
@@ -159,10 +163,10 @@ function enforcementSection(c, { user, onPayment, onOpenCase }) {
   },
   h('h3', { id: 'sec-enforcement' }, fieldLabel('enforcement_id')),
   h('dl', { class: 'facts' },
-    row(fieldLabel('case_no'), e.case_no || '—', 'enf-case-no'),
-    row(fieldLabel('offender'), e.offender || '—', 'enf-offender'),
+    dataRow(fieldLabel('case_no'), e.case_no || '—', 'enf-case-no'),
+    dataRow(fieldLabel('offender'), e.offender || '—', 'enf-offender'),
     row(fieldLabel('filed_on'), formatDate(e.filed_on), 'enf-filed-on'),
-    e.decision_no ? row(fieldLabel('decision_no'), e.decision_no, 'enf-decision-no') : null,
+    e.decision_no ? dataRow(fieldLabel('decision_no'), e.decision_no, 'enf-decision-no') : null,
     e.decided_on ? row(fieldLabel('decided_on'), formatDate(e.decided_on), 'enf-decided-on') : null,
     row(t('panel.fine'), money(e.fine_yuan), 'enf-fine'),
     e.confiscation_yuan ? row(t('panel.confiscated'), money(e.confiscation_yuan), 'enf-confiscation') : null,
@@ -184,8 +188,8 @@ function enforcementSection(c, { user, onPayment, onOpenCase }) {
       h('tbody', {}, payments.map((p) => h('tr', { 'data-testid': 'payment' },
         h('td', {}, formatDate(p.paid_on)),
         h('td', { class: 'num' }, fmt2(p.amount_yuan)),
-        h('td', {}, p.receipt_no || '—'),
-        h('td', {}, p.recorded_by || '—')))))
+        h('td', { 'data-value': '' }, p.receipt_no || '—'),
+        h('td', { 'data-value': '' }, p.recorded_by || '—')))))
     : h('p', { class: 'muted' }, t('panel.noPayments')),
   mayTake(user, 'penalise') && e.id !== undefined && e.id !== null
     ? buildForm('payment', t('panel.recordPayment'), paymentForm(), ({ payload }) => onPayment(c, e, payload))
