@@ -287,6 +287,45 @@ def test_the_desk_registers_a_report_serves_the_stop_order_and_reports_it(
     probe.assert_clean()
 
 
+def test_an_overdue_watched_site_is_reinspected_from_my_tasks(
+    desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
+) -> None:
+    page, probe = desktop
+    late = [w for w in _all(server_url, "/api/patrol/watch", "zhifa") if w["overdue"]]
+    assert late, "the demo has a watched site past its re-inspection day"
+    site = late[0]
+    page.goto(server_url + "/")
+    sign_in(page, "zhifa")
+    page.get_by_test_id("tab-tasks").click()
+    task = page.locator(f'[data-testid="task"][data-case-id="{site["case_id"]}"]')
+    step = task.get_by_test_id("task-step")
+    assert step.get_attribute("data-step") == "reinspect"
+    assert step.get_attribute("data-overdue") == "true"
+    assert "已超时" in step.inner_text()
+    task.get_by_test_id("task-open").click()
+    panel = wait_case(page, site["case_id"])
+    watch = panel.get_by_test_id("patrol-watch")
+    assert watch.get_by_test_id("patrol-watch-due").inner_text() == site["watch_due_on"]
+    reinspect = panel.locator('[data-testid="patrol-step"][data-step="reinspect"]')
+    assert reinspect.get_attribute("data-status") == "overdue"
+    form = panel.get_by_test_id("reinspect-form")
+    form.get_by_test_id("reinspect-note").fill("矿坑已回填，未见新的开采痕迹")
+    form.get_by_test_id("reinspect-submit").click()
+    # Done late, and the next one due an interval from today: the step is open again, and the
+    # form is empty for the next visit (not the note just sent).
+    panel.locator(
+        '[data-testid="patrol-step"][data-step="reinspect"][data-status="open"]'
+    ).wait_for()
+    assert panel.get_by_test_id("reinspect-note").input_value() == ""
+    after = get_json(f"{server_url}/api/cases/{site['case_id']}")["milestones"]
+    assert after["reinspections"] == site["reinspections"] + 1
+    assert after["reinspected_on_time"] is False
+    assert after["watch_due_on"] > site["watch_due_on"]
+    assert panel.get_by_test_id("patrol-watch-due").inner_text() == after["watch_due_on"]
+    shot(page, artifacts, "enforcement-patrol-reinspect", guide=True)
+    probe.assert_clean()
+
+
 def test_the_admin_edits_the_deadlines_and_sees_who_changed_them(
     desktop: tuple[Any, PageProbe], server_url: str, artifacts: Path
 ) -> None:

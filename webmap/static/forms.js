@@ -276,16 +276,22 @@ export function buildForm(key, title, def, onSubmit, {
     if (!form.reportValidity()) return;
     button.disabled = true;
     form.setAttribute('aria-busy', 'true');
+    // The panel may draw this form again while the action is sent (an action that leaves the
+    // case in its state, e.g. 复查): that form must not bring back what was just sent. The draft
+    // returns if the action does not go through.
+    const kept = draftKey ? readDraft(draftKey) : null;
+    if (draftKey) writeDraft(draftKey, null);
+    let done = false;
     try {
-      const done = await onSubmit({ payload: payloadOf(form, def), ...collect(form) });
+      done = await onSubmit({ payload: payloadOf(form, def), ...collect(form) });
       if (done === true || done === 'queued') {
-        if (draftKey) writeDraft(draftKey, null);
         draftNote.hidden = true;
         form.reset();
         form.classList.remove('touched');
         for (const f of def.fields) if (f.initial) setValue(form, f, f.initial());
       }
     } finally {
+      if (!(done === true || done === 'queued') && kept) writeDraft(draftKey, kept);
       button.disabled = false;
       form.removeAttribute('aria-busy');
     }
