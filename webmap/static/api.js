@@ -234,12 +234,11 @@ export const api = {
   reportUrl: (batchId) => url(`api/batches/${id(batchId)}/report.html`).href,
   photoUrl: (path) => url(path).href,
   projects: () => getAllPages('api/projects'),
-  // --- 动态巡查: findings, reports (举报), the sites layer, the watch list, the deadlines ---
+  // --- 动态巡查: findings, reports (举报), the sites layer, the deadlines ---
   /** path: 'findings' (巡查发现) or 'reports' (举报登记); 201 new, 200 existing (a resend). */
   postFinding: (path, body) => request('POST', `api/patrol/${path === 'reports' ? 'reports' : 'findings'}`, { body }),
   patrolReport: (caseId) => request('GET', `api/patrol/reports/${id(caseId)}`),
   patrolSites: (bbox, { signal } = {}) => request('GET', 'api/patrol/sites', { params: { bbox: bbox.join(',') }, signal }),
-  patrolWatch: () => getAllPages('api/patrol/watch', {}, { max: 5000 }),
   patrolDeadlines: () => request('GET', 'api/patrol/deadlines'),
   savePatrolDeadlines: (body) => request('PUT', 'api/patrol/deadlines', { body }),
   indicators: (project, year) => request('GET', 'api/indicators', { params: { project, year } }),
