@@ -196,3 +196,25 @@ def test_hints_are_stored_as_numbers_not_blobs(store, tmp_path, towns):
         )
     assert all(isinstance(kept[i], float) for i in made), kept
     assert kept[made[0]] == pytest.approx(2500, rel=1e-2) and kept[made[1]] == 0
+
+
+def test_ogc_overdue_filter_knows_a_patrol_stop_past_its_hours(store, towns):
+    """CQL2 ``overdue = true`` is the work lists' rule: a patrol case is late by its steps'
+    deadlines, not by its standing year batch (due on 31 December)."""
+    from storage.cql2 import case_queryables, compile_cql2
+
+    patrol = PatrolStore(store.engine)
+    late = patrol.create(finding(0, 0), actor="hecha", now=NOW)  # stop due NOW + 24 h
+    q = case_queryables(NOW.date() + timedelta(days=2))
+    where = compile_cql2("overdue = true", q)
+    with store.engine.connect() as conn:
+        hits = conn.execute(select(cases.c.id).where(where)).scalars().all()
+    assert hits == [late["case_id"]]
+    q_same_day = case_queryables(NOW.date())
+    with store.engine.connect() as conn:
+        none = (
+            conn.execute(select(cases.c.id).where(compile_cql2("overdue = true", q_same_day)))
+            .scalars()
+            .all()
+        )
+    assert none == []
