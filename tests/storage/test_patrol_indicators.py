@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import shapely
 from pyproj import Transformer
 
 from geo.batch import BatchMeta
