@@ -405,12 +405,20 @@ METRIC_DEFS: tuple[Metric, ...] = (
         "未整改违法矿山",
         "count",
         "mine_active",
+        what="未整改违法矿山",
         unit="处",
         lower_is_better=True,
     ),
     # 动态巡查's quick response (及时发现、及时制止、及时查处、及时报告): each step by the deadline
     # stamped on the case when it was found, over the patrol violations; and the watch list.
-    Metric("patrol_findings", "动态巡查发现（含举报）", "count", "patrol_found", unit="起"),
+    Metric(
+        "patrol_findings",
+        "动态巡查发现（含举报）",
+        "count",
+        "patrol_found",
+        what="巡查发现",
+        unit="起",
+    ),
     Metric(
         "patrol_stopped_on_time_share",
         "及时制止率",
@@ -521,8 +529,8 @@ def _evaluate(
         _, n, _ = _money(m, payments)
         return float(n), f"{n} 笔", n, None, None
     n = int(counts[_counted_flag(m)])
-    if m.kind == "count":
-        return float(n), f"{n} {m.unit}", n, None, None
+    if m.kind == "count":  # said with what it counts: a row may show several counts
+        return float(n), f"{m.what} {n} {m.unit}".lstrip(), n, None, None
     if m.kind == "of_issued":
         d = int(counts["issued"])
         return float(n), f"{m.what} {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）", n, d, None
