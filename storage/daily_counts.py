@@ -251,15 +251,22 @@ _STATIC_NAMES = [
     "case_id", "programme", "period", "due_on", "township_code", "area_m2",
     "land_class_before", "approved_first_time", "land_class_ok", "violation", "linked_case_id",
 ]  # fmt: skip
-_EVENT_NAMES = ["case_id", "seq", "action", "at", "state", "judgment", *facts.REPLAYED_NAMES]
-# Each replayed field (storage.facts.REPLAYED) as the event set it: '' when it cleared it,
-# NULL when it did not touch it; carried forward per case in _event_deltas.
+_EVENT_NAMES = ["case_id", "seq", "action", "at", "state", "judgment"]
 _EVENTS = """
-SELECT e.case_id, e.seq, e.action, e.at, e.state, e.judgment, {replayed}
+SELECT e.case_id, e.seq, e.action, e.at, e.state, e.judgment
 FROM case_events e
 WHERE e.case_id >= :lo AND e.case_id < :hi
 ORDER BY e.case_id, e.seq
-""".format(replayed=", ".join(facts.replayed_value("sqlite", r) for r in facts.REPLAYED))
+"""
+# The few events that may set a replayed field (storage.facts.REPLAYED), with what each set:
+# '' when it cleared it, NULL when it left it alone; carried forward per case in _event_deltas.
+# Read apart from the events, so that the other events' rows stay narrow.
+_SETTER_NAMES = ["case_id", "seq", *facts.REPLAYED_NAMES]
+_SETTERS = """
+SELECT {columns}
+FROM case_events e
+WHERE e.case_id >= :lo AND e.case_id < :hi AND {setters}
+"""
 _ISSUED = """
 SELECT b.issued_on, c.programme, b.period, coalesce(c.township_code, ''), count(*)
 FROM cases c JOIN batches b ON b.id = c.batch_id
@@ -315,15 +322,24 @@ WHERE c.id >= :lo AND c.id < :hi
 """
 # Whole seconds are exact here: a local day and a due day end on a whole second, so an
 # event's day and whether it came before a deadline are the same for its floored time.
-_PG_REPLAYED = ", ".join(_text(facts.replayed_value("postgresql", r)) for r in facts.REPLAYED)
 _PG_EVENTS = f"""
 SELECT string_agg(concat_ws(',', e.case_id, e.seq, {_text("e.action")},
                             floor(extract(epoch FROM e.at))::bigint,
-                            {_text("e.state")}, {_text("e.judgment")}, {_PG_REPLAYED}),
+                            {_text("e.state")}, {_text("e.judgment")}),
                   E'\\n')
 FROM case_events e
 WHERE e.case_id >= :lo AND e.case_id < :hi
 """
+
+
+def _setters_sql(dialect: str) -> str:
+    """``_SETTERS`` for ``dialect``; on PostgreSQL as one CSV text, as the events are read."""
+    values = [facts.replayed_value(dialect, r) for r in facts.REPLAYED]
+    setters = f"e.action IN ({facts.codes(facts.REPLAYED_ACTIONS)})"
+    if dialect != "postgresql":
+        return _SETTERS.format(columns=", ".join(["e.case_id", "e.seq", *values]), setters=setters)
+    row = ", ".join(["e.case_id", "e.seq", *(_text(v) for v in values)])
+    return _SETTERS.format(columns=f"string_agg(concat_ws(',', {row}), E'\\n')", setters=setters)
 
 
 def _csv_blocks(
@@ -351,6 +367,7 @@ def _csv_blocks(
 def _slice_rows(conn: Connection, lo: int, hi: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events (ordered by case, then sequence) and case facts of cases ``lo`` ≤ id < ``hi``."""
     bounds = {"lo": lo, "hi": hi}
+    setters = _setters_sql(conn.dialect.name)
     if conn.dialect.name == "postgresql":
         numbers = {"case_id", "area_m2", "linked_case_id"}
         static = _csv_blocks(conn, _PG_STATIC, bounds, _STATIC_NAMES, numbers)
@@ -360,9 +377,15 @@ def _slice_rows(conn: Connection, lo: int, hi: int) -> tuple[pd.DataFrame, pd.Da
         for col in ("approved_first_time", "land_class_ok"):
             static[col] = static[col].map({"true": True, "false": False}).astype(object)
             static[col] = static[col].where(static[col].notna(), None)
+        sets = _csv_blocks(conn, setters, bounds, _SETTER_NAMES, {"case_id", "seq"})
     else:
         static = _read(conn, _STATIC, bounds, _STATIC_NAMES)
         ev = _read(conn, _EVENTS, bounds, _EVENT_NAMES)
+        sets = _read(conn, setters, bounds, _SETTER_NAMES)
+    if sets.empty:  # nothing set yet (no 立案, no patrol finding in these cases)
+        ev = ev.assign(**dict.fromkeys(facts.REPLAYED_NAMES))
+    else:
+        ev = ev.merge(sets, on=["case_id", "seq"], how="left", sort=False)
     static["due_on"] = pd.to_datetime(static["due_on"].astype("string"), format="ISO8601").dt.date
     linked = static["linked_case_id"]
     static["linked_case_id"] = linked.astype(object).where(linked.notna(), None)
@@ -419,15 +442,26 @@ def _insert(conn: Connection, rows: pd.DataFrame) -> int:
     return len(rows)
 
 
+def _carry_forward(ev: pd.DataFrame, names: Iterable[str]) -> None:
+    """Each of ``names`` at every event as the latest event so far of the same case that set
+    it left it (in place; ``ev`` ordered by case, then sequence; missing: not set)."""
+    case = ev["case_id"].to_numpy()
+    rows = np.arange(len(ev))
+    for name in names:
+        values = ev[name].to_numpy(dtype=object)
+        last = np.maximum.accumulate(np.where(pd.notna(values), rows, -1))
+        at = np.maximum(last, 0)
+        same = (last >= 0) & (case[at] == case)
+        ev[name] = np.where(same, values[at], None)
+
+
 def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
     """The day rows (``_KEY``, n, area_m2) the events of some cases add up to."""
     if ev.empty:
         return pd.DataFrame(columns=[*_KEY, "n", "area_m2"])
     ev["at"] = pd.to_datetime(ev["at"], utc=True, format="ISO8601")
     # each replayed field as the latest event so far that set it left it
-    by_case = ev["case_id"]
-    for name in facts.REPLAYED_NAMES:
-        ev[name] = ev[name].groupby(by_case).ffill()
+    _carry_forward(ev, facts.REPLAYED_NAMES)
     facts.parse_replayed(ev)
     # the milestones and payload fields as each event left them (geo.workflow's map)
     df = running_milestones(ev.merge(static, on="case_id", how="left"))

@@ -89,6 +89,7 @@ REPLAYED: tuple[Replayed, ...] = (
     Replayed("reinspected_on_time", "flag", (_A.REINSPECT, _A.REINSPECT_ACTIVE)),
 )
 REPLAYED_NAMES = tuple(r.name for r in REPLAYED)
+REPLAYED_ACTIONS = tuple(sorted({a.value for r in REPLAYED for a in r.actions}))
 # Cases of these programmes are not issued from above: such a case is there as of a day only
 # once its first event (a patrol finding's find) had happened.
 _FOUND_LOCALLY = tuple(p.value for p in Programme if not p.is_issued)
@@ -160,19 +161,33 @@ def _replayed_aggregates(dialect: str, fields: Collection[Replayed]) -> list[str
     ]
 
 
+def _parsed_once(text: pd.Series, parse: Any) -> pd.Series:
+    """``parse`` applied to each distinct non-empty value once (a log repeats few values):
+    missing and empty texts come back missing."""
+    codes, uniques = pd.factorize(text.where(text != "", None), use_na_sentinel=True)
+    # a missing value appended: the sentinel -1 picks it
+    parsed = parse(pd.Series([*uniques, None], dtype=object))
+    return parsed.take(codes).set_axis(text.index)
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    flags = values.map({"true": True, "false": False, "1": True, "0": False}).astype(object)
+    return flags.where(flags.notna(), None)
+
+
+_PARSE = {
+    "instant": lambda s: pd.to_datetime(s, utc=True, format="ISO8601"),
+    "day": lambda s: _dates(s),
+    "flag": _flag,
+}
+
+
 def parse_replayed(df: pd.DataFrame, fields: Collection[Replayed] = REPLAYED) -> None:
     """Replayed fields read as text (``replayed_value`` or the tagged aggregate, untagged) as
     their types, in place: instants as UTC timestamps, days as dates, flags as True/False; an
     empty text (a value cleared) or a missing one as missing."""
     for r in fields:
-        text = df[r.name].where(df[r.name].notna() & (df[r.name] != ""), None)
-        if r.kind == "instant":
-            df[r.name] = pd.to_datetime(text, utc=True, format="ISO8601")
-        elif r.kind == "day":
-            df[r.name] = _dates(text)
-        else:
-            flags = text.map({"true": True, "false": False, "1": True, "0": False})
-            df[r.name] = flags.astype(object).where(flags.notna(), None)
+        df[r.name] = _parsed_once(df[r.name], _PARSE[r.kind])
 
 
 _LIVE = """
@@ -218,7 +233,7 @@ _AS_OF_STATIC = [
 _CODE = re.compile(r"[a-z_]+")
 
 
-def _codes(values: Sequence[str]) -> str:
+def codes(values: Sequence[str]) -> str:
     """Codes as an SQL list; each checked plain (they come from geo's enums)."""
     if not all(_CODE.fullmatch(v) for v in values):  # pragma: no cover - the enums are fixed
         raise ValueError(f"unexpected code in {values}")
@@ -268,7 +283,7 @@ def _as_of_where() -> str:
     event had happened."""
     where = "WHERE b.issued_on <= :day"
     if _FOUND_LOCALLY:
-        where += _FOUND_BY_THEN.format(found_locally=_codes(_FOUND_LOCALLY))
+        where += _FOUND_BY_THEN.format(found_locally=codes(_FOUND_LOCALLY))
     return where + " {and_where}\n"
 
 
