@@ -449,10 +449,13 @@ def _carry_forward(ev: pd.DataFrame, names: Iterable[str]) -> None:
     rows = np.arange(len(ev))
     for name in names:
         values = ev[name].to_numpy(dtype=object)
-        last = np.maximum.accumulate(np.where(pd.notna(values), rows, -1))
+        set_here = ev[name].notna().to_numpy(dtype=bool)
+        last = np.maximum.accumulate(np.where(set_here, rows, -1))
         at = np.maximum(last, 0)
         same = (last >= 0) & (case[at] == case)
-        ev[name] = np.where(same, values[at], None)
+        carried = values[at]
+        carried[~same] = None
+        ev[name] = carried
 
 
 def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
