@@ -3,7 +3,8 @@
 This is what drill-down reads (the case ids behind a number) and what the tests check the daily
 counts against. Live facts come from the ``cases`` row. Past facts are replayed from the
 append-only event log in one grouped query: the state an event left and the judgment a
-verification made are plain columns of ``case_events`` (migration 0005), so no JSON is parsed.
+verification made are plain columns of ``case_events`` (migration 0005), so no JSON is parsed
+but that of the few events which may set a field again (``REPLAYED``: a 立案, a patrol step).
 Both use plain SQL without per-value type processing, which at scale costs more than the query.
 """
 
@@ -202,8 +203,9 @@ FROM cases c JOIN batches b ON b.id = c.batch_id
 """
 
 # One grouped pass over the events before the cutoff, one aggregate per milestone of
-# geo.workflow.MILESTONES (see as_of_sql). Payload fields with no event of their own come from
-# the case and count once the milestone that set them had happened (geo.workflow.KNOWN_AFTER).
+# geo.workflow.MILESTONES (see as_of_sql) and per replayed field (REPLAYED). Other payload
+# fields with no event column of their own come from the case and count once the milestone
+# that set them had happened (geo.workflow.KNOWN_AFTER).
 _AS_OF_CASES = """
 SELECT c.id AS case_id, c.programme, b.period, b.due_on, c.township_code, c.township_name,
        c.enforcement_id, c.approved_first_time, c.land_class_ok, c.area_m2,
@@ -222,7 +224,7 @@ _AS_OF = (
     GROUP BY e.case_id
 ) h ON h.case_id = c.id
 """
-)
+)  # then _as_of_where()
 # The same aggregate of one case's events, read through the (case_id, seq) index.
 _OF_ONE_CASE = "(SELECT {aggregate} FROM case_events e WHERE e.case_id = c.id AND e.at < :cutoff)"
 _AS_OF_STATIC = [
