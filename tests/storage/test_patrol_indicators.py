@@ -283,6 +283,10 @@ def test_drill_lists_the_facts_ids(played):
                     continue  # money: drilled through its payments (tests/storage/test_drill)
                 q = drill.DrillQuery(PROJECT, metric, as_of=day, township=township)
                 assert drill.case_ids(engine, q) == sorted(v.case_ids), (day, township, metric)
+                if metric in PATROL_METRICS:  # a page reads the events case by case
+                    page = drill.page(engine, q, limit=3, offset=1)
+                    assert [r["case_id"] for r in page.rows] == sorted(v.case_ids)[1:4]
+                    assert page.count == len(v.case_ids), (day, township, metric)
 
 
 def test_live_equals_the_replay_of_the_whole_log(played):
