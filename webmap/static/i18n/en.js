@@ -724,4 +724,6 @@ export default {
   'refs.boundariesShownOthersOnDemand': "Township and village boundaries are shown by default, the others on demand; they load for the view as you zoom in.",
   'basemap.offline': "Offline basemap (from the server, no internet needed){name}",
   'basemap.offlineName': ": {name}",
+  // 动态巡查 – patrol-indicators
+  'dashboard-format.unitFindings': "{n, plural, one {finding} other {findings}}",
 };

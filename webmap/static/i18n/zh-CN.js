@@ -724,4 +724,6 @@ export default {
   'refs.boundariesShownOthersOnDemand': "乡镇界、村界默认显示，其他按需打开；放大后按视野加载。",
   'basemap.offline': "离线底图（服务器提供，无需联网）{name}",
   'basemap.offlineName': "：{name}",
+  // 动态巡查 – patrol-indicators
+  'dashboard-format.unitFindings': "{n, plural, other {起}}",
 };
