@@ -473,11 +473,19 @@ def facts_as_of(
     return _in_period(_finish(df), reissued_in)
 
 
+def _filed_under(dialect: str) -> str:
+    """SQL: the enforcement a 立案 event put its case under (from the event's ``after``)."""
+    if dialect == "postgresql":
+        return "(e.\"after\" ->> 'enforcement_id')::integer"
+    return "json_extract(e.\"after\", '$.enforcement_id')"
+
+
 def payments_frame(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame:
     """Payments, one row per programme/period/township of the 图斑 their enforcement covers;
-    a 图斑 re-issued in another period covers it there too (from that batch's issue day). The
-    metrics count each payment once (geo.indicators), so the extra rows only let a period's
-    scope find the money of the 图斑 issued in it."""
+    a 图斑 re-issued in another period covers it there too (from that batch's issue day), and
+    a case once filed under an enforcement still does after it moved on (a site found active
+    again and filed anew: the first round's fines stay counted). The metrics count each payment
+    once (geo.indicators), so the extra rows only let a scope find the money of its 图斑."""
     recorded = " AND p.recorded_at < :cutoff AND b.issued_on <= :day" if as_of else ""
     d = engine.dialect.name
     sql = f"""
@@ -495,6 +503,16 @@ def payments_frame(engine: Engine, *, as_of: date | None = None) -> pd.DataFrame
         JOIN reissues r ON r.case_id = c.id
         JOIN batches b ON b.id = r.batch_id
         WHERE r.reason <> 'in_file_duplicate'{recorded}
+        UNION
+        SELECT p.id, p.enforcement_id, c.programme, p.amount_yuan, p.receipt_no,
+               p.paid_on, b.period, c.township_code
+        FROM payments p
+        JOIN case_events e ON e.action = '{Action.FILE.value}'
+             AND {_filed_under(d)} = p.enforcement_id
+        JOIN cases c ON c.id = e.case_id
+        JOIN batches b ON b.id = c.batch_id
+        WHERE c.enforcement_id IS NULL OR c.enforcement_id <> p.enforcement_id
+              {"AND p.recorded_at < :cutoff" if as_of else ""}
     """
     params = (
         {"cutoff": _bind_ts(d, end_of_day_utc(as_of)), "day": as_of.isoformat()} if as_of else {}

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pyproj import Transformer
+from sqlalchemy import select
 
 from geo.batch import BatchMeta
 from geo.goals import load_goals
@@ -31,6 +32,7 @@ from storage import daily_counts, drill, facts
 from storage.imports import import_file
 from storage.patrol import PatrolStore
 from storage.reporting import IndicatorSource
+from storage.tables import cases
 from tests import factories
 from tests.conftest import NOW
 from tests.geo.test_workflow import PAYLOADS
@@ -129,6 +131,20 @@ def _act(play: Played, rnd: random.Random, now: datetime) -> None:
         payload=_payload(play, case, action, now, rnd),
     )  # fmt: skip
     play.seen[cid].append((now, new))
+    _follow_joined(play, cid, now)
+
+
+def _follow_joined(play: Played, cid: int, now: datetime) -> None:
+    """Cases joined to ``cid`` that its action moved too (a 立案 takes the cases joined to it
+    under it, one file event each): their new state goes into the record as well."""
+    with play.store.engine.connect() as conn:
+        joined = conn.execute(
+            select(cases.c.id, cases.c.version).where(cases.c.linked_case_id == cid)
+        ).all()
+    for other, version in joined:
+        seen = play.seen.get(other)
+        if seen is not None and seen and seen[-1][1].version != version:
+            seen.append((now, play.store.get_case(other)))
 
 
 def play_history(store, tmp_path: Path, seed: int, steps: int = 260) -> Played:

@@ -218,3 +218,36 @@ def test_ogc_overdue_filter_knows_a_patrol_stop_past_its_hours(store, towns):
             .all()
         )
     assert none == []
+
+
+def test_fines_of_a_first_round_stay_counted_when_the_site_is_filed_anew(store, towns):
+    """A site found active again is stopped and filed anew under a second 立案: the fines paid
+    under the first stay in the payments the money metrics read."""
+    from storage.facts import payments_frame
+
+    made = PatrolStore(store.engine).create(finding(0, 0), actor="hecha", now=NOW)
+    cid, t = made["case_id"], NOW
+
+    def act(action, **payload):
+        nonlocal t
+        t += timedelta(hours=6)
+        day = t.date().isoformat()
+        dated = {k: (day if v == "today" else v) for k, v in payload.items()}
+        v = store.get_case_row(cid)["version"]
+        store.apply_action(cid, action, actor="x", payload=dated, expected_version=v, now=t)
+
+    act("stop", order_no="停1", served_at=(t + timedelta(hours=1)).isoformat(), served_by="李")
+    act("file", case_no="丰罚〔2019〕1号", filed_on="today")
+    act("penalise", fine_yuan="30000", receipt_no="R1", paid_on="today")
+    act("rectify", rectified_on="today")
+    act("report_up", reported_on="today", doc_no="报1")
+    act("close")
+    act("watch", interval_days=30)
+    act("reinspect_active", note="复采")
+    act("stop", order_no="停2", served_at=(t + timedelta(hours=1)).isoformat(), served_by="李")
+    act("file", case_no="丰罚〔2019〕2号", filed_on="today")
+    paid = payments_frame(store.engine)
+    first = paid.loc[paid["receipt_no"] == "R1"]
+    assert len(first) == 1 and first.iloc[0]["programme"] == "patrol"
+    assert float(first.iloc[0]["amount_yuan"]) == 30000
+    assert store.get_case_row(cid)["case_no"] == "丰罚〔2019〕2号"
