@@ -31,6 +31,7 @@ from geo.localtime import LOCAL_TZ as _LOCAL
 from geo.localtime import LOCAL_TZ_NAME
 from geo.messages import Msg, msg
 from geo.model import Judgment, Programme, State
+from geo.patrol import MINING_VIOLATIONS
 from geo.workflow import MIN_EVIDENCE_PHOTOS
 
 CASE_COLUMNS = (
@@ -55,6 +56,17 @@ CASE_COLUMNS = (
     "photo_count",
     "area_m2",
     "land_class_before",
+    # 动态巡查 and the watch list (geo.patrol): the violation found, the site it joins, the quick
+    # response's deadlines beside the times its steps were done, the re-inspections.
+    "violation",
+    "linked_case_id",
+    "stop_due_at",
+    "stopped_at",
+    "file_due_on",
+    "report_due_on",
+    "reported_on",
+    "reinspections",
+    "reinspected_on_time",
 )
 # One row per (payment, programme/period/township of a 图斑 its enforcement covers).
 PAYMENT_COLUMNS = (
@@ -84,15 +96,47 @@ FARMLAND_RATIO_WARN = 12.0
 
 @dataclass(frozen=True)
 class Cond:
-    """One test on one case column. ``op`` is one of: notnull, eq, isin, notin, ge, prefix,
-    is_true, on_time (the timestamp falls on or before the batch's due date, local day)."""
+    """One test on one case column. ``op`` is one of: notnull, isnull, eq, isin, notin, ge,
+    prefix, is_true, on_time (the timestamp falls on or before the batch's due date, local day),
+    le (both known and ``column`` ≤ the column named by ``value``: a step done by its own
+    deadline), any (``value`` holds alternatives, each a tuple of conditions that must all
+    hold; one alternative holding is enough; ``column`` is unused)."""
 
     op: str
     column: str
     value: Any = None
 
 
+def either(*alternatives: tuple[Cond, ...]) -> Cond:
+    """A condition met when all the conditions of any one of ``alternatives`` are."""
+    return Cond("any", "", tuple(alternatives))
+
+
+def cond_columns(conds: Iterable[Cond]) -> set[str]:
+    """The case columns ``conds`` read (what a query must offer to evaluate them)."""
+    out: set[str] = set()
+    for c in conds:
+        if c.op == "any":
+            for alternative in c.value:
+                out |= cond_columns(alternative)
+            continue
+        out.add(c.column)
+        if c.op == "le":
+            out.add(c.value)
+        elif c.op == "on_time":
+            out.add("due_on")
+    return out
+
+
+# Programmes whose cases are issued from above (下发): only they count in ``issued``, the
+# denominator of every "of the issued" share; a patrol case is found by the bureau itself.
+ISSUED_PROGRAMMES = tuple(p.value for p in Programme if p.is_issued)
+
 _ILLEGAL = Cond("eq", "judgment", Judgment.ILLEGAL.value)
+_PATROL = Cond("eq", "programme", Programme.PATROL.value)
+_PATROL_VIOLATION = (_PATROL, _ILLEGAL)
+# Closed at last: neither a 卫片 图斑 nor a patrol case is an active site once rectified.
+_NOT_DONE = Cond("notin", "state", (State.RECTIFIED.value, State.CLOSED.value))
 _LAND_TAKEN = (
     Cond("eq", "programme", Programme.LAND.value),
     Cond("prefix", "land_class_before", "01"),  # 前时相 was 耕地
@@ -106,10 +150,17 @@ FLAGS: dict[str, tuple[Cond, ...]] = {
     "illegal": (_ILLEGAL,),
     "illegal_filed": (_ILLEGAL, Cond("notnull", "filed_on")),
     "illegal_closed": (_ILLEGAL, Cond("eq", "state", State.CLOSED.value)),
+    # An illegal mining site still active: a mining 卫片 图斑, or a patrol finding of a mining
+    # violation, judged illegal and not yet rectified; a case joined to one already handling
+    # its site (linked_case_id) is that site again, not a second one.
     "mine_active": (
-        Cond("eq", "programme", Programme.MINING.value),
+        either(
+            (Cond("eq", "programme", Programme.MINING.value),),
+            (_PATROL, Cond("isin", "violation", MINING_VIOLATIONS)),
+        ),
         _ILLEGAL,
-        Cond("notin", "state", (State.RECTIFIED.value, State.CLOSED.value)),
+        _NOT_DONE,
+        Cond("isnull", "linked_case_id"),
     ),
     "evidence": (Cond("notnull", "evidence_at"),),
     "evidence_complete": (
@@ -125,6 +176,20 @@ FLAGS: dict[str, tuple[Cond, ...]] = {
     "approved_first_time": (Cond("is_true", "approved_first_time"),),
     "farmland_taken": _LAND_TAKEN,
     "farmland_illegal": (*_LAND_TAKEN, _ILLEGAL),
+    # 动态巡查: a case is there from its find event on (before it, a blank case is in the initial
+    # state); its violations, and the quick response's steps each done by its own deadline.
+    "patrol_found": (_PATROL, Cond("notin", "state", (State.ISSUED.value,))),
+    "patrol_violation": _PATROL_VIOLATION,
+    "patrol_stopped_on_time": (*_PATROL_VIOLATION, Cond("le", "stopped_at", "stop_due_at")),
+    "patrol_filed_on_time": (*_PATROL_VIOLATION, Cond("le", "filed_on", "file_due_on")),
+    "patrol_reported_on_time": (*_PATROL_VIOLATION, Cond("le", "reported_on", "report_due_on")),
+    # The watch list: sites re-inspected at least once, and those whose latest re-inspection
+    # was done by its due day.
+    "reinspected": (Cond("ge", "reinspections", 1),),
+    "reinspected_on_time": (
+        Cond("ge", "reinspections", 1),
+        Cond("is_true", "reinspected_on_time"),
+    ),
 }
 # Flags whose area (m²) is summed as well as counted.
 AREA_FLAGS = ("farmland_taken", "farmland_illegal")
@@ -157,11 +222,37 @@ def _by_value(col: pd.Series, test: Any) -> np.ndarray:
     return np.append(hits, False)[codes]  # the sentinel -1 picks the appended False
 
 
+def _not_after(done: pd.Series, due: pd.Series) -> np.ndarray:
+    """Whether each ``done`` is known, its ``due`` too, and ``done`` ≤ ``due``: compared only
+    where both are known (a column of dates holds None, which does not compare)."""
+    known = (done.notna() & due.notna()).to_numpy(dtype=bool)
+    out = np.zeros(len(done), dtype=bool)
+    if known.any():
+        out[known] = (done[known] <= due[known]).to_numpy(dtype=bool)
+    return out
+
+
+def _any_mask(df: pd.DataFrame, alternatives: tuple[tuple[Cond, ...], ...]) -> np.ndarray:
+    mask = np.zeros(len(df), dtype=bool)
+    for conds in alternatives:
+        met = np.ones(len(df), dtype=bool)
+        for c in conds:
+            met &= _cond_mask(df, c)
+        mask |= met
+    return mask
+
+
 def _cond_mask(df: pd.DataFrame, c: Cond) -> np.ndarray:
+    if c.op == "any":
+        return _any_mask(df, c.value)
     col = df[c.column]
     match c.op:
         case "notnull":
             return col.notna().to_numpy(dtype=bool)
+        case "isnull":
+            return col.isna().to_numpy(dtype=bool)
+        case "le":
+            return _not_after(col, df[c.value])
         case "eq":
             return (col == c.value).to_numpy(dtype=bool)
         case "isin":
@@ -201,10 +292,17 @@ def _done_by(done_at: Any, due_on: Any) -> bool:
 
 
 def _cond_holds(rec: Mapping[str, Any], c: Cond) -> bool:
+    if c.op == "any":
+        return any(all(_cond_holds(rec, x) for x in conds) for conds in c.value)
     v = rec.get(c.column)
     match c.op:
         case "notnull":
             return not _is_null(v)
+        case "isnull":
+            return _is_null(v)
+        case "le":
+            due = rec.get(c.value)
+            return not _is_null(v) and not _is_null(due) and bool(v <= due)  # type: ignore[operator]
         case "eq":
             return v == c.value
         case "isin":
@@ -232,7 +330,7 @@ def aggregate(cases: pd.DataFrame) -> pd.DataFrame:
     """The counts frame of a per-case frame (what storage computes in SQL)."""
     keyed = cases.loc[:, list(GROUP_KEYS)].astype(object).where(cases[list(GROUP_KEYS)].notna())
     data: dict[str, pd.Series | np.ndarray] = {k: keyed[k].fillna("") for k in GROUP_KEYS}
-    data["issued"] = np.ones(len(cases), dtype=np.int64)
+    data["issued"] = cases["programme"].isin(ISSUED_PROGRAMMES).to_numpy(dtype=np.int64)
     flags = {name: flag_mask(cases, name).astype(np.int64) for name in FLAGS}
     data.update(flags)
     area = pd.to_numeric(cases["area_m2"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
@@ -307,8 +405,51 @@ METRIC_DEFS: tuple[Metric, ...] = (
         "未整改违法矿山",
         "count",
         "mine_active",
+        what="未整改违法矿山",
         unit="处",
         lower_is_better=True,
+    ),
+    # 动态巡查's quick response (及时发现、及时制止、及时查处、及时报告): each step by the deadline
+    # stamped on the case when it was found, over the patrol violations; and the watch list.
+    Metric(
+        "patrol_findings",
+        "动态巡查发现（含举报）",
+        "count",
+        "patrol_found",
+        what="巡查发现",
+        unit="起",
+    ),
+    Metric(
+        "patrol_stopped_on_time_share",
+        "及时制止率",
+        "share",
+        "patrol_stopped_on_time",
+        "patrol_violation",
+        "按时制止",
+    ),
+    Metric(
+        "patrol_filed_on_time_share",
+        "及时立案率",
+        "share",
+        "patrol_filed_on_time",
+        "patrol_violation",
+        "按时立案",
+    ),
+    Metric(
+        "patrol_reported_on_time_share",
+        "及时报告率",
+        "share",
+        "patrol_reported_on_time",
+        "patrol_violation",
+        "按时报告",
+    ),
+    Metric(
+        "reinspected_on_time_share",
+        "按期复查率",
+        "share",
+        "reinspected_on_time",
+        "reinspected",
+        "按期复查",
     ),
     Metric("provincial_pass_rate", "省厅通过率", "share", "passed", "checked", "通过"),
     Metric(
@@ -388,8 +529,8 @@ def _evaluate(
         _, n, _ = _money(m, payments)
         return float(n), f"{n} 笔", n, None, None
     n = int(counts[_counted_flag(m)])
-    if m.kind == "count":
-        return float(n), f"{n} {m.unit}", n, None, None
+    if m.kind == "count":  # said with what it counts: a row may show several counts
+        return float(n), f"{m.what} {n} {m.unit}".lstrip(), n, None, None
     if m.kind == "of_issued":
         d = int(counts["issued"])
         return float(n), f"{m.what} {n} / 下发 {d}（{(100 * n / d if d else 0):.1f}%）", n, d, None

@@ -20,8 +20,9 @@ from pygeofilter.parsers.cql2_text import parse
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select
 
 from geo.errors import InvalidValue
-from geo.model import FINAL_STATES, JUDGMENT_LABELS, PROGRAMME_LABELS, STATE_LABELS
+from geo.model import JUDGMENT_LABELS, PROGRAMME_LABELS, STATE_LABELS
 from storage.tables import batches, cases, ref_features
+from storage.worklists import overdue_condition
 
 MAX_FILTER = 4000  # characters: a desk client's filter is a line or two
 MAX_VALUE = 200
@@ -98,13 +99,6 @@ def _township(op: str, v: Any) -> ColumnElement[bool]:
 
 def _period(op: str, v: Any) -> ColumnElement[bool]:
     return cases.c.batch_id.in_(select(batches.c.id).where(_compare(batches.c.period)(op, v)))
-
-
-def overdue_condition(today: date) -> ColumnElement[bool]:
-    """Unfinished and past the due date of the batch that issued the 图斑 (the work lists'
-    rule), as a condition on ``cases`` alone."""
-    due = select(batches.c.id).where(batches.c.due_on < today)
-    return and_(cases.c.state.not_in([s.value for s in FINAL_STATES]), cases.c.batch_id.in_(due))
 
 
 def _labelled(labels: Mapping[Any, str]) -> dict[str, str]:

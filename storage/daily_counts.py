@@ -30,6 +30,7 @@ from geo.indicators import (
     AREA_FLAGS,
     FLAGS,
     GROUP_KEYS,
+    ISSUED_PROGRAMMES,
     LOCAL_TZ,
     counts_columns,
     flag_mask,
@@ -74,19 +75,21 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(_adding_insert(conn.dialect.name), rows)
 
 
+# The per-case facts (geo.indicators.CASE_COLUMNS) a Case carries as fields of the same name.
+_CASE_FIELDS = (
+    "verified_at", "filed_on", "evidence_at", "submitted_at", "checked_at",
+    "approved_first_time", "land_class_ok", "photo_count", "violation", "linked_case_id",
+    "stop_due_at", "stopped_at", "file_due_on", "report_due_on", "reported_on", "reinspections",
+    "reinspected_on_time",
+)  # fmt: skip
+
+
 def _facts(case: Case, static: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **static,
         "state": case.state.value,
         "judgment": case.judgment.value if case.judgment else None,
-        "verified_at": case.verified_at,
-        "filed_on": case.filed_on,
-        "evidence_at": case.evidence_at,
-        "submitted_at": case.submitted_at,
-        "checked_at": case.checked_at,
-        "approved_first_time": case.approved_first_time,
-        "land_class_ok": case.land_class_ok,
-        "photo_count": case.photo_count,
+        **{name: getattr(case, name) for name in _CASE_FIELDS},
     }
 
 
@@ -131,7 +134,8 @@ def record_change(
 
 
 def add_issued(conn: Connection, batch_id: int) -> None:
-    """Count a batch's new 图斑 as issued on the batch's issue day."""
+    """Count a batch's new 图斑 as issued on the batch's issue day (those of a programme that
+    is issued from above: geo.indicators.ISSUED_PROGRAMMES)."""
     q = (
         select(
             batches.c.issued_on,
@@ -141,7 +145,7 @@ def add_issued(conn: Connection, batch_id: int) -> None:
             func.count(),
         )
         .join(batches, batches.c.id == cases.c.batch_id)
-        .where(cases.c.batch_id == batch_id)
+        .where(cases.c.batch_id == batch_id, cases.c.programme.in_(ISSUED_PROGRAMMES))
         .group_by(batches.c.issued_on, cases.c.programme, batches.c.period, cases.c.township_code)
     )
     rows = [
@@ -168,7 +172,9 @@ def book_issued(
     by_township: Mapping[str, int],
 ) -> None:
     """Count an import's new 图斑 as issued on ``day``: how many in each township (by code;
-    "" for none)."""
+    "" for none). A programme not issued from above books none."""
+    if programme not in ISSUED_PROGRAMMES:
+        return
     rows = [
         {
             "day": day,
@@ -236,23 +242,35 @@ _SLICE = 100_000  # cases replayed at a time: bounds the memory of a rebuild at 
 
 _STATIC = """
 SELECT c.id, c.programme, b.period, b.due_on, coalesce(c.township_code, ''), c.area_m2,
-       c.delivered_land_class, c.filed_on, c.approved_first_time, c.land_class_ok
+       c.delivered_land_class, c.approved_first_time, c.land_class_ok, c.violation,
+       c.linked_case_id
 FROM cases c JOIN batches b ON b.id = c.batch_id
 WHERE c.id >= :lo AND c.id < :hi
 """
 _STATIC_NAMES = [
     "case_id", "programme", "period", "due_on", "township_code", "area_m2",
-    "land_class_before", "filed_on", "approved_first_time", "land_class_ok",
+    "land_class_before", "approved_first_time", "land_class_ok", "violation", "linked_case_id",
 ]  # fmt: skip
+_EVENT_NAMES = ["case_id", "seq", "action", "at", "state", "judgment"]
 _EVENTS = """
 SELECT e.case_id, e.seq, e.action, e.at, e.state, e.judgment
 FROM case_events e
 WHERE e.case_id >= :lo AND e.case_id < :hi
 ORDER BY e.case_id, e.seq
 """
+# The few events that may set a replayed field (storage.facts.REPLAYED), with what each set:
+# '' when it cleared it, NULL when it left it alone; carried forward per case in _event_deltas.
+# Read apart from the events, so that the other events' rows stay narrow.
+_SETTER_NAMES = ["case_id", "seq", *facts.REPLAYED_NAMES]
+_SETTERS = """
+SELECT {columns}
+FROM case_events e
+WHERE e.case_id >= :lo AND e.case_id < :hi AND {setters}
+"""
 _ISSUED = """
 SELECT b.issued_on, c.programme, b.period, coalesce(c.township_code, ''), count(*)
 FROM cases c JOIN batches b ON b.id = c.batch_id
+WHERE c.programme IN ({issued})
 GROUP BY b.issued_on, c.programme, b.period, coalesce(c.township_code, '')
 """
 
@@ -270,7 +288,9 @@ def _read(conn: Connection, sql: str, params: dict, names: list[str]) -> pd.Data
 
 
 def _issued_rows(conn: Connection) -> pd.DataFrame:
-    df = _read(conn, _ISSUED, {}, ["day", *GROUP_KEYS, "n"])
+    sql = _ISSUED.format(issued=", ".join(f":p{i}" for i in range(len(ISSUED_PROGRAMMES))))
+    params = {f"p{i}": p for i, p in enumerate(ISSUED_PROGRAMMES)}
+    df = _read(conn, sql, params, ["day", *GROUP_KEYS, "n"])
     df["day"] = pd.to_datetime(df["day"].astype("string"), format="ISO8601")
     return df.assign(flag="issued", area_m2=0.0)
 
@@ -294,8 +314,8 @@ SELECT string_agg(concat_ws(',', c.id, {_text("c.programme")}, {_text("b.period"
                             to_char(b.due_on, 'YYYY-MM-DD'),
                             {_text("coalesce(c.township_code, '')")}, c.area_m2,
                             {_text("c.delivered_land_class")},
-                            {_plain("to_char(c.filed_on, 'YYYY-MM-DD')")},
-                            {_plain("c.approved_first_time")}, {_plain("c.land_class_ok")}),
+                            {_plain("c.approved_first_time")}, {_plain("c.land_class_ok")},
+                            {_text("c.violation")}, {_plain("c.linked_case_id")}),
                   E'\\n')
 FROM cases c JOIN batches b ON b.id = c.batch_id
 WHERE c.id >= :lo AND c.id < :hi
@@ -310,6 +330,16 @@ SELECT string_agg(concat_ws(',', e.case_id, e.seq, {_text("e.action")},
 FROM case_events e
 WHERE e.case_id >= :lo AND e.case_id < :hi
 """
+
+
+def _setters_sql(dialect: str) -> str:
+    """``_SETTERS`` for ``dialect``; on PostgreSQL as one CSV text, as the events are read."""
+    values = [facts.replayed_value(dialect, r) for r in facts.REPLAYED]
+    setters = f"e.action IN ({facts.codes(facts.REPLAYED_ACTIONS)})"
+    if dialect != "postgresql":
+        return _SETTERS.format(columns=", ".join(["e.case_id", "e.seq", *values]), setters=setters)
+    row = ", ".join(["e.case_id", "e.seq", *(_text(v) for v in values)])
+    return _SETTERS.format(columns=f"string_agg(concat_ws(',', {row}), E'\\n')", setters=setters)
 
 
 def _csv_blocks(
@@ -337,20 +367,28 @@ def _csv_blocks(
 def _slice_rows(conn: Connection, lo: int, hi: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events (ordered by case, then sequence) and case facts of cases ``lo`` ≤ id < ``hi``."""
     bounds = {"lo": lo, "hi": hi}
-    ev_names = ["case_id", "seq", "action", "at", "state", "judgment"]
+    setters = _setters_sql(conn.dialect.name)
     if conn.dialect.name == "postgresql":
-        static = _csv_blocks(conn, _PG_STATIC, bounds, _STATIC_NAMES, {"case_id", "area_m2"})
-        ev = _csv_blocks(conn, _PG_EVENTS, bounds, ev_names, {"case_id", "seq", "at"})
+        numbers = {"case_id", "area_m2", "linked_case_id"}
+        static = _csv_blocks(conn, _PG_STATIC, bounds, _STATIC_NAMES, numbers)
+        ev = _csv_blocks(conn, _PG_EVENTS, bounds, _EVENT_NAMES, {"case_id", "seq", "at"})
         ev = ev.sort_values(["case_id", "seq"], ignore_index=True)
         ev["at"] = pd.to_datetime(ev["at"].to_numpy(dtype=np.int64), unit="s", utc=True)
         for col in ("approved_first_time", "land_class_ok"):
             static[col] = static[col].map({"true": True, "false": False}).astype(object)
             static[col] = static[col].where(static[col].notna(), None)
+        sets = _csv_blocks(conn, setters, bounds, _SETTER_NAMES, {"case_id", "seq"})
     else:
         static = _read(conn, _STATIC, bounds, _STATIC_NAMES)
-        ev = _read(conn, _EVENTS, bounds, ev_names)
+        ev = _read(conn, _EVENTS, bounds, _EVENT_NAMES)
+        sets = _read(conn, setters, bounds, _SETTER_NAMES)
+    if sets.empty:  # nothing set yet (no 立案, no patrol finding in these cases)
+        ev = ev.assign(**dict.fromkeys(facts.REPLAYED_NAMES))
+    else:
+        ev = ev.merge(sets, on=["case_id", "seq"], how="left", sort=False)
     static["due_on"] = pd.to_datetime(static["due_on"].astype("string"), format="ISO8601").dt.date
-    static["filed_on"] = static["filed_on"].where(static["filed_on"].notna(), None)
+    linked = static["linked_case_id"]
+    static["linked_case_id"] = linked.astype(object).where(linked.notna(), None)
     return ev, static
 
 
@@ -404,11 +442,30 @@ def _insert(conn: Connection, rows: pd.DataFrame) -> int:
     return len(rows)
 
 
+def _carry_forward(ev: pd.DataFrame, names: Iterable[str]) -> None:
+    """Each of ``names`` at every event as the latest event so far of the same case that set
+    it left it (in place; ``ev`` ordered by case, then sequence; missing: not set)."""
+    case = ev["case_id"].to_numpy()
+    rows = np.arange(len(ev))
+    for name in names:
+        values = ev[name].to_numpy(dtype=object)
+        set_here = ev[name].notna().to_numpy(dtype=bool)
+        last = np.maximum.accumulate(np.where(set_here, rows, -1))
+        at = np.maximum(last, 0)
+        same = (last >= 0) & (case[at] == case)
+        carried = values[at]
+        carried[~same] = None
+        ev[name] = carried
+
+
 def _event_deltas(ev: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
     """The day rows (``_KEY``, n, area_m2) the events of some cases add up to."""
     if ev.empty:
         return pd.DataFrame(columns=[*_KEY, "n", "area_m2"])
     ev["at"] = pd.to_datetime(ev["at"], utc=True, format="ISO8601")
+    # each replayed field as the latest event so far that set it left it
+    _carry_forward(ev, facts.REPLAYED_NAMES)
+    facts.parse_replayed(ev)
     # the milestones and payload fields as each event left them (geo.workflow's map)
     df = running_milestones(ev.merge(static, on="case_id", how="left"))
     g = df.groupby("case_id", sort=False)

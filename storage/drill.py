@@ -28,6 +28,7 @@ from geo.indicators import (
     METRICS,
     Cond,
     Metric,
+    cond_columns,
     project_payments,
     receipted_enforcements,
 )
@@ -74,10 +75,17 @@ def _on_time(rel: facts.Relation, col: ColumnElement[Any], days: Sequence[date])
 
 def _cond(rel: facts.Relation, c: Cond, due_days: Sequence[date]) -> Any:
     """One condition of geo.indicators.Cond in SQL: what ``_cond_mask`` does to a frame."""
+    if c.op == "any":
+        return or_(*(and_(*(_cond(rel, x, due_days) for x in conds)) for conds in c.value))
     col = rel.columns[c.column]
     match c.op:
         case "notnull":
             return col.is_not(None)
+        case "isnull":
+            return col.is_(None)
+        case "le":
+            due = rel.columns[c.value]
+            return and_(col.is_not(None), due.is_not(None), col <= due)
         case "eq":
             return col == c.value
         case "isin":
@@ -140,7 +148,7 @@ def selection(
     once the page is full (all ids at once are cheaper from one grouped pass)."""
     m = _metric(q.metric)
     money = m.kind in ("money", "money_count")
-    used = {"enforcement_id"} if money else {c.column for c in FLAGS[m.num or ""]}
+    used = {"enforcement_id"} if money else cond_columns(FLAGS[m.num or ""])
     rel = (
         facts.live_relation()
         if q.as_of is None

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Engine, Row, and_, select
 from geo.budget import execution
 from geo.goals import GoalBook, Project
 from geo.indicators import (
+    ISSUED_PROGRAMMES,
     METRICS,
     MetricValue,
     RowValue,
@@ -241,6 +242,8 @@ def report_maps(
             base.where(
                 and_(
                     *conds,
+                    # by their batch's due day: a patrol case's steps have deadlines of their own
+                    cases.c.programme.in_(ISSUED_PROGRAMMES),
                     batches.c.due_on < today,
                     cases.c.state.not_in(sorted(s.value for s in FINAL_STATES)),
                 )

@@ -168,8 +168,11 @@ def overdue_condition(today: date, now: datetime | None = None) -> Any:
     with a step past its deadline (``now``: the instant a stop order is late after; default
     the start of ``today``, so a map tile stays the same all day)."""
     now = now or datetime.combine(today, time(), LOCAL_TZ)
+    # The batch's due date through a subquery of the (few) batches past it, so the rule also
+    # holds on ``cases`` alone (OGC's CQL2 ``overdue``), not only joined with ``batches``.
+    past_due = select(batches.c.id).where(batches.c.due_on < today)
     by_batch = and_(
-        cases.c.programme != PATROL, batches.c.due_on < today, cases.c.state.not_in(FINAL)
+        cases.c.programme != PATROL, cases.c.batch_id.in_(past_due), cases.c.state.not_in(FINAL)
     )
     return or_(by_batch, *(and_(step_open(s), step_late(s, today, now)) for s in STEPS))
 

@@ -46,7 +46,15 @@ def test_rows_are_numbered_in_order_and_carry_targets(doc):
         assert [r.row_no for r in p.indicators] == list(range(1, len(p.indicators) + 1))
     mining = book.project("mining_enforcement")
     assert mining.row(1).targets == {"verified_by_due_share": 100.0}
-    assert mining.row(5).targets == {"illegal_mines_active": 0.0, "illegal_farmland_ratio": 15.0}
+    assert mining.row(5).targets == {
+        "illegal_mines_active": 0.0,
+        "illegal_farmland_ratio": 15.0,
+        "patrol_stopped_on_time_share": 100.0,
+        "patrol_filed_on_time_share": 100.0,
+        "patrol_reported_on_time_share": 100.0,
+        "reinspected_on_time_share": 100.0,
+    }
+    assert "patrol_findings" in mining.row(5).metrics  # shown, with no target
     assert mining.row(6).targets == {} and mining.row(6).metrics == ()
     # every target names a metric bound to its own row
     for p in book.projects:

@@ -229,10 +229,14 @@ _WHEN = st.one_of(
 )
 
 
+_DAY = st.one_of(st.none(), st.dates(min_value=date(2019, 11, 28), max_value=date(2019, 12, 3)))
+
 _RECORD = st.fixed_dictionaries(
     {
-        "programme": st.sampled_from(["mining", "land", "change_survey"]),
-        "state": st.sampled_from(["issued", "verified", "closed", "rectified", "passed"]),
+        "programme": st.sampled_from(["mining", "land", "change_survey", "patrol"]),
+        "state": st.sampled_from(
+            ["issued", "verified", "closed", "rectified", "passed", "found", "stopped"]
+        ),
         "judgment": st.sampled_from([None, "legal", "illegal", "other"]),
         "verified_at": _WHEN,
         "submitted_at": _WHEN,
@@ -243,6 +247,15 @@ _RECORD = st.fixed_dictionaries(
         "land_class_ok": st.sampled_from([None, True, False]),
         "photo_count": st.integers(0, 3),
         "land_class_before": st.sampled_from([None, "0103", "0201", "01"]),
+        "violation": st.sampled_from([None, "illegal_mining", "beyond_boundary_mining", "other"]),
+        "linked_case_id": st.sampled_from([None, 7]),
+        "stop_due_at": _WHEN,
+        "stopped_at": _WHEN,
+        "file_due_on": _DAY,
+        "report_due_on": _DAY,
+        "reported_on": _DAY,
+        "reinspections": st.integers(0, 2),
+        "reinspected_on_time": st.sampled_from([None, True, False]),
     }
 )
 
@@ -365,3 +378,108 @@ def test_counts_frame_gives_the_same_values_without_case_ids(weipian):
         per_case.value,
     )
     assert counted.case_ids == () and per_case.case_ids == (1, 3, 5, 6)
+
+
+# --- 动态巡查 and the watch list -----------------------------------------------------------
+
+
+def _patrol(**kw):
+    base = dict(programme="patrol", period="2019", due_on=date(2019, 12, 31), state="found",
+                judgment="illegal", violation="illegal_building")  # fmt: skip
+    return {**base, **kw}
+
+
+FOUND = ts(2019, 6, 3, 1)
+
+
+@pytest.fixture
+def patrol():
+    due = dict(stop_due_at=ts(2019, 6, 4, 1), file_due_on=date(2019, 6, 10),
+               report_due_on=date(2019, 6, 30))  # fmt: skip
+    return frame(
+        [
+            # 1: a pit found at night, stopped within the 24 h, filed and reported on time
+            _patrol(violation="illegal_mining", state="filed", stopped_at=ts(2019, 6, 3, 9),
+                    filed_on=date(2019, 6, 10), reported_on=date(2019, 6, 30), **due),
+            # 2: stopped an hour late, filed a day late, reported in July
+            _patrol(state="filed", stopped_at=ts(2019, 6, 4, 2), filed_on=date(2019, 6, 11),
+                    reported_on=date(2019, 7, 1), **due),
+            # 3: a pit joined to the open 卫片 case 5 at its site: not a second mine
+            _patrol(violation="beyond_boundary_mining", linked_case_id=5, **due),
+            # 4: dismissed (核实不违法): a finding, not a violation
+            _patrol(violation="illegal_mining", state="closed", judgment="other",
+                    stopped_at=ts(2019, 6, 3, 9), **due),
+            # 5: the open mining 图斑 the pit of 3 joined
+            dict(programme="mining", state="filed", judgment="illegal"),
+            # 6: a rectified pit found on patrol, re-inspected late under watch
+            _patrol(violation="illegal_mining", state="rectified", reinspections=2,
+                    reinspected_on_time=False, **due),
+            # 7: a closed 卫片 pit re-inspected on time
+            dict(programme="mining", state="closed", judgment="illegal", reinspections=1,
+                 reinspected_on_time=True),
+            # 8: illegal land 卫片: no mine
+            dict(programme="land", state="filed", judgment="illegal"),
+        ]
+    )  # fmt: skip
+
+
+def test_illegal_mines_count_weipian_and_patrol_pits_once_per_site(patrol):
+    v = compute_metric("illegal_mines_active", patrol)
+    assert v.case_ids == (1, 5) and v.value == 2.0
+
+
+def test_each_quick_response_step_is_on_time_by_the_case_own_deadline(patrol):
+    stopped = compute_metric("patrol_stopped_on_time_share", patrol)
+    # over the patrol violations 1, 2, 3, 6 (4 was dismissed): only 1 was stopped in time
+    assert (stopped.numerator, stopped.denominator, stopped.case_ids) == (1, 4, (1,))
+    assert stopped.display == "25.0%（按时制止 1 / 4）"
+    filed = compute_metric("patrol_filed_on_time_share", patrol)
+    assert (filed.numerator, filed.denominator, filed.case_ids) == (1, 4, (1,))
+    reported = compute_metric("patrol_reported_on_time_share", patrol)
+    assert reported.case_ids == (1,)  # 30 June is the last day of the month found in
+
+
+def test_patrol_findings_count_every_finding_and_are_never_issued(patrol):
+    found = compute_metric("patrol_findings", patrol)
+    assert found.case_ids == (1, 2, 3, 4, 6) and found.display == "巡查发现 5 起"
+    # the 卫片 shares keep their denominators: three 图斑 issued, not eight cases
+    assert compute_metric("verified_of_issued", patrol).denominator == 3
+
+
+def test_a_blank_patrol_case_before_its_finding_meets_no_condition():
+    """What record_change and the rebuild book a patrol case from: before its find event."""
+    from geo.indicators import record_flags
+
+    blank = {"programme": "patrol", "state": "issued", "due_on": DUE, "area_m2": 0.0}
+    assert not any(record_flags(blank).values())
+
+
+def test_reinspections_on_time_over_the_sites_reinspected(patrol):
+    v = compute_metric("reinspected_on_time_share", patrol)
+    assert (v.numerator, v.denominator, v.case_ids) == (1, 2, (7,))
+
+
+def test_a_step_with_no_time_or_no_deadline_is_not_on_time():
+    from geo.indicators import flag_mask, record_flags
+
+    rows = [
+        _patrol(stopped_at=ts(2019, 6, 3), stop_due_at=None),
+        _patrol(stopped_at=None, stop_due_at=ts(2019, 6, 4)),
+        _patrol(reported_on=date(2019, 6, 3), report_due_on=None),
+    ]
+    df = frame(rows)
+    for name in ("patrol_stopped_on_time", "patrol_reported_on_time"):
+        assert not flag_mask(df, name).any()
+        assert not any(record_flags(dict(df.iloc[i]))[name] for i in range(len(df)))
+
+
+def test_any_holds_when_one_alternative_does_and_reads_its_columns(monkeypatch):
+    from geo.indicators import FLAGS, Cond, cond_columns, either, flag_mask, record_flags
+
+    df = frame([dict(programme="land"), dict(filed_on=date(2019, 6, 1)), dict()])
+    df["file_due_on"] = [None, date(2019, 6, 2), date(2019, 6, 2)]
+    cond = either((Cond("le", "filed_on", "file_due_on"),), (Cond("eq", "programme", "land"),))
+    monkeypatch.setitem(FLAGS, "probe", (cond,))
+    assert flag_mask(df, "probe").tolist() == [True, True, False]
+    assert [record_flags(dict(df.iloc[i]))["probe"] for i in range(3)] == [True, True, False]
+    assert cond_columns([cond]) == {"filed_on", "file_due_on", "programme"}

@@ -196,3 +196,58 @@ def test_hints_are_stored_as_numbers_not_blobs(store, tmp_path, towns):
         )
     assert all(isinstance(kept[i], float) for i in made), kept
     assert kept[made[0]] == pytest.approx(2500, rel=1e-2) and kept[made[1]] == 0
+
+
+def test_ogc_overdue_filter_knows_a_patrol_stop_past_its_hours(store, towns):
+    """CQL2 ``overdue = true`` is the work lists' rule: a patrol case is late by its steps'
+    deadlines, not by its standing year batch (due on 31 December)."""
+    from storage.cql2 import case_queryables, compile_cql2
+
+    patrol = PatrolStore(store.engine)
+    late = patrol.create(finding(0, 0), actor="hecha", now=NOW)  # stop due NOW + 24 h
+    q = case_queryables(NOW.date() + timedelta(days=2))
+    where = compile_cql2("overdue = true", q)
+    with store.engine.connect() as conn:
+        hits = conn.execute(select(cases.c.id).where(where)).scalars().all()
+    assert hits == [late["case_id"]]
+    q_same_day = case_queryables(NOW.date())
+    with store.engine.connect() as conn:
+        none = (
+            conn.execute(select(cases.c.id).where(compile_cql2("overdue = true", q_same_day)))
+            .scalars()
+            .all()
+        )
+    assert none == []
+
+
+def test_fines_of_a_first_round_stay_counted_when_the_site_is_filed_anew(store, towns):
+    """A site found active again is stopped and filed anew under a second 立案: the fines paid
+    under the first stay in the payments the money metrics read."""
+    from storage.facts import payments_frame
+
+    made = PatrolStore(store.engine).create(finding(0, 0), actor="hecha", now=NOW)
+    cid, t = made["case_id"], NOW
+
+    def act(action, **payload):
+        nonlocal t
+        t += timedelta(hours=6)
+        day = t.date().isoformat()
+        dated = {k: (day if v == "today" else v) for k, v in payload.items()}
+        v = store.get_case_row(cid)["version"]
+        store.apply_action(cid, action, actor="x", payload=dated, expected_version=v, now=t)
+
+    act("stop", order_no="停1", served_at=(t + timedelta(hours=1)).isoformat(), served_by="李")
+    act("file", case_no="丰罚〔2019〕1号", filed_on="today")
+    act("penalise", fine_yuan="30000", receipt_no="R1", paid_on="today")
+    act("rectify", rectified_on="today")
+    act("report_up", reported_on="today", doc_no="报1")
+    act("close")
+    act("watch", interval_days=30)
+    act("reinspect_active", note="复采")
+    act("stop", order_no="停2", served_at=(t + timedelta(hours=1)).isoformat(), served_by="李")
+    act("file", case_no="丰罚〔2019〕2号", filed_on="today")
+    paid = payments_frame(store.engine)
+    first = paid.loc[paid["receipt_no"] == "R1"]
+    assert len(first) == 1 and first.iloc[0]["programme"] == "patrol"
+    assert float(first.iloc[0]["amount_yuan"]) == 30000
+    assert store.get_case_row(cid)["case_no"] == "丰罚〔2019〕2号"

@@ -30,7 +30,12 @@ export { localToday } from './clock.js';
 
 // The API's count units are codes in the bureau's words (GET /api/indicators `unit`); the page
 // says them from the catalogs. '%' and '元' have their own formats.
-const UNIT_WORDS = { 个: 'dashboard-format.unitPolygons', 笔: 'dashboard-format.unitReceipts', 处: 'dashboard-format.unitSites' };
+const UNIT_WORDS = {
+  个: 'dashboard-format.unitPolygons',
+  笔: 'dashboard-format.unitReceipts',
+  处: 'dashboard-format.unitSites',
+  起: 'dashboard-format.unitFindings',
+};
 
 /** A count unit in the language in use, for the number n (plural in English). */
 export function unitWord(unit, n) {

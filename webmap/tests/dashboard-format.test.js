@@ -25,12 +25,15 @@ test('count units are codes said in the language in use, plural in English', () 
     assert.equal(numberText(21, '处'), '21 sites');
     assert.equal(deviationText({ deviation: -1, unit: '个' }), '-1 polygon');
     assert.equal(deviationText({ deviation: 5, unit: '笔' }), '+5 receipts');
+    assert.equal(numberText(1, '起'), '1 finding', 'patrol findings (动态巡查)');
+    assert.equal(numberText(12, '起'), '12 findings');
     assert.equal(unitWord('亩', 3), '亩', 'an unknown unit is shown as it is');
   } finally {
     useLanguage('zh-CN');
   }
   assert.equal(numberText(21, '处'), '21 处');
   assert.equal(unitWord('笔', 2), '笔');
+  assert.equal(numberText(12, '起'), '12 起');
 });
 
 test('a row shows its worst status; known projects come first', () => {

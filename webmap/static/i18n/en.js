@@ -839,4 +839,6 @@ export default {
   'patrol.receivedBy': "Registered by",
   'patrol.stepSkipped': "{due} · not done (no longer needed)",
   'patrol.origin': "Source",
+  // 动态巡查 – patrol-indicators
+  'dashboard-format.unitFindings': "{n, plural, one {finding} other {findings}}",
 };

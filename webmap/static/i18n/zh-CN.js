@@ -839,4 +839,6 @@ export default {
   'patrol.receivedBy': "登记人",
   'patrol.stepSkipped': "{due} · 未办理（已不需要）",
   'patrol.origin': "来源",
+  // 动态巡查 – patrol-indicators
+  'dashboard-format.unitFindings': "{n, plural, other {起}}",
 };
