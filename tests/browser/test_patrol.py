@@ -3,10 +3,12 @@
 A verifier's phone (390×844, touch, geolocation granted) records a patrol finding with no
 network, with its GPS fix and a photo made here with EXIF; it waits on the phone through a
 reload, is sent once the connection returns (the finding, then the photo to the case it made),
-and shows on the map's 动态巡查 layer and in 我的任务 with its 制止 deadline. No request leaves
+and shows on the map's 动态巡查 layer, in 我的任务 with its 制止 deadline and in the 绩效指标
+goal table (one more patrol finding, one more active illegal mine). No request leaves
 127.0.0.1. At the desk an enforcement officer registers a 举报 with the reporter kept
-confidential (a hostile name stays text), finds it on the map, serves the stop order and
-reports it upwards; the admin edits the deadlines on the 管理 tab. Screenshots for the guides.
+confidential (hostile text stays text), serves the stop order and reports it upwards; another
+re-inspects an overdue watched site from 我的任务; the admin edits the deadlines on the 管理
+tab; and the path in English. Screenshots for the guides.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ def test_a_finding_recorded_offline_with_a_photo_reaches_the_map_and_my_tasks(
     )
     _wait_offline_ready(page)
     page.locator('[data-testid="patrol-layer"][data-status="loaded"]').wait_for(state="attached")
+    counted = _indicators(page)
+    page.get_by_test_id("tab-map").tap()
 
     # In the field with no signal: the floating button opens the sheet at the GPS fix.
     page.context.set_offline(True)
@@ -184,14 +188,39 @@ def test_a_finding_recorded_offline_with_a_photo_reaches_the_map_and_my_tasks(
         tasks[int(listed.nth(i).get_attribute("data-case-id"))]["programme"] == "patrol"
         for i in range(listed.count())
     )
-    # TODO(lead, once patrol-indicators is merged): the 绩效指标 tab's row that counts patrol
-    # findings grows by this one. Read it before going offline and after the finding is sent:
-    #     show_tab(page, "绩效指标")
-    #     n, _ = read_indicator(page, "ind-mining_enforcement-patrol_findings")
-    # (tests.browser.support.read_indicator), then assert the second reading is n + 1. Until
-    # then the finding is asserted through /api/patrol/sites (the map's layer) and /api/tasks.
+    # And in the 绩效指标 tab: one more patrol finding, one more active illegal mine.
+    expected = {k: v + 1 for k, v in counted.items()}
+    page.get_by_test_id("tab-indicators").tap()
+    page.wait_for_function(
+        """(want) => Object.entries(want).every(([id, v]) => {
+            const cell = document.querySelector(`[data-testid="${id}"]`);
+            return cell && Number(cell.dataset.numerator) === v;
+        })""",
+        arg=expected,
+    )
+    assert _indicators(page) == expected, "the goal table's patrol rows count the finding"
     assert page.evaluate("window.__xss") is None
     probe.assert_clean()
+
+
+# The 矿山卫片执法 goal table's rows that count patrol findings and the illegal mines (卫片 and
+# patrol sites together) still active: their live values on the 绩效指标 tab.
+PATROL_ROWS = (
+    "ind-mining_enforcement-patrol_findings",
+    "ind-mining_enforcement-illegal_mines_active",
+)
+
+
+def _indicators(page: Any) -> dict[str, float]:
+    """The live values of PATROL_ROWS, read on the 绩效指标 tab once they are drawn afresh."""
+    page.get_by_test_id("tab-indicators").tap()
+    page.wait_for_function("() => !document.querySelector('#indicators[aria-busy=\"true\"]')")
+    out = {}
+    for testid in PATROL_ROWS:
+        cell = page.get_by_test_id(testid)
+        cell.wait_for(state="attached")
+        out[testid] = float(cell.get_attribute("data-numerator"))
+    return out
 
 
 def shape_point(case: dict[str, Any]) -> tuple[float, float]:
