@@ -127,3 +127,15 @@ test('an answer that is not a vocabulary is not kept', async () => {
   assert.equal(r.source, 'none');
   assert.equal(storage.getItem('tuban.meta'), null);
 });
+
+test('patrol lists: violations and sources by their labels; moments in Beijing time in the history', async () => {
+  const { sourceLabel, violationLabel, violations } = await import('../static/meta.js');
+  assert.equal(violationLabel('illegal_mining'), META.patrol.violations.find((v) => v.code === 'illegal_mining').label);
+  assert.equal(violationLabel('no_such'), 'no_such', 'an unknown code stays visible');
+  assert.deepEqual(violations().filter((v) => v.mining).map((v) => v.code),
+    META.patrol.violations.filter((v) => v.mining).map((v) => v.code));
+  assert.equal(sourceLabel('hotline_12336'), META.patrol.sources.find((s) => s.code === 'hotline_12336').label);
+  assert.equal(payloadValue('violation', 'farmland_damage'), violationLabel('farmland_damage'));
+  assert.equal(payloadValue('served_at', '2019-06-03T13:05:00Z'), '2019-06-03 21:05');
+  assert.equal(payloadValue('order_no', '丰国土资责停〔2019〕12号'), '丰国土资责停〔2019〕12号');
+});
