@@ -58,6 +58,9 @@ class State(StrEnum):
     """Where a case stands; declared in workflow order (clients list them so)."""
 
     ISSUED = "issued"
+    # 动态巡查 starts here, then goes on from 立案 as 卫片执法 does
+    FOUND = "found"
+    STOPPED = "stopped"
     # 卫片执法
     VERIFIED = "verified"
     REWORK = "rework"
@@ -71,9 +74,6 @@ class State(StrEnum):
     SUBMITTED = "submitted"
     PASSED = "passed"
     RETURNED = "returned"
-    # 动态巡查 (then 立案 onwards as 卫片执法)
-    FOUND = "found"
-    STOPPED = "stopped"
 
     @property
     def label(self) -> str:
