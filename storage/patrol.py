@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from geo.area import M2_PER_MU, ellipsoidal_area_m2
 from geo.hints import HINT_COLUMNS, compute_hints
 from geo.localtime import local_today
-from geo.model import Case, Judgment, Programme, State, to_jsonable
+from geo.model import Case, Judgment, Programme, State
 from geo.patrol import (
     Finding,
     SiteCase,
@@ -31,10 +31,12 @@ from geo.patrol import (
     same_site,
     search_box,
 )
-from storage import audit, daily_counts, patrol_rules, spatial
+from storage import daily_counts, patrol_rules, spatial
 from storage.bulk import bind_constant, insert_rows, to_json
 from storage.refs import RefStore
-from storage.tables import assignments, batches, case_events, cases, patrol_reports
+from storage.repository import append_event
+from storage.site_links import site_cases
+from storage.tables import assignments, batches, cases, patrol_reports
 
 # Patrol cases are not counted as issued: nobody issued them (geo.model.Programme.is_issued).
 AUTHORITY = "本局（动态巡查）"
@@ -112,18 +114,7 @@ def _nearby(conn: Connection, geom: Any) -> dict[int, SiteCase]:
     cols = [cases.c.id, cases.c.geom, cases.c.state, cases.c.judgment, cases.c.linked_case_id,
             cases.c.site_id]  # fmt: skip
     rows = conn.execute(select(*cols).where(spatial.overlaps(cases, search_box(geom)))).all()
-    shapes = spatial.geometries([r.geom for r in rows])
-    return {
-        int(r.id): SiteCase(
-            id=int(r.id),
-            geometry=g,
-            state=State(r.state),
-            judgment=Judgment(r.judgment) if r.judgment else None,
-            linked_case_id=r.linked_case_id,
-            site_id=r.site_id,
-        )
-        for r, g in zip(rows, shapes, strict=True)
-    }
+    return {c.id: c for c in site_cases(rows)}
 
 
 def _hints(refs: RefStore, geom: Any, area_m2: float, violation: str) -> dict[str, Any]:
@@ -324,19 +315,7 @@ class PatrolStore:
         conn.execute(cases.update().where(cases.c.id == case.id).values(**changed))
         blank = Case(id=case.id, programme=Programme.PATROL)
         daily_counts.record_change(conn, {**row, "id": case.id}, blank, case, now)
-        values = {
-            "case_id": case.id,
-            "seq": ev.seq,
-            "action": ev.action.value,
-            "actor": ev.actor,
-            "at": ev.at,
-            "before": to_jsonable(ev.before),
-            "after": to_jsonable(ev.after),
-            "payload": to_jsonable(ev.payload),
-            "state": changed["state"],
-            "judgment": changed.get("judgment"),
-        }
-        conn.execute(case_events.insert().values(**values, **audit.link(conn, values)))
+        append_event(conn, ev, changed)
 
     def report_of(self, case_id: int) -> dict[str, Any] | None:
         """The 举报 behind a case (reporter and contact included): for office roles only."""

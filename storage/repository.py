@@ -99,8 +99,14 @@ def record_in(
     if res.rowcount != 1:
         raise VersionConflict(msg("case.version_conflict"), case_id=case_id)
     daily_counts.record_change(conn, row, case, new, now)
+    append_event(conn, ev, changed)
+
+
+def append_event(conn: Any, ev: Event, changed: Mapping[str, Any]) -> None:
+    """Append ``ev`` to the event log with its audit-chain link, in the caller's transaction
+    (``changed``: the case columns it set, codes as stored)."""
     values = {
-        "case_id": case_id,
+        "case_id": ev.case_id,
         "seq": ev.seq,
         "action": ev.action.value,
         "actor": ev.actor,

@@ -25,7 +25,8 @@ ALREADY_HANDLED = "already_handled"
 _SITE_COLUMNS = ("id", "geom", "state", "judgment", "linked_case_id", "site_id")
 
 
-def _site_cases(rows: Any) -> list[SiteCase]:
+def site_cases(rows: Any) -> list[SiteCase]:
+    """Rows of ``cases`` (id, geom, state, judgment, linked_case_id, site_id) as SiteCase."""
     rows = list(rows)
     shapes = spatial.geometries([r.geom for r in rows])
     return [
@@ -63,7 +64,7 @@ def link_patrol_sites(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
     ).all()
     if not patrol_rows:
         return []
-    patrol = _site_cases(patrol_rows)
+    patrol = site_cases(patrol_rows)
     codes = {int(r.id): r.code for r in patrol_rows}
     near: dict[int, Any] = {}
     for p in patrol:
@@ -94,7 +95,7 @@ def _at_site(conn: Connection, case_id: int) -> list[SiteCase]:
     rows = conn.execute(
         select(*cols).where(or_(cases.c.site_id == site, cases.c.id == site, cases.c.id == case_id))
     ).all()
-    return _site_cases(rows)
+    return site_cases(rows)
 
 
 def join_open_case(conn: Connection, before: Case, new: Case, ev: Event) -> tuple[Case, Event]:
