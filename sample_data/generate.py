@@ -81,9 +81,11 @@ from shapely.geometry.base import BaseGeometry
 
 try:  # imported as sample_data.generate
     from . import patrol, reference_layers
+    from .reference_layers import MINING_TOWNSHIPS
 except ImportError:  # run as a script: sample_data/ is on sys.path
     import patrol
     import reference_layers
+    from reference_layers import MINING_TOWNSHIPS
 
 SEED = 130208  # default seed; the county code, for want of a better number
 
@@ -133,15 +135,6 @@ TOWNSHIPS = [
     ("刘家营乡", "乡", 0.15, -0.25),
 ]
 
-# Hilly northern townships where the quarries and iron mines are, with relative weights.
-MINING_TOWNSHIPS = {
-    "左家坞镇": 0.28,
-    "火石营镇": 0.28,
-    "泉河头镇": 0.20,
-    "岔河镇": 0.10,
-    "杨官林镇": 0.08,
-    "银城铺镇": 0.06,
-}
 
 # --- village names ------------------------------------------------------------------------
 SURNAMES = list(

@@ -58,6 +58,11 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
+try:  # imported as sample_data.patrol
+    from .reference_layers import MINING_TOWNSHIPS
+except ImportError:  # run as a script: sample_data/ is on sys.path
+    from reference_layers import MINING_TOWNSHIPS
+
 STREAM = 3  # rng = default_rng([seed, STREAM]); generate.py uses default_rng(seed)
 SEED = 130208  # generate.py's default
 HERE = Path(__file__).resolve().parent
@@ -97,14 +102,6 @@ REPORT_COUNTS = {"hotline_12336": 10, "online": 5, "letter": 3, "visit": 3, "ref
 SITES_AFTER = 11  # found at a loaded mining 图斑's site after it was issued
 SITES_BEFORE = 4  # found before the 2019Q3 batch showed the same pit
 LOADED_MINING = ("2019Q1", "2019Q2", "2019Q3")  # the mining batches the demo clock loads
-HILL_TOWNSHIPS = {  # generate.py MINING_TOWNSHIPS
-    "左家坞镇": 0.28,
-    "火石营镇": 0.28,
-    "泉河头镇": 0.20,
-    "岔河镇": 0.10,
-    "杨官林镇": 0.08,
-    "银城铺镇": 0.06,
-}
 CLEAR_OF_WEIPIAN_M = 80.0
 CLEAR_OF_EACH_OTHER_M = 100.0
 POLYGON_SHARE = 0.22  # of the findings away from 卫片 sites, drawn as a polygon on the phone
@@ -329,7 +326,7 @@ class Placer:
         self.village_tree = shapely.STRtree(list(ground.villages.geometry))
         self.taken: list[BaseGeometry] = []
         names = dict(zip(ground.townships["XZQMC"], ground.townships["XZQDM"], strict=True))
-        self.hills = {names[n]: w for n, w in HILL_TOWNSHIPS.items()}
+        self.hills = {names[n]: w for n, w in MINING_TOWNSHIPS.items()}
 
     def village_of(self, geom: BaseGeometry) -> pd.Series | None:
         """The village wholly holding ``geom`` (5 m inside its edge), if one does."""

@@ -44,6 +44,16 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+# Hilly northern townships where the quarries and iron mines are, with relative weights: the
+# mining 图斑, the permits and the patrol sample's mining finds are laid there.
+MINING_TOWNSHIPS = {
+    "左家坞镇": 0.28,
+    "火石营镇": 0.28,
+    "泉河头镇": 0.20,
+    "岔河镇": 0.10,
+    "杨官林镇": 0.08,
+    "银城铺镇": 0.06,
+}
 STREAM = 2  # rng = default_rng([seed, STREAM, layer]); generate.py uses default_rng(seed)
 WORK_CRS = "EPSG:4548"
 FARMLAND_CRS = "EPSG:4548"  # like the land 卫片: CGCS2000 3° GK CM 117°E, no zone prefix
